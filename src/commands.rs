@@ -1,0 +1,373 @@
+//! Carrying out commands: load and validate input, run experiments on a thread pool with a
+//! progress bar, write result directories, print the summary table. All terminal output of
+//! the program is produced here.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{Cli, Command, ParamsArgs, ReplayArgs, RunArgs};
+use crate::experiment::{self, ScenarioResult};
+use crate::metrics::{metric_index, Spread};
+use crate::model::hierarchy::Hierarchy;
+use crate::output::manifest::{self, Manifest};
+use crate::output::{self, OutputError, RUN_FILES};
+use crate::params::Params;
+use crate::registry::{self, check_consistency, PARAMS};
+use crate::scenario::{self, Scenario, ScenarioError};
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Bad command-line input.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// Something failed while running (IO, a replay that differs).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CommandError::Scenario(_) | CommandError::Usage(_) => 2,
+            CommandError::Output(OutputError::Exists(_)) => 2,
+            CommandError::Output(_) | CommandError::Failed(_) => 1,
+        }
+    }
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn execute(cli: Cli) -> Result<i32, CommandError> {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Replay(args) => replay(args),
+        Command::Params(args) => {
+            print!("{}", params_listing(&args));
+            Ok(0)
+        }
+    }
+}
+
+fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), CommandError> {
+    let threads = match threads {
+        Some(0) => return Err(CommandError::Usage("--threads must be at least 1, got 0".into())),
+        Some(n) if n > 1024 => {
+            return Err(CommandError::Usage(format!("--threads must be at most 1024, got {n}")))
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|error| CommandError::Failed(format!("cannot start {threads} threads: {error}")))?;
+    Ok((pool, threads))
+}
+
+/// Total memory of this machine in bytes (Linux), or a conservative guess.
+fn machine_memory() -> u128 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
+            let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(16 << 30)
+}
+
+fn gib(bytes: u128) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u128 << 30) as f64)
+}
+
+/// Refuse experiments whose state would not fit in memory, naming the file and key.
+fn check_memory(scenarios: &[Scenario], files: &[String], threads: usize) -> Result<(), CommandError> {
+    let budget = machine_memory() * 4 / 5;
+    for (scenario, file) in scenarios.iter().zip(files) {
+        let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+            .map_err(|why| ScenarioError::Invalid {
+                file: file.clone(),
+                key: "hierarchy.levels".into(),
+                message: why,
+            })?
+            .cadres;
+        let need = experiment::memory_needed(std::slice::from_ref(scenario), threads);
+        if need > budget {
+            return Err(ScenarioError::Invalid {
+                file: file.clone(),
+                key: "hierarchy.levels".into(),
+                message: format!(
+                    "describes {cadres} cadres; with run.steps = {} and run.replicates = {} the run would need about {} of memory, but this machine allows {}",
+                    scenario.params.run.steps,
+                    scenario.params.run.replicates,
+                    gib(need),
+                    gib(budget)
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr that appears only once work has lasted a second.
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(total: u64, label: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% (eta {eta})",
+            )
+            .expect("valid template"),
+        );
+        bar.set_message(label.to_string());
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    fn advance(&self, work: u64) {
+        self.bar.inc(work);
+        if !self.shown.load(Ordering::Relaxed)
+            && self.started.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Run scenarios on a pool with a progress bar; returns the results and thread count.
+fn simulate(
+    scenarios: &[Scenario],
+    threads: Option<usize>,
+) -> Result<(Vec<ScenarioResult>, usize), CommandError> {
+    let (pool, threads) = thread_pool(threads)?;
+    let progress = Progress::new(experiment::total_work(scenarios), "simulating");
+    let results = pool.install(|| experiment::run(scenarios, &|work| progress.advance(work)));
+    progress.finish();
+    Ok((results, threads))
+}
+
+fn run(args: RunArgs) -> Result<i32, CommandError> {
+    let (mut scenarios, files): (Vec<Scenario>, Vec<String>) = if args.scenarios.is_empty() {
+        let scenarios = scenario::built_in();
+        let files = scenarios
+            .iter()
+            .map(|s| format!("scenarios/{}.toml (built in)", s.name))
+            .collect();
+        (scenarios, files)
+    } else {
+        let mut loaded = Vec::new();
+        for path in &args.scenarios {
+            loaded.push(scenario::load(path)?);
+        }
+        let files = args.scenarios.iter().map(|p| p.display().to_string()).collect();
+        (loaded, files)
+    };
+    for (index, scenario) in scenarios.iter().enumerate() {
+        if scenarios[..index].iter().any(|other| other.name == scenario.name) {
+            return Err(CommandError::Usage(format!(
+                "two scenarios are named `{}`; give each file a distinct `name`",
+                scenario.name
+            )));
+        }
+    }
+    for scenario in &mut scenarios {
+        scenario
+            .override_run(args.steps, args.replicates, args.seed)
+            .map_err(CommandError::Usage)?;
+    }
+    let (_, threads) = thread_pool(args.threads)?;
+    check_memory(&scenarios, &files, threads)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = if args.scenarios.is_empty() {
+            "default".to_string()
+        } else {
+            scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("+")
+        };
+        PathBuf::from("output").join(name)
+    });
+    output::prepare_dir(&out, args.force)?;
+    let started = manifest::now_utc();
+    let (results, threads) = simulate(&scenarios, args.threads)?;
+    let files = output::write_tables(&out, &results)?;
+    let manifest = Manifest {
+        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit(),
+        command: "run".to_string(),
+        seed: args.seed,
+        replicates: args.replicates,
+        steps: args.steps,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        scenarios,
+        files,
+    };
+    output::write_manifest(&out, &manifest)?;
+    print!("{}", summary_table(&results));
+    println!("results: {}", out.display());
+    Ok(0)
+}
+
+fn interval(spread: &Spread, decimals: usize) -> String {
+    match spread.ci95 {
+        Some((low, high)) => format!(
+            "{:.d$} [{:.d$}, {:.d$}]",
+            spread.mean,
+            low,
+            high,
+            d = decimals
+        ),
+        None => format!("{:.d$}", spread.mean, d = decimals),
+    }
+}
+
+/// One row per scenario: modal equilibrium class and key metrics with 95% intervals.
+pub fn summary_table(results: &[ScenarioResult]) -> String {
+    let columns = [("mean_innovation", 3), ("share_idle", 3), ("welfare", 1)];
+    let mut rows = vec![vec![
+        "scenario".to_string(),
+        "class".to_string(),
+        "mean_innovation [95% CI]".to_string(),
+        "share_idle [95% CI]".to_string(),
+        "welfare [95% CI]".to_string(),
+    ]];
+    for result in results {
+        let statistics = result.level_statistics(result.levels.len() - 1);
+        let mut row = vec![result.scenario.name.clone(), statistics.modal_class().to_string()];
+        for (metric, decimals) in columns {
+            let index = metric_index(metric).expect("known metric");
+            row.push(interval(&statistics.metrics[index], decimals));
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
+    let recorded = output::read_manifest(&args.manifest).map_err(CommandError::Usage)?;
+    let file = args.manifest.display().to_string();
+    for scenario in &recorded.scenarios {
+        check_consistency(&scenario.params).map_err(|(key, message)| ScenarioError::Invalid {
+            file: file.clone(),
+            key: format!("scenarios[{}].{key}", scenario.name),
+            message,
+        })?;
+    }
+    let (_, threads) = thread_pool(args.threads)?;
+    let files: Vec<String> = recorded.scenarios.iter().map(|_| file.clone()).collect();
+    check_memory(&recorded.scenarios, &files, threads)?;
+    let (out, temporary) = match &args.out {
+        Some(dir) => (dir.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("cadresim-replay-{}", std::process::id())),
+            true,
+        ),
+    };
+    output::prepare_dir(&out, args.force || temporary)?;
+    let started = manifest::now_utc();
+    let (results, threads) = simulate(&recorded.scenarios, args.threads)?;
+    let hashes = output::write_tables(&out, &results)?;
+    if !temporary {
+        let mut manifest = recorded.clone();
+        manifest.threads = threads;
+        manifest.started = started;
+        manifest.finished = manifest::now_utc();
+        manifest.git_commit = manifest::git_commit();
+        manifest.cadresim_version = env!("CARGO_PKG_VERSION").to_string();
+        manifest.files = hashes.clone();
+        output::write_manifest(&out, &manifest)?;
+    }
+    let differing: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .filter(|name| recorded.files.get(*name) != hashes.get(*name))
+        .collect();
+    if temporary {
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    if differing.is_empty() {
+        println!(
+            "replay matches: {} identical to {}",
+            RUN_FILES.join(", "),
+            args.manifest.display()
+        );
+        Ok(0)
+    } else {
+        Err(CommandError::Failed(format!(
+            "replay differs from {}: {}",
+            args.manifest.display(),
+            differing.join(", ")
+        )))
+    }
+}
+
+/// The parameter listing of `cadresim params`.
+pub fn params_listing(args: &ParamsArgs) -> String {
+    let defaults = Params::default();
+    let mut text = String::new();
+    if args.markdown {
+        text.push_str("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+        for spec in PARAMS {
+            text.push_str(&format!(
+                "| `{}` | `{}` | {} | {} |\n",
+                spec.key,
+                spec.value_text(&defaults),
+                spec.allowed(),
+                spec.meaning
+            ));
+        }
+        return text;
+    }
+    let width = PARAMS.iter().map(|spec| spec.key.len()).max().unwrap_or(0);
+    for spec in PARAMS {
+        text.push_str(&format!(
+            "{:<width$}  = {}\n{:<width$}    allowed: {}\n{:<width$}    {}\n",
+            spec.key,
+            spec.value_text(&defaults),
+            "",
+            spec.allowed(),
+            "",
+            spec.meaning
+        ));
+    }
+    text.push_str(&format!(
+        "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run) and set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy] and {}.\n",
+        registry::UNSCHEDULABLE.join(", ")
+    ));
+    text
+}

@@ -1,0 +1,200 @@
+//! Running experiments: every replicate of every scenario, in parallel, and the equilibrium
+//! statistics across replicates. Results are collected in (scenario, replicate) order, so
+//! they do not depend on the number of threads.
+
+use rayon::prelude::*;
+
+use crate::metrics::{self, Equilibrium, Spread, CLASSES, METRIC_COUNT};
+use crate::model::hierarchy::Hierarchy;
+use crate::model::Simulation;
+use crate::scenario::Scenario;
+
+/// Hierarchies at least this large run their replicates one after another (each replicate
+/// already uses every core), which bounds memory to one replicate's state.
+pub const LARGE_HIERARCHY: usize = 50_000;
+
+/// One replicate's per-step metrics and its equilibrium at every level.
+#[derive(Clone, Debug)]
+pub struct ReplicateResult {
+    /// `records[step * levels.len() + level]`, where the last level is "all".
+    pub records: Vec<[f64; METRIC_COUNT]>,
+    /// Equilibrium per level (last = "all").
+    pub equilibria: Vec<Equilibrium>,
+}
+
+/// Every replicate of one scenario.
+#[derive(Clone, Debug)]
+pub struct ScenarioResult {
+    pub scenario: Scenario,
+    /// Level names, then "all".
+    pub levels: Vec<String>,
+    pub replicates: Vec<ReplicateResult>,
+}
+
+impl ScenarioResult {
+    /// Metrics of replicate `replicate`, step `step`, level `level`.
+    pub fn record(&self, replicate: usize, step: usize, level: usize) -> &[f64; METRIC_COUNT] {
+        &self.replicates[replicate].records[step * self.levels.len() + level]
+    }
+
+    /// Equilibrium statistics of one level across replicates.
+    pub fn level_statistics(&self, level: usize) -> LevelStatistics {
+        let metrics = (0..METRIC_COUNT)
+            .map(|metric| {
+                let values: Vec<f64> = self
+                    .replicates
+                    .iter()
+                    .map(|r| r.equilibria[level].means[metric])
+                    .collect();
+                metrics::spread(&values)
+            })
+            .collect();
+        let converged: Vec<f64> = self
+            .replicates
+            .iter()
+            .filter_map(|r| r.equilibria[level].converged_at.map(|t| t as f64))
+            .collect();
+        let class_counts = CLASSES
+            .iter()
+            .map(|class| {
+                self.replicates
+                    .iter()
+                    .filter(|r| r.equilibria[level].class == *class)
+                    .count()
+            })
+            .collect();
+        LevelStatistics {
+            metrics,
+            converged_at: metrics::spread(&converged),
+            class_counts,
+            replicates: self.replicates.len(),
+        }
+    }
+}
+
+/// Statistics of one level of one scenario across replicates.
+#[derive(Clone, Debug)]
+pub struct LevelStatistics {
+    /// Per metric, in `METRICS` order.
+    pub metrics: Vec<Spread>,
+    /// Over the replicates that converged (n = how many did).
+    pub converged_at: Spread,
+    /// Replicates per class, in `CLASSES` order.
+    pub class_counts: Vec<usize>,
+    pub replicates: usize,
+}
+
+impl LevelStatistics {
+    /// The most frequent class (ties: earlier in `CLASSES`).
+    pub fn modal_class(&self) -> &'static str {
+        let mut best = 0;
+        for (index, count) in self.class_counts.iter().enumerate() {
+            if *count > self.class_counts[best] {
+                best = index;
+            }
+        }
+        CLASSES[best]
+    }
+}
+
+/// Cadre-steps of a whole experiment (for progress reporting).
+pub fn total_work(scenarios: &[Scenario]) -> u64 {
+    scenarios
+        .iter()
+        .map(|scenario| {
+            let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+                .map(|h| h.cadres as u64)
+                .unwrap_or(0);
+            cadres * scenario.params.run.steps * scenario.params.run.replicates
+        })
+        .sum()
+}
+
+/// Bytes an experiment needs at most: concurrent replicate state plus all time series.
+pub fn memory_needed(scenarios: &[Scenario], threads: usize) -> u128 {
+    scenarios
+        .iter()
+        .map(|scenario| {
+            let params = &scenario.params;
+            let Ok(hierarchy) = Hierarchy::new(&params.hierarchy.levels) else {
+                return u128::MAX / 4;
+            };
+            let actions = params.work.innovation_levels as u128 + 2;
+            let per_cadre = 28 + 4 * actions;
+            let state = hierarchy.cadres as u128 * per_cadre
+                + hierarchy.units as u128 * 7 * 8
+                + hierarchy.groups as u128 * 512;
+            let replicates = params.run.replicates as u128;
+            let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY {
+                1
+            } else {
+                replicates.min(threads.max(1) as u128 * 4)
+            };
+            let series = params.run.steps as u128
+                * (hierarchy.levels.len() as u128 + 1)
+                * METRIC_COUNT as u128
+                * 8
+                * replicates;
+            state * concurrent + series
+        })
+        .sum()
+}
+
+/// Run one replicate to the end.
+pub fn run_replicate(
+    scenario: &Scenario,
+    replicate: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> ReplicateResult {
+    let mut simulation = Simulation::new(scenario, replicate);
+    simulation.run(progress);
+    let levels = simulation.hierarchy().levels.len() + 1;
+    let records = simulation.into_records();
+    let params = &scenario.params;
+    let equilibria = (0..levels)
+        .map(|level| {
+            let series: Vec<[f64; METRIC_COUNT]> =
+                records.iter().skip(level).step_by(levels).copied().collect();
+            metrics::equilibrium(&series, params.run.burn_in as usize, &params.equilibrium)
+        })
+        .collect();
+    ReplicateResult {
+        records,
+        equilibria,
+    }
+}
+
+/// Run every replicate of every scenario; results come back in input order.
+pub fn run(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResult> {
+    let mut results = Vec::with_capacity(scenarios.len());
+    for scenario in scenarios {
+        let replicates = scenario.params.run.replicates;
+        let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+            .map(|h| h.cadres)
+            .unwrap_or(0);
+        let replicate_results: Vec<ReplicateResult> = if cadres >= LARGE_HIERARCHY {
+            (0..replicates)
+                .map(|r| run_replicate(scenario, r, progress))
+                .collect()
+        } else {
+            (0..replicates)
+                .into_par_iter()
+                .map(|r| run_replicate(scenario, r, progress))
+                .collect()
+        };
+        let mut levels: Vec<String> = scenario
+            .params
+            .hierarchy
+            .levels
+            .iter()
+            .map(|level| level.name.clone())
+            .collect();
+        levels.push("all".to_string());
+        results.push(ScenarioResult {
+            scenario: scenario.clone(),
+            levels,
+            replicates: replicate_results,
+        });
+    }
+    results
+}

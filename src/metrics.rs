@@ -1,0 +1,422 @@
+//! Per-step metrics (MODEL.md section 6), the per-group tally they are computed from, the
+//! equilibrium summary of a replicate (means, `converged_at`, class) and statistics across
+//! replicates.
+
+use serde::Serialize;
+
+use crate::params::EquilibriumParams;
+
+/// The metrics of one step, in output column order.
+pub const METRICS: [&str; 22] = [
+    "share_idle",
+    "share_routine",
+    "share_innovating",
+    "mean_innovation",
+    "mean_attainment",
+    "share_missed",
+    "output",
+    "damage",
+    "private_gain",
+    "welfare",
+    "mean_payoff",
+    "errors",
+    "detected",
+    "sanctioned",
+    "exempted",
+    "wrongly_exempted",
+    "wrongly_sanctioned",
+    "veto_events",
+    "caught_idle",
+    "dismissals",
+    "abuse_rate",
+    "markup",
+];
+
+/// Number of metrics.
+pub const METRIC_COUNT: usize = METRICS.len();
+
+/// Index of a metric by name.
+pub fn metric_index(name: &str) -> Option<usize> {
+    METRICS.iter().position(|metric| *metric == name)
+}
+
+pub const SHARE_IDLE: usize = 0;
+pub const SHARE_ROUTINE: usize = 1;
+pub const SHARE_INNOVATING: usize = 2;
+pub const MEAN_INNOVATION: usize = 3;
+pub const WELFARE: usize = 9;
+pub const ABUSE_RATE: usize = 20;
+
+/// Raw sums of one step over a set of cadres (a peer group, a level, or all).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tally {
+    pub cadres: f64,
+    pub idle: f64,
+    pub routine: f64,
+    pub innovating: f64,
+    pub innovation: f64,
+    pub attainment: f64,
+    pub missed: f64,
+    pub output: f64,
+    pub damage: f64,
+    pub private_gain: f64,
+    pub payoff: f64,
+    pub errors: f64,
+    pub detected: f64,
+    pub sanctioned: f64,
+    pub exempted: f64,
+    pub wrongly_exempted: f64,
+    pub wrongly_sanctioned: f64,
+    pub veto_events: f64,
+    pub caught_idle: f64,
+    pub dismissals: f64,
+}
+
+impl Tally {
+    pub fn add(&mut self, other: &Tally) {
+        self.cadres += other.cadres;
+        self.idle += other.idle;
+        self.routine += other.routine;
+        self.innovating += other.innovating;
+        self.innovation += other.innovation;
+        self.attainment += other.attainment;
+        self.missed += other.missed;
+        self.output += other.output;
+        self.damage += other.damage;
+        self.private_gain += other.private_gain;
+        self.payoff += other.payoff;
+        self.errors += other.errors;
+        self.detected += other.detected;
+        self.sanctioned += other.sanctioned;
+        self.exempted += other.exempted;
+        self.wrongly_exempted += other.wrongly_exempted;
+        self.wrongly_sanctioned += other.wrongly_sanctioned;
+        self.veto_events += other.veto_events;
+        self.caught_idle += other.caught_idle;
+        self.dismissals += other.dismissals;
+    }
+
+    /// The step's metrics, in `METRICS` order; `markup` is the mean parent markup of the units.
+    pub fn metrics(&self, markup: f64) -> [f64; METRIC_COUNT] {
+        let n = self.cadres.max(1.0);
+        let abuse_rate = if self.exempted > 0.0 {
+            self.wrongly_exempted / self.exempted
+        } else {
+            0.0
+        };
+        [
+            self.idle / n,
+            self.routine / n,
+            self.innovating / n,
+            self.innovation / n,
+            self.attainment / n,
+            self.missed / n,
+            self.output,
+            self.damage,
+            self.private_gain,
+            self.output - self.damage - self.private_gain,
+            self.payoff / n,
+            self.errors,
+            self.detected,
+            self.sanctioned,
+            self.exempted,
+            self.wrongly_exempted,
+            self.wrongly_sanctioned,
+            self.veto_events,
+            self.caught_idle,
+            self.dismissals,
+            abuse_rate,
+            markup,
+        ]
+    }
+}
+
+/// Equilibrium classes, in the order the classification tests them.
+pub const CLASSES: [&str; 5] = ["abusive", "lazy", "passive", "innovative", "mixed"];
+
+/// Classify equilibrium means (MODEL.md section 6).
+pub fn classify(means: &[f64; METRIC_COUNT], thresholds: &EquilibriumParams) -> &'static str {
+    if means[ABUSE_RATE] >= thresholds.abusive_abuse_rate {
+        "abusive"
+    } else if means[SHARE_IDLE] >= thresholds.lazy_idle {
+        "lazy"
+    } else if means[SHARE_IDLE] + means[SHARE_ROUTINE] >= thresholds.passive_not_innovating {
+        "passive"
+    } else if means[SHARE_INNOVATING] >= thresholds.innovative_share {
+        "innovative"
+    } else {
+        "mixed"
+    }
+}
+
+/// First step t >= 2W-1 from which the W-step moving mean of `series` moves by at most
+/// `tolerance` over W steps, at t and at every later step.
+pub fn converged_at(series: &[f64], window: usize, tolerance: f64) -> Option<usize> {
+    let w = window;
+    if w == 0 || series.len() < 2 * w {
+        return None;
+    }
+    let mut prefix = Vec::with_capacity(series.len() + 1);
+    prefix.push(0.0);
+    for value in series {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + value);
+    }
+    let moving = |t: usize| (prefix[t + 1] - prefix[t + 1 - w]) / w as f64;
+    let mut candidate = None;
+    for t in (2 * w - 1)..series.len() {
+        if (moving(t) - moving(t - w)).abs() <= tolerance {
+            candidate.get_or_insert(t);
+        } else {
+            candidate = None;
+        }
+    }
+    candidate
+}
+
+/// The equilibrium of one replicate at one level.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Equilibrium {
+    pub means: [f64; METRIC_COUNT],
+    pub converged_at: Option<usize>,
+    pub class: &'static str,
+}
+
+/// Equilibrium of a per-step series of metrics (`steps[t][metric]`).
+pub fn equilibrium(
+    steps: &[[f64; METRIC_COUNT]],
+    burn_in: usize,
+    thresholds: &EquilibriumParams,
+) -> Equilibrium {
+    let window = &steps[burn_in.min(steps.len())..];
+    let mut means = [0.0; METRIC_COUNT];
+    for row in window {
+        for (mean, value) in means.iter_mut().zip(row) {
+            *mean += value;
+        }
+    }
+    let count = window.len().max(1) as f64;
+    for mean in &mut means {
+        *mean /= count;
+    }
+    let innovation: Vec<f64> = steps.iter().map(|row| row[MEAN_INNOVATION]).collect();
+    Equilibrium {
+        means,
+        converged_at: converged_at(&innovation, thresholds.window as usize, thresholds.tolerance),
+        class: classify(&means, thresholds),
+    }
+}
+
+/// Mean, standard deviation and t-based 95% interval of replicate values.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    /// None with fewer than two values.
+    pub sd: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+pub fn spread(values: &[f64]) -> Spread {
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+    if n < 2 {
+        return Spread {
+            mean,
+            sd: None,
+            ci95: None,
+            n,
+        };
+    }
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let sd = variance.sqrt();
+    let half = student_t_quantile_975(n - 1) * sd / (n as f64).sqrt();
+    Spread {
+        mean,
+        sd: Some(sd),
+        ci95: Some((mean - half, mean + half)),
+        n,
+    }
+}
+
+/// Wilson score 95% interval of a share of `successes` in `n`.
+pub fn wilson95(successes: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * ((p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt()) / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (bisection on the CDF).
+pub fn student_t_quantile_975(df: usize) -> f64 {
+    let df = df.max(1) as f64;
+    let (mut low, mut high) = (0.0_f64, 20.0_f64);
+    if df == 1.0 {
+        return 12.706_204_736_174_7; // tan(0.475 pi)
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (low + high);
+        if student_t_cdf(mid, df) < 0.975 {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    0.5 * (low + high)
+}
+
+fn student_t_cdf(t: f64, df: f64) -> f64 {
+    let x = df / (df + t * t);
+    let tail = 0.5 * regularized_incomplete_beta(x, df / 2.0, 0.5);
+    if t >= 0.0 {
+        1.0 - tail
+    } else {
+        tail
+    }
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    // Lanczos approximation (g = 7, n = 9).
+    const COEFFICIENTS: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        return std::f64::consts::PI.ln() - (std::f64::consts::PI * x).sin().ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = COEFFICIENTS[0];
+    for (i, c) in COEFFICIENTS.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + 7.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_continued_fraction(x, a, b) / a
+    } else {
+        1.0 - front * beta_continued_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..300 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn means(idle: f64, routine: f64, innovating: f64, abuse: f64) -> [f64; METRIC_COUNT] {
+        let mut means = [0.0; METRIC_COUNT];
+        means[SHARE_IDLE] = idle;
+        means[SHARE_ROUTINE] = routine;
+        means[SHARE_INNOVATING] = innovating;
+        means[ABUSE_RATE] = abuse;
+        means
+    }
+
+    #[test]
+    fn classification_thresholds() {
+        let t = EquilibriumParams::default();
+        assert_eq!(classify(&means(0.9, 0.1, 0.0, 0.25), &t), "abusive");
+        assert_eq!(classify(&means(0.5, 0.2, 0.3, 0.2499), &t), "lazy");
+        assert_eq!(classify(&means(0.4999, 0.2001, 0.3, 0.0), &t), "passive");
+        assert_eq!(classify(&means(0.3, 0.3999, 0.3001, 0.0), &t), "innovative");
+        assert_eq!(classify(&means(0.4, 0.29, 0.31, 0.0), &t), "innovative");
+        assert_eq!(classify(&means(0.45, 0.2, 0.29, 0.0), &t), "mixed");
+    }
+
+    #[test]
+    fn convergence_is_first_step_of_lasting_stability() {
+        // Constant series: converged at the first allowed step 2W-1.
+        assert_eq!(converged_at(&[0.5; 100], 10, 0.01), Some(19));
+        // A jump at step 50 breaks stability until the moving means agree again.
+        let mut series = vec![0.0; 50];
+        series.extend(vec![1.0; 50]);
+        assert_eq!(converged_at(&series, 10, 0.01), Some(69));
+        // Too short a series never converges.
+        assert_eq!(converged_at(&[0.5; 19], 10, 0.01), None);
+        // Oscillation until the end: none.
+        let zigzag: Vec<f64> = (0..100).map(|t| ((t / 10) % 2) as f64).collect();
+        assert_eq!(converged_at(&zigzag, 10, 0.01), None);
+    }
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        for (df, expected) in [(1, 12.7062), (2, 4.3027), (3, 3.1824), (7, 2.3646), (30, 2.0423), (1000, 1.9623)] {
+            assert!((student_t_quantile_975(df) - expected).abs() < 1e-3, "df {df}");
+        }
+    }
+
+    #[test]
+    fn spread_of_replicates() {
+        let s = spread(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        assert!((s.sd.unwrap() - 1.290_994_448_7).abs() < 1e-9);
+        let (low, high) = s.ci95.unwrap();
+        assert!((high - 2.5 - 3.182_446 * 1.290_994_448_7 / 2.0).abs() < 1e-4);
+        assert!((2.5 - low - (high - 2.5)).abs() < 1e-12);
+        assert_eq!(spread(&[3.0]).sd, None);
+    }
+}

@@ -1,0 +1,294 @@
+//! The cadre model: one replicate of one scenario, advanced step by step. Peer groups are
+//! advanced in parallel; everything shared (unit targets, jurisdiction attainment, adaptive
+//! markups, metric reduction) is computed serially in a fixed order.
+//!
+//! Architecture Invariant: nothing in this module does IO, reads a clock or draws from an
+//! unseeded generator; a replicate is a pure function of (scenario, seed, replicate).
+
+pub mod hierarchy;
+pub mod population;
+pub mod rational;
+pub mod step;
+
+use rayon::prelude::*;
+
+use crate::metrics::{Tally, METRIC_COUNT};
+use crate::params::{Decomposition, Params};
+use crate::rng::{Phase, ReplicateKey};
+use crate::scenario::{apply_settings, Scenario};
+use hierarchy::Hierarchy;
+use population::{lognormal_mean_one, Derived, PeerGroup};
+use step::{advance, Scratch, StepContext};
+
+/// Per-unit state (indexed by global unit number).
+struct Units {
+    capacity: Vec<f64>,
+    /// tau_u before any capacity scaling (what children compound).
+    target: Vec<f64>,
+    /// The per-cadre target the unit's cadres face.
+    cadre_target: Vec<f64>,
+    /// Markup the unit applies to its children.
+    markup: Vec<f64>,
+    /// Jurisdiction attainment of the previous step.
+    jurisdiction: Vec<f64>,
+    subtree_output: Vec<f64>,
+    subtree_cadres: Vec<f64>,
+}
+
+/// One replicate of a scenario in progress.
+pub struct Simulation<'s> {
+    scenario: &'s Scenario,
+    params: Params,
+    derived: Derived,
+    hierarchy: Hierarchy,
+    key: ReplicateKey,
+    step: u64,
+    units: Units,
+    groups: Vec<PeerGroup>,
+    /// Metrics of every step: `records[step * (levels + 1) + level]`, level `levels` = all.
+    records: Vec<[f64; METRIC_COUNT]>,
+}
+
+impl<'s> Simulation<'s> {
+    /// Build and initialise replicate `replicate` of a validated scenario.
+    pub fn new(scenario: &'s Scenario, replicate: u64) -> Self {
+        let params = scenario.params.clone();
+        let hierarchy = Hierarchy::new(&params.hierarchy.levels)
+            .expect("hierarchy validated at load time");
+        let key = ReplicateKey::new(params.run.seed, replicate);
+        let derived = Derived::new(&params);
+        let mut groups = Vec::with_capacity(hierarchy.groups);
+        for (index, level) in hierarchy.levels.iter().enumerate() {
+            for group in 0..level.groups {
+                groups.push(PeerGroup::new(
+                    (level.first_group + group) as u64,
+                    index,
+                    level.first_unit + group * level.branching,
+                    level.branching,
+                    level.cadres_per_unit,
+                    derived.actions,
+                ));
+            }
+        }
+        let mut capacity = vec![1.0; hierarchy.units];
+        let (mut rest_groups, mut rest_capacity) = (&mut groups[..], &mut capacity[..]);
+        for level in &hierarchy.levels {
+            let (level_groups, later_groups) = rest_groups.split_at_mut(level.groups);
+            let (level_capacity, later_capacity) = rest_capacity.split_at_mut(level.units);
+            level_groups
+                .par_iter_mut()
+                .zip(level_capacity.par_chunks_mut(level.branching))
+                .for_each(|(group, capacities)| {
+                    let mut stream = key.stream(0, group.id, Phase::Init);
+                    for value in capacities.iter_mut() {
+                        *value = lognormal_mean_one(&mut stream, params.cadres.capacity_sd);
+                    }
+                    for i in 0..group.len() {
+                        group.recruit(i, &params, &derived, None, &mut stream);
+                    }
+                });
+            rest_groups = later_groups;
+            rest_capacity = later_capacity;
+        }
+        let mut subtree_cadres = vec![0.0; hierarchy.units];
+        for unit in (0..hierarchy.units).rev() {
+            let own = hierarchy.levels[hierarchy.level_of_unit(unit)].cadres_per_unit as f64;
+            let below: f64 = hierarchy.children(unit).map(|c| subtree_cadres[c]).sum();
+            subtree_cadres[unit] = own + below;
+        }
+        let units = Units {
+            capacity,
+            target: vec![0.0; hierarchy.units],
+            cadre_target: vec![0.0; hierarchy.units],
+            markup: vec![0.0; hierarchy.units],
+            jurisdiction: vec![1.0; hierarchy.units],
+            subtree_output: vec![0.0; hierarchy.units],
+            subtree_cadres,
+        };
+        let steps = params.run.steps as usize;
+        let records = Vec::with_capacity(steps * (hierarchy.levels.len() + 1));
+        let mut simulation = Simulation {
+            scenario,
+            params,
+            derived,
+            hierarchy,
+            key,
+            step: 0,
+            units,
+            groups,
+            records,
+        };
+        simulation.reset_markups();
+        simulation
+    }
+
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.hierarchy
+    }
+
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> u64 {
+        self.step
+    }
+
+    /// Bytes of per-cadre state arrays, divided by the number of cadres.
+    pub fn state_bytes_per_cadre(&self) -> f64 {
+        let bytes: usize = self.groups.iter().map(PeerGroup::state_bytes).sum();
+        bytes as f64 / self.hierarchy.cadres.max(1) as f64
+    }
+
+    /// Metrics recorded so far, `[step * (levels + 1) + level]`.
+    pub fn records(&self) -> &[[f64; METRIC_COUNT]] {
+        &self.records
+    }
+
+    /// Consume the simulation, keeping its records.
+    pub fn into_records(self) -> Vec<[f64; METRIC_COUNT]> {
+        self.records
+    }
+
+    /// Every unit applies its level's fixed markup to its children again.
+    fn reset_markups(&mut self) {
+        for (index, level) in self.hierarchy.levels.iter().enumerate() {
+            if index + 1 < self.hierarchy.levels.len() {
+                let markup = self.params.targets.markup.at(index + 1);
+                let units = level.first_unit..level.first_unit + level.units;
+                self.units.markup[units].fill(markup);
+            }
+        }
+    }
+
+    /// Recompute every unit's target top-down from the centre.
+    fn refresh_targets(&mut self) {
+        let targets = &self.params.targets;
+        let top = targets.central * (1.0 + targets.markup.at(0));
+        for unit in 0..self.hierarchy.units {
+            let target = match self.hierarchy.parent(unit) {
+                None => top,
+                Some(parent) => self.units.target[parent] * (1.0 + self.units.markup[parent]),
+            };
+            self.units.target[unit] = target;
+            self.units.cadre_target[unit] = match targets.decomposition {
+                Decomposition::Uniform => target,
+                Decomposition::ByCapacity => target * self.units.capacity[unit],
+            };
+        }
+    }
+
+    /// Take one step: schedule, phases 1-12 in every peer group, record, unit updates.
+    pub fn step(&mut self) {
+        let step = self.step;
+        let mut changed = false;
+        let markup_before = self.params.targets.markup.clone();
+        for entry in self.scenario.schedule.iter().filter(|entry| entry.at == step) {
+            apply_settings(&mut self.params, &entry.set);
+            changed = true;
+        }
+        if changed {
+            self.derived = Derived::new(&self.params);
+            if self.params.targets.markup != markup_before {
+                self.reset_markups();
+            }
+        }
+        self.refresh_targets();
+        let context = StepContext {
+            params: &self.params,
+            derived: &self.derived,
+            key: &self.key,
+            step,
+            unit_target: &self.units.cadre_target,
+            unit_capacity: &self.units.capacity,
+            jurisdiction: &self.units.jurisdiction,
+        };
+        self.groups
+            .par_iter_mut()
+            .for_each_init(Scratch::default, |scratch, group| {
+                advance(group, &context, scratch)
+            });
+        self.record();
+        self.update_units();
+        self.step += 1;
+    }
+
+    /// Run every remaining step, calling `progress` with the cadre-steps of each step.
+    pub fn run(&mut self, progress: &(dyn Fn(u64) + Sync)) {
+        while self.step < self.params.run.steps {
+            self.step();
+            progress(self.hierarchy.cadres as u64);
+        }
+    }
+
+    /// Phase 10: reduce group tallies to per-level and all-level metrics (fixed order).
+    fn record(&mut self) {
+        let levels = self.hierarchy.levels.len();
+        let mut level_tallies = vec![Tally::default(); levels];
+        for group in &self.groups {
+            level_tallies[group.level].add(&group.tally);
+        }
+        let mut all = Tally::default();
+        let mut markup_sum = 0.0;
+        for (index, tally) in level_tallies.iter().enumerate() {
+            let markup = if index == 0 {
+                self.params.targets.markup.at(0)
+            } else {
+                let above = &self.hierarchy.levels[index - 1];
+                let range = above.first_unit..above.first_unit + above.units;
+                self.units.markup[range].iter().sum::<f64>() / above.units as f64
+            };
+            markup_sum += markup * self.hierarchy.levels[index].units as f64;
+            self.records.push(tally.metrics(markup));
+            all.add(tally);
+        }
+        self.records
+            .push(all.metrics(markup_sum / self.hierarchy.units as f64));
+    }
+
+    /// Jurisdiction attainment of every unit, then adaptive markups.
+    fn update_units(&mut self) {
+        let units = &mut self.units;
+        let mut unit = 0;
+        for group in &self.groups {
+            for output in group.unit_output.iter() {
+                units.subtree_output[unit] = *output;
+                unit += 1;
+            }
+        }
+        for unit in (0..self.hierarchy.units).rev() {
+            let below: f64 = self
+                .hierarchy
+                .children(unit)
+                .map(|child| units.subtree_output[child])
+                .sum();
+            units.subtree_output[unit] += below;
+            units.jurisdiction[unit] = units.subtree_output[unit]
+                / (units.cadre_target[unit] * units.subtree_cadres[unit]);
+        }
+        let step_size = self.params.targets.adaptive_markup;
+        if step_size > 0.0 {
+            let ceiling = self.params.targets.markup_max;
+            let levels = &self.hierarchy.levels;
+            let parents = levels[levels.len() - 1].first_unit;
+            for unit in 0..parents {
+                let markup = &mut units.markup[unit];
+                *markup = if units.jurisdiction[unit] < 1.0 {
+                    *markup + step_size
+                } else {
+                    *markup - step_size / 2.0
+                }
+                .clamp(0.0, ceiling);
+            }
+        }
+    }
+
+    /// Per-cadre target of each unit at the current step (after `refresh_targets`).
+    pub fn unit_targets(&mut self) -> Vec<f64> {
+        self.refresh_targets();
+        self.units.cadre_target.clone()
+    }
+
+    /// Members of a peer group (for tests): (level, units, cadres).
+    pub fn group_shape(&self, group: usize) -> (usize, std::ops::Range<usize>, usize) {
+        let (level, units) = self.hierarchy.group_units(group);
+        (level, units, self.groups[group].len())
+    }
+}

@@ -1,0 +1,174 @@
+//! The cadres of one peer group as a struct of arrays, with initialisation and recruitment.
+//! Each peer group owns its arrays, so groups advance in parallel without sharing state.
+
+use rand_distr::Beta;
+
+use crate::metrics::Tally;
+use crate::params::Params;
+use crate::rng::Stream;
+
+/// Error slots of the latent stock: class (exploratory, negligence, violation) x veto-class.
+pub const LATENT_SLOTS: usize = 6;
+
+/// The cadres of one peer group (struct of arrays, index = position in the group).
+pub struct PeerGroup {
+    /// Global peer-group index (keys the random streams).
+    pub id: u64,
+    pub level: usize,
+    /// Global index of the group's first unit; its units are contiguous.
+    pub first_unit: usize,
+    pub cadres_per_unit: usize,
+    /// theta: productivity multiplier.
+    pub ability: Box<[f32]>,
+    /// Public-service motivation in [0, 1].
+    pub psm: Box<[f32]>,
+    /// kappa: error proneness.
+    pub proneness: Box<[f32]>,
+    /// Simon aspiration level.
+    pub aspiration: Box<[f32]>,
+    /// Attractions, `actions` per cadre, row-major.
+    pub attraction: Box<[f32]>,
+    /// This step's action.
+    pub action: Box<[u8]>,
+    pub opportunist: Box<[bool]>,
+    pub tenure: Box<[u32]>,
+    /// Latent (undetected) errors by slot `class * 2 + veto`, saturating at 255.
+    pub latent: Box<[[u8; LATENT_SLOTS]]>,
+    /// Score of the lowest-scoring promoted cadre of the previous step.
+    pub cutoff: Option<f64>,
+    /// Sums of the step just taken.
+    pub tally: Tally,
+    /// Output of each of the group's units in the step just taken.
+    pub unit_output: Box<[f64]>,
+}
+
+/// Constants of a step derived from the parameters in force.
+pub struct Derived {
+    pub actions: usize,
+    pub effort: Vec<f64>,
+    pub intensity: Vec<f64>,
+    pub psm: Beta<f64>,
+}
+
+impl Derived {
+    pub fn new(params: &Params) -> Self {
+        let levels = params.work.innovation_levels as usize;
+        let actions = levels + 2;
+        let mut effort = vec![1.0; actions];
+        effort[0] = params.work.idle_effort;
+        let intensity = (0..actions)
+            .map(|a| if a < 2 { 0.0 } else { (a - 1) as f64 / levels as f64 })
+            .collect();
+        Derived {
+            actions,
+            effort,
+            intensity,
+            psm: Beta::new(params.cadres.psm_alpha, params.cadres.psm_beta)
+                .expect("psm_alpha and psm_beta are validated > 0"),
+        }
+    }
+}
+
+/// exp(s Z - s^2/2): a log-normal multiplier with mean 1.
+pub fn lognormal_mean_one(stream: &mut Stream, sd: f64) -> f64 {
+    if sd == 0.0 {
+        return 1.0;
+    }
+    (sd * stream.normal() - 0.5 * sd * sd).exp()
+}
+
+/// Draw an action with P(a) proportional to exp(beta A[a]), computed stably.
+pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
+    let max = attraction.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a)) as f64;
+    let mut weights = [0.0f64; 18];
+    let mut total = 0.0;
+    for (weight, &a) in weights.iter_mut().zip(attraction) {
+        *weight = (beta * (a as f64 - max)).exp();
+        total += *weight;
+    }
+    let mut threshold = stream.uniform() * total;
+    for (action, weight) in weights[..attraction.len()].iter().enumerate() {
+        if threshold < *weight {
+            return action as u8;
+        }
+        threshold -= weight;
+    }
+    (attraction.len() - 1) as u8
+}
+
+impl PeerGroup {
+    /// An empty group of `size` cadres; `populate` fills it.
+    pub fn new(id: u64, level: usize, first_unit: usize, units: usize, cadres_per_unit: usize, actions: usize) -> Self {
+        let size = units * cadres_per_unit;
+        PeerGroup {
+            id,
+            level,
+            first_unit,
+            cadres_per_unit,
+            ability: vec![1.0; size].into_boxed_slice(),
+            psm: vec![0.0; size].into_boxed_slice(),
+            proneness: vec![1.0; size].into_boxed_slice(),
+            aspiration: vec![0.0; size].into_boxed_slice(),
+            attraction: vec![0.0; size * actions].into_boxed_slice(),
+            action: vec![0; size].into_boxed_slice(),
+            opportunist: vec![false; size].into_boxed_slice(),
+            tenure: vec![0; size].into_boxed_slice(),
+            latent: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
+            cutoff: None,
+            tally: Tally::default(),
+            unit_output: vec![0.0; units].into_boxed_slice(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.action.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.action.is_empty()
+    }
+
+    /// Bytes of per-cadre state held by this group (arrays only).
+    pub fn state_bytes(&self) -> usize {
+        self.ability.len() * 4
+            + self.psm.len() * 4
+            + self.proneness.len() * 4
+            + self.aspiration.len() * 4
+            + self.attraction.len() * 4
+            + self.action.len()
+            + self.opportunist.len()
+            + self.tenure.len() * 4
+            + self.latent.len() * LATENT_SLOTS
+    }
+
+    /// Replace cadre `i` by a recruit. With `socialized` attractions its first action is a
+    /// logit draw on them; otherwise attractions are 0 and the action is uniform.
+    pub fn recruit(
+        &mut self,
+        i: usize,
+        params: &Params,
+        derived: &Derived,
+        socialized: Option<&[f32]>,
+        stream: &mut Stream,
+    ) {
+        let actions = derived.actions;
+        self.ability[i] = lognormal_mean_one(stream, params.cadres.ability_sd) as f32;
+        self.psm[i] = stream.sample(&derived.psm) as f32;
+        self.opportunist[i] = stream.chance(params.cadres.opportunist_share);
+        self.proneness[i] = 1.0;
+        self.aspiration[i] = 0.0;
+        self.tenure[i] = 0;
+        self.latent[i] = [0; LATENT_SLOTS];
+        let row = &mut self.attraction[i * actions..(i + 1) * actions];
+        match socialized {
+            Some(mean) => {
+                row.copy_from_slice(mean);
+                self.action[i] = logit_choice(row, params.behaviour.rationality, stream);
+            }
+            None => {
+                row.fill(0.0);
+                self.action[i] = stream.below(actions) as u8;
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The "rational person" rule: each cadre picks the action with the highest exact expected
+//! payoff under the true parameters (MODEL.md section 4), ties to the lowest index.
+
+use crate::model::population::PeerGroup;
+use crate::model::step::StepContext;
+use crate::params::{ErrorClass, Params};
+
+/// What the rule knows about one cadre.
+#[derive(Clone, Copy, Debug)]
+pub struct CadreView {
+    /// theta * cap_u.
+    pub capability: f64,
+    /// Per-cadre target tau of the cadre's unit.
+    pub target: f64,
+    pub psm: f64,
+    pub proneness: f64,
+    pub opportunist: bool,
+    pub tenure: f64,
+    /// Jurisdiction attainment of the unit in the previous step.
+    pub jurisdiction: f64,
+}
+
+/// Standard normal CDF (erfc with fractional error < 1.2e-7).
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let polynomial = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let value = t * polynomial.exp();
+    if x >= 0.0 {
+        value
+    } else {
+        2.0 - value
+    }
+}
+
+/// P(sanctioned | detected error of `class`, veto-class or not).
+pub fn sanction_probability(params: &Params, class: ErrorClass, veto: bool) -> f64 {
+    let tolerance = &params.fault_tolerance;
+    if !tolerance.enabled || (veto && !tolerance.tolerate_veto) {
+        return 1.0;
+    }
+    let accuracy = tolerance.screening_accuracy;
+    if tolerance.in_scope(class) {
+        1.0 - accuracy
+    } else {
+        accuracy
+    }
+}
+
+/// Detection probability over an error's life: d, or with lifelong accountability
+/// d + (1 - d) h / (h + turnover).
+pub fn effective_detection(params: &Params) -> f64 {
+    let accountability = &params.accountability;
+    let detection = accountability.detection;
+    if !accountability.lifelong {
+        return detection;
+    }
+    let late = accountability.late_detection;
+    let hazard = late + params.cadres.turnover;
+    let caught_later = if hazard > 0.0 { late / hazard } else { 0.0 };
+    detection + (1.0 - detection) * caught_later
+}
+
+/// Exact expected payoff of `action` for a cadre; `cutoff` is the peer group's promotion
+/// cut-off score of the previous step (None: no promotion value).
+pub fn expected_payoff(
+    params: &Params,
+    effort: f64,
+    intensity: f64,
+    idle: bool,
+    cadre: &CadreView,
+    cutoff: Option<f64>,
+) -> f64 {
+    let honest = branch_payoff(params, effort, intensity, idle, cadre, cutoff, false);
+    if cadre.opportunist && intensity > 0.0 {
+        let rate = params.work.self_serving_rate;
+        (1.0 - rate) * honest
+            + rate * branch_payoff(params, effort, intensity, idle, cadre, cutoff, true)
+    } else {
+        honest
+    }
+}
+
+fn branch_payoff(
+    params: &Params,
+    effort: f64,
+    intensity: f64,
+    idle: bool,
+    cadre: &CadreView,
+    cutoff: Option<f64>,
+    self_serving: bool,
+) -> f64 {
+    let work = &params.work;
+    let accountability = &params.accountability;
+    let incentives = &params.incentives;
+    let honest_innovation = intensity > 0.0 && !self_serving;
+    let success_probability = if honest_innovation { work.innovation_success } else { 0.0 };
+    // Output outcomes: (probability, succeeded).
+    let outcomes = [(success_probability, true), (1.0 - success_probability, false)];
+    let attainment = |succeeded: bool| {
+        let gain = if succeeded { work.innovation_gain * intensity } else { 0.0 };
+        cadre.capability * (effort + gain) / cadre.target
+    };
+    let shortfall: f64 = outcomes
+        .iter()
+        .map(|&(p, succeeded)| p * (1.0 - attainment(succeeded)).max(0.0))
+        .sum();
+    // Error classes and their rates.
+    let negligence = (ErrorClass::Negligence, cadre.proneness * work.routine_error * effort);
+    let second = if self_serving {
+        (ErrorClass::Violation, work.violation_error * intensity)
+    } else {
+        (ErrorClass::Exploratory, cadre.proneness * work.innovation_error * intensity)
+    };
+    let veto_penalty = if accountability.one_vote_veto {
+        accountability.penalty * accountability.veto_multiplier
+    } else {
+        accountability.penalty
+    };
+    let detection = effective_detection(params);
+    let veto_share = accountability.veto_share;
+    let mut sanctions = 0.0;
+    let mut no_veto = 1.0;
+    for (class, rate) in [negligence, second] {
+        sanctions += rate
+            * detection
+            * ((1.0 - veto_share) * sanction_probability(params, class, false) * accountability.penalty
+                + veto_share * sanction_probability(params, class, true) * veto_penalty);
+        if accountability.one_vote_veto {
+            no_veto *= 1.0
+                - rate * veto_share * accountability.detection * sanction_probability(params, class, true);
+        }
+    }
+    if idle {
+        sanctions += accountability.inaction_detection * accountability.inaction_penalty;
+    }
+    let promotion = match cutoff {
+        None => 0.0,
+        Some(cutoff) => outcomes
+            .iter()
+            .map(|&(p, succeeded)| {
+                let score = incentives.target_weight * attainment(succeeded)
+                    + incentives.innovation_weight * if succeeded { intensity } else { 0.0 }
+                    + incentives.jurisdiction_weight * cadre.jurisdiction
+                    + incentives.seniority_weight * cadre.tenure;
+                let beat = if incentives.evaluation_noise > 0.0 {
+                    1.0 - normal_cdf((cutoff - score) / incentives.evaluation_noise)
+                } else if score > cutoff {
+                    1.0
+                } else if score == cutoff {
+                    0.5
+                } else {
+                    0.0
+                };
+                p * no_veto * beat
+            })
+            .sum(),
+    };
+    let intrinsic = if honest_innovation {
+        work.psm_weight * cadre.psm * intensity
+    } else {
+        0.0
+    };
+    let private_gain = if self_serving { work.private_gain * intensity } else { 0.0 };
+    work.salary + intrinsic + incentives.innovation_reward * success_probability + private_gain
+        - work.effort_cost * effort
+        - work.innovation_cost * intensity
+        - sanctions
+        - params.targets.miss_penalty * shortfall
+        + incentives.promotion_reward * promotion
+}
+
+/// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
+/// after step 0), who keep the action drawn at recruitment.
+pub fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
+    let derived = ctx.derived;
+    for i in 0..group.len() {
+        if ctx.step > 0 && group.tenure[i] == 0 {
+            continue;
+        }
+        let unit = group.first_unit + i / group.cadres_per_unit;
+        let cadre = CadreView {
+            capability: group.ability[i] as f64 * ctx.unit_capacity[unit],
+            target: ctx.unit_target[unit],
+            psm: group.psm[i] as f64,
+            proneness: group.proneness[i] as f64,
+            opportunist: group.opportunist[i],
+            tenure: group.tenure[i] as f64,
+            jurisdiction: ctx.jurisdiction[unit],
+        };
+        let mut best = (0usize, f64::NEG_INFINITY);
+        for action in 0..derived.actions {
+            let value = expected_payoff(
+                ctx.params,
+                derived.effort[action],
+                derived.intensity[action],
+                action == 0,
+                &cadre,
+                group.cutoff,
+            );
+            if value > best.1 {
+                best = (action, value);
+            }
+        }
+        group.action[i] = best.0 as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cadre() -> CadreView {
+        CadreView {
+            capability: 1.0,
+            target: 1.2,
+            psm: 0.5,
+            proneness: 1.0,
+            opportunist: false,
+            tenure: 3.0,
+            jurisdiction: 1.0,
+        }
+    }
+
+    #[test]
+    fn normal_cdf_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn hand_computed_payoffs_without_promotion_value() {
+        let params = Params::default();
+        let c = cadre();
+        // Idle: e = 0.4, output 0.4, shortfall 1 - 0.4/1.2 = 2/3.
+        // Negligence rate 0.02*0.4 = 0.008; sanction 0.008*0.5*(0.8*8 + 0.2*20) = 0.0416.
+        let idle = 1.0 - 0.3 * 0.4 - 0.0416 - 2.0 / 3.0;
+        assert!((expected_payoff(&params, 0.4, 0.0, true, &c, None) - idle).abs() < 1e-12);
+        // Routine: e = 1, shortfall 1 - 1/1.2 = 1/6, sanctions 0.02*0.5*10.4 = 0.104.
+        let routine = 1.0 - 0.3 - 0.104 - 1.0 / 6.0;
+        assert!((expected_payoff(&params, 1.0, 0.0, false, &c, None) - routine).abs() < 1e-12);
+        // Innovate at x = 1: success 0.5 gives output 2.2 (no shortfall), failure 1/6.
+        // Sanctions 0.104 + 0.15*0.5*10.4 = 0.884; psm 0.4*0.5 = 0.2; cost 0.3 + 0.2.
+        let innovate = 1.0 + 0.2 - 0.3 - 0.2 - 0.884 - 0.5 / 6.0;
+        assert!((expected_payoff(&params, 1.0, 1.0, false, &c, None) - innovate).abs() < 1e-12);
+    }
+
+    #[test]
+    fn hand_computed_payoff_with_tolerance_opportunism_and_promotion() {
+        let mut params = Params::default();
+        params.fault_tolerance.enabled = true;
+        let mut c = cadre();
+        c.opportunist = true;
+        // Innovate at x = 0.5 with a cut-off equal to the failure score.
+        let cutoff = 1.0 / 1.2;
+        let honest_sanctions = 0.02 * 0.5 * (0.8 * 0.85 * 8.0 + 0.2 * 20.0)
+            + 0.075 * 0.5 * (0.8 * 0.15 * 8.0 + 0.2 * 20.0);
+        let honest_no_veto = (1.0 - 0.02 * 0.2 * 0.5) * (1.0 - 0.075 * 0.2 * 0.5);
+        let success_score = 1.6 / 1.2;
+        let honest_promotion = honest_no_veto
+            * (0.5 * (1.0 - normal_cdf((cutoff - success_score) / 0.1)) + 0.5 * 0.5);
+        let honest = 1.0 + 0.4 * 0.5 * 0.5 - 0.3 - 0.1 - honest_sanctions
+            - 0.5 * (1.0 - 1.0 / 1.2)
+            + 2.0 * honest_promotion;
+        let selfish_sanctions = 0.02 * 0.5 * (0.8 * 0.85 * 8.0 + 0.2 * 20.0)
+            + 0.15 * 0.5 * (0.8 * 0.85 * 8.0 + 0.2 * 20.0);
+        let selfish_no_veto = (1.0 - 0.02 * 0.2 * 0.5) * (1.0 - 0.15 * 0.2 * 0.5);
+        let selfish = 1.0 + 0.4 - 0.3 - 0.1 - selfish_sanctions - (1.0 - 1.0 / 1.2)
+            + 2.0 * selfish_no_veto * 0.5;
+        let expected = 0.5 * honest + 0.5 * selfish;
+        let got = expected_payoff(&params, 1.0, 0.5, false, &c, Some(cutoff));
+        assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+    }
+
+    #[test]
+    fn lifelong_raises_effective_detection() {
+        let mut params = Params::default();
+        assert_eq!(effective_detection(&params), 0.5);
+        params.accountability.lifelong = true;
+        let expected = 0.5 + 0.5 * 0.1 / (0.1 + 0.03);
+        assert!((effective_detection(&params) - expected).abs() < 1e-15);
+    }
+}

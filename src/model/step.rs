@@ -1,0 +1,413 @@
+//! One step of one peer group: phases 1-12 of MODEL.md section 3 in order (act, errors,
+//! detection, processing, damage, inaction, assessment, tournament, payoff, record, learn,
+//! turnover). Reads shared unit data, writes only the group's own arrays.
+
+use crate::metrics::Tally;
+use crate::model::population::{logit_choice, Derived, PeerGroup, LATENT_SLOTS};
+use crate::model::rational;
+use crate::params::{ErrorClass, Params, Rule};
+use crate::rng::{Phase, ReplicateKey, Stream};
+
+/// What a peer group reads during a step (all read-only, shared by every group).
+pub struct StepContext<'a> {
+    pub params: &'a Params,
+    pub derived: &'a Derived,
+    pub key: &'a ReplicateKey,
+    pub step: u64,
+    /// Per-cadre target faced by the cadres of each unit.
+    pub unit_target: &'a [f64],
+    pub unit_capacity: &'a [f64],
+    /// Jurisdiction attainment J of each unit in the previous step (1 at step 0).
+    pub jurisdiction: &'a [f64],
+}
+
+/// Per-thread working arrays, reused across groups and steps.
+#[derive(Default)]
+pub struct Scratch {
+    attainment: Vec<f64>,
+    success_intensity: Vec<f64>,
+    sanctions: Vec<f64>,
+    payoff: Vec<f64>,
+    felt: Vec<f32>,
+    vetoed: Vec<bool>,
+    promoted: Vec<bool>,
+    score: Vec<f64>,
+    candidates: Vec<u32>,
+    old_action: Vec<u8>,
+    leaving: Vec<bool>,
+    mean_attraction: Vec<f32>,
+}
+
+fn reset<T: Clone>(buffer: &mut Vec<T>, len: usize, value: T) {
+    buffer.clear();
+    buffer.resize(len, value);
+}
+
+impl Scratch {
+    fn prepare(&mut self, n: usize, actions: usize) {
+        reset(&mut self.attainment, n, 0.0);
+        reset(&mut self.success_intensity, n, 0.0);
+        reset(&mut self.sanctions, n, 0.0);
+        reset(&mut self.payoff, n, 0.0);
+        reset(&mut self.felt, n, 0.0);
+        reset(&mut self.vetoed, n, false);
+        reset(&mut self.promoted, n, false);
+        reset(&mut self.score, n, 0.0);
+        reset(&mut self.old_action, n, 0);
+        reset(&mut self.leaving, n, false);
+        reset(&mut self.mean_attraction, actions, 0.0);
+        self.candidates.clear();
+    }
+}
+
+/// Slot of the latent stock for an error.
+#[inline]
+fn latent_slot(class: ErrorClass, veto: bool) -> usize {
+    class as usize * 2 + usize::from(veto)
+}
+
+/// Advance one peer group by one step.
+pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let n = group.len();
+    scratch.prepare(n, ctx.derived.actions);
+    group.tally = Tally {
+        cadres: n as f64,
+        ..Tally::default()
+    };
+    group.unit_output.fill(0.0);
+    let rule = ctx.params.behaviour.rule;
+    if rule == Rule::Rational {
+        rational::choose_actions(group, ctx);
+    }
+    act(group, ctx, scratch);
+    tournament_and_payoff(group, ctx, scratch);
+    if rule != Rule::Rational {
+        learn(group, ctx, scratch);
+    }
+    turnover(group, ctx, scratch);
+}
+
+/// The consequences of one detected error for its cadre.
+struct Accused<'a> {
+    proneness: &'a mut f32,
+    sanctions: &'a mut f64,
+    vetoed: &'a mut bool,
+}
+
+/// Phase 4: judge a detected error; returns true when it is exempted.
+fn process_detected(
+    class: ErrorClass,
+    veto: bool,
+    params: &Params,
+    stream: &mut Stream,
+    accused: &mut Accused,
+    tally: &mut Tally,
+) -> bool {
+    let tolerance = &params.fault_tolerance;
+    let accountability = &params.accountability;
+    let tolerated = tolerance.enabled
+        && (!veto || tolerance.tolerate_veto)
+        && stream.chance(tolerance.screening_accuracy) == tolerance.in_scope(class);
+    if tolerated {
+        tally.exempted += 1.0;
+        if class == ErrorClass::Violation {
+            tally.wrongly_exempted += 1.0;
+        }
+        if tolerance.error_correction {
+            let learned = *accused.proneness as f64 * (1.0 - tolerance.correction_learning);
+            *accused.proneness = learned.max(tolerance.proneness_floor) as f32;
+        }
+    } else {
+        tally.sanctioned += 1.0;
+        if class == ErrorClass::Exploratory {
+            tally.wrongly_sanctioned += 1.0;
+        }
+        if veto && accountability.one_vote_veto {
+            *accused.sanctions += accountability.penalty * accountability.veto_multiplier;
+            *accused.vetoed = true;
+            tally.veto_events += 1.0;
+        } else {
+            *accused.sanctions += accountability.penalty;
+        }
+    }
+    tolerated
+}
+
+/// Phases 1-7 for every cadre: act, errors, detection and processing (late detection
+/// included), damage, inaction accountability and target assessment.
+fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let params = ctx.params;
+    let work = &params.work;
+    let accountability = &params.accountability;
+    let tolerance = &params.fault_tolerance;
+    let derived = ctx.derived;
+    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Act);
+    let damage_undetected = work.error_damage * work.damage_persistence;
+    let damage_exempted = if tolerance.error_correction {
+        work.error_damage * (1.0 - tolerance.correction_efficacy)
+    } else {
+        damage_undetected
+    };
+    let tally = &mut group.tally;
+    for i in 0..group.action.len() {
+        let unit_in_group = i / group.cadres_per_unit;
+        let unit = group.first_unit + unit_in_group;
+        let action = group.action[i] as usize;
+        let effort = derived.effort[action];
+        let intensity = derived.intensity[action];
+        let innovating = intensity > 0.0;
+        // Phase 1: act.
+        let self_serving =
+            innovating && group.opportunist[i] && stream.chance(work.self_serving_rate);
+        let honest_innovation = innovating && !self_serving;
+        let success = honest_innovation && stream.chance(work.innovation_success);
+        let success_intensity = if success { intensity } else { 0.0 };
+        let capability = group.ability[i] as f64 * ctx.unit_capacity[unit];
+        let output = capability * (effort + work.innovation_gain * success_intensity);
+        let private_gain = if self_serving { work.private_gain * intensity } else { 0.0 };
+        // Phase 2: new errors.
+        let proneness = group.proneness[i] as f64;
+        let mut new_errors = [ErrorClass::Negligence; 2];
+        let mut error_count = 0;
+        if stream.chance(proneness * work.routine_error * effort) {
+            new_errors[error_count] = ErrorClass::Negligence;
+            error_count += 1;
+        }
+        if self_serving {
+            if stream.chance(work.violation_error * intensity) {
+                new_errors[error_count] = ErrorClass::Violation;
+                error_count += 1;
+            }
+        } else if innovating && stream.chance(proneness * work.innovation_error * intensity) {
+            new_errors[error_count] = ErrorClass::Exploratory;
+            error_count += 1;
+        }
+        // Phases 3-5: detection, processing, damage.
+        let mut sanctions = 0.0;
+        let mut vetoed = false;
+        let mut damage = 0.0;
+        let mut undetected = [0u8; LATENT_SLOTS];
+        let mut accused = Accused {
+            proneness: &mut group.proneness[i],
+            sanctions: &mut sanctions,
+            vetoed: &mut vetoed,
+        };
+        for &class in &new_errors[..error_count] {
+            let veto = stream.chance(accountability.veto_share);
+            tally.errors += 1.0;
+            if stream.chance(accountability.detection) {
+                tally.detected += 1.0;
+                let exempted = process_detected(class, veto, params, &mut stream, &mut accused, tally);
+                damage += if exempted { damage_exempted } else { work.error_damage };
+            } else {
+                damage += damage_undetected;
+                undetected[latent_slot(class, veto)] += 1;
+            }
+        }
+        let stock = &mut group.latent[i];
+        if accountability.lifelong {
+            for (slot, count) in stock.iter_mut().enumerate() {
+                let class = ErrorClass::ALL[slot / 2];
+                let veto = slot % 2 == 1;
+                for _ in 0..*count {
+                    if stream.chance(accountability.late_detection) {
+                        *count -= 1;
+                        tally.detected += 1.0;
+                        process_detected(class, veto, params, &mut stream, &mut accused, tally);
+                    }
+                }
+            }
+        }
+        for (count, new) in stock.iter_mut().zip(undetected) {
+            *count = count.saturating_add(new);
+        }
+        // Phase 6: inaction accountability.
+        if action == 0 && stream.chance(accountability.inaction_detection) {
+            sanctions += accountability.inaction_penalty;
+            tally.caught_idle += 1.0;
+        }
+        // Phase 7: target assessment.
+        let attainment = output / ctx.unit_target[unit];
+        let shortfall = (1.0 - attainment).max(0.0);
+        match action {
+            0 => tally.idle += 1.0,
+            1 => tally.routine += 1.0,
+            _ => tally.innovating += 1.0,
+        }
+        tally.innovation += intensity;
+        tally.attainment += attainment;
+        if attainment < 1.0 {
+            tally.missed += 1.0;
+        }
+        tally.output += output;
+        tally.damage += damage;
+        tally.private_gain += private_gain;
+        group.unit_output[unit_in_group] += output;
+        // Phase 9 (all but the promotion reward, added after the tournament).
+        let intrinsic = if honest_innovation {
+            work.psm_weight * group.psm[i] as f64 * intensity
+        } else {
+            0.0
+        };
+        let reward = if success { params.incentives.innovation_reward } else { 0.0 };
+        scratch.payoff[i] = work.salary + intrinsic + reward + private_gain
+            - work.effort_cost * effort
+            - work.innovation_cost * intensity
+            - sanctions
+            - params.targets.miss_penalty * shortfall;
+        scratch.attainment[i] = attainment;
+        scratch.success_intensity[i] = success_intensity;
+        scratch.sanctions[i] = sanctions;
+        scratch.vetoed[i] = vetoed;
+    }
+}
+
+/// Number promoted in a peer group of `n`: max(1, floor(quota n + 1/2)).
+pub fn promotion_count(quota: f64, n: usize) -> usize {
+    ((quota * n as f64 + 0.5).floor() as usize).max(1)
+}
+
+/// Phases 8-9: tournament, then payoffs and felt payoffs.
+fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let incentives = &ctx.params.incentives;
+    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Tournament);
+    let n = group.len();
+    for i in 0..n {
+        let unit = group.first_unit + i / group.cadres_per_unit;
+        let noise = if incentives.evaluation_noise > 0.0 {
+            incentives.evaluation_noise * stream.normal()
+        } else {
+            0.0
+        };
+        scratch.score[i] = incentives.target_weight * scratch.attainment[i]
+            + incentives.innovation_weight * scratch.success_intensity[i]
+            + incentives.jurisdiction_weight * ctx.jurisdiction[unit]
+            + incentives.seniority_weight * group.tenure[i] as f64
+            + noise;
+        if !scratch.vetoed[i] {
+            scratch.candidates.push(i as u32);
+        }
+    }
+    let quota = promotion_count(incentives.promotion_quota, n);
+    let score = &scratch.score;
+    let better = |a: &u32, b: &u32| {
+        score[*b as usize]
+            .total_cmp(&score[*a as usize])
+            .then(a.cmp(b))
+    };
+    if scratch.candidates.len() > quota {
+        scratch.candidates.select_nth_unstable_by(quota - 1, better);
+        scratch.candidates.truncate(quota);
+    }
+    let mut cutoff: Option<f64> = None;
+    for &i in &scratch.candidates {
+        scratch.promoted[i as usize] = true;
+        let s = score[i as usize];
+        cutoff = Some(cutoff.map_or(s, |c| c.min(s)));
+    }
+    group.cutoff = cutoff;
+    let excess_loss = ctx.params.behaviour.loss_aversion - 1.0;
+    for i in 0..n {
+        if scratch.promoted[i] {
+            scratch.payoff[i] += incentives.promotion_reward;
+        }
+        scratch.felt[i] = (scratch.payoff[i] - excess_loss * scratch.sanctions[i]) as f32;
+        group.tally.payoff += scratch.payoff[i];
+    }
+}
+
+/// Phase 11: satisficing or logit learning (own experience, then observed peers).
+fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let behaviour = &ctx.params.behaviour;
+    let actions = ctx.derived.actions;
+    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Learn);
+    let n = group.len();
+    scratch.old_action.copy_from_slice(&group.action);
+    let recency = behaviour.recency as f32;
+    let vicarious = behaviour.vicarious as f32;
+    let aspiration_rate = behaviour.aspiration_rate;
+    for i in 0..n {
+        let row = &mut group.attraction[i * actions..(i + 1) * actions];
+        let own = scratch.old_action[i] as usize;
+        row[own] = (1.0 - recency) * row[own] + recency * scratch.felt[i];
+        if n > 1 {
+            for _ in 0..behaviour.peers_observed {
+                let mut peer = stream.below(n - 1);
+                if peer >= i {
+                    peer += 1;
+                }
+                let seen = scratch.old_action[peer] as usize;
+                row[seen] = (1.0 - vicarious) * row[seen] + vicarious * scratch.felt[peer];
+            }
+        }
+        let payoff = scratch.payoff[i];
+        let aspiration = group.aspiration[i] as f64;
+        let satisfied = payoff >= aspiration;
+        group.aspiration[i] =
+            ((1.0 - aspiration_rate) * aspiration + aspiration_rate * payoff) as f32;
+        let redraw = match behaviour.rule {
+            Rule::Logit => true,
+            _ => !satisfied || stream.chance(behaviour.explore),
+        };
+        if redraw {
+            group.action[i] = logit_choice(row, behaviour.rationality, &mut stream);
+        }
+    }
+}
+
+/// Phase 12: dismissal of vetoed cadres, turnover, tenure, recruitment.
+fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let params = ctx.params;
+    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Turnover);
+    let n = group.len();
+    let mut any_leaver = false;
+    for i in 0..n {
+        let dismissed =
+            scratch.vetoed[i] && stream.chance(params.accountability.veto_dismissal);
+        if dismissed {
+            group.tally.dismissals += 1.0;
+        }
+        let leaves = dismissed || stream.chance(params.cadres.turnover);
+        scratch.leaving[i] = leaves;
+        any_leaver |= leaves;
+        group.tenure[i] = group.tenure[i].saturating_add(1);
+    }
+    if !any_leaver {
+        return;
+    }
+    let actions = ctx.derived.actions;
+    let socialized = params.behaviour.socialization;
+    if socialized {
+        let mut sums = [0.0f64; 18];
+        for row in group.attraction.chunks_exact(actions) {
+            for (sum, value) in sums.iter_mut().zip(row) {
+                *sum += *value as f64;
+            }
+        }
+        for (mean, sum) in scratch.mean_attraction.iter_mut().zip(sums) {
+            *mean = (sum / n as f64) as f32;
+        }
+    }
+    for i in 0..n {
+        if scratch.leaving[i] {
+            let mean = socialized.then_some(&scratch.mean_attraction[..]);
+            group.recruit(i, params, ctx.derived, mean, &mut stream);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promotion_counts() {
+        assert_eq!(promotion_count(0.15, 60), 9);
+        assert_eq!(promotion_count(0.15, 24), 4);
+        assert_eq!(promotion_count(0.15, 32), 5);
+        assert_eq!(promotion_count(0.15, 10), 2);
+        assert_eq!(promotion_count(0.15, 3), 1);
+        assert_eq!(promotion_count(0.01, 10), 1);
+        assert_eq!(promotion_count(1.0, 7), 7);
+    }
+}

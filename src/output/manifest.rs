@@ -1,0 +1,101 @@
+//! The manifest written beside every result: what was run, with which parameters and seed,
+//! when, by which version, and the SHA-256 of every output file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::scenario::Scenario;
+
+/// The manifest of a result directory.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub cadresim_version: String,
+    /// Git commit the binary was built from, when known.
+    pub git_commit: Option<String>,
+    /// What produced the directory ("run").
+    pub command: String,
+    /// Master seed, replicates and steps as given on the command line (None: per scenario).
+    pub seed: Option<u64>,
+    pub replicates: Option<u64>,
+    pub steps: Option<u64>,
+    pub threads: usize,
+    pub started: String,
+    pub finished: String,
+    /// Every resolved parameter of every scenario, schedule included.
+    pub scenarios: Vec<Scenario>,
+    /// Output file name -> SHA-256 (hex).
+    pub files: BTreeMap<String, String>,
+}
+
+/// The commit the binary was built from (set by build.rs when git is available).
+pub fn git_commit() -> Option<String> {
+    option_env!("CADRESIM_GIT_COMMIT")
+        .filter(|commit| !commit.is_empty())
+        .map(str::to_string)
+}
+
+/// SHA-256 of a file, hex-encoded.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(sha256_hex(&bytes))
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Now, as an RFC 3339 UTC timestamp.
+pub fn now_utc() -> String {
+    let seconds = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format_utc(seconds)
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_utc(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rest = seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_sha256() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(format_utc(1_795_787_457), "2026-11-27T11:50:57Z");
+    }
+}

@@ -1,0 +1,510 @@
+//! The parameter registry: every scenario key as `section.key`, its kind, allowed values,
+//! default and meaning. Scenario loading, schedule validation and `cadresim params` all read
+//! this one table, so what is documented is what is validated.
+
+use crate::params::{Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule};
+
+/// Largest number of steps a run may have (streams are keyed by 24 bits of step).
+pub const MAX_STEPS: u64 = 1 << 24;
+/// Largest number of replicates of one scenario.
+pub const MAX_REPLICATES: u64 = 1_000_000;
+/// Keys a schedule may not change: the number of innovation levels fixes the action set
+/// that every cadre's attractions are defined over.
+pub const UNSCHEDULABLE: [&str; 1] = ["work.innovation_levels"];
+
+/// Largest number of hierarchy levels.
+pub const MAX_LEVELS: usize = 8;
+
+/// The numeric range a real-valued parameter accepts (always finite).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// Any finite real.
+    Any,
+    /// Finite and >= 0.
+    NonNegative,
+    /// Finite and > 0.
+    Positive,
+    /// In [0, 1].
+    Probability,
+    /// Finite and >= 1.
+    AtLeastOne,
+    /// In (0, 1].
+    OpenUnit,
+}
+
+impl Range {
+    fn contains(self, value: f64) -> bool {
+        value.is_finite()
+            && match self {
+                Range::Any => true,
+                Range::NonNegative => value >= 0.0,
+                Range::Positive => value > 0.0,
+                Range::Probability => (0.0..=1.0).contains(&value),
+                Range::AtLeastOne => value >= 1.0,
+                Range::OpenUnit => value > 0.0 && value <= 1.0,
+            }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Range::Any => "a finite number",
+            Range::NonNegative => "a finite number >= 0",
+            Range::Positive => "a finite number > 0",
+            Range::Probability => "a number in [0, 1]",
+            Range::AtLeastOne => "a finite number >= 1",
+            Range::OpenUnit => "a number in (0, 1]",
+        }
+    }
+}
+
+/// How a parameter is stored and what it accepts.
+#[derive(Clone, Copy)]
+pub enum Field {
+    Real(fn(&mut Params) -> &mut f64, Range),
+    Count(fn(&mut Params) -> &mut u64, u64, u64),
+    Flag(fn(&mut Params) -> &mut bool),
+    Rule,
+    Decomposition,
+    Scope,
+    Markup,
+    Levels,
+}
+
+/// One parameter of the registry.
+#[derive(Clone, Copy)]
+pub struct ParamSpec {
+    /// `section.key`.
+    pub key: &'static str,
+    pub field: Field,
+    /// One-line meaning.
+    pub meaning: &'static str,
+}
+
+impl ParamSpec {
+    pub fn section(&self) -> &'static str {
+        self.key.split('.').next().unwrap_or("")
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.key.split('.').nth(1).unwrap_or("")
+    }
+
+    /// Whether a `[[schedule]]` entry may change this parameter.
+    pub fn schedulable(&self) -> bool {
+        !matches!(self.section(), "run" | "hierarchy") && !UNSCHEDULABLE.contains(&self.key)
+    }
+
+    /// What the parameter accepts, in words.
+    pub fn allowed(&self) -> String {
+        match self.field {
+            Field::Real(_, range) => range.describe().to_string(),
+            Field::Count(_, min, max) if max == u64::MAX => format!("an integer >= {min}"),
+            Field::Count(_, min, max) => format!("an integer in {min}..={max}"),
+            Field::Flag(_) => "true or false".to_string(),
+            Field::Rule => "\"satisficing\", \"logit\" or \"rational\"".to_string(),
+            Field::Decomposition => "\"uniform\" or \"by-capacity\"".to_string(),
+            Field::Scope => {
+                "a list of \"exploratory\", \"negligence\", \"violation\"".to_string()
+            }
+            Field::Markup => "a number >= 0, or a list of them, one per level".to_string(),
+            Field::Levels => format!(
+                "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique"
+            ),
+        }
+    }
+
+    /// The parameter's value in `params`, as TOML text.
+    pub fn value_text(&self, params: &Params) -> String {
+        let mut params = params.clone();
+        match self.field {
+            Field::Real(get, _) => format_real(*get(&mut params)),
+            Field::Count(get, _, _) => get(&mut params).to_string(),
+            Field::Flag(get) => get(&mut params).to_string(),
+            Field::Rule => format!("\"{}\"", rule_name(params.behaviour.rule)),
+            Field::Decomposition => {
+                format!(
+                    "\"{}\"",
+                    decomposition_name(params.targets.decomposition)
+                )
+            }
+            Field::Scope => {
+                let names: Vec<String> = params
+                    .fault_tolerance
+                    .scope
+                    .iter()
+                    .map(|class| format!("\"{}\"", class.name()))
+                    .collect();
+                format!("[{}]", names.join(", "))
+            }
+            Field::Markup => match &params.targets.markup {
+                Markup::Scalar(value) => format_real(*value),
+                Markup::PerLevel(values) => {
+                    let texts: Vec<String> = values.iter().map(|v| format_real(*v)).collect();
+                    format!("[{}]", texts.join(", "))
+                }
+            },
+            Field::Levels => {
+                let texts: Vec<String> = params
+                    .hierarchy
+                    .levels
+                    .iter()
+                    .map(|level| format!("{}:{}x{}", level.name, level.branching, level.cadres))
+                    .collect();
+                texts.join(", ")
+            }
+        }
+    }
+
+    /// Set the parameter from a TOML value; the error says what is allowed.
+    pub fn set(&self, params: &mut Params, value: &toml::Value) -> Result<(), String> {
+        let wrong = || format!("must be {}, got {}", self.allowed(), describe_value(value));
+        match self.field {
+            Field::Real(get, range) => {
+                let number = match value {
+                    toml::Value::Float(number) => *number,
+                    toml::Value::Integer(number) => *number as f64,
+                    _ => return Err(wrong()),
+                };
+                if !range.contains(number) {
+                    return Err(wrong());
+                }
+                *get(params) = number;
+            }
+            Field::Count(get, min, max) => {
+                let number = match value {
+                    toml::Value::Integer(number) if *number >= 0 => *number as u64,
+                    _ => return Err(wrong()),
+                };
+                if number < min || number > max {
+                    return Err(wrong());
+                }
+                *get(params) = number;
+            }
+            Field::Flag(get) => match value {
+                toml::Value::Boolean(flag) => *get(params) = *flag,
+                _ => return Err(wrong()),
+            },
+            Field::Rule => {
+                params.behaviour.rule = match value.as_str() {
+                    Some("satisficing") => Rule::Satisficing,
+                    Some("logit") => Rule::Logit,
+                    Some("rational") => Rule::Rational,
+                    _ => return Err(wrong()),
+                }
+            }
+            Field::Decomposition => {
+                params.targets.decomposition = match value.as_str() {
+                    Some("uniform") => Decomposition::Uniform,
+                    Some("by-capacity") => Decomposition::ByCapacity,
+                    _ => return Err(wrong()),
+                }
+            }
+            Field::Scope => {
+                let items = value.as_array().ok_or_else(wrong)?;
+                let mut scope = Vec::new();
+                for item in items {
+                    let class = match item.as_str() {
+                        Some("exploratory") => ErrorClass::Exploratory,
+                        Some("negligence") => ErrorClass::Negligence,
+                        Some("violation") => ErrorClass::Violation,
+                        _ => return Err(wrong()),
+                    };
+                    if !scope.contains(&class) {
+                        scope.push(class);
+                    }
+                }
+                scope.sort();
+                params.fault_tolerance.scope = scope;
+            }
+            Field::Markup => {
+                let as_markup = |item: &toml::Value| match item {
+                    toml::Value::Float(number) => Some(*number),
+                    toml::Value::Integer(number) => Some(*number as f64),
+                    _ => None,
+                }
+                .filter(|number| Range::NonNegative.contains(*number));
+                params.targets.markup = match value {
+                    toml::Value::Array(items) => Markup::PerLevel(
+                        items
+                            .iter()
+                            .map(as_markup)
+                            .collect::<Option<Vec<f64>>>()
+                            .ok_or_else(wrong)?,
+                    ),
+                    scalar => Markup::Scalar(as_markup(scalar).ok_or_else(wrong)?),
+                };
+            }
+            Field::Levels => {
+                params.hierarchy.levels = parse_levels(value).map_err(|why| {
+                    format!("must be {}: {why}", self.allowed())
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_levels(value: &toml::Value) -> Result<Vec<LevelSpec>, String> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| format!("got {}", describe_value(value)))?;
+    let mut levels = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let table = item
+            .as_table()
+            .ok_or_else(|| format!("level {index} is {}", describe_value(item)))?;
+        for key in table.keys() {
+            if !matches!(key.as_str(), "name" | "branching" | "cadres") {
+                return Err(format!("level {index} has unknown key `{key}`"));
+            }
+        }
+        let name = table
+            .get("name")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| format!("level {index} needs a string `name`"))?;
+        let count = |key: &str| -> Result<u64, String> {
+            match table.get(key) {
+                Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
+                Some(other) => Err(format!(
+                    "level {index} `{key}` must be an integer >= 1, got {}",
+                    describe_value(other)
+                )),
+                None => Err(format!("level {index} needs `{key}`")),
+            }
+        };
+        levels.push(LevelSpec {
+            name: name.to_string(),
+            branching: count("branching")?,
+            cadres: count("cadres")?,
+        });
+    }
+    Ok(levels)
+}
+
+/// A short description of a TOML value for error messages.
+pub fn describe_value(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => format!("the string {text:?}"),
+        toml::Value::Integer(number) => number.to_string(),
+        toml::Value::Float(number) => format_real(*number),
+        toml::Value::Boolean(flag) => flag.to_string(),
+        toml::Value::Datetime(_) => "a date".to_string(),
+        toml::Value::Array(_) => "a list".to_string(),
+        toml::Value::Table(_) => "a table".to_string(),
+    }
+}
+
+/// A real as TOML writes it (always with a decimal point or exponent).
+pub fn format_real(value: f64) -> String {
+    if value.is_nan() {
+        "nan".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if value == value.trunc() && value.abs() < 1e15 {
+        format!("{value:.1}")
+    } else {
+        format!("{value}")
+    }
+}
+
+pub fn rule_name(rule: Rule) -> &'static str {
+    match rule {
+        Rule::Satisficing => "satisficing",
+        Rule::Logit => "logit",
+        Rule::Rational => "rational",
+    }
+}
+
+pub fn decomposition_name(decomposition: Decomposition) -> &'static str {
+    match decomposition {
+        Decomposition::Uniform => "uniform",
+        Decomposition::ByCapacity => "by-capacity",
+    }
+}
+
+/// The sections of a scenario file, in order.
+pub const SECTIONS: [&str; 10] = [
+    "run",
+    "hierarchy",
+    "targets",
+    "cadres",
+    "work",
+    "accountability",
+    "fault_tolerance",
+    "incentives",
+    "behaviour",
+    "equilibrium",
+];
+
+/// Find a parameter by `section.key`.
+pub fn lookup(key: &str) -> Option<&'static ParamSpec> {
+    PARAMS.iter().find(|spec| spec.key == key)
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    candidates
+        .into_iter()
+        .map(|candidate| (edit_distance(word, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+use Field::{Count, Flag, Real};
+use Range::{AtLeastOne, Any, NonNegative, OpenUnit, Positive, Probability};
+
+/// Every parameter, in section order.
+pub static PARAMS: &[ParamSpec] = &[
+    ParamSpec { key: "run.steps", field: Count(|p| &mut p.run.steps, 1, MAX_STEPS), meaning: "number of steps (annual assessment cycles) of a run" },
+    ParamSpec { key: "run.burn_in", field: Count(|p| &mut p.run.burn_in, 0, MAX_STEPS), meaning: "first step of the equilibrium window (must be < steps)" },
+    ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario" },
+    ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)" },
+    ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit" },
+    ParamSpec { key: "targets.central", field: Real(|p| &mut p.targets.central, Positive), meaning: "per-cadre target set by the centre" },
+    ParamSpec { key: "targets.markup", field: Field::Markup, meaning: "markup each level adds to its parent's target (scalar or one per level)" },
+    ParamSpec { key: "targets.decomposition", field: Field::Decomposition, meaning: "uniform targets, or each unit's own target scaled by its capacity" },
+    ParamSpec { key: "targets.miss_penalty", field: Real(|p| &mut p.targets.miss_penalty, NonNegative), meaning: "payoff lost per unit of target shortfall" },
+    ParamSpec { key: "targets.adaptive_markup", field: Real(|p| &mut p.targets.adaptive_markup, NonNegative), meaning: "step by which a unit raises its markup when its jurisdiction misses (0 = fixed markups)" },
+    ParamSpec { key: "targets.markup_max", field: Real(|p| &mut p.targets.markup_max, NonNegative), meaning: "upper bound of adaptive markups (>= every markup)" },
+    ParamSpec { key: "cadres.ability_sd", field: Real(|p| &mut p.cadres.ability_sd, NonNegative), meaning: "log-sd of cadre ability (mean 1)" },
+    ParamSpec { key: "cadres.capacity_sd", field: Real(|p| &mut p.cadres.capacity_sd, NonNegative), meaning: "log-sd of unit capacity (mean 1)" },
+    ParamSpec { key: "cadres.psm_alpha", field: Real(|p| &mut p.cadres.psm_alpha, Positive), meaning: "Beta alpha of public-service motivation" },
+    ParamSpec { key: "cadres.psm_beta", field: Real(|p| &mut p.cadres.psm_beta, Positive), meaning: "Beta beta of public-service motivation" },
+    ParamSpec { key: "cadres.opportunist_share", field: Real(|p| &mut p.cadres.opportunist_share, Probability), meaning: "share of recruits who may disguise rent-seeking as reform" },
+    ParamSpec { key: "cadres.turnover", field: Real(|p| &mut p.cadres.turnover, Probability), meaning: "yearly probability that a cadre leaves" },
+    ParamSpec { key: "work.salary", field: Real(|p| &mut p.work.salary, Any), meaning: "fixed payoff per step" },
+    ParamSpec { key: "work.idle_effort", field: Real(|p| &mut p.work.idle_effort, Probability), meaning: "effort of an idle cadre (routine and innovation: 1)" },
+    ParamSpec { key: "work.effort_cost", field: Real(|p| &mut p.work.effort_cost, NonNegative), meaning: "payoff cost per unit of effort" },
+    ParamSpec { key: "work.innovation_levels", field: Count(|p| &mut p.work.innovation_levels, 1, 16), meaning: "K: innovation intensities k/K, k = 1..K" },
+    ParamSpec { key: "work.innovation_cost", field: Real(|p| &mut p.work.innovation_cost, NonNegative), meaning: "payoff cost per unit of innovation intensity" },
+    ParamSpec { key: "work.innovation_success", field: Real(|p| &mut p.work.innovation_success, Probability), meaning: "probability that honest innovation succeeds" },
+    ParamSpec { key: "work.innovation_gain", field: Real(|p| &mut p.work.innovation_gain, NonNegative), meaning: "extra output per unit of successful innovation" },
+    ParamSpec { key: "work.psm_weight", field: Real(|p| &mut p.work.psm_weight, NonNegative), meaning: "intrinsic payoff of honest innovation per unit of psm and intensity" },
+    ParamSpec { key: "work.routine_error", field: Real(|p| &mut p.work.routine_error, Probability), meaning: "negligence probability at effort 1 (times proneness)" },
+    ParamSpec { key: "work.innovation_error", field: Real(|p| &mut p.work.innovation_error, Probability), meaning: "exploratory-error probability at intensity 1 (times proneness)" },
+    ParamSpec { key: "work.violation_error", field: Real(|p| &mut p.work.violation_error, Probability), meaning: "violation probability of self-serving 'reform' at intensity 1" },
+    ParamSpec { key: "work.error_damage", field: Real(|p| &mut p.work.error_damage, NonNegative), meaning: "public loss of an error that is caught and sanctioned" },
+    ParamSpec { key: "work.damage_persistence", field: Real(|p| &mut p.work.damage_persistence, AtLeastOne), meaning: "damage multiplier of an error never corrected" },
+    ParamSpec { key: "work.self_serving_rate", field: Real(|p| &mut p.work.self_serving_rate, Probability), meaning: "probability that an opportunist's innovation is self-serving" },
+    ParamSpec { key: "work.private_gain", field: Real(|p| &mut p.work.private_gain, NonNegative), meaning: "private gain per unit of intensity of self-serving 'reform'" },
+    ParamSpec { key: "accountability.detection", field: Real(|p| &mut p.accountability.detection, Probability), meaning: "probability that a new error is detected" },
+    ParamSpec { key: "accountability.penalty", field: Real(|p| &mut p.accountability.penalty, NonNegative), meaning: "sanction of a detected, unexempted error" },
+    ParamSpec { key: "accountability.one_vote_veto", field: Flag(|p| &mut p.accountability.one_vote_veto), meaning: "veto-class errors multiply the sanction, bar promotion and risk dismissal" },
+    ParamSpec { key: "accountability.veto_share", field: Real(|p| &mut p.accountability.veto_share, Probability), meaning: "probability that an error is veto-class" },
+    ParamSpec { key: "accountability.veto_multiplier", field: Real(|p| &mut p.accountability.veto_multiplier, AtLeastOne), meaning: "sanction multiplier of a veto" },
+    ParamSpec { key: "accountability.veto_dismissal", field: Real(|p| &mut p.accountability.veto_dismissal, Probability), meaning: "probability that a vetoed cadre is dismissed" },
+    ParamSpec { key: "accountability.lifelong", field: Flag(|p| &mut p.accountability.lifelong), meaning: "lifelong accountability: latent errors can be detected in later steps" },
+    ParamSpec { key: "accountability.late_detection", field: Real(|p| &mut p.accountability.late_detection, Probability), meaning: "yearly detection probability of a latent error under lifelong accountability" },
+    ParamSpec { key: "accountability.inaction_detection", field: Real(|p| &mut p.accountability.inaction_detection, Probability), meaning: "probability that an idle cadre is held to account for inaction" },
+    ParamSpec { key: "accountability.inaction_penalty", field: Real(|p| &mut p.accountability.inaction_penalty, NonNegative), meaning: "sanction for inaction" },
+    ParamSpec { key: "fault_tolerance.enabled", field: Flag(|p| &mut p.fault_tolerance.enabled), meaning: "fault-tolerance mechanism in force" },
+    ParamSpec { key: "fault_tolerance.scope", field: Field::Scope, meaning: "error classes eligible for exemption (the three distinctions)" },
+    ParamSpec { key: "fault_tolerance.screening_accuracy", field: Real(|p| &mut p.fault_tolerance.screening_accuracy, Probability), meaning: "probability that an investigation judges eligibility correctly" },
+    ParamSpec { key: "fault_tolerance.tolerate_veto", field: Flag(|p| &mut p.fault_tolerance.tolerate_veto), meaning: "veto-class errors may be exempted too" },
+    ParamSpec { key: "fault_tolerance.error_correction", field: Flag(|p| &mut p.fault_tolerance.error_correction), meaning: "exempted errors are corrected and the cadre learns from them" },
+    ParamSpec { key: "fault_tolerance.correction_efficacy", field: Real(|p| &mut p.fault_tolerance.correction_efficacy, Probability), meaning: "share of an exempted error's damage that correction removes" },
+    ParamSpec { key: "fault_tolerance.correction_learning", field: Real(|p| &mut p.fault_tolerance.correction_learning, Probability), meaning: "proportional fall of error proneness after a corrected error" },
+    ParamSpec { key: "fault_tolerance.proneness_floor", field: Real(|p| &mut p.fault_tolerance.proneness_floor, Probability), meaning: "lowest error proneness correction can reach" },
+    ParamSpec { key: "incentives.promotion_quota", field: Real(|p| &mut p.incentives.promotion_quota, OpenUnit), meaning: "share of each peer group promoted every step" },
+    ParamSpec { key: "incentives.promotion_reward", field: Real(|p| &mut p.incentives.promotion_reward, NonNegative), meaning: "payoff of a promotion" },
+    ParamSpec { key: "incentives.innovation_reward", field: Real(|p| &mut p.incentives.innovation_reward, NonNegative), meaning: "payoff of a successful innovation" },
+    ParamSpec { key: "incentives.target_weight", field: Real(|p| &mut p.incentives.target_weight, NonNegative), meaning: "tournament weight of target attainment" },
+    ParamSpec { key: "incentives.innovation_weight", field: Real(|p| &mut p.incentives.innovation_weight, NonNegative), meaning: "tournament weight of successful innovation intensity" },
+    ParamSpec { key: "incentives.jurisdiction_weight", field: Real(|p| &mut p.incentives.jurisdiction_weight, NonNegative), meaning: "tournament weight of the unit's jurisdiction attainment (previous step)" },
+    ParamSpec { key: "incentives.seniority_weight", field: Real(|p| &mut p.incentives.seniority_weight, NonNegative), meaning: "tournament weight of tenure" },
+    ParamSpec { key: "incentives.evaluation_noise", field: Real(|p| &mut p.incentives.evaluation_noise, NonNegative), meaning: "sd of the normal noise in tournament scores" },
+    ParamSpec { key: "behaviour.rule", field: Field::Rule, meaning: "decision rule: aspiration learning, logit learning, or exact expected payoff" },
+    ParamSpec { key: "behaviour.rationality", field: Real(|p| &mut p.behaviour.rationality, NonNegative), meaning: "logit precision beta over attractions" },
+    ParamSpec { key: "behaviour.recency", field: Real(|p| &mut p.behaviour.recency, Probability), meaning: "weight of this step's own felt payoff in the attraction" },
+    ParamSpec { key: "behaviour.vicarious", field: Real(|p| &mut p.behaviour.vicarious, Probability), meaning: "weight of an observed peer's felt payoff" },
+    ParamSpec { key: "behaviour.peers_observed", field: Count(|p| &mut p.behaviour.peers_observed, 0, 16), meaning: "peers observed per step (with replacement)" },
+    ParamSpec { key: "behaviour.loss_aversion", field: Real(|p| &mut p.behaviour.loss_aversion, AtLeastOne), meaning: "lambda: sanctions are felt lambda times" },
+    ParamSpec { key: "behaviour.aspiration_rate", field: Real(|p| &mut p.behaviour.aspiration_rate, Probability), meaning: "speed at which aspiration follows payoff" },
+    ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway" },
+    ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions" },
+    ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this" },
+    ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy' when share_idle >= this" },
+    ParamSpec { key: "equilibrium.passive_not_innovating", field: Real(|p| &mut p.equilibrium.passive_not_innovating, Probability), meaning: "class 'passive' when share_idle + share_routine >= this" },
+    ParamSpec { key: "equilibrium.innovative_share", field: Real(|p| &mut p.equilibrium.innovative_share, Probability), meaning: "class 'innovative' when share_innovating >= this" },
+    ParamSpec { key: "equilibrium.window", field: Count(|p| &mut p.equilibrium.window, 1, MAX_STEPS), meaning: "W: window (steps) of the moving mean used for converged_at" },
+    ParamSpec { key: "equilibrium.tolerance", field: Real(|p| &mut p.equilibrium.tolerance, NonNegative), meaning: "largest change of the moving mean counted as converged" },
+];
+
+/// Checks that involve several parameters; the error names the key at fault.
+pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> {
+    if params.run.burn_in >= params.run.steps {
+        return Err((
+            "run.burn_in",
+            format!(
+                "must be < run.steps ({}), got {}",
+                params.run.steps, params.run.burn_in
+            ),
+        ));
+    }
+    let levels = &params.hierarchy.levels;
+    if levels.is_empty() || levels.len() > MAX_LEVELS {
+        return Err((
+            "hierarchy.levels",
+            format!("must have 1 to {MAX_LEVELS} levels, got {}", levels.len()),
+        ));
+    }
+    for (index, level) in levels.iter().enumerate() {
+        if level.name.is_empty() || level.name == "all" {
+            return Err((
+                "hierarchy.levels",
+                format!("level {index} needs a non-empty name other than \"all\""),
+            ));
+        }
+        if levels[..index].iter().any(|other| other.name == level.name) {
+            return Err((
+                "hierarchy.levels",
+                format!("level names must be unique; \"{}\" repeats", level.name),
+            ));
+        }
+    }
+    if let Markup::PerLevel(values) = &params.targets.markup {
+        if values.len() != levels.len() {
+            return Err((
+                "targets.markup",
+                format!(
+                    "a list must have one value per level ({}), got {}",
+                    levels.len(),
+                    values.len()
+                ),
+            ));
+        }
+    }
+    let largest = params
+        .targets
+        .markup
+        .values()
+        .into_iter()
+        .fold(0.0, f64::max);
+    if params.targets.markup_max < largest {
+        return Err((
+            "targets.markup_max",
+            format!(
+                "must be >= every markup ({}), got {}",
+                format_real(largest),
+                format_real(params.targets.markup_max)
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,404 @@
+//! Scenario files: reading TOML, validating every key against the registry, the policy
+//! schedule, and the built-in default set. Errors name the file, the key and what is allowed.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::params::Params;
+use crate::registry::{self, check_consistency, did_you_mean, lookup, SECTIONS};
+
+/// A scenario: a name, a description, resolved parameters and a policy schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub params: Params,
+    pub schedule: Vec<ScheduleEntry>,
+}
+
+/// Parameter changes applied at the start of step `at`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleEntry {
+    pub at: u64,
+    /// `section.key` -> value, already validated.
+    pub set: toml::Table,
+}
+
+/// A scenario that cannot be used, with the file and key at fault.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ScenarioError {
+    #[error("{file}: cannot read the file: {reason}")]
+    Read { file: String, reason: String },
+    #[error("{file}:{line}:{column}: TOML syntax error: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: `{key}` {message}")]
+    Invalid {
+        file: String,
+        key: String,
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+        ScenarioError::Invalid {
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The five regimes of the built-in default set, as (file, text).
+pub const BUILT_IN: [(&str, &str); 5] = [
+    ("pressure", include_str!("../scenarios/pressure.toml")),
+    ("ft-scoped", include_str!("../scenarios/ft-scoped.toml")),
+    ("ft-blanket", include_str!("../scenarios/ft-blanket.toml")),
+    (
+        "ft-no-correction",
+        include_str!("../scenarios/ft-no-correction.toml"),
+    ),
+    ("ft-incentives", include_str!("../scenarios/ft-incentives.toml")),
+];
+
+/// The built-in default set (the five regimes of the reference behaviour).
+pub fn built_in() -> Vec<Scenario> {
+    BUILT_IN
+        .iter()
+        .map(|(stem, text)| {
+            parse(text, &format!("scenarios/{stem}.toml"), stem)
+                .expect("built-in scenarios are valid")
+        })
+        .collect()
+}
+
+/// Read and validate a scenario file; its name defaults to the file stem.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|error| ScenarioError::Read {
+        file: file.clone(),
+        reason: error.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|error| ScenarioError::Read {
+        file: file.clone(),
+        reason: format!(
+            "not valid UTF-8 (at byte {})",
+            error.utf8_error().valid_up_to()
+        ),
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".to_string());
+    parse(&text, &file, &stem)
+}
+
+/// Parse a TOML document into a table, with line and column on syntax errors.
+pub fn parse_table(text: &str, file: &str) -> Result<toml::Table, ScenarioError> {
+    text.parse::<toml::Table>().map_err(|error| {
+        let offset = error.span().map(|span| span.start).unwrap_or(0);
+        let before = &text[..offset.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+        ScenarioError::Syntax {
+            file: file.to_string(),
+            line,
+            column,
+            message: error.message().trim().to_string(),
+        }
+    })
+}
+
+/// Parse and validate scenario text; `file` is used in errors, `stem` as the default name.
+pub fn parse(text: &str, file: &str, stem: &str) -> Result<Scenario, ScenarioError> {
+    let table = parse_table(text, file)?;
+    from_table(&table, file, stem)
+}
+
+/// Build a scenario from a parsed TOML table (shared with sweep files).
+pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenario, ScenarioError> {
+    let mut scenario = Scenario {
+        name: stem.to_string(),
+        description: String::new(),
+        params: Params::default(),
+        schedule: Vec::new(),
+    };
+    let mut schedule_value = None;
+    for (key, value) in table {
+        match key.as_str() {
+            "name" | "description" => {
+                let text = value.as_str().ok_or_else(|| {
+                    ScenarioError::invalid(
+                        file,
+                        key,
+                        format!("must be a string, got {}", registry::describe_value(value)),
+                    )
+                })?;
+                if key == "name" {
+                    scenario.name = text.to_string();
+                } else {
+                    scenario.description = text.trim().to_string();
+                }
+            }
+            "schedule" => schedule_value = Some(value),
+            section if SECTIONS.contains(&section) => {
+                let entries = value.as_table().ok_or_else(|| {
+                    ScenarioError::invalid(file, section, "must be a table (a [section])")
+                })?;
+                for (name, value) in entries {
+                    let full = format!("{section}.{name}");
+                    let spec = lookup(&full)
+                        .ok_or_else(|| unknown_key(file, &full, name, Some(section)))?;
+                    spec.set(&mut scenario.params, value)
+                        .map_err(|message| ScenarioError::invalid(file, &full, message))?;
+                }
+            }
+            other => return Err(unknown_key(file, other, other, None)),
+        }
+    }
+    check_name(&scenario.name)
+        .map_err(|message| ScenarioError::invalid(file, "name", message))?;
+    check_consistency(&scenario.params)
+        .map_err(|(key, message)| ScenarioError::invalid(file, key, message))?;
+    if let Some(value) = schedule_value {
+        scenario.schedule = parse_schedule(value, file, &scenario.params)?;
+    }
+    Ok(scenario)
+}
+
+/// A scenario name becomes a directory name and a CSV value: keep it plain.
+fn check_name(name: &str) -> Result<(), String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.len() > 100 || !name.chars().all(plain) || name.starts_with('.') {
+        return Err(format!(
+            "must be 1-100 characters of letters, digits, '-', '_' or '.', got {name:?}"
+        ));
+    }
+    Ok(())
+}
+
+fn unknown_key(file: &str, full: &str, name: &str, section: Option<&str>) -> ScenarioError {
+    let mut candidates: Vec<String> = match section {
+        Some(section) => registry::PARAMS
+            .iter()
+            .filter(|spec| spec.section() == section)
+            .map(|spec| spec.key.to_string())
+            .collect(),
+        None => ["name", "description", "schedule"]
+            .iter()
+            .chain(SECTIONS.iter())
+            .map(|s| s.to_string())
+            .collect(),
+    };
+    let hint = did_you_mean(full, candidates.iter().map(String::as_str))
+        .map(str::to_string)
+        .or_else(|| {
+            // The same key name in another section, e.g. `penalty` at the top level.
+            registry::PARAMS
+                .iter()
+                .find(|spec| spec.name() == name)
+                .map(|spec| spec.key.to_string())
+        });
+    candidates.sort();
+    let message = match (hint, section) {
+        (Some(hint), _) => format!("is not a known key; did you mean `{hint}`?"),
+        (None, Some(section)) => format!(
+            "is not a known key of [{section}]; see `cadresim params` for the keys"
+        ),
+        (None, None) => format!(
+            "is not a known key or section; allowed: name, description, schedule, {}",
+            SECTIONS.join(", ")
+        ),
+    };
+    ScenarioError::invalid(file, full, message)
+}
+
+/// Flatten `{ accountability = { penalty = 8 } }` and `{ "accountability.penalty" = 8 }` alike.
+fn flatten_settings(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+    for (key, value) in table {
+        let full = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(inner) if lookup(&full).is_none() => {
+                flatten_settings(&full, inner, out)
+            }
+            _ => out.push((full, value.clone())),
+        }
+    }
+}
+
+fn parse_schedule(
+    value: &toml::Value,
+    file: &str,
+    params: &Params,
+) -> Result<Vec<ScheduleEntry>, ScenarioError> {
+    let entries = value.as_array().ok_or_else(|| {
+        ScenarioError::invalid(file, "schedule", "must be a list of [[schedule]] tables")
+    })?;
+    let mut schedule = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let here = format!("schedule[{index}]");
+        let table = entry
+            .as_table()
+            .ok_or_else(|| ScenarioError::invalid(file, &here, "must be a table with `at` and `set`"))?;
+        for key in table.keys() {
+            if key != "at" && key != "set" {
+                let hint = did_you_mean(key, ["at", "set"])
+                    .map(|hint| format!("; did you mean `{hint}`?"))
+                    .unwrap_or_default();
+                return Err(ScenarioError::invalid(
+                    file,
+                    format!("{here}.{key}"),
+                    format!("is not a known key of a schedule entry (allowed: at, set){hint}"),
+                ));
+            }
+        }
+        let at = match table.get("at") {
+            Some(toml::Value::Integer(at)) if *at >= 0 && (*at as u64) < params.run.steps => {
+                *at as u64
+            }
+            Some(other) => {
+                return Err(ScenarioError::invalid(
+                    file,
+                    format!("{here}.at"),
+                    format!(
+                        "must be an integer step in 0..{} (the run), got {}",
+                        params.run.steps,
+                        registry::describe_value(other)
+                    ),
+                ))
+            }
+            None => {
+                return Err(ScenarioError::invalid(
+                    file,
+                    format!("{here}.at"),
+                    "is missing: the step at which the changes apply",
+                ))
+            }
+        };
+        let set_table = table.get("set").and_then(|v| v.as_table()).ok_or_else(|| {
+            ScenarioError::invalid(
+                file,
+                format!("{here}.set"),
+                "must be a table of \"section.key\" = value",
+            )
+        })?;
+        let mut settings = Vec::new();
+        flatten_settings("", set_table, &mut settings);
+        let mut set = toml::Table::new();
+        for (key, value) in settings {
+            let place = format!("{here}.set.{key}");
+            let spec = match lookup(&key) {
+                Some(spec) if spec.schedulable() => spec,
+                Some(_) => {
+                    return Err(ScenarioError::invalid(
+                        file,
+                        place,
+                        "cannot change during a run ([run], [hierarchy] and work.innovation_levels are fixed)",
+                    ))
+                }
+                None => {
+                    let section = key.split('.').next().filter(|s| SECTIONS.contains(s));
+                    let name = key.rsplit('.').next().unwrap_or(&key);
+                    let ScenarioError::Invalid { message, .. } =
+                        unknown_key(file, &key, name, section)
+                    else {
+                        unreachable!("unknown_key builds an Invalid error")
+                    };
+                    return Err(ScenarioError::invalid(file, place, message));
+                }
+            };
+            spec.set(&mut params.clone(), &value)
+                .map_err(|message| ScenarioError::invalid(file, &place, message))?;
+            set.insert(key, value);
+        }
+        schedule.push((index, ScheduleEntry { at, set }));
+    }
+    schedule.sort_by_key(|(index, entry)| (entry.at, *index));
+    // Apply the whole schedule once so that cross-parameter rules hold at every step.
+    let mut evolving = params.clone();
+    for (index, entry) in &schedule {
+        apply_settings(&mut evolving, &entry.set);
+        check_consistency(&evolving).map_err(|(key, message)| {
+            ScenarioError::invalid(
+                file,
+                format!("schedule[{index}].set"),
+                format!("makes `{key}` invalid at step {}: {message}", entry.at),
+            )
+        })?;
+    }
+    Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// Apply validated settings to parameters.
+pub fn apply_settings(params: &mut Params, set: &toml::Table) {
+    for (key, value) in set {
+        if let Some(spec) = lookup(key) {
+            // Validated at load time; a failure here would leave the value unchanged.
+            let _ = spec.set(params, value);
+        }
+    }
+}
+
+impl Scenario {
+    /// The parameters in force at step `step` (schedule entries with `at <= step` applied).
+    pub fn params_at(&self, step: u64) -> Params {
+        let mut params = self.params.clone();
+        for entry in self.schedule.iter().filter(|entry| entry.at <= step) {
+            apply_settings(&mut params, &entry.set);
+        }
+        params
+    }
+
+    /// Override the run settings given on the command line, re-checking the schedule.
+    pub fn override_run(
+        &mut self,
+        steps: Option<u64>,
+        replicates: Option<u64>,
+        seed: Option<u64>,
+    ) -> Result<(), String> {
+        if let Some(steps) = steps {
+            if steps == 0 || steps > registry::MAX_STEPS {
+                return Err(format!(
+                    "--steps must be in 1..={}, got {steps}",
+                    registry::MAX_STEPS
+                ));
+            }
+            if self.params.run.burn_in >= steps {
+                // Keep the equilibrium window in proportion: the second half of the run.
+                self.params.run.burn_in = steps / 2;
+            }
+            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= steps) {
+                return Err(format!(
+                    "--steps {steps} ends the run before the schedule entry at step {} of scenario `{}`",
+                    entry.at, self.name
+                ));
+            }
+            self.params.run.steps = steps;
+        }
+        if let Some(replicates) = replicates {
+            if replicates == 0 || replicates > registry::MAX_REPLICATES {
+                return Err(format!(
+                    "--replicates must be in 1..={}, got {replicates}",
+                    registry::MAX_REPLICATES
+                ));
+            }
+            self.params.run.replicates = replicates;
+        }
+        if let Some(seed) = seed {
+            self.params.run.seed = seed;
+        }
+        Ok(())
+    }
+}
