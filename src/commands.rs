@@ -57,17 +57,27 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
 
 fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), CommandError> {
     let threads = match threads {
-        Some(0) => return Err(CommandError::Usage("--threads must be at least 1, got 0".into())),
+        Some(0) => {
+            return Err(CommandError::Usage(
+                "--threads must be at least 1, got 0".into(),
+            ))
+        }
         Some(n) if n > 1024 => {
-            return Err(CommandError::Usage(format!("--threads must be at most 1024, got {n}")))
+            return Err(CommandError::Usage(format!(
+                "--threads must be at most 1024, got {n}"
+            )))
         }
         Some(n) => n,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|error| CommandError::Failed(format!("cannot start {threads} threads: {error}")))?;
+        .map_err(|error| {
+            CommandError::Failed(format!("cannot start {threads} threads: {error}"))
+        })?;
     Ok((pool, threads))
 }
 
@@ -88,7 +98,11 @@ fn gib(bytes: u128) -> String {
 }
 
 /// Refuse experiments whose state would not fit in memory, naming the file and key.
-fn check_memory(scenarios: &[Scenario], files: &[String], threads: usize) -> Result<(), CommandError> {
+fn check_memory(
+    scenarios: &[Scenario],
+    files: &[String],
+    threads: usize,
+) -> Result<(), CommandError> {
     let budget = machine_memory() * 4 / 5;
     for (scenario, file) in scenarios.iter().zip(files) {
         let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
@@ -181,11 +195,18 @@ fn run(args: RunArgs) -> Result<i32, CommandError> {
         for path in &args.scenarios {
             loaded.push(scenario::load(path)?);
         }
-        let files = args.scenarios.iter().map(|p| p.display().to_string()).collect();
+        let files = args
+            .scenarios
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         (loaded, files)
     };
     for (index, scenario) in scenarios.iter().enumerate() {
-        if scenarios[..index].iter().any(|other| other.name == scenario.name) {
+        if scenarios[..index]
+            .iter()
+            .any(|other| other.name == scenario.name)
+        {
             return Err(CommandError::Usage(format!(
                 "two scenarios are named `{}`; give each file a distinct `name`",
                 scenario.name
@@ -203,7 +224,11 @@ fn run(args: RunArgs) -> Result<i32, CommandError> {
         let name = if args.scenarios.is_empty() {
             "default".to_string()
         } else {
-            scenarios.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("+")
+            scenarios
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
         };
         PathBuf::from("output").join(name)
     });
@@ -255,7 +280,10 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     ]];
     for result in results {
         let statistics = result.level_statistics(result.levels.len() - 1);
-        let mut row = vec![result.scenario.name.clone(), statistics.modal_class().to_string()];
+        let mut row = vec![
+            result.scenario.name.clone(),
+            statistics.modal_class().to_string(),
+        ];
         for (metric, decimals) in columns {
             let index = metric_index(metric).expect("known metric");
             row.push(interval(&statistics.metrics[index], decimals));

@@ -153,8 +153,12 @@ pub fn run_replicate(
     let params = &scenario.params;
     let equilibria = (0..levels)
         .map(|level| {
-            let series: Vec<[f64; METRIC_COUNT]> =
-                records.iter().skip(level).step_by(levels).copied().collect();
+            let series: Vec<[f64; METRIC_COUNT]> = records
+                .iter()
+                .skip(level)
+                .step_by(levels)
+                .copied()
+                .collect();
             metrics::equilibrium(&series, params.run.burn_in as usize, &params.equilibrium)
         })
         .collect();

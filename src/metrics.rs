@@ -201,7 +201,11 @@ pub fn equilibrium(
     let innovation: Vec<f64> = steps.iter().map(|row| row[MEAN_INNOVATION]).collect();
     Equilibrium {
         means,
-        converged_at: converged_at(&innovation, thresholds.window as usize, thresholds.tolerance),
+        converged_at: converged_at(
+            &innovation,
+            thresholds.window as usize,
+            thresholds.tolerance,
+        ),
         class: classify(&means, thresholds),
     }
 }
@@ -294,7 +298,9 @@ fn ln_gamma(x: f64) -> f64 {
         1.505_632_735_149_311_6e-7,
     ];
     if x < 0.5 {
-        return std::f64::consts::PI.ln() - (std::f64::consts::PI * x).sin().ln() - ln_gamma(1.0 - x);
+        return std::f64::consts::PI.ln()
+            - (std::f64::consts::PI * x).sin().ln()
+            - ln_gamma(1.0 - x);
     }
     let x = x - 1.0;
     let mut sum = COEFFICIENTS[0];
@@ -312,7 +318,8 @@ fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(x, a, b) / a
     } else {
@@ -404,8 +411,18 @@ mod tests {
 
     #[test]
     fn t_quantiles_match_tables() {
-        for (df, expected) in [(1, 12.7062), (2, 4.3027), (3, 3.1824), (7, 2.3646), (30, 2.0423), (1000, 1.9623)] {
-            assert!((student_t_quantile_975(df) - expected).abs() < 1e-3, "df {df}");
+        for (df, expected) in [
+            (1, 12.7062),
+            (2, 4.3027),
+            (3, 3.1824),
+            (7, 2.3646),
+            (30, 2.0423),
+            (1000, 1.9623),
+        ] {
+            assert!(
+                (student_t_quantile_975(df) - expected).abs() < 1e-3,
+                "df {df}"
+            );
         }
     }
 

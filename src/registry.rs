@@ -103,9 +103,7 @@ impl ParamSpec {
             Field::Flag(_) => "true or false".to_string(),
             Field::Rule => "\"satisficing\", \"logit\" or \"rational\"".to_string(),
             Field::Decomposition => "\"uniform\" or \"by-capacity\"".to_string(),
-            Field::Scope => {
-                "a list of \"exploratory\", \"negligence\", \"violation\"".to_string()
-            }
+            Field::Scope => "a list of \"exploratory\", \"negligence\", \"violation\"".to_string(),
             Field::Markup => "a number >= 0, or a list of them, one per level".to_string(),
             Field::Levels => format!(
                 "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique"
@@ -122,10 +120,7 @@ impl ParamSpec {
             Field::Flag(get) => get(&mut params).to_string(),
             Field::Rule => format!("\"{}\"", rule_name(params.behaviour.rule)),
             Field::Decomposition => {
-                format!(
-                    "\"{}\"",
-                    decomposition_name(params.targets.decomposition)
-                )
+                format!("\"{}\"", decomposition_name(params.targets.decomposition))
             }
             Field::Scope => {
                 let names: Vec<String> = params
@@ -217,12 +212,14 @@ impl ParamSpec {
                 params.fault_tolerance.scope = scope;
             }
             Field::Markup => {
-                let as_markup = |item: &toml::Value| match item {
-                    toml::Value::Float(number) => Some(*number),
-                    toml::Value::Integer(number) => Some(*number as f64),
-                    _ => None,
-                }
-                .filter(|number| Range::NonNegative.contains(*number));
+                let as_markup = |item: &toml::Value| {
+                    match item {
+                        toml::Value::Float(number) => Some(*number),
+                        toml::Value::Integer(number) => Some(*number as f64),
+                        _ => None,
+                    }
+                    .filter(|number| Range::NonNegative.contains(*number))
+                };
                 params.targets.markup = match value {
                     toml::Value::Array(items) => Markup::PerLevel(
                         items
@@ -235,9 +232,8 @@ impl ParamSpec {
                 };
             }
             Field::Levels => {
-                params.hierarchy.levels = parse_levels(value).map_err(|why| {
-                    format!("must be {}: {why}", self.allowed())
-                })?;
+                params.hierarchy.levels = parse_levels(value)
+                    .map_err(|why| format!("must be {}: {why}", self.allowed()))?;
             }
         }
         Ok(())
@@ -342,7 +338,10 @@ pub fn lookup(key: &str) -> Option<&'static ParamSpec> {
 }
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
         .into_iter()
@@ -367,7 +366,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 use Field::{Count, Flag, Real};
-use Range::{AtLeastOne, Any, NonNegative, OpenUnit, Positive, Probability};
+use Range::{Any, AtLeastOne, NonNegative, OpenUnit, Positive, Probability};
 
 /// Every parameter, in section order.
 pub static PARAMS: &[ParamSpec] = &[

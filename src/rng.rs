@@ -55,16 +55,16 @@ impl ReplicateKey {
 pub struct Stream(ChaCha8Rng);
 
 impl Stream {
-    /// U: a uniform draw on [0, 1) with 53 random bits.
+    /// U: a uniform draw on [0, 1) from one 32-bit word (resolution 2^-32).
     #[inline]
     pub fn uniform(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        self.0.next_u32() as f64 * (1.0 / 4_294_967_296.0)
     }
 
-    /// True with probability `p` (U < p).
+    /// True with probability `p` (U < p). A probability of 0 or less draws nothing.
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {
-        self.uniform() < p
+        p > 0.0 && self.uniform() < p
     }
 
     /// A standard normal draw.
@@ -73,10 +73,14 @@ impl Stream {
         StandardNormal.sample(&mut self.0)
     }
 
-    /// A uniform integer in 0..n (n > 0).
+    /// A uniform integer in 0..n (0 < n <= 2^32), unbiased.
     #[inline]
     pub fn below(&mut self, n: usize) -> usize {
-        self.0.random_range(0..n)
+        if n <= u32::MAX as usize {
+            self.0.random_range(0..n as u32) as usize
+        } else {
+            self.0.random_range(0..n)
+        }
     }
 
     /// A draw from a distribution.
@@ -101,8 +105,14 @@ mod tests {
         assert_ne!(first, key.stream(1, 0, Phase::Act).next_u64());
         assert_ne!(first, key.stream(0, 1, Phase::Act).next_u64());
         assert_ne!(first, key.stream(0, 0, Phase::Learn).next_u64());
-        assert_ne!(first, ReplicateKey::new(1, 1).stream(0, 0, Phase::Act).next_u64());
-        assert_ne!(first, ReplicateKey::new(2, 0).stream(0, 0, Phase::Act).next_u64());
+        assert_ne!(
+            first,
+            ReplicateKey::new(1, 1).stream(0, 0, Phase::Act).next_u64()
+        );
+        assert_ne!(
+            first,
+            ReplicateKey::new(2, 0).stream(0, 0, Phase::Act).next_u64()
+        );
         assert_eq!(first, key.stream(0, 0, Phase::Act).next_u64());
     }
 

@@ -66,7 +66,10 @@ pub const BUILT_IN: [(&str, &str); 5] = [
         "ft-no-correction",
         include_str!("../scenarios/ft-no-correction.toml"),
     ),
-    ("ft-incentives", include_str!("../scenarios/ft-incentives.toml")),
+    (
+        "ft-incentives",
+        include_str!("../scenarios/ft-incentives.toml"),
+    ),
 ];
 
 /// The built-in default set (the five regimes of the reference behaviour).
@@ -112,7 +115,7 @@ pub fn parse_table(text: &str, file: &str) -> Result<toml::Table, ScenarioError>
             file: file.to_string(),
             line,
             column,
-            message: error.message().trim().to_string(),
+            message: error.message().trim().replace('\n', "; "),
         }
     })
 }
@@ -164,8 +167,7 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
             other => return Err(unknown_key(file, other, other, None)),
         }
     }
-    check_name(&scenario.name)
-        .map_err(|message| ScenarioError::invalid(file, "name", message))?;
+    check_name(&scenario.name).map_err(|message| ScenarioError::invalid(file, "name", message))?;
     check_consistency(&scenario.params)
         .map_err(|(key, message)| ScenarioError::invalid(file, key, message))?;
     if let Some(value) = schedule_value {
@@ -210,9 +212,9 @@ fn unknown_key(file: &str, full: &str, name: &str, section: Option<&str>) -> Sce
     candidates.sort();
     let message = match (hint, section) {
         (Some(hint), _) => format!("is not a known key; did you mean `{hint}`?"),
-        (None, Some(section)) => format!(
-            "is not a known key of [{section}]; see `cadresim params` for the keys"
-        ),
+        (None, Some(section)) => {
+            format!("is not a known key of [{section}]; see `cadresim params` for the keys")
+        }
         (None, None) => format!(
             "is not a known key or section; allowed: name, description, schedule, {}",
             SECTIONS.join(", ")
@@ -249,9 +251,9 @@ fn parse_schedule(
     let mut schedule = Vec::with_capacity(entries.len());
     for (index, entry) in entries.iter().enumerate() {
         let here = format!("schedule[{index}]");
-        let table = entry
-            .as_table()
-            .ok_or_else(|| ScenarioError::invalid(file, &here, "must be a table with `at` and `set`"))?;
+        let table = entry.as_table().ok_or_else(|| {
+            ScenarioError::invalid(file, &here, "must be a table with `at` and `set`")
+        })?;
         for key in table.keys() {
             if key != "at" && key != "set" {
                 let hint = did_you_mean(key, ["at", "set"])

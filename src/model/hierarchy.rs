@@ -49,7 +49,8 @@ impl Hierarchy {
     /// Build the shape; fails with a message when counts overflow the supported range.
     pub fn new(specs: &[LevelSpec]) -> Result<Self, String> {
         let mut levels = Vec::with_capacity(specs.len());
-        let (mut units_above, mut first_unit, mut first_group, mut cadres) = (1u64, 0u64, 0u64, 0u64);
+        let (mut units_above, mut first_unit, mut first_group, mut cadres) =
+            (1u64, 0u64, 0u64, 0u64);
         for spec in specs {
             let units = units_above.checked_mul(spec.branching);
             let level_cadres = units.and_then(|units| units.checked_mul(spec.cadres));
@@ -114,8 +115,8 @@ impl Hierarchy {
         match self.levels.get(level + 1) {
             None => 0..0,
             Some(below) => {
-                let start = below.first_unit
-                    + (unit - self.levels[level].first_unit) * below.branching;
+                let start =
+                    below.first_unit + (unit - self.levels[level].first_unit) * below.branching;
                 start..start + below.branching
             }
         }

@@ -53,8 +53,8 @@ impl<'s> Simulation<'s> {
     /// Build and initialise replicate `replicate` of a validated scenario.
     pub fn new(scenario: &'s Scenario, replicate: u64) -> Self {
         let params = scenario.params.clone();
-        let hierarchy = Hierarchy::new(&params.hierarchy.levels)
-            .expect("hierarchy validated at load time");
+        let hierarchy =
+            Hierarchy::new(&params.hierarchy.levels).expect("hierarchy validated at load time");
         let key = ReplicateKey::new(params.run.seed, replicate);
         let derived = Derived::new(&params);
         let mut groups = Vec::with_capacity(hierarchy.groups);
@@ -180,7 +180,12 @@ impl<'s> Simulation<'s> {
         let step = self.step;
         let mut changed = false;
         let markup_before = self.params.targets.markup.clone();
-        for entry in self.scenario.schedule.iter().filter(|entry| entry.at == step) {
+        for entry in self
+            .scenario
+            .schedule
+            .iter()
+            .filter(|entry| entry.at == step)
+        {
             apply_settings(&mut self.params, &entry.set);
             changed = true;
         }

@@ -57,7 +57,13 @@ impl Derived {
         let mut effort = vec![1.0; actions];
         effort[0] = params.work.idle_effort;
         let intensity = (0..actions)
-            .map(|a| if a < 2 { 0.0 } else { (a - 1) as f64 / levels as f64 })
+            .map(|a| {
+                if a < 2 {
+                    0.0
+                } else {
+                    (a - 1) as f64 / levels as f64
+                }
+            })
             .collect();
         Derived {
             actions,
@@ -77,28 +83,42 @@ pub fn lognormal_mean_one(stream: &mut Stream, sd: f64) -> f64 {
     (sd * stream.normal() - 0.5 * sd * sd).exp()
 }
 
-/// Draw an action with P(a) proportional to exp(beta A[a]), computed stably.
+/// Draw an action with P(a) proportional to exp(beta A[a]), computed stably (subtracting
+/// the largest attraction; weights in single precision).
 pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
-    let max = attraction.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a)) as f64;
-    let mut weights = [0.0f64; 18];
-    let mut total = 0.0;
+    let max = attraction.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a));
+    let beta = beta as f32;
+    let mut weights = [0.0f32; 18];
+    let mut total = 0.0f32;
     for (weight, &a) in weights.iter_mut().zip(attraction) {
-        *weight = (beta * (a as f64 - max)).exp();
+        *weight = (beta * (a - max)).exp();
         total += *weight;
     }
-    let mut threshold = stream.uniform() * total;
+    let mut threshold = (stream.uniform() * total as f64) as f32;
+    let mut last_possible = 0;
     for (action, weight) in weights[..attraction.len()].iter().enumerate() {
         if threshold < *weight {
             return action as u8;
         }
+        if *weight > 0.0 {
+            last_possible = action;
+        }
         threshold -= weight;
     }
-    (attraction.len() - 1) as u8
+    // Rounding left the threshold at the total: the last action with positive weight.
+    last_possible as u8
 }
 
 impl PeerGroup {
     /// An empty group of `size` cadres; `populate` fills it.
-    pub fn new(id: u64, level: usize, first_unit: usize, units: usize, cadres_per_unit: usize, actions: usize) -> Self {
+    pub fn new(
+        id: u64,
+        level: usize,
+        first_unit: usize,
+        units: usize,
+        cadres_per_unit: usize,
+        actions: usize,
+    ) -> Self {
         let size = units * cadres_per_unit;
         PeerGroup {
             id,

@@ -60,6 +60,33 @@ impl Scratch {
     }
 }
 
+/// Walks the units of a group alongside its cadres (no division in the loop).
+struct UnitCursor {
+    unit: usize,
+    next_boundary: usize,
+    per_unit: usize,
+}
+
+impl UnitCursor {
+    fn new(per_unit: usize) -> Self {
+        UnitCursor {
+            unit: 0,
+            next_boundary: per_unit,
+            per_unit,
+        }
+    }
+
+    /// Unit (within the group) of cadre `i`; call with i = 0, 1, 2, ...
+    #[inline]
+    fn at(&mut self, i: usize) -> usize {
+        if i == self.next_boundary {
+            self.unit += 1;
+            self.next_boundary += self.per_unit;
+        }
+        self.unit
+    }
+}
+
 /// Slot of the latent stock for an error.
 #[inline]
 fn latent_slot(class: ErrorClass, veto: bool) -> usize {
@@ -149,8 +176,9 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         damage_undetected
     };
     let tally = &mut group.tally;
+    let mut cursor = UnitCursor::new(group.cadres_per_unit);
     for i in 0..group.action.len() {
-        let unit_in_group = i / group.cadres_per_unit;
+        let unit_in_group = cursor.at(i);
         let unit = group.first_unit + unit_in_group;
         let action = group.action[i] as usize;
         let effort = derived.effort[action];
@@ -164,7 +192,11 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         let success_intensity = if success { intensity } else { 0.0 };
         let capability = group.ability[i] as f64 * ctx.unit_capacity[unit];
         let output = capability * (effort + work.innovation_gain * success_intensity);
-        let private_gain = if self_serving { work.private_gain * intensity } else { 0.0 };
+        let private_gain = if self_serving {
+            work.private_gain * intensity
+        } else {
+            0.0
+        };
         // Phase 2: new errors.
         let proneness = group.proneness[i] as f64;
         let mut new_errors = [ErrorClass::Negligence; 2];
@@ -197,8 +229,13 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
             tally.errors += 1.0;
             if stream.chance(accountability.detection) {
                 tally.detected += 1.0;
-                let exempted = process_detected(class, veto, params, &mut stream, &mut accused, tally);
-                damage += if exempted { damage_exempted } else { work.error_damage };
+                let exempted =
+                    process_detected(class, veto, params, &mut stream, &mut accused, tally);
+                damage += if exempted {
+                    damage_exempted
+                } else {
+                    work.error_damage
+                };
             } else {
                 damage += damage_undetected;
                 undetected[latent_slot(class, veto)] += 1;
@@ -249,7 +286,11 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         } else {
             0.0
         };
-        let reward = if success { params.incentives.innovation_reward } else { 0.0 };
+        let reward = if success {
+            params.incentives.innovation_reward
+        } else {
+            0.0
+        };
         scratch.payoff[i] = work.salary + intrinsic + reward + private_gain
             - work.effort_cost * effort
             - work.innovation_cost * intensity
@@ -272,8 +313,9 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
     let incentives = &ctx.params.incentives;
     let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Tournament);
     let n = group.len();
+    let mut cursor = UnitCursor::new(group.cadres_per_unit);
     for i in 0..n {
-        let unit = group.first_unit + i / group.cadres_per_unit;
+        let unit = group.first_unit + cursor.at(i);
         let noise = if incentives.evaluation_noise > 0.0 {
             incentives.evaluation_noise * stream.normal()
         } else {
@@ -362,8 +404,7 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let n = group.len();
     let mut any_leaver = false;
     for i in 0..n {
-        let dismissed =
-            scratch.vetoed[i] && stream.chance(params.accountability.veto_dismissal);
+        let dismissed = scratch.vetoed[i] && stream.chance(params.accountability.veto_dismissal);
         if dismissed {
             group.tally.dismissals += 1.0;
         }
@@ -399,6 +440,95 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::params::ErrorClass::{Exploratory, Negligence, Violation};
+
+    /// Process one detected error with screening accuracy `accuracy` (0 or 1 makes it exact).
+    fn judge(params: &Params, class: ErrorClass, veto: bool) -> (bool, f32, f64, bool, Tally) {
+        let mut stream = ReplicateKey::new(1, 0).stream(0, 0, Phase::Act);
+        let (mut proneness, mut sanctions, mut vetoed) = (1.0f32, 0.0, false);
+        let mut tally = Tally::default();
+        let mut accused = Accused {
+            proneness: &mut proneness,
+            sanctions: &mut sanctions,
+            vetoed: &mut vetoed,
+        };
+        let exempted = process_detected(class, veto, params, &mut stream, &mut accused, &mut tally);
+        (exempted, proneness, sanctions, vetoed, tally)
+    }
+
+    fn tolerant(scope: &[ErrorClass], accuracy: f64) -> Params {
+        let mut params = Params::default();
+        params.fault_tolerance.enabled = true;
+        params.fault_tolerance.scope = scope.to_vec();
+        params.fault_tolerance.screening_accuracy = accuracy;
+        params
+    }
+
+    #[test]
+    fn without_fault_tolerance_everything_is_sanctioned() {
+        let params = Params::default();
+        let (exempted, proneness, sanctions, vetoed, tally) = judge(&params, Exploratory, false);
+        assert!(!exempted && !vetoed);
+        assert_eq!((proneness, sanctions), (1.0, 8.0));
+        assert_eq!((tally.sanctioned, tally.wrongly_sanctioned), (1.0, 1.0));
+        // A veto-class error under the one-vote veto: 8 * 2.5 and a veto.
+        let (_, _, sanctions, vetoed, tally) = judge(&params, Negligence, true);
+        assert_eq!((sanctions, vetoed, tally.veto_events), (20.0, true, 1.0));
+        assert_eq!(tally.wrongly_sanctioned, 0.0);
+        let mut no_veto = Params::default();
+        no_veto.accountability.one_vote_veto = false;
+        let (_, _, sanctions, vetoed, tally) = judge(&no_veto, Negligence, true);
+        assert_eq!((sanctions, vetoed, tally.veto_events), (8.0, false, 0.0));
+    }
+
+    #[test]
+    fn scoped_tolerance_with_perfect_screening() {
+        let params = tolerant(&[Exploratory], 1.0);
+        let (exempted, proneness, sanctions, _, tally) = judge(&params, Exploratory, false);
+        assert!(exempted);
+        assert_eq!(sanctions, 0.0);
+        assert!(
+            (proneness - 0.8).abs() < 1e-6,
+            "correction lowers proneness by 20%"
+        );
+        assert_eq!((tally.exempted, tally.wrongly_exempted), (1.0, 0.0));
+        let (exempted, ..) = judge(&params, Negligence, false);
+        assert!(!exempted);
+        let (exempted, ..) = judge(&params, Violation, false);
+        assert!(!exempted);
+        // Veto-class errors are never tolerated unless tolerate_veto.
+        let (exempted, _, sanctions, vetoed, _) = judge(&params, Exploratory, true);
+        assert!(!exempted && vetoed);
+        assert_eq!(sanctions, 20.0);
+        let mut veto_ok = params.clone();
+        veto_ok.fault_tolerance.tolerate_veto = true;
+        assert!(judge(&veto_ok, Exploratory, true).0);
+    }
+
+    #[test]
+    fn wrong_screening_reverses_judgements() {
+        let params = tolerant(&[Exploratory], 0.0);
+        assert!(!judge(&params, Exploratory, false).0);
+        let (exempted, _, _, _, tally) = judge(&params, Violation, false);
+        assert!(exempted);
+        assert_eq!((tally.exempted, tally.wrongly_exempted), (1.0, 1.0));
+    }
+
+    #[test]
+    fn blanket_scope_exempts_violations_and_correction_has_a_floor() {
+        let mut params = tolerant(&[Exploratory, Negligence, Violation], 1.0);
+        let (exempted, _, _, _, tally) = judge(&params, Violation, false);
+        assert!(exempted);
+        assert_eq!(tally.wrongly_exempted, 1.0);
+        params.fault_tolerance.correction_learning = 0.9;
+        let (_, proneness, ..) = judge(&params, Negligence, false);
+        assert!((proneness - 0.3).abs() < 1e-6, "floor 0.3, got {proneness}");
+        params.fault_tolerance.error_correction = false;
+        let (exempted, proneness, ..) = judge(&params, Negligence, false);
+        assert!(exempted);
+        assert_eq!(proneness, 1.0);
+    }
 
     #[test]
     fn promotion_counts() {

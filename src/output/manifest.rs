@@ -96,6 +96,6 @@ mod tests {
     fn utc_formatting() {
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_utc(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(format_utc(1_795_787_457), "2026-11-27T11:50:57Z");
+        assert_eq!(format_utc(1_795_787_457), "2026-11-27T13:50:57Z");
     }
 }

@@ -40,10 +40,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
 /// With `force`, an old manifest is removed first so a half-rewritten directory never looks complete.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
     if dir.exists() {
-        let occupied = fs::read_dir(dir)
-            .map_err(io_error(dir))?
-            .next()
-            .is_some();
+        let occupied = fs::read_dir(dir).map_err(io_error(dir))?.next().is_some();
         if occupied && !force {
             return Err(OutputError::Exists(dir.to_path_buf()));
         }
@@ -69,12 +66,10 @@ pub fn write_atomically(
         path: temporary.clone(),
         source,
     })?;
-    let file = writer
-        .into_inner()
-        .map_err(|error| OutputError::Io {
-            path: temporary.clone(),
-            source: error.into_error(),
-        })?;
+    let file = writer.into_inner().map_err(|error| OutputError::Io {
+        path: temporary.clone(),
+        source: error.into_error(),
+    })?;
     file.sync_all().map_err(io_error(&temporary))?;
     fs::rename(&temporary, &path).map_err(io_error(&path))?;
     Ok(path)
@@ -92,7 +87,10 @@ pub fn write_tables(
             "summary.csv" => tables::write_summary(out, results),
             _ => tables::write_equilibrium(out, results),
         })?;
-        hashes.insert(name.to_string(), sha256_file(&path).map_err(io_error(&path))?);
+        hashes.insert(
+            name.to_string(),
+            sha256_file(&path).map_err(io_error(&path))?,
+        );
     }
     Ok(hashes)
 }
@@ -111,5 +109,6 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError
 /// Read a manifest.
 pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
     let text = fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    serde_json::from_str(&text).map_err(|error| format!("{}: not a cadresim manifest: {error}", path.display()))
+    serde_json::from_str(&text)
+        .map_err(|error| format!("{}: not a cadresim manifest: {error}", path.display()))
 }

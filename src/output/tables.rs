@@ -31,7 +31,12 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
                     row.push(replicate.to_string());
                     row.push(step.to_string());
                     row.push(level_name.clone());
-                    row.extend(result.record(replicate, step, level).iter().map(|v| number(*v)));
+                    row.extend(
+                        result
+                            .record(replicate, step, level)
+                            .iter()
+                            .map(|v| number(*v)),
+                    );
                     writer.write_record(&row)?;
                 }
             }
@@ -73,7 +78,14 @@ pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Resul
 pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
-        "scenario", "level", "metric", "mean", "sd", "ci95_low", "ci95_high", "n",
+        "scenario",
+        "level",
+        "metric",
+        "mean",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "n",
     ])?;
     for result in results {
         for (level, level_name) in result.levels.iter().enumerate() {
@@ -82,14 +94,21 @@ pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::R
                 .iter()
                 .map(|m| m.to_string())
                 .zip(statistics.metrics.iter().copied())
-                .chain(std::iter::once(("converged_at".to_string(), statistics.converged_at)));
+                .chain(std::iter::once((
+                    "converged_at".to_string(),
+                    statistics.converged_at,
+                )));
             for (metric, spread) in spreads {
                 let empty = spread.n == 0;
                 writer.write_record([
                     result.scenario.name.clone(),
                     level_name.clone(),
                     metric,
-                    if empty { String::new() } else { number(spread.mean) },
+                    if empty {
+                        String::new()
+                    } else {
+                        number(spread.mean)
+                    },
                     optional(spread.sd),
                     optional(spread.ci95.map(|c| c.0)),
                     optional(spread.ci95.map(|c| c.1)),

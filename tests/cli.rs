@@ -1,0 +1,362 @@
+//! The `cadresim` command line on real files: runs, refusals, input errors, replay, params.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn cadresim() -> Command {
+    Command::cargo_bin("cadresim").expect("binary builds")
+}
+
+/// A small, fast scenario body (two levels, few steps).
+const SMALL: &str = r#"
+[run]
+steps = 30
+burn_in = 10
+replicates = 2
+
+[[hierarchy.levels]]
+name = "county"
+branching = 3
+cadres = 5
+
+[[hierarchy.levels]]
+name = "township"
+branching = 4
+cadres = 6
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Run a scenario expected to be rejected: exit 2, a short message naming file and key,
+/// no result directory.
+fn rejected(text: &str, key: &str, also: &str) {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "bad.toml", text);
+    let out = dir.path().join("result");
+    let output = cadresim()
+        .args(["run", &file, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let message = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "exit code for: {message}");
+    assert!(message.contains("bad.toml"), "names the file: {message}");
+    assert!(message.contains(key), "names `{key}`: {message}");
+    assert!(message.contains(also), "says `{also}`: {message}");
+    assert!(message.lines().count() <= 3, "short: {message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(!out.exists(), "no result directory for rejected input");
+}
+
+#[test]
+fn run_writes_a_complete_result_directory() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("result");
+    let output = cadresim()
+        .args(["run", &file, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("small"), "{stdout}");
+    assert!(stdout.contains("mean_innovation"), "{stdout}");
+
+    let timeseries = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let mut lines = timeseries.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("scenario,replicate,step,level,share_idle,"));
+    assert!(header.ends_with(",abuse_rate,markup"));
+    // 2 replicates x 30 steps x (2 levels + all).
+    assert_eq!(lines.count(), 2 * 30 * 3);
+    assert!(timeseries.contains("small,1,29,all,"));
+
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",converged_at,class"));
+    assert_eq!(summary.lines().count(), 1 + 2 * 3);
+
+    let equilibrium = fs::read_to_string(out.join("equilibrium.csv")).unwrap();
+    assert!(equilibrium.starts_with("scenario,level,metric,mean,sd,ci95_low,ci95_high,n\n"));
+    assert!(equilibrium.contains("small,all,mean_innovation,"));
+    assert!(equilibrium.contains("small,all,class_lazy,"));
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["scenarios"][0]["name"], "small");
+    assert_eq!(
+        manifest["scenarios"][0]["params"]["accountability"]["penalty"],
+        8.0
+    );
+    assert_eq!(manifest["scenarios"][0]["params"]["run"]["steps"], 30);
+    for name in ["timeseries.csv", "summary.csv", "equilibrium.csv"] {
+        let hash = manifest["files"][name].as_str().unwrap();
+        assert_eq!(hash.len(), 64);
+    }
+    // No temporary files are left behind.
+    for entry in fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(!name.ends_with(".partial"), "{name}");
+    }
+}
+
+#[test]
+fn existing_results_are_not_overwritten_without_force() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("result");
+    cadresim()
+        .args(["run", &file, "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let output = cadresim()
+        .args(["run", &file, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("--force"));
+    cadresim()
+        .args(["run", &file, "--force", "--seed", "9", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn replay_reproduces_and_detects_differences() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("result");
+    cadresim()
+        .args(["run", &file, "--seed", "5", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let manifest = out.join("manifest.json");
+    let again = dir.path().join("again");
+    let output = cadresim()
+        .args(["replay"])
+        .arg(&manifest)
+        .args(["--threads", "1", "--out"])
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        fs::read(out.join("timeseries.csv")).unwrap(),
+        fs::read(again.join("timeseries.csv")).unwrap()
+    );
+    // Tamper with one recorded hash: the replay names that file and fails.
+    let text = fs::read_to_string(&manifest).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let hash = value["files"]["summary.csv"].as_str().unwrap();
+    fs::write(&manifest, text.replace(hash, &"0".repeat(64))).unwrap();
+    let output = cadresim().arg("replay").arg(&manifest).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr_of(&output);
+    assert!(message.contains("summary.csv"), "{message}");
+    assert!(!message.contains("timeseries.csv"), "{message}");
+}
+
+#[test]
+fn params_lists_every_key_with_default_and_range() {
+    let output = cadresim().arg("params").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for key in [
+        "run.steps",
+        "hierarchy.levels",
+        "targets.markup",
+        "accountability.penalty",
+        "fault_tolerance.scope",
+        "behaviour.rule",
+        "equilibrium.tolerance",
+    ] {
+        assert!(text.contains(key), "{key} missing");
+    }
+    assert!(text.contains("accountability.penalty") && text.contains("= 8.0"));
+    assert!(text.contains("a number in [0, 1]"));
+}
+
+#[test]
+fn toml_syntax_errors_give_the_line() {
+    rejected(
+        "[accountability]\npenalty = = 3\n",
+        "bad.toml:2:",
+        "TOML syntax error",
+    );
+}
+
+#[test]
+fn unknown_keys_suggest_the_closest() {
+    rejected(
+        "[accountability]\npenalti = 3\n",
+        "accountability.penalti",
+        "did you mean `accountability.penalty`",
+    );
+    rejected(
+        "[acountability]\npenalty = 3\n",
+        "acountability",
+        "did you mean `accountability`",
+    );
+    rejected("penalty = 3\n", "penalty", "accountability.penalty");
+}
+
+#[test]
+fn wrong_types_and_ranges_are_rejected() {
+    rejected(
+        "[accountability]\npenalty = \"high\"\n",
+        "accountability.penalty",
+        "finite number >= 0",
+    );
+    rejected(
+        "[accountability]\ndetection = 1.5\n",
+        "accountability.detection",
+        "[0, 1]",
+    );
+    rejected(
+        "[accountability]\npenalty = nan\n",
+        "accountability.penalty",
+        "nan",
+    );
+    rejected("[targets]\ncentral = inf\n", "targets.central", "> 0");
+    rejected(
+        "[work]\ninnovation_levels = 40\n",
+        "work.innovation_levels",
+        "1..=16",
+    );
+    rejected(
+        "[run]\nsteps = 10\nburn_in = 10\n",
+        "run.burn_in",
+        "< run.steps",
+    );
+    rejected(
+        "[fault_tolerance]\nscope = [\"mistakes\"]\n",
+        "fault_tolerance.scope",
+        "exploratory",
+    );
+    rejected(
+        "[behaviour]\nrule = \"greedy\"\n",
+        "behaviour.rule",
+        "satisficing",
+    );
+}
+
+#[test]
+fn markup_lists_must_match_the_levels() {
+    rejected(
+        "[targets]\nmarkup = [0.1, 0.1]\n",
+        "targets.markup",
+        "one value per level (4)",
+    );
+    rejected(
+        "[targets]\nmarkup = 0.6\n",
+        "targets.markup_max",
+        "must be >= every markup",
+    );
+}
+
+#[test]
+fn schedule_entries_are_validated() {
+    rejected(
+        "[[schedule]]\nat = 5\nsett = {}\n",
+        "schedule[0].sett",
+        "did you mean `set`",
+    );
+    rejected(
+        "[[schedule]]\nat = 5\nset = { \"accountability.penalti\" = 3 }\n",
+        "schedule[0].set.accountability.penalti",
+        "did you mean",
+    );
+    rejected(
+        "[[schedule]]\nat = 5\nset = { \"accountability.lifelong\" = 3 }\n",
+        "schedule[0].set.accountability.lifelong",
+        "true or false",
+    );
+    rejected(
+        "[[schedule]]\nat = 200\nset = { \"accountability.penalty\" = 3 }\n",
+        "schedule[0].at",
+        "0..200",
+    );
+    rejected(
+        "[[schedule]]\nat = 5\nset = { \"run.steps\" = 3 }\n",
+        "schedule[0].set.run.steps",
+        "cannot change during a run",
+    );
+}
+
+#[test]
+fn unreadable_and_non_utf8_files_are_rejected() {
+    let dir = TempDir::new().unwrap();
+    let output = cadresim()
+        .args(["run", "does-not-exist.toml", "--out"])
+        .arg(dir.path().join("r"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("does-not-exist.toml"));
+    let path = dir.path().join("latin1.toml");
+    fs::write(&path, b"description = \"caf\xe9\"\n").unwrap();
+    let output = cadresim().arg("run").arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("UTF-8"));
+}
+
+#[test]
+fn hierarchies_too_large_for_memory_are_rejected_with_the_need() {
+    rejected(
+        "[[hierarchy.levels]]\nname = \"a\"\nbranching = 100000\ncadres = 40000\n",
+        "hierarchy.levels",
+        "GiB",
+    );
+    rejected(
+        "[[hierarchy.levels]]\nname = \"a\"\nbranching = 4000000000\ncadres = 4000000000\n",
+        "hierarchy.levels",
+        "cadres",
+    );
+}
+
+#[test]
+fn bad_flags_name_the_flag() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let output = cadresim()
+        .args(["run", &file, "--replicates", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("--replicates"));
+    let output = cadresim()
+        .args(["run", &file, "--threads", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("--threads"));
+}
+
+#[test]
+fn bundled_scenarios_all_load() {
+    for entry in fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            cadresim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
