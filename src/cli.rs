@@ -21,6 +21,48 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),
+    /// Redraw the charts of a result directory from its CSV files (into DIR/charts).
+    Plot(PlotArgs),
+    /// Draw behaviour and equilibrium charts across several result directories.
+    Compare(CompareArgs),
+}
+
+/// Parse a chart size `WxH` (each 200 to 8000 pixels).
+pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (width, height) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT such as 1600x1000, got `{text}`"))?;
+    let side = |value: &str| -> Result<u32, String> {
+        value
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (200..=8000).contains(v))
+            .ok_or_else(|| format!("each side must be 200 to 8000 pixels, got `{text}`"))
+    };
+    Ok((side(width)?, side(height)?))
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A result directory written by `cadresim run`.
+    pub dir: PathBuf,
+    /// Chart size in pixels (PNG; the SVG has the same geometry).
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Result directories to compare (e.g. a baseline and a variant).
+    #[arg(required = true, num_args = 2..)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the charts.
+    #[arg(long, value_name = "DIR", default_value = "output/compare")]
+    pub out: PathBuf,
+    /// Chart size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
 }
 
 #[derive(Debug, Args)]
@@ -45,6 +87,9 @@ pub struct RunArgs {
     /// Overwrite an existing result directory.
     #[arg(long)]
     pub force: bool,
+    /// Chart size in pixels (charts go to DIR/charts).
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
 }
 
 #[derive(Debug, Args)]

@@ -2,18 +2,19 @@
 //! progress bar, write result directories, print the summary table. All terminal output of
 //! the program is produced here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{Cli, Command, ParamsArgs, ReplayArgs, RunArgs};
+use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs, ReplayArgs, RunArgs};
 use crate::experiment::{self, ScenarioResult};
 use crate::metrics::{metric_index, Spread};
 use crate::model::hierarchy::Hierarchy;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, OutputError, RUN_FILES};
+use crate::output::{charts, series};
 use crate::params::Params;
 use crate::registry::{self, check_consistency, PARAMS};
 use crate::scenario::{self, Scenario, ScenarioError};
@@ -52,7 +53,48 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
             print!("{}", params_listing(&args));
             Ok(0)
         }
+        Command::Plot(args) => plot(args),
+        Command::Compare(args) => compare(args),
     }
+}
+
+/// Draw the charts of result directories into `out`. `scenarios` replaces what the
+/// manifest would say (a run draws its charts before its manifest exists).
+fn draw_charts(
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    scenarios: Option<&[Scenario]>,
+) -> Result<usize, CommandError> {
+    let mut results = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if !dir.join("timeseries.csv").exists() {
+            return Err(CommandError::Usage(format!(
+                "{}: not a result directory (no timeseries.csv)",
+                dir.display()
+            )));
+        }
+        let mut result = series::read_result(dir).map_err(CommandError::Failed)?;
+        if let Some(scenarios) = scenarios {
+            result.scenarios = scenarios.to_vec();
+        }
+        results.push(result);
+    }
+    let files = charts::draw_all(&results, out, size).map_err(CommandError::Failed)?;
+    Ok(files.len())
+}
+
+fn plot(args: PlotArgs) -> Result<i32, CommandError> {
+    let out = args.dir.join("charts");
+    let count = draw_charts(std::slice::from_ref(&args.dir), &out, args.size, None)?;
+    println!("{count} chart files in {}", out.display());
+    Ok(0)
+}
+
+fn compare(args: CompareArgs) -> Result<i32, CommandError> {
+    let count = draw_charts(&args.dirs, &args.out, args.size, None)?;
+    println!("{count} chart files in {}", args.out.display());
+    Ok(0)
 }
 
 fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize), CommandError> {
@@ -236,6 +278,15 @@ fn run(args: RunArgs) -> Result<i32, CommandError> {
     let started = manifest::now_utc();
     let (results, threads) = simulate(&scenarios, args.threads)?;
     let files = output::write_tables(&out, &results)?;
+    let (pool, _) = thread_pool(args.threads)?;
+    pool.install(|| {
+        draw_charts(
+            std::slice::from_ref(&out),
+            &out.join("charts"),
+            args.size,
+            Some(&scenarios),
+        )
+    })?;
     let manifest = Manifest {
         cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: manifest::git_commit(),

@@ -1,7 +1,9 @@
 //! Writing result directories. Every file is written under a temporary name and renamed when
 //! complete; the manifest, written last, marks a directory as complete.
 
+pub mod charts;
 pub mod manifest;
+pub mod series;
 pub mod tables;
 
 use std::collections::BTreeMap;

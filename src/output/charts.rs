@@ -1,0 +1,613 @@
+//! Charts of a result directory, as PNG and SVG (plotters is used only here). Drawn from the
+//! CSV files (and the manifest, for schedule events and targets), so `cadresim plot DIR`
+//! redraws them without re-running anything. Colours: the Okabe-Ito colour-blind-safe palette.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{register_font, FontStyle};
+
+use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
+use crate::params::Params;
+use crate::scenario::Scenario;
+
+/// The font every chart uses, committed with its licence (assets/fonts).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+pub const BLACK_: RGBColor = RGBColor(0, 0, 0);
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+/// Opacity of the stacked areas of the behaviour chart.
+const AREA_ALPHA: f64 = 0.55;
+const GREY: RGBColor = RGBColor(110, 110, 110);
+
+/// Colour of an equilibrium class.
+pub fn class_colour(class: &str) -> RGBColor {
+    match class {
+        "abusive" => VERMILLION,
+        "lazy" => ORANGE,
+        "passive" => PURPLE,
+        "innovative" => GREEN,
+        _ => SKY_BLUE,
+    }
+}
+
+fn ensure_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The committed font is valid; a failure would only mean text is missing.
+        let _ = register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+type Outcome = Result<(), String>;
+
+fn fail<E: std::fmt::Debug>(error: E) -> String {
+    format!("{error:?}")
+}
+
+/// A chart that can be drawn on any plotters backend.
+trait Chart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome;
+}
+
+/// Draw `chart` as `<dir>/<stem>.png` and `.svg`; returns both paths.
+fn render(
+    dir: &Path,
+    stem: &str,
+    size: (u32, u32),
+    chart: &impl Chart,
+) -> Result<Vec<PathBuf>, String> {
+    ensure_font();
+    let scale = size.1 as f64 / 1000.0;
+    let png = dir.join(format!("{stem}.png"));
+    let svg = dir.join(format!("{stem}.svg"));
+    {
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        chart.draw(&root, scale)?;
+        root.present()
+            .map_err(|e| format!("{}: {e:?}", png.display()))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        chart.draw(&root, scale)?;
+        root.present()
+            .map_err(|e| format!("{}: {e:?}", svg.display()))?;
+    }
+    Ok(vec![png, svg])
+}
+
+fn font(scale: f64, size: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
+}
+
+/// Legend entries drawn in their own panel, so they never cover data.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBColor)],
+    scale: f64,
+) -> Outcome {
+    let line = (34.0 * scale) as i32;
+    let swatch = (22.0 * scale) as i32;
+    let top = (90.0 * scale) as i32;
+    for (index, (label, colour)) in entries.iter().enumerate() {
+        let y = top + index as i32 * line;
+        area.draw(&Rectangle::new(
+            [(10, y), (10 + swatch, y + swatch)],
+            colour.filled(),
+        ))
+        .map_err(fail)?;
+        area.draw(&Text::new(
+            label.clone(),
+            (18 + swatch, y + swatch / 6),
+            font(scale, 20.0),
+        ))
+        .map_err(fail)?;
+    }
+    Ok(())
+}
+
+fn band_polygon(band: &Band, colour: RGBColor) -> Polygon<(f64, f64)> {
+    let mut outline = points(&band.high);
+    outline.extend(points(&band.low).into_iter().rev());
+    Polygon::new(outline, colour.mix(0.25).filled())
+}
+
+fn points(values: &[f64]) -> Vec<(f64, f64)> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(step, v)| (step as f64, *v))
+        .collect()
+}
+
+fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
+    colour.stroke_width((3.0 * scale).max(1.0) as u32)
+}
+
+/// Schedule events of a scenario: (step, label lines), e.g.
+/// (60, ["step 60:", "accountability.penalty = 8.0"]).
+pub fn schedule_events(scenario: Option<&Scenario>) -> Vec<(u64, Vec<String>)> {
+    scenario
+        .map(|scenario| {
+            scenario
+                .schedule
+                .iter()
+                .map(|entry| {
+                    let mut lines = vec![format!("step {}:", entry.at)];
+                    lines.extend(
+                        entry
+                            .set
+                            .iter()
+                            .map(|(key, value)| format!("{key} = {value}")),
+                    );
+                    (entry.at, lines)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Chart 1: shares of idle, routine and innovating cadres (stacked), mean innovation.
+struct Behaviour<'a> {
+    series: &'a ScenarioSeries,
+    events: Vec<(u64, Vec<String>)>,
+    title: String,
+}
+
+impl Chart for Behaviour<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.78) as u32);
+        let steps = self.series.steps.max(2) as f64 - 1.0;
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(scale, 34.0))
+            .margin((20.0 * scale) as u32)
+            .x_label_area_size((70.0 * scale) as u32)
+            .y_label_area_size((90.0 * scale) as u32)
+            .build_cartesian_2d(0f64..steps, 0f64..1f64)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("step (annual assessment cycle)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("share of cadres / mean innovation (0-1)")
+            .label_style(font(scale, 20.0))
+            .axis_desc_style(font(scale, 24.0))
+            .draw()
+            .map_err(fail)?;
+        let band = |metric| self.series.band("all", metric).cloned().unwrap_or_default();
+        let (idle, routine, innovating) = (
+            band("share_idle"),
+            band("share_routine"),
+            band("share_innovating"),
+        );
+        let mut lower = vec![0.0; idle.mean.len()];
+        for (layer, colour) in [(&idle, ORANGE), (&routine, SKY_BLUE), (&innovating, GREEN)] {
+            let upper: Vec<f64> = lower.iter().zip(&layer.mean).map(|(l, v)| l + v).collect();
+            let mut outline = points(&upper);
+            outline.extend(points(&lower).into_iter().rev());
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    colour.mix(AREA_ALPHA).filled(),
+                )))
+                .map_err(fail)?;
+            lower = upper;
+        }
+        let innovation = band("mean_innovation");
+        chart
+            .draw_series(std::iter::once(band_polygon(&innovation, BLACK_)))
+            .map_err(fail)?;
+        chart
+            .draw_series(LineSeries::new(
+                points(&innovation.mean),
+                stroke(BLACK_, scale),
+            ))
+            .map_err(fail)?;
+        let mut line = 0;
+        for (step, lines) in &self.events {
+            let x = *step as f64;
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, 0.0), (x, 1.0)],
+                    (12.0 * scale) as u32,
+                    (8.0 * scale) as u32,
+                    VERMILLION.stroke_width((2.0 * scale).max(1.0) as u32),
+                ))
+                .map_err(fail)?;
+            // Labels sit beside their marker, on the side with more room.
+            let (anchor, offset) = if x > steps / 2.0 {
+                (HPos::Right, -steps * 0.006)
+            } else {
+                (HPos::Left, steps * 0.006)
+            };
+            for text in lines {
+                let y = 0.975 - 0.035 * line as f64;
+                line += 1;
+                let style = TextStyle::from(font(scale, 17.0))
+                    .color(&VERMILLION)
+                    .pos(Pos::new(anchor, VPos::Top));
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        text.clone(),
+                        (x + offset, y),
+                        style,
+                    )))
+                    .map_err(fail)?;
+            }
+        }
+        draw_legend(
+            &legend,
+            &[
+                ("idle".to_string(), lighten(ORANGE, AREA_ALPHA)),
+                ("routine".to_string(), lighten(SKY_BLUE, AREA_ALPHA)),
+                ("innovating".to_string(), lighten(GREEN, AREA_ALPHA)),
+                ("mean innovation".to_string(), BLACK_),
+                ("(band: 95% CI)".to_string(), GREY),
+                ("schedule event".to_string(), VERMILLION),
+            ],
+            scale,
+        )
+    }
+}
+
+/// A palette colour as it appears when drawn with `alpha` over white.
+fn lighten(colour: RGBColor, alpha: f64) -> RGBColor {
+    let blend = |c: u8| (c as f64 * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+    RGBColor(blend(colour.0), blend(colour.1), blend(colour.2))
+}
+
+/// Chart 2: one panel per level, mean innovation and share idle over time.
+struct Levels<'a> {
+    series: &'a ScenarioSeries,
+    /// Per-cadre target of each level (from the manifest), if known.
+    targets: Vec<Option<f64>>,
+    title: String,
+}
+
+impl Chart for Levels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.84) as u32);
+        let titled = plot
+            .margin((12.0 * scale) as u32, 0, 0, 0)
+            .titled(&self.title, font(scale, 34.0))
+            .map_err(fail)?;
+        let levels: Vec<&String> = self.series.levels.iter().filter(|l| *l != "all").collect();
+        let columns = ((levels.len() as f64).sqrt().ceil() as usize).max(1);
+        let rows = levels.len().div_ceil(columns).max(1);
+        let panels = titled.split_evenly((rows, columns));
+        let steps = self.series.steps.max(2) as f64 - 1.0;
+        for (index, (panel, level)) in panels.iter().zip(&levels).enumerate() {
+            let caption = match self.targets.get(index).copied().flatten() {
+                Some(target) => format!("{level} (target {target:.3})"),
+                None => level.to_string(),
+            };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(caption, font(scale, 24.0))
+                .margin((14.0 * scale) as u32)
+                .x_label_area_size((60.0 * scale) as u32)
+                .y_label_area_size((70.0 * scale) as u32)
+                .build_cartesian_2d(0f64..steps, 0f64..1f64)
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .x_desc("step")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_desc("share / intensity (0-1)")
+                .x_labels(5)
+                .label_style(font(scale, 17.0))
+                .axis_desc_style(font(scale, 19.0))
+                .draw()
+                .map_err(fail)?;
+            for (metric, colour) in [("mean_innovation", GREEN), ("share_idle", ORANGE)] {
+                if let Some(band) = self.series.band(level, metric) {
+                    chart
+                        .draw_series(std::iter::once(band_polygon(band, colour)))
+                        .map_err(fail)?;
+                    chart
+                        .draw_series(LineSeries::new(points(&band.mean), stroke(colour, scale)))
+                        .map_err(fail)?;
+                }
+            }
+        }
+        draw_legend(
+            &legend,
+            &[
+                ("mean innovation".to_string(), GREEN),
+                ("share idle".to_string(), ORANGE),
+                ("(band: 95% CI)".to_string(), GREY),
+            ],
+            scale,
+        )
+    }
+}
+
+/// Chart 4: sanctioned, exempted, wrongly sanctioned and wrongly exempted errors per step.
+struct Accountability<'a> {
+    series: &'a ScenarioSeries,
+    title: String,
+}
+
+const ACCOUNTABILITY: [(&str, &str, RGBColor); 4] = [
+    ("sanctioned", "sanctioned", VERMILLION),
+    ("exempted", "exempted", BLUE),
+    (
+        "wrongly_sanctioned",
+        "wrongly sanctioned (exploratory)",
+        ORANGE,
+    ),
+    ("wrongly_exempted", "wrongly exempted (violations)", PURPLE),
+];
+
+impl Chart for Accountability<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.75) as u32);
+        let steps = self.series.steps.max(2) as f64 - 1.0;
+        let bands: Vec<(Band, &str, RGBColor)> = ACCOUNTABILITY
+            .iter()
+            .map(|(metric, label, colour)| {
+                (
+                    self.series.band("all", metric).cloned().unwrap_or_default(),
+                    *label,
+                    *colour,
+                )
+            })
+            .collect();
+        let top = bands
+            .iter()
+            .flat_map(|(band, _, _)| band.high.iter().copied())
+            .fold(1.0f64, f64::max)
+            * 1.05;
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(scale, 34.0))
+            .margin((20.0 * scale) as u32)
+            .x_label_area_size((70.0 * scale) as u32)
+            .y_label_area_size((90.0 * scale) as u32)
+            .build_cartesian_2d(0f64..steps, 0f64..top)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("step (annual assessment cycle)")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("detected errors per step (count)")
+            .label_style(font(scale, 20.0))
+            .axis_desc_style(font(scale, 24.0))
+            .draw()
+            .map_err(fail)?;
+        for (band, _, colour) in &bands {
+            chart
+                .draw_series(std::iter::once(band_polygon(band, *colour)))
+                .map_err(fail)?;
+            chart
+                .draw_series(LineSeries::new(points(&band.mean), stroke(*colour, scale)))
+                .map_err(fail)?;
+        }
+        let mut entries: Vec<(String, RGBColor)> = bands
+            .iter()
+            .map(|(_, label, colour)| (label.to_string(), *colour))
+            .collect();
+        entries.push(("(band: 95% CI)".to_string(), GREY));
+        draw_legend(&legend, &entries, scale)
+    }
+}
+
+/// Chart 3: equilibrium metrics of every scenario with 95% intervals, coloured by class.
+struct Equilibria<'a> {
+    scenarios: &'a [ScenarioEquilibrium],
+    title: String,
+}
+
+const EQUILIBRIUM_PANELS: [(&str, &str); 4] = [
+    ("mean_innovation", "mean innovation intensity (0-1)"),
+    ("share_idle", "share of idle cadres (0-1)"),
+    ("welfare", "welfare (output - damage - private gain)"),
+    ("abuse_rate", "abuse rate (wrongly exempted / exempted)"),
+];
+
+impl Chart for Equilibria<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.86) as u32);
+        let titled = plot
+            .margin((12.0 * scale) as u32, 0, 0, 0)
+            .titled(&self.title, font(scale, 34.0))
+            .map_err(fail)?;
+        let panels = titled.split_evenly((2, 2));
+        let count = self.scenarios.len().max(1);
+        let names: Vec<String> = self.scenarios.iter().map(|s| s.name.clone()).collect();
+        for (panel, (metric, description)) in panels.iter().zip(EQUILIBRIUM_PANELS) {
+            let values: Vec<(f64, f64, f64)> = self
+                .scenarios
+                .iter()
+                .map(|s| {
+                    s.metrics
+                        .get(metric)
+                        .map(|p| (p.mean, p.low, p.high))
+                        .unwrap_or((0.0, 0.0, 0.0))
+                })
+                .collect();
+            let low = values.iter().map(|v| v.1).fold(0.0f64, f64::min);
+            let mut high = values.iter().map(|v| v.2).fold(0.0f64, f64::max);
+            if high <= low {
+                high = low + 1.0;
+            }
+            let pad = (high - low) * 0.08;
+            let label_names = names.clone();
+            let mut chart = ChartBuilder::on(panel)
+                .caption(metric, font(scale, 24.0))
+                .margin((14.0 * scale) as u32)
+                .x_label_area_size((60.0 * scale) as u32)
+                .y_label_area_size((95.0 * scale) as u32)
+                .build_cartesian_2d(-0.5f64..count as f64 - 0.5, (low - pad)..(high + pad))
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(count)
+                .x_label_formatter(&move |x| {
+                    let index = x.round();
+                    if (x - index).abs() < 0.01 && index >= 0.0 {
+                        label_names.get(index as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_desc("scenario")
+                .y_desc(description)
+                .label_style(font(scale, 16.0))
+                .axis_desc_style(font(scale, 17.0))
+                .draw()
+                .map_err(fail)?;
+            for (index, ((mean, low, high), scenario)) in
+                values.iter().zip(self.scenarios).enumerate()
+            {
+                let x = index as f64;
+                let colour = class_colour(&scenario.class);
+                let width = (3.0 * scale).max(1.0) as u32;
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, *low), (x, *high)],
+                        colour.stroke_width(width),
+                    )))
+                    .map_err(fail)?;
+                for y in [*low, *high] {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(x - 0.12, y), (x + 0.12, y)],
+                            colour.stroke_width(width),
+                        )))
+                        .map_err(fail)?;
+                }
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (x, *mean),
+                        (9.0 * scale) as i32,
+                        colour.filled(),
+                    )))
+                    .map_err(fail)?;
+            }
+        }
+        let mut entries: Vec<(String, RGBColor)> = crate::metrics::CLASSES
+            .iter()
+            .map(|class| (class.to_string(), class_colour(class)))
+            .collect();
+        entries.push(("(bars: 95% CI)".to_string(), GREY));
+        draw_legend(&legend, &entries, scale)
+    }
+}
+
+/// Per-cadre target of every level of a scenario at step 0 (uniform decomposition).
+pub fn level_targets(params: &Params) -> Vec<f64> {
+    let mut target = params.targets.central;
+    (0..params.hierarchy.levels.len())
+        .map(|level| {
+            target *= 1.0 + params.targets.markup.at(level);
+            target
+        })
+        .collect()
+}
+
+/// One chart to draw.
+enum Job<'a> {
+    Behaviour(Behaviour<'a>),
+    Levels(Levels<'a>),
+    Accountability(Accountability<'a>),
+    Equilibria(Equilibria<'a>),
+}
+
+/// Draw every chart of one or several result directories into `out`; returns the files.
+/// With several directories (compare), scenario names are prefixed with the directory label
+/// and only the behaviour and equilibrium charts are drawn. Charts render in parallel.
+pub fn draw_all(
+    results: &[ResultData],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, String> {
+    use rayon::prelude::*;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let comparing = results.len() > 1;
+    let mut jobs: Vec<(String, Job)> = Vec::new();
+    let mut equilibria = Vec::new();
+    for result in results {
+        let prefix = |name: &str| {
+            if comparing {
+                format!("{}-{}", result.label, name)
+            } else {
+                name.to_string()
+            }
+        };
+        for series in &result.series {
+            let scenario = result.scenarios.iter().find(|s| s.name == series.name);
+            let name = prefix(&series.name);
+            jobs.push((
+                format!("behaviour-{name}"),
+                Job::Behaviour(Behaviour {
+                    series,
+                    events: schedule_events(scenario),
+                    title: format!("Behaviour over time: {name}"),
+                }),
+            ));
+            if comparing {
+                continue;
+            }
+            let targets = scenario
+                .map(|s| level_targets(&s.params).into_iter().map(Some).collect())
+                .unwrap_or_default();
+            jobs.push((
+                format!("levels-{name}"),
+                Job::Levels(Levels {
+                    series,
+                    targets,
+                    title: format!("Where pressure bites: {name} by level"),
+                }),
+            ));
+            jobs.push((
+                format!("accountability-{name}"),
+                Job::Accountability(Accountability {
+                    series,
+                    title: format!("Accountability: {name}"),
+                }),
+            ));
+        }
+        for equilibrium in &result.equilibria {
+            let mut equilibrium = equilibrium.clone();
+            equilibrium.name = prefix(&equilibrium.name);
+            equilibria.push(equilibrium);
+        }
+    }
+    jobs.push((
+        "equilibria".to_string(),
+        Job::Equilibria(Equilibria {
+            scenarios: &equilibria,
+            title: "Equilibria compared (level all, coloured by equilibrium class)".to_string(),
+        }),
+    ));
+    let rendered: Vec<Result<Vec<PathBuf>, String>> = jobs
+        .par_iter()
+        .map(|(stem, job)| match job {
+            Job::Behaviour(chart) => render(out, stem, size, chart),
+            Job::Levels(chart) => render(out, stem, size, chart),
+            Job::Accountability(chart) => render(out, stem, size, chart),
+            Job::Equilibria(chart) => render(out, stem, size, chart),
+        })
+        .collect();
+    let mut files = Vec::new();
+    for paths in rendered {
+        files.extend(paths?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,248 @@
+//! Reading a result directory back for charts: per-step means and 95% intervals across
+//! replicates from `timeseries.csv`, equilibrium statistics from `equilibrium.csv`, and the
+//! scenarios (schedules, targets) from `manifest.json` when present.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::metrics::{student_t_quantile_975, METRICS, METRIC_COUNT};
+use crate::scenario::Scenario;
+
+/// Mean and 95% interval of one metric over replicates, per step.
+#[derive(Clone, Debug, Default)]
+pub struct Band {
+    pub mean: Vec<f64>,
+    pub low: Vec<f64>,
+    pub high: Vec<f64>,
+}
+
+/// One scenario's time series: `bands[level][metric]`.
+#[derive(Clone, Debug)]
+pub struct ScenarioSeries {
+    pub name: String,
+    /// Level names in file order (hierarchy levels, then "all").
+    pub levels: Vec<String>,
+    pub bands: Vec<Vec<Band>>,
+    pub steps: usize,
+}
+
+impl ScenarioSeries {
+    pub fn band(&self, level: &str, metric: &str) -> Option<&Band> {
+        let level = self.levels.iter().position(|l| l == level)?;
+        let metric = METRICS.iter().position(|m| *m == metric)?;
+        Some(&self.bands[level][metric])
+    }
+}
+
+/// Equilibrium statistic of one scenario at level "all".
+#[derive(Clone, Debug, Default)]
+pub struct EquilibriumPoint {
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// Equilibrium summary of one scenario for charts.
+#[derive(Clone, Debug)]
+pub struct ScenarioEquilibrium {
+    pub name: String,
+    pub metrics: HashMap<String, EquilibriumPoint>,
+    /// Most frequent class across replicates.
+    pub class: String,
+}
+
+/// Everything the charts of one result directory need.
+#[derive(Clone, Debug)]
+pub struct ResultData {
+    /// A label for the directory (its file name).
+    pub label: String,
+    pub series: Vec<ScenarioSeries>,
+    pub equilibria: Vec<ScenarioEquilibrium>,
+    /// Scenarios from the manifest, if it could be read.
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Accumulator {
+    sum: f64,
+    sum_squares: f64,
+    count: f64,
+}
+
+fn csv_error(path: &Path, error: impl std::fmt::Display) -> String {
+    format!("{}: {error}", path.display())
+}
+
+/// Read a result directory.
+pub fn read_result(dir: &Path) -> Result<ResultData, String> {
+    let series = read_timeseries(&dir.join("timeseries.csv"))?;
+    let equilibria = read_equilibrium(&dir.join("equilibrium.csv"))?;
+    let scenarios = crate::output::read_manifest(&dir.join("manifest.json"))
+        .map(|manifest| manifest.scenarios)
+        .unwrap_or_default();
+    let label = dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string());
+    Ok(ResultData {
+        label,
+        series,
+        equilibria,
+        scenarios,
+    })
+}
+
+fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| csv_error(path, format!("no column `{name}`")))
+    };
+    let (scenario_column, step_column, level_column) =
+        (column("scenario")?, column("step")?, column("level")?);
+    let metric_columns: Vec<usize> = METRICS
+        .iter()
+        .map(|m| column(m))
+        .collect::<Result<_, _>>()?;
+    // Per scenario: level names, and accumulators [level][step][metric].
+    let mut names: Vec<String> = Vec::new();
+    let mut levels: Vec<Vec<String>> = Vec::new();
+    let mut sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
+        let name = &record[scenario_column];
+        let scenario = match names.iter().position(|n| n == name) {
+            Some(index) => index,
+            None => {
+                names.push(name.to_string());
+                levels.push(Vec::new());
+                sums.push(Vec::new());
+                names.len() - 1
+            }
+        };
+        let level_name = &record[level_column];
+        let level = match levels[scenario].iter().position(|l| l == level_name) {
+            Some(index) => index,
+            None => {
+                levels[scenario].push(level_name.to_string());
+                sums[scenario].push(Vec::new());
+                levels[scenario].len() - 1
+            }
+        };
+        let step: usize = record[step_column]
+            .parse()
+            .map_err(|e| csv_error(path, format!("bad step: {e}")))?;
+        let by_step = &mut sums[scenario][level];
+        if by_step.len() <= step {
+            by_step.resize(step + 1, [Accumulator::default(); METRIC_COUNT]);
+        }
+        for (accumulator, &index) in by_step[step].iter_mut().zip(&metric_columns) {
+            let value: f64 = record[index]
+                .parse()
+                .map_err(|e| csv_error(path, format!("bad number `{}`: {e}", &record[index])))?;
+            accumulator.sum += value;
+            accumulator.sum_squares += value * value;
+            accumulator.count += 1.0;
+        }
+    }
+    Ok(names
+        .into_iter()
+        .zip(levels)
+        .zip(sums)
+        .map(|((name, levels), sums)| {
+            let steps = sums.iter().map(Vec::len).max().unwrap_or(0);
+            let bands = sums
+                .iter()
+                .map(|by_step| {
+                    (0..METRIC_COUNT)
+                        .map(|metric| band(by_step.iter().map(|step| step[metric])))
+                        .collect()
+                })
+                .collect();
+            ScenarioSeries {
+                name,
+                levels,
+                bands,
+                steps,
+            }
+        })
+        .collect())
+}
+
+fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
+    let mut result = Band::default();
+    // The quantile depends only on the replicate count, which rarely changes: keep the last.
+    let mut quantile: Option<(f64, f64)> = None;
+    for accumulator in steps {
+        let n = accumulator.count;
+        let mean = accumulator.sum / n.max(1.0);
+        let half = if n >= 2.0 {
+            let variance = ((accumulator.sum_squares - n * mean * mean) / (n - 1.0)).max(0.0);
+            let t = match quantile {
+                Some((count, t)) if count == n => t,
+                _ => {
+                    let t = student_t_quantile_975(n as usize - 1);
+                    quantile = Some((n, t));
+                    t
+                }
+            };
+            t * (variance / n).sqrt()
+        } else {
+            0.0
+        };
+        result.mean.push(mean);
+        result.low.push(mean - half);
+        result.high.push(mean + half);
+    }
+    result
+}
+
+fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    let mut result: Vec<ScenarioEquilibrium> = Vec::new();
+    let mut best_share: Vec<f64> = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(path, e))?;
+        if row.len() < 8 || &row[1] != "all" {
+            continue;
+        }
+        let name = &row[0];
+        let index = match result.iter().position(|s| s.name == name) {
+            Some(index) => index,
+            None => {
+                result.push(ScenarioEquilibrium {
+                    name: name.to_string(),
+                    metrics: HashMap::new(),
+                    class: String::new(),
+                });
+                best_share.push(-1.0);
+                result.len() - 1
+            }
+        };
+        let number = |i: usize| row[i].parse::<f64>().ok();
+        let Some(mean) = number(3) else { continue };
+        let metric = &row[2];
+        if let Some(class) = metric.strip_prefix("class_") {
+            if mean > best_share[index] {
+                best_share[index] = mean;
+                result[index].class = class.to_string();
+            }
+            continue;
+        }
+        result[index].metrics.insert(
+            metric.to_string(),
+            EquilibriumPoint {
+                mean,
+                low: number(5).unwrap_or(mean),
+                high: number(6).unwrap_or(mean),
+            },
+        );
+    }
+    Ok(result)
+}
