@@ -21,7 +21,11 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),
-    /// Redraw the charts of a result directory from its CSV files (into DIR/charts).
+    /// Run a parameter sweep (grid or Latin hypercube) and write its tables and curves.
+    Sweep(SweepArgs),
+    /// Combine the shard directories of one sweep into the files an unsharded sweep writes.
+    Merge(MergeArgs),
+    /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
     Plot(PlotArgs),
     /// Draw behaviour and equilibrium charts across several result directories.
     Compare(CompareArgs),
@@ -112,4 +116,50 @@ pub struct ParamsArgs {
     /// Print a Markdown table instead of plain text.
     #[arg(long)]
     pub markdown: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// The sweep file (TOML with a [sweep] section).
+    pub file: PathBuf,
+    /// Sweep directory [default: output/<sweep name>, with -shard-K-of-N for a shard].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Replicates per point (overrides the sweep file).
+    #[arg(long, value_name = "N")]
+    pub replicates: Option<u64>,
+    /// Steps per replicate (overrides run.steps).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<u64>,
+    /// Continue an interrupted sweep in DIR, running only the points it lacks.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only the K-th of N disjoint slices of the points (1 <= K <= N), e.g. 3/8.
+    #[arg(long, value_name = "K/N", value_parser = crate::sweep::parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Overwrite an existing sweep directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Chart size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Shard directories of one sweep (all N of them).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite DIR if it holds a result.
+    #[arg(long)]
+    pub force: bool,
+    /// Chart size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
 }

@@ -8,16 +8,19 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs, ReplayArgs, RunArgs};
+use crate::cli::{
+    Cli, Command, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, ReplayArgs, RunArgs, SweepArgs,
+};
 use crate::experiment::{self, ScenarioResult};
 use crate::metrics::{metric_index, Spread};
 use crate::model::hierarchy::Hierarchy;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, OutputError, RUN_FILES};
-use crate::output::{charts, series};
+use crate::output::{charts, curves, series};
 use crate::params::Params;
 use crate::registry::{self, check_consistency, PARAMS};
 use crate::scenario::{self, Scenario, ScenarioError};
+use crate::sweep::{self, SweepError, SweepLock};
 
 /// A command's failure, with the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,8 @@ pub enum CommandError {
     Usage(String),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
     /// Something failed while running (IO, a replay that differs).
     #[error("{0}")]
     Failed(String),
@@ -39,7 +44,9 @@ impl CommandError {
         match self {
             CommandError::Scenario(_) | CommandError::Usage(_) => 2,
             CommandError::Output(OutputError::Exists(_)) => 2,
-            CommandError::Output(_) | CommandError::Failed(_) => 1,
+            CommandError::Sweep(SweepError::Usage(_)) => 2,
+            CommandError::Sweep(SweepError::Output(OutputError::Exists(_))) => 2,
+            CommandError::Output(_) | CommandError::Failed(_) | CommandError::Sweep(_) => 1,
         }
     }
 }
@@ -53,6 +60,8 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
             print!("{}", params_listing(&args));
             Ok(0)
         }
+        Command::Sweep(args) => run_sweep(args),
+        Command::Merge(args) => merge(args),
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),
     }
@@ -86,6 +95,13 @@ fn draw_charts(
 
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let out = args.dir.join("charts");
+    if args.dir.join("sweep_summary.csv").exists() {
+        let lock = sweep::read_lock(&args.dir)?;
+        let files = curves::draw_sweep(&lock.spec, &args.dir, &out, args.size)
+            .map_err(CommandError::Failed)?;
+        println!("{} chart files in {}", files.len(), out.display());
+        return Ok(0);
+    }
     let count = draw_charts(std::slice::from_ref(&args.dir), &out, args.size, None)?;
     println!("{count} chart files in {}", out.display());
     Ok(0)
@@ -449,4 +465,155 @@ pub fn params_listing(args: &ParamsArgs) -> String {
         registry::UNSCHEDULABLE.join(", ")
     ));
     text
+}
+
+/// What `manifest.json` of a sweep directory records.
+#[derive(Debug, serde::Serialize)]
+struct SweepManifest<'a> {
+    cadresim_version: &'static str,
+    git_commit: Option<String>,
+    command: &'static str,
+    sweep_file: String,
+    sweep_sha256: &'a str,
+    sweep_text: &'a str,
+    seed: u64,
+    replicates: u64,
+    steps: u64,
+    shard: Option<(usize, usize)>,
+    points: usize,
+    threads: usize,
+    started: String,
+    finished: String,
+    base: &'a Scenario,
+    axes: &'a [sweep::Axis],
+    design: sweep::Design,
+    files: std::collections::BTreeMap<String, String>,
+}
+
+fn write_sweep_manifest(dir: &Path, manifest: &SweepManifest) -> Result<(), CommandError> {
+    let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
+    output::write_atomically(dir, "manifest.json", |out| {
+        use std::io::Write;
+        out.write_all(text.as_bytes()).map_err(csv::Error::from)
+    })?;
+    Ok(())
+}
+
+fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+    let mut spec = sweep::design::load(&args.file)?;
+    spec.base
+        .override_run(args.steps, args.replicates, None)
+        .map_err(CommandError::Usage)?;
+    let (pool, threads) = thread_pool(args.threads)?;
+    check_memory(
+        std::slice::from_ref(&spec.base),
+        &[args.file.display().to_string()],
+        threads,
+    )?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = match args.shard {
+            Some((k, n)) => format!("{}-shard-{k}-of-{n}", spec.name),
+            None => spec.name.clone(),
+        };
+        PathBuf::from("output").join(name)
+    });
+    let lock = SweepLock::new(&spec, args.shard);
+    let points = sweep::shard_points(spec.points(), args.shard);
+    sweep::prepare(&out, &lock, args.resume, args.force)?;
+    let started = manifest::now_utc();
+    let progress = Progress::new(points.len() as u64, "points");
+    let ran = pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
+    progress.finish();
+    let ran = ran?;
+    let files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    if args.shard.is_none() {
+        pool.install(|| curves::draw_sweep(&spec, &out, &out.join("charts"), args.size))
+            .map_err(CommandError::Failed)?;
+    }
+    write_sweep_manifest(
+        &out,
+        &SweepManifest {
+            cadresim_version: env!("CARGO_PKG_VERSION"),
+            git_commit: manifest::git_commit(),
+            command: "sweep",
+            sweep_file: args.file.display().to_string(),
+            sweep_sha256: &lock.sweep_sha256,
+            sweep_text: &spec.source_text,
+            seed: lock.seed,
+            replicates: lock.replicates,
+            steps: lock.steps,
+            shard: args.shard,
+            points: points.len(),
+            threads,
+            started,
+            finished: manifest::now_utc(),
+            base: &spec.base,
+            axes: &spec.axes,
+            design: spec.design,
+            files,
+        },
+    )?;
+    println!(
+        "{} points ({} run now, {} already done) x {} replicates: {}",
+        points.len(),
+        ran,
+        points.len() - ran,
+        lock.replicates,
+        out.display()
+    );
+    Ok(0)
+}
+
+fn merge(args: MergeArgs) -> Result<i32, CommandError> {
+    let lock = sweep::check_shards(&args.dirs)?;
+    let spec = &lock.spec;
+    let points = spec.points();
+    sweep::prepare(&args.out, &lock, false, args.force)?;
+    let started = manifest::now_utc();
+    for point in &points {
+        let name = format!("point-{:06}.csv", point.id);
+        if let Some(source) = args
+            .dirs
+            .iter()
+            .map(|dir| dir.join("parts").join(&name))
+            .find(|path| path.exists())
+        {
+            let target = args.out.join("parts").join(&name);
+            std::fs::copy(&source, &target)
+                .map_err(|e| CommandError::Failed(format!("{}: {e}", target.display())))?;
+        }
+    }
+    let files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    curves::draw_sweep(spec, &args.out, &args.out.join("charts"), args.size)
+        .map_err(CommandError::Failed)?;
+    write_sweep_manifest(
+        &args.out,
+        &SweepManifest {
+            cadresim_version: env!("CARGO_PKG_VERSION"),
+            git_commit: manifest::git_commit(),
+            command: "merge",
+            sweep_file: spec.source_path.display().to_string(),
+            sweep_sha256: &lock.sweep_sha256,
+            sweep_text: &spec.source_text,
+            seed: lock.seed,
+            replicates: lock.replicates,
+            steps: lock.steps,
+            shard: None,
+            points: points.len(),
+            threads: 0,
+            started,
+            finished: manifest::now_utc(),
+            base: &spec.base,
+            axes: &spec.axes,
+            design: spec.design,
+            files,
+        },
+    )?;
+    println!(
+        "merged {} shards, {} points: {}",
+        args.dirs.len(),
+        points.len(),
+        args.out.display()
+    );
+    Ok(0)
 }

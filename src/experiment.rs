@@ -39,36 +39,12 @@ impl ScenarioResult {
 
     /// Equilibrium statistics of one level across replicates.
     pub fn level_statistics(&self, level: usize) -> LevelStatistics {
-        let metrics = (0..METRIC_COUNT)
-            .map(|metric| {
-                let values: Vec<f64> = self
-                    .replicates
-                    .iter()
-                    .map(|r| r.equilibria[level].means[metric])
-                    .collect();
-                metrics::spread(&values)
-            })
-            .collect();
-        let converged: Vec<f64> = self
+        let equilibria: Vec<&Equilibrium> = self
             .replicates
             .iter()
-            .filter_map(|r| r.equilibria[level].converged_at.map(|t| t as f64))
+            .map(|r| &r.equilibria[level])
             .collect();
-        let class_counts = CLASSES
-            .iter()
-            .map(|class| {
-                self.replicates
-                    .iter()
-                    .filter(|r| r.equilibria[level].class == *class)
-                    .count()
-            })
-            .collect();
-        LevelStatistics {
-            metrics,
-            converged_at: metrics::spread(&converged),
-            class_counts,
-            replicates: self.replicates.len(),
-        }
+        LevelStatistics::from_equilibria(&equilibria)
     }
 }
 
@@ -85,6 +61,30 @@ pub struct LevelStatistics {
 }
 
 impl LevelStatistics {
+    /// Statistics of the equilibria of several replicates.
+    pub fn from_equilibria(equilibria: &[&Equilibrium]) -> Self {
+        let metrics = (0..METRIC_COUNT)
+            .map(|metric| {
+                let values: Vec<f64> = equilibria.iter().map(|e| e.means[metric]).collect();
+                metrics::spread(&values)
+            })
+            .collect();
+        let converged: Vec<f64> = equilibria
+            .iter()
+            .filter_map(|e| e.converged_at.map(|t| t as f64))
+            .collect();
+        let class_counts = CLASSES
+            .iter()
+            .map(|class| equilibria.iter().filter(|e| e.class == *class).count())
+            .collect();
+        LevelStatistics {
+            metrics,
+            converged_at: metrics::spread(&converged),
+            class_counts,
+            replicates: equilibria.len(),
+        }
+    }
+
     /// The most frequent class (ties: earlier in `CLASSES`).
     pub fn modal_class(&self) -> &'static str {
         let mut best = 0;

@@ -13,3 +13,4 @@ pub mod params;
 pub mod registry;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;

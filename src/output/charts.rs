@@ -28,7 +28,7 @@ pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
 pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
 /// Opacity of the stacked areas of the behaviour chart.
 const AREA_ALPHA: f64 = 0.55;
-const GREY: RGBColor = RGBColor(110, 110, 110);
+pub(crate) const GREY: RGBColor = RGBColor(110, 110, 110);
 
 /// Colour of an equilibrium class.
 pub fn class_colour(class: &str) -> RGBColor {
@@ -49,19 +49,19 @@ fn ensure_font() {
     });
 }
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
-fn fail<E: std::fmt::Debug>(error: E) -> String {
+pub(crate) fn fail<E: std::fmt::Debug>(error: E) -> String {
     format!("{error:?}")
 }
 
 /// A chart that can be drawn on any plotters backend.
-trait Chart {
+pub(crate) trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome;
 }
 
 /// Draw `chart` as `<dir>/<stem>.png` and `.svg`; returns both paths.
-fn render(
+pub(crate) fn render(
     dir: &Path,
     stem: &str,
     size: (u32, u32),
@@ -88,12 +88,12 @@ fn render(
     Ok(vec![png, svg])
 }
 
-fn font(scale: f64, size: f64) -> FontDesc<'static> {
+pub(crate) fn font(scale: f64, size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
 }
 
 /// Legend entries drawn in their own panel, so they never cover data.
-fn draw_legend<DB: DrawingBackend>(
+pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[(String, RGBColor)],
     scale: f64,
@@ -118,13 +118,13 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-fn band_polygon(band: &Band, colour: RGBColor) -> Polygon<(f64, f64)> {
+pub(crate) fn band_polygon(band: &Band, colour: RGBColor) -> Polygon<(f64, f64)> {
     let mut outline = points(&band.high);
     outline.extend(points(&band.low).into_iter().rev());
     Polygon::new(outline, colour.mix(0.25).filled())
 }
 
-fn points(values: &[f64]) -> Vec<(f64, f64)> {
+pub(crate) fn points(values: &[f64]) -> Vec<(f64, f64)> {
     values
         .iter()
         .enumerate()
@@ -132,7 +132,7 @@ fn points(values: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
+pub(crate) fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
     colour.stroke_width((3.0 * scale).max(1.0) as u32)
 }
 
@@ -384,6 +384,7 @@ impl Chart for Accountability<'_> {
             .x_desc("step (annual assessment cycle)")
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_desc("detected errors per step (count)")
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style(font(scale, 20.0))
             .axis_desc_style(font(scale, 24.0))
             .draw()

@@ -2,6 +2,7 @@
 //! complete; the manifest, written last, marks a directory as complete.
 
 pub mod charts;
+pub mod curves;
 pub mod manifest;
 pub mod series;
 pub mod tables;

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use crate::experiment::ScenarioResult;
-use crate::metrics::{wilson95, CLASSES, METRICS};
+use crate::experiment::{LevelStatistics, ScenarioResult};
+use crate::metrics::{wilson95, Equilibrium, CLASSES, METRICS};
 
-fn number(value: f64) -> String {
+pub fn number(value: f64) -> String {
     format!("{value}")
 }
 
@@ -49,23 +49,17 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
 /// `scenario, replicate, level, <metric means>, converged_at, class`.
 pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    let mut header = vec!["scenario", "replicate", "level"];
-    header.extend(METRICS);
-    header.extend(["converged_at", "class"]);
-    writer.write_record(&header)?;
+    writer.write_record(equilibrium_header("scenario"))?;
     for result in results {
         for (replicate, outcome) in result.replicates.iter().enumerate() {
             for (level, level_name) in result.levels.iter().enumerate() {
                 let equilibrium = &outcome.equilibria[level];
-                let mut row = vec![
-                    result.scenario.name.clone(),
-                    replicate.to_string(),
-                    level_name.clone(),
-                ];
-                row.extend(equilibrium.means.iter().map(|v| number(*v)));
-                row.push(optional(equilibrium.converged_at.map(|t| t as f64)));
-                row.push(equilibrium.class.to_string());
-                writer.write_record(&row)?;
+                writer.write_record(equilibrium_row(
+                    &result.scenario.name,
+                    replicate,
+                    level_name,
+                    equilibrium,
+                ))?;
             }
         }
     }
@@ -77,66 +71,110 @@ pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Resul
 /// every equilibrium metric, `converged_at`, and `class_<name>` shares (Wilson interval).
 pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
-        "scenario",
-        "level",
-        "metric",
-        "mean",
-        "sd",
-        "ci95_low",
-        "ci95_high",
-        "n",
-    ])?;
+    writer.write_record(
+        STATISTICS_HEADER
+            .iter()
+            .map(|c| c.replace("{key}", "scenario")),
+    )?;
     for result in results {
         for (level, level_name) in result.levels.iter().enumerate() {
             let statistics = result.level_statistics(level);
-            let spreads = METRICS
-                .iter()
-                .map(|m| m.to_string())
-                .zip(statistics.metrics.iter().copied())
-                .chain(std::iter::once((
-                    "converged_at".to_string(),
-                    statistics.converged_at,
-                )));
-            for (metric, spread) in spreads {
-                let empty = spread.n == 0;
-                writer.write_record([
-                    result.scenario.name.clone(),
-                    level_name.clone(),
-                    metric,
-                    if empty {
-                        String::new()
-                    } else {
-                        number(spread.mean)
-                    },
-                    optional(spread.sd),
-                    optional(spread.ci95.map(|c| c.0)),
-                    optional(spread.ci95.map(|c| c.1)),
-                    spread.n.to_string(),
-                ])?;
-            }
-            for (class, count) in CLASSES.iter().zip(&statistics.class_counts) {
-                let n = statistics.replicates;
-                let share = *count as f64 / n.max(1) as f64;
-                let sd = if n > 1 {
-                    Some((share * (1.0 - share) * n as f64 / (n - 1) as f64).sqrt())
-                } else {
-                    None
-                };
-                let (low, high) = wilson95(*count, n);
-                writer.write_record([
-                    result.scenario.name.clone(),
-                    level_name.clone(),
-                    format!("class_{class}"),
-                    number(share),
-                    optional(sd),
-                    number(low),
-                    number(high),
-                    n.to_string(),
-                ])?;
-            }
+            write_statistics(&mut writer, &result.scenario.name, level_name, &statistics)?;
         }
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Columns of a statistics table; `{key}` is `scenario` or `point`.
+pub const STATISTICS_HEADER: [&str; 8] = [
+    "{key}",
+    "level",
+    "metric",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "n",
+];
+
+/// The statistics rows of one scenario (or sweep point) at one level.
+pub fn write_statistics<W: Write>(
+    writer: &mut csv::Writer<W>,
+    key: &str,
+    level: &str,
+    statistics: &LevelStatistics,
+) -> csv::Result<()> {
+    let spreads = METRICS
+        .iter()
+        .map(|m| m.to_string())
+        .zip(statistics.metrics.iter().copied())
+        .chain(std::iter::once((
+            "converged_at".to_string(),
+            statistics.converged_at,
+        )));
+    for (metric, spread) in spreads {
+        let empty = spread.n == 0;
+        writer.write_record([
+            key.to_string(),
+            level.to_string(),
+            metric,
+            if empty {
+                String::new()
+            } else {
+                number(spread.mean)
+            },
+            optional(spread.sd),
+            optional(spread.ci95.map(|c| c.0)),
+            optional(spread.ci95.map(|c| c.1)),
+            spread.n.to_string(),
+        ])?;
+    }
+    for (class, count) in CLASSES.iter().zip(&statistics.class_counts) {
+        let n = statistics.replicates;
+        let share = *count as f64 / n.max(1) as f64;
+        let sd = if n > 1 {
+            Some((share * (1.0 - share) * n as f64 / (n - 1) as f64).sqrt())
+        } else {
+            None
+        };
+        let (low, high) = wilson95(*count, n);
+        writer.write_record([
+            key.to_string(),
+            level.to_string(),
+            format!("class_{class}"),
+            number(share),
+            optional(sd),
+            number(low),
+            number(high),
+            n.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+/// One `summary.csv`-style row: `key, replicate, level, <means>, converged_at, class`.
+pub fn equilibrium_row(
+    key: &str,
+    replicate: usize,
+    level: &str,
+    equilibrium: &Equilibrium,
+) -> Vec<String> {
+    let mut row = vec![key.to_string(), replicate.to_string(), level.to_string()];
+    row.extend(equilibrium.means.iter().map(|v| number(*v)));
+    row.push(optional(equilibrium.converged_at.map(|t| t as f64)));
+    row.push(equilibrium.class.to_string());
+    row
+}
+
+/// Header of `summary.csv`-style tables with first column `key`.
+pub fn equilibrium_header(key: &str) -> Vec<String> {
+    let mut header = vec![
+        key.to_string(),
+        "replicate".to_string(),
+        "level".to_string(),
+    ];
+    header.extend(METRICS.iter().map(|m| m.to_string()));
+    header.extend(["converged_at".to_string(), "class".to_string()]);
+    header
 }

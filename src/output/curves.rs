@@ -1,0 +1,510 @@
+//! Sweep charts: innovation-versus-parameter curves (one line per value of the second axis,
+//! 95% bands, log x axis for log-spaced sweeps) and, with two numeric axes, phase diagrams
+//! of mean innovation and of the equilibrium class. Drawn from points.csv and
+//! sweep_summary.csv, so `cadresim plot DIR` redraws them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::metrics::CLASSES;
+use crate::output::charts::{
+    class_colour, draw_legend, fail, font, render, stroke, Chart, Outcome, BLACK_, BLUE, GREEN,
+    GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+};
+use crate::sweep::{Design, SweepSpec};
+
+/// Metrics drawn as curves.
+pub const CURVE_METRICS: [(&str, &str); 3] = [
+    ("mean_innovation", "mean innovation intensity (0-1)"),
+    ("share_idle", "share of idle cadres (0-1)"),
+    ("welfare", "welfare (output - damage - private gain)"),
+];
+
+const LINE_COLOURS: [RGBColor; 7] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY_BLUE, BLACK_];
+
+/// A point's statistics at level "all".
+#[derive(Clone, Debug, Default)]
+struct PointStats {
+    metrics: HashMap<String, (f64, f64, f64)>,
+    class: String,
+}
+
+fn read_points(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .iter()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        rows.push(record.iter().skip(1).map(str::to_string).collect());
+    }
+    Ok((header, rows))
+}
+
+fn read_summary(path: &Path, points: usize) -> Result<Vec<PointStats>, String> {
+    let mut reader =
+        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut stats = vec![PointStats::default(); points];
+    let mut best = vec![-1.0f64; points];
+    let mut index_of: HashMap<String, usize> = HashMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        if &record[1] != "all" {
+            continue;
+        }
+        let next = index_of.len();
+        let index = *index_of.entry(record[0].to_string()).or_insert(next);
+        if index >= points {
+            continue;
+        }
+        let Ok(mean) = record[3].parse::<f64>() else {
+            continue;
+        };
+        let low = record[5].parse().unwrap_or(mean);
+        let high = record[6].parse().unwrap_or(mean);
+        if let Some(class) = record[2].strip_prefix("class_") {
+            if mean > best[index] {
+                best[index] = mean;
+                stats[index].class = class.to_string();
+            }
+        } else {
+            stats[index]
+                .metrics
+                .insert(record[2].to_string(), (mean, low, high));
+        }
+    }
+    Ok(stats)
+}
+
+/// (x, mean, ci95_low, ci95_high) of one point of a curve.
+type CurvePoint = (f64, f64, f64, f64);
+
+struct Curve<'a> {
+    title: String,
+    x_label: String,
+    y_label: &'a str,
+    log_x: bool,
+    /// Category names when the first axis is not numeric.
+    categories: Option<Vec<String>>,
+    /// (line label, points (x, mean, low, high)).
+    lines: Vec<(String, Vec<CurvePoint>)>,
+}
+
+impl Curve<'_> {
+    /// Draw on a linear x axis; with `log_x` the data's x are log10 values and the tick
+    /// labels show 10^x, which makes the axis logarithmic.
+    fn draw_on<DB: DrawingBackend>(
+        &self,
+        plot: &DrawingArea<DB, Shift>,
+        x_range: std::ops::Range<f64>,
+        y_range: std::ops::Range<f64>,
+        scale: f64,
+    ) -> Outcome {
+        let categories = self.categories.clone();
+        let log_x = self.log_x;
+        let mut chart = ChartBuilder::on(plot)
+            .caption(&self.title, font(scale, 32.0))
+            .margin((20.0 * scale) as u32)
+            .x_label_area_size((70.0 * scale) as u32)
+            .y_label_area_size((100.0 * scale) as u32)
+            .build_cartesian_2d(x_range, y_range)
+            .map_err(fail)?;
+        let formatter = move |x: &f64| match &categories {
+            Some(names) => {
+                let index = x.round();
+                if (x - index).abs() < 0.01 && index >= 0.0 {
+                    names.get(index as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            }
+            None if log_x => significant(10f64.powf(*x)),
+            None => significant(*x),
+        };
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(self.y_label)
+            .x_label_formatter(&formatter)
+            .label_style(font(scale, 20.0))
+            .axis_desc_style(font(scale, 24.0))
+            .draw()
+            .map_err(fail)?;
+        let to_x = |x: f64| if log_x { x.log10() } else { x };
+        for (index, (_, line)) in self.lines.iter().enumerate() {
+            let colour = LINE_COLOURS[index % LINE_COLOURS.len()];
+            let line: Vec<CurvePoint> = line.iter().map(|p| (to_x(p.0), p.1, p.2, p.3)).collect();
+            let mut outline: Vec<(f64, f64)> = line.iter().map(|p| (p.0, p.3)).collect();
+            let line = &line;
+            outline.extend(line.iter().rev().map(|p| (p.0, p.2)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    colour.mix(0.2).filled(),
+                )))
+                .map_err(fail)?;
+            chart
+                .draw_series(LineSeries::new(
+                    line.iter().map(|p| (p.0, p.1)),
+                    stroke(colour, scale),
+                ))
+                .map_err(fail)?;
+            chart
+                .draw_series(
+                    line.iter()
+                        .map(|p| Circle::new((p.0, p.1), (6.0 * scale) as i32, colour.filled())),
+                )
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+impl Chart for Curve<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.78) as u32);
+        let xs = self.lines.iter().flat_map(|(_, l)| l.iter().map(|p| p.0));
+        let (x_min, x_max) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let ys = self
+            .lines
+            .iter()
+            .flat_map(|(_, l)| l.iter().flat_map(|p| [p.2, p.3]));
+        let (mut y_min, mut y_max) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+            (a.min(y), b.max(y))
+        });
+        if !(y_min.is_finite() && y_max.is_finite()) {
+            (y_min, y_max) = (0.0, 1.0);
+        }
+        let pad = ((y_max - y_min) * 0.08).max(1e-3);
+        let y_range = (y_min - pad).min(0.0f64.max(y_min - pad))..y_max + pad;
+        let (x_min, x_max) = if self.log_x {
+            (
+                x_min.max(f64::MIN_POSITIVE).log10(),
+                x_max.max(f64::MIN_POSITIVE).log10(),
+            )
+        } else {
+            (x_min, x_max)
+        };
+        let span = (x_max - x_min).max(1e-9);
+        self.draw_on(
+            &plot,
+            x_min - span * 0.04..x_max + span * 0.04,
+            y_range,
+            scale,
+        )?;
+        let mut entries: Vec<(String, RGBColor)> = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| (label.clone(), LINE_COLOURS[i % LINE_COLOURS.len()]))
+            .collect();
+        entries.push(("(band: 95% CI)".to_string(), GREY));
+        draw_legend(&legend, &entries, scale)
+    }
+}
+
+/// A number with at most 3 significant digits, for tick labels.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let digits = 2 - value.abs().log10().floor() as i32;
+    let factor = 10f64.powi(digits);
+    format!("{}", (value * factor).round() / factor)
+}
+
+/// A colour-blind-friendly sequential scale (viridis, 5 stops), t in [0, 1].
+fn viridis(t: f64) -> RGBColor {
+    const STOPS: [(f64, f64, f64); 5] = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let t = t.clamp(0.0, 1.0) * 4.0;
+    let i = (t.floor() as usize).min(3);
+    let f = t - i as f64;
+    let mix = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
+    let (a, b) = (STOPS[i], STOPS[i + 1]);
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// A phase diagram over two numeric axes: cells (grid) or dots (Latin hypercube).
+struct Phase {
+    title: String,
+    x_label: String,
+    y_label: String,
+    /// (x index or value, y index or value, colour).
+    cells: Vec<(f64, f64, RGBColor)>,
+    x_ticks: Vec<String>,
+    y_ticks: Vec<String>,
+    grid: bool,
+    legend: Vec<(String, RGBColor)>,
+}
+
+impl Chart for Phase {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.8) as u32);
+        let (x_ticks, y_ticks) = (self.x_ticks.clone(), self.y_ticks.clone());
+        let (nx, ny) = (
+            self.x_ticks.len().max(1) as f64,
+            self.y_ticks.len().max(1) as f64,
+        );
+        let (x_range, y_range) = if self.grid {
+            (-0.5..nx - 0.5, -0.5..ny - 0.5)
+        } else {
+            let bounds = |values: Vec<f64>| {
+                let (a, b) = values
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                        (a.min(*v), b.max(*v))
+                    });
+                let pad = ((b - a) * 0.05).max(1e-9);
+                a - pad..b + pad
+            };
+            (
+                bounds(self.cells.iter().map(|c| c.0).collect()),
+                bounds(self.cells.iter().map(|c| c.1).collect()),
+            )
+        };
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(&self.title, font(scale, 32.0))
+            .margin((20.0 * scale) as u32)
+            .x_label_area_size((70.0 * scale) as u32)
+            .y_label_area_size((100.0 * scale) as u32)
+            .build_cartesian_2d(x_range, y_range)
+            .map_err(fail)?;
+        let grid = self.grid;
+        let tick = move |names: &Vec<String>, v: &f64| {
+            if !grid {
+                return format!("{}", (v * 1000.0).round() / 1000.0);
+            }
+            let index = v.round();
+            if (v - index).abs() < 0.01 && index >= 0.0 {
+                names.get(index as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let x_format = |v: &f64| tick(&x_ticks, v);
+        let y_format = |v: &f64| tick(&y_ticks, v);
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .x_labels(self.x_ticks.len().min(16))
+            .y_labels(self.y_ticks.len().min(16))
+            .x_label_formatter(&x_format)
+            .y_label_formatter(&y_format)
+            .label_style(font(scale, 17.0))
+            .axis_desc_style(font(scale, 24.0))
+            .draw()
+            .map_err(fail)?;
+        if self.grid {
+            chart
+                .draw_series(self.cells.iter().map(|(x, y, colour)| {
+                    Rectangle::new([(x - 0.5, y - 0.5), (x + 0.5, y + 0.5)], colour.filled())
+                }))
+                .map_err(fail)?;
+        } else {
+            chart
+                .draw_series(self.cells.iter().map(|(x, y, colour)| {
+                    Circle::new((*x, *y), (8.0 * scale) as i32, colour.filled())
+                }))
+                .map_err(fail)?;
+        }
+        draw_legend(&legend, &self.legend, scale)
+    }
+}
+
+/// Draw every sweep chart of `dir` into `out`.
+pub fn draw_sweep(
+    spec: &SweepSpec,
+    dir: &Path,
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, String> {
+    use rayon::prelude::*;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let (columns, labels) = read_points(&dir.join("points.csv"))?;
+    let stats = read_summary(&dir.join("sweep_summary.csv"), labels.len())?;
+    if columns.is_empty() || labels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = &spec.axes[0];
+    let numeric = first.is_numeric();
+    let mut categories: Vec<String> = Vec::new();
+    for row in &labels {
+        if !categories.contains(&row[0]) {
+            categories.push(row[0].clone());
+        }
+    }
+    let x_of = |label: &String| -> f64 {
+        if numeric {
+            label.parse().unwrap_or(0.0)
+        } else {
+            categories.iter().position(|c| c == label).unwrap_or(0) as f64
+        }
+    };
+    let mut curves = Vec::new();
+    for (metric, description) in CURVE_METRICS {
+        let mut lines: Vec<(String, Vec<CurvePoint>)> = Vec::new();
+        for (row, stat) in labels.iter().zip(&stats) {
+            let group = if row.len() > 1 {
+                columns[1..]
+                    .iter()
+                    .zip(&row[1..])
+                    .map(|(c, v)| format!("{c} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                "all points".to_string()
+            };
+            let Some(&(mean, low, high)) = stat.metrics.get(metric) else {
+                continue;
+            };
+            let index = match lines.iter().position(|(g, _)| *g == group) {
+                Some(i) => i,
+                None => {
+                    lines.push((group, Vec::new()));
+                    lines.len() - 1
+                }
+            };
+            lines[index].1.push((x_of(&row[0]), mean, low, high));
+        }
+        for (_, line) in &mut lines {
+            line.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        curves.push((
+            format!("curve-{metric}"),
+            Curve {
+                title: format!("{metric} against {}", columns[0]),
+                x_label: if first.is_log() {
+                    format!("{} (log scale)", columns[0])
+                } else {
+                    columns[0].clone()
+                },
+                y_label: description,
+                log_x: first.is_log(),
+                categories: (!numeric).then(|| categories.clone()),
+                lines,
+            },
+        ));
+    }
+    let mut phases = Vec::new();
+    if spec.axes.len() == 2 && spec.axes.iter().all(|a| a.is_numeric()) {
+        let grid = spec.design == Design::Grid;
+        let mut x_ticks: Vec<String> = Vec::new();
+        let mut y_ticks: Vec<String> = Vec::new();
+        for row in &labels {
+            if !x_ticks.contains(&row[0]) {
+                x_ticks.push(row[0].clone());
+            }
+            if !y_ticks.contains(&row[1]) {
+                y_ticks.push(row[1].clone());
+            }
+        }
+        let position = |ticks: &Vec<String>, label: &String| -> f64 {
+            if grid {
+                ticks.iter().position(|t| t == label).unwrap_or(0) as f64
+            } else {
+                label.parse().unwrap_or(0.0)
+            }
+        };
+        let innovation: Vec<f64> = stats
+            .iter()
+            .map(|s| s.metrics.get("mean_innovation").map(|m| m.0).unwrap_or(0.0))
+            .collect();
+        let (low, high) = innovation
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(*v), b.max(*v))
+            });
+        let span = (high - low).max(1e-9);
+        let round = |v: f64| format!("{}", (v * 1000.0).round() / 1000.0);
+        let tick_labels = |ticks: &Vec<String>| -> Vec<String> {
+            ticks
+                .iter()
+                .map(|t| t.parse::<f64>().map(round).unwrap_or_else(|_| t.clone()))
+                .collect()
+        };
+        let cells = |colour: &dyn Fn(usize) -> RGBColor| -> Vec<(f64, f64, RGBColor)> {
+            labels
+                .iter()
+                .enumerate()
+                .map(|(i, row)| {
+                    (
+                        position(&x_ticks, &row[0]),
+                        position(&y_ticks, &row[1]),
+                        colour(i),
+                    )
+                })
+                .collect()
+        };
+        let mut scale_legend: Vec<(String, RGBColor)> = (0..5)
+            .map(|i| {
+                let t = i as f64 / 4.0;
+                (round(low + span * t), viridis(t))
+            })
+            .collect();
+        scale_legend.reverse();
+        phases.push((
+            "phase-mean_innovation".to_string(),
+            Phase {
+                title: "Phase diagram: equilibrium mean innovation".to_string(),
+                x_label: columns[0].clone(),
+                y_label: columns[1].clone(),
+                cells: cells(&|i| viridis((innovation[i] - low) / span)),
+                x_ticks: tick_labels(&x_ticks),
+                y_ticks: tick_labels(&y_ticks),
+                grid,
+                legend: scale_legend,
+            },
+        ));
+        phases.push((
+            "phase-class".to_string(),
+            Phase {
+                title: "Phase diagram: equilibrium class (most frequent)".to_string(),
+                x_label: columns[0].clone(),
+                y_label: columns[1].clone(),
+                cells: cells(&|i| class_colour(&stats[i].class)),
+                x_ticks: tick_labels(&x_ticks),
+                y_ticks: tick_labels(&y_ticks),
+                grid,
+                legend: CLASSES
+                    .iter()
+                    .map(|c| (c.to_string(), class_colour(c)))
+                    .collect(),
+            },
+        ));
+    }
+    let mut files = Vec::new();
+    let rendered: Vec<Result<Vec<PathBuf>, String>> = curves
+        .par_iter()
+        .map(|(stem, chart)| render(out, stem, size, chart))
+        .chain(
+            phases
+                .par_iter()
+                .map(|(stem, chart)| render(out, stem, size, chart)),
+        )
+        .collect();
+    for paths in rendered {
+        files.extend(paths?);
+    }
+    Ok(files)
+}

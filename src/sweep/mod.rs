@@ -1,0 +1,415 @@
+//! Parameter sweeps: running every point x replicate of a design under common random numbers,
+//! committing results point by point (so a killed sweep resumes without loss or
+//! duplication), shards for clusters, merging shards, and the sweep tables.
+//!
+//! A sweep directory holds `sweep.lock.json` (what is being run), `parts/point-<id>.csv`
+//! (one file per finished point, written atomically), then `points.csv`, `sweep.csv`,
+//! `sweep_summary.csv`, `charts/` and, last, `manifest.json`.
+
+pub mod design;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::experiment::{self, LevelStatistics};
+use crate::metrics::{Equilibrium, CLASSES, METRIC_COUNT};
+use crate::output::manifest::sha256_hex;
+use crate::output::tables::{
+    equilibrium_header, equilibrium_row, write_statistics, STATISTICS_HEADER,
+};
+use crate::output::{write_atomically, OutputError};
+pub use design::{Axis, Design, Point, SweepSpec};
+
+/// Files of a finished sweep directory (manifest aside), in the order they are written.
+pub const SWEEP_FILES: [&str; 3] = ["points.csv", "sweep.csv", "sweep_summary.csv"];
+
+/// What a sweep directory is running: resumes and merges must agree on all of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepLock {
+    /// SHA-256 of the sweep file text.
+    pub sweep_sha256: String,
+    pub seed: u64,
+    pub replicates: u64,
+    pub steps: u64,
+    /// (K, N): this directory runs the K-th of N slices (1-based), or None for all points.
+    pub shard: Option<(usize, usize)>,
+    pub spec: SweepSpec,
+}
+
+impl SweepLock {
+    pub fn new(spec: &SweepSpec, shard: Option<(usize, usize)>) -> Self {
+        SweepLock {
+            sweep_sha256: sha256_hex(spec.source_text.as_bytes()),
+            seed: spec.base.params.run.seed,
+            replicates: spec.base.params.run.replicates,
+            steps: spec.base.params.run.steps,
+            shard,
+            spec: spec.clone(),
+        }
+    }
+
+    /// Whether two locks describe the same sweep (shards aside).
+    pub fn same_sweep(&self, other: &SweepLock) -> bool {
+        self.sweep_sha256 == other.sweep_sha256
+            && self.seed == other.seed
+            && self.replicates == other.replicates
+            && self.steps == other.steps
+            && self.spec.base == other.spec.base
+    }
+}
+
+/// Sweep failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
+    move |source| {
+        SweepError::Output(OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Parse `K/N` (1 <= K <= N).
+pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(k, n)| {
+            Some((
+                k.trim().parse::<usize>().ok()?,
+                n.trim().parse::<usize>().ok()?,
+            ))
+        })
+        .filter(|(k, n)| *k >= 1 && k <= n);
+    parsed.ok_or_else(|| format!("expected K/N with 1 <= K <= N, such as 2/8, got `{text}`"))
+}
+
+/// The points a shard runs: every N-th point starting at K-1.
+pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Point> {
+    match shard {
+        None => points,
+        Some((k, n)) => points.into_iter().filter(|p| p.id % n == k - 1).collect(),
+    }
+}
+
+fn part_path(dir: &Path, id: usize) -> PathBuf {
+    dir.join("parts").join(format!("point-{id:06}.csv"))
+}
+
+/// Prepare a sweep directory: new, resumed (lock must match) or forced (old results removed).
+pub fn prepare(dir: &Path, lock: &SweepLock, resume: bool, force: bool) -> Result<(), SweepError> {
+    let lock_path = dir.join("sweep.lock.json");
+    if lock_path.exists() && resume {
+        let text = fs::read_to_string(&lock_path).map_err(io(&lock_path))?;
+        let existing: SweepLock = serde_json::from_str(&text).map_err(|e| SweepError::Corrupt {
+            path: lock_path.clone(),
+            message: e.to_string(),
+        })?;
+        if !existing.same_sweep(lock) || existing.shard != lock.shard {
+            return Err(SweepError::Usage(format!(
+                "{}: --resume needs the same sweep file, seed, replicates, steps and --shard as the interrupted run",
+                dir.display()
+            )));
+        }
+        let manifest = dir.join("manifest.json");
+        if manifest.exists() {
+            fs::remove_file(&manifest).map_err(io(&manifest))?;
+        }
+    } else {
+        let occupied = dir.exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some();
+        if occupied && !force && !resume {
+            return Err(SweepError::Output(OutputError::Exists(dir.to_path_buf())));
+        }
+        if occupied {
+            for name in ["parts", "charts"] {
+                let path = dir.join(name);
+                if path.exists() {
+                    fs::remove_dir_all(&path).map_err(io(&path))?;
+                }
+            }
+            for name in SWEEP_FILES.iter().chain(["manifest.json"].iter()) {
+                let path = dir.join(name);
+                if path.exists() {
+                    fs::remove_file(&path).map_err(io(&path))?;
+                }
+            }
+        }
+        let text = serde_json::to_string_pretty(lock).expect("lock serializes");
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        write_atomically(dir, "sweep.lock.json", |out| {
+            out.write_all(text.as_bytes()).map_err(csv::Error::from)
+        })?;
+    }
+    let parts = dir.join("parts");
+    fs::create_dir_all(&parts).map_err(io(&parts))
+}
+
+/// Run every point of `points` whose part is missing; `progress` is called once per point.
+pub fn run_points(
+    spec: &SweepSpec,
+    points: &[Point],
+    dir: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<usize, SweepError> {
+    let missing: Vec<&Point> = points
+        .iter()
+        .filter(|p| !part_path(dir, p.id).exists())
+        .collect();
+    progress((points.len() - missing.len()) as u64);
+    missing
+        .par_iter()
+        .try_for_each(|point| -> Result<(), SweepError> {
+            let scenario = spec.scenario_for(point).map_err(|(key, message)| {
+                SweepError::Usage(format!("point {}: `{key}` {message}", point.id))
+            })?;
+            let replicates = scenario.params.run.replicates;
+            let equilibria: Vec<Vec<Equilibrium>> = (0..replicates)
+                .into_par_iter()
+                .map(|r| experiment::run_replicate(&scenario, r, &|_| {}).equilibria)
+                .collect();
+            let mut levels: Vec<String> = scenario
+                .params
+                .hierarchy
+                .levels
+                .iter()
+                .map(|l| l.name.clone())
+                .collect();
+            levels.push("all".to_string());
+            let parts = dir.join("parts");
+            let name = format!("point-{:06}.csv", point.id);
+            write_atomically(&parts, &name, |out| {
+                let mut writer = csv::Writer::from_writer(out);
+                for (replicate, by_level) in equilibria.iter().enumerate() {
+                    for (level, equilibrium) in levels.iter().zip(by_level) {
+                        writer.write_record(equilibrium_row(
+                            &point.id.to_string(),
+                            replicate,
+                            level,
+                            equilibrium,
+                        ))?;
+                    }
+                }
+                writer.flush()?;
+                Ok(())
+            })?;
+            progress(1);
+            Ok(())
+        })?;
+    Ok(missing.len())
+}
+
+/// Rows of one part file: (replicate, level, equilibrium).
+fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, SweepError> {
+    let corrupt = |message: String| SweepError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| corrupt(e.to_string()))?;
+        if record.len() != METRIC_COUNT + 5 {
+            return Err(corrupt(format!("a row has {} fields", record.len())));
+        }
+        let replicate = record[1]
+            .parse()
+            .map_err(|_| corrupt("bad replicate".into()))?;
+        let mut means = [0.0; METRIC_COUNT];
+        for (mean, text) in means.iter_mut().zip(record.iter().skip(3)) {
+            *mean = text
+                .parse()
+                .map_err(|_| corrupt(format!("bad number `{text}`")))?;
+        }
+        let converged_at = match &record[METRIC_COUNT + 3] {
+            "" => None,
+            text => Some(
+                text.parse()
+                    .map_err(|_| corrupt("bad converged_at".into()))?,
+            ),
+        };
+        let class = CLASSES
+            .iter()
+            .find(|c| **c == &record[METRIC_COUNT + 4])
+            .ok_or_else(|| corrupt("bad class".into()))?;
+        rows.push((
+            replicate,
+            record[2].to_string(),
+            Equilibrium {
+                means,
+                converged_at,
+                class,
+            },
+        ));
+    }
+    Ok(rows)
+}
+
+/// Write points.csv, sweep.csv and sweep_summary.csv from the parts of `points` found in
+/// `part_dirs` (one directory, or every shard of a merge); returns file -> SHA-256.
+pub fn assemble(
+    spec: &SweepSpec,
+    points: &[Point],
+    part_dirs: &[PathBuf],
+    out: &Path,
+) -> Result<BTreeMap<String, String>, SweepError> {
+    let mut rows_by_point = Vec::with_capacity(points.len());
+    for point in points {
+        let path = part_dirs
+            .iter()
+            .map(|dir| part_path(dir, point.id))
+            .find(|path| path.exists())
+            .ok_or_else(|| {
+                SweepError::Usage(format!(
+                    "point {} has no results in {}",
+                    point.id,
+                    part_dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        rows_by_point.push(read_part(&path)?);
+    }
+    let mut hashes = BTreeMap::new();
+    let mut record = |name: &str, path: PathBuf| -> Result<(), SweepError> {
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        hashes.insert(name.to_string(), sha256_hex(&bytes));
+        Ok(())
+    };
+    let path = write_atomically(out, "points.csv", |writer| {
+        let mut writer = csv::Writer::from_writer(writer);
+        let mut header = vec!["point".to_string()];
+        header.extend(spec.axes.iter().map(|a| a.label.clone()));
+        writer.write_record(&header)?;
+        for point in points {
+            let mut row = vec![point.id.to_string()];
+            row.extend(point.labels.iter().cloned());
+            writer.write_record(&row)?;
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    record("points.csv", path)?;
+    let path = write_atomically(out, "sweep.csv", |writer| {
+        let mut writer = csv::Writer::from_writer(writer);
+        writer.write_record(equilibrium_header("point"))?;
+        for (point, rows) in points.iter().zip(&rows_by_point) {
+            for (replicate, level, equilibrium) in rows {
+                writer.write_record(equilibrium_row(
+                    &point.id.to_string(),
+                    *replicate,
+                    level,
+                    equilibrium,
+                ))?;
+            }
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    record("sweep.csv", path)?;
+    let path = write_atomically(out, "sweep_summary.csv", |writer| {
+        let mut writer = csv::Writer::from_writer(writer);
+        writer.write_record(
+            STATISTICS_HEADER
+                .iter()
+                .map(|c| c.replace("{key}", "point")),
+        )?;
+        for (point, rows) in points.iter().zip(&rows_by_point) {
+            let mut levels: Vec<&str> = Vec::new();
+            for (_, level, _) in rows {
+                if !levels.contains(&level.as_str()) {
+                    levels.push(level);
+                }
+            }
+            for level in levels {
+                let equilibria: Vec<&Equilibrium> = rows
+                    .iter()
+                    .filter(|(_, l, _)| l == level)
+                    .map(|(_, _, e)| e)
+                    .collect();
+                let statistics = LevelStatistics::from_equilibria(&equilibria);
+                write_statistics(&mut writer, &point.id.to_string(), level, &statistics)?;
+            }
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    record("sweep_summary.csv", path)?;
+    Ok(hashes)
+}
+
+/// Read the lock of a sweep (or shard) directory.
+pub fn read_lock(dir: &Path) -> Result<SweepLock, SweepError> {
+    let path = dir.join("sweep.lock.json");
+    let text = fs::read_to_string(&path).map_err(|e| {
+        SweepError::Usage(format!("{}: not a sweep directory ({e})", dir.display()))
+    })?;
+    serde_json::from_str(&text).map_err(|e| SweepError::Corrupt {
+        path,
+        message: e.to_string(),
+    })
+}
+
+/// Check that shard directories come from one sweep and cover every shard exactly once;
+/// returns the common lock (without shard).
+pub fn check_shards(dirs: &[PathBuf]) -> Result<SweepLock, SweepError> {
+    let locks: Vec<SweepLock> = dirs
+        .iter()
+        .map(|d| read_lock(d))
+        .collect::<Result<_, _>>()?;
+    let first = locks
+        .first()
+        .ok_or_else(|| SweepError::Usage("merge needs at least one directory".into()))?;
+    for (lock, dir) in locks.iter().zip(dirs) {
+        if !lock.same_sweep(first) {
+            return Err(SweepError::Usage(format!(
+                "{} comes from a different sweep file, seed, replicates or steps than {}",
+                dir.display(),
+                dirs[0].display()
+            )));
+        }
+    }
+    let count = first.shard.map(|(_, n)| n).unwrap_or(1);
+    let mut seen = vec![false; count];
+    for (lock, dir) in locks.iter().zip(dirs) {
+        let (k, n) = lock.shard.unwrap_or((1, 1));
+        if n != count {
+            return Err(SweepError::Usage(format!(
+                "{} is shard {k}/{n}, others are of {count}",
+                dir.display()
+            )));
+        }
+        if std::mem::replace(&mut seen[k - 1], true) {
+            return Err(SweepError::Usage(format!(
+                "shard {k}/{n} is given twice ({})",
+                dir.display()
+            )));
+        }
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(SweepError::Usage(format!(
+            "shard {}/{count} is missing",
+            missing + 1
+        )));
+    }
+    let mut lock = first.clone();
+    lock.shard = None;
+    Ok(lock)
+}
