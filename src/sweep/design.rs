@@ -136,6 +136,9 @@ pub fn value_label(value: &toml::Value) -> String {
 pub enum Design {
     Grid,
     Lhs,
+    /// Continuation: the first axis's values are visited in order, the population carried
+    /// over from one point to the next, `steps_per_point` steps at each.
+    Path,
 }
 
 /// A validated sweep file.
@@ -150,6 +153,8 @@ pub struct SweepSpec {
     pub design: Design,
     /// LHS sample count.
     pub samples: usize,
+    /// Steps at each point of a path design.
+    pub steps_per_point: usize,
     pub axes: Vec<Axis>,
 }
 
@@ -157,6 +162,11 @@ pub struct SweepSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     pub id: usize,
+    /// Points of one group run together (a path); shards split by group. Grid and LHS
+    /// points are groups of their own.
+    pub group: usize,
+    /// Position along the path (0 for grid and LHS points).
+    pub position: usize,
     /// Axis labels of this point, in axis order.
     pub labels: Vec<String>,
     /// The parameter settings of this point.
@@ -171,7 +181,7 @@ fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Sc
     }
 }
 
-const SWEEP_KEYS: [&str; 4] = ["design", "samples", "replicates", "axis"];
+const SWEEP_KEYS: [&str; 5] = ["design", "samples", "replicates", "axis", "steps_per_point"];
 const AXIS_KEYS: [&str; 8] = [
     "param", "name", "values", "from", "to", "steps", "scale", "variants",
 ];
@@ -270,11 +280,12 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
     let design = match sweep.get("design").map(|v| v.as_str()) {
         None | Some(Some("grid")) => Design::Grid,
         Some(Some("lhs")) => Design::Lhs,
+        Some(Some("path")) => Design::Path,
         Some(_) => {
             return Err(invalid(
                 &file,
                 "sweep.design",
-                "must be \"grid\" or \"lhs\"",
+                "must be \"grid\", \"lhs\" or \"path\"",
             ))
         }
     };
@@ -305,14 +316,33 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
                 "is required with design = \"lhs\"",
             ))
         }
-        (Design::Grid, Some(_)) => {
+        (_, Some(_)) => {
             return Err(invalid(
                 &file,
                 "sweep.samples",
                 "only applies to design = \"lhs\"",
             ))
         }
-        (Design::Grid, None) => 0,
+        (_, None) => 0,
+    };
+    let steps_per_point = count("steps_per_point", 2, registry::MAX_STEPS as i64)?;
+    let steps_per_point = match (design, steps_per_point) {
+        (Design::Path, Some(steps)) => steps,
+        (Design::Path, None) => {
+            return Err(invalid(
+                &file,
+                "sweep.steps_per_point",
+                "is required with design = \"path\"",
+            ))
+        }
+        (_, Some(_)) => {
+            return Err(invalid(
+                &file,
+                "sweep.steps_per_point",
+                "only applies to design = \"path\"",
+            ))
+        }
+        (_, None) => 0,
     };
     let axes_value = sweep.get("axis").ok_or_else(|| {
         invalid(
@@ -347,6 +377,27 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
             ));
         }
     }
+    if design == Design::Path {
+        let path_axis = &axes[0];
+        if !matches!(path_axis.values, AxisValues::List(_)) || path_axis.param.is_none() {
+            return Err(invalid(
+                &file,
+                "sweep.axis[0]",
+                "of a path design must be `param` with `values` listing the path in order",
+            ));
+        }
+        let total = path_axis.grid_len() as u64 * steps_per_point as u64;
+        if total > registry::MAX_STEPS {
+            return Err(invalid(
+                &file,
+                "sweep.steps_per_point",
+                format!(
+                    "makes a path of {total} steps; at most {}",
+                    registry::MAX_STEPS
+                ),
+            ));
+        }
+    }
     let spec = SweepSpec {
         name: stem.to_string(),
         source_text: text.to_string(),
@@ -354,6 +405,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         base,
         design,
         samples,
+        steps_per_point,
         axes,
     };
     // Every point must make a valid scenario.
@@ -549,13 +601,103 @@ impl SweepSpec {
     /// The points of the design, in id order.
     pub fn points(&self) -> Vec<Point> {
         match self.design {
-            Design::Grid => self.grid_points(),
+            Design::Grid => self.grid_points(&self.axes),
             Design::Lhs => self.lhs_points(),
+            Design::Path => self.path_points(),
         }
     }
 
-    fn grid_points(&self) -> Vec<Point> {
-        let sizes: Vec<usize> = self.axes.iter().map(Axis::grid_len).collect();
+    /// Column names of points.csv: one per axis (a path adds `branch` after the path axis).
+    pub fn columns(&self) -> Vec<String> {
+        let mut columns: Vec<String> = self.axes.iter().map(|a| a.label.clone()).collect();
+        if self.design == Design::Path {
+            columns.insert(1, "branch".to_string());
+        }
+        columns
+    }
+
+    /// A path for every combination of the other axes; along a path the branch is
+    /// `outbound` until the direction of the values first turns, `return` after.
+    fn path_points(&self) -> Vec<Point> {
+        let path_axis = &self.axes[0];
+        let length = path_axis.grid_len();
+        let numbers: Vec<f64> = (0..length)
+            .map(|i| path_axis.grid_value(i).1.parse().unwrap_or(i as f64))
+            .collect();
+        let mut turn = length;
+        for i in 1..length.saturating_sub(1) {
+            let before = numbers[i] - numbers[i - 1];
+            let after = numbers[i + 1] - numbers[i];
+            if before * after < 0.0 {
+                turn = i;
+                break;
+            }
+        }
+        let combos = self.grid_points(&self.axes[1..]);
+        let mut points = Vec::with_capacity(combos.len().max(1) * length);
+        let combos = if combos.is_empty() {
+            vec![self.point(0, std::iter::empty())]
+        } else {
+            combos
+        };
+        for (group, combo) in combos.iter().enumerate() {
+            for position in 0..length {
+                let (mut settings, label) = path_axis.grid_value(position);
+                settings.extend(combo.settings.iter().cloned());
+                let branch = if position <= turn {
+                    "outbound"
+                } else {
+                    "return"
+                };
+                let mut labels = vec![label, branch.to_string()];
+                labels.extend(combo.labels.iter().cloned());
+                points.push(Point {
+                    id: group * length + position,
+                    group,
+                    position,
+                    labels,
+                    settings,
+                });
+            }
+        }
+        points
+    }
+
+    /// The scenario that runs a whole path: the base with the group's other settings, the
+    /// first path value from step 0 and each later value by schedule at its first step.
+    pub fn path_scenario(&self, points: &[&Point]) -> Result<Scenario, (String, String)> {
+        let first = points
+            .first()
+            .ok_or_else(|| ("sweep".to_string(), "empty path".to_string()))?;
+        let mut scenario = self.scenario_for(first)?;
+        let spp = self.steps_per_point as u64;
+        scenario.params.run.steps = spp * points.len() as u64;
+        scenario.params.run.burn_in = 0;
+        let key = self.axes[0].param.clone().unwrap_or_default();
+        for point in &points[1..] {
+            let value = point
+                .settings
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| (key.clone(), "missing on a path point".to_string()))?;
+            let mut set = toml::Table::new();
+            set.insert(key.clone(), value);
+            scenario.schedule.push(crate::scenario::ScheduleEntry {
+                at: spp * point.position as u64,
+                set,
+            });
+        }
+        scenario.schedule.sort_by_key(|entry| entry.at);
+        scenario.name = format!("path-{}", first.group);
+        Ok(scenario)
+    }
+
+    fn grid_points(&self, axes: &[Axis]) -> Vec<Point> {
+        if axes.is_empty() {
+            return Vec::new();
+        }
+        let sizes: Vec<usize> = axes.iter().map(Axis::grid_len).collect();
         let total: usize = sizes.iter().product();
         (0..total)
             .map(|id| {
@@ -571,7 +713,7 @@ impl SweepSpec {
                     indices
                         .iter()
                         .enumerate()
-                        .map(|(a, i)| self.axes[a].grid_value(*i)),
+                        .map(|(a, i)| axes[a].grid_value(*i)),
                 )
             })
             .collect()
@@ -620,6 +762,8 @@ impl SweepSpec {
         }
         Point {
             id,
+            group: id,
+            position: 0,
             labels,
             settings,
         }

@@ -97,11 +97,14 @@ pub fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     parsed.ok_or_else(|| format!("expected K/N with 1 <= K <= N, such as 2/8, got `{text}`"))
 }
 
-/// The points a shard runs: every N-th point starting at K-1.
+/// The points a shard runs: every N-th group (point, or path) starting at K-1.
 pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Point> {
     match shard {
         None => points,
-        Some((k, n)) => points.into_iter().filter(|p| p.id % n == k - 1).collect(),
+        Some((k, n)) => points
+            .into_iter()
+            .filter(|p| p.group % n == k - 1)
+            .collect(),
     }
 }
 
@@ -158,57 +161,126 @@ pub fn prepare(dir: &Path, lock: &SweepLock, resume: bool, force: bool) -> Resul
 }
 
 /// Run every point of `points` whose part is missing; `progress` is called once per point.
+/// Path designs run a whole path (group) at once, so their parts appear group by group.
 pub fn run_points(
     spec: &SweepSpec,
     points: &[Point],
     dir: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<usize, SweepError> {
-    let missing: Vec<&Point> = points
-        .iter()
-        .filter(|p| !part_path(dir, p.id).exists())
-        .collect();
-    progress((points.len() - missing.len()) as u64);
+    let mut groups: Vec<Vec<&Point>> = Vec::new();
+    for point in points {
+        match groups.last_mut() {
+            Some(group) if group[0].group == point.group => group.push(point),
+            _ => groups.push(vec![point]),
+        }
+    }
+    let (done, missing): (Vec<Vec<&Point>>, Vec<Vec<&Point>>) = groups
+        .into_iter()
+        .partition(|group| group.iter().all(|p| part_path(dir, p.id).exists()));
+    progress(done.iter().map(Vec::len).sum::<usize>() as u64);
+    let ran: usize = missing.iter().map(Vec::len).sum();
     missing
         .par_iter()
-        .try_for_each(|point| -> Result<(), SweepError> {
-            let scenario = spec.scenario_for(point).map_err(|(key, message)| {
-                SweepError::Usage(format!("point {}: `{key}` {message}", point.id))
-            })?;
-            let replicates = scenario.params.run.replicates;
-            let equilibria: Vec<Vec<Equilibrium>> = (0..replicates)
-                .into_par_iter()
-                .map(|r| experiment::run_replicate(&scenario, r, &|_| {}).equilibria)
-                .collect();
-            let mut levels: Vec<String> = scenario
-                .params
-                .hierarchy
-                .levels
-                .iter()
-                .map(|l| l.name.clone())
-                .collect();
-            levels.push("all".to_string());
-            let parts = dir.join("parts");
-            let name = format!("point-{:06}.csv", point.id);
-            write_atomically(&parts, &name, |out| {
-                let mut writer = csv::Writer::from_writer(out);
-                for (replicate, by_level) in equilibria.iter().enumerate() {
-                    for (level, equilibrium) in levels.iter().zip(by_level) {
-                        writer.write_record(equilibrium_row(
-                            &point.id.to_string(),
-                            replicate,
-                            level,
-                            equilibrium,
-                        ))?;
-                    }
-                }
-                writer.flush()?;
-                Ok(())
-            })?;
-            progress(1);
+        .try_for_each(|group| -> Result<(), SweepError> {
+            let equilibria = if spec.design == Design::Path {
+                run_path(spec, group)?
+            } else {
+                vec![run_point(spec, group[0])?]
+            };
+            for (point, by_replicate) in group.iter().zip(&equilibria) {
+                write_part(dir, point, &spec.base, by_replicate)?;
+                progress(1);
+            }
             Ok(())
         })?;
-    Ok(missing.len())
+    Ok(ran)
+}
+
+fn usage(point: &Point) -> impl FnOnce((String, String)) -> SweepError + '_ {
+    move |(key, message)| SweepError::Usage(format!("point {}: `{key}` {message}", point.id))
+}
+
+/// Equilibria of one point: `[replicate][level]`.
+fn run_point(spec: &SweepSpec, point: &Point) -> Result<Vec<Vec<Equilibrium>>, SweepError> {
+    let scenario = spec.scenario_for(point).map_err(usage(point))?;
+    Ok((0..scenario.params.run.replicates)
+        .into_par_iter()
+        .map(|r| experiment::run_replicate(&scenario, r, &|_| {}).equilibria)
+        .collect())
+}
+
+/// Equilibria of every point of a path: `[point][replicate][level]`, each over the second
+/// half of the point's steps (`converged_at` counts from the point's first step).
+fn run_path(spec: &SweepSpec, group: &[&Point]) -> Result<Vec<Vec<Vec<Equilibrium>>>, SweepError> {
+    let scenario = spec.path_scenario(group).map_err(usage(group[0]))?;
+    let levels = scenario.params.hierarchy.levels.len() + 1;
+    let per_point = spec.steps_per_point;
+    let by_replicate: Vec<Vec<Vec<Equilibrium>>> = (0..scenario.params.run.replicates)
+        .into_par_iter()
+        .map(|r| {
+            let records = experiment::run_replicate(&scenario, r, &|_| {}).records;
+            (0..group.len())
+                .map(|position| {
+                    (0..levels)
+                        .map(|level| {
+                            let series: Vec<[f64; METRIC_COUNT]> =
+                                records[position * per_point * levels
+                                    ..(position + 1) * per_point * levels]
+                                    .iter()
+                                    .skip(level)
+                                    .step_by(levels)
+                                    .copied()
+                                    .collect();
+                            crate::metrics::equilibrium(
+                                &series,
+                                per_point / 2,
+                                &scenario.params.equilibrium,
+                            )
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    // Regroup [replicate][point][level] as [point][replicate][level].
+    Ok((0..group.len())
+        .map(|position| by_replicate.iter().map(|r| r[position].clone()).collect())
+        .collect())
+}
+
+fn write_part(
+    dir: &Path,
+    point: &Point,
+    base: &crate::scenario::Scenario,
+    equilibria: &[Vec<Equilibrium>],
+) -> Result<(), SweepError> {
+    let mut levels: Vec<String> = base
+        .params
+        .hierarchy
+        .levels
+        .iter()
+        .map(|l| l.name.clone())
+        .collect();
+    levels.push("all".to_string());
+    let parts = dir.join("parts");
+    let name = format!("point-{:06}.csv", point.id);
+    write_atomically(&parts, &name, |out| {
+        let mut writer = csv::Writer::from_writer(out);
+        for (replicate, by_level) in equilibria.iter().enumerate() {
+            for (level, equilibrium) in levels.iter().zip(by_level) {
+                writer.write_record(equilibrium_row(
+                    &point.id.to_string(),
+                    replicate,
+                    level,
+                    equilibrium,
+                ))?;
+            }
+        }
+        writer.flush()?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Rows of one part file: (replicate, level, equilibrium).
@@ -296,7 +368,7 @@ pub fn assemble(
     let path = write_atomically(out, "points.csv", |writer| {
         let mut writer = csv::Writer::from_writer(writer);
         let mut header = vec!["point".to_string()];
-        header.extend(spec.axes.iter().map(|a| a.label.clone()));
+        header.extend(spec.columns());
         writer.write_record(&header)?;
         for point in points {
             let mut row = vec![point.id.to_string()];
