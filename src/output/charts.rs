@@ -98,6 +98,16 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     entries: &[(String, RGBColor)],
     scale: f64,
 ) -> Outcome {
+    // Long labels get a smaller font so they fit the legend panel.
+    let longest = entries
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let (width, _) = area.dim_in_pixel();
+    let size = (20.0f64)
+        .min(width as f64 / scale * 1.7 / longest.max(1) as f64)
+        .max(11.0);
     let line = (34.0 * scale) as i32;
     let swatch = (22.0 * scale) as i32;
     let top = (90.0 * scale) as i32;
@@ -111,7 +121,7 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
         area.draw(&Text::new(
             label.clone(),
             (18 + swatch, y + swatch / 6),
-            font(scale, 20.0),
+            font(scale, size),
         ))
         .map_err(fail)?;
     }

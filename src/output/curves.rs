@@ -364,12 +364,21 @@ pub fn draw_sweep(
     let mut curves = Vec::new();
     for (metric, description) in CURVE_METRICS {
         let mut lines: Vec<(String, Vec<CurvePoint>)> = Vec::new();
+        // The point before a path's first `return` point is the turning point: both
+        // branches include it, so the hysteresis loop is drawn closed.
+        let mut previous: Option<(&Vec<String>, CurvePoint)> = None;
         for (row, stat) in labels.iter().zip(&stats) {
             let group = if row.len() > 1 {
                 columns[1..]
                     .iter()
                     .zip(&row[1..])
-                    .map(|(c, v)| format!("{c} = {v}"))
+                    .map(|(c, v)| {
+                        if c == "branch" {
+                            v.clone()
+                        } else {
+                            format!("{c} = {v}")
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             } else {
@@ -385,7 +394,16 @@ pub fn draw_sweep(
                     lines.len() - 1
                 }
             };
-            lines[index].1.push((x_of(&row[0]), mean, low, high));
+            let point = (x_of(&row[0]), mean, low, high);
+            if spec.design == Design::Path && row.get(1).is_some_and(|b| b == "return") {
+                if let Some((before, turn)) = previous {
+                    if before.get(1).is_some_and(|b| b == "outbound") && before[2..] == row[2..] {
+                        lines[index].1.push(turn);
+                    }
+                }
+            }
+            lines[index].1.push(point);
+            previous = Some((row, point));
         }
         for (_, line) in &mut lines {
             line.sort_by(|a, b| a.0.total_cmp(&b.0));
