@@ -25,6 +25,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the files an unsharded sweep writes.
     Merge(MergeArgs),
+    /// Run every experiment behind the paper's claims and write RESULTS.md with verdicts.
+    Reproduce(ReproduceArgs),
     /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
     Plot(PlotArgs),
     /// Draw behaviour and equilibrium charts across several result directories.
@@ -134,6 +136,9 @@ pub struct SweepArgs {
     /// Steps per replicate (overrides run.steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
+    /// Master seed (overrides the base scenario's run.seed).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
     /// Continue an interrupted sweep in DIR, running only the points it lacks.
     #[arg(long)]
     pub resume: bool,
@@ -162,4 +167,30 @@ pub struct MergeArgs {
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct ReproduceArgs {
+    /// Where the experiments' result directories, figures and RESULTS.md go.
+    #[arg(long, value_name = "DIR", default_value = "output/reproduce")]
+    pub out: PathBuf,
+    /// Fewer replicates and steps (the manifest's [quick] settings), for tests.
+    #[arg(long)]
+    pub quick: bool,
+    /// Also write docs/RESULTS.md and docs/figures/ (the committed report).
+    #[arg(long)]
+    pub docs: bool,
+    /// The experiments manifest.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "scenarios/experiments.toml"
+    )]
+    pub experiments: PathBuf,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Overwrite DIR if it holds results.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{
-    Cli, Command, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, ReplayArgs, RunArgs, SweepArgs,
+    Cli, Command, CompareArgs, MergeArgs, ParamsArgs, PlotArgs, ReplayArgs, ReproduceArgs, RunArgs,
+    SweepArgs,
 };
 use crate::experiment::{self, ScenarioResult};
 use crate::metrics::{metric_index, Spread};
@@ -19,6 +20,7 @@ use crate::output::{self, OutputError, RUN_FILES};
 use crate::output::{charts, curves, series};
 use crate::params::Params;
 use crate::registry::{self, check_consistency, PARAMS};
+use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sweep::{self, SweepError, SweepLock};
 
@@ -62,6 +64,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         }
         Command::Sweep(args) => run_sweep(args),
         Command::Merge(args) => merge(args),
+        Command::Reproduce(args) => run_reproduce(args),
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),
     }
@@ -502,7 +505,7 @@ fn write_sweep_manifest(dir: &Path, manifest: &SweepManifest) -> Result<(), Comm
 fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let mut spec = sweep::design::load(&args.file)?;
     spec.base
-        .override_run(args.steps, args.replicates, None)
+        .override_run(args.steps, args.replicates, args.seed)
         .map_err(CommandError::Usage)?;
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(
@@ -615,5 +618,126 @@ fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         points.len(),
         args.out.display()
     );
+    Ok(0)
+}
+
+fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
+    let experiments = reproduce::load(&args.experiments)?;
+    output::prepare_dir(&args.out, args.force)?;
+    let (replicates, steps) = if args.quick {
+        (
+            Some(experiments.quick_replicates),
+            Some(experiments.quick_steps),
+        )
+    } else {
+        (None, None)
+    };
+    let size = (1000, 625);
+    let mut evidence = Evidence {
+        runs: Default::default(),
+        sweeps: Default::default(),
+    };
+    for group in &experiments.runs {
+        let out = args.out.join("runs").join(&group.name);
+        eprintln!("reproduce: running {}", group.name);
+        run(RunArgs {
+            scenarios: group.files.clone(),
+            out: Some(out.clone()),
+            seed: Some(experiments.seed),
+            replicates,
+            steps,
+            threads: args.threads,
+            force: true,
+            size,
+        })?;
+        evidence.runs.insert(
+            group.name.clone(),
+            RunEvidence::read(&out).map_err(CommandError::Failed)?,
+        );
+    }
+    for file in &experiments.sweeps {
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let out = args.out.join("sweeps").join(&name);
+        eprintln!("reproduce: sweeping {name}");
+        run_sweep(SweepArgs {
+            file: file.clone(),
+            out: Some(out.clone()),
+            threads: args.threads,
+            replicates,
+            steps,
+            seed: Some(experiments.seed),
+            resume: false,
+            shard: None,
+            force: true,
+            size,
+        })?;
+        evidence.sweeps.insert(
+            name,
+            SweepEvidence::read(&out).map_err(CommandError::Failed)?,
+        );
+    }
+    let mut decided = Vec::new();
+    for claim in &experiments.claims {
+        let verdict = reproduce::decide(&claim.id, &evidence).map_err(CommandError::Failed)?;
+        decided.push((claim.clone(), verdict));
+    }
+    let command = format!(
+        "cadresim reproduce{}{}",
+        if args.quick { " --quick" } else { "" },
+        if args.docs { " --docs" } else { "" }
+    );
+    let mode = if args.quick {
+        format!(
+            "quick mode: {} replicates and {} steps per scenario and sweep point",
+            experiments.quick_replicates, experiments.quick_steps
+        )
+    } else {
+        "full mode: each file's own replicates and steps".to_string()
+    };
+    let provenance = format!(
+        "cadresim {}{}, {mode}",
+        env!("CARGO_PKG_VERSION"),
+        manifest::git_commit()
+            .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+            .unwrap_or_default()
+    );
+    let markdown = reproduce::results_markdown(&experiments, &decided, &command, &provenance);
+    let mut targets = vec![args.out.clone()];
+    if args.docs {
+        targets.push(PathBuf::from("docs"));
+    }
+    for target in &targets {
+        let figures = target.join("figures");
+        std::fs::create_dir_all(&figures)
+            .map_err(|e| CommandError::Failed(format!("{}: {e}", figures.display())))?;
+        for (claim, verdict) in &decided {
+            let destination = figures.join(format!("{}.png", claim.id));
+            std::fs::copy(&verdict.figure, &destination).map_err(|e| {
+                CommandError::Failed(format!(
+                    "{} -> {}: {e}",
+                    verdict.figure.display(),
+                    destination.display()
+                ))
+            })?;
+        }
+        std::fs::write(target.join("RESULTS.md"), &markdown).map_err(|e| {
+            CommandError::Failed(format!("{}: {e}", target.join("RESULTS.md").display()))
+        })?;
+    }
+    for (claim, verdict) in &decided {
+        println!(
+            "{:<20} {}",
+            claim.id,
+            if verdict.holds {
+                "holds"
+            } else {
+                "does not hold"
+            }
+        );
+    }
+    println!("report: {}", args.out.join("RESULTS.md").display());
     Ok(0)
 }

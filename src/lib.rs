@@ -11,6 +11,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod registry;
+pub mod reproduce;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;
