@@ -484,7 +484,8 @@ struct SweepManifest<'a> {
     steps: u64,
     shard: Option<(usize, usize)>,
     points: usize,
-    threads: usize,
+    /// Worker threads (none for a merge, which simulates nothing).
+    threads: Option<usize>,
     started: String,
     finished: String,
     base: &'a Scenario,
@@ -493,8 +494,38 @@ struct SweepManifest<'a> {
     files: std::collections::BTreeMap<String, String>,
 }
 
-fn write_sweep_manifest(dir: &Path, manifest: &SweepManifest) -> Result<(), CommandError> {
-    let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
+/// Write `manifest.json` of a sweep directory (last: it marks the directory complete).
+fn write_sweep_manifest(
+    dir: &Path,
+    command: &'static str,
+    lock: &SweepLock,
+    points: usize,
+    threads: Option<usize>,
+    started: String,
+    files: std::collections::BTreeMap<String, String>,
+) -> Result<(), CommandError> {
+    let spec = &lock.spec;
+    let manifest = SweepManifest {
+        cadresim_version: env!("CARGO_PKG_VERSION"),
+        git_commit: manifest::git_commit(),
+        command,
+        sweep_file: spec.source_path.display().to_string(),
+        sweep_sha256: &lock.sweep_sha256,
+        sweep_text: &spec.source_text,
+        seed: lock.seed,
+        replicates: lock.replicates,
+        steps: lock.steps,
+        shard: lock.shard,
+        points,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        base: &spec.base,
+        axes: &spec.axes,
+        design: spec.design,
+        files,
+    };
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     output::write_atomically(dir, "manifest.json", |out| {
         use std::io::Write;
         out.write_all(text.as_bytes()).map_err(csv::Error::from)
@@ -535,26 +566,12 @@ fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     }
     write_sweep_manifest(
         &out,
-        &SweepManifest {
-            cadresim_version: env!("CARGO_PKG_VERSION"),
-            git_commit: manifest::git_commit(),
-            command: "sweep",
-            sweep_file: args.file.display().to_string(),
-            sweep_sha256: &lock.sweep_sha256,
-            sweep_text: &spec.source_text,
-            seed: lock.seed,
-            replicates: lock.replicates,
-            steps: lock.steps,
-            shard: args.shard,
-            points: points.len(),
-            threads,
-            started,
-            finished: manifest::now_utc(),
-            base: &spec.base,
-            axes: &spec.axes,
-            design: spec.design,
-            files,
-        },
+        "sweep",
+        &lock,
+        points.len(),
+        Some(threads),
+        started,
+        files,
     )?;
     println!(
         "{} points ({} run now, {} already done) x {} replicates: {}",
@@ -591,26 +608,12 @@ fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         .map_err(CommandError::Failed)?;
     write_sweep_manifest(
         &args.out,
-        &SweepManifest {
-            cadresim_version: env!("CARGO_PKG_VERSION"),
-            git_commit: manifest::git_commit(),
-            command: "merge",
-            sweep_file: spec.source_path.display().to_string(),
-            sweep_sha256: &lock.sweep_sha256,
-            sweep_text: &spec.source_text,
-            seed: lock.seed,
-            replicates: lock.replicates,
-            steps: lock.steps,
-            shard: None,
-            points: points.len(),
-            threads: 0,
-            started,
-            finished: manifest::now_utc(),
-            base: &spec.base,
-            axes: &spec.axes,
-            design: spec.design,
-            files,
-        },
+        "merge",
+        &lock,
+        points.len(),
+        None,
+        started,
+        files,
     )?;
     println!(
         "merged {} shards, {} points: {}",

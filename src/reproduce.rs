@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::scenario::{parse_table, ScenarioError};
+use crate::scenario::{parse_table, read_text, ScenarioError};
 
 /// One group of scenario files run together.
 #[derive(Clone, Debug)]
@@ -60,10 +60,7 @@ fn invalid(file: &str, key: &str, message: impl Into<String>) -> ScenarioError {
 /// Read the experiments manifest; file paths in it are relative to it.
 pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
-        file: file.clone(),
-        reason: e.to_string(),
-    })?;
+    let (text, _) = read_text(path)?;
     let table = parse_table(&text, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     for key in table.keys() {

@@ -83,15 +83,15 @@ pub fn built_in() -> Vec<Scenario> {
         .collect()
 }
 
-/// Read and validate a scenario file; its name defaults to the file stem.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+/// Read an input file as UTF-8 text; returns (text, file stem).
+pub fn read_text(path: &Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|error| ScenarioError::Read {
         file: file.clone(),
         reason: error.to_string(),
     })?;
     let text = String::from_utf8(bytes).map_err(|error| ScenarioError::Read {
-        file: file.clone(),
+        file,
         reason: format!(
             "not valid UTF-8 (at byte {})",
             error.utf8_error().valid_up_to()
@@ -101,7 +101,13 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".to_string());
-    parse(&text, &file, &stem)
+    Ok((text, stem))
+}
+
+/// Read and validate a scenario file; its name defaults to the file stem.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let (text, stem) = read_text(path)?;
+    parse(&text, &path.display().to_string(), &stem)
 }
 
 /// Parse a TOML document into a table, with line and column on syntax errors.

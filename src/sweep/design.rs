@@ -188,22 +188,7 @@ const AXIS_KEYS: [&str; 8] = [
 
 /// Read and validate a sweep file.
 pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|error| ScenarioError::Read {
-        file: file.clone(),
-        reason: error.to_string(),
-    })?;
-    let text = String::from_utf8(bytes).map_err(|error| ScenarioError::Read {
-        file: file.clone(),
-        reason: format!(
-            "not valid UTF-8 (at byte {})",
-            error.utf8_error().valid_up_to()
-        ),
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "sweep".into());
+    let (text, stem) = scenario::read_text(path)?;
     parse(&text, path, &stem)
 }
 
