@@ -352,11 +352,20 @@ fn bad_flags_name_the_flag() {
 }
 
 #[test]
-fn bundled_scenarios_all_load() {
+fn bundled_scenarios_and_sweeps_all_load() {
+    let mut scenarios = 0;
     for entry in fs::read_dir("scenarios").unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
+        let is_toml = path.extension().is_some_and(|e| e == "toml");
+        if is_toml && !path.ends_with("experiments.toml") {
             cadresim::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            scenarios += 1;
         }
+    }
+    assert!(scenarios >= 8);
+    for entry in fs::read_dir("scenarios/sweeps").unwrap() {
+        let path = entry.unwrap().path();
+        let spec = cadresim::sweep::design::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!spec.points().is_empty());
     }
 }
