@@ -21,7 +21,7 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),
-    /// Run a parameter sweep (grid or Latin hypercube) and write its tables and curves.
+    /// Run a parameter sweep (grid, Latin hypercube or path) and write its tables and curves.
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the files an unsharded sweep writes.
     Merge(MergeArgs),
