@@ -23,6 +23,7 @@ use crate::output::tables::{
     equilibrium_header, equilibrium_row, write_statistics, STATISTICS_HEADER,
 };
 use crate::output::{write_atomically, OutputError};
+use crate::scenario::Scenario;
 pub use design::{Axis, Design, Point, SweepSpec};
 
 /// Files of a finished sweep directory (manifest aside), in the order they are written.
@@ -183,13 +184,19 @@ pub fn run_points(
     missing
         .par_iter()
         .try_for_each(|group| -> Result<(), SweepError> {
-            let equilibria = if spec.design == Design::Path {
-                run_path(spec, group)?
+            // Level names come from the point's own scenario: an axis may change the hierarchy.
+            let scenario = if spec.design == Design::Path {
+                spec.path_scenario(group).map_err(usage(group[0]))?
             } else {
-                vec![run_point(spec, group[0])?]
+                spec.scenario_for(group[0]).map_err(usage(group[0]))?
+            };
+            let equilibria = if spec.design == Design::Path {
+                run_path(spec, &scenario, group.len())
+            } else {
+                vec![run_point(&scenario)]
             };
             for (point, by_replicate) in group.iter().zip(&equilibria) {
-                write_part(dir, point, &spec.base, by_replicate)?;
+                write_part(dir, point, &scenario, by_replicate)?;
                 progress(1);
             }
             Ok(())
@@ -202,25 +209,23 @@ fn usage(point: &Point) -> impl FnOnce((String, String)) -> SweepError + '_ {
 }
 
 /// Equilibria of one point: `[replicate][level]`.
-fn run_point(spec: &SweepSpec, point: &Point) -> Result<Vec<Vec<Equilibrium>>, SweepError> {
-    let scenario = spec.scenario_for(point).map_err(usage(point))?;
-    Ok((0..scenario.params.run.replicates)
+fn run_point(scenario: &Scenario) -> Vec<Vec<Equilibrium>> {
+    (0..scenario.params.run.replicates)
         .into_par_iter()
-        .map(|r| experiment::run_replicate(&scenario, r, &|_| {}).equilibria)
-        .collect())
+        .map(|r| experiment::run_replicate(scenario, r, &|_| {}).equilibria)
+        .collect()
 }
 
 /// Equilibria of every point of a path: `[point][replicate][level]`, each over the second
 /// half of the point's steps (`converged_at` counts from the point's first step).
-fn run_path(spec: &SweepSpec, group: &[&Point]) -> Result<Vec<Vec<Vec<Equilibrium>>>, SweepError> {
-    let scenario = spec.path_scenario(group).map_err(usage(group[0]))?;
+fn run_path(spec: &SweepSpec, scenario: &Scenario, points: usize) -> Vec<Vec<Vec<Equilibrium>>> {
     let levels = scenario.params.hierarchy.levels.len() + 1;
     let per_point = spec.steps_per_point;
     let by_replicate: Vec<Vec<Vec<Equilibrium>>> = (0..scenario.params.run.replicates)
         .into_par_iter()
         .map(|r| {
-            let records = experiment::run_replicate(&scenario, r, &|_| {}).records;
-            (0..group.len())
+            let records = experiment::run_replicate(scenario, r, &|_| {}).records;
+            (0..points)
                 .map(|position| {
                     (0..levels)
                         .map(|level| {
@@ -244,18 +249,18 @@ fn run_path(spec: &SweepSpec, group: &[&Point]) -> Result<Vec<Vec<Vec<Equilibriu
         })
         .collect();
     // Regroup [replicate][point][level] as [point][replicate][level].
-    Ok((0..group.len())
+    (0..points)
         .map(|position| by_replicate.iter().map(|r| r[position].clone()).collect())
-        .collect())
+        .collect()
 }
 
 fn write_part(
     dir: &Path,
     point: &Point,
-    base: &crate::scenario::Scenario,
+    scenario: &Scenario,
     equilibria: &[Vec<Equilibrium>],
 ) -> Result<(), SweepError> {
-    let mut levels: Vec<String> = base
+    let mut levels: Vec<String> = scenario
         .params
         .hierarchy
         .levels
