@@ -231,16 +231,12 @@ impl Progress {
     }
 }
 
-/// Run scenarios on a pool with a progress bar; returns the results and thread count.
-fn simulate(
-    scenarios: &[Scenario],
-    threads: Option<usize>,
-) -> Result<(Vec<ScenarioResult>, usize), CommandError> {
-    let (pool, threads) = thread_pool(threads)?;
+/// Run scenarios on a pool with a progress bar.
+fn simulate(scenarios: &[Scenario], pool: &rayon::ThreadPool) -> Vec<ScenarioResult> {
     let progress = Progress::new(experiment::total_work(scenarios), "simulating");
     let results = pool.install(|| experiment::run(scenarios, &|work| progress.advance(work)));
     progress.finish();
-    Ok((results, threads))
+    results
 }
 
 fn run(args: RunArgs) -> Result<i32, CommandError> {
@@ -279,7 +275,7 @@ fn run(args: RunArgs) -> Result<i32, CommandError> {
             .override_run(args.steps, args.replicates, args.seed)
             .map_err(CommandError::Usage)?;
     }
-    let (_, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.threads)?;
     check_memory(&scenarios, &files, threads)?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = if args.scenarios.is_empty() {
@@ -295,9 +291,8 @@ fn run(args: RunArgs) -> Result<i32, CommandError> {
     });
     output::prepare_dir(&out, args.force)?;
     let started = manifest::now_utc();
-    let (results, threads) = simulate(&scenarios, args.threads)?;
+    let results = simulate(&scenarios, &pool);
     let files = output::write_tables(&out, &results)?;
-    let (pool, _) = thread_pool(args.threads)?;
     pool.install(|| {
         draw_charts(
             std::slice::from_ref(&out),
@@ -386,7 +381,7 @@ fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             message,
         })?;
     }
-    let (_, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.threads)?;
     let files: Vec<String> = recorded.scenarios.iter().map(|_| file.clone()).collect();
     check_memory(&recorded.scenarios, &files, threads)?;
     let (out, temporary) = match &args.out {
@@ -398,7 +393,7 @@ fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     };
     output::prepare_dir(&out, args.force || temporary)?;
     let started = manifest::now_utc();
-    let (results, threads) = simulate(&recorded.scenarios, args.threads)?;
+    let results = simulate(&recorded.scenarios, &pool);
     let hashes = output::write_tables(&out, &results)?;
     if !temporary {
         let mut manifest = recorded.clone();
