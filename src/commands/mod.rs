@@ -1,0 +1,268 @@
+//! Carrying out commands: load and validate input, run experiments on a thread pool with a
+//! progress bar, write result directories, print the summary table. All terminal output of
+//! the program is produced here.
+
+mod reproduce;
+mod run;
+mod sweep;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
+use crate::experiment;
+use crate::model::hierarchy::Hierarchy;
+use crate::output::{charts, curves, series, OutputError};
+use crate::params::Params;
+use crate::registry::{self, PARAMS};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sweep::SweepError;
+pub use run::summary_table;
+
+/// A command's failure, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Bad command-line input.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Sweep(#[from] SweepError),
+    /// Something failed while running (IO, a replay that differs).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CommandError::Scenario(_) | CommandError::Usage(_) => 2,
+            CommandError::Output(OutputError::Exists(_)) => 2,
+            CommandError::Sweep(SweepError::Usage(_)) => 2,
+            CommandError::Sweep(SweepError::Output(OutputError::Exists(_))) => 2,
+            CommandError::Output(_) | CommandError::Failed(_) | CommandError::Sweep(_) => 1,
+        }
+    }
+}
+
+/// Run a parsed command line; returns the exit code.
+pub fn execute(cli: Cli) -> Result<i32, CommandError> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => run::replay(args),
+        Command::Params(args) => {
+            print!("{}", params_listing(&args));
+            Ok(0)
+        }
+        Command::Sweep(args) => sweep::run_sweep(args),
+        Command::Merge(args) => sweep::merge(args),
+        Command::Reproduce(args) => reproduce::run_reproduce(args),
+        Command::Plot(args) => plot(args),
+        Command::Compare(args) => compare(args),
+    }
+}
+
+/// Draw the charts of result directories into `out`. `scenarios` replaces what the
+/// manifest would say (a run draws its charts before its manifest exists).
+pub(crate) fn draw_charts(
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    scenarios: Option<&[Scenario]>,
+) -> Result<usize, CommandError> {
+    let mut results = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if !dir.join("timeseries.csv").exists() {
+            return Err(CommandError::Usage(format!(
+                "{}: not a result directory (no timeseries.csv)",
+                dir.display()
+            )));
+        }
+        let mut result = series::read_result(dir).map_err(CommandError::Failed)?;
+        if let Some(scenarios) = scenarios {
+            result.scenarios = scenarios.to_vec();
+        }
+        results.push(result);
+    }
+    let files = charts::draw_all(&results, out, size).map_err(CommandError::Failed)?;
+    Ok(files.len())
+}
+
+fn plot(args: PlotArgs) -> Result<i32, CommandError> {
+    let out = args.dir.join("charts");
+    if args.dir.join("sweep_summary.csv").exists() {
+        let lock = crate::sweep::read_lock(&args.dir)?;
+        let files = curves::draw_sweep(&lock.spec, &args.dir, &out, args.size)
+            .map_err(CommandError::Failed)?;
+        println!("{} chart files in {}", files.len(), out.display());
+        return Ok(0);
+    }
+    let count = draw_charts(std::slice::from_ref(&args.dir), &out, args.size, None)?;
+    println!("{count} chart files in {}", out.display());
+    Ok(0)
+}
+
+fn compare(args: CompareArgs) -> Result<i32, CommandError> {
+    let count = draw_charts(&args.dirs, &args.out, args.size, None)?;
+    println!("{count} chart files in {}", args.out.display());
+    Ok(0)
+}
+
+pub(crate) fn thread_pool(
+    threads: Option<usize>,
+) -> Result<(rayon::ThreadPool, usize), CommandError> {
+    let threads = match threads {
+        Some(0) => {
+            return Err(CommandError::Usage(
+                "--threads must be at least 1, got 0".into(),
+            ))
+        }
+        Some(n) if n > 1024 => {
+            return Err(CommandError::Usage(format!(
+                "--threads must be at most 1024, got {n}"
+            )))
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|error| {
+            CommandError::Failed(format!("cannot start {threads} threads: {error}"))
+        })?;
+    Ok((pool, threads))
+}
+
+/// Total memory of this machine in bytes (Linux), or a conservative guess.
+fn machine_memory() -> u128 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
+            let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(16 << 30)
+}
+
+fn gib(bytes: u128) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u128 << 30) as f64)
+}
+
+/// Refuse experiments whose state would not fit in memory, naming the file and key.
+pub(crate) fn check_memory(
+    scenarios: &[Scenario],
+    files: &[String],
+    threads: usize,
+) -> Result<(), CommandError> {
+    let budget = machine_memory() * 4 / 5;
+    for (scenario, file) in scenarios.iter().zip(files) {
+        let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+            .map_err(|why| ScenarioError::Invalid {
+                file: file.clone(),
+                key: "hierarchy.levels".into(),
+                message: why,
+            })?
+            .cadres;
+        let need = experiment::memory_needed(std::slice::from_ref(scenario), threads);
+        if need > budget {
+            return Err(ScenarioError::Invalid {
+                file: file.clone(),
+                key: "hierarchy.levels".into(),
+                message: format!(
+                    "describes {cadres} cadres; with run.steps = {} and run.replicates = {} the run would need about {} of memory, but this machine allows {}",
+                    scenario.params.run.steps,
+                    scenario.params.run.replicates,
+                    gib(need),
+                    gib(budget)
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr that appears only once work has lasted a second.
+pub(crate) struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    pub(crate) fn new(total: u64, label: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% (eta {eta})",
+            )
+            .expect("valid template"),
+        );
+        bar.set_message(label.to_string());
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn advance(&self, work: u64) {
+        self.bar.inc(work);
+        if !self.shown.load(Ordering::Relaxed)
+            && self.started.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// The parameter listing of `cadresim params`.
+pub fn params_listing(args: &ParamsArgs) -> String {
+    let defaults = Params::default();
+    let mut text = String::new();
+    if args.markdown {
+        text.push_str("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+        for spec in PARAMS {
+            text.push_str(&format!(
+                "| `{}` | `{}` | {} | {} |\n",
+                spec.key,
+                spec.value_text(&defaults),
+                spec.allowed(),
+                spec.meaning
+            ));
+        }
+        return text;
+    }
+    let width = PARAMS.iter().map(|spec| spec.key.len()).max().unwrap_or(0);
+    for spec in PARAMS {
+        text.push_str(&format!(
+            "{:<width$}  = {}\n{:<width$}    allowed: {}\n{:<width$}    {}\n",
+            spec.key,
+            spec.value_text(&defaults),
+            "",
+            spec.allowed(),
+            "",
+            spec.meaning
+        ));
+    }
+    text.push_str(&format!(
+        "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run) and set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy] and {}.\n",
+        registry::UNSCHEDULABLE.join(", ")
+    ));
+    text
+}

@@ -1,0 +1,132 @@
+//! `cadresim reproduce`: run every experiment of the manifest, decide each claim from the
+//! data, write RESULTS.md and its figures.
+
+use std::path::PathBuf;
+
+use super::run::run;
+use super::sweep::run_sweep;
+use super::CommandError;
+use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
+use crate::output::{self, manifest};
+use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
+
+pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
+    let experiments = reproduce::load(&args.experiments)?;
+    output::prepare_dir(&args.out, args.force)?;
+    let (replicates, steps) = if args.quick {
+        (
+            Some(experiments.quick_replicates),
+            Some(experiments.quick_steps),
+        )
+    } else {
+        (None, None)
+    };
+    let size = (1000, 625);
+    let mut evidence = Evidence {
+        runs: Default::default(),
+        sweeps: Default::default(),
+    };
+    for group in &experiments.runs {
+        let out = args.out.join("runs").join(&group.name);
+        eprintln!("reproduce: running {}", group.name);
+        run(RunArgs {
+            scenarios: group.files.clone(),
+            out: Some(out.clone()),
+            seed: Some(experiments.seed),
+            replicates,
+            steps,
+            threads: args.threads,
+            force: true,
+            size,
+        })?;
+        evidence.runs.insert(
+            group.name.clone(),
+            RunEvidence::read(&out).map_err(CommandError::Failed)?,
+        );
+    }
+    for file in &experiments.sweeps {
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let out = args.out.join("sweeps").join(&name);
+        eprintln!("reproduce: sweeping {name}");
+        run_sweep(SweepArgs {
+            file: file.clone(),
+            out: Some(out.clone()),
+            threads: args.threads,
+            replicates,
+            steps,
+            seed: Some(experiments.seed),
+            resume: false,
+            shard: None,
+            force: true,
+            size,
+        })?;
+        evidence.sweeps.insert(
+            name,
+            SweepEvidence::read(&out).map_err(CommandError::Failed)?,
+        );
+    }
+    let mut decided = Vec::new();
+    for claim in &experiments.claims {
+        let verdict = reproduce::decide(&claim.id, &evidence).map_err(CommandError::Failed)?;
+        decided.push((claim.clone(), verdict));
+    }
+    let command = format!(
+        "cadresim reproduce{}{}",
+        if args.quick { " --quick" } else { "" },
+        if args.docs { " --docs" } else { "" }
+    );
+    let mode = if args.quick {
+        format!(
+            "quick mode: {} replicates and {} steps per scenario and sweep point",
+            experiments.quick_replicates, experiments.quick_steps
+        )
+    } else {
+        "full mode: each file's own replicates and steps".to_string()
+    };
+    let provenance = format!(
+        "cadresim {}{}, {mode}",
+        env!("CARGO_PKG_VERSION"),
+        manifest::git_commit()
+            .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+            .unwrap_or_default()
+    );
+    let markdown = reproduce::results_markdown(&experiments, &decided, &command, &provenance);
+    let mut targets = vec![args.out.clone()];
+    if args.docs {
+        targets.push(PathBuf::from("docs"));
+    }
+    for target in &targets {
+        let figures = target.join("figures");
+        std::fs::create_dir_all(&figures)
+            .map_err(|e| CommandError::Failed(format!("{}: {e}", figures.display())))?;
+        for (claim, verdict) in &decided {
+            let destination = figures.join(format!("{}.png", claim.id));
+            std::fs::copy(&verdict.figure, &destination).map_err(|e| {
+                CommandError::Failed(format!(
+                    "{} -> {}: {e}",
+                    verdict.figure.display(),
+                    destination.display()
+                ))
+            })?;
+        }
+        std::fs::write(target.join("RESULTS.md"), &markdown).map_err(|e| {
+            CommandError::Failed(format!("{}: {e}", target.join("RESULTS.md").display()))
+        })?;
+    }
+    for (claim, verdict) in &decided {
+        println!(
+            "{:<20} {}",
+            claim.id,
+            if verdict.holds {
+                "holds"
+            } else {
+                "does not hold"
+            }
+        );
+    }
+    println!("report: {}", args.out.join("RESULTS.md").display());
+    Ok(0)
+}

@@ -1,0 +1,211 @@
+//! `cadresim run` and `cadresim replay`: simulate scenarios, write a result directory,
+//! print the summary table; re-run a manifest and compare file hashes.
+
+use std::path::PathBuf;
+
+use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
+use crate::cli::{ReplayArgs, RunArgs};
+use crate::experiment::{self, ScenarioResult};
+use crate::metrics::{metric_index, Spread};
+use crate::output::manifest::{self, Manifest};
+use crate::output::{self, RUN_FILES};
+use crate::registry::check_consistency;
+use crate::scenario::{self, Scenario, ScenarioError};
+
+/// Run scenarios on a pool with a progress bar.
+fn simulate(scenarios: &[Scenario], pool: &rayon::ThreadPool) -> Vec<ScenarioResult> {
+    let progress = Progress::new(experiment::total_work(scenarios), "simulating");
+    let results = pool.install(|| experiment::run(scenarios, &|work| progress.advance(work)));
+    progress.finish();
+    results
+}
+
+pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
+    let (mut scenarios, files): (Vec<Scenario>, Vec<String>) = if args.scenarios.is_empty() {
+        let scenarios = scenario::built_in();
+        let files = scenarios
+            .iter()
+            .map(|s| format!("scenarios/{}.toml (built in)", s.name))
+            .collect();
+        (scenarios, files)
+    } else {
+        let mut loaded = Vec::new();
+        for path in &args.scenarios {
+            loaded.push(scenario::load(path)?);
+        }
+        let files = args
+            .scenarios
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        (loaded, files)
+    };
+    for (index, scenario) in scenarios.iter().enumerate() {
+        if scenarios[..index]
+            .iter()
+            .any(|other| other.name == scenario.name)
+        {
+            return Err(CommandError::Usage(format!(
+                "two scenarios are named `{}`; give each file a distinct `name`",
+                scenario.name
+            )));
+        }
+    }
+    for scenario in &mut scenarios {
+        scenario
+            .override_run(args.steps, args.replicates, args.seed)
+            .map_err(CommandError::Usage)?;
+    }
+    let (pool, threads) = thread_pool(args.threads)?;
+    check_memory(&scenarios, &files, threads)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = if args.scenarios.is_empty() {
+            "default".to_string()
+        } else {
+            scenarios
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        PathBuf::from("output").join(name)
+    });
+    output::prepare_dir(&out, args.force)?;
+    let started = manifest::now_utc();
+    let results = simulate(&scenarios, &pool);
+    let files = output::write_tables(&out, &results)?;
+    pool.install(|| {
+        draw_charts(
+            std::slice::from_ref(&out),
+            &out.join("charts"),
+            args.size,
+            Some(&scenarios),
+        )
+    })?;
+    let manifest = Manifest {
+        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit(),
+        command: "run".to_string(),
+        seed: args.seed,
+        replicates: args.replicates,
+        steps: args.steps,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        scenarios,
+        files,
+    };
+    output::write_manifest(&out, &manifest)?;
+    print!("{}", summary_table(&results));
+    println!("results: {}", out.display());
+    Ok(0)
+}
+
+fn interval(spread: &Spread, decimals: usize) -> String {
+    match spread.ci95 {
+        Some((low, high)) => format!(
+            "{:.d$} [{:.d$}, {:.d$}]",
+            spread.mean,
+            low,
+            high,
+            d = decimals
+        ),
+        None => format!("{:.d$}", spread.mean, d = decimals),
+    }
+}
+
+/// One row per scenario: modal equilibrium class and key metrics with 95% intervals.
+pub fn summary_table(results: &[ScenarioResult]) -> String {
+    let columns = [("mean_innovation", 3), ("share_idle", 3), ("welfare", 1)];
+    let mut rows = vec![vec![
+        "scenario".to_string(),
+        "class".to_string(),
+        "mean_innovation [95% CI]".to_string(),
+        "share_idle [95% CI]".to_string(),
+        "welfare [95% CI]".to_string(),
+    ]];
+    for result in results {
+        let statistics = result.level_statistics(result.levels.len() - 1);
+        let mut row = vec![
+            result.scenario.name.clone(),
+            statistics.modal_class().to_string(),
+        ];
+        for (metric, decimals) in columns {
+            let index = metric_index(metric).expect("known metric");
+            row.push(interval(&statistics.metrics[index], decimals));
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
+    let recorded = output::read_manifest(&args.manifest).map_err(CommandError::Usage)?;
+    let file = args.manifest.display().to_string();
+    for scenario in &recorded.scenarios {
+        check_consistency(&scenario.params).map_err(|(key, message)| ScenarioError::Invalid {
+            file: file.clone(),
+            key: format!("scenarios[{}].{key}", scenario.name),
+            message,
+        })?;
+    }
+    let (pool, threads) = thread_pool(args.threads)?;
+    let files: Vec<String> = recorded.scenarios.iter().map(|_| file.clone()).collect();
+    check_memory(&recorded.scenarios, &files, threads)?;
+    let (out, temporary) = match &args.out {
+        Some(dir) => (dir.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("cadresim-replay-{}", std::process::id())),
+            true,
+        ),
+    };
+    output::prepare_dir(&out, args.force || temporary)?;
+    let started = manifest::now_utc();
+    let results = simulate(&recorded.scenarios, &pool);
+    let hashes = output::write_tables(&out, &results)?;
+    if !temporary {
+        let mut manifest = recorded.clone();
+        manifest.threads = threads;
+        manifest.started = started;
+        manifest.finished = manifest::now_utc();
+        manifest.git_commit = manifest::git_commit();
+        manifest.cadresim_version = env!("CARGO_PKG_VERSION").to_string();
+        manifest.files = hashes.clone();
+        output::write_manifest(&out, &manifest)?;
+    }
+    let differing: Vec<&str> = RUN_FILES
+        .iter()
+        .copied()
+        .filter(|name| recorded.files.get(*name) != hashes.get(*name))
+        .collect();
+    if temporary {
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    if differing.is_empty() {
+        println!(
+            "replay matches: {} identical to {}",
+            RUN_FILES.join(", "),
+            args.manifest.display()
+        );
+        Ok(0)
+    } else {
+        Err(CommandError::Failed(format!(
+            "replay differs from {}: {}",
+            args.manifest.display(),
+            differing.join(", ")
+        )))
+    }
+}

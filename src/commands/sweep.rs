@@ -1,0 +1,165 @@
+//! `cadresim sweep` and `cadresim merge`: run a sweep directory (resumable, shardable) and
+//! combine shards; both end by writing the sweep's manifest.
+
+use std::path::{Path, PathBuf};
+
+use super::{check_memory, thread_pool, CommandError, Progress};
+use crate::cli::{MergeArgs, SweepArgs};
+use crate::output::manifest;
+use crate::output::{self, curves};
+use crate::scenario::Scenario;
+use crate::sweep::{self, SweepLock};
+
+/// What `manifest.json` of a sweep directory records.
+#[derive(Debug, serde::Serialize)]
+struct SweepManifest<'a> {
+    cadresim_version: &'static str,
+    git_commit: Option<String>,
+    command: &'static str,
+    sweep_file: String,
+    sweep_sha256: &'a str,
+    sweep_text: &'a str,
+    seed: u64,
+    replicates: u64,
+    steps: u64,
+    shard: Option<(usize, usize)>,
+    points: usize,
+    /// Worker threads (none for a merge, which simulates nothing).
+    threads: Option<usize>,
+    started: String,
+    finished: String,
+    base: &'a Scenario,
+    axes: &'a [sweep::Axis],
+    design: sweep::Design,
+    files: std::collections::BTreeMap<String, String>,
+}
+
+/// Write `manifest.json` of a sweep directory (last: it marks the directory complete).
+fn write_sweep_manifest(
+    dir: &Path,
+    command: &'static str,
+    lock: &SweepLock,
+    points: usize,
+    threads: Option<usize>,
+    started: String,
+    files: std::collections::BTreeMap<String, String>,
+) -> Result<(), CommandError> {
+    let spec = &lock.spec;
+    let manifest = SweepManifest {
+        cadresim_version: env!("CARGO_PKG_VERSION"),
+        git_commit: manifest::git_commit(),
+        command,
+        sweep_file: spec.source_path.display().to_string(),
+        sweep_sha256: &lock.sweep_sha256,
+        sweep_text: &spec.source_text,
+        seed: lock.seed,
+        replicates: lock.replicates,
+        steps: lock.steps,
+        shard: lock.shard,
+        points,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        base: &spec.base,
+        axes: &spec.axes,
+        design: spec.design,
+        files,
+    };
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    output::write_atomically(dir, "manifest.json", |out| {
+        use std::io::Write;
+        out.write_all(text.as_bytes()).map_err(csv::Error::from)
+    })?;
+    Ok(())
+}
+
+pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+    let mut spec = sweep::design::load(&args.file)?;
+    spec.base
+        .override_run(args.steps, args.replicates, args.seed)
+        .map_err(CommandError::Usage)?;
+    let (pool, threads) = thread_pool(args.threads)?;
+    check_memory(
+        std::slice::from_ref(&spec.base),
+        &[args.file.display().to_string()],
+        threads,
+    )?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = match args.shard {
+            Some((k, n)) => format!("{}-shard-{k}-of-{n}", spec.name),
+            None => spec.name.clone(),
+        };
+        PathBuf::from("output").join(name)
+    });
+    let lock = SweepLock::new(&spec, args.shard);
+    let points = sweep::shard_points(spec.points(), args.shard);
+    sweep::prepare(&out, &lock, args.resume, args.force)?;
+    let started = manifest::now_utc();
+    let progress = Progress::new(points.len() as u64, "points");
+    let ran = pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
+    progress.finish();
+    let ran = ran?;
+    let files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    if args.shard.is_none() {
+        pool.install(|| curves::draw_sweep(&spec, &out, &out.join("charts"), args.size))
+            .map_err(CommandError::Failed)?;
+    }
+    write_sweep_manifest(
+        &out,
+        "sweep",
+        &lock,
+        points.len(),
+        Some(threads),
+        started,
+        files,
+    )?;
+    println!(
+        "{} points ({} run now, {} already done) x {} replicates: {}",
+        points.len(),
+        ran,
+        points.len() - ran,
+        lock.replicates,
+        out.display()
+    );
+    Ok(0)
+}
+
+pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
+    let lock = sweep::check_shards(&args.dirs)?;
+    let spec = &lock.spec;
+    let points = spec.points();
+    sweep::prepare(&args.out, &lock, false, args.force)?;
+    let started = manifest::now_utc();
+    for point in &points {
+        let name = format!("point-{:06}.csv", point.id);
+        if let Some(source) = args
+            .dirs
+            .iter()
+            .map(|dir| dir.join("parts").join(&name))
+            .find(|path| path.exists())
+        {
+            let target = args.out.join("parts").join(&name);
+            std::fs::copy(&source, &target)
+                .map_err(|e| CommandError::Failed(format!("{}: {e}", target.display())))?;
+        }
+    }
+    let files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    curves::draw_sweep(spec, &args.out, &args.out.join("charts"), args.size)
+        .map_err(CommandError::Failed)?;
+    write_sweep_manifest(
+        &args.out,
+        "merge",
+        &lock,
+        points.len(),
+        None,
+        started,
+        files,
+    )?;
+    println!(
+        "merged {} shards, {} points: {}",
+        args.dirs.len(),
+        points.len(),
+        args.out.display()
+    );
+    Ok(0)
+}

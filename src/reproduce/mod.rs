@@ -1,0 +1,254 @@
+//! Reproducing the founding paper's claims: the experiments manifest
+//! (`scenarios/experiments.toml`), reading the evidence back from result and sweep
+//! directories, the test that decides each claim, and RESULTS.md. Verdicts are computed from
+//! the data; nothing here knows what they should be.
+
+mod claims;
+mod evidence;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::scenario::{parse_table, read_text, ScenarioError};
+pub use claims::decide;
+pub use evidence::{Evidence, Quantity, RunEvidence, Stat, SweepEvidence, Verdict};
+
+/// One group of scenario files run together.
+#[derive(Clone, Debug)]
+pub struct RunGroup {
+    pub name: String,
+    pub files: Vec<PathBuf>,
+}
+
+/// One claim of the paper.
+#[derive(Clone, Debug)]
+pub struct ClaimSpec {
+    pub id: String,
+    pub text: String,
+    pub files: Vec<String>,
+}
+
+/// The experiments manifest.
+#[derive(Clone, Debug)]
+pub struct Experiments {
+    pub path: PathBuf,
+    pub seed: u64,
+    pub quick_replicates: u64,
+    pub quick_steps: u64,
+    pub runs: Vec<RunGroup>,
+    pub sweeps: Vec<PathBuf>,
+    pub claims: Vec<ClaimSpec>,
+}
+
+/// Claims this version knows how to decide.
+pub const KNOWN_CLAIMS: [&str; 9] = [
+    "pressure-lazy",
+    "scoped-tolerance",
+    "umbrella",
+    "error-correction",
+    "two-factor",
+    "lifelong",
+    "overweighting",
+    "rational-threshold",
+    "lazy-trap",
+];
+
+fn invalid(file: &str, key: &str, message: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        file: file.to_string(),
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+/// Read the experiments manifest; file paths in it are relative to it.
+pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
+    let file = path.display().to_string();
+    let (text, _) = read_text(path)?;
+    let table = parse_table(&text, &file)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for key in table.keys() {
+        if !matches!(key.as_str(), "seed" | "quick" | "run" | "sweep" | "claim") {
+            return Err(invalid(
+                &file,
+                key,
+                "is not a known key (allowed: seed, quick, run, sweep, claim)",
+            ));
+        }
+    }
+    let integer =
+        |value: Option<&toml::Value>, key: &str, default: u64| -> Result<u64, ScenarioError> {
+            match value {
+                None => Ok(default),
+                Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
+                Some(_) => Err(invalid(&file, key, "must be an integer >= 1")),
+            }
+        };
+    let seed = integer(table.get("seed"), "seed", 1)?;
+    let quick = table
+        .get("quick")
+        .and_then(|q| q.as_table())
+        .cloned()
+        .unwrap_or_default();
+    let quick_replicates = integer(quick.get("replicates"), "quick.replicates", 3)?;
+    let quick_steps = integer(quick.get("steps"), "quick.steps", 150)?;
+    let strings = |value: Option<&toml::Value>, key: &str| -> Result<Vec<String>, ScenarioError> {
+        value
+            .and_then(|v| v.as_array())
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| invalid(&file, key, "must be a list of strings"))
+    };
+    let tables = |key: &str| -> Vec<toml::Table> {
+        table
+            .get(key)
+            .and_then(|v| v.as_array())
+            .map(|items| items.iter().filter_map(|i| i.as_table().cloned()).collect())
+            .unwrap_or_default()
+    };
+    let mut runs = Vec::new();
+    for (index, run) in tables("run").iter().enumerate() {
+        let name = run
+            .get("name")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| invalid(&file, &format!("run[{index}].name"), "is required"))?;
+        let files = strings(run.get("files"), &format!("run[{index}].files"))?;
+        runs.push(RunGroup {
+            name: name.to_string(),
+            files: files.iter().map(|f| dir.join(f)).collect(),
+        });
+    }
+    let mut sweeps = Vec::new();
+    for (index, sweep) in tables("sweep").iter().enumerate() {
+        let path = sweep
+            .get("file")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| invalid(&file, &format!("sweep[{index}].file"), "is required"))?;
+        sweeps.push(dir.join(path));
+    }
+    let mut claims = Vec::new();
+    for (index, claim) in tables("claim").iter().enumerate() {
+        let get = |key: &str| {
+            claim
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| invalid(&file, &format!("claim[{index}].{key}"), "is required"))
+        };
+        let id = get("id")?;
+        if !KNOWN_CLAIMS.contains(&id.as_str()) {
+            return Err(invalid(
+                &file,
+                &format!("claim[{index}].id"),
+                format!("`{id}` has no test; known: {}", KNOWN_CLAIMS.join(", ")),
+            ));
+        }
+        claims.push(ClaimSpec {
+            id,
+            text: get("text")?,
+            files: strings(claim.get("files"), &format!("claim[{index}].files"))?,
+        });
+    }
+    Ok(Experiments {
+        path: path.to_path_buf(),
+        seed,
+        quick_replicates,
+        quick_steps,
+        runs,
+        sweeps,
+        claims,
+    })
+}
+
+fn verdict_word(holds: bool) -> &'static str {
+    if holds {
+        "holds"
+    } else {
+        "does not hold"
+    }
+}
+
+/// RESULTS.md for decided claims; figures are referenced as `figures/<id>.png`.
+pub fn results_markdown(
+    experiments: &Experiments,
+    decided: &[(ClaimSpec, Verdict)],
+    command: &str,
+    provenance: &str,
+) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "# Results: the paper's claims, regenerated\n");
+    let _ = writeln!(
+        text,
+        "Written by `{command}` ({provenance}). Every number, figure and verdict below is computed from the simulation output; only the claim sentences (in `{}`) are written by hand. Seed {}.\n",
+        experiments.path.display(),
+        experiments.seed
+    );
+    let _ = writeln!(text, "| claim | verdict |\n|---|---|");
+    for (claim, verdict) in decided {
+        let _ = writeln!(text, "| `{}` | {} |", claim.id, verdict_word(verdict.holds));
+    }
+    for (index, (claim, verdict)) in decided.iter().enumerate() {
+        let _ = writeln!(text, "\n## {}. {}\n", index + 1, claim.text);
+        let files: Vec<String> = claim
+            .files
+            .iter()
+            .map(|f| format!("`scenarios/{f}`"))
+            .collect();
+        let _ = writeln!(
+            text,
+            "Claim `{}`. Scenario files: {}.\n",
+            claim.id,
+            files.join(", ")
+        );
+        let _ = writeln!(text, "![{}](figures/{}.png)\n", claim.id, claim.id);
+        let _ = writeln!(text, "| quantity | value | 95% interval |\n|---|---|---|");
+        for quantity in &verdict.quantities {
+            match quantity {
+                Quantity::Stat(name, stat) => {
+                    let _ = writeln!(
+                        text,
+                        "| {name} | {:.4} | [{:.4}, {:.4}] |",
+                        stat.mean, stat.low, stat.high
+                    );
+                }
+                Quantity::Value(name, value) => {
+                    let _ = writeln!(text, "| {name} | {value:.4} | |");
+                }
+                Quantity::Text(name, value) => {
+                    let _ = writeln!(text, "| {name} | {value} | |");
+                }
+            }
+        }
+        let _ = writeln!(
+            text,
+            "\n**Verdict: {}.** Test: {}.",
+            verdict_word(verdict.holds),
+            verdict.test
+        );
+    }
+    text
+}
+
+/// The (claim id, holds) pairs of a RESULTS.md summary table.
+pub fn verdicts_of(markdown: &str) -> Vec<(String, bool)> {
+    markdown
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            if cells.len() == 4 && cells[1].starts_with('`') {
+                let id = cells[1].trim_matches('`').to_string();
+                match cells[2] {
+                    "holds" => Some((id, true)),
+                    "does not hold" => Some((id, false)),
+                    _ => None,
+                }
+            } else {
+                None
+            }
+        })
+        .collect()
+}
