@@ -219,8 +219,10 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         let mut vetoed = false;
         let mut damage = 0.0;
         let mut undetected = [0u8; LATENT_SLOTS];
+        // Work on a local copy of the proneness (written back below) so it can stay in a register.
+        let mut proneness_now = group.proneness[i];
         let mut accused = Accused {
-            proneness: &mut group.proneness[i],
+            proneness: &mut proneness_now,
             sanctions: &mut sanctions,
             vetoed: &mut vetoed,
         };
@@ -258,6 +260,7 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         for (count, new) in stock.iter_mut().zip(undetected) {
             *count = count.saturating_add(new);
         }
+        group.proneness[i] = proneness_now;
         // Phase 6: inaction accountability.
         if action == 0 && stream.chance(accountability.inaction_detection) {
             sanctions += accountability.inaction_penalty;
