@@ -92,6 +92,17 @@ pub(crate) fn font(scale: f64, size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
 }
 
+/// The name of category `x` on a categorical axis (categories sit at 0, 1, 2, ...); empty
+/// between categories.
+pub(crate) fn category_label(names: &[String], x: f64) -> String {
+    let index = x.round();
+    if (x - index).abs() < 0.01 && index >= 0.0 {
+        names.get(index as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 /// Legend entries drawn in their own panel, so they never cover data.
 pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -469,14 +480,7 @@ impl Chart for Equilibria<'_> {
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(count)
-                .x_label_formatter(&move |x| {
-                    let index = x.round();
-                    if (x - index).abs() < 0.01 && index >= 0.0 {
-                        label_names.get(index as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
+                .x_label_formatter(&move |x| category_label(&label_names, *x))
                 .x_desc("scenario")
                 .y_desc(description)
                 .label_style(font(scale, 16.0))

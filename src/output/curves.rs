@@ -11,8 +11,8 @@ use plotters::prelude::*;
 
 use crate::metrics::CLASSES;
 use crate::output::charts::{
-    class_colour, draw_legend, fail, font, render, stroke, Chart, Outcome, BLACK_, BLUE, GREEN,
-    GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    category_label, class_colour, draw_legend, fail, font, render, stroke, Chart, Outcome, BLACK_,
+    BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::sweep::{Design, SweepSpec};
 
@@ -119,14 +119,7 @@ impl Curve<'_> {
             .build_cartesian_2d(x_range, y_range)
             .map_err(fail)?;
         let formatter = move |x: &f64| match &categories {
-            Some(names) => {
-                let index = x.round();
-                if (x - index).abs() < 0.01 && index >= 0.0 {
-                    names.get(index as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            }
+            Some(names) => category_label(names, *x),
             None if log_x => significant(10f64.powf(*x)),
             None => significant(*x),
         };
@@ -293,12 +286,7 @@ impl Chart for Phase {
             if !grid {
                 return format!("{}", (v * 1000.0).round() / 1000.0);
             }
-            let index = v.round();
-            if (v - index).abs() < 0.01 && index >= 0.0 {
-                names.get(index as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
+            category_label(names, *v)
         };
         let x_format = |v: &f64| tick(&x_ticks, v);
         let y_format = |v: &f64| tick(&y_ticks, v);

@@ -153,7 +153,8 @@ pub struct SweepSpec {
     pub design: Design,
     /// LHS sample count.
     pub samples: usize,
-    /// Steps at each point of a path design.
+    /// Steps at each point of a path design (absent in sweeps written before paths existed).
+    #[serde(default)]
     pub steps_per_point: usize,
     pub axes: Vec<Axis>,
 }
