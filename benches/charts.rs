@@ -3,14 +3,15 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use cadresim::experiment;
+use cadresim::runner;
 use cadresim::output::{charts, series, write_tables};
 use cadresim::scenario;
 
 fn draw_default_set(c: &mut Criterion) {
     let dir = tempfile::TempDir::new().unwrap();
     let scenarios = scenario::built_in();
-    let results = experiment::run(&scenarios, &|_| {});
+    let plans: Vec<_> = scenarios.iter().map(|s| s.plan().unwrap()).collect();
+    let results = runner::run(&plans, &|_| {});
     write_tables(dir.path(), &results).unwrap();
     let out = dir.path().join("charts");
     let mut group = c.benchmark_group("charts");

@@ -27,7 +27,8 @@ pub fn large_scenario() -> Scenario {
 
 fn step_throughput(c: &mut Criterion) {
     let scenario = large_scenario();
-    let mut simulation = Simulation::new(&scenario, 0);
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
     let cadres = simulation.hierarchy().cadres as u64;
     eprintln!(
         "hierarchy: {cadres} cadres, {:.1} bytes of per-cadre state",

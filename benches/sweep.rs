@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
 
-use cadresim::experiment;
+use cadresim::runner;
 use cadresim::sweep::{self, design, SweepLock};
 
 fn sweep_overhead(c: &mut Criterion) {
@@ -17,9 +17,9 @@ fn sweep_overhead(c: &mut Criterion) {
     group.bench_function("simulations_only", |b| {
         b.iter(|| {
             points.par_iter().for_each(|point| {
-                let scenario = spec.scenario_for(point).unwrap();
+                let plan = spec.scenario_for(point).unwrap().plan().unwrap();
                 (0..2u64).into_par_iter().for_each(|r| {
-                    experiment::run_replicate(&scenario, r, &|_| {});
+                    runner::run_replicate(&plan, r, &|_| {});
                 });
             })
         })

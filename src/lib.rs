@@ -5,7 +5,7 @@
 
 pub mod cli;
 pub mod commands;
-pub mod experiment;
+pub mod runner;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -1,7 +1,49 @@
 //! The model's parameters: one struct per scenario section, with the defaults of the
-//! specification. Validation and the key-by-key registry live in `registry`.
+//! specification, and the `Plan` a simulation runs (parameters over time). Validation and
+//! the key-by-key registry live in `registry`; this module knows no file format.
 
 use serde::{Deserialize, Serialize};
+
+/// What the model runs for one scenario: its name, the parameters at step 0 and, for every
+/// step at which a schedule changes any parameter, the whole set in force from that step.
+/// Built from a validated scenario by `Scenario::plan`; the model sees only this.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The scenario's name (a directory name and a CSV value).
+    pub name: String,
+    /// Parameters at step 0; `run` and `hierarchy` hold for the whole run.
+    pub params: Params,
+    /// `(step, parameters from that step on)`, strictly increasing in step.
+    pub changes: Vec<(u64, Params)>,
+}
+
+impl Plan {
+    /// A plan without scheduled changes.
+    pub fn constant(name: impl Into<String>, params: Params) -> Self {
+        Plan {
+            name: name.into(),
+            params,
+            changes: Vec::new(),
+        }
+    }
+
+    /// The parameters that come into force at `step`, if a change is scheduled there.
+    pub fn change_at(&self, step: u64) -> Option<&Params> {
+        self.changes
+            .binary_search_by_key(&step, |(at, _)| *at)
+            .ok()
+            .map(|index| &self.changes[index].1)
+    }
+
+    /// The parameters in force at `step` (every change at or before it applied).
+    pub fn params_at(&self, step: u64) -> &Params {
+        self.changes
+            .iter()
+            .take_while(|(at, _)| *at <= step)
+            .last()
+            .map_or(&self.params, |(_, params)| params)
+    }
+}
 
 /// Every parameter of one scenario, resolved (defaults filled in).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::Params;
+use crate::params::{Params, Plan};
 use crate::registry::{self, check_consistency, did_you_mean, lookup, SECTIONS};
 
 /// A scenario: a name, a description, resolved parameters and a policy schedule.
@@ -337,11 +337,12 @@ fn parse_schedule(
     // Apply the whole schedule once so that cross-parameter rules hold at every step.
     let mut evolving = params.clone();
     for (index, entry) in &schedule {
-        apply_settings(&mut evolving, &entry.set);
+        let place = format!("schedule[{index}].set");
+        apply_settings(&mut evolving, &entry.set, file, &place)?;
         check_consistency(&evolving).map_err(|(key, message)| {
             ScenarioError::invalid(
                 file,
-                format!("schedule[{index}].set"),
+                place,
                 format!("makes `{key}` invalid at step {}: {message}", entry.at),
             )
         })?;
@@ -349,24 +350,48 @@ fn parse_schedule(
     Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
 }
 
-/// Apply validated settings to parameters.
-pub fn apply_settings(params: &mut Params, set: &toml::Table) {
+/// Apply settings (`section.key` -> value) to parameters; `place` names them in errors.
+fn apply_settings(
+    params: &mut Params,
+    set: &toml::Table,
+    file: &str,
+    place: &str,
+) -> Result<(), ScenarioError> {
     for (key, value) in set {
-        if let Some(spec) = lookup(key) {
-            // Validated at load time; a failure here would leave the value unchanged.
-            let _ = spec.set(params, value);
-        }
+        let here = format!("{place}.{key}");
+        let spec = lookup(key)
+            .ok_or_else(|| ScenarioError::invalid(file, &here, "is not a known key"))?;
+        spec.set(params, value)
+            .map_err(|message| ScenarioError::invalid(file, &here, message))?;
     }
+    Ok(())
 }
 
 impl Scenario {
-    /// The parameters in force at step `step` (schedule entries with `at <= step` applied).
-    pub fn params_at(&self, step: u64) -> Params {
-        let mut params = self.params.clone();
-        for entry in self.schedule.iter().filter(|entry| entry.at <= step) {
-            apply_settings(&mut params, &entry.set);
+    /// The scenario as the model runs it: the schedule resolved into the typed parameters in
+    /// force from each scheduled step. Fails only if the scenario was changed after loading
+    /// into something invalid (the error names the scenario and the schedule step).
+    pub fn plan(&self) -> Result<Plan, ScenarioError> {
+        let file = format!("scenario `{}`", self.name);
+        let mut evolving = self.params.clone();
+        let mut changes: Vec<(u64, Params)> = Vec::new();
+        let mut entries: Vec<&ScheduleEntry> = self.schedule.iter().collect();
+        entries.sort_by_key(|entry| entry.at);
+        for entry in entries {
+            let place = format!("schedule at step {}", entry.at);
+            apply_settings(&mut evolving, &entry.set, &file, &place)?;
+            check_consistency(&evolving)
+                .map_err(|(key, message)| ScenarioError::invalid(&file, key, message))?;
+            match changes.last_mut() {
+                Some((at, params)) if *at == entry.at => *params = evolving.clone(),
+                _ => changes.push((entry.at, evolving.clone())),
+            }
         }
-        params
+        Ok(Plan {
+            name: self.name.clone(),
+            params: self.params.clone(),
+            changes,
+        })
     }
 
     /// Override the run settings given on the command line, re-checking the schedule.

@@ -1,7 +1,7 @@
 //! The reference behaviour of MODEL.md section 8 on the bundled scenarios: fixed seeds,
 //! four replicates, and differences required to exceed twice their standard error.
 
-use cadresim::experiment;
+use cadresim::runner;
 use cadresim::metrics::{metric_index, METRIC_COUNT};
 use cadresim::params::Markup;
 use cadresim::scenario::{self, Scenario};
@@ -16,7 +16,7 @@ fn load(name: &str) -> Scenario {
 
 /// Equilibrium means of every replicate at level "all".
 fn equilibria(scenario: &Scenario) -> Vec<[f64; METRIC_COUNT]> {
-    let results = experiment::run(std::slice::from_ref(scenario), &|_| {});
+    let results = runner::run(&[scenario.plan().unwrap()], &|_| {});
     results[0]
         .replicates
         .iter()
@@ -63,7 +63,7 @@ fn pressure_default_is_passive_with_little_innovation() {
         "mean_innovation {innovation}"
     );
     assert!((0.1..0.35).contains(&idle), "share_idle {idle}");
-    let results = experiment::run(&[load("pressure")], &|_| {});
+    let results = runner::run(&[load("pressure").plan().unwrap()], &|_| {});
     let statistics = results[0].level_statistics(results[0].levels.len() - 1);
     assert_eq!(statistics.modal_class(), "passive");
 }

@@ -14,7 +14,8 @@ fn pressure() -> Scenario {
 #[test]
 fn targets_compound_the_markup_down_the_levels() {
     let scenario = pressure();
-    let mut simulation = Simulation::new(&scenario, 0);
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
     let targets = simulation.unit_targets();
     let hierarchy = simulation.hierarchy().clone();
     for (index, level) in hierarchy.levels.iter().enumerate() {
@@ -33,7 +34,8 @@ fn per_level_markups_and_capacity_decomposition() {
     let mut scenario = pressure();
     scenario.params.targets.markup = Markup::PerLevel(vec![0.0, 0.1, 0.2, 0.3]);
     scenario.params.targets.central = 2.0;
-    let mut simulation = Simulation::new(&scenario, 0);
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
     let targets = simulation.unit_targets();
     let hierarchy = simulation.hierarchy().clone();
     let expected = [2.0, 2.2, 2.2 * 1.2, 2.2 * 1.2 * 1.3];
@@ -44,7 +46,8 @@ fn per_level_markups_and_capacity_decomposition() {
     // unscaled target, so the ratio to the uniform target is the unit's capacity.
     scenario.params.targets.decomposition = Decomposition::ByCapacity;
     scenario.params.cadres.capacity_sd = 0.3;
-    let mut by_capacity = Simulation::new(&scenario, 0);
+    let plan = scenario.plan().unwrap();
+    let mut by_capacity = Simulation::new(&plan, 0);
     let scaled = by_capacity.unit_targets();
     let ratios: Vec<f64> = hierarchy
         .levels
@@ -69,9 +72,10 @@ at = 5
 set = { "targets.markup" = 0.2, "accountability.penalty" = 1.0 }
 "#;
     let scenario = scenario::parse(text, "inline.toml", "inline").unwrap();
-    assert_eq!(scenario.params_at(4).accountability.penalty, 8.0);
-    assert_eq!(scenario.params_at(5).accountability.penalty, 1.0);
-    let mut simulation = Simulation::new(&scenario, 0);
+    assert_eq!(scenario.plan().unwrap().params_at(4).accountability.penalty, 8.0);
+    assert_eq!(scenario.plan().unwrap().params_at(5).accountability.penalty, 1.0);
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
     for _ in 0..12 {
         simulation.step();
     }
@@ -107,7 +111,8 @@ const KNOWN_ANSWERS: (u8, u8, u64, u64) = (
 #[test]
 fn per_cadre_state_fits_in_64_bytes() {
     let scenario = pressure();
-    let simulation = Simulation::new(&scenario, 0);
+    let plan = scenario.plan().unwrap();
+    let simulation = Simulation::new(&plan, 0);
     let bytes = simulation.state_bytes_per_cadre();
     assert!(bytes <= 64.0, "{bytes} bytes per cadre");
 }
@@ -118,7 +123,8 @@ fn rational_rule_runs_and_is_deterministic() {
     scenario.params.run.steps = 40;
     scenario.params.run.burn_in = 20;
     let run = |s: &Scenario| {
-        let mut simulation = Simulation::new(s, 0);
+        let plan = s.plan().unwrap();
+        let mut simulation = Simulation::new(&plan, 0);
         for _ in 0..40 {
             simulation.step();
         }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
-use crate::experiment;
+use crate::runner;
 use crate::model::hierarchy::Hierarchy;
 use crate::output::{charts, curves, series, OutputError};
 use crate::params::Params;
@@ -173,7 +173,7 @@ pub(crate) fn check_memory(
                 message: why,
             })?
             .cadres;
-        let need = experiment::memory_needed(std::slice::from_ref(scenario), threads);
+        let need = runner::memory_needed(&scenario.params, threads);
         if need > budget {
             return Err(ScenarioError::Invalid {
                 file: file.clone(),

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
 use crate::cli::{ReplayArgs, RunArgs};
-use crate::experiment::{self, ScenarioResult};
+use crate::runner::{self, ScenarioResult};
 use crate::metrics::{metric_index, Spread};
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, RUN_FILES};
@@ -13,11 +13,18 @@ use crate::registry::check_consistency;
 use crate::scenario::{self, Scenario, ScenarioError};
 
 /// Run scenarios on a pool with a progress bar.
-fn simulate(scenarios: &[Scenario], pool: &rayon::ThreadPool) -> Vec<ScenarioResult> {
-    let progress = Progress::new(experiment::total_work(scenarios), "simulating");
-    let results = pool.install(|| experiment::run(scenarios, &|work| progress.advance(work)));
+fn simulate(
+    scenarios: &[Scenario],
+    pool: &rayon::ThreadPool,
+) -> Result<Vec<ScenarioResult>, CommandError> {
+    let plans = scenarios
+        .iter()
+        .map(Scenario::plan)
+        .collect::<Result<Vec<_>, _>>()?;
+    let progress = Progress::new(runner::total_work(&plans), "simulating");
+    let results = pool.install(|| runner::run(&plans, &|work| progress.advance(work)));
     progress.finish();
-    results
+    Ok(results)
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
@@ -72,7 +79,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     });
     output::prepare_dir(&out, args.force)?;
     let started = manifest::now_utc();
-    let results = simulate(&scenarios, &pool);
+    let results = simulate(&scenarios, &pool)?;
     let files = output::write_tables(&out, &results)?;
     pool.install(|| {
         draw_charts(
@@ -127,7 +134,7 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     for result in results {
         let statistics = result.level_statistics(result.levels.len() - 1);
         let mut row = vec![
-            result.scenario.name.clone(),
+            result.name.clone(),
             statistics.modal_class().to_string(),
         ];
         for (metric, decimals) in columns {
@@ -174,7 +181,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     };
     output::prepare_dir(&out, args.force || temporary)?;
     let started = manifest::now_utc();
-    let results = simulate(&recorded.scenarios, &pool);
+    let results = simulate(&recorded.scenarios, &pool)?;
     let hashes = output::write_tables(&out, &results)?;
     if !temporary {
         let mut manifest = recorded.clone();

@@ -13,9 +13,8 @@ pub mod step;
 use rayon::prelude::*;
 
 use crate::metrics::{Tally, METRIC_COUNT};
-use crate::params::{Decomposition, Params};
+use crate::params::{Decomposition, Params, Plan};
 use crate::rng::{Phase, ReplicateKey};
-use crate::scenario::{apply_settings, Scenario};
 use hierarchy::Hierarchy;
 use population::{lognormal_mean_one, Derived, PeerGroup};
 use step::{advance, Scratch, StepContext};
@@ -35,9 +34,10 @@ struct Units {
     subtree_cadres: Vec<f64>,
 }
 
-/// One replicate of a scenario in progress.
-pub struct Simulation<'s> {
-    scenario: &'s Scenario,
+/// One replicate of a plan in progress.
+pub struct Simulation<'p> {
+    plan: &'p Plan,
+    /// The parameters in force at the current step.
     params: Params,
     derived: Derived,
     hierarchy: Hierarchy,
@@ -49,10 +49,10 @@ pub struct Simulation<'s> {
     records: Vec<[f64; METRIC_COUNT]>,
 }
 
-impl<'s> Simulation<'s> {
-    /// Build and initialise replicate `replicate` of a validated scenario.
-    pub fn new(scenario: &'s Scenario, replicate: u64) -> Self {
-        let params = scenario.params.clone();
+impl<'p> Simulation<'p> {
+    /// Build and initialise replicate `replicate` of a plan made from a validated scenario.
+    pub fn new(plan: &'p Plan, replicate: u64) -> Self {
+        let params = plan.params.clone();
         let hierarchy =
             Hierarchy::new(&params.hierarchy.levels).expect("hierarchy validated at load time");
         let key = ReplicateKey::new(params.run.seed, replicate);
@@ -108,7 +108,7 @@ impl<'s> Simulation<'s> {
         let steps = params.run.steps as usize;
         let records = Vec::with_capacity(steps * (hierarchy.levels.len() + 1));
         let mut simulation = Simulation {
-            scenario,
+            plan,
             params,
             derived,
             hierarchy,
@@ -178,20 +178,11 @@ impl<'s> Simulation<'s> {
     /// Take one step: schedule, phases 1-12 in every peer group, record, unit updates.
     pub fn step(&mut self) {
         let step = self.step;
-        let mut changed = false;
-        let markup_before = self.params.targets.markup.clone();
-        for entry in self
-            .scenario
-            .schedule
-            .iter()
-            .filter(|entry| entry.at == step)
-        {
-            apply_settings(&mut self.params, &entry.set);
-            changed = true;
-        }
-        if changed {
+        if let Some(params) = self.plan.change_at(step) {
+            let markup_changed = params.targets.markup != self.params.targets.markup;
+            self.params = params.clone();
             self.derived = Derived::new(&self.params);
-            if self.params.targets.markup != markup_before {
+            if markup_changed {
                 self.reset_markups();
             }
         }

@@ -12,7 +12,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::experiment::ScenarioResult;
+use crate::runner::ScenarioResult;
 use manifest::{sha256_file, Manifest};
 
 /// Files of a run directory, in the order they are written.

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::experiment::{LevelStatistics, ScenarioResult};
+use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::metrics::{wilson95, Equilibrium, CLASSES, METRICS};
 
 pub fn number(value: f64) -> String {
@@ -22,12 +22,12 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
     writer.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for result in results {
-        let steps = result.scenario.params.run.steps as usize;
+        let steps = result.params.run.steps as usize;
         for (replicate, _) in result.replicates.iter().enumerate() {
             for step in 0..steps {
                 for (level, level_name) in result.levels.iter().enumerate() {
                     row.clear();
-                    row.push(result.scenario.name.clone());
+                    row.push(result.name.clone());
                     row.push(replicate.to_string());
                     row.push(step.to_string());
                     row.push(level_name.clone());
@@ -55,7 +55,7 @@ pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Resul
             for (level, level_name) in result.levels.iter().enumerate() {
                 let equilibrium = &outcome.equilibria[level];
                 writer.write_record(equilibrium_row(
-                    &result.scenario.name,
+                    &result.name,
                     replicate,
                     level_name,
                     equilibrium,
@@ -79,7 +79,7 @@ pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::R
     for result in results {
         for (level, level_name) in result.levels.iter().enumerate() {
             let statistics = result.level_statistics(level);
-            write_statistics(&mut writer, &result.scenario.name, level_name, &statistics)?;
+            write_statistics(&mut writer, &result.name, level_name, &statistics)?;
         }
     }
     writer.flush()?;

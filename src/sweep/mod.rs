@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::{self, LevelStatistics};
+use crate::params::Plan;
+use crate::runner::{self, LevelStatistics};
 use crate::metrics::{Equilibrium, CLASSES, METRIC_COUNT};
 use crate::output::manifest::sha256_hex;
 use crate::output::tables::{
@@ -190,10 +191,13 @@ pub fn run_points(
             } else {
                 spec.scenario_for(group[0]).map_err(usage(group[0]))?
             };
+            let plan = scenario
+                .plan()
+                .map_err(|error| SweepError::Usage(format!("point {}: {error}", group[0].id)))?;
             let equilibria = if spec.design == Design::Path {
-                run_path(spec, &scenario, group.len())
+                run_path(spec, &plan, group.len())
             } else {
-                vec![run_point(&scenario)]
+                vec![run_point(&plan)]
             };
             for (point, by_replicate) in group.iter().zip(&equilibria) {
                 write_part(dir, point, &scenario, by_replicate)?;
@@ -209,22 +213,22 @@ fn usage(point: &Point) -> impl FnOnce((String, String)) -> SweepError + '_ {
 }
 
 /// Equilibria of one point: `[replicate][level]`.
-fn run_point(scenario: &Scenario) -> Vec<Vec<Equilibrium>> {
-    (0..scenario.params.run.replicates)
+fn run_point(plan: &Plan) -> Vec<Vec<Equilibrium>> {
+    (0..plan.params.run.replicates)
         .into_par_iter()
-        .map(|r| experiment::run_replicate(scenario, r, &|_| {}).equilibria)
+        .map(|r| runner::run_replicate(plan, r, &|_| {}).equilibria)
         .collect()
 }
 
 /// Equilibria of every point of a path: `[point][replicate][level]`, each over the second
 /// half of the point's steps (`converged_at` counts from the point's first step).
-fn run_path(spec: &SweepSpec, scenario: &Scenario, points: usize) -> Vec<Vec<Vec<Equilibrium>>> {
-    let levels = scenario.params.hierarchy.levels.len() + 1;
+fn run_path(spec: &SweepSpec, plan: &Plan, points: usize) -> Vec<Vec<Vec<Equilibrium>>> {
+    let levels = plan.params.hierarchy.levels.len() + 1;
     let per_point = spec.steps_per_point;
-    let by_replicate: Vec<Vec<Vec<Equilibrium>>> = (0..scenario.params.run.replicates)
+    let by_replicate: Vec<Vec<Vec<Equilibrium>>> = (0..plan.params.run.replicates)
         .into_par_iter()
         .map(|r| {
-            let records = experiment::run_replicate(scenario, r, &|_| {}).records;
+            let records = runner::run_replicate(plan, r, &|_| {}).records;
             (0..points)
                 .map(|position| {
                     (0..levels)
@@ -240,7 +244,7 @@ fn run_path(spec: &SweepSpec, scenario: &Scenario, points: usize) -> Vec<Vec<Vec
                             crate::metrics::equilibrium(
                                 &series,
                                 per_point / 2,
-                                &scenario.params.equilibrium,
+                                &plan.params.equilibrium,
                             )
                         })
                         .collect()

@@ -1,13 +1,13 @@
-//! Running experiments: every replicate of every scenario, in parallel, and the equilibrium
-//! statistics across replicates. Results are collected in (scenario, replicate) order, so
-//! they do not depend on the number of threads.
+//! Running replicates: every replicate of every plan, in parallel, and the equilibrium
+//! statistics across replicates. Results are collected in (plan, replicate) order, so they do
+//! not depend on the number of threads.
 
 use rayon::prelude::*;
 
 use crate::metrics::{self, Equilibrium, Spread, CLASSES, METRIC_COUNT};
 use crate::model::hierarchy::Hierarchy;
 use crate::model::Simulation;
-use crate::scenario::Scenario;
+use crate::params::{Params, Plan};
 
 /// Hierarchies at least this large run their replicates one after another (each replicate
 /// already uses every core), which bounds memory to one replicate's state.
@@ -25,7 +25,10 @@ pub struct ReplicateResult {
 /// Every replicate of one scenario.
 #[derive(Clone, Debug)]
 pub struct ScenarioResult {
-    pub scenario: Scenario,
+    /// The scenario's name.
+    pub name: String,
+    /// Its parameters at step 0 (`run` holds for the whole run).
+    pub params: Params,
     /// Level names, then "all".
     pub levels: Vec<String>,
     pub replicates: Vec<ReplicateResult>,
@@ -97,60 +100,56 @@ impl LevelStatistics {
     }
 }
 
-/// Cadre-steps of a whole experiment (for progress reporting).
-pub fn total_work(scenarios: &[Scenario]) -> u64 {
-    scenarios
+/// Cadre-steps of every replicate of every plan (for progress reporting).
+pub fn total_work(plans: &[Plan]) -> u64 {
+    plans
         .iter()
-        .map(|scenario| {
-            let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+        .map(|plan| {
+            let params = &plan.params;
+            let cadres = Hierarchy::new(&params.hierarchy.levels)
                 .map(|h| h.cadres as u64)
                 .unwrap_or(0);
-            cadres * scenario.params.run.steps * scenario.params.run.replicates
+            cadres * params.run.steps * params.run.replicates
         })
         .sum()
 }
 
-/// Bytes an experiment needs at most: concurrent replicate state plus all time series.
-pub fn memory_needed(scenarios: &[Scenario], threads: usize) -> u128 {
-    scenarios
-        .iter()
-        .map(|scenario| {
-            let params = &scenario.params;
-            let Ok(hierarchy) = Hierarchy::new(&params.hierarchy.levels) else {
-                return u128::MAX / 4;
-            };
-            let actions = params.work.innovation_levels as u128 + 2;
-            let per_cadre = 28 + 4 * actions;
-            let state = hierarchy.cadres as u128 * per_cadre
-                + hierarchy.units as u128 * 7 * 8
-                + hierarchy.groups as u128 * 512;
-            let replicates = params.run.replicates as u128;
-            let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY {
-                1
-            } else {
-                replicates.min(threads.max(1) as u128 * 4)
-            };
-            let series = params.run.steps as u128
-                * (hierarchy.levels.len() as u128 + 1)
-                * METRIC_COUNT as u128
-                * 8
-                * replicates;
-            state * concurrent + series
-        })
-        .sum()
+/// Bytes the replicates of one scenario need at most: concurrent replicate state plus all
+/// time series (`u128::MAX / 4` for a hierarchy that cannot exist).
+pub fn memory_needed(params: &Params, threads: usize) -> u128 {
+    let Ok(hierarchy) = Hierarchy::new(&params.hierarchy.levels) else {
+        return u128::MAX / 4;
+    };
+    let actions = params.work.innovation_levels as u128 + 2;
+    let per_cadre = 28 + 4 * actions;
+    let state = hierarchy.cadres as u128 * per_cadre
+        + hierarchy.units as u128 * 7 * 8
+        + hierarchy.groups as u128 * 512;
+    let replicates = params.run.replicates as u128;
+    let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY {
+        1
+    } else {
+        replicates.min(threads.max(1) as u128 * 4)
+    };
+    let series = params.run.steps as u128
+        * (hierarchy.levels.len() as u128 + 1)
+        * METRIC_COUNT as u128
+        * 8
+        * replicates;
+    state * concurrent + series
 }
 
 /// Run one replicate to the end.
 pub fn run_replicate(
-    scenario: &Scenario,
+    plan: &Plan,
     replicate: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> ReplicateResult {
-    let mut simulation = Simulation::new(scenario, replicate);
+    let mut simulation = Simulation::new(plan, replicate);
     simulation.run(progress);
     let levels = simulation.hierarchy().levels.len() + 1;
     let records = simulation.into_records();
-    let params = &scenario.params;
+    let params = &plan.params;
     let equilibria = (0..levels)
         .map(|level| {
             let series: Vec<[f64; METRIC_COUNT]> = records
@@ -168,25 +167,25 @@ pub fn run_replicate(
     }
 }
 
-/// Run every replicate of every scenario; results come back in input order.
-pub fn run(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResult> {
-    let mut results = Vec::with_capacity(scenarios.len());
-    for scenario in scenarios {
-        let replicates = scenario.params.run.replicates;
-        let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+/// Run every replicate of every plan; results come back in input order.
+pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResult> {
+    let mut results = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let replicates = plan.params.run.replicates;
+        let cadres = Hierarchy::new(&plan.params.hierarchy.levels)
             .map(|h| h.cadres)
             .unwrap_or(0);
         let replicate_results: Vec<ReplicateResult> = if cadres >= LARGE_HIERARCHY {
             (0..replicates)
-                .map(|r| run_replicate(scenario, r, progress))
+                .map(|r| run_replicate(plan, r, progress))
                 .collect()
         } else {
             (0..replicates)
                 .into_par_iter()
-                .map(|r| run_replicate(scenario, r, progress))
+                .map(|r| run_replicate(plan, r, progress))
                 .collect()
         };
-        let mut levels: Vec<String> = scenario
+        let mut levels: Vec<String> = plan
             .params
             .hierarchy
             .levels
@@ -195,7 +194,8 @@ pub fn run(scenarios: &[Scenario], progress: &(dyn Fn(u64) + Sync)) -> Vec<Scena
             .collect();
         levels.push("all".to_string());
         results.push(ScenarioResult {
-            scenario: scenario.clone(),
+            name: plan.name.clone(),
+            params: plan.params.clone(),
             levels,
             replicates: replicate_results,
         });
