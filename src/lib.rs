@@ -14,4 +14,5 @@ pub mod registry;
 pub mod reproduce;
 pub mod rng;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;

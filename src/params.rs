@@ -4,6 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Largest number of innovation levels (`work.innovation_levels`).
+pub const MAX_INNOVATION_LEVELS: u64 = 16;
+/// Largest number of actions a cadre chooses from: idle, routine and every innovation level.
+pub const MAX_ACTIONS: usize = MAX_INNOVATION_LEVELS as usize + 2;
+
 /// What the model runs for one scenario: its name, the parameters at step 0 and, for every
 /// step at which a schedule changes any parameter, the whole set in force from that step.
 /// Built from a validated scenario by `Scenario::plan`; the model sees only this.

@@ -2,7 +2,9 @@
 //! default and meaning. Scenario loading, schedule validation and `cadresim params` all read
 //! this one table, so what is documented is what is validated.
 
-use crate::params::{Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule};
+use crate::params::{
+    Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, MAX_INNOVATION_LEVELS,
+};
 
 /// Largest number of steps a run may have (streams are keyed by 24 bits of step).
 pub const MAX_STEPS: u64 = 1 << 24;
@@ -390,7 +392,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "work.salary", field: Real(|p| &mut p.work.salary, Any), meaning: "fixed payoff per step" },
     ParamSpec { key: "work.idle_effort", field: Real(|p| &mut p.work.idle_effort, Probability), meaning: "effort of an idle cadre (routine and innovation: 1)" },
     ParamSpec { key: "work.effort_cost", field: Real(|p| &mut p.work.effort_cost, NonNegative), meaning: "payoff cost per unit of effort" },
-    ParamSpec { key: "work.innovation_levels", field: Count(|p| &mut p.work.innovation_levels, 1, 16), meaning: "K: innovation intensities k/K, k = 1..K" },
+    ParamSpec { key: "work.innovation_levels", field: Count(|p| &mut p.work.innovation_levels, 1, MAX_INNOVATION_LEVELS), meaning: "K: innovation intensities k/K, k = 1..K" },
     ParamSpec { key: "work.innovation_cost", field: Real(|p| &mut p.work.innovation_cost, NonNegative), meaning: "payoff cost per unit of innovation intensity" },
     ParamSpec { key: "work.innovation_success", field: Real(|p| &mut p.work.innovation_success, Probability), meaning: "probability that honest innovation succeeds" },
     ParamSpec { key: "work.innovation_gain", field: Real(|p| &mut p.work.innovation_gain, NonNegative), meaning: "extra output per unit of successful innovation" },

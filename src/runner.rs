@@ -4,7 +4,8 @@
 
 use rayon::prelude::*;
 
-use crate::metrics::{self, Equilibrium, Spread, CLASSES, METRIC_COUNT};
+use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT};
+use crate::stats::{self, Spread};
 use crate::model::hierarchy::Hierarchy;
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
@@ -69,7 +70,7 @@ impl LevelStatistics {
         let metrics = (0..METRIC_COUNT)
             .map(|metric| {
                 let values: Vec<f64> = equilibria.iter().map(|e| e.means[metric]).collect();
-                metrics::spread(&values)
+                stats::spread(&values)
             })
             .collect();
         let converged: Vec<f64> = equilibria
@@ -82,7 +83,7 @@ impl LevelStatistics {
             .collect();
         LevelStatistics {
             metrics,
-            converged_at: metrics::spread(&converged),
+            converged_at: stats::spread(&converged),
             class_counts,
             replicates: equilibria.len(),
         }

@@ -4,8 +4,14 @@
 use rand_distr::Beta;
 
 use crate::metrics::Tally;
-use crate::params::Params;
+use crate::params::{Params, MAX_ACTIONS};
 use crate::rng::Stream;
+
+/// Action code of idling (effort `work.idle_effort`, no innovation). Actions are numbered
+/// idle, routine, then innovation levels 1..=K at codes 2..=K+1 (intensity k/K).
+pub const IDLE: usize = 0;
+/// Action code of routine work (full effort, no innovation).
+pub const ROUTINE: usize = 1;
 
 /// Error slots of the latent stock: class (exploratory, negligence, violation) x veto-class.
 pub const LATENT_SLOTS: usize = 6;
@@ -55,10 +61,10 @@ impl Derived {
         let levels = params.work.innovation_levels as usize;
         let actions = levels + 2;
         let mut effort = vec![1.0; actions];
-        effort[0] = params.work.idle_effort;
+        effort[IDLE] = params.work.idle_effort;
         let intensity = (0..actions)
             .map(|a| {
-                if a < 2 {
+                if a <= ROUTINE {
                     0.0
                 } else {
                     (a - 1) as f64 / levels as f64
@@ -88,7 +94,7 @@ pub fn lognormal_mean_one(stream: &mut Stream, sd: f64) -> f64 {
 pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
     let max = attraction.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a));
     let beta = beta as f32;
-    let mut weights = [0.0f32; 18];
+    let mut weights = [0.0f32; MAX_ACTIONS];
     let mut total = 0.0f32;
     for (weight, &a) in weights.iter_mut().zip(attraction) {
         *weight = (beta * (a - max)).exp();

@@ -1,9 +1,8 @@
 //! The "rational person" rule: each cadre picks the action with the highest exact expected
 //! payoff under the true parameters (MODEL.md section 4), ties to the lowest index.
 
-use crate::model::population::PeerGroup;
-use crate::model::step::StepContext;
 use crate::params::{ErrorClass, Params};
+use crate::stats::normal_cdf;
 
 /// What the rule knows about one cadre.
 #[derive(Clone, Copy, Debug)]
@@ -18,30 +17,6 @@ pub struct CadreView {
     pub tenure: f64,
     /// Jurisdiction attainment of the unit in the previous step.
     pub jurisdiction: f64,
-}
-
-/// Standard normal CDF (erfc with fractional error < 1.2e-7).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * erfc(-z / std::f64::consts::SQRT_2)
-}
-
-fn erfc(x: f64) -> f64 {
-    let z = x.abs();
-    let t = 1.0 / (1.0 + 0.5 * z);
-    let polynomial = -z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let value = t * polynomial.exp();
-    if x >= 0.0 {
-        value
-    } else {
-        2.0 - value
-    }
 }
 
 /// P(sanctioned | detected error of `class`, veto-class or not).
@@ -207,42 +182,6 @@ fn branch_payoff(
         + incentives.promotion_reward * promotion
 }
 
-/// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
-/// after step 0), who keep the action drawn at recruitment.
-pub fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
-    let derived = ctx.derived;
-    for i in 0..group.len() {
-        if ctx.step > 0 && group.tenure[i] == 0 {
-            continue;
-        }
-        let unit = group.first_unit + i / group.cadres_per_unit;
-        let cadre = CadreView {
-            capability: group.ability[i] as f64 * ctx.unit_capacity[unit],
-            target: ctx.unit_target[unit],
-            psm: group.psm[i] as f64,
-            proneness: group.proneness[i] as f64,
-            opportunist: group.opportunist[i],
-            tenure: group.tenure[i] as f64,
-            jurisdiction: ctx.jurisdiction[unit],
-        };
-        let mut best = (0usize, f64::NEG_INFINITY);
-        for action in 0..derived.actions {
-            let value = expected_payoff(
-                ctx.params,
-                derived.effort[action],
-                derived.intensity[action],
-                action == 0,
-                &cadre,
-                group.cutoff,
-            );
-            if value > best.1 {
-                best = (action, value);
-            }
-        }
-        group.action[i] = best.0 as u8;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,13 +196,6 @@ mod tests {
             tenure: 3.0,
             jurisdiction: 1.0,
         }
-    }
-
-    #[test]
-    fn normal_cdf_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
-        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
     }
 
     #[test]

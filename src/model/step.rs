@@ -3,9 +3,9 @@
 //! turnover). Reads shared unit data, writes only the group's own arrays.
 
 use crate::metrics::Tally;
-use crate::model::population::{logit_choice, Derived, PeerGroup, LATENT_SLOTS};
+use crate::model::population::{logit_choice, Derived, PeerGroup, IDLE, LATENT_SLOTS, ROUTINE};
 use crate::model::rational;
-use crate::params::{ErrorClass, Params, Rule};
+use crate::params::{ErrorClass, Params, Rule, MAX_ACTIONS};
 use crate::rng::{Phase, ReplicateKey, Stream};
 
 /// What a peer group reads during a step (all read-only, shared by every group).
@@ -104,7 +104,7 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
     group.unit_output.fill(0.0);
     let rule = ctx.params.behaviour.rule;
     if rule == Rule::Rational {
-        rational::choose_actions(group, ctx);
+        choose_actions(group, ctx);
     }
     act(group, ctx, scratch);
     tournament_and_payoff(group, ctx, scratch);
@@ -112,6 +112,42 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
         learn(group, ctx, scratch);
     }
     turnover(group, ctx, scratch);
+}
+
+/// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
+/// after step 0), who keep the action drawn at recruitment.
+fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
+    let derived = ctx.derived;
+    for i in 0..group.len() {
+        if ctx.step > 0 && group.tenure[i] == 0 {
+            continue;
+        }
+        let unit = group.first_unit + i / group.cadres_per_unit;
+        let cadre = rational::CadreView {
+            capability: group.ability[i] as f64 * ctx.unit_capacity[unit],
+            target: ctx.unit_target[unit],
+            psm: group.psm[i] as f64,
+            proneness: group.proneness[i] as f64,
+            opportunist: group.opportunist[i],
+            tenure: group.tenure[i] as f64,
+            jurisdiction: ctx.jurisdiction[unit],
+        };
+        let mut best = (0usize, f64::NEG_INFINITY);
+        for action in 0..derived.actions {
+            let value = rational::expected_payoff(
+                ctx.params,
+                derived.effort[action],
+                derived.intensity[action],
+                action == IDLE,
+                &cadre,
+                group.cutoff,
+            );
+            if value > best.1 {
+                best = (action, value);
+            }
+        }
+        group.action[i] = best.0 as u8;
+    }
 }
 
 /// The consequences of one detected error for its cadre.
@@ -262,7 +298,7 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         }
         group.proneness[i] = proneness_now;
         // Phase 6: inaction accountability.
-        if action == 0 && stream.chance(accountability.inaction_detection) {
+        if action == IDLE && stream.chance(accountability.inaction_detection) {
             sanctions += accountability.inaction_penalty;
             tally.caught_idle += 1.0;
         }
@@ -270,8 +306,8 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         let attainment = output / ctx.unit_target[unit];
         let shortfall = (1.0 - attainment).max(0.0);
         match action {
-            0 => tally.idle += 1.0,
-            1 => tally.routine += 1.0,
+            IDLE => tally.idle += 1.0,
+            ROUTINE => tally.routine += 1.0,
             _ => tally.innovating += 1.0,
         }
         tally.innovation += intensity;
@@ -422,7 +458,7 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let actions = ctx.derived.actions;
     let socialized = params.behaviour.socialization;
     if socialized {
-        let mut sums = [0.0f64; 18];
+        let mut sums = [0.0f64; MAX_ACTIONS];
         for row in group.attraction.chunks_exact(actions) {
             for (sum, value) in sums.iter_mut().zip(row) {
                 *sum += *value as f64;

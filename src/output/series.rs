@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::metrics::{student_t_quantile_975, METRICS, METRIC_COUNT};
+use crate::metrics::{METRICS, METRIC_COUNT};
+use crate::stats::student_t_quantile_975;
 use crate::scenario::Scenario;
 
 /// Mean and 95% interval of one metric over replicates, per step.

@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use crate::runner::{LevelStatistics, ScenarioResult};
-use crate::metrics::{wilson95, Equilibrium, CLASSES, METRICS};
+use crate::metrics::{Equilibrium, CLASSES, METRICS};
+use crate::stats::wilson95;
 
 pub fn number(value: f64) -> String {
     format!("{value}")

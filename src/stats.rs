@@ -1,0 +1,229 @@
+//! Statistics used across the project: the spread of replicate values with its t-based 95%
+//! interval, the Wilson interval of a share, the Student t quantile and the normal CDF. Pure
+//! functions, no state; the model, the tables and the charts all take them from here.
+
+use serde::Serialize;
+
+/// Standard normal CDF (erfc with fractional error < 1.2e-7).
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let polynomial = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let value = t * polynomial.exp();
+    if x >= 0.0 {
+        value
+    } else {
+        2.0 - value
+    }
+}
+
+/// Mean, standard deviation and t-based 95% interval of replicate values.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    /// None with fewer than two values.
+    pub sd: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+pub fn spread(values: &[f64]) -> Spread {
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n.max(1) as f64;
+    if n < 2 {
+        return Spread {
+            mean,
+            sd: None,
+            ci95: None,
+            n,
+        };
+    }
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let sd = variance.sqrt();
+    let half = student_t_quantile_975(n - 1) * sd / (n as f64).sqrt();
+    Spread {
+        mean,
+        sd: Some(sd),
+        ci95: Some((mean - half, mean + half)),
+        n,
+    }
+}
+
+/// Wilson score 95% interval of a share of `successes` in `n`.
+pub fn wilson95(successes: usize, n: usize) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054_f64;
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * ((p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt()) / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom (bisection on the CDF).
+pub fn student_t_quantile_975(df: usize) -> f64 {
+    let df = df.max(1) as f64;
+    let (mut low, mut high) = (0.0_f64, 20.0_f64);
+    if df == 1.0 {
+        return 12.706_204_736_174_7; // tan(0.475 pi)
+    }
+    for _ in 0..100 {
+        let mid = 0.5 * (low + high);
+        if student_t_cdf(mid, df) < 0.975 {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    0.5 * (low + high)
+}
+
+fn student_t_cdf(t: f64, df: f64) -> f64 {
+    let x = df / (df + t * t);
+    let tail = 0.5 * regularized_incomplete_beta(x, df / 2.0, 0.5);
+    if t >= 0.0 {
+        1.0 - tail
+    } else {
+        tail
+    }
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    // Lanczos approximation (g = 7, n = 9).
+    const COEFFICIENTS: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        return std::f64::consts::PI.ln()
+            - (std::f64::consts::PI * x).sin().ln()
+            - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut sum = COEFFICIENTS[0];
+    for (i, c) in COEFFICIENTS.iter().enumerate().skip(1) {
+        sum += c / (x + i as f64);
+    }
+    let t = x + 7.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_continued_fraction(x, a, b) / a
+    } else {
+        1.0 - front * beta_continued_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..300 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_cdf_values() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
+    }
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        for (df, expected) in [
+            (1, 12.7062),
+            (2, 4.3027),
+            (3, 3.1824),
+            (7, 2.3646),
+            (30, 2.0423),
+            (1000, 1.9623),
+        ] {
+            assert!(
+                (student_t_quantile_975(df) - expected).abs() < 1e-3,
+                "df {df}"
+            );
+        }
+    }
+
+    #[test]
+    fn spread_of_replicates() {
+        let s = spread(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(s.mean, 2.5);
+        assert!((s.sd.unwrap() - 1.290_994_448_7).abs() < 1e-9);
+        let (low, high) = s.ci95.unwrap();
+        assert!((high - 2.5 - 3.182_446 * 1.290_994_448_7 / 2.0).abs() < 1e-4);
+        assert!((2.5 - low - (high - 2.5)).abs() < 1e-12);
+        assert_eq!(spread(&[3.0]).sd, None);
+    }
+}
