@@ -3,8 +3,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+use cadresim::charts;
+use cadresim::output::{series, write_tables};
 use cadresim::runner;
-use cadresim::output::{charts, series, write_tables};
 use cadresim::scenario;
 
 fn draw_default_set(c: &mut Criterion) {

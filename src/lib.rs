@@ -3,9 +3,9 @@
 //! The library holds the model and everything around it; the `cadresim` binary only parses
 //! arguments and reports errors. See ARCHITECTURE.md for the map and the invariants.
 
+pub mod charts;
 pub mod cli;
 pub mod commands;
-pub mod runner;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -13,6 +13,7 @@ pub mod params;
 pub mod registry;
 pub mod reproduce;
 pub mod rng;
+pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;

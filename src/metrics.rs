@@ -1,10 +1,12 @@
-//! Per-step metrics (MODEL.md section 6), the per-group tally they are computed from, the
-//! equilibrium summary of a replicate (means, `converged_at`, class) and statistics across
-//! replicates.
+//! Per-step metrics, the per-group tally they are computed from, and the equilibrium summary
+//! of a replicate (means, `converged_at`, class): docs/MODEL.md section 7.11.
 
 use serde::Serialize;
 
 use crate::params::EquilibriumParams;
+
+/// The level name of the whole hierarchy in every table (beside the hierarchy's own levels).
+pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
 pub const METRICS: [&str; 22] = [
@@ -134,7 +136,19 @@ impl Tally {
 /// Equilibrium classes, in the order the classification tests them.
 pub const CLASSES: [&str; 5] = ["abusive", "lazy", "passive", "innovative", "mixed"];
 
-/// Classify equilibrium means (MODEL.md section 6).
+/// The most frequent class given a weight (count or share) per class in `CLASSES` order;
+/// ties go to the class earlier in `CLASSES`.
+pub fn modal_class(weights: &[f64; CLASSES.len()]) -> &'static str {
+    let mut best = 0;
+    for (index, weight) in weights.iter().enumerate() {
+        if *weight > weights[best] {
+            best = index;
+        }
+    }
+    CLASSES[best]
+}
+
+/// Classify equilibrium means (docs/MODEL.md section 7.11).
 pub fn classify(means: &[f64; METRIC_COUNT], thresholds: &EquilibriumParams) -> &'static str {
     if means[ABUSE_RATE] >= thresholds.abusive_abuse_rate {
         "abusive"

@@ -5,10 +5,10 @@
 use rayon::prelude::*;
 
 use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT};
-use crate::stats::{self, Spread};
 use crate::model::hierarchy::Hierarchy;
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
+use crate::stats::{self, Spread};
 
 /// Hierarchies at least this large run their replicates one after another (each replicate
 /// already uses every core), which bounds memory to one replicate's state.

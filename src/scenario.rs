@@ -359,8 +359,8 @@ fn apply_settings(
 ) -> Result<(), ScenarioError> {
     for (key, value) in set {
         let here = format!("{place}.{key}");
-        let spec = lookup(key)
-            .ok_or_else(|| ScenarioError::invalid(file, &here, "is not a known key"))?;
+        let spec =
+            lookup(key).ok_or_else(|| ScenarioError::invalid(file, &here, "is not a known key"))?;
         spec.set(params, value)
             .map_err(|message| ScenarioError::invalid(file, &here, message))?;
     }

@@ -28,6 +28,21 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
+/// A mean with its 95% interval (the mean alone, as both bounds, when there is none).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Estimate {
+    /// Above `other` with non-overlapping 95% intervals.
+    pub fn above(&self, other: &Estimate) -> bool {
+        self.low > other.high
+    }
+}
+
 /// Mean, standard deviation and t-based 95% interval of replicate values.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Spread {

@@ -1,9 +1,9 @@
 //! The reference behaviour of MODEL.md section 8 on the bundled scenarios: fixed seeds,
 //! four replicates, and differences required to exceed twice their standard error.
 
-use cadresim::runner;
 use cadresim::metrics::{metric_index, METRIC_COUNT};
 use cadresim::params::Markup;
+use cadresim::runner;
 use cadresim::scenario::{self, Scenario};
 
 const REPLICATES: u64 = 4;

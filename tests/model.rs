@@ -72,8 +72,14 @@ at = 5
 set = { "targets.markup" = 0.2, "accountability.penalty" = 1.0 }
 "#;
     let scenario = scenario::parse(text, "inline.toml", "inline").unwrap();
-    assert_eq!(scenario.plan().unwrap().params_at(4).accountability.penalty, 8.0);
-    assert_eq!(scenario.plan().unwrap().params_at(5).accountability.penalty, 1.0);
+    assert_eq!(
+        scenario.plan().unwrap().params_at(4).accountability.penalty,
+        8.0
+    );
+    assert_eq!(
+        scenario.plan().unwrap().params_at(5).accountability.penalty,
+        1.0
+    );
     let plan = scenario.plan().unwrap();
     let mut simulation = Simulation::new(&plan, 0);
     for _ in 0..12 {

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::charts;
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
-use crate::runner;
 use crate::model::hierarchy::Hierarchy;
-use crate::output::{charts, curves, series, OutputError};
+use crate::output::{series, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
+use crate::runner;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep::SweepError;
 pub use run::summary_table;
@@ -98,8 +99,9 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let out = args.dir.join("charts");
     if args.dir.join("sweep_summary.csv").exists() {
         let lock = crate::sweep::read_lock(&args.dir)?;
-        let files = curves::draw_sweep(&lock.spec, &args.dir, &out, args.size)
-            .map_err(CommandError::Failed)?;
+        let files =
+            charts::draw_sweep(&sweep::chart_layout(&lock.spec), &args.dir, &out, args.size)
+                .map_err(CommandError::Failed)?;
         println!("{} chart files in {}", files.len(), out.display());
         return Ok(0);
     }

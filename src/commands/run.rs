@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
 use crate::cli::{ReplayArgs, RunArgs};
-use crate::runner::{self, ScenarioResult};
 use crate::metrics::metric_index;
-use crate::stats::Spread;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, RUN_FILES};
 use crate::registry::check_consistency;
+use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, Scenario, ScenarioError};
+use crate::stats::Spread;
 
 /// Run scenarios on a pool with a progress bar.
 fn simulate(
@@ -134,10 +134,7 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     ]];
     for result in results {
         let statistics = result.level_statistics(result.levels.len() - 1);
-        let mut row = vec![
-            result.name.clone(),
-            statistics.modal_class().to_string(),
-        ];
+        let mut row = vec![result.name.clone(), statistics.modal_class().to_string()];
         for (metric, decimals) in columns {
             let index = metric_index(metric).expect("known metric");
             row.push(interval(&statistics.metrics[index], decimals));

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{check_memory, thread_pool, CommandError, Progress};
+use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, SweepArgs};
+use crate::output;
 use crate::output::manifest;
-use crate::output::{self, curves};
 use crate::scenario::Scenario;
-use crate::sweep::{self, SweepLock};
+use crate::sweep::{self, Design, SweepLock, SweepSpec};
 
 /// What `manifest.json` of a sweep directory records.
 #[derive(Debug, serde::Serialize)]
@@ -68,7 +69,7 @@ fn write_sweep_manifest(
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
     output::write_atomically(dir, "manifest.json", |out| {
         use std::io::Write;
-        out.write_all(text.as_bytes()).map_err(csv::Error::from)
+        out.write_all(text.as_bytes())
     })?;
     Ok(())
 }
@@ -101,8 +102,10 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let ran = ran?;
     let files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
     if args.shard.is_none() {
-        pool.install(|| curves::draw_sweep(&spec, &out, &out.join("charts"), args.size))
-            .map_err(CommandError::Failed)?;
+        pool.install(|| {
+            charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
+        })
+        .map_err(CommandError::Failed)?;
     }
     write_sweep_manifest(
         &out,
@@ -130,22 +133,26 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
     let points = spec.points();
     sweep::prepare(&args.out, &lock, false, args.force)?;
     let started = manifest::now_utc();
+    let parts = args.out.join(output::PARTS);
     for point in &points {
-        let name = format!("point-{:06}.csv", point.id);
         if let Some(source) = args
             .dirs
             .iter()
-            .map(|dir| dir.join("parts").join(&name))
+            .map(|dir| output::part_path(dir, point.id))
             .find(|path| path.exists())
         {
-            let target = args.out.join("parts").join(&name);
-            std::fs::copy(&source, &target)
-                .map_err(|e| CommandError::Failed(format!("{}: {e}", target.display())))?;
+            let name = source.file_name().expect("a part path names a file");
+            output::copy_atomically(&source, &parts, &name.to_string_lossy())?;
         }
     }
     let files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
-    curves::draw_sweep(spec, &args.out, &args.out.join("charts"), args.size)
-        .map_err(CommandError::Failed)?;
+    charts::draw_sweep(
+        &chart_layout(spec),
+        &args.out,
+        &args.out.join("charts"),
+        args.size,
+    )
+    .map_err(CommandError::Failed)?;
     write_sweep_manifest(
         &args.out,
         "merge",
@@ -162,4 +169,17 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// What the sweep charts need to know of a sweep's design.
+pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
+    SweepLayout {
+        axes: spec
+            .axes
+            .iter()
+            .map(|axis| (axis.is_numeric(), axis.is_log()))
+            .collect(),
+        grid: spec.design == Design::Grid,
+        path: spec.design == Design::Path,
+    }
 }

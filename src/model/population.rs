@@ -116,7 +116,7 @@ pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
 }
 
 impl PeerGroup {
-    /// An empty group of `size` cadres; `populate` fills it.
+    /// A group of `size` cadres with zeroed state; `recruit` fills each cadre in.
     pub fn new(
         id: u64,
         level: usize,

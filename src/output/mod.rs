@@ -1,15 +1,15 @@
-//! Writing result directories. Every file is written under a temporary name and renamed when
-//! complete; the manifest, written last, marks a directory as complete.
+//! Result directories on disk: their layout, writing every file under a temporary name renamed
+//! when complete (the manifest, written last, marks a directory as complete), and reading
+//! them back (`tables` owns every CSV format, `series` aggregates a run's time series,
+//! `manifest` the manifest).
 
-pub mod charts;
-pub mod curves;
 pub mod manifest;
 pub mod series;
 pub mod tables;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::runner::ScenarioResult;
@@ -55,27 +55,37 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(io_error(dir))
 }
 
+/// Folder of a sweep directory with one file per finished point.
+pub const PARTS: &str = "parts";
+
+/// The part file of point `id` in a sweep directory.
+pub fn part_path(dir: &Path, id: usize) -> PathBuf {
+    dir.join(PARTS).join(format!("point-{id:06}.csv"))
+}
+
 /// Write `name` in `dir` through a temporary file renamed when complete.
 pub fn write_atomically(
     dir: &Path,
     name: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), csv::Error>,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 ) -> Result<PathBuf, OutputError> {
     let path = dir.join(name);
     let temporary = dir.join(format!(".{name}.partial"));
     let file = File::create(&temporary).map_err(io_error(&temporary))?;
     let mut writer = BufWriter::new(file);
-    write(&mut writer).map_err(|source| OutputError::Csv {
-        path: temporary.clone(),
-        source,
-    })?;
-    let file = writer.into_inner().map_err(|error| OutputError::Io {
-        path: temporary.clone(),
-        source: error.into_error(),
-    })?;
+    write(&mut writer).map_err(io_error(&temporary))?;
+    let file = writer
+        .into_inner()
+        .map_err(|error| io_error(&temporary)(error.into_error()))?;
     file.sync_all().map_err(io_error(&temporary))?;
     fs::rename(&temporary, &path).map_err(io_error(&path))?;
     Ok(path)
+}
+
+/// Copy `source` to `dir/name` through a temporary file renamed when complete.
+pub fn copy_atomically(source: &Path, dir: &Path, name: &str) -> Result<PathBuf, OutputError> {
+    let bytes = fs::read(source).map_err(io_error(source))?;
+    write_atomically(dir, name, |out| out.write_all(&bytes))
 }
 
 /// Write the CSV tables of a run; returns file name -> SHA-256.
@@ -85,10 +95,13 @@ pub fn write_tables(
 ) -> Result<BTreeMap<String, String>, OutputError> {
     let mut hashes = BTreeMap::new();
     for name in RUN_FILES {
-        let path = write_atomically(dir, name, |out| match name {
-            "timeseries.csv" => tables::write_timeseries(out, results),
-            "summary.csv" => tables::write_summary(out, results),
-            _ => tables::write_equilibrium(out, results),
+        let path = write_atomically(dir, name, |out| {
+            match name {
+                "timeseries.csv" => tables::write_timeseries(out, results),
+                "summary.csv" => tables::write_summary(out, results),
+                _ => tables::write_equilibrium(out, results),
+            }
+            .map_err(io::Error::from)
         })?;
         hashes.insert(
             name.to_string(),
@@ -102,9 +115,8 @@ pub fn write_tables(
 pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {
     let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
     write_atomically(dir, "manifest.json", |out| {
-        out.write_all(text.as_bytes())
-            .and_then(|_| out.write_all(b"\n"))
-            .map_err(csv::Error::from)
+        out.write_all(text.as_bytes())?;
+        out.write_all(b"\n")
     })?;
     Ok(())
 }

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::metrics::{METRICS, METRIC_COUNT};
-use crate::stats::student_t_quantile_975;
+use crate::metrics::{METRICS, METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::output::tables;
 use crate::scenario::Scenario;
+use crate::stats::{student_t_quantile_975, Estimate};
 
 /// Mean and 95% interval of one metric over replicates, per step.
 #[derive(Clone, Debug, Default)]
@@ -35,19 +36,11 @@ impl ScenarioSeries {
     }
 }
 
-/// Equilibrium statistic of one scenario at level "all".
-#[derive(Clone, Debug, Default)]
-pub struct EquilibriumPoint {
-    pub mean: f64,
-    pub low: f64,
-    pub high: f64,
-}
-
 /// Equilibrium summary of one scenario for charts.
 #[derive(Clone, Debug)]
 pub struct ScenarioEquilibrium {
     pub name: String,
-    pub metrics: HashMap<String, EquilibriumPoint>,
+    pub metrics: HashMap<String, Estimate>,
     /// Most frequent class across replicates.
     pub class: String,
 }
@@ -205,45 +198,13 @@ fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
 }
 
 fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
-    let mut result: Vec<ScenarioEquilibrium> = Vec::new();
-    let mut best_share: Vec<f64> = Vec::new();
-    for row in reader.records() {
-        let row = row.map_err(|e| csv_error(path, e))?;
-        if row.len() < 8 || &row[1] != "all" {
-            continue;
-        }
-        let name = &row[0];
-        let index = match result.iter().position(|s| s.name == name) {
-            Some(index) => index,
-            None => {
-                result.push(ScenarioEquilibrium {
-                    name: name.to_string(),
-                    metrics: HashMap::new(),
-                    class: String::new(),
-                });
-                best_share.push(-1.0);
-                result.len() - 1
-            }
-        };
-        let number = |i: usize| row[i].parse::<f64>().ok();
-        let Some(mean) = number(3) else { continue };
-        let metric = &row[2];
-        if let Some(class) = metric.strip_prefix("class_") {
-            if mean > best_share[index] {
-                best_share[index] = mean;
-                result[index].class = class.to_string();
-            }
-            continue;
-        }
-        result[index].metrics.insert(
-            metric.to_string(),
-            EquilibriumPoint {
-                mean,
-                low: number(5).unwrap_or(mean),
-                high: number(6).unwrap_or(mean),
-            },
-        );
-    }
-    Ok(result)
+    let rows = tables::read_statistics(path).map_err(|e| e.to_string())?;
+    Ok(tables::summaries_at(&rows, WHOLE_HIERARCHY)
+        .into_iter()
+        .map(|summary| ScenarioEquilibrium {
+            name: summary.key,
+            metrics: summary.metrics,
+            class: summary.class.to_string(),
+        })
+        .collect())
 }

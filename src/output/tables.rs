@@ -1,11 +1,15 @@
-//! The tidy CSV tables of a run: `timeseries.csv`, `summary.csv` and `equilibrium.csv`.
-//! Column layouts are documented in docs/OUTPUTS.md.
+//! The tidy CSV tables, each writer beside its reader: `timeseries.csv`, `summary.csv`,
+//! `equilibrium.csv` of a run; `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
+//! files of a sweep. Readers find columns by header name. Column layouts are documented in
+//! the README's "Output schema".
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
+use crate::metrics::{modal_class, Equilibrium, CLASSES, METRICS, METRIC_COUNT};
 use crate::runner::{LevelStatistics, ScenarioResult};
-use crate::metrics::{Equilibrium, CLASSES, METRICS};
-use crate::stats::wilson95;
+use crate::stats::{wilson95, Estimate};
 
 pub fn number(value: f64) -> String {
     format!("{value}")
@@ -154,6 +158,58 @@ pub fn write_statistics<W: Write>(
     Ok(())
 }
 
+/// The rows of the parts of a sweep, in point order: (point id, (replicate, level, equilibrium)).
+pub type SweepRows<'a> = (usize, &'a Vec<(usize, String, Equilibrium)>);
+
+/// `sweep.csv`: `point, replicate, level, <means>, converged_at, class`.
+pub fn write_sweep_rows<'a, W: Write>(
+    out: W,
+    points: impl Iterator<Item = SweepRows<'a>>,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(equilibrium_header("point"))?;
+    for (point, rows) in points {
+        for (replicate, level, equilibrium) in rows {
+            writer.write_record(equilibrium_row(
+                &point.to_string(),
+                *replicate,
+                level,
+                equilibrium,
+            ))?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// `sweep_summary.csv`: the statistics table of every point at every level.
+pub fn write_sweep_summary<'a, W: Write>(
+    out: W,
+    points: impl Iterator<Item = SweepRows<'a>>,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(STATISTICS_HEADER.iter().map(|c| c.replace("{key}", "point")))?;
+    for (point, rows) in points {
+        let mut levels: Vec<&str> = Vec::new();
+        for (_, level, _) in rows {
+            if !levels.contains(&level.as_str()) {
+                levels.push(level);
+            }
+        }
+        for level in levels {
+            let equilibria: Vec<&Equilibrium> = rows
+                .iter()
+                .filter(|(_, l, _)| l == level)
+                .map(|(_, _, e)| e)
+                .collect();
+            let statistics = LevelStatistics::from_equilibria(&equilibria);
+            write_statistics(&mut writer, &point.to_string(), level, &statistics)?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// One `summary.csv`-style row: `key, replicate, level, <means>, converged_at, class`.
 pub fn equilibrium_row(
     key: &str,
@@ -178,4 +234,266 @@ pub fn equilibrium_header(key: &str) -> Vec<String> {
     header.extend(METRICS.iter().map(|m| m.to_string()));
     header.extend(["converged_at".to_string(), "class".to_string()]);
     header
+}
+
+/// A table that cannot be read back, with the file and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct ReadError {
+    pub path: String,
+    pub message: String,
+}
+
+impl ReadError {
+    fn new(path: &Path, message: impl std::fmt::Display) -> Self {
+        ReadError {
+            path: path.display().to_string(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Every record of a CSV file with its header row, and the position of each named column.
+struct Table {
+    path: String,
+    header: Vec<String>,
+    records: Vec<csv::StringRecord>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Self, ReadError> {
+        let mut reader = csv::Reader::from_path(path).map_err(|e| ReadError::new(path, e))?;
+        let header = reader
+            .headers()
+            .map_err(|e| ReadError::new(path, e))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let records = reader
+            .records()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ReadError::new(path, e))?;
+        Ok(Table {
+            path: path.display().to_string(),
+            header,
+            records,
+        })
+    }
+
+    /// Position of the first of `names` present in the header.
+    fn column(&self, names: &[&str]) -> Result<usize, ReadError> {
+        names
+            .iter()
+            .find_map(|name| self.header.iter().position(|h| h == name))
+            .ok_or_else(|| ReadError {
+                path: self.path.clone(),
+                message: format!("no column `{}`", names.join("` or `")),
+            })
+    }
+}
+
+/// One row of a statistics table (`equilibrium.csv`, `sweep_summary.csv`) read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatisticsRow {
+    /// The scenario name or the point id.
+    pub key: String,
+    pub level: String,
+    /// A metric, `converged_at`, or `class_<name>`.
+    pub metric: String,
+    /// The mean with its interval (the mean as both bounds where the interval is empty);
+    /// None where the mean is empty (no replicate converged).
+    pub estimate: Option<Estimate>,
+}
+
+/// Read a statistics table written by `write_statistics`.
+pub fn read_statistics(path: &Path) -> Result<Vec<StatisticsRow>, ReadError> {
+    let table = Table::read(path)?;
+    let key = table.column(&["scenario", "point"])?;
+    let level = table.column(&["level"])?;
+    let metric = table.column(&["metric"])?;
+    let mean = table.column(&["mean"])?;
+    let low = table.column(&["ci95_low"])?;
+    let high = table.column(&["ci95_high"])?;
+    Ok(table
+        .records
+        .iter()
+        .map(|record| {
+            let estimate = record[mean].parse::<f64>().ok().map(|mean| Estimate {
+                mean,
+                low: record[low].parse().unwrap_or(mean),
+                high: record[high].parse().unwrap_or(mean),
+            });
+            StatisticsRow {
+                key: record[key].to_string(),
+                level: record[level].to_string(),
+                metric: record[metric].to_string(),
+                estimate,
+            }
+        })
+        .collect())
+}
+
+/// The statistics of one scenario or point at one level: each metric's estimate and the most
+/// frequent equilibrium class.
+#[derive(Clone, Debug, Default)]
+pub struct LevelSummary {
+    pub key: String,
+    pub metrics: HashMap<String, Estimate>,
+    pub class: &'static str,
+}
+
+/// The rows at `level`, gathered per key in order of first appearance.
+pub fn summaries_at(rows: &[StatisticsRow], level: &str) -> Vec<LevelSummary> {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut summaries: Vec<(LevelSummary, [f64; CLASSES.len()])> = Vec::new();
+    for row in rows.iter().filter(|row| row.level == level) {
+        let index = match keys.iter().position(|key| *key == row.key) {
+            Some(index) => index,
+            None => {
+                keys.push(&row.key);
+                let summary = LevelSummary {
+                    key: row.key.clone(),
+                    ..LevelSummary::default()
+                };
+                summaries.push((summary, [-1.0; CLASSES.len()]));
+                keys.len() - 1
+            }
+        };
+        let Some(estimate) = row.estimate else {
+            continue;
+        };
+        let (summary, shares) = &mut summaries[index];
+        match row.metric.strip_prefix("class_") {
+            Some(class) => {
+                if let Some(position) = CLASSES.iter().position(|c| *c == class) {
+                    shares[position] = estimate.mean;
+                }
+            }
+            None => {
+                summary.metrics.insert(row.metric.clone(), estimate);
+            }
+        }
+    }
+    summaries
+        .into_iter()
+        .map(|(mut summary, shares)| {
+            // A key without class rows has no class.
+            if shares.iter().any(|share| *share >= 0.0) {
+                summary.class = modal_class(&shares);
+            }
+            summary
+        })
+        .collect()
+}
+
+/// `point, <axis columns>`: one row per sweep point with its axis labels.
+pub fn write_points<'a, W: Write>(
+    out: W,
+    columns: &[String],
+    points: impl Iterator<Item = (usize, &'a [String])>,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["point".to_string()];
+    header.extend(columns.iter().cloned());
+    writer.write_record(&header)?;
+    for (id, labels) in points {
+        let mut row = vec![id.to_string()];
+        row.extend(labels.iter().cloned());
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// `points.csv` read back: the axis columns and, per point in file order, its id and labels.
+#[derive(Clone, Debug, Default)]
+pub struct PointsTable {
+    pub columns: Vec<String>,
+    pub points: Vec<(String, Vec<String>)>,
+}
+
+/// Read `points.csv`.
+pub fn read_points(path: &Path) -> Result<PointsTable, ReadError> {
+    let table = Table::read(path)?;
+    let id = table.column(&["point"])?;
+    let axes: Vec<usize> = (0..table.header.len()).filter(|c| *c != id).collect();
+    Ok(PointsTable {
+        columns: axes.iter().map(|c| table.header[*c].clone()).collect(),
+        points: table
+            .records
+            .iter()
+            .map(|record| {
+                let labels = axes.iter().map(|c| record[*c].to_string()).collect();
+                (record[id].to_string(), labels)
+            })
+            .collect(),
+    })
+}
+
+/// A part file: the `summary.csv`-style rows of one sweep point, without a header.
+pub fn write_part<W: Write>(
+    out: W,
+    point: usize,
+    levels: &[String],
+    equilibria: &[Vec<Equilibrium>],
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    for (replicate, by_level) in equilibria.iter().enumerate() {
+        for (level, equilibrium) in levels.iter().zip(by_level) {
+            writer.write_record(equilibrium_row(
+                &point.to_string(),
+                replicate,
+                level,
+                equilibrium,
+            ))?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Rows of a part file: (replicate, level, equilibrium).
+pub fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, ReadError> {
+    let corrupt = |message: String| ReadError::new(path, message);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(|e| corrupt(e.to_string()))?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| corrupt(e.to_string()))?;
+        if record.len() != METRIC_COUNT + 5 {
+            return Err(corrupt(format!("a row has {} fields", record.len())));
+        }
+        let replicate = record[1]
+            .parse()
+            .map_err(|_| corrupt("bad replicate".into()))?;
+        let mut means = [0.0; METRIC_COUNT];
+        for (mean, text) in means.iter_mut().zip(record.iter().skip(3)) {
+            *mean = text
+                .parse()
+                .map_err(|_| corrupt(format!("bad number `{text}`")))?;
+        }
+        let converged_at = match &record[METRIC_COUNT + 3] {
+            "" => None,
+            text => Some(
+                text.parse()
+                    .map_err(|_| corrupt("bad converged_at".into()))?,
+            ),
+        };
+        let class = CLASSES
+            .iter()
+            .find(|c| **c == &record[METRIC_COUNT + 4])
+            .ok_or_else(|| corrupt("bad class".into()))?;
+        rows.push((
+            replicate,
+            record[2].to_string(),
+            Equilibrium {
+                means,
+                converged_at,
+                class,
+            },
+        ));
+    }
+    Ok(rows)
 }

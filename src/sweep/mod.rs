@@ -16,14 +16,12 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::params::Plan;
-use crate::runner::{self, LevelStatistics};
-use crate::metrics::{Equilibrium, CLASSES, METRIC_COUNT};
+use crate::metrics::{Equilibrium, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::manifest::sha256_hex;
-use crate::output::tables::{
-    equilibrium_header, equilibrium_row, write_statistics, STATISTICS_HEADER,
-};
-use crate::output::{write_atomically, OutputError};
+use crate::output::tables::{self, ReadError};
+use crate::output::{part_path, write_atomically, OutputError, PARTS};
+use crate::params::Plan;
+use crate::runner;
 use crate::scenario::Scenario;
 pub use design::{Axis, Design, Point, SweepSpec};
 
@@ -76,6 +74,15 @@ pub enum SweepError {
     Corrupt { path: PathBuf, message: String },
 }
 
+impl From<ReadError> for SweepError {
+    fn from(error: ReadError) -> Self {
+        SweepError::Corrupt {
+            path: PathBuf::from(error.path),
+            message: error.message,
+        }
+    }
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
     move |source| {
         SweepError::Output(OutputError::Io {
@@ -108,10 +115,6 @@ pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Po
             .filter(|p| p.group % n == k - 1)
             .collect(),
     }
-}
-
-fn part_path(dir: &Path, id: usize) -> PathBuf {
-    dir.join("parts").join(format!("point-{id:06}.csv"))
 }
 
 /// Prepare a sweep directory: new, resumed (lock must match) or forced (old results removed).
@@ -154,9 +157,7 @@ pub fn prepare(dir: &Path, lock: &SweepLock, resume: bool, force: bool) -> Resul
         }
         let text = serde_json::to_string_pretty(lock).expect("lock serializes");
         fs::create_dir_all(dir).map_err(io(dir))?;
-        write_atomically(dir, "sweep.lock.json", |out| {
-            out.write_all(text.as_bytes()).map_err(csv::Error::from)
-        })?;
+        write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
     }
     let parts = dir.join("parts");
     fs::create_dir_all(&parts).map_err(io(&parts))
@@ -271,74 +272,13 @@ fn write_part(
         .iter()
         .map(|l| l.name.clone())
         .collect();
-    levels.push("all".to_string());
-    let parts = dir.join("parts");
-    let name = format!("point-{:06}.csv", point.id);
-    write_atomically(&parts, &name, |out| {
-        let mut writer = csv::Writer::from_writer(out);
-        for (replicate, by_level) in equilibria.iter().enumerate() {
-            for (level, equilibrium) in levels.iter().zip(by_level) {
-                writer.write_record(equilibrium_row(
-                    &point.id.to_string(),
-                    replicate,
-                    level,
-                    equilibrium,
-                ))?;
-            }
-        }
-        writer.flush()?;
-        Ok(())
+    levels.push(WHOLE_HIERARCHY.to_string());
+    let path = part_path(dir, point.id);
+    let name = path.file_name().expect("a part path names a file");
+    write_atomically(&dir.join(PARTS), &name.to_string_lossy(), |out| {
+        tables::write_part(out, point.id, &levels, equilibria).map_err(Into::into)
     })?;
     Ok(())
-}
-
-/// Rows of one part file: (replicate, level, equilibrium).
-fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, SweepError> {
-    let corrupt = |message: String| SweepError::Corrupt {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_path(path)
-        .map_err(|e| corrupt(e.to_string()))?;
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| corrupt(e.to_string()))?;
-        if record.len() != METRIC_COUNT + 5 {
-            return Err(corrupt(format!("a row has {} fields", record.len())));
-        }
-        let replicate = record[1]
-            .parse()
-            .map_err(|_| corrupt("bad replicate".into()))?;
-        let mut means = [0.0; METRIC_COUNT];
-        for (mean, text) in means.iter_mut().zip(record.iter().skip(3)) {
-            *mean = text
-                .parse()
-                .map_err(|_| corrupt(format!("bad number `{text}`")))?;
-        }
-        let converged_at = match &record[METRIC_COUNT + 3] {
-            "" => None,
-            text => Some(
-                text.parse()
-                    .map_err(|_| corrupt("bad converged_at".into()))?,
-            ),
-        };
-        let class = CLASSES
-            .iter()
-            .find(|c| **c == &record[METRIC_COUNT + 4])
-            .ok_or_else(|| corrupt("bad class".into()))?;
-        rows.push((
-            replicate,
-            record[2].to_string(),
-            Equilibrium {
-                means,
-                converged_at,
-                class,
-            },
-        ));
-    }
-    Ok(rows)
 }
 
 /// Write points.csv, sweep.csv and sweep_summary.csv from the parts of `points` found in
@@ -366,7 +306,7 @@ pub fn assemble(
                         .join(", ")
                 ))
             })?;
-        rows_by_point.push(read_part(&path)?);
+        rows_by_point.push(tables::read_part(&path)?);
     }
     let mut hashes = BTreeMap::new();
     let mut record = |name: &str, path: PathBuf| -> Result<(), SweepError> {
@@ -374,63 +314,19 @@ pub fn assemble(
         hashes.insert(name.to_string(), sha256_hex(&bytes));
         Ok(())
     };
+    let columns = spec.columns();
+    let labels = points.iter().map(|p| (p.id, &p.labels[..]));
     let path = write_atomically(out, "points.csv", |writer| {
-        let mut writer = csv::Writer::from_writer(writer);
-        let mut header = vec!["point".to_string()];
-        header.extend(spec.columns());
-        writer.write_record(&header)?;
-        for point in points {
-            let mut row = vec![point.id.to_string()];
-            row.extend(point.labels.iter().cloned());
-            writer.write_record(&row)?;
-        }
-        writer.flush()?;
-        Ok(())
+        tables::write_points(writer, &columns, labels).map_err(Into::into)
     })?;
     record("points.csv", path)?;
+    let rows = points.iter().map(|p| p.id).zip(&rows_by_point);
     let path = write_atomically(out, "sweep.csv", |writer| {
-        let mut writer = csv::Writer::from_writer(writer);
-        writer.write_record(equilibrium_header("point"))?;
-        for (point, rows) in points.iter().zip(&rows_by_point) {
-            for (replicate, level, equilibrium) in rows {
-                writer.write_record(equilibrium_row(
-                    &point.id.to_string(),
-                    *replicate,
-                    level,
-                    equilibrium,
-                ))?;
-            }
-        }
-        writer.flush()?;
-        Ok(())
+        tables::write_sweep_rows(writer, rows.clone()).map_err(Into::into)
     })?;
     record("sweep.csv", path)?;
     let path = write_atomically(out, "sweep_summary.csv", |writer| {
-        let mut writer = csv::Writer::from_writer(writer);
-        writer.write_record(
-            STATISTICS_HEADER
-                .iter()
-                .map(|c| c.replace("{key}", "point")),
-        )?;
-        for (point, rows) in points.iter().zip(&rows_by_point) {
-            let mut levels: Vec<&str> = Vec::new();
-            for (_, level, _) in rows {
-                if !levels.contains(&level.as_str()) {
-                    levels.push(level);
-                }
-            }
-            for level in levels {
-                let equilibria: Vec<&Equilibrium> = rows
-                    .iter()
-                    .filter(|(_, l, _)| l == level)
-                    .map(|(_, _, e)| e)
-                    .collect();
-                let statistics = LevelStatistics::from_equilibria(&equilibria);
-                write_statistics(&mut writer, &point.id.to_string(), level, &statistics)?;
-            }
-        }
-        writer.flush()?;
-        Ok(())
+        tables::write_sweep_summary(writer, rows).map_err(Into::into)
     })?;
     record("sweep_summary.csv", path)?;
     Ok(hashes)

@@ -1,161 +1,20 @@
-//! Charts of a result directory, as PNG and SVG (plotters is used only here). Drawn from the
-//! CSV files (and the manifest, for schedule events and targets), so `cadresim plot DIR`
-//! redraws them without re-running anything. Colours: the Okabe-Ito colour-blind-safe palette.
+//! Charts of run directories: behaviour over time, levels, accountability and equilibria.
+//! Drawn from the CSV files (and the manifest, for schedule events and targets), so
+//! `cadresim plot DIR` redraws them without re-running anything.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{register_font, FontStyle};
 
+use super::{
+    band_polygon, category_label, class_colour, draw_legend, fail, font, points, render, stroke,
+    Chart, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+};
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
 use crate::params::Params;
 use crate::scenario::Scenario;
-
-/// The font every chart uses, committed with its licence (assets/fonts).
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
-
-pub const BLACK_: RGBColor = RGBColor(0, 0, 0);
-pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
-pub const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
-pub const GREEN: RGBColor = RGBColor(0, 158, 115);
-pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
-pub const BLUE: RGBColor = RGBColor(0, 114, 178);
-pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
-pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
-/// Opacity of the stacked areas of the behaviour chart.
-const AREA_ALPHA: f64 = 0.55;
-pub(crate) const GREY: RGBColor = RGBColor(110, 110, 110);
-
-/// Colour of an equilibrium class.
-pub fn class_colour(class: &str) -> RGBColor {
-    match class {
-        "abusive" => VERMILLION,
-        "lazy" => ORANGE,
-        "passive" => PURPLE,
-        "innovative" => GREEN,
-        _ => SKY_BLUE,
-    }
-}
-
-fn ensure_font() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        // The committed font is valid; a failure would only mean text is missing.
-        let _ = register_font(FAMILY, FontStyle::Normal, FONT);
-    });
-}
-
-pub(crate) type Outcome = Result<(), String>;
-
-pub(crate) fn fail<E: std::fmt::Debug>(error: E) -> String {
-    format!("{error:?}")
-}
-
-/// A chart that can be drawn on any plotters backend.
-pub(crate) trait Chart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome;
-}
-
-/// Draw `chart` as `<dir>/<stem>.png` and `.svg`; returns both paths.
-pub(crate) fn render(
-    dir: &Path,
-    stem: &str,
-    size: (u32, u32),
-    chart: &impl Chart,
-) -> Result<Vec<PathBuf>, String> {
-    ensure_font();
-    let scale = size.1 as f64 / 1000.0;
-    let png = dir.join(format!("{stem}.png"));
-    let svg = dir.join(format!("{stem}.svg"));
-    {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        chart.draw(&root, scale)?;
-        root.present()
-            .map_err(|e| format!("{}: {e:?}", png.display()))?;
-    }
-    {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        chart.draw(&root, scale)?;
-        root.present()
-            .map_err(|e| format!("{}: {e:?}", svg.display()))?;
-    }
-    Ok(vec![png, svg])
-}
-
-pub(crate) fn font(scale: f64, size: f64) -> FontDesc<'static> {
-    FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
-}
-
-/// The name of category `x` on a categorical axis (categories sit at 0, 1, 2, ...); empty
-/// between categories.
-pub(crate) fn category_label(names: &[String], x: f64) -> String {
-    let index = x.round();
-    if (x - index).abs() < 0.01 && index >= 0.0 {
-        names.get(index as usize).cloned().unwrap_or_default()
-    } else {
-        String::new()
-    }
-}
-
-/// Legend entries drawn in their own panel, so they never cover data.
-pub(crate) fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    entries: &[(String, RGBColor)],
-    scale: f64,
-) -> Outcome {
-    // Long labels get a smaller font so they fit the legend panel.
-    let longest = entries
-        .iter()
-        .map(|(label, _)| label.chars().count())
-        .max()
-        .unwrap_or(0);
-    let (width, _) = area.dim_in_pixel();
-    let size = (20.0f64)
-        .min(width as f64 / scale * 1.7 / longest.max(1) as f64)
-        .max(11.0);
-    let line = (34.0 * scale) as i32;
-    let swatch = (22.0 * scale) as i32;
-    let top = (90.0 * scale) as i32;
-    for (index, (label, colour)) in entries.iter().enumerate() {
-        let y = top + index as i32 * line;
-        area.draw(&Rectangle::new(
-            [(10, y), (10 + swatch, y + swatch)],
-            colour.filled(),
-        ))
-        .map_err(fail)?;
-        area.draw(&Text::new(
-            label.clone(),
-            (18 + swatch, y + swatch / 6),
-            font(scale, size),
-        ))
-        .map_err(fail)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn band_polygon(band: &Band, colour: RGBColor) -> Polygon<(f64, f64)> {
-    let mut outline = points(&band.high);
-    outline.extend(points(&band.low).into_iter().rev());
-    Polygon::new(outline, colour.mix(0.25).filled())
-}
-
-pub(crate) fn points(values: &[f64]) -> Vec<(f64, f64)> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(step, v)| (step as f64, *v))
-        .collect()
-}
-
-pub(crate) fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
-    colour.stroke_width((3.0 * scale).max(1.0) as u32)
-}
 
 /// Schedule events of a scenario: (step, label lines), e.g.
 /// (60, ["step 60:", "accountability.penalty = 8.0"]).

@@ -3,18 +3,28 @@
 //! of mean innovation and of the equilibrium class. Drawn from points.csv and
 //! sweep_summary.csv, so `cadresim plot DIR` redraws them.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::metrics::CLASSES;
-use crate::output::charts::{
+use super::{
     category_label, class_colour, draw_legend, fail, font, render, stroke, Chart, Outcome, BLACK_,
     BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
-use crate::sweep::{Design, SweepSpec};
+use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
+use crate::output::tables::{self, LevelSummary, PointsTable};
+
+/// What the sweep charts need to know of a sweep's design.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SweepLayout {
+    /// Per axis of the design, in order: (numeric, log-spaced). The first is the x axis.
+    pub axes: Vec<(bool, bool)>,
+    /// The points lie on a regular grid (phase diagrams draw cells, not dots).
+    pub grid: bool,
+    /// The points follow a continuation path with outbound and return branches.
+    pub path: bool,
+}
 
 /// Metrics drawn as curves.
 pub const CURVE_METRICS: [(&str, &str); 3] = [
@@ -24,66 +34,6 @@ pub const CURVE_METRICS: [(&str, &str); 3] = [
 ];
 
 const LINE_COLOURS: [RGBColor; 7] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY_BLUE, BLACK_];
-
-/// A point's statistics at level "all".
-#[derive(Clone, Debug, Default)]
-struct PointStats {
-    metrics: HashMap<String, (f64, f64, f64)>,
-    class: String,
-}
-
-fn read_points(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .iter()
-        .skip(1)
-        .map(str::to_string)
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        rows.push(record.iter().skip(1).map(str::to_string).collect());
-    }
-    Ok((header, rows))
-}
-
-fn read_summary(path: &Path, points: usize) -> Result<Vec<PointStats>, String> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut stats = vec![PointStats::default(); points];
-    let mut best = vec![-1.0f64; points];
-    let mut index_of: HashMap<String, usize> = HashMap::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-        if &record[1] != "all" {
-            continue;
-        }
-        let next = index_of.len();
-        let index = *index_of.entry(record[0].to_string()).or_insert(next);
-        if index >= points {
-            continue;
-        }
-        let Ok(mean) = record[3].parse::<f64>() else {
-            continue;
-        };
-        let low = record[5].parse().unwrap_or(mean);
-        let high = record[6].parse().unwrap_or(mean);
-        if let Some(class) = record[2].strip_prefix("class_") {
-            if mean > best[index] {
-                best[index] = mean;
-                stats[index].class = class.to_string();
-            }
-        } else {
-            stats[index]
-                .metrics
-                .insert(record[2].to_string(), (mean, low, high));
-        }
-    }
-    Ok(stats)
-}
 
 /// (x, mean, ci95_low, ci95_high) of one point of a curve.
 type CurvePoint = (f64, f64, f64, f64);
@@ -322,24 +272,71 @@ impl Chart for Phase {
 
 /// Draw every sweep chart of `dir` into `out`.
 pub fn draw_sweep(
-    spec: &SweepSpec,
+    layout: &SweepLayout,
     dir: &Path,
     out: &Path,
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, String> {
     use rayon::prelude::*;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let (columns, labels) = read_points(&dir.join("points.csv"))?;
-    let stats = read_summary(&dir.join("sweep_summary.csv"), labels.len())?;
-    if columns.is_empty() || labels.is_empty() {
+    let points = tables::read_points(&dir.join("points.csv")).map_err(|e| e.to_string())?;
+    let rows =
+        tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
+    let mut stats = tables::summaries_at(&rows, WHOLE_HIERARCHY);
+    stats.resize(points.points.len(), LevelSummary::default());
+    if points.columns.is_empty() || points.points.is_empty() || layout.axes.is_empty() {
         return Ok(Vec::new());
     }
-    let first = &spec.axes[0];
-    let numeric = first.is_numeric();
+    let curves = build_curves(layout, &points, &stats);
+    let phases = build_phases(layout, &points, &stats);
+    let rendered: Vec<Result<Vec<PathBuf>, String>> = curves
+        .par_iter()
+        .map(|(stem, chart)| render(out, stem, size, chart))
+        .chain(
+            phases
+                .par_iter()
+                .map(|(stem, chart)| render(out, stem, size, chart)),
+        )
+        .collect();
+    let mut files = Vec::new();
+    for paths in rendered {
+        files.extend(paths?);
+    }
+    Ok(files)
+}
+
+/// The label of the line a point belongs to: the values of every axis after the first.
+fn line_label(columns: &[String], labels: &[String]) -> String {
+    if labels.len() <= 1 {
+        return "all points".to_string();
+    }
+    columns[1..]
+        .iter()
+        .zip(&labels[1..])
+        .map(|(c, v)| {
+            if c == "branch" {
+                v.clone()
+            } else {
+                format!("{c} = {v}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One curve per metric of `CURVE_METRICS` against the first axis, a line per value of the
+/// other axes.
+fn build_curves<'a>(
+    layout: &SweepLayout,
+    points: &PointsTable,
+    stats: &[LevelSummary],
+) -> Vec<(String, Curve<'a>)> {
+    let columns = &points.columns;
+    let (numeric, log) = layout.axes[0];
     let mut categories: Vec<String> = Vec::new();
-    for row in &labels {
-        if !categories.contains(&row[0]) {
-            categories.push(row[0].clone());
+    for (_, labels) in &points.points {
+        if !categories.contains(&labels[0]) {
+            categories.push(labels[0].clone());
         }
     }
     let x_of = |label: &String| -> f64 {
@@ -355,24 +352,9 @@ pub fn draw_sweep(
         // The point before a path's first `return` point is the turning point: both
         // branches include it, so the hysteresis loop is drawn closed.
         let mut previous: Option<(&Vec<String>, CurvePoint)> = None;
-        for (row, stat) in labels.iter().zip(&stats) {
-            let group = if row.len() > 1 {
-                columns[1..]
-                    .iter()
-                    .zip(&row[1..])
-                    .map(|(c, v)| {
-                        if c == "branch" {
-                            v.clone()
-                        } else {
-                            format!("{c} = {v}")
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                "all points".to_string()
-            };
-            let Some(&(mean, low, high)) = stat.metrics.get(metric) else {
+        for ((_, row), stat) in points.points.iter().zip(stats) {
+            let group = line_label(columns, row);
+            let Some(estimate) = stat.metrics.get(metric) else {
                 continue;
             };
             let index = match lines.iter().position(|(g, _)| *g == group) {
@@ -382,8 +364,8 @@ pub fn draw_sweep(
                     lines.len() - 1
                 }
             };
-            let point = (x_of(&row[0]), mean, low, high);
-            if spec.design == Design::Path && row.get(1).is_some_and(|b| b == "return") {
+            let point = (x_of(&row[0]), estimate.mean, estimate.low, estimate.high);
+            if layout.path && row.get(1).is_some_and(|b| b == "return") {
                 if let Some((before, turn)) = previous {
                     if before.get(1).is_some_and(|b| b == "outbound") && before[2..] == row[2..] {
                         lines[index].1.push(turn);
@@ -400,117 +382,116 @@ pub fn draw_sweep(
             format!("curve-{metric}"),
             Curve {
                 title: format!("{metric} against {}", columns[0]),
-                x_label: if first.is_log() {
+                x_label: if log {
                     format!("{} (log scale)", columns[0])
                 } else {
                     columns[0].clone()
                 },
                 y_label: description,
-                log_x: first.is_log(),
+                log_x: log,
                 categories: (!numeric).then(|| categories.clone()),
                 lines,
             },
         ));
     }
-    let mut phases = Vec::new();
-    if spec.axes.len() == 2 && spec.axes.iter().all(|a| a.is_numeric()) {
-        let grid = spec.design == Design::Grid;
-        let mut x_ticks: Vec<String> = Vec::new();
-        let mut y_ticks: Vec<String> = Vec::new();
-        for row in &labels {
-            if !x_ticks.contains(&row[0]) {
-                x_ticks.push(row[0].clone());
-            }
-            if !y_ticks.contains(&row[1]) {
-                y_ticks.push(row[1].clone());
-            }
+    curves
+}
+
+/// With exactly two numeric axes: phase diagrams of mean innovation and of the class.
+fn build_phases(
+    layout: &SweepLayout,
+    points: &PointsTable,
+    stats: &[LevelSummary],
+) -> Vec<(String, Phase)> {
+    if layout.axes.len() != 2 || !layout.axes.iter().all(|(numeric, _)| *numeric) {
+        return Vec::new();
+    }
+    let columns = &points.columns;
+    let labels: Vec<&Vec<String>> = points.points.iter().map(|(_, l)| l).collect();
+    let grid = layout.grid;
+    let mut x_ticks: Vec<String> = Vec::new();
+    let mut y_ticks: Vec<String> = Vec::new();
+    for row in &labels {
+        if !x_ticks.contains(&row[0]) {
+            x_ticks.push(row[0].clone());
         }
-        let position = |ticks: &Vec<String>, label: &String| -> f64 {
-            if grid {
-                ticks.iter().position(|t| t == label).unwrap_or(0) as f64
-            } else {
-                label.parse().unwrap_or(0.0)
-            }
-        };
-        let innovation: Vec<f64> = stats
+        if !y_ticks.contains(&row[1]) {
+            y_ticks.push(row[1].clone());
+        }
+    }
+    let position = |ticks: &Vec<String>, label: &String| -> f64 {
+        if grid {
+            ticks.iter().position(|t| t == label).unwrap_or(0) as f64
+        } else {
+            label.parse().unwrap_or(0.0)
+        }
+    };
+    let innovation: Vec<f64> = stats
+        .iter()
+        .map(|s| s.metrics.get("mean_innovation").map_or(0.0, |m| m.mean))
+        .collect();
+    let (low, high) = innovation
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    let span = (high - low).max(1e-9);
+    let round = |v: f64| format!("{}", (v * 1000.0).round() / 1000.0);
+    let tick_labels = |ticks: &Vec<String>| -> Vec<String> {
+        ticks
             .iter()
-            .map(|s| s.metrics.get("mean_innovation").map(|m| m.0).unwrap_or(0.0))
-            .collect();
-        let (low, high) = innovation
+            .map(|t| t.parse::<f64>().map(round).unwrap_or_else(|_| t.clone()))
+            .collect()
+    };
+    let cells = |colour: &dyn Fn(usize) -> RGBColor| -> Vec<(f64, f64, RGBColor)> {
+        labels
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(*v), b.max(*v))
-            });
-        let span = (high - low).max(1e-9);
-        let round = |v: f64| format!("{}", (v * 1000.0).round() / 1000.0);
-        let tick_labels = |ticks: &Vec<String>| -> Vec<String> {
-            ticks
-                .iter()
-                .map(|t| t.parse::<f64>().map(round).unwrap_or_else(|_| t.clone()))
-                .collect()
-        };
-        let cells = |colour: &dyn Fn(usize) -> RGBColor| -> Vec<(f64, f64, RGBColor)> {
-            labels
-                .iter()
-                .enumerate()
-                .map(|(i, row)| {
-                    (
-                        position(&x_ticks, &row[0]),
-                        position(&y_ticks, &row[1]),
-                        colour(i),
-                    )
-                })
-                .collect()
-        };
-        let mut scale_legend: Vec<(String, RGBColor)> = (0..5)
-            .map(|i| {
-                let t = i as f64 / 4.0;
-                (round(low + span * t), viridis(t))
+            .enumerate()
+            .map(|(i, row)| {
+                (
+                    position(&x_ticks, &row[0]),
+                    position(&y_ticks, &row[1]),
+                    colour(i),
+                )
             })
-            .collect();
-        scale_legend.reverse();
-        phases.push((
+            .collect()
+    };
+    let mut scale_legend: Vec<(String, RGBColor)> = (0..5)
+        .map(|i| {
+            let t = i as f64 / 4.0;
+            (round(low + span * t), viridis(t))
+        })
+        .collect();
+    scale_legend.reverse();
+    let phase = |title: &str, cells, legend| Phase {
+        title: title.to_string(),
+        x_label: columns[0].clone(),
+        y_label: columns[1].clone(),
+        cells,
+        x_ticks: tick_labels(&x_ticks),
+        y_ticks: tick_labels(&y_ticks),
+        grid,
+        legend,
+    };
+    vec![
+        (
             "phase-mean_innovation".to_string(),
-            Phase {
-                title: "Phase diagram: equilibrium mean innovation".to_string(),
-                x_label: columns[0].clone(),
-                y_label: columns[1].clone(),
-                cells: cells(&|i| viridis((innovation[i] - low) / span)),
-                x_ticks: tick_labels(&x_ticks),
-                y_ticks: tick_labels(&y_ticks),
-                grid,
-                legend: scale_legend,
-            },
-        ));
-        phases.push((
+            phase(
+                "Phase diagram: equilibrium mean innovation",
+                cells(&|i| viridis((innovation[i] - low) / span)),
+                scale_legend,
+            ),
+        ),
+        (
             "phase-class".to_string(),
-            Phase {
-                title: "Phase diagram: equilibrium class (most frequent)".to_string(),
-                x_label: columns[0].clone(),
-                y_label: columns[1].clone(),
-                cells: cells(&|i| class_colour(&stats[i].class)),
-                x_ticks: tick_labels(&x_ticks),
-                y_ticks: tick_labels(&y_ticks),
-                grid,
-                legend: CLASSES
+            phase(
+                "Phase diagram: equilibrium class (most frequent)",
+                cells(&|i| class_colour(stats[i].class)),
+                CLASSES
                     .iter()
                     .map(|c| (c.to_string(), class_colour(c)))
                     .collect(),
-            },
-        ));
-    }
-    let mut files = Vec::new();
-    let rendered: Vec<Result<Vec<PathBuf>, String>> = curves
-        .par_iter()
-        .map(|(stem, chart)| render(out, stem, size, chart))
-        .chain(
-            phases
-                .par_iter()
-                .map(|(stem, chart)| render(out, stem, size, chart)),
-        )
-        .collect();
-    for paths in rendered {
-        files.extend(paths?);
-    }
-    Ok(files)
+            ),
+        ),
+    ]
 }
