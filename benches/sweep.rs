@@ -6,10 +6,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use rayon::prelude::*;
 
 use cadresim::runner;
-use cadresim::sweep::{self, design, SweepLock};
+use cadresim::sweep::{self, file, SweepLock};
 
 fn sweep_overhead(c: &mut Criterion) {
-    let mut spec = design::load("benches/fixtures/sweep-20x8.toml".as_ref()).unwrap();
+    let mut spec = file::load("benches/fixtures/sweep-20x8.toml".as_ref()).unwrap();
     spec.base.params.run.replicates = 2;
     let points = spec.points();
     let mut group = c.benchmark_group("sweep_20_points_x_2_replicates");

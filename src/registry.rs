@@ -2,6 +2,7 @@
 //! default and meaning. Scenario loading, schedule validation and `cadresim params` all read
 //! this one table, so what is documented is what is validated.
 
+use crate::metrics::WHOLE_HIERARCHY;
 use crate::params::{
     Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, MAX_INNOVATION_LEVELS,
 };
@@ -466,7 +467,7 @@ pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> 
         ));
     }
     for (index, level) in levels.iter().enumerate() {
-        if level.name.is_empty() || level.name == "all" {
+        if level.name.is_empty() || level.name == WHOLE_HIERARCHY {
             return Err((
                 "hierarchy.levels",
                 format!("level {index} needs a non-empty name other than \"all\""),

@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT};
+use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::model::hierarchy::Hierarchy;
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
@@ -193,7 +193,7 @@ pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResul
             .iter()
             .map(|level| level.name.clone())
             .collect();
-        levels.push("all".to_string());
+        levels.push(WHOLE_HIERARCHY.to_string());
         results.push(ScenarioResult {
             name: plan.name.clone(),
             params: plan.params.clone(),

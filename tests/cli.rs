@@ -365,7 +365,7 @@ fn bundled_scenarios_and_sweeps_all_load() {
     assert!(scenarios >= 8);
     for entry in fs::read_dir("scenarios/sweeps").unwrap() {
         let path = entry.unwrap().path();
-        let spec = cadresim::sweep::design::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let spec = cadresim::sweep::file::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(!spec.points().is_empty());
     }
 }

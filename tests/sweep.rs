@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use cadresim::sweep::design;
+use cadresim::sweep::file;
 use tempfile::TempDir;
 
 fn cadresim() -> Command {
@@ -47,7 +47,7 @@ variants = { off = { "fault_tolerance.enabled" = false }, scoped = { "fault_tole
 fn grid_is_the_cartesian_product_first_axis_slowest() {
     let dir = TempDir::new().unwrap();
     let path = sweep_file(dir.path(), GRID);
-    let spec = design::load(&path).unwrap();
+    let spec = file::load(&path).unwrap();
     let points = spec.points();
     let labels: Vec<Vec<String>> = points.iter().map(|p| p.labels.clone()).collect();
     let expected = [
@@ -93,7 +93,7 @@ steps = 10
 param = "fault_tolerance.enabled"
 values = [false, true]
 "#;
-    let spec = design::load(&sweep_file(dir.path(), body)).unwrap();
+    let spec = file::load(&sweep_file(dir.path(), body)).unwrap();
     let points = spec.points();
     assert_eq!(points.len(), 10);
     let strata = |axis: usize, position: &dyn Fn(f64) -> f64| -> Vec<usize> {

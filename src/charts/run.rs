@@ -12,6 +12,7 @@ use super::{
     band_polygon, category_label, class_colour, draw_legend, fail, font, points, render, stroke,
     Chart, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
+use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
 use crate::params::Params;
 use crate::scenario::Scenario;
@@ -67,7 +68,7 @@ impl Chart for Behaviour<'_> {
             .axis_desc_style(font(scale, 24.0))
             .draw()
             .map_err(fail)?;
-        let band = |metric| self.series.band("all", metric).cloned().unwrap_or_default();
+        let band = |metric| self.series.band(WHOLE_HIERARCHY, metric).cloned().unwrap_or_default();
         let (idle, routine, innovating) = (
             band("share_idle"),
             band("share_routine"),
@@ -165,7 +166,7 @@ impl Chart for Levels<'_> {
             .margin((12.0 * scale) as u32, 0, 0, 0)
             .titled(&self.title, font(scale, 34.0))
             .map_err(fail)?;
-        let levels: Vec<&String> = self.series.levels.iter().filter(|l| *l != "all").collect();
+        let levels: Vec<&String> = self.series.levels.iter().filter(|l| *l != WHOLE_HIERARCHY).collect();
         let columns = ((levels.len() as f64).sqrt().ceil() as usize).max(1);
         let rows = levels.len().div_ceil(columns).max(1);
         let panels = titled.split_evenly((rows, columns));
@@ -241,7 +242,7 @@ impl Chart for Accountability<'_> {
             .iter()
             .map(|(metric, label, colour)| {
                 (
-                    self.series.band("all", metric).cloned().unwrap_or_default(),
+                    self.series.band(WHOLE_HIERARCHY, metric).cloned().unwrap_or_default(),
                     *label,
                     *colour,
                 )

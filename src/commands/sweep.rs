@@ -75,7 +75,7 @@ fn write_sweep_manifest(
 }
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
-    let mut spec = sweep::design::load(&args.file)?;
+    let mut spec = sweep::file::load(&args.file)?;
     spec.base
         .override_run(args.steps, args.replicates, args.seed)
         .map_err(CommandError::Usage)?;

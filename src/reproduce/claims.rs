@@ -1,7 +1,8 @@
 //! The test that decides each of the paper's claims. Each reads only the evidence and
 //! returns the numbers it used, the verdict and the test in words.
 
-use super::evidence::{Evidence, Quantity, Stat, Verdict};
+use super::evidence::{Evidence, Quantity, Verdict};
+use crate::stats::Estimate;
 
 const PENALTY: &str = "accountability.penalty";
 
@@ -181,7 +182,7 @@ pub fn decide(id: &str, evidence: &Evidence) -> Result<Verdict, String> {
                 runs.all("adaptive-markup", "markup")?,
             );
             let levels = runs.levels("adaptive-markup");
-            let idle: Vec<Stat> = levels
+            let idle: Vec<Estimate> = levels
                 .iter()
                 .map(|level| runs.get("adaptive-markup", level, "share_idle"))
                 .collect::<Result<_, _>>()?;
@@ -244,7 +245,7 @@ pub fn decide(id: &str, evidence: &Evidence) -> Result<Verdict, String> {
         }
         "lazy-trap" => {
             let sweep = evidence.sweep("lazy-trap")?;
-            let ends = |socialization: &str| -> Result<(Stat, Stat), String> {
+            let ends = |socialization: &str| -> Result<(Estimate, Estimate), String> {
                 let outbound = sweep.series(
                     PENALTY,
                     &[("socialization", socialization), ("branch", "outbound")],

@@ -4,67 +4,41 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// A mean with its 95% interval (the mean alone when there is none).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Stat {
-    pub mean: f64,
-    pub low: f64,
-    pub high: f64,
-}
-
-impl Stat {
-    /// Above `other` with non-overlapping 95% intervals.
-    pub fn above(&self, other: &Stat) -> bool {
-        self.low > other.high
-    }
-}
-
-pub(crate) fn read_csv(path: &Path) -> Result<Vec<csv::StringRecord>, String> {
-    let mut reader =
-        csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    reader
-        .records()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-pub(crate) fn stat_of(record: &csv::StringRecord) -> Option<Stat> {
-    let mean: f64 = record[3].parse().ok()?;
-    Some(Stat {
-        mean,
-        low: record[5].parse().unwrap_or(mean),
-        high: record[6].parse().unwrap_or(mean),
-    })
-}
+use crate::metrics::{modal_class, CLASSES, WHOLE_HIERARCHY};
+use crate::output::tables;
+use crate::stats::Estimate;
 
 /// Equilibrium statistics of a run directory (from equilibrium.csv).
 pub struct RunEvidence {
     pub dir: PathBuf,
-    stats: HashMap<(String, String, String), Stat>,
+    /// (scenario, level, metric) -> estimate.
+    stats: HashMap<(String, String, String), Estimate>,
+    /// Level names per scenario in file order (hierarchy levels, then the whole hierarchy).
+    levels: HashMap<String, Vec<String>>,
 }
 
 impl RunEvidence {
     pub fn read(dir: &Path) -> Result<Self, String> {
+        let rows = tables::read_statistics(&dir.join("equilibrium.csv")).map_err(|e| e.to_string())?;
         let mut stats = HashMap::new();
-        for record in read_csv(&dir.join("equilibrium.csv"))? {
-            if let Some(stat) = stat_of(&record) {
-                stats.insert(
-                    (
-                        record[0].to_string(),
-                        record[1].to_string(),
-                        record[2].to_string(),
-                    ),
-                    stat,
-                );
+        let mut levels: HashMap<String, Vec<String>> = HashMap::new();
+        for row in rows {
+            let known = levels.entry(row.key.clone()).or_default();
+            if !known.contains(&row.level) {
+                known.push(row.level.clone());
+            }
+            if let Some(estimate) = row.estimate {
+                stats.insert((row.key, row.level, row.metric), estimate);
             }
         }
         Ok(RunEvidence {
             dir: dir.to_path_buf(),
             stats,
+            levels,
         })
     }
 
-    pub(crate) fn get(&self, scenario: &str, level: &str, metric: &str) -> Result<Stat, String> {
+    pub(crate) fn get(&self, scenario: &str, level: &str, metric: &str) -> Result<Estimate, String> {
         self.stats
             .get(&(scenario.to_string(), level.to_string(), metric.to_string()))
             .copied()
@@ -76,78 +50,70 @@ impl RunEvidence {
             })
     }
 
-    pub(crate) fn all(&self, scenario: &str, metric: &str) -> Result<Stat, String> {
-        self.get(scenario, "all", metric)
+    pub(crate) fn all(&self, scenario: &str, metric: &str) -> Result<Estimate, String> {
+        self.get(scenario, WHOLE_HIERARCHY, metric)
     }
 
-    /// Most frequent class of a scenario at level all.
+    /// Most frequent class of a scenario at the whole hierarchy.
     pub(crate) fn class(&self, scenario: &str) -> Result<String, String> {
-        let mut best = (String::new(), -1.0);
-        for class in crate::metrics::CLASSES {
-            let share = self.all(scenario, &format!("class_{class}"))?.mean;
-            if share > best.1 {
-                best = (class.to_string(), share);
-            }
+        let mut shares = [0.0; CLASSES.len()];
+        for (share, class) in shares.iter_mut().zip(CLASSES) {
+            *share = self.all(scenario, &format!("class_{class}"))?.mean;
         }
-        Ok(best.0)
+        Ok(modal_class(&shares).to_string())
     }
 
-    /// Level names of a scenario in hierarchy order (without "all").
+    /// Level names of a scenario in hierarchy order (without the whole hierarchy).
     pub(crate) fn levels(&self, scenario: &str) -> Vec<String> {
-        let mut levels: Vec<String> = Vec::new();
-        let records = read_csv(&self.dir.join("equilibrium.csv")).unwrap_or_default();
-        for record in records {
-            if &record[0] == scenario
-                && &record[1] != "all"
-                && !levels.iter().any(|l| l == &record[1])
-            {
-                levels.push(record[1].to_string());
-            }
-        }
-        levels
+        self.levels
+            .get(scenario)
+            .map(|levels| {
+                levels
+                    .iter()
+                    .filter(|level| *level != WHOLE_HIERARCHY)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
-/// Point statistics of a sweep directory at level all.
+/// Point statistics of a sweep directory at the whole hierarchy.
 pub struct SweepEvidence {
     pub dir: PathBuf,
-    /// Per point: axis column -> label.
+    /// Per point: column (`point` and every axis) -> label.
     labels: Vec<HashMap<String, String>>,
-    stats: Vec<HashMap<String, Stat>>,
+    stats: Vec<HashMap<String, Estimate>>,
 }
 
 impl SweepEvidence {
     pub fn read(dir: &Path) -> Result<Self, String> {
-        let path = dir.join("points.csv");
-        let mut reader =
-            csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let columns: Vec<String> = reader
-            .headers()
-            .map_err(|e| format!("{}: {e}", path.display()))?
+        let points = tables::read_points(&dir.join("points.csv")).map_err(|e| e.to_string())?;
+        let labels: Vec<HashMap<String, String>> = points
+            .points
             .iter()
-            .map(str::to_string)
-            .collect();
-        let mut labels = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
-            labels.push(
-                columns
+            .map(|(id, labels)| {
+                let mut map: HashMap<String, String> = points
+                    .columns
                     .iter()
                     .cloned()
-                    .zip(record.iter().map(str::to_string))
-                    .collect(),
-            );
-        }
+                    .zip(labels.iter().cloned())
+                    .collect();
+                map.insert("point".to_string(), id.clone());
+                map
+            })
+            .collect();
         let mut stats = vec![HashMap::new(); labels.len()];
-        for record in read_csv(&dir.join("sweep_summary.csv"))? {
-            let Ok(point) = record[0].parse::<usize>() else {
+        let rows = tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
+        for row in rows {
+            let Ok(point) = row.key.parse::<usize>() else {
                 continue;
             };
-            if &record[1] != "all" || point >= stats.len() {
+            if row.level != WHOLE_HIERARCHY || point >= stats.len() {
                 continue;
             }
-            if let Some(stat) = stat_of(&record) {
-                stats[point].insert(record[2].to_string(), stat);
+            if let Some(estimate) = row.estimate {
+                stats[point].insert(row.metric, estimate);
             }
         }
         Ok(SweepEvidence {
@@ -157,13 +123,13 @@ impl SweepEvidence {
         })
     }
 
-    /// (x, stat) of `metric` for points whose labels match `filter`, in point order.
+    /// (x, estimate) of `metric` for points whose labels match `filter`, in point order.
     pub(crate) fn series(
         &self,
         x_column: &str,
         filter: &[(&str, &str)],
         metric: &str,
-    ) -> Result<Vec<(f64, Stat)>, String> {
+    ) -> Result<Vec<(f64, Estimate)>, String> {
         let mut series = Vec::new();
         for (labels, stats) in self.labels.iter().zip(&self.stats) {
             if filter
@@ -195,7 +161,7 @@ impl SweepEvidence {
 /// One number of a claim's evidence.
 #[derive(Clone, Debug)]
 pub enum Quantity {
-    Stat(String, Stat),
+    Stat(String, Estimate),
     Value(String, f64),
     Text(String, String),
 }

@@ -7,6 +7,7 @@
 //! `sweep_summary.csv`, `charts/` and, last, `manifest.json`.
 
 pub mod design;
+pub mod file;
 
 use std::collections::BTreeMap;
 use std::fs;
