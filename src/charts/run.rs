@@ -68,7 +68,12 @@ impl Chart for Behaviour<'_> {
             .axis_desc_style(font(scale, 24.0))
             .draw()
             .map_err(fail)?;
-        let band = |metric| self.series.band(WHOLE_HIERARCHY, metric).cloned().unwrap_or_default();
+        let band = |metric| {
+            self.series
+                .band(WHOLE_HIERARCHY, metric)
+                .cloned()
+                .unwrap_or_default()
+        };
         let (idle, routine, innovating) = (
             band("share_idle"),
             band("share_routine"),
@@ -166,7 +171,12 @@ impl Chart for Levels<'_> {
             .margin((12.0 * scale) as u32, 0, 0, 0)
             .titled(&self.title, font(scale, 34.0))
             .map_err(fail)?;
-        let levels: Vec<&String> = self.series.levels.iter().filter(|l| *l != WHOLE_HIERARCHY).collect();
+        let levels: Vec<&String> = self
+            .series
+            .levels
+            .iter()
+            .filter(|l| *l != WHOLE_HIERARCHY)
+            .collect();
         let columns = ((levels.len() as f64).sqrt().ceil() as usize).max(1);
         let rows = levels.len().div_ceil(columns).max(1);
         let panels = titled.split_evenly((rows, columns));
@@ -242,7 +252,10 @@ impl Chart for Accountability<'_> {
             .iter()
             .map(|(metric, label, colour)| {
                 (
-                    self.series.band(WHOLE_HIERARCHY, metric).cloned().unwrap_or_default(),
+                    self.series
+                        .band(WHOLE_HIERARCHY, metric)
+                        .cloned()
+                        .unwrap_or_default(),
                     *label,
                     *colour,
                 )

@@ -188,7 +188,11 @@ pub fn write_sweep_summary<'a, W: Write>(
     points: impl Iterator<Item = SweepRows<'a>>,
 ) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(STATISTICS_HEADER.iter().map(|c| c.replace("{key}", "point")))?;
+    writer.write_record(
+        STATISTICS_HEADER
+            .iter()
+            .map(|c| c.replace("{key}", "point")),
+    )?;
     for (point, rows) in points {
         let mut levels: Vec<&str> = Vec::new();
         for (_, level, _) in rows {

@@ -6,276 +6,322 @@ use crate::stats::Estimate;
 
 const PENALTY: &str = "accountability.penalty";
 
+/// A claim's test: reads only the evidence, returns the verdict with its numbers.
+pub type Test = fn(&Evidence) -> Result<Verdict, String>;
+
+/// Every claim with a test, in the order RESULTS.md lists them: (id, the test deciding it).
+pub const CLAIMS: [(&str, Test); 9] = [
+    ("pressure-lazy", pressure_lazy),
+    ("scoped-tolerance", scoped_tolerance),
+    ("umbrella", umbrella),
+    ("error-correction", error_correction),
+    ("two-factor", two_factor),
+    ("lifelong", lifelong),
+    ("overweighting", overweighting),
+    ("rational-threshold", rational_threshold),
+    ("lazy-trap", lazy_trap),
+];
+
 /// Decide one claim from the evidence.
 pub fn decide(id: &str, evidence: &Evidence) -> Result<Verdict, String> {
+    let (_, test) = CLAIMS
+        .iter()
+        .find(|(known, _)| *known == id)
+        .ok_or_else(|| format!("no test for claim `{id}`"))?;
+    test(evidence)
+}
+
+/// The ids of every claim with a test.
+pub fn known_claims() -> impl Iterator<Item = &'static str> {
+    CLAIMS.iter().map(|(id, _)| *id)
+}
+
+/// The test of claim `pressure-lazy`.
+fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, String> {
     let regimes = || evidence.run("regimes");
-    match id {
-        "pressure-lazy" => {
-            let runs = regimes()?;
-            let curve = evidence.sweep("penalty-curve")?;
-            let class = runs.class("pressure")?;
-            let off = curve.series(PENALTY, &[("tolerance", "off")], "mean_innovation")?;
-            let falling = off.windows(2).all(|w| w[1].1.mean < w[0].1.mean);
-            let separated = off[0].1.above(&off[off.len() - 1].1);
-            let mut quantities = vec![
-                Quantity::Text("equilibrium class, pressure.toml".into(), class.clone()),
-                Quantity::Stat(
-                    "mean_innovation, pressure.toml".into(),
-                    runs.all("pressure", "mean_innovation")?,
-                ),
-                Quantity::Stat(
-                    "share_idle, pressure.toml".into(),
-                    runs.all("pressure", "share_idle")?,
-                ),
-            ];
-            quantities.extend(off.iter().map(|(x, s)| {
-                Quantity::Stat(
-                    format!("mean_innovation at penalty {x:.3}, no tolerance"),
-                    *s,
-                )
-            }));
-            Ok(Verdict {
-                holds: matches!(class.as_str(), "passive" | "lazy") && falling && separated,
-                test: "the most frequent class of pressure.toml is passive or lazy; along penalty-curve without tolerance mean_innovation falls at every step, and its 95% intervals at the lowest and highest penalty do not overlap".into(),
-                quantities,
-                figure: curve.dir.join("charts/curve-mean_innovation.png"),
-            })
+    let runs = regimes()?;
+    let curve = evidence.sweep("penalty-curve")?;
+    let class = runs.class("pressure")?;
+    let off = curve.series(PENALTY, &[("tolerance", "off")], "mean_innovation")?;
+    let falling = off.windows(2).all(|w| w[1].1.mean < w[0].1.mean);
+    let separated = off[0].1.above(&off[off.len() - 1].1);
+    let mut quantities = vec![
+        Quantity::Text("equilibrium class, pressure.toml".into(), class.clone()),
+        Quantity::Stat(
+            "mean_innovation, pressure.toml".into(),
+            runs.all("pressure", "mean_innovation")?,
+        ),
+        Quantity::Stat(
+            "share_idle, pressure.toml".into(),
+            runs.all("pressure", "share_idle")?,
+        ),
+    ];
+    quantities.extend(off.iter().map(|(x, s)| {
+        Quantity::Stat(
+            format!("mean_innovation at penalty {x:.3}, no tolerance"),
+            *s,
+        )
+    }));
+    Ok(Verdict {
+        holds: matches!(class.as_str(), "passive" | "lazy") && falling && separated,
+        test: "the most frequent class of pressure.toml is passive or lazy; along penalty-curve without tolerance mean_innovation falls at every step, and its 95% intervals at the lowest and highest penalty do not overlap".into(),
+        quantities,
+        figure: curve.dir.join("charts/curve-mean_innovation.png"),
+    })
+}
+
+/// The test of claim `scoped-tolerance`.
+fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, String> {
+    let curve = evidence.sweep("penalty-curve")?;
+    let mut holds = true;
+    let mut quantities = Vec::new();
+    for metric in ["mean_innovation", "welfare"] {
+        let off = curve.series(PENALTY, &[("tolerance", "off")], metric)?;
+        let scoped = curve.series(PENALTY, &[("tolerance", "scoped")], metric)?;
+        for ((x, o), (_, s)) in off
+            .iter()
+            .zip(&scoped)
+            .filter(|((x, _), _)| *x >= 2.0 - 1e-9)
+        {
+            holds &= s.above(o);
+            quantities.push(Quantity::Stat(
+                format!("{metric} at penalty {x:.3}, no tolerance"),
+                *o,
+            ));
+            quantities.push(Quantity::Stat(
+                format!("{metric} at penalty {x:.3}, scoped tolerance"),
+                *s,
+            ));
         }
-        "scoped-tolerance" => {
-            let curve = evidence.sweep("penalty-curve")?;
-            let mut holds = true;
-            let mut quantities = Vec::new();
-            for metric in ["mean_innovation", "welfare"] {
-                let off = curve.series(PENALTY, &[("tolerance", "off")], metric)?;
-                let scoped = curve.series(PENALTY, &[("tolerance", "scoped")], metric)?;
-                for ((x, o), (_, s)) in off
-                    .iter()
-                    .zip(&scoped)
-                    .filter(|((x, _), _)| *x >= 2.0 - 1e-9)
-                {
-                    holds &= s.above(o);
-                    quantities.push(Quantity::Stat(
-                        format!("{metric} at penalty {x:.3}, no tolerance"),
-                        *o,
-                    ));
-                    quantities.push(Quantity::Stat(
-                        format!("{metric} at penalty {x:.3}, scoped tolerance"),
-                        *s,
-                    ));
-                }
-            }
-            Ok(Verdict {
-                holds,
-                test: "at every penalty >= 2 of penalty-curve, the 95% interval of mean_innovation and of welfare with scoped tolerance lies entirely above the one without tolerance".into(),
-                quantities,
-                figure: curve.dir.join("charts/curve-welfare.png"),
-            })
-        }
-        "umbrella" => {
-            let runs = regimes()?;
-            let mut holds = true;
-            let mut quantities = Vec::new();
-            for metric in ["wrongly_exempted", "private_gain"] {
-                let scoped = runs.all("ft-scoped", metric)?;
-                quantities.push(Quantity::Stat(format!("{metric}, ft-scoped"), scoped));
-                for other in ["ft-blanket", "ft-poor-screening"] {
-                    let value = runs.all(other, metric)?;
-                    holds &= value.above(&scoped);
-                    quantities.push(Quantity::Stat(format!("{metric}, {other}"), value));
-                }
-            }
-            Ok(Verdict {
-                holds,
-                test: "the 95% intervals of wrongly_exempted and of private_gain (per step, equilibrium) of ft-blanket and of ft-poor-screening both lie entirely above those of ft-scoped".into(),
-                quantities,
-                figure: runs.dir.join("charts/equilibria.png"),
-            })
-        }
-        "error-correction" => {
-            let runs = regimes()?;
-            let damage = (
-                runs.all("ft-scoped", "damage")?,
-                runs.all("ft-no-correction", "damage")?,
-            );
-            let welfare = (
-                runs.all("ft-scoped", "welfare")?,
-                runs.all("ft-no-correction", "welfare")?,
-            );
-            Ok(Verdict {
-                holds: damage.1.above(&damage.0) && welfare.0.above(&welfare.1),
-                test: "ft-no-correction has a damage interval entirely above ft-scoped's and a welfare interval entirely below it".into(),
-                quantities: vec![
-                    Quantity::Stat("damage, ft-scoped".into(), damage.0),
-                    Quantity::Stat("damage, ft-no-correction".into(), damage.1),
-                    Quantity::Stat("welfare, ft-scoped".into(), welfare.0),
-                    Quantity::Stat("welfare, ft-no-correction".into(), welfare.1),
-                ],
-                figure: runs.dir.join("charts/equilibria.png"),
-            })
-        }
-        "two-factor" => {
-            let runs = regimes()?;
-            let innovation = |s: &str| runs.all(s, "mean_innovation");
-            let (pressure, alone, scoped, both) = (
-                innovation("pressure")?,
-                innovation("incentives")?,
-                innovation("ft-scoped")?,
-                innovation("ft-incentives")?,
-            );
-            let effect_alone = alone.mean - pressure.mean;
-            let effect_tolerance = scoped.mean - pressure.mean;
-            let effect_with = both.mean - scoped.mean;
-            let mut highest = true;
-            for other in [
-                "pressure",
-                "ft-scoped",
-                "ft-blanket",
-                "ft-poor-screening",
-                "ft-no-correction",
-                "incentives",
-                "lifelong",
-                "adaptive-markup",
-            ] {
-                highest &= both.above(&innovation(other)?);
-            }
-            Ok(Verdict {
-                holds: effect_alone < effect_tolerance / 3.0 && effect_with > effect_alone && highest,
-                test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes, its interval above every other".into(),
-                quantities: vec![
-                    Quantity::Stat("mean_innovation, pressure".into(), pressure),
-                    Quantity::Stat("mean_innovation, incentives (no tolerance)".into(), alone),
-                    Quantity::Stat("mean_innovation, ft-scoped".into(), scoped),
-                    Quantity::Stat("mean_innovation, ft-incentives".into(), both),
-                    Quantity::Value("effect of incentives without tolerance".into(), effect_alone),
-                    Quantity::Value("effect of scoped tolerance".into(), effect_tolerance),
-                    Quantity::Value("effect of incentives with tolerance".into(), effect_with),
-                ],
-                figure: runs.dir.join("charts/equilibria.png"),
-            })
-        }
-        "lifelong" => {
-            let runs = regimes()?;
-            let innovation = (
-                runs.all("pressure", "mean_innovation")?,
-                runs.all("lifelong", "mean_innovation")?,
-            );
-            let idle = (
-                runs.all("pressure", "share_idle")?,
-                runs.all("lifelong", "share_idle")?,
-            );
-            Ok(Verdict {
-                holds: innovation.0.above(&innovation.1),
-                test: "the mean_innovation interval of lifelong.toml lies entirely below that of pressure.toml".into(),
-                quantities: vec![
-                    Quantity::Stat("mean_innovation, pressure".into(), innovation.0),
-                    Quantity::Stat("mean_innovation, lifelong".into(), innovation.1),
-                    Quantity::Stat("share_idle, pressure".into(), idle.0),
-                    Quantity::Stat("share_idle, lifelong".into(), idle.1),
-                ],
-                figure: runs.dir.join("charts/behaviour-lifelong.png"),
-            })
-        }
-        "overweighting" => {
-            let runs = regimes()?;
-            let markup = (
-                runs.all("pressure", "markup")?,
-                runs.all("adaptive-markup", "markup")?,
-            );
-            let levels = runs.levels("adaptive-markup");
-            let idle: Vec<Estimate> = levels
-                .iter()
-                .map(|level| runs.get("adaptive-markup", level, "share_idle"))
-                .collect::<Result<_, _>>()?;
-            let rising = idle.len() >= 2 && idle.windows(2).all(|w| w[1].mean > w[0].mean);
-            let mut quantities = vec![
-                Quantity::Stat("mean markup, fixed markups (pressure)".into(), markup.0),
-                Quantity::Stat("mean markup, adaptive-markup".into(), markup.1),
-            ];
-            quantities.extend(
-                levels.iter().zip(&idle).map(|(l, s)| {
-                    Quantity::Stat(format!("share_idle at {l}, adaptive-markup"), *s)
-                }),
-            );
-            Ok(Verdict {
-                holds: markup.1.above(&markup.0) && rising,
-                test: "the equilibrium markup with adaptive markups has an interval above the fixed markup's, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
-                quantities,
-                figure: runs.dir.join("charts/levels-adaptive-markup.png"),
-            })
-        }
-        "rational-threshold" => {
-            let sweep = evidence.sweep("rational-vs-bounded")?;
-            let largest_step = |rule: &str| -> Result<f64, String> {
-                let series = sweep.series(PENALTY, &[("rule", rule)], "mean_innovation")?;
-                let means: Vec<f64> = series.iter().map(|(_, s)| s.mean).collect();
-                let range = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-                    - means.iter().cloned().fold(f64::INFINITY, f64::min);
-                let step = means
-                    .windows(2)
-                    .map(|w| (w[1] - w[0]).abs())
-                    .fold(0.0, f64::max);
-                Ok(if range > 0.0 { step / range } else { 0.0 })
-            };
-            let (rational, bounded) = (largest_step("rational")?, largest_step("satisficing")?);
-            let mut quantities = vec![
-                Quantity::Value(
-                    "largest change between neighbouring penalties / total range, rational".into(),
-                    rational,
-                ),
-                Quantity::Value(
-                    "largest change between neighbouring penalties / total range, satisficing"
-                        .into(),
-                    bounded,
-                ),
-            ];
-            for rule in ["rational", "satisficing"] {
-                for (x, s) in sweep.series(PENALTY, &[("rule", rule)], "mean_innovation")? {
-                    quantities.push(Quantity::Stat(
-                        format!("mean_innovation at penalty {x:.3}, {rule}"),
-                        s,
-                    ));
-                }
-            }
-            Ok(Verdict {
-                holds: rational >= 0.5 && bounded <= 0.35,
-                test: "abrupt: under the rational rule at least half of the whole fall of mean_innovation happens between two neighbouring penalties of the (log-spaced, 16-point) sweep; smooth: under satisficing no single step carries more than 35% of it".into(),
-                quantities,
-                figure: sweep.dir.join("charts/curve-mean_innovation.png"),
-            })
-        }
-        "lazy-trap" => {
-            let sweep = evidence.sweep("lazy-trap")?;
-            let ends = |socialization: &str| -> Result<(Estimate, Estimate), String> {
-                let outbound = sweep.series(
-                    PENALTY,
-                    &[("socialization", socialization), ("branch", "outbound")],
-                    "mean_innovation",
-                )?;
-                let back = sweep.series(
-                    PENALTY,
-                    &[("socialization", socialization), ("branch", "return")],
-                    "mean_innovation",
-                )?;
-                Ok((outbound[0].1, back[back.len() - 1].1))
-            };
-            let (on_start, on_end) = ends("on")?;
-            let (off_start, off_end) = ends("off")?;
-            let recovery_on = on_end.mean / on_start.mean;
-            let recovery_off = off_end.mean / off_start.mean;
-            Ok(Verdict {
-                holds: on_start.above(&on_end) && recovery_off > recovery_on,
-                test: "with socialization, mean_innovation back at the starting penalty (end of the return branch) lies entirely below its value there on the way out; and the share recovered (return / outbound) is larger without socialization".into(),
-                quantities: vec![
-                    Quantity::Stat("mean_innovation at the start, socialization on".into(), on_start),
-                    Quantity::Stat("mean_innovation back at the start, socialization on".into(), on_end),
-                    Quantity::Stat("mean_innovation at the start, socialization off".into(), off_start),
-                    Quantity::Stat("mean_innovation back at the start, socialization off".into(), off_end),
-                    Quantity::Value("share recovered, socialization on".into(), recovery_on),
-                    Quantity::Value("share recovered, socialization off".into(), recovery_off),
-                ],
-                figure: sweep.dir.join("charts/curve-mean_innovation.png"),
-            })
-        }
-        other => Err(format!("no test for claim `{other}`")),
     }
+    Ok(Verdict {
+        holds,
+        test: "at every penalty >= 2 of penalty-curve, the 95% interval of mean_innovation and of welfare with scoped tolerance lies entirely above the one without tolerance".into(),
+        quantities,
+        figure: curve.dir.join("charts/curve-welfare.png"),
+    })
+}
+
+/// The test of claim `umbrella`.
+fn umbrella(evidence: &Evidence) -> Result<Verdict, String> {
+    let regimes = || evidence.run("regimes");
+    let runs = regimes()?;
+    let mut holds = true;
+    let mut quantities = Vec::new();
+    for metric in ["wrongly_exempted", "private_gain"] {
+        let scoped = runs.all("ft-scoped", metric)?;
+        quantities.push(Quantity::Stat(format!("{metric}, ft-scoped"), scoped));
+        for other in ["ft-blanket", "ft-poor-screening"] {
+            let value = runs.all(other, metric)?;
+            holds &= value.above(&scoped);
+            quantities.push(Quantity::Stat(format!("{metric}, {other}"), value));
+        }
+    }
+    Ok(Verdict {
+        holds,
+        test: "the 95% intervals of wrongly_exempted and of private_gain (per step, equilibrium) of ft-blanket and of ft-poor-screening both lie entirely above those of ft-scoped".into(),
+        quantities,
+        figure: runs.dir.join("charts/equilibria.png"),
+    })
+}
+
+/// The test of claim `error-correction`.
+fn error_correction(evidence: &Evidence) -> Result<Verdict, String> {
+    let regimes = || evidence.run("regimes");
+    let runs = regimes()?;
+    let damage = (
+        runs.all("ft-scoped", "damage")?,
+        runs.all("ft-no-correction", "damage")?,
+    );
+    let welfare = (
+        runs.all("ft-scoped", "welfare")?,
+        runs.all("ft-no-correction", "welfare")?,
+    );
+    Ok(Verdict {
+        holds: damage.1.above(&damage.0) && welfare.0.above(&welfare.1),
+        test: "ft-no-correction has a damage interval entirely above ft-scoped's and a welfare interval entirely below it".into(),
+        quantities: vec![
+            Quantity::Stat("damage, ft-scoped".into(), damage.0),
+            Quantity::Stat("damage, ft-no-correction".into(), damage.1),
+            Quantity::Stat("welfare, ft-scoped".into(), welfare.0),
+            Quantity::Stat("welfare, ft-no-correction".into(), welfare.1),
+        ],
+        figure: runs.dir.join("charts/equilibria.png"),
+    })
+}
+
+/// The test of claim `two-factor`.
+fn two_factor(evidence: &Evidence) -> Result<Verdict, String> {
+    let regimes = || evidence.run("regimes");
+    let runs = regimes()?;
+    let innovation = |s: &str| runs.all(s, "mean_innovation");
+    let (pressure, alone, scoped, both) = (
+        innovation("pressure")?,
+        innovation("incentives")?,
+        innovation("ft-scoped")?,
+        innovation("ft-incentives")?,
+    );
+    let effect_alone = alone.mean - pressure.mean;
+    let effect_tolerance = scoped.mean - pressure.mean;
+    let effect_with = both.mean - scoped.mean;
+    let mut highest = true;
+    for other in [
+        "pressure",
+        "ft-scoped",
+        "ft-blanket",
+        "ft-poor-screening",
+        "ft-no-correction",
+        "incentives",
+        "lifelong",
+        "adaptive-markup",
+    ] {
+        highest &= both.above(&innovation(other)?);
+    }
+    Ok(Verdict {
+        holds: effect_alone < effect_tolerance / 3.0 && effect_with > effect_alone && highest,
+        test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes, its interval above every other".into(),
+        quantities: vec![
+            Quantity::Stat("mean_innovation, pressure".into(), pressure),
+            Quantity::Stat("mean_innovation, incentives (no tolerance)".into(), alone),
+            Quantity::Stat("mean_innovation, ft-scoped".into(), scoped),
+            Quantity::Stat("mean_innovation, ft-incentives".into(), both),
+            Quantity::Value("effect of incentives without tolerance".into(), effect_alone),
+            Quantity::Value("effect of scoped tolerance".into(), effect_tolerance),
+            Quantity::Value("effect of incentives with tolerance".into(), effect_with),
+        ],
+        figure: runs.dir.join("charts/equilibria.png"),
+    })
+}
+
+/// The test of claim `lifelong`.
+fn lifelong(evidence: &Evidence) -> Result<Verdict, String> {
+    let regimes = || evidence.run("regimes");
+    let runs = regimes()?;
+    let innovation = (
+        runs.all("pressure", "mean_innovation")?,
+        runs.all("lifelong", "mean_innovation")?,
+    );
+    let idle = (
+        runs.all("pressure", "share_idle")?,
+        runs.all("lifelong", "share_idle")?,
+    );
+    Ok(Verdict {
+        holds: innovation.0.above(&innovation.1),
+        test: "the mean_innovation interval of lifelong.toml lies entirely below that of pressure.toml".into(),
+        quantities: vec![
+            Quantity::Stat("mean_innovation, pressure".into(), innovation.0),
+            Quantity::Stat("mean_innovation, lifelong".into(), innovation.1),
+            Quantity::Stat("share_idle, pressure".into(), idle.0),
+            Quantity::Stat("share_idle, lifelong".into(), idle.1),
+        ],
+        figure: runs.dir.join("charts/behaviour-lifelong.png"),
+    })
+}
+
+/// The test of claim `overweighting`.
+fn overweighting(evidence: &Evidence) -> Result<Verdict, String> {
+    let regimes = || evidence.run("regimes");
+    let runs = regimes()?;
+    let markup = (
+        runs.all("pressure", "markup")?,
+        runs.all("adaptive-markup", "markup")?,
+    );
+    let levels = runs.levels("adaptive-markup");
+    let idle: Vec<Estimate> = levels
+        .iter()
+        .map(|level| runs.get("adaptive-markup", level, "share_idle"))
+        .collect::<Result<_, _>>()?;
+    let rising = idle.len() >= 2 && idle.windows(2).all(|w| w[1].mean > w[0].mean);
+    let mut quantities = vec![
+        Quantity::Stat("mean markup, fixed markups (pressure)".into(), markup.0),
+        Quantity::Stat("mean markup, adaptive-markup".into(), markup.1),
+    ];
+    quantities.extend(
+        levels
+            .iter()
+            .zip(&idle)
+            .map(|(l, s)| Quantity::Stat(format!("share_idle at {l}, adaptive-markup"), *s)),
+    );
+    Ok(Verdict {
+        holds: markup.1.above(&markup.0) && rising,
+        test: "the equilibrium markup with adaptive markups has an interval above the fixed markup's, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
+        quantities,
+        figure: runs.dir.join("charts/levels-adaptive-markup.png"),
+    })
+}
+
+/// The test of claim `rational-threshold`.
+fn rational_threshold(evidence: &Evidence) -> Result<Verdict, String> {
+    let sweep = evidence.sweep("rational-vs-bounded")?;
+    let largest_step = |rule: &str| -> Result<f64, String> {
+        let series = sweep.series(PENALTY, &[("rule", rule)], "mean_innovation")?;
+        let means: Vec<f64> = series.iter().map(|(_, s)| s.mean).collect();
+        let range = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+            - means.iter().cloned().fold(f64::INFINITY, f64::min);
+        let step = means
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f64::max);
+        Ok(if range > 0.0 { step / range } else { 0.0 })
+    };
+    let (rational, bounded) = (largest_step("rational")?, largest_step("satisficing")?);
+    let mut quantities = vec![
+        Quantity::Value(
+            "largest change between neighbouring penalties / total range, rational".into(),
+            rational,
+        ),
+        Quantity::Value(
+            "largest change between neighbouring penalties / total range, satisficing".into(),
+            bounded,
+        ),
+    ];
+    for rule in ["rational", "satisficing"] {
+        for (x, s) in sweep.series(PENALTY, &[("rule", rule)], "mean_innovation")? {
+            quantities.push(Quantity::Stat(
+                format!("mean_innovation at penalty {x:.3}, {rule}"),
+                s,
+            ));
+        }
+    }
+    Ok(Verdict {
+        holds: rational >= 0.5 && bounded <= 0.35,
+        test: "abrupt: under the rational rule at least half of the whole fall of mean_innovation happens between two neighbouring penalties of the (log-spaced, 16-point) sweep; smooth: under satisficing no single step carries more than 35% of it".into(),
+        quantities,
+        figure: sweep.dir.join("charts/curve-mean_innovation.png"),
+    })
+}
+
+/// The test of claim `lazy-trap`.
+fn lazy_trap(evidence: &Evidence) -> Result<Verdict, String> {
+    let sweep = evidence.sweep("lazy-trap")?;
+    let ends = |socialization: &str| -> Result<(Estimate, Estimate), String> {
+        let outbound = sweep.series(
+            PENALTY,
+            &[("socialization", socialization), ("branch", "outbound")],
+            "mean_innovation",
+        )?;
+        let back = sweep.series(
+            PENALTY,
+            &[("socialization", socialization), ("branch", "return")],
+            "mean_innovation",
+        )?;
+        Ok((outbound[0].1, back[back.len() - 1].1))
+    };
+    let (on_start, on_end) = ends("on")?;
+    let (off_start, off_end) = ends("off")?;
+    let recovery_on = on_end.mean / on_start.mean;
+    let recovery_off = off_end.mean / off_start.mean;
+    Ok(Verdict {
+        holds: on_start.above(&on_end) && recovery_off > recovery_on,
+        test: "with socialization, mean_innovation back at the starting penalty (end of the return branch) lies entirely below its value there on the way out; and the share recovered (return / outbound) is larger without socialization".into(),
+        quantities: vec![
+            Quantity::Stat("mean_innovation at the start, socialization on".into(), on_start),
+            Quantity::Stat("mean_innovation back at the start, socialization on".into(), on_end),
+            Quantity::Stat("mean_innovation at the start, socialization off".into(), off_start),
+            Quantity::Stat("mean_innovation back at the start, socialization off".into(), off_end),
+            Quantity::Value("share recovered, socialization on".into(), recovery_on),
+            Quantity::Value("share recovered, socialization off".into(), recovery_off),
+        ],
+        figure: sweep.dir.join("charts/curve-mean_innovation.png"),
+    })
 }

@@ -19,7 +19,8 @@ pub struct RunEvidence {
 
 impl RunEvidence {
     pub fn read(dir: &Path) -> Result<Self, String> {
-        let rows = tables::read_statistics(&dir.join("equilibrium.csv")).map_err(|e| e.to_string())?;
+        let rows =
+            tables::read_statistics(&dir.join("equilibrium.csv")).map_err(|e| e.to_string())?;
         let mut stats = HashMap::new();
         let mut levels: HashMap<String, Vec<String>> = HashMap::new();
         for row in rows {
@@ -38,7 +39,12 @@ impl RunEvidence {
         })
     }
 
-    pub(crate) fn get(&self, scenario: &str, level: &str, metric: &str) -> Result<Estimate, String> {
+    pub(crate) fn get(
+        &self,
+        scenario: &str,
+        level: &str,
+        metric: &str,
+    ) -> Result<Estimate, String> {
         self.stats
             .get(&(scenario.to_string(), level.to_string(), metric.to_string()))
             .copied()
@@ -104,7 +110,8 @@ impl SweepEvidence {
             })
             .collect();
         let mut stats = vec![HashMap::new(); labels.len()];
-        let rows = tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
+        let rows =
+            tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
         for row in rows {
             let Ok(point) = row.key.parse::<usize>() else {
                 continue;

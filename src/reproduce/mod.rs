@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::scenario::{parse_table, read_text, ScenarioError};
-pub use claims::decide;
+pub use claims::{decide, known_claims, CLAIMS};
 pub use evidence::{Evidence, Quantity, RunEvidence, SweepEvidence, Verdict};
 
 /// One group of scenario files run together.
@@ -39,19 +39,6 @@ pub struct Experiments {
     pub sweeps: Vec<PathBuf>,
     pub claims: Vec<ClaimSpec>,
 }
-
-/// Claims this version knows how to decide.
-pub const KNOWN_CLAIMS: [&str; 9] = [
-    "pressure-lazy",
-    "scoped-tolerance",
-    "umbrella",
-    "error-correction",
-    "two-factor",
-    "lifelong",
-    "overweighting",
-    "rational-threshold",
-    "lazy-trap",
-];
 
 fn invalid(file: &str, key: &str, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
@@ -140,11 +127,14 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
                 .ok_or_else(|| invalid(&file, &format!("claim[{index}].{key}"), "is required"))
         };
         let id = get("id")?;
-        if !KNOWN_CLAIMS.contains(&id.as_str()) {
+        if !claims::known_claims().any(|known| known == id) {
             return Err(invalid(
                 &file,
                 &format!("claim[{index}].id"),
-                format!("`{id}` has no test; known: {}", KNOWN_CLAIMS.join(", ")),
+                format!(
+                    "`{id}` has no test; known: {}",
+                    claims::known_claims().collect::<Vec<_>>().join(", ")
+                ),
             ));
         }
         claims.push(ClaimSpec {

@@ -415,4 +415,3 @@ fn parse_axis(
         values,
     })
 }
-
