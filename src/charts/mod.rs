@@ -6,13 +6,16 @@
 pub mod run;
 pub mod sweep;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
+use resvg::{tiny_skia, usvg};
 
+use crate::output;
 use crate::output::series::Band;
 
 pub use run::draw_all;
@@ -20,6 +23,9 @@ pub use sweep::{draw_sweep, SweepLayout};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// The family name inside the committed font file.
+const FONT_NAME: &str = "DejaVu Sans";
+/// The family charts ask for (plotters registers the committed font under it).
 const FAMILY: &str = "sans-serif";
 
 pub const BLACK_: RGBColor = RGBColor(0, 0, 0);
@@ -64,7 +70,8 @@ pub(crate) trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome;
 }
 
-/// Draw `chart` as `<dir>/<stem>.png` and `.svg`; returns both paths.
+/// Draw `chart` as `<dir>/<stem>.svg` and rasterise that SVG into `<dir>/<stem>.png`, so
+/// both show the same text laid out by one text engine; returns both paths.
 pub(crate) fn render(
     dir: &Path,
     stem: &str,
@@ -73,27 +80,72 @@ pub(crate) fn render(
 ) -> Result<Vec<PathBuf>, String> {
     ensure_font();
     let scale = size.1 as f64 / 1000.0;
-    let png = dir.join(format!("{stem}.png"));
-    let svg = dir.join(format!("{stem}.svg"));
+    let mut svg = String::new();
     {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
         chart.draw(&root, scale)?;
-        root.present()
-            .map_err(|e| format!("{}: {e:?}", png.display()))?;
+        root.present().map_err(fail)?;
     }
-    {
-        let root = SVGBackend::new(&svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(fail)?;
-        chart.draw(&root, scale)?;
-        root.present()
-            .map_err(|e| format!("{}: {e:?}", svg.display()))?;
-    }
-    Ok(vec![png, svg])
+    let png = rasterise(&svg, size).map_err(|e| format!("{stem}.png: {e}"))?;
+    let written = |name: String, bytes: &[u8]| {
+        output::write_atomically(dir, &name, |out| out.write_all(bytes)).map_err(|e| e.to_string())
+    };
+    Ok(vec![
+        written(format!("{stem}.png"), &png)?,
+        written(format!("{stem}.svg"), svg.as_bytes())?,
+    ])
+}
+
+/// Options for reading chart SVG: the committed font is the only font, and the generic
+/// family the charts name resolves to it.
+fn svg_options() -> &'static usvg::Options<'static> {
+    static OPTIONS: OnceLock<usvg::Options<'static>> = OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut options = usvg::Options::default();
+        let fonts = options.fontdb_mut();
+        fonts.load_font_data(FONT.to_vec());
+        fonts.set_sans_serif_family(FONT_NAME);
+        options.font_family = FONT_NAME.to_string();
+        options
+    })
+}
+
+/// PNG bytes of an SVG document of `size` pixels on white.
+fn rasterise(svg: &str, size: (u32, u32)) -> Result<Vec<u8>, String> {
+    let tree = usvg::Tree::from_str(svg, svg_options()).map_err(|e| e.to_string())?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.0, size.1).ok_or("empty chart size")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::identity(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
 }
 
 pub(crate) fn font(scale: f64, size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
+}
+
+/// A tick label with the decimals a range of width `span` needs, without trailing zeros
+/// (`4000`, not `4000.0`; `0.015`, not `0.015000`).
+pub(crate) fn tick_label(value: f64, span: f64) -> String {
+    let decimals = if span > 0.0 && span.is_finite() {
+        (2.0 - span.log10().floor()).clamp(0.0, 12.0) as usize
+    } else {
+        3
+    };
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    match text {
+        "-0" => "0".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The name of category `x` on a categorical axis (categories sit at 0, 1, 2, ...); empty
@@ -159,4 +211,20 @@ pub(crate) fn points(values: &[f64]) -> Vec<(f64, f64)> {
 
 pub(crate) fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
     colour.stroke_width((3.0 * scale).max(1.0) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick_label;
+
+    #[test]
+    fn tick_labels_carry_only_the_decimals_their_range_needs() {
+        assert_eq!(tick_label(4000.0, 4500.0), "4000");
+        assert_eq!(tick_label(0.0, 4500.0), "0");
+        assert_eq!(tick_label(0.014, 0.016), "0.014");
+        assert_eq!(tick_label(0.30000000000000004, 1.0), "0.3");
+        assert_eq!(tick_label(0.25, 0.3), "0.25");
+        assert_eq!(tick_label(-0.0001, 1.0), "0");
+        assert_eq!(tick_label(12.5, 40.0), "12.5");
+    }
 }

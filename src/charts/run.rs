@@ -10,7 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     band_polygon, category_label, class_colour, draw_legend, fail, font, points, render, stroke,
-    Chart, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    tick_label, Chart, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE,
+    VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
@@ -63,6 +64,7 @@ impl Chart for Behaviour<'_> {
             .configure_mesh()
             .x_desc("step (annual assessment cycle)")
             .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| tick_label(*y, 1.0))
             .y_desc("share of cadres / mean innovation (0-1)")
             .label_style(font(scale, 20.0))
             .axis_desc_style(font(scale, 24.0))
@@ -197,6 +199,7 @@ impl Chart for Levels<'_> {
                 .configure_mesh()
                 .x_desc("step")
                 .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| tick_label(*y, 1.0))
                 .y_desc("share / intensity (0-1)")
                 .x_labels(5)
                 .label_style(font(scale, 17.0))
@@ -354,6 +357,7 @@ impl Chart for Equilibria<'_> {
                 .disable_x_mesh()
                 .x_labels(count)
                 .x_label_formatter(&move |x| category_label(&label_names, *x))
+                .y_label_formatter(&|y| tick_label(*y, high - low + 2.0 * pad))
                 .x_desc("scenario")
                 .y_desc(description)
                 .label_style(font(scale, 16.0))
@@ -426,7 +430,7 @@ pub fn draw_all(
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, String> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    crate::output::create_dir(out).map_err(|e| e.to_string())?;
     let comparing = results.len() > 1;
     let mut jobs: Vec<(String, Job)> = Vec::new();
     let mut equilibria = Vec::new();

@@ -9,8 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    category_label, class_colour, draw_legend, fail, font, render, stroke, Chart, Outcome, BLACK_,
-    BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    category_label, class_colour, draw_legend, fail, font, render, stroke, tick_label, Chart,
+    Outcome, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -61,6 +61,7 @@ impl Curve<'_> {
     ) -> Outcome {
         let categories = self.categories.clone();
         let log_x = self.log_x;
+        let y_span = y_range.end - y_range.start;
         let mut chart = ChartBuilder::on(plot)
             .caption(&self.title, font(scale, 32.0))
             .margin((20.0 * scale) as u32)
@@ -68,6 +69,7 @@ impl Curve<'_> {
             .y_label_area_size((100.0 * scale) as u32)
             .build_cartesian_2d(x_range, y_range)
             .map_err(fail)?;
+        let y_format = move |y: &f64| tick_label(*y, y_span);
         let formatter = move |x: &f64| match &categories {
             Some(names) => category_label(names, *x),
             None if log_x => significant(10f64.powf(*x)),
@@ -78,6 +80,7 @@ impl Curve<'_> {
             .x_desc(&self.x_label)
             .y_desc(self.y_label)
             .x_label_formatter(&formatter)
+            .y_label_formatter(&y_format)
             .label_style(font(scale, 20.0))
             .axis_desc_style(font(scale, 24.0))
             .draw()
@@ -278,7 +281,7 @@ pub fn draw_sweep(
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, String> {
     use rayon::prelude::*;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    crate::output::create_dir(out).map_err(|e| e.to_string())?;
     let points = tables::read_points(&dir.join("points.csv")).map_err(|e| e.to_string())?;
     let rows =
         tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;

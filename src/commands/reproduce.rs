@@ -1,6 +1,7 @@
 //! `cadresim reproduce`: run every experiment of the manifest, decide each claim from the
 //! data, write RESULTS.md and its figures.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use super::run::run;
@@ -100,20 +101,12 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     }
     for target in &targets {
         let figures = target.join("figures");
-        std::fs::create_dir_all(&figures)
-            .map_err(|e| CommandError::Failed(format!("{}: {e}", figures.display())))?;
+        output::create_dir(&figures)?;
         for (claim, verdict) in &decided {
-            let destination = figures.join(format!("{}.png", claim.id));
-            std::fs::copy(&verdict.figure, &destination).map_err(|e| {
-                CommandError::Failed(format!(
-                    "{} -> {}: {e}",
-                    verdict.figure.display(),
-                    destination.display()
-                ))
-            })?;
+            output::copy_atomically(&verdict.figure, &figures, &format!("{}.png", claim.id))?;
         }
-        std::fs::write(target.join("RESULTS.md"), &markdown).map_err(|e| {
-            CommandError::Failed(format!("{}: {e}", target.join("RESULTS.md").display()))
+        output::write_atomically(target, "RESULTS.md", |out| {
+            out.write_all(markdown.as_bytes())
         })?;
     }
     for (claim, verdict) in &decided {

@@ -55,6 +55,11 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(io_error(dir))
 }
 
+/// Create a directory and its parents.
+pub fn create_dir(dir: &Path) -> Result<(), OutputError> {
+    fs::create_dir_all(dir).map_err(io_error(dir))
+}
+
 /// Folder of a sweep directory with one file per finished point.
 pub const PARTS: &str = "parts";
 
