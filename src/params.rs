@@ -54,24 +54,38 @@ impl Plan {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
+    /// Length, replicates and seed: `[run]`.
     pub run: RunParams,
+    /// Levels of government below the centre: `[hierarchy]`.
     pub hierarchy: HierarchyParams,
+    /// Targets and markups: `[targets]`.
     pub targets: TargetParams,
+    /// Cadre attributes at recruitment: `[cadres]`.
     pub cadres: CadreParams,
+    /// Effort, innovation, output and errors: `[work]`.
     pub work: WorkParams,
+    /// Detection and punishment: `[accountability]`.
     pub accountability: AccountabilityParams,
+    /// Exemption of honest errors: `[fault_tolerance]`.
     pub fault_tolerance: FaultToleranceParams,
+    /// Rewards and promotion: `[incentives]`.
     pub incentives: IncentiveParams,
+    /// Decision rule and learning: `[behaviour]`.
     pub behaviour: BehaviourParams,
+    /// Equilibrium detection and classes: `[equilibrium]`.
     pub equilibrium: EquilibriumParams,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunParams {
+    /// `run.steps`: number of steps (annual assessment cycles) of a run.
     pub steps: u64,
+    /// `run.burn_in`: first step of the equilibrium window (must be < steps).
     pub burn_in: u64,
+    /// `run.replicates`: independent replicates of the scenario.
     pub replicates: u64,
+    /// `run.seed`: master seed; replicate r uses the streams of (seed, r).
     pub seed: u64,
 }
 
@@ -90,6 +104,7 @@ impl Default for RunParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LevelSpec {
+    /// The level's name in tables and charts (not "all").
     pub name: String,
     /// Units under each unit of the level above (the centre is one implicit unit).
     pub branching: u64,
@@ -100,6 +115,7 @@ pub struct LevelSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HierarchyParams {
+    /// `hierarchy.levels`: layers below the centre, top first: units per parent unit and cadres per unit.
     pub levels: Vec<LevelSpec>,
 }
 
@@ -156,11 +172,17 @@ pub enum Decomposition {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetParams {
+    /// `targets.central`: per-cadre target set by the centre.
     pub central: f64,
+    /// `targets.markup`: markup each level adds to its parent's target (scalar or one per level).
     pub markup: Markup,
+    /// `targets.decomposition`: uniform targets, or each unit's own target scaled by its capacity.
     pub decomposition: Decomposition,
+    /// `targets.miss_penalty`: payoff lost per unit of target shortfall.
     pub miss_penalty: f64,
+    /// `targets.adaptive_markup`: step by which a unit raises its markup when its jurisdiction misses (0 = fixed markups).
     pub adaptive_markup: f64,
+    /// `targets.markup_max`: upper bound of adaptive markups (>= every markup).
     pub markup_max: f64,
 }
 
@@ -180,11 +202,17 @@ impl Default for TargetParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CadreParams {
+    /// `cadres.ability_sd`: log-sd of cadre ability (mean 1).
     pub ability_sd: f64,
+    /// `cadres.capacity_sd`: log-sd of unit capacity (mean 1).
     pub capacity_sd: f64,
+    /// `cadres.psm_alpha`: Beta alpha of public-service motivation.
     pub psm_alpha: f64,
+    /// `cadres.psm_beta`: Beta beta of public-service motivation.
     pub psm_beta: f64,
+    /// `cadres.opportunist_share`: share of recruits who may disguise rent-seeking as reform.
     pub opportunist_share: f64,
+    /// `cadres.turnover`: yearly probability that a cadre leaves.
     pub turnover: f64,
 }
 
@@ -204,20 +232,35 @@ impl Default for CadreParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkParams {
+    /// `work.salary`: fixed payoff per step.
     pub salary: f64,
+    /// `work.idle_effort`: effort of an idle cadre (routine and innovation: 1).
     pub idle_effort: f64,
+    /// `work.effort_cost`: payoff cost per unit of effort.
     pub effort_cost: f64,
+    /// `work.innovation_levels`: K: innovation intensities k/K, k = 1..K.
     pub innovation_levels: u64,
+    /// `work.innovation_cost`: payoff cost per unit of innovation intensity.
     pub innovation_cost: f64,
+    /// `work.innovation_success`: probability that honest innovation succeeds.
     pub innovation_success: f64,
+    /// `work.innovation_gain`: extra output per unit of successful innovation.
     pub innovation_gain: f64,
+    /// `work.psm_weight`: intrinsic payoff of honest innovation per unit of psm and intensity.
     pub psm_weight: f64,
+    /// `work.routine_error`: negligence probability at effort 1 (times proneness).
     pub routine_error: f64,
+    /// `work.innovation_error`: exploratory-error probability at intensity 1 (times proneness).
     pub innovation_error: f64,
+    /// `work.violation_error`: violation probability of self-serving 'reform' at intensity 1.
     pub violation_error: f64,
+    /// `work.error_damage`: public loss of an error that is caught and sanctioned.
     pub error_damage: f64,
+    /// `work.damage_persistence`: damage multiplier of an error never corrected.
     pub damage_persistence: f64,
+    /// `work.self_serving_rate`: probability that an opportunist's innovation is self-serving.
     pub self_serving_rate: f64,
+    /// `work.private_gain`: private gain per unit of intensity of self-serving 'reform'.
     pub private_gain: f64,
 }
 
@@ -246,15 +289,25 @@ impl Default for WorkParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountabilityParams {
+    /// `accountability.detection`: probability that a new error is detected.
     pub detection: f64,
+    /// `accountability.penalty`: sanction of a detected, unexempted error.
     pub penalty: f64,
+    /// `accountability.one_vote_veto`: veto-class errors multiply the sanction, bar promotion and risk dismissal.
     pub one_vote_veto: bool,
+    /// `accountability.veto_share`: probability that an error is veto-class.
     pub veto_share: f64,
+    /// `accountability.veto_multiplier`: sanction multiplier of a veto.
     pub veto_multiplier: f64,
+    /// `accountability.veto_dismissal`: probability that a vetoed cadre is dismissed.
     pub veto_dismissal: f64,
+    /// `accountability.lifelong`: lifelong accountability: latent errors can be detected in later steps.
     pub lifelong: bool,
+    /// `accountability.late_detection`: yearly detection probability of a latent error under lifelong accountability.
     pub late_detection: f64,
+    /// `accountability.inaction_detection`: probability that an idle cadre is held to account for inaction.
     pub inaction_detection: f64,
+    /// `accountability.inaction_penalty`: sanction for inaction.
     pub inaction_penalty: f64,
 }
 
@@ -300,13 +353,21 @@ impl ErrorClass {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultToleranceParams {
+    /// `fault_tolerance.enabled`: fault-tolerance mechanism in force.
     pub enabled: bool,
+    /// `fault_tolerance.scope`: error classes eligible for exemption (the three distinctions).
     pub scope: Vec<ErrorClass>,
+    /// `fault_tolerance.screening_accuracy`: probability that an investigation judges eligibility correctly.
     pub screening_accuracy: f64,
+    /// `fault_tolerance.tolerate_veto`: veto-class errors may be exempted too.
     pub tolerate_veto: bool,
+    /// `fault_tolerance.error_correction`: exempted errors are corrected and the cadre learns from them.
     pub error_correction: bool,
+    /// `fault_tolerance.correction_efficacy`: share of an exempted error's damage that correction removes.
     pub correction_efficacy: f64,
+    /// `fault_tolerance.correction_learning`: proportional fall of error proneness after a corrected error.
     pub correction_learning: f64,
+    /// `fault_tolerance.proneness_floor`: lowest error proneness correction can reach.
     pub proneness_floor: f64,
 }
 
@@ -334,13 +395,21 @@ impl FaultToleranceParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IncentiveParams {
+    /// `incentives.promotion_quota`: share of each peer group promoted every step.
     pub promotion_quota: f64,
+    /// `incentives.promotion_reward`: payoff of a promotion.
     pub promotion_reward: f64,
+    /// `incentives.innovation_reward`: payoff of a successful innovation.
     pub innovation_reward: f64,
+    /// `incentives.target_weight`: tournament weight of target attainment.
     pub target_weight: f64,
+    /// `incentives.innovation_weight`: tournament weight of successful innovation intensity.
     pub innovation_weight: f64,
+    /// `incentives.jurisdiction_weight`: tournament weight of the unit's jurisdiction attainment (previous step).
     pub jurisdiction_weight: f64,
+    /// `incentives.seniority_weight`: tournament weight of tenure.
     pub seniority_weight: f64,
+    /// `incentives.evaluation_noise`: sd of the normal noise in tournament scores.
     pub evaluation_noise: f64,
 }
 
@@ -370,14 +439,23 @@ pub enum Rule {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BehaviourParams {
+    /// `behaviour.rule`: decision rule: aspiration learning, logit learning, or exact expected payoff.
     pub rule: Rule,
+    /// `behaviour.rationality`: logit precision beta over attractions.
     pub rationality: f64,
+    /// `behaviour.recency`: weight of this step's own felt payoff in the attraction.
     pub recency: f64,
+    /// `behaviour.vicarious`: weight of an observed peer's felt payoff.
     pub vicarious: f64,
+    /// `behaviour.peers_observed`: peers observed per step (with replacement).
     pub peers_observed: u64,
+    /// `behaviour.loss_aversion`: lambda: sanctions are felt lambda times.
     pub loss_aversion: f64,
+    /// `behaviour.aspiration_rate`: speed at which aspiration follows payoff.
     pub aspiration_rate: f64,
+    /// `behaviour.explore`: probability that a satisfied cadre redraws anyway.
     pub explore: f64,
+    /// `behaviour.socialization`: recruits take their peer group's mean attractions.
     pub socialization: bool,
 }
 
@@ -400,11 +478,17 @@ impl Default for BehaviourParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EquilibriumParams {
+    /// `equilibrium.abusive_abuse_rate`: class 'abusive' when abuse_rate >= this.
     pub abusive_abuse_rate: f64,
+    /// `equilibrium.lazy_idle`: class 'lazy' when share_idle >= this.
     pub lazy_idle: f64,
+    /// `equilibrium.passive_not_innovating`: class 'passive' when share_idle + share_routine >= this.
     pub passive_not_innovating: f64,
+    /// `equilibrium.innovative_share`: class 'innovative' when share_innovating >= this.
     pub innovative_share: f64,
+    /// `equilibrium.window`: W: window (steps) of the moving mean used for converged_at.
     pub window: u64,
+    /// `equilibrium.tolerance`: largest change of the moving mean counted as converged.
     pub tolerance: f64,
 }
 

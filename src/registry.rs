@@ -18,6 +18,24 @@ pub const UNSCHEDULABLE: [&str; 1] = ["work.innovation_levels"];
 /// Largest number of hierarchy levels.
 pub const MAX_LEVELS: usize = 8;
 
+/// A parameter value the model cannot use: the key and what is allowed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{key}` {message}")]
+pub struct ParamError {
+    /// `section.key`.
+    pub key: String,
+    pub message: String,
+}
+
+impl ParamError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ParamError {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The numeric range a real-valued parameter accepts (always finite).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Range {
@@ -154,8 +172,13 @@ impl ParamSpec {
     }
 
     /// Set the parameter from a TOML value; the error says what is allowed.
-    pub fn set(&self, params: &mut Params, value: &toml::Value) -> Result<(), String> {
-        let wrong = || format!("must be {}, got {}", self.allowed(), describe_value(value));
+    pub fn set(&self, params: &mut Params, value: &toml::Value) -> Result<(), ParamError> {
+        let wrong = || {
+            ParamError::new(
+                self.key,
+                format!("must be {}, got {}", self.allowed(), describe_value(value)),
+            )
+        };
         match self.field {
             Field::Real(get, range) => {
                 let number = match value {
@@ -235,40 +258,41 @@ impl ParamSpec {
                 };
             }
             Field::Levels => {
-                params.hierarchy.levels = parse_levels(value)
-                    .map_err(|why| format!("must be {}: {why}", self.allowed()))?;
+                params.hierarchy.levels = parse_levels(value, self)?;
             }
         }
         Ok(())
     }
 }
 
-fn parse_levels(value: &toml::Value) -> Result<Vec<LevelSpec>, String> {
+/// The levels of `[[hierarchy.levels]]`; errors say which level is wrong and how.
+fn parse_levels(value: &toml::Value, spec: &ParamSpec) -> Result<Vec<LevelSpec>, ParamError> {
+    let bad = |why: String| ParamError::new(spec.key, format!("must be {}: {why}", spec.allowed()));
     let items = value
         .as_array()
-        .ok_or_else(|| format!("got {}", describe_value(value)))?;
+        .ok_or_else(|| bad(format!("got {}", describe_value(value))))?;
     let mut levels = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let table = item
             .as_table()
-            .ok_or_else(|| format!("level {index} is {}", describe_value(item)))?;
+            .ok_or_else(|| bad(format!("level {index} is {}", describe_value(item))))?;
         for key in table.keys() {
             if !matches!(key.as_str(), "name" | "branching" | "cadres") {
-                return Err(format!("level {index} has unknown key `{key}`"));
+                return Err(bad(format!("level {index} has unknown key `{key}`")));
             }
         }
         let name = table
             .get("name")
             .and_then(|v| v.as_str())
-            .ok_or_else(|| format!("level {index} needs a string `name`"))?;
-        let count = |key: &str| -> Result<u64, String> {
+            .ok_or_else(|| bad(format!("level {index} needs a string `name`")))?;
+        let count = |key: &str| -> Result<u64, ParamError> {
             match table.get(key) {
                 Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
-                Some(other) => Err(format!(
+                Some(other) => Err(bad(format!(
                     "level {index} `{key}` must be an integer >= 1, got {}",
                     describe_value(other)
-                )),
-                None => Err(format!("level {index} needs `{key}`")),
+                ))),
+                None => Err(bad(format!("level {index} needs `{key}`"))),
             }
         };
         levels.push(LevelSpec {
@@ -449,9 +473,9 @@ pub static PARAMS: &[ParamSpec] = &[
 ];
 
 /// Checks that involve several parameters; the error names the key at fault.
-pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> {
+pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
     if params.run.burn_in >= params.run.steps {
-        return Err((
+        return Err(ParamError::new(
             "run.burn_in",
             format!(
                 "must be < run.steps ({}), got {}",
@@ -461,20 +485,20 @@ pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> 
     }
     let levels = &params.hierarchy.levels;
     if levels.is_empty() || levels.len() > MAX_LEVELS {
-        return Err((
+        return Err(ParamError::new(
             "hierarchy.levels",
             format!("must have 1 to {MAX_LEVELS} levels, got {}", levels.len()),
         ));
     }
     for (index, level) in levels.iter().enumerate() {
         if level.name.is_empty() || level.name == WHOLE_HIERARCHY {
-            return Err((
+            return Err(ParamError::new(
                 "hierarchy.levels",
                 format!("level {index} needs a non-empty name other than \"all\""),
             ));
         }
         if levels[..index].iter().any(|other| other.name == level.name) {
-            return Err((
+            return Err(ParamError::new(
                 "hierarchy.levels",
                 format!("level names must be unique; \"{}\" repeats", level.name),
             ));
@@ -482,7 +506,7 @@ pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> 
     }
     if let Markup::PerLevel(values) = &params.targets.markup {
         if values.len() != levels.len() {
-            return Err((
+            return Err(ParamError::new(
                 "targets.markup",
                 format!(
                     "a list must have one value per level ({}), got {}",
@@ -499,7 +523,7 @@ pub fn check_consistency(params: &Params) -> Result<(), (&'static str, String)> 
         .into_iter()
         .fold(0.0, f64::max);
     if params.targets.markup_max < largest {
-        return Err((
+        return Err(ParamError::new(
             "targets.markup_max",
             format!(
                 "must be >= every markup ({}), got {}",

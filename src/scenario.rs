@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, Plan};
-use crate::registry::{self, check_consistency, did_you_mean, lookup, SECTIONS};
+use crate::registry::{self, check_consistency, did_you_mean, lookup, ParamError, SECTIONS};
 
 /// A scenario: a name, a description, resolved parameters and a policy schedule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,6 +45,9 @@ pub enum ScenarioError {
         key: String,
         message: String,
     },
+    /// A command-line override (`--steps`, `--replicates`) that the scenario cannot take.
+    #[error("{flag} {message}")]
+    Override { flag: &'static str, message: String },
 }
 
 impl ScenarioError {
@@ -167,15 +170,15 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
                     let spec = lookup(&full)
                         .ok_or_else(|| unknown_key(file, &full, name, Some(section)))?;
                     spec.set(&mut scenario.params, value)
-                        .map_err(|message| ScenarioError::invalid(file, &full, message))?;
+                        .map_err(|error| ScenarioError::invalid(file, &full, error.message))?;
                 }
             }
             other => return Err(unknown_key(file, other, other, None)),
         }
     }
-    check_name(&scenario.name).map_err(|message| ScenarioError::invalid(file, "name", message))?;
+    check_name(&scenario.name, file)?;
     check_consistency(&scenario.params)
-        .map_err(|(key, message)| ScenarioError::invalid(file, key, message))?;
+        .map_err(|ParamError { key, message }| ScenarioError::invalid(file, key, message))?;
     if let Some(value) = schedule_value {
         scenario.schedule = parse_schedule(value, file, &scenario.params)?;
     }
@@ -183,11 +186,13 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
 }
 
 /// A scenario name becomes a directory name and a CSV value: keep it plain.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str, file: &str) -> Result<(), ScenarioError> {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if name.is_empty() || name.len() > 100 || !name.chars().all(plain) || name.starts_with('.') {
-        return Err(format!(
-            "must be 1-100 characters of letters, digits, '-', '_' or '.', got {name:?}"
+        return Err(ScenarioError::invalid(
+            file,
+            "name",
+            format!("must be 1-100 characters of letters, digits, '-', '_' or '.', got {name:?}"),
         ));
     }
     Ok(())
@@ -328,7 +333,7 @@ fn parse_schedule(
                 }
             };
             spec.set(&mut params.clone(), &value)
-                .map_err(|message| ScenarioError::invalid(file, &place, message))?;
+                .map_err(|error| ScenarioError::invalid(file, &place, error.message))?;
             set.insert(key, value);
         }
         schedule.push((index, ScheduleEntry { at, set }));
@@ -339,7 +344,7 @@ fn parse_schedule(
     for (index, entry) in &schedule {
         let place = format!("schedule[{index}].set");
         apply_settings(&mut evolving, &entry.set, file, &place)?;
-        check_consistency(&evolving).map_err(|(key, message)| {
+        check_consistency(&evolving).map_err(|ParamError { key, message }| {
             ScenarioError::invalid(
                 file,
                 place,
@@ -362,7 +367,7 @@ fn apply_settings(
         let spec =
             lookup(key).ok_or_else(|| ScenarioError::invalid(file, &here, "is not a known key"))?;
         spec.set(params, value)
-            .map_err(|message| ScenarioError::invalid(file, &here, message))?;
+            .map_err(|error| ScenarioError::invalid(file, &here, error.message))?;
     }
     Ok(())
 }
@@ -380,8 +385,9 @@ impl Scenario {
         for entry in entries {
             let place = format!("schedule at step {}", entry.at);
             apply_settings(&mut evolving, &entry.set, &file, &place)?;
-            check_consistency(&evolving)
-                .map_err(|(key, message)| ScenarioError::invalid(&file, key, message))?;
+            check_consistency(&evolving).map_err(|ParamError { key, message }| {
+                ScenarioError::invalid(&file, key, message)
+            })?;
             match changes.last_mut() {
                 Some((at, params)) if *at == entry.at => *params = evolving.clone(),
                 _ => changes.push((entry.at, evolving.clone())),
@@ -400,32 +406,38 @@ impl Scenario {
         steps: Option<u64>,
         replicates: Option<u64>,
         seed: Option<u64>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ScenarioError> {
         if let Some(steps) = steps {
             if steps == 0 || steps > registry::MAX_STEPS {
-                return Err(format!(
-                    "--steps must be in 1..={}, got {steps}",
-                    registry::MAX_STEPS
-                ));
+                return Err(ScenarioError::Override {
+                    flag: "--steps",
+                    message: format!("must be in 1..={}, got {steps}", registry::MAX_STEPS),
+                });
             }
             if self.params.run.burn_in >= steps {
                 // Keep the equilibrium window in proportion: the second half of the run.
                 self.params.run.burn_in = steps / 2;
             }
             if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= steps) {
-                return Err(format!(
-                    "--steps {steps} ends the run before the schedule entry at step {} of scenario `{}`",
-                    entry.at, self.name
-                ));
+                return Err(ScenarioError::Override {
+                    flag: "--steps",
+                    message: format!(
+                        "{steps} ends the run before the schedule entry at step {} of scenario `{}`",
+                        entry.at, self.name
+                    ),
+                });
             }
             self.params.run.steps = steps;
         }
         if let Some(replicates) = replicates {
             if replicates == 0 || replicates > registry::MAX_REPLICATES {
-                return Err(format!(
-                    "--replicates must be in 1..={}, got {replicates}",
-                    registry::MAX_REPLICATES
-                ));
+                return Err(ScenarioError::Override {
+                    flag: "--replicates",
+                    message: format!(
+                        "must be in 1..={}, got {replicates}",
+                        registry::MAX_REPLICATES
+                    ),
+                });
             }
             self.params.run.replicates = replicates;
         }

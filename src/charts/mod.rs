@@ -15,8 +15,8 @@ use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 use resvg::{tiny_skia, usvg};
 
-use crate::output;
 use crate::output::series::Band;
+use crate::output::{self, tables::ReadError, OutputError};
 
 pub use run::draw_all;
 pub use sweep::{draw_sweep, SweepLayout};
@@ -59,10 +59,25 @@ fn ensure_font() {
     });
 }
 
-pub(crate) type Outcome = Result<(), String>;
+/// A chart that could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// plotters failed to draw (the message is its own).
+    #[error("drawing a chart failed: {0}")]
+    Draw(String),
+    /// The chart's SVG could not be rasterised.
+    #[error("{file}: {message}")]
+    Rasterise { file: String, message: String },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
 
-pub(crate) fn fail<E: std::fmt::Debug>(error: E) -> String {
-    format!("{error:?}")
+pub(crate) type Outcome = Result<(), ChartError>;
+
+pub(crate) fn fail<E: std::fmt::Debug>(error: E) -> ChartError {
+    ChartError::Draw(format!("{error:?}"))
 }
 
 /// A chart that can be drawn on any plotters backend.
@@ -77,7 +92,7 @@ pub(crate) fn render(
     stem: &str,
     size: (u32, u32),
     chart: &impl Chart,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ChartError> {
     ensure_font();
     let scale = size.1 as f64 / 1000.0;
     let mut svg = String::new();
@@ -87,9 +102,12 @@ pub(crate) fn render(
         chart.draw(&root, scale)?;
         root.present().map_err(fail)?;
     }
-    let png = rasterise(&svg, size).map_err(|e| format!("{stem}.png: {e}"))?;
+    let png = rasterise(&svg, size).map_err(|message| ChartError::Rasterise {
+        file: format!("{stem}.png"),
+        message,
+    })?;
     let written = |name: String, bytes: &[u8]| {
-        output::write_atomically(dir, &name, |out| out.write_all(bytes)).map_err(|e| e.to_string())
+        output::write_atomically(dir, &name, |out| out.write_all(bytes))
     };
     Ok(vec![
         written(format!("{stem}.png"), &png)?,

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     band_polygon, category_label, class_colour, draw_legend, fail, font, points, render, stroke,
-    tick_label, Chart, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE,
-    VERMILLION,
+    tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE,
+    SKY_BLUE, VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
@@ -428,9 +428,9 @@ pub fn draw_all(
     results: &[ResultData],
     out: &Path,
     size: (u32, u32),
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
-    crate::output::create_dir(out).map_err(|e| e.to_string())?;
+    crate::output::create_dir(out)?;
     let comparing = results.len() > 1;
     let mut jobs: Vec<(String, Job)> = Vec::new();
     let mut equilibria = Vec::new();
@@ -488,7 +488,7 @@ pub fn draw_all(
             title: "Equilibria compared (level all, coloured by equilibrium class)".to_string(),
         }),
     ));
-    let rendered: Vec<Result<Vec<PathBuf>, String>> = jobs
+    let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = jobs
         .par_iter()
         .map(|(stem, job)| match job {
             Job::Behaviour(chart) => render(out, stem, size, chart),

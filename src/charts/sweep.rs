@@ -10,7 +10,7 @@ use plotters::prelude::*;
 
 use super::{
     category_label, class_colour, draw_legend, fail, font, render, stroke, tick_label, Chart,
-    Outcome, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    ChartError, Outcome, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -279,12 +279,11 @@ pub fn draw_sweep(
     dir: &Path,
     out: &Path,
     size: (u32, u32),
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
-    crate::output::create_dir(out).map_err(|e| e.to_string())?;
-    let points = tables::read_points(&dir.join("points.csv")).map_err(|e| e.to_string())?;
-    let rows =
-        tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
+    crate::output::create_dir(out)?;
+    let points = tables::read_points(&dir.join("points.csv"))?;
+    let rows = tables::read_statistics(&dir.join("sweep_summary.csv"))?;
     let mut stats = tables::summaries_at(&rows, WHOLE_HIERARCHY);
     stats.resize(points.points.len(), LevelSummary::default());
     if points.columns.is_empty() || points.points.is_empty() || layout.axes.is_empty() {
@@ -292,7 +291,7 @@ pub fn draw_sweep(
     }
     let curves = build_curves(layout, &points, &stats);
     let phases = build_phases(layout, &points, &stats);
-    let rendered: Vec<Result<Vec<PathBuf>, String>> = curves
+    let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = curves
         .par_iter()
         .map(|(stem, chart)| render(out, stem, size, chart))
         .chain(

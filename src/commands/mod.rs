@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts;
+use crate::charts::{self, ChartError};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use crate::model::hierarchy::Hierarchy;
 use crate::output::{series, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
+use crate::reproduce::EvidenceError;
 use crate::runner;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep::SweepError;
@@ -35,6 +36,11 @@ pub enum CommandError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Sweep(#[from] SweepError),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// A claim's evidence is missing or unreadable.
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
     /// Something failed while running (IO, a replay that differs).
     #[error("{0}")]
     Failed(String),
@@ -47,7 +53,11 @@ impl CommandError {
             CommandError::Output(OutputError::Exists(_)) => 2,
             CommandError::Sweep(SweepError::Usage(_)) => 2,
             CommandError::Sweep(SweepError::Output(OutputError::Exists(_))) => 2,
-            CommandError::Output(_) | CommandError::Failed(_) | CommandError::Sweep(_) => 1,
+            CommandError::Output(_)
+            | CommandError::Failed(_)
+            | CommandError::Sweep(_)
+            | CommandError::Chart(_)
+            | CommandError::Evidence(_) => 1,
         }
     }
 }
@@ -85,13 +95,14 @@ pub(crate) fn draw_charts(
                 dir.display()
             )));
         }
-        let mut result = series::read_result(dir).map_err(CommandError::Failed)?;
+        let mut result =
+            series::read_result(dir).map_err(|error| CommandError::Failed(error.to_string()))?;
         if let Some(scenarios) = scenarios {
             result.scenarios = scenarios.to_vec();
         }
         results.push(result);
     }
-    let files = charts::draw_all(&results, out, size).map_err(CommandError::Failed)?;
+    let files = charts::draw_all(&results, out, size)?;
     Ok(files.len())
 }
 
@@ -100,8 +111,7 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     if args.dir.join("sweep_summary.csv").exists() {
         let lock = crate::sweep::read_lock(&args.dir)?;
         let files =
-            charts::draw_sweep(&sweep::chart_layout(&lock.spec), &args.dir, &out, args.size)
-                .map_err(CommandError::Failed)?;
+            charts::draw_sweep(&sweep::chart_layout(&lock.spec), &args.dir, &out, args.size)?;
         println!("{} chart files in {}", files.len(), out.display());
         return Ok(0);
     }
@@ -172,7 +182,7 @@ pub(crate) fn check_memory(
             .map_err(|why| ScenarioError::Invalid {
                 file: file.clone(),
                 key: "hierarchy.levels".into(),
-                message: why,
+                message: why.to_string(),
             })?
             .cadres;
         let need = runner::memory_needed(&scenario.params, threads);

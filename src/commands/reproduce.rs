@@ -40,10 +40,9 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             force: true,
             size,
         })?;
-        evidence.runs.insert(
-            group.name.clone(),
-            RunEvidence::read(&out).map_err(CommandError::Failed)?,
-        );
+        evidence
+            .runs
+            .insert(group.name.clone(), RunEvidence::read(&out)?);
     }
     for file in &experiments.sweeps {
         let name = file
@@ -64,14 +63,11 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             force: true,
             size,
         })?;
-        evidence.sweeps.insert(
-            name,
-            SweepEvidence::read(&out).map_err(CommandError::Failed)?,
-        );
+        evidence.sweeps.insert(name, SweepEvidence::read(&out)?);
     }
     let mut decided = Vec::new();
     for claim in &experiments.claims {
-        let verdict = reproduce::decide(&claim.id, &evidence).map_err(CommandError::Failed)?;
+        let verdict = reproduce::decide(&claim.id, &evidence)?;
         decided.push((claim.clone(), verdict));
     }
     let command = format!(

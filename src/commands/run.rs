@@ -8,7 +8,7 @@ use crate::cli::{ReplayArgs, RunArgs};
 use crate::metrics::metric_index;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, RUN_FILES};
-use crate::registry::check_consistency;
+use crate::registry::{check_consistency, ParamError};
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::stats::Spread;
@@ -60,9 +60,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         }
     }
     for scenario in &mut scenarios {
-        scenario
-            .override_run(args.steps, args.replicates, args.seed)
-            .map_err(CommandError::Usage)?;
+        scenario.override_run(args.steps, args.replicates, args.seed)?;
     }
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(&scenarios, &files, threads)?;
@@ -158,13 +156,16 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
 }
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
-    let recorded = output::read_manifest(&args.manifest).map_err(CommandError::Usage)?;
+    let recorded = output::read_manifest(&args.manifest)
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
     let file = args.manifest.display().to_string();
     for scenario in &recorded.scenarios {
-        check_consistency(&scenario.params).map_err(|(key, message)| ScenarioError::Invalid {
-            file: file.clone(),
-            key: format!("scenarios[{}].{key}", scenario.name),
-            message,
+        check_consistency(&scenario.params).map_err(|ParamError { key, message }| {
+            ScenarioError::Invalid {
+                file: file.clone(),
+                key: format!("scenarios[{}].{key}", scenario.name),
+                message,
+            }
         })?;
     }
     let (pool, threads) = thread_pool(args.threads)?;

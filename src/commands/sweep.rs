@@ -77,8 +77,7 @@ fn write_sweep_manifest(
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let mut spec = sweep::file::load(&args.file)?;
     spec.base
-        .override_run(args.steps, args.replicates, args.seed)
-        .map_err(CommandError::Usage)?;
+        .override_run(args.steps, args.replicates, args.seed)?;
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(
         std::slice::from_ref(&spec.base),
@@ -104,8 +103,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     if args.shard.is_none() {
         pool.install(|| {
             charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
-        })
-        .map_err(CommandError::Failed)?;
+        })?;
     }
     write_sweep_manifest(
         &out,
@@ -151,8 +149,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         &args.out,
         &args.out.join("charts"),
         args.size,
-    )
-    .map_err(CommandError::Failed)?;
+    )?;
     write_sweep_manifest(
         &args.out,
         "merge",

@@ -42,12 +42,21 @@ pub struct Hierarchy {
     pub groups: usize,
 }
 
+/// A hierarchy too large for the index types of the model.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum HierarchyError {
+    #[error("describe more than {MAX_CADRES} cadres (level \"{0}\" alone overflows)")]
+    TooManyCadres(String),
+    #[error("describe more than {MAX_STREAM_GROUP} peer groups")]
+    TooManyGroups,
+}
+
 /// Most cadres a hierarchy may have, whatever the memory (indices stay in u32 range).
 pub const MAX_CADRES: u64 = u32::MAX as u64;
 
 impl Hierarchy {
     /// Build the shape; fails with a message when counts overflow the supported range.
-    pub fn new(specs: &[LevelSpec]) -> Result<Self, String> {
+    pub fn new(specs: &[LevelSpec]) -> Result<Self, HierarchyError> {
         let mut levels = Vec::with_capacity(specs.len());
         let (mut units_above, mut first_unit, mut first_group, mut cadres) =
             (1u64, 0u64, 0u64, 0u64);
@@ -57,12 +66,7 @@ impl Hierarchy {
             let total = level_cadres.and_then(|c| c.checked_add(cadres));
             let (units, level_cadres, total) = match (units, level_cadres, total) {
                 (Some(u), Some(c), Some(t)) if t <= MAX_CADRES => (u, c, t),
-                _ => {
-                    return Err(format!(
-                        "describe more than {MAX_CADRES} cadres (level \"{}\" alone overflows)",
-                        spec.name
-                    ))
-                }
+                _ => return Err(HierarchyError::TooManyCadres(spec.name.clone())),
             };
             levels.push(Level {
                 name: spec.name.clone(),
@@ -80,7 +84,7 @@ impl Hierarchy {
             units_above = units;
         }
         if first_group > MAX_STREAM_GROUP {
-            return Err(format!("describe more than {MAX_STREAM_GROUP} peer groups"));
+            return Err(HierarchyError::TooManyGroups);
         }
         Ok(Hierarchy {
             levels,

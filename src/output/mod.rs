@@ -28,8 +28,8 @@ pub enum OutputError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}: {source}")]
-    Csv { path: PathBuf, source: csv::Error },
+    #[error("{path}: not a cadresim manifest: {message}")]
+    NotManifest { path: PathBuf, message: String },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -127,8 +127,10 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError
 }
 
 /// Read a manifest.
-pub fn read_manifest(path: &Path) -> Result<Manifest, String> {
-    let text = fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|error| format!("{}: not a cadresim manifest: {error}", path.display()))
+pub fn read_manifest(path: &Path) -> Result<Manifest, OutputError> {
+    let text = fs::read_to_string(path).map_err(io_error(path))?;
+    serde_json::from_str(&text).map_err(|error| OutputError::NotManifest {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    })
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::metrics::{METRICS, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::output::tables;
+use crate::output::tables::{self, ReadError};
 use crate::scenario::Scenario;
 use crate::stats::{student_t_quantile_975, Estimate};
 
@@ -63,12 +63,8 @@ struct Accumulator {
     count: f64,
 }
 
-fn csv_error(path: &Path, error: impl std::fmt::Display) -> String {
-    format!("{}: {error}", path.display())
-}
-
 /// Read a result directory.
-pub fn read_result(dir: &Path) -> Result<ResultData, String> {
+pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
     let series = read_timeseries(&dir.join("timeseries.csv"))?;
     let equilibria = read_equilibrium(&dir.join("equilibrium.csv"))?;
     let scenarios = crate::output::read_manifest(&dir.join("manifest.json"))
@@ -86,14 +82,17 @@ pub fn read_result(dir: &Path) -> Result<ResultData, String> {
     })
 }
 
-fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| ReadError::new(path, e))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| ReadError::new(path, e))?
+        .clone();
     let column = |name: &str| {
         headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| csv_error(path, format!("no column `{name}`")))
+            .ok_or_else(|| ReadError::new(path, format!("no column `{name}`")))
     };
     let (scenario_column, step_column, level_column) =
         (column("scenario")?, column("step")?, column("level")?);
@@ -108,7 +107,7 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, String> {
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(path, e))?
+        .map_err(|e| ReadError::new(path, e))?
     {
         let name = &record[scenario_column];
         let scenario = match names.iter().position(|n| n == name) {
@@ -131,15 +130,15 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, String> {
         };
         let step: usize = record[step_column]
             .parse()
-            .map_err(|e| csv_error(path, format!("bad step: {e}")))?;
+            .map_err(|e| ReadError::new(path, format!("bad step: {e}")))?;
         let by_step = &mut sums[scenario][level];
         if by_step.len() <= step {
             by_step.resize(step + 1, [Accumulator::default(); METRIC_COUNT]);
         }
         for (accumulator, &index) in by_step[step].iter_mut().zip(&metric_columns) {
-            let value: f64 = record[index]
-                .parse()
-                .map_err(|e| csv_error(path, format!("bad number `{}`: {e}", &record[index])))?;
+            let value: f64 = record[index].parse().map_err(|e| {
+                ReadError::new(path, format!("bad number `{}`: {e}", &record[index]))
+            })?;
             accumulator.sum += value;
             accumulator.sum_squares += value * value;
             accumulator.count += 1.0;
@@ -197,8 +196,8 @@ fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
     result
 }
 
-fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, String> {
-    let rows = tables::read_statistics(path).map_err(|e| e.to_string())?;
+fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, ReadError> {
+    let rows = tables::read_statistics(path)?;
     Ok(tables::summaries_at(&rows, WHOLE_HIERARCHY)
         .into_iter()
         .map(|summary| ScenarioEquilibrium {

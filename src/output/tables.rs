@@ -249,7 +249,7 @@ pub struct ReadError {
 }
 
 impl ReadError {
-    fn new(path: &Path, message: impl std::fmt::Display) -> Self {
+    pub(crate) fn new(path: &Path, message: impl std::fmt::Display) -> Self {
         ReadError {
             path: path.display().to_string(),
             message: message.to_string(),

@@ -1,13 +1,13 @@
 //! The test that decides each of the paper's claims. Each reads only the evidence and
 //! returns the numbers it used, the verdict and the test in words.
 
-use super::evidence::{Evidence, Quantity, Verdict};
+use super::evidence::{Evidence, EvidenceError, Quantity, Verdict};
 use crate::stats::Estimate;
 
 const PENALTY: &str = "accountability.penalty";
 
 /// A claim's test: reads only the evidence, returns the verdict with its numbers.
-pub type Test = fn(&Evidence) -> Result<Verdict, String>;
+pub type Test = fn(&Evidence) -> Result<Verdict, EvidenceError>;
 
 /// Every claim with a test, in the order RESULTS.md lists them: (id, the test deciding it).
 pub const CLAIMS: [(&str, Test); 9] = [
@@ -23,11 +23,11 @@ pub const CLAIMS: [(&str, Test); 9] = [
 ];
 
 /// Decide one claim from the evidence.
-pub fn decide(id: &str, evidence: &Evidence) -> Result<Verdict, String> {
+pub fn decide(id: &str, evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let (_, test) = CLAIMS
         .iter()
         .find(|(known, _)| *known == id)
-        .ok_or_else(|| format!("no test for claim `{id}`"))?;
+        .ok_or_else(|| EvidenceError::Missing(format!("no test for claim `{id}`")))?;
     test(evidence)
 }
 
@@ -37,7 +37,7 @@ pub fn known_claims() -> impl Iterator<Item = &'static str> {
 }
 
 /// The test of claim `pressure-lazy`.
-fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, String> {
+fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let curve = evidence.sweep("penalty-curve")?;
@@ -71,7 +71,7 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `scoped-tolerance`.
-fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, String> {
+fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let curve = evidence.sweep("penalty-curve")?;
     let mut holds = true;
     let mut quantities = Vec::new();
@@ -103,7 +103,7 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `umbrella`.
-fn umbrella(evidence: &Evidence) -> Result<Verdict, String> {
+fn umbrella(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let mut holds = true;
@@ -126,7 +126,7 @@ fn umbrella(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `error-correction`.
-fn error_correction(evidence: &Evidence) -> Result<Verdict, String> {
+fn error_correction(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let damage = (
@@ -151,7 +151,7 @@ fn error_correction(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `two-factor`.
-fn two_factor(evidence: &Evidence) -> Result<Verdict, String> {
+fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let innovation = |s: &str| runs.all(s, "mean_innovation");
@@ -194,7 +194,7 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `lifelong`.
-fn lifelong(evidence: &Evidence) -> Result<Verdict, String> {
+fn lifelong(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let innovation = (
@@ -219,7 +219,7 @@ fn lifelong(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `overweighting`.
-fn overweighting(evidence: &Evidence) -> Result<Verdict, String> {
+fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
     let runs = regimes()?;
     let markup = (
@@ -251,9 +251,9 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `rational-threshold`.
-fn rational_threshold(evidence: &Evidence) -> Result<Verdict, String> {
+fn rational_threshold(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let sweep = evidence.sweep("rational-vs-bounded")?;
-    let largest_step = |rule: &str| -> Result<f64, String> {
+    let largest_step = |rule: &str| -> Result<f64, EvidenceError> {
         let series = sweep.series(PENALTY, &[("rule", rule)], "mean_innovation")?;
         let means: Vec<f64> = series.iter().map(|(_, s)| s.mean).collect();
         let range = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
@@ -292,9 +292,9 @@ fn rational_threshold(evidence: &Evidence) -> Result<Verdict, String> {
 }
 
 /// The test of claim `lazy-trap`.
-fn lazy_trap(evidence: &Evidence) -> Result<Verdict, String> {
+fn lazy_trap(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let sweep = evidence.sweep("lazy-trap")?;
-    let ends = |socialization: &str| -> Result<(Estimate, Estimate), String> {
+    let ends = |socialization: &str| -> Result<(Estimate, Estimate), EvidenceError> {
         let outbound = sweep.series(
             PENALTY,
             &[("socialization", socialization), ("branch", "outbound")],

@@ -5,8 +5,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{modal_class, CLASSES, WHOLE_HIERARCHY};
-use crate::output::tables;
+use crate::output::tables::{self, ReadError};
 use crate::stats::Estimate;
+
+/// Evidence a claim needs that could not be read, or that the experiments did not produce.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{0}")]
+    Missing(String),
+}
 
 /// Equilibrium statistics of a run directory (from equilibrium.csv).
 pub struct RunEvidence {
@@ -18,9 +27,8 @@ pub struct RunEvidence {
 }
 
 impl RunEvidence {
-    pub fn read(dir: &Path) -> Result<Self, String> {
-        let rows =
-            tables::read_statistics(&dir.join("equilibrium.csv")).map_err(|e| e.to_string())?;
+    pub fn read(dir: &Path) -> Result<Self, EvidenceError> {
+        let rows = tables::read_statistics(&dir.join("equilibrium.csv"))?;
         let mut stats = HashMap::new();
         let mut levels: HashMap<String, Vec<String>> = HashMap::new();
         for row in rows {
@@ -44,24 +52,24 @@ impl RunEvidence {
         scenario: &str,
         level: &str,
         metric: &str,
-    ) -> Result<Estimate, String> {
+    ) -> Result<Estimate, EvidenceError> {
         self.stats
             .get(&(scenario.to_string(), level.to_string(), metric.to_string()))
             .copied()
             .ok_or_else(|| {
-                format!(
+                EvidenceError::Missing(format!(
                     "{}: no {metric} of {scenario} at level {level}",
                     self.dir.display()
-                )
+                ))
             })
     }
 
-    pub(crate) fn all(&self, scenario: &str, metric: &str) -> Result<Estimate, String> {
+    pub(crate) fn all(&self, scenario: &str, metric: &str) -> Result<Estimate, EvidenceError> {
         self.get(scenario, WHOLE_HIERARCHY, metric)
     }
 
     /// Most frequent class of a scenario at the whole hierarchy.
-    pub(crate) fn class(&self, scenario: &str) -> Result<String, String> {
+    pub(crate) fn class(&self, scenario: &str) -> Result<String, EvidenceError> {
         let mut shares = [0.0; CLASSES.len()];
         for (share, class) in shares.iter_mut().zip(CLASSES) {
             *share = self.all(scenario, &format!("class_{class}"))?.mean;
@@ -93,8 +101,8 @@ pub struct SweepEvidence {
 }
 
 impl SweepEvidence {
-    pub fn read(dir: &Path) -> Result<Self, String> {
-        let points = tables::read_points(&dir.join("points.csv")).map_err(|e| e.to_string())?;
+    pub fn read(dir: &Path) -> Result<Self, EvidenceError> {
+        let points = tables::read_points(&dir.join("points.csv"))?;
         let labels: Vec<HashMap<String, String>> = points
             .points
             .iter()
@@ -110,8 +118,7 @@ impl SweepEvidence {
             })
             .collect();
         let mut stats = vec![HashMap::new(); labels.len()];
-        let rows =
-            tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(|e| e.to_string())?;
+        let rows = tables::read_statistics(&dir.join("sweep_summary.csv"))?;
         for row in rows {
             let Ok(point) = row.key.parse::<usize>() else {
                 continue;
@@ -136,7 +143,7 @@ impl SweepEvidence {
         x_column: &str,
         filter: &[(&str, &str)],
         metric: &str,
-    ) -> Result<Vec<(f64, Estimate)>, String> {
+    ) -> Result<Vec<(f64, Estimate)>, EvidenceError> {
         let mut series = Vec::new();
         for (labels, stats) in self.labels.iter().zip(&self.stats) {
             if filter
@@ -147,19 +154,22 @@ impl SweepEvidence {
                     .get(x_column)
                     .and_then(|v| v.parse().ok())
                     .ok_or_else(|| {
-                        format!("{}: no numeric column {x_column}", self.dir.display())
+                        EvidenceError::Missing(format!(
+                            "{}: no numeric column {x_column}",
+                            self.dir.display()
+                        ))
                     })?;
-                let stat = *stats
-                    .get(metric)
-                    .ok_or_else(|| format!("{}: no {metric}", self.dir.display()))?;
+                let stat = *stats.get(metric).ok_or_else(|| {
+                    EvidenceError::Missing(format!("{}: no {metric}", self.dir.display()))
+                })?;
                 series.push((x, stat));
             }
         }
         if series.is_empty() {
-            return Err(format!(
+            return Err(EvidenceError::Missing(format!(
                 "{}: no points match {filter:?}",
                 self.dir.display()
-            ));
+            )));
         }
         Ok(series)
     }
@@ -191,15 +201,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    pub(crate) fn run(&self, name: &str) -> Result<&RunEvidence, String> {
-        self.runs
-            .get(name)
-            .ok_or_else(|| format!("the experiments have no run group `{name}`"))
+    pub(crate) fn run(&self, name: &str) -> Result<&RunEvidence, EvidenceError> {
+        self.runs.get(name).ok_or_else(|| {
+            EvidenceError::Missing(format!("the experiments have no run group `{name}`"))
+        })
     }
 
-    pub(crate) fn sweep(&self, name: &str) -> Result<&SweepEvidence, String> {
-        self.sweeps
-            .get(name)
-            .ok_or_else(|| format!("the experiments have no sweep `{name}`"))
+    pub(crate) fn sweep(&self, name: &str) -> Result<&SweepEvidence, EvidenceError> {
+        self.sweeps.get(name).ok_or_else(|| {
+            EvidenceError::Missing(format!("the experiments have no sweep `{name}`"))
+        })
     }
 }

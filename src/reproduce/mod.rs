@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::scenario::{parse_table, read_text, ScenarioError};
 pub use claims::{decide, known_claims, CLAIMS};
-pub use evidence::{Evidence, Quantity, RunEvidence, SweepEvidence, Verdict};
+pub use evidence::{Evidence, EvidenceError, Quantity, RunEvidence, SweepEvidence, Verdict};
 
 /// One group of scenario files run together.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{self, lookup};
+use crate::registry::{self, lookup, ParamError};
 use crate::rng::{Phase, ReplicateKey};
 use crate::scenario::Scenario;
 
@@ -243,10 +243,10 @@ impl SweepSpec {
 
     /// The scenario that runs a whole path: the base with the group's other settings, the
     /// first path value from step 0 and each later value by schedule at its first step.
-    pub fn path_scenario(&self, points: &[&Point]) -> Result<Scenario, (String, String)> {
+    pub fn path_scenario(&self, points: &[&Point]) -> Result<Scenario, ParamError> {
         let first = points
             .first()
-            .ok_or_else(|| ("sweep".to_string(), "empty path".to_string()))?;
+            .ok_or_else(|| ParamError::new("sweep", "empty path"))?;
         let mut scenario = self.scenario_for(first)?;
         let spp = self.steps_per_point as u64;
         scenario.params.run.steps = spp * points.len() as u64;
@@ -258,7 +258,7 @@ impl SweepSpec {
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map(|(_, v)| v.clone())
-                .ok_or_else(|| (key.clone(), "missing on a path point".to_string()))?;
+                .ok_or_else(|| ParamError::new(&key, "missing on a path point"))?;
             let mut set = toml::Table::new();
             set.insert(key.clone(), value);
             scenario.schedule.push(crate::scenario::ScheduleEntry {
@@ -348,15 +348,14 @@ impl SweepSpec {
     }
 
     /// The scenario of one point: the base with the point's settings (cross-checked).
-    pub fn scenario_for(&self, point: &Point) -> Result<Scenario, (String, String)> {
+    pub fn scenario_for(&self, point: &Point) -> Result<Scenario, ParamError> {
         let mut scenario = self.base.clone();
         for (key, value) in &point.settings {
             let spec =
-                lookup(key).ok_or_else(|| (key.clone(), "is not a known parameter".to_string()))?;
-            spec.set(&mut scenario.params, value)
-                .map_err(|m| (key.clone(), m))?;
+                lookup(key).ok_or_else(|| ParamError::new(key, "is not a known parameter"))?;
+            spec.set(&mut scenario.params, value)?;
         }
-        registry::check_consistency(&scenario.params).map_err(|(k, m)| (k.to_string(), m))?;
+        registry::check_consistency(&scenario.params)?;
         scenario.name = format!("point-{}", point.id);
         Ok(scenario)
     }

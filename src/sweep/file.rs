@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::design::{Axis, AxisValues, Design, Scale, SweepSpec};
-use crate::registry::{self, did_you_mean, lookup};
+use crate::registry::{self, did_you_mean, lookup, ParamError};
 use crate::scenario::{self, Scenario, ScenarioError};
 
 fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
@@ -229,13 +229,14 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
     };
     // Every point must make a valid scenario.
     for point in spec.points() {
-        spec.scenario_for(&point).map_err(|(key, message)| {
-            invalid(
-                &file,
-                key,
-                format!("makes point {} invalid: {message}", point.id),
-            )
-        })?;
+        spec.scenario_for(&point)
+            .map_err(|ParamError { key, message }| {
+                invalid(
+                    &file,
+                    key,
+                    format!("makes point {} invalid: {message}", point.id),
+                )
+            })?;
     }
     Ok(spec)
 }
@@ -285,7 +286,7 @@ fn parse_axis(
                 ));
             }
             spec.set(&mut base.params.clone(), value)
-                .map_err(|message| invalid(file, &place, format!("`{key}` {message}")))
+                .map_err(|error| invalid(file, &place, format!("`{key}` {}", error.message)))
         };
     if let Some(variants) = table.get("variants") {
         if table.contains_key("param") || table.contains_key("values") || table.contains_key("from")

@@ -22,6 +22,7 @@ use crate::output::manifest::sha256_hex;
 use crate::output::tables::{self, ReadError};
 use crate::output::{part_path, write_atomically, OutputError, PARTS};
 use crate::params::Plan;
+use crate::registry::ParamError;
 use crate::runner;
 use crate::scenario::Scenario;
 pub use design::{Axis, Design, Point, SweepSpec};
@@ -210,8 +211,8 @@ pub fn run_points(
     Ok(ran)
 }
 
-fn usage(point: &Point) -> impl FnOnce((String, String)) -> SweepError + '_ {
-    move |(key, message)| SweepError::Usage(format!("point {}: `{key}` {message}", point.id))
+fn usage(point: &Point) -> impl FnOnce(ParamError) -> SweepError + '_ {
+    move |error| SweepError::Usage(format!("point {}: {error}", point.id))
 }
 
 /// Equilibria of one point: `[replicate][level]`.
