@@ -95,6 +95,40 @@ set = { "targets.markup" = 0.2, "accountability.penalty" = 1.0 }
 }
 
 #[test]
+fn a_plan_holds_the_parameters_in_force_from_each_scheduled_step() {
+    let text = r#"
+[run]
+steps = 30
+burn_in = 2
+[[schedule]]
+at = 20
+set = { "accountability.penalty" = 3.0 }
+[[schedule]]
+at = 10
+set = { "accountability.penalty" = 2.0 }
+[[schedule]]
+at = 10
+set = { "fault_tolerance.enabled" = true }
+"#;
+    let plan = scenario::parse(text, "inline.toml", "inline")
+        .unwrap()
+        .plan()
+        .unwrap();
+    let steps: Vec<u64> = plan.changes.iter().map(|(at, _)| *at).collect();
+    assert_eq!(steps, [10, 20], "one change per scheduled step, in step order");
+    let at_10 = plan.change_at(10).unwrap();
+    assert_eq!(at_10.accountability.penalty, 2.0);
+    assert!(at_10.fault_tolerance.enabled);
+    let at_20 = plan.change_at(20).unwrap();
+    assert_eq!(at_20.accountability.penalty, 3.0);
+    assert!(at_20.fault_tolerance.enabled, "later changes keep earlier ones");
+    assert!(plan.change_at(15).is_none());
+    assert_eq!(plan.params_at(9).accountability.penalty, 8.0);
+    assert_eq!(plan.params_at(15).accountability.penalty, 2.0);
+    assert_eq!(plan.params_at(29).accountability.penalty, 3.0);
+}
+
+#[test]
 fn seed_derivation_known_answers() {
     // ChaCha8 keyed by (seed 1, replicate 0); stream (step 0, group 0, phase Act).
     let key = ReplicateKey::new(1, 0);

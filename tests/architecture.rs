@@ -1,0 +1,114 @@
+//! The import rules ARCHITECTURE.md states, checked on the source: the model knows no file
+//! format, plotters is used only by the charts, and no module imports one above it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `path` (or `path` itself).
+fn sources(path: &str) -> Vec<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path);
+    if path.is_file() {
+        return vec![path];
+    }
+    let mut files: Vec<PathBuf> = fs::read_dir(&path)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Lines of the non-test part of a file that mention any of `forbidden`.
+fn offending(file: &Path, forbidden: &[&str]) -> Vec<String> {
+    let text = fs::read_to_string(file).unwrap();
+    let code = text.split("#[cfg(test)]").next().unwrap();
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .filter(|line| forbidden.iter().any(|word| line.contains(word)))
+        .map(|line| format!("{}: {}", file.display(), line.trim()))
+        .collect()
+}
+
+fn assert_none(places: &[&str], forbidden: &[&str]) {
+    let found: Vec<String> = places
+        .iter()
+        .flat_map(|place| sources(place))
+        .flat_map(|file| offending(&file, forbidden))
+        .collect();
+    assert!(found.is_empty(), "forbidden imports:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_model_knows_no_file_format() {
+    assert_none(
+        &[
+            "model",
+            "metrics.rs",
+            "runner.rs",
+            "params.rs",
+            "rng.rs",
+            "stats.rs",
+        ],
+        &[
+            "toml",
+            "crate::scenario",
+            "crate::registry",
+            "crate::output",
+            "crate::charts",
+            "crate::sweep",
+            "crate::commands",
+            "std::fs",
+            "serde_json",
+            "csv::",
+        ],
+    );
+}
+
+#[test]
+fn plotters_is_used_only_by_the_charts() {
+    assert_none(
+        &[
+            "model",
+            "output",
+            "sweep",
+            "reproduce",
+            "commands",
+            "lib.rs",
+            "main.rs",
+            "cli.rs",
+            "scenario.rs",
+            "registry.rs",
+            "runner.rs",
+            "metrics.rs",
+        ],
+        &["plotters", "resvg"],
+    );
+}
+
+#[test]
+fn lower_layers_do_not_import_higher_ones() {
+    // Layers from the bottom: params/rng/stats, metrics, model/registry, scenario/runner,
+    // output, charts/sweep/reproduce, cli/commands.
+    assert_none(
+        &["output"],
+        &[
+            "crate::charts",
+            "crate::sweep",
+            "crate::reproduce",
+            "crate::commands",
+        ],
+    );
+    assert_none(
+        &["charts"],
+        &["crate::sweep", "crate::reproduce", "crate::commands"],
+    );
+    assert_none(
+        &["sweep", "reproduce"],
+        &["crate::charts", "crate::commands"],
+    );
+    assert_none(
+        &["scenario.rs", "registry.rs"],
+        &["crate::model", "crate::runner", "crate::output"],
+    );
+}
