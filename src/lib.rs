@@ -1,7 +1,17 @@
 //! cadresim: an agent-based simulator of cadres under pressure-based governance.
 //!
 //! The library holds the model and everything around it; the `cadresim` binary only parses
-//! arguments and reports errors. See ARCHITECTURE.md for the map and the invariants.
+//! arguments and reports errors. See ARCHITECTURE.md for the map, the layers and the
+//! invariants.
+//!
+//! The main types: [`params::Params`] (every parameter) and [`params::Plan`] (what a
+//! simulation runs: the parameters and the typed changes a schedule makes);
+//! [`scenario::Scenario`] (a scenario file as written, turned into a plan by
+//! [`scenario::Scenario::plan`]); [`model::Simulation`] (one replicate; its step is
+//! `model::step::advance`); [`runner::ScenarioResult`] (every replicate of one scenario, from
+//! [`runner::run`]); [`sweep::SweepSpec`] (a validated sweep); [`output::manifest::Manifest`]
+//! (what a result directory holds); [`charts::SweepLayout`] (what sweep charts need of a
+//! design). Commands start at [`commands::execute`].
 
 pub mod charts;
 pub mod cli;
