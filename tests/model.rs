@@ -115,13 +115,20 @@ set = { "fault_tolerance.enabled" = true }
         .plan()
         .unwrap();
     let steps: Vec<u64> = plan.changes.iter().map(|(at, _)| *at).collect();
-    assert_eq!(steps, [10, 20], "one change per scheduled step, in step order");
+    assert_eq!(
+        steps,
+        [10, 20],
+        "one change per scheduled step, in step order"
+    );
     let at_10 = plan.change_at(10).unwrap();
     assert_eq!(at_10.accountability.penalty, 2.0);
     assert!(at_10.fault_tolerance.enabled);
     let at_20 = plan.change_at(20).unwrap();
     assert_eq!(at_20.accountability.penalty, 3.0);
-    assert!(at_20.fault_tolerance.enabled, "later changes keep earlier ones");
+    assert!(
+        at_20.fault_tolerance.enabled,
+        "later changes keep earlier ones"
+    );
     assert!(plan.change_at(15).is_none());
     assert_eq!(plan.params_at(9).accountability.penalty, 8.0);
     assert_eq!(plan.params_at(15).accountability.penalty, 2.0);

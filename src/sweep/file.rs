@@ -41,181 +41,25 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         .as_table()
         .cloned()
         .ok_or_else(|| invalid(&file, "sweep", "must be a table ([sweep])"))?;
-    // The base scenario: a file relative to the sweep file, then inline sections over it.
-    let mut merged = match table.remove("base") {
-        None => toml::Table::new(),
-        Some(toml::Value::String(base)) => {
-            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
-            let base_file = base_path.display().to_string();
-            let base_text = std::fs::read_to_string(&base_path).map_err(|error| {
-                invalid(&file, "base", format!("cannot read {base_file}: {error}"))
-            })?;
-            let base_table = scenario::parse_table(&base_text, &base_file)?;
-            // Validate the base file on its own first, so its errors name it.
-            scenario::from_table(&base_table, &base_file, stem)?;
-            base_table
-        }
-        Some(other) => {
-            return Err(invalid(
-                &file,
-                "base",
-                format!(
-                    "must be a path string, got {}",
-                    registry::describe_value(&other)
-                ),
-            ))
-        }
-    };
-    for (key, value) in table {
-        match (merged.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(inline)) => {
-                for (inner, value) in inline {
-                    existing.insert(inner, value);
-                }
-            }
-            (_, value) => {
-                merged.insert(key, value);
-            }
-        }
-    }
-    // A sweep is named by its file; the base scenario's own name does not carry over.
-    merged.remove("name");
-    let mut base = scenario::from_table(&merged, &file, stem)?;
-    for key in sweep.keys() {
-        if !SWEEP_KEYS.contains(&key.as_str()) {
-            let hint = did_you_mean(key, SWEEP_KEYS)
-                .map(|h| format!("; did you mean `{h}`?"))
-                .unwrap_or_default();
-            return Err(invalid(
-                &file,
-                format!("sweep.{key}"),
-                format!(
-                    "is not a known key of [sweep] (allowed: {}){hint}",
-                    SWEEP_KEYS.join(", ")
-                ),
-            ));
-        }
-    }
-    let design = match sweep.get("design").map(|v| v.as_str()) {
-        None | Some(Some("grid")) => Design::Grid,
-        Some(Some("lhs")) => Design::Lhs,
-        Some(Some("path")) => Design::Path,
-        Some(_) => {
-            return Err(invalid(
-                &file,
-                "sweep.design",
-                "must be \"grid\", \"lhs\" or \"path\"",
-            ))
-        }
-    };
-    let count = |key: &str, low: i64, high: i64| -> Result<Option<usize>, ScenarioError> {
-        match sweep.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Integer(n)) if (low..=high).contains(n) => Ok(Some(*n as usize)),
-            Some(other) => Err(invalid(
-                &file,
-                format!("sweep.{key}"),
-                format!(
-                    "must be an integer in {low}..={high}, got {}",
-                    registry::describe_value(other)
-                ),
-            )),
-        }
-    };
+    let mut base = base_scenario(table, path, &file, stem)?;
+    check_sweep_keys(&sweep, &file)?;
+    let design = parse_design(&sweep, &file)?;
+    let count = |key: &str, low: i64, high: i64| count_of(&sweep, &file, key, low, high);
     let samples = count("samples", 1, 1_000_000)?;
     if let Some(replicates) = count("replicates", 1, registry::MAX_REPLICATES as i64)? {
         base.params.run.replicates = replicates as u64;
     }
-    let samples = match (design, samples) {
-        (Design::Lhs, Some(samples)) => samples,
-        (Design::Lhs, None) => {
-            return Err(invalid(
-                &file,
-                "sweep.samples",
-                "is required with design = \"lhs\"",
-            ))
-        }
-        (_, Some(_)) => {
-            return Err(invalid(
-                &file,
-                "sweep.samples",
-                "only applies to design = \"lhs\"",
-            ))
-        }
-        (_, None) => 0,
-    };
-    let steps_per_point = count("steps_per_point", 2, registry::MAX_STEPS as i64)?;
-    let steps_per_point = match (design, steps_per_point) {
-        (Design::Path, Some(steps)) => steps,
-        (Design::Path, None) => {
-            return Err(invalid(
-                &file,
-                "sweep.steps_per_point",
-                "is required with design = \"path\"",
-            ))
-        }
-        (_, Some(_)) => {
-            return Err(invalid(
-                &file,
-                "sweep.steps_per_point",
-                "only applies to design = \"path\"",
-            ))
-        }
-        (_, None) => 0,
-    };
-    let axes_value = sweep.get("axis").ok_or_else(|| {
-        invalid(
-            &file,
-            "sweep.axis",
-            "is missing: add at least one [[sweep.axis]]",
-        )
-    })?;
-    let axes_list = axes_value
-        .as_array()
-        .filter(|list| !list.is_empty())
-        .ok_or_else(|| {
-            invalid(
-                &file,
-                "sweep.axis",
-                "must be a non-empty list of [[sweep.axis]] tables",
-            )
-        })?;
-    let mut axes = Vec::new();
-    for (index, value) in axes_list.iter().enumerate() {
-        axes.push(parse_axis(value, index, &file, &base)?);
-    }
-    for (index, axis) in axes.iter().enumerate() {
-        if axes[..index].iter().any(|other| other.label == axis.label) {
-            return Err(invalid(
-                &file,
-                format!("sweep.axis[{index}]"),
-                format!(
-                    "sets `{}` like an earlier axis; each axis needs its own key or name",
-                    axis.label
-                ),
-            ));
-        }
-    }
+    let samples = only_with(design, Design::Lhs, samples, &file, "sweep.samples")?;
+    let steps_per_point = only_with(
+        design,
+        Design::Path,
+        count("steps_per_point", 2, registry::MAX_STEPS as i64)?,
+        &file,
+        "sweep.steps_per_point",
+    )?;
+    let axes = parse_axes(&sweep, &file, &base)?;
     if design == Design::Path {
-        let path_axis = &axes[0];
-        if !matches!(path_axis.values, AxisValues::List(_)) || path_axis.param.is_none() {
-            return Err(invalid(
-                &file,
-                "sweep.axis[0]",
-                "of a path design must be `param` with `values` listing the path in order",
-            ));
-        }
-        let total = path_axis.grid_len() as u64 * steps_per_point as u64;
-        if total > registry::MAX_STEPS {
-            return Err(invalid(
-                &file,
-                "sweep.steps_per_point",
-                format!(
-                    "makes a path of {total} steps; at most {}",
-                    registry::MAX_STEPS
-                ),
-            ));
-        }
+        check_path(&axes[0], steps_per_point, &file)?;
     }
     let spec = SweepSpec {
         name: stem.to_string(),
@@ -239,6 +83,202 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
             })?;
     }
     Ok(spec)
+}
+
+/// The base scenario: `base` (a file relative to the sweep file), then the sweep file's own
+/// sections over it. The base file is validated on its own first, so its errors name it.
+fn base_scenario(
+    table: toml::Table,
+    path: &Path,
+    file: &str,
+    stem: &str,
+) -> Result<Scenario, ScenarioError> {
+    let mut table = table;
+    let mut merged = match table.remove("base") {
+        None => toml::Table::new(),
+        Some(toml::Value::String(base)) => {
+            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            let base_file = base_path.display().to_string();
+            let base_text = std::fs::read_to_string(&base_path).map_err(|error| {
+                invalid(file, "base", format!("cannot read {base_file}: {error}"))
+            })?;
+            let base_table = scenario::parse_table(&base_text, &base_file)?;
+            scenario::from_table(&base_table, &base_file, stem)?;
+            base_table
+        }
+        Some(other) => {
+            return Err(invalid(
+                file,
+                "base",
+                format!(
+                    "must be a path string, got {}",
+                    registry::describe_value(&other)
+                ),
+            ))
+        }
+    };
+    for (key, value) in table {
+        match (merged.get_mut(&key), value) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(inline)) => {
+                for (inner, value) in inline {
+                    existing.insert(inner, value);
+                }
+            }
+            (_, value) => {
+                merged.insert(key, value);
+            }
+        }
+    }
+    // A sweep is named by its file; the base scenario's own name does not carry over.
+    merged.remove("name");
+    scenario::from_table(&merged, file, stem)
+}
+
+fn check_sweep_keys(sweep: &toml::Table, file: &str) -> Result<(), ScenarioError> {
+    for key in sweep.keys() {
+        if !SWEEP_KEYS.contains(&key.as_str()) {
+            let hint = did_you_mean(key, SWEEP_KEYS)
+                .map(|h| format!("; did you mean `{h}`?"))
+                .unwrap_or_default();
+            return Err(invalid(
+                file,
+                format!("sweep.{key}"),
+                format!(
+                    "is not a known key of [sweep] (allowed: {}){hint}",
+                    SWEEP_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn parse_design(sweep: &toml::Table, file: &str) -> Result<Design, ScenarioError> {
+    match sweep.get("design").map(|v| v.as_str()) {
+        None | Some(Some("grid")) => Ok(Design::Grid),
+        Some(Some("lhs")) => Ok(Design::Lhs),
+        Some(Some("path")) => Ok(Design::Path),
+        Some(_) => Err(invalid(
+            file,
+            "sweep.design",
+            "must be \"grid\", \"lhs\" or \"path\"",
+        )),
+    }
+}
+
+/// An optional integer `sweep.<key>` in `low..=high`.
+fn count_of(
+    sweep: &toml::Table,
+    file: &str,
+    key: &str,
+    low: i64,
+    high: i64,
+) -> Result<Option<usize>, ScenarioError> {
+    match sweep.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Integer(n)) if (low..=high).contains(n) => Ok(Some(*n as usize)),
+        Some(other) => Err(invalid(
+            file,
+            format!("sweep.{key}"),
+            format!(
+                "must be an integer in {low}..={high}, got {}",
+                registry::describe_value(other)
+            ),
+        )),
+    }
+}
+
+/// A setting required by one design and refused by the others (0 where it does not apply).
+fn only_with(
+    design: Design,
+    needs: Design,
+    value: Option<usize>,
+    file: &str,
+    key: &str,
+) -> Result<usize, ScenarioError> {
+    let name = match needs {
+        Design::Grid => "grid",
+        Design::Lhs => "lhs",
+        Design::Path => "path",
+    };
+    match (design == needs, value) {
+        (true, Some(value)) => Ok(value),
+        (true, None) => Err(invalid(
+            file,
+            key,
+            format!("is required with design = \"{name}\""),
+        )),
+        (false, Some(_)) => Err(invalid(
+            file,
+            key,
+            format!("only applies to design = \"{name}\""),
+        )),
+        (false, None) => Ok(0),
+    }
+}
+
+/// Every `[[sweep.axis]]`, each with its own key or name.
+fn parse_axes(
+    sweep: &toml::Table,
+    file: &str,
+    base: &Scenario,
+) -> Result<Vec<Axis>, ScenarioError> {
+    let axes_value = sweep.get("axis").ok_or_else(|| {
+        invalid(
+            file,
+            "sweep.axis",
+            "is missing: add at least one [[sweep.axis]]",
+        )
+    })?;
+    let axes_list = axes_value
+        .as_array()
+        .filter(|list| !list.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                file,
+                "sweep.axis",
+                "must be a non-empty list of [[sweep.axis]] tables",
+            )
+        })?;
+    let mut axes: Vec<Axis> = Vec::new();
+    for (index, value) in axes_list.iter().enumerate() {
+        let axis = parse_axis(value, index, file, base)?;
+        if axes.iter().any(|other| other.label == axis.label) {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}]"),
+                format!(
+                    "sets `{}` like an earlier axis; each axis needs its own key or name",
+                    axis.label
+                ),
+            ));
+        }
+        axes.push(axis);
+    }
+    Ok(axes)
+}
+
+/// The first axis of a path design lists the path in order, and the path fits a run.
+fn check_path(path_axis: &Axis, steps_per_point: usize, file: &str) -> Result<(), ScenarioError> {
+    if !matches!(path_axis.values, AxisValues::List(_)) || path_axis.param.is_none() {
+        return Err(invalid(
+            file,
+            "sweep.axis[0]",
+            "of a path design must be `param` with `values` listing the path in order",
+        ));
+    }
+    let total = path_axis.grid_len() as u64 * steps_per_point as u64;
+    if total > registry::MAX_STEPS {
+        return Err(invalid(
+            file,
+            "sweep.steps_per_point",
+            format!(
+                "makes a path of {total} steps; at most {}",
+                registry::MAX_STEPS
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn parse_axis(
@@ -266,73 +306,8 @@ fn parse_axis(
             ));
         }
     }
-    let check_setting =
-        |place: String, key: &str, value: &toml::Value| -> Result<(), ScenarioError> {
-            let spec = lookup(key).ok_or_else(|| {
-                let hint = did_you_mean(key, registry::PARAMS.iter().map(|p| p.key))
-                    .map(|h| format!("; did you mean `{h}`?"))
-                    .unwrap_or_default();
-                invalid(
-                    file,
-                    &place,
-                    format!("`{key}` is not a known parameter{hint}"),
-                )
-            })?;
-            if spec.section() == "run" {
-                return Err(invalid(
-                    file,
-                    &place,
-                    format!("`{key}` cannot be swept (run settings are common to all points)"),
-                ));
-            }
-            spec.set(&mut base.params.clone(), value)
-                .map_err(|error| invalid(file, &place, format!("`{key}` {}", error.message)))
-        };
     if let Some(variants) = table.get("variants") {
-        if table.contains_key("param") || table.contains_key("values") || table.contains_key("from")
-        {
-            return Err(invalid(
-                file,
-                format!("{here}.variants"),
-                "cannot be combined with param, values or from/to",
-            ));
-        }
-        let name = table.get("name").and_then(|v| v.as_str()).ok_or_else(|| {
-            invalid(
-                file,
-                format!("{here}.name"),
-                "is required with variants (it names the points.csv column)",
-            )
-        })?;
-        let variants = variants
-            .as_table()
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                invalid(
-                    file,
-                    format!("{here}.variants"),
-                    "must be a table of name = { \"section.key\" = value, ... }",
-                )
-            })?;
-        let mut parsed = Vec::new();
-        for (variant, settings) in variants {
-            let settings = settings.as_table().ok_or_else(|| {
-                invalid(
-                    file,
-                    format!("{here}.variants.{variant}"),
-                    "must be a table of \"section.key\" = value",
-                )
-            })?;
-            for (key, value) in settings {
-                check_setting(format!("{here}.variants.{variant}"), key, value)?;
-            }
-            parsed.push((variant.clone(), settings.clone()));
-        }
-        return Ok(Axis {
-            label: name.to_string(),
-            param: None,
-            values: AxisValues::Variants(parsed),
-        });
+        return variants_axis(table, variants, &here, file, base);
     }
     let param = table
         .get("param")
@@ -356,63 +331,159 @@ fn parse_axis(
             .filter(|l| !l.is_empty())
             .ok_or_else(|| invalid(file, format!("{here}.values"), "must be a non-empty list"))?;
         for value in list {
-            check_setting(format!("{here}.values"), &param, value)?;
+            check_setting(file, base, format!("{here}.values"), &param, value)?;
         }
         AxisValues::List(list.clone())
     } else {
-        let number = |key: &str| -> Result<f64, ScenarioError> {
-            match table.get(key) {
-                Some(toml::Value::Float(x)) if x.is_finite() => Ok(*x),
-                Some(toml::Value::Integer(x)) => Ok(*x as f64),
-                _ => Err(invalid(
-                    file,
-                    format!("{here}.{key}"),
-                    "must be a finite number (give `values`, or `from`, `to` and `steps`)",
-                )),
-            }
-        };
-        let (from, to) = (number("from")?, number("to")?);
-        let steps = match table.get("steps") {
-            Some(toml::Value::Integer(n)) if (1..=100_000).contains(n) => *n as usize,
-            _ => {
-                return Err(invalid(
-                    file,
-                    format!("{here}.steps"),
-                    "must be an integer in 1..=100000",
-                ))
-            }
-        };
-        let scale = match table.get("scale").map(|v| v.as_str()) {
-            None | Some(Some("linear")) => Scale::Linear,
-            Some(Some("log")) => Scale::Log,
-            _ => {
-                return Err(invalid(
-                    file,
-                    format!("{here}.scale"),
-                    "must be \"linear\" or \"log\"",
-                ))
-            }
-        };
-        if scale == Scale::Log && (from <= 0.0 || to <= 0.0) {
-            return Err(invalid(
-                file,
-                format!("{here}.from"),
-                "a log-scaled axis needs from > 0 and to > 0",
-            ));
-        }
-        for bound in [from, to] {
-            check_setting(format!("{here}.from"), &param, &toml::Value::Float(bound))?;
-        }
-        AxisValues::Range {
-            from,
-            to,
-            steps,
-            scale,
-        }
+        range_values(table, &here, &param, file, base)?
     };
     Ok(Axis {
         label,
         param: Some(param),
         values,
+    })
+}
+
+/// A setting an axis makes: a known, sweepable key with a value it accepts.
+fn check_setting(
+    file: &str,
+    base: &Scenario,
+    place: String,
+    key: &str,
+    value: &toml::Value,
+) -> Result<(), ScenarioError> {
+    let spec = lookup(key).ok_or_else(|| {
+        let hint = did_you_mean(key, registry::PARAMS.iter().map(|p| p.key))
+            .map(|h| format!("; did you mean `{h}`?"))
+            .unwrap_or_default();
+        invalid(
+            file,
+            &place,
+            format!("`{key}` is not a known parameter{hint}"),
+        )
+    })?;
+    if spec.section() == "run" {
+        return Err(invalid(
+            file,
+            &place,
+            format!("`{key}` cannot be swept (run settings are common to all points)"),
+        ));
+    }
+    spec.set(&mut base.params.clone(), value)
+        .map_err(|error| invalid(file, &place, format!("`{key}` {}", error.message)))
+}
+
+/// An axis of named variants, each a table of settings.
+fn variants_axis(
+    table: &toml::Table,
+    variants: &toml::Value,
+    here: &str,
+    file: &str,
+    base: &Scenario,
+) -> Result<Axis, ScenarioError> {
+    if table.contains_key("param") || table.contains_key("values") || table.contains_key("from") {
+        return Err(invalid(
+            file,
+            format!("{here}.variants"),
+            "cannot be combined with param, values or from/to",
+        ));
+    }
+    let name = table.get("name").and_then(|v| v.as_str()).ok_or_else(|| {
+        invalid(
+            file,
+            format!("{here}.name"),
+            "is required with variants (it names the points.csv column)",
+        )
+    })?;
+    let variants = variants
+        .as_table()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            invalid(
+                file,
+                format!("{here}.variants"),
+                "must be a table of name = { \"section.key\" = value, ... }",
+            )
+        })?;
+    let mut parsed = Vec::new();
+    for (variant, settings) in variants {
+        let place = format!("{here}.variants.{variant}");
+        let settings = settings
+            .as_table()
+            .ok_or_else(|| invalid(file, &place, "must be a table of \"section.key\" = value"))?;
+        for (key, value) in settings {
+            check_setting(file, base, place.clone(), key, value)?;
+        }
+        parsed.push((variant.clone(), settings.clone()));
+    }
+    Ok(Axis {
+        label: name.to_string(),
+        param: None,
+        values: AxisValues::Variants(parsed),
+    })
+}
+
+/// `from`, `to`, `steps` and `scale` of a numeric range axis.
+fn range_values(
+    table: &toml::Table,
+    here: &str,
+    param: &str,
+    file: &str,
+    base: &Scenario,
+) -> Result<AxisValues, ScenarioError> {
+    let number = |key: &str| -> Result<f64, ScenarioError> {
+        match table.get(key) {
+            Some(toml::Value::Float(x)) if x.is_finite() => Ok(*x),
+            Some(toml::Value::Integer(x)) => Ok(*x as f64),
+            _ => Err(invalid(
+                file,
+                format!("{here}.{key}"),
+                "must be a finite number (give `values`, or `from`, `to` and `steps`)",
+            )),
+        }
+    };
+    let (from, to) = (number("from")?, number("to")?);
+    let steps = match table.get("steps") {
+        Some(toml::Value::Integer(n)) if (1..=100_000).contains(n) => *n as usize,
+        _ => {
+            return Err(invalid(
+                file,
+                format!("{here}.steps"),
+                "must be an integer in 1..=100000",
+            ))
+        }
+    };
+    let scale = match table.get("scale").map(|v| v.as_str()) {
+        None | Some(Some("linear")) => Scale::Linear,
+        Some(Some("log")) => Scale::Log,
+        _ => {
+            return Err(invalid(
+                file,
+                format!("{here}.scale"),
+                "must be \"linear\" or \"log\"",
+            ))
+        }
+    };
+    if scale == Scale::Log && (from <= 0.0 || to <= 0.0) {
+        return Err(invalid(
+            file,
+            format!("{here}.from"),
+            "a log-scaled axis needs from > 0 and to > 0",
+        ));
+    }
+    for bound in [from, to] {
+        check_setting(
+            file,
+            base,
+            format!("{here}.from"),
+            param,
+            &toml::Value::Float(bound),
+        )?;
+    }
+    Ok(AxisValues::Range {
+        from,
+        to,
+        steps,
+        scale,
     })
 }
