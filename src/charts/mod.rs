@@ -6,7 +6,6 @@
 pub mod run;
 pub mod sweep;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Once, OnceLock};
 

@@ -50,9 +50,10 @@ impl CommandError {
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Scenario(_) | CommandError::Usage(_) => 2,
-            CommandError::Output(OutputError::Exists(_)) => 2,
+            CommandError::Output(error) if error.is_usage() => 2,
             CommandError::Sweep(SweepError::Usage(_)) => 2,
-            CommandError::Sweep(SweepError::Output(OutputError::Exists(_))) => 2,
+            CommandError::Sweep(SweepError::Output(error)) if error.is_usage() => 2,
+            CommandError::Chart(ChartError::Output(error)) if error.is_usage() => 2,
             CommandError::Output(_)
             | CommandError::Failed(_)
             | CommandError::Sweep(_)
@@ -86,7 +87,7 @@ pub(crate) fn draw_charts(
     out: &Path,
     size: (u32, u32),
     scenarios: Option<&[Scenario]>,
-) -> Result<usize, CommandError> {
+) -> Result<Vec<PathBuf>, CommandError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
         if !dir.join("timeseries.csv").exists() {
@@ -102,8 +103,7 @@ pub(crate) fn draw_charts(
         }
         results.push(result);
     }
-    let files = charts::draw_all(&results, out, size)?;
-    Ok(files.len())
+    Ok(charts::draw_all(&results, out, size)?)
 }
 
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
@@ -116,13 +116,13 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
         return Ok(0);
     }
     let count = draw_charts(std::slice::from_ref(&args.dir), &out, args.size, None)?;
-    println!("{count} chart files in {}", out.display());
+    println!("{} chart files in {}", count.len(), out.display());
     Ok(0)
 }
 
 fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     let count = draw_charts(&args.dirs, &args.out, args.size, None)?;
-    println!("{count} chart files in {}", args.out.display());
+    println!("{} chart files in {}", count.len(), args.out.display());
     Ok(0)
 }
 

@@ -1,7 +1,6 @@
 //! `cadresim reproduce`: run every experiment of the manifest, decide each claim from the
 //! data, write RESULTS.md and its figures.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use super::run::run;
@@ -13,7 +12,7 @@ use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
-    output::prepare_dir(&args.out, args.force)?;
+    let _lock = output::prepare_dir(&args.out, args.force)?;
     let (replicates, steps) = if args.quick {
         (
             Some(experiments.quick_replicates),

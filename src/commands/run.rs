@@ -76,11 +76,11 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
-    output::prepare_dir(&out, args.force)?;
+    let _lock = output::prepare_dir(&out, args.force)?;
     let started = manifest::now_utc();
     let results = simulate(&scenarios, &pool)?;
-    let files = output::write_tables(&out, &results)?;
-    pool.install(|| {
+    let mut files = output::write_tables(&out, &results)?;
+    let charts = pool.install(|| {
         draw_charts(
             std::slice::from_ref(&out),
             &out.join("charts"),
@@ -88,6 +88,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
             Some(&scenarios),
         )
     })?;
+    files.extend(output::hash_files(&out, &charts)?);
     let manifest = Manifest {
         cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: manifest::git_commit(),
@@ -178,7 +179,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             true,
         ),
     };
-    output::prepare_dir(&out, args.force || temporary)?;
+    let _lock = output::prepare_dir(&out, args.force || temporary)?;
     let started = manifest::now_utc();
     let results = simulate(&recorded.scenarios, &pool)?;
     let hashes = output::write_tables(&out, &results)?;

@@ -67,10 +67,7 @@ fn write_sweep_manifest(
         files,
     };
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-    output::write_atomically(dir, "manifest.json", |out| {
-        use std::io::Write;
-        out.write_all(text.as_bytes())
-    })?;
+    output::write_atomically(dir, "manifest.json", |out| out.write_all(text.as_bytes()))?;
     Ok(())
 }
 
@@ -93,17 +90,21 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     });
     let lock = SweepLock::new(&spec, args.shard);
     let points = sweep::shard_points(spec.points(), args.shard);
-    sweep::prepare(&out, &lock, args.resume, args.force)?;
+    let _lock = sweep::prepare(&out, &lock, args.resume, args.force)?;
     let started = manifest::now_utc();
+    for damage in sweep::damaged_parts(&spec, &points, &out) {
+        eprintln!("warning: running the point again: {damage}");
+    }
     let progress = Progress::new(points.len() as u64, "points");
     let ran = pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
     progress.finish();
     let ran = ran?;
-    let files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    let mut files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
     if args.shard.is_none() {
-        pool.install(|| {
+        let charts = pool.install(|| {
             charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
         })?;
+        files.extend(output::hash_files(&out, &charts)?);
     }
     write_sweep_manifest(
         &out,
@@ -126,30 +127,26 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
 }
 
 pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
+    refuse_output_among_inputs(&args.out, &args.dirs)?;
     let lock = sweep::check_shards(&args.dirs)?;
     let spec = &lock.spec;
     let points = spec.points();
-    sweep::prepare(&args.out, &lock, false, args.force)?;
+    let sources = sweep::shard_parts(spec, &points, &args.dirs)?;
+    let _lock = sweep::prepare(&args.out, &lock, false, args.force)?;
     let started = manifest::now_utc();
     let parts = args.out.join(output::PARTS);
-    for point in &points {
-        if let Some(source) = args
-            .dirs
-            .iter()
-            .map(|dir| output::part_path(dir, point.id))
-            .find(|path| path.exists())
-        {
-            let name = source.file_name().expect("a part path names a file");
-            output::copy_atomically(&source, &parts, &name.to_string_lossy())?;
-        }
+    for source in &sources {
+        let name = source.file_name().expect("a part path names a file");
+        output::copy_atomically(source, &parts, &name.to_string_lossy())?;
     }
-    let files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
-    charts::draw_sweep(
+    let mut files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    let charts = charts::draw_sweep(
         &chart_layout(spec),
         &args.out,
         &args.out.join("charts"),
         args.size,
     )?;
+    files.extend(output::hash_files(&args.out, &charts)?);
     write_sweep_manifest(
         &args.out,
         "merge",
@@ -179,4 +176,38 @@ pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
         grid: spec.design == Design::Grid,
         path: spec.design == Design::Path,
     }
+}
+
+/// Refuse a merge whose `--out` is, or contains, one of the shard directories it reads.
+fn refuse_output_among_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), CommandError> {
+    let out = resolved(out);
+    for input in inputs {
+        if resolved(input).starts_with(&out) {
+            return Err(CommandError::Usage(format!(
+                "--out {} is or contains the shard directory {}; merge into a new directory",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path made absolute, with every existing part resolved (links, `..`).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    resolved.extend(rest.iter().rev());
+    resolved
 }

@@ -18,11 +18,38 @@ use manifest::{sha256_file, Manifest};
 /// Files of a run directory, in the order they are written.
 pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.csv"];
 
+/// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
+/// removes exactly these (and nothing else) before writing anew.
+pub const WRITTEN: [&str; 12] = [
+    "manifest.json",
+    "timeseries.csv",
+    "summary.csv",
+    "equilibrium.csv",
+    "points.csv",
+    "sweep.csv",
+    "sweep_summary.csv",
+    "sweep.lock.json",
+    "RESULTS.md",
+    "charts",
+    "parts",
+    "figures",
+];
+
 /// Failures while writing results.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{0}: a result already exists there; pass --force to overwrite it or --out to choose another directory")]
     Exists(PathBuf),
+    #[error("{0}: another cadresim command is writing this directory; wait for it to finish or choose another --out")]
+    Locked(PathBuf),
+    #[error("{0}: exists and is not a directory; choose another --out")]
+    NotADirectory(PathBuf),
+    #[error(
+        "{0}: is a symbolic link; cadresim does not write through links inside a result directory"
+    )]
+    Symlink(PathBuf),
+    #[error("{dir}: refusing to write `{name}`: a file name must not contain a path")]
+    BadName { dir: PathBuf, name: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -32,6 +59,19 @@ pub enum OutputError {
     NotManifest { path: PathBuf, message: String },
 }
 
+impl OutputError {
+    /// Whether the error is the user's to fix (exit code 2) rather than a failure.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            OutputError::Exists(_)
+                | OutputError::Locked(_)
+                | OutputError::NotADirectory(_)
+                | OutputError::Symlink(_)
+        )
+    }
+}
+
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
@@ -39,24 +79,68 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// Make sure `dir` can receive a new result: refuse a non-empty directory unless `force`.
-/// With `force`, an old manifest is removed first so a half-rewritten directory never looks complete.
-pub fn prepare_dir(dir: &Path, force: bool) -> Result<(), OutputError> {
-    if dir.exists() {
-        let occupied = fs::read_dir(dir).map_err(io_error(dir))?.next().is_some();
-        if occupied && !force {
-            return Err(OutputError::Exists(dir.to_path_buf()));
-        }
-        let manifest = dir.join("manifest.json");
-        if manifest.exists() {
-            fs::remove_file(&manifest).map_err(io_error(&manifest))?;
-        }
-    }
-    fs::create_dir_all(dir).map_err(io_error(dir))
+/// An exclusive advisory lock on a result directory, held until dropped (the end of the
+/// command). Another cadresim command that wants to write the directory is refused.
+#[must_use = "the lock is released when dropped"]
+#[derive(Debug)]
+pub struct DirLock {
+    _handle: File,
 }
 
-/// Create a directory and its parents.
+/// Create `dir` if needed and lock it for writing.
+pub fn lock_dir(dir: &Path) -> Result<DirLock, OutputError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotADirectory(dir.to_path_buf()));
+    }
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let handle = File::open(dir).map_err(io_error(dir))?;
+    match handle.try_lock() {
+        Ok(()) => Ok(DirLock { _handle: handle }),
+        Err(fs::TryLockError::WouldBlock) => Err(OutputError::Locked(dir.to_path_buf())),
+        Err(fs::TryLockError::Error(source)) => Err(io_error(dir)(source)),
+    }
+}
+
+/// Whether `dir` holds anything.
+pub fn is_occupied(dir: &Path) -> Result<bool, OutputError> {
+    Ok(dir.exists() && fs::read_dir(dir).map_err(io_error(dir))?.next().is_some())
+}
+
+/// Remove what cadresim writes in `dir` (`WRITTEN`), the manifest first so a half-cleared
+/// directory never looks complete. Links are removed, never followed.
+pub fn clear_written(dir: &Path) -> Result<(), OutputError> {
+    for name in WRITTEN {
+        let path = dir.join(name);
+        let Ok(metadata) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if metadata.is_dir() {
+            fs::remove_dir_all(&path).map_err(io_error(&path))?;
+        } else {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Lock `dir` and make sure it can receive a new result: refuse a non-empty directory unless
+/// `force`, which removes what an earlier cadresim command wrote there.
+pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
+    let lock = lock_dir(dir)?;
+    if is_occupied(dir)? {
+        if !force {
+            return Err(OutputError::Exists(dir.to_path_buf()));
+        }
+        clear_written(dir)?;
+    }
+    Ok(lock)
+}
+
+/// Create a directory inside a result directory (and its parents); refuses a link.
 pub fn create_dir(dir: &Path) -> Result<(), OutputError> {
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(OutputError::Symlink(dir.to_path_buf()));
+    }
     fs::create_dir_all(dir).map_err(io_error(dir))
 }
 
@@ -68,22 +152,41 @@ pub fn part_path(dir: &Path, id: usize) -> PathBuf {
     dir.join(PARTS).join(format!("point-{id:06}.csv"))
 }
 
-/// Write `name` in `dir` through a temporary file renamed when complete.
+/// Write `name` in `dir` through a uniquely named temporary file, synced and renamed when
+/// complete; the directory is synced after the rename. A link at `dir/name` is replaced,
+/// never written through; a failed write leaves no temporary file behind.
 pub fn write_atomically(
     dir: &Path,
     name: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<()>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<PathBuf, OutputError> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(OutputError::BadName {
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+        });
+    }
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(OutputError::Symlink(dir.to_path_buf()));
+    }
     let path = dir.join(name);
-    let temporary = dir.join(format!(".{name}.partial"));
-    let file = File::create(&temporary).map_err(io_error(&temporary))?;
-    let mut writer = BufWriter::new(file);
-    write(&mut writer).map_err(io_error(&temporary))?;
-    let file = writer
+    let temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(dir)
+        .map_err(io_error(dir))?;
+    let mut writer = BufWriter::new(temporary);
+    write(&mut writer).map_err(io_error(&path))?;
+    let temporary = writer
         .into_inner()
-        .map_err(|error| io_error(&temporary)(error.into_error()))?;
-    file.sync_all().map_err(io_error(&temporary))?;
-    fs::rename(&temporary, &path).map_err(io_error(&path))?;
+        .map_err(|error| io_error(&path)(error.into_error()))?;
+    temporary.as_file().sync_all().map_err(io_error(&path))?;
+    temporary
+        .persist(&path)
+        .map_err(|error| io_error(&path)(error.error))?;
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(io_error(dir))?;
     Ok(path)
 }
 
@@ -112,6 +215,21 @@ pub fn write_tables(
             name.to_string(),
             sha256_file(&path).map_err(io_error(&path))?,
         );
+    }
+    Ok(hashes)
+}
+
+/// SHA-256 of files inside `dir`, keyed by their path relative to `dir` (`charts/x.png`).
+pub fn hash_files(dir: &Path, paths: &[PathBuf]) -> Result<BTreeMap<String, String>, OutputError> {
+    let mut hashes = BTreeMap::new();
+    for path in paths {
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        let name = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        hashes.insert(name, sha256_file(path).map_err(io_error(path))?);
     }
     Ok(hashes)
 }

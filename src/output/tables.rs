@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::metrics::{modal_class, Equilibrium, CLASSES, METRICS, METRIC_COUNT};
+use crate::output::manifest::sha256_hex;
 use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::stats::{wilson95, Estimate};
 
@@ -434,14 +435,19 @@ pub fn read_points(path: &Path) -> Result<PointsTable, ReadError> {
     })
 }
 
-/// A part file: the `summary.csv`-style rows of one sweep point, without a header.
+/// The first line of a part file; the rest are `summary.csv`-style rows without a header.
+const PART_HEADER: &str = "# cadresim part";
+
+/// A part file: a line naming the point, its replicate count, its row count and the SHA-256
+/// of the rows (recorded when the part is committed), then the rows of one sweep point.
 pub fn write_part<W: Write>(
-    out: W,
+    mut out: W,
     point: usize,
     levels: &[String],
     equilibria: &[Vec<Equilibrium>],
 ) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut rows = 0;
     for (replicate, by_level) in equilibria.iter().enumerate() {
         for (level, equilibrium) in levels.iter().zip(by_level) {
             writer.write_record(equilibrium_row(
@@ -450,19 +456,89 @@ pub fn write_part<W: Write>(
                 level,
                 equilibrium,
             ))?;
+            rows += 1;
         }
     }
-    writer.flush()?;
+    let body = writer.into_inner().map_err(|e| e.into_error())?;
+    writeln!(
+        out,
+        "{PART_HEADER}: point={point} replicates={} rows={rows} sha256={}",
+        equilibria.len(),
+        sha256_hex(&body)
+    )?;
+    out.write_all(&body)?;
     Ok(())
 }
 
-/// Rows of a part file: (replicate, level, equilibrium).
-pub fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, ReadError> {
+/// The identity and checksum of a part file, from its first line.
+struct PartHeader {
+    point: usize,
+    replicates: usize,
+    rows: usize,
+    sha256: String,
+}
+
+fn parse_part_header(line: &str) -> Option<PartHeader> {
+    let fields = line.strip_prefix(PART_HEADER)?.strip_prefix(": ")?;
+    let mut header = PartHeader {
+        point: usize::MAX,
+        replicates: 0,
+        rows: 0,
+        sha256: String::new(),
+    };
+    for field in fields.split(' ') {
+        match field.split_once('=')? {
+            ("point", value) => header.point = value.parse().ok()?,
+            ("replicates", value) => header.replicates = value.parse().ok()?,
+            ("rows", value) => header.rows = value.parse().ok()?,
+            ("sha256", value) => header.sha256 = value.to_string(),
+            _ => return None,
+        }
+    }
+    Some(header)
+}
+
+/// Rows of the part file of point `point` of a sweep with `replicates` replicates:
+/// (replicate, level, equilibrium). Fails, naming the file, when the part is not that point's,
+/// has another replicate count, or its rows are not those committed (truncated, emptied,
+/// edited).
+pub fn read_part(
+    path: &Path,
+    point: usize,
+    replicates: usize,
+) -> Result<Vec<(usize, String, Equilibrium)>, ReadError> {
     let corrupt = |message: String| ReadError::new(path, message);
+    let bytes = std::fs::read(path).map_err(|e| corrupt(e.to_string()))?;
+    let split = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(bytes.len());
+    let (first, body) = bytes.split_at(split);
+    let body = body.get(1..).unwrap_or_default();
+    let header = std::str::from_utf8(first)
+        .ok()
+        .and_then(parse_part_header)
+        .ok_or_else(|| corrupt("not a part file (no `# cadresim part` line)".into()))?;
+    if header.point != point {
+        return Err(corrupt(format!(
+            "holds point {}, not point {point}",
+            header.point
+        )));
+    }
+    if header.replicates != replicates {
+        return Err(corrupt(format!(
+            "has {} replicates, the sweep {replicates}",
+            header.replicates
+        )));
+    }
+    if sha256_hex(body) != header.sha256 {
+        return Err(corrupt(
+            "its rows differ from those committed (SHA-256 mismatch)".into(),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
-        .from_path(path)
-        .map_err(|e| corrupt(e.to_string()))?;
+        .from_reader(body);
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| corrupt(e.to_string()))?;
@@ -489,6 +565,12 @@ pub fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, ReadE
             .iter()
             .find(|c| **c == &record[METRIC_COUNT + 4])
             .ok_or_else(|| corrupt("bad class".into()))?;
+        if record[0] != *point.to_string() || replicate >= replicates {
+            return Err(corrupt(format!(
+                "a row names point {} replicate {replicate}",
+                &record[0]
+            )));
+        }
         rows.push((
             replicate,
             record[2].to_string(),
@@ -498,6 +580,13 @@ pub fn read_part(path: &Path) -> Result<Vec<(usize, String, Equilibrium)>, ReadE
                 class,
             },
         ));
+    }
+    if rows.len() != header.rows {
+        return Err(corrupt(format!(
+            "has {} rows, {} were committed",
+            rows.len(),
+            header.rows
+        )));
     }
     Ok(rows)
 }

@@ -11,7 +11,6 @@ pub mod file;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -20,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::{Equilibrium, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::manifest::sha256_hex;
 use crate::output::tables::{self, ReadError};
-use crate::output::{part_path, write_atomically, OutputError, PARTS};
+use crate::output::{self, part_path, write_atomically, DirLock, OutputError, PARTS};
 use crate::params::Plan;
 use crate::registry::ParamError;
 use crate::runner;
@@ -119,53 +118,103 @@ pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Po
     }
 }
 
-/// Prepare a sweep directory: new, resumed (lock must match) or forced (old results removed).
-pub fn prepare(dir: &Path, lock: &SweepLock, resume: bool, force: bool) -> Result<(), SweepError> {
-    let lock_path = dir.join("sweep.lock.json");
-    if lock_path.exists() && resume {
-        let text = fs::read_to_string(&lock_path).map_err(io(&lock_path))?;
-        let existing: SweepLock = serde_json::from_str(&text).map_err(|e| SweepError::Corrupt {
-            path: lock_path.clone(),
-            message: e.to_string(),
-        })?;
-        if !existing.same_sweep(lock) || existing.shard != lock.shard {
-            return Err(SweepError::Usage(format!(
-                "{}: --resume needs the same sweep file, seed, replicates, steps and --shard as the interrupted run",
-                dir.display()
-            )));
-        }
-        let manifest = dir.join("manifest.json");
-        if manifest.exists() {
-            fs::remove_file(&manifest).map_err(io(&manifest))?;
-        }
-    } else {
-        let occupied = dir.exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some();
-        if occupied && !force && !resume {
-            return Err(SweepError::Output(OutputError::Exists(dir.to_path_buf())));
-        }
-        if occupied {
-            for name in ["parts", "charts"] {
-                let path = dir.join(name);
-                if path.exists() {
-                    fs::remove_dir_all(&path).map_err(io(&path))?;
-                }
+/// Lock and prepare a sweep directory: new, resumed or forced. `--resume` continues only a
+/// sweep of the same file, seed, replicates, steps and shard; on a missing or empty directory
+/// it starts the sweep; anything else there is refused unless `force`, which removes what an
+/// earlier cadresim command wrote (and nothing else). The lock is held until dropped.
+pub fn prepare(
+    dir: &Path,
+    lock: &SweepLock,
+    resume: bool,
+    force: bool,
+) -> Result<DirLock, SweepError> {
+    let guard = output::lock_dir(dir)?;
+    let existing = read_lock(dir).ok();
+    match existing {
+        Some(existing) if resume && !force => {
+            if !existing.same_sweep(lock) || existing.shard != lock.shard {
+                return Err(SweepError::Usage(format!(
+                    "{}: --resume needs the same sweep file, seed, replicates, steps and --shard as the interrupted run",
+                    dir.display()
+                )));
             }
-            for name in SWEEP_FILES.iter().chain(["manifest.json"].iter()) {
-                let path = dir.join(name);
-                if path.exists() {
-                    fs::remove_file(&path).map_err(io(&path))?;
-                }
+            let manifest = dir.join("manifest.json");
+            if manifest.exists() {
+                fs::remove_file(&manifest).map_err(io(&manifest))?;
             }
         }
-        let text = serde_json::to_string_pretty(lock).expect("lock serializes");
-        fs::create_dir_all(dir).map_err(io(dir))?;
-        write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
+        _ => {
+            if output::is_occupied(dir)? {
+                if resume && !force {
+                    return Err(SweepError::Usage(format!(
+                        "{}: --resume: the directory holds files but no sweep of {} to continue; pass --force to replace what cadresim wrote there, or choose another --out",
+                        dir.display(),
+                        lock.spec.source_path.display()
+                    )));
+                }
+                if !force {
+                    return Err(SweepError::Output(OutputError::Exists(dir.to_path_buf())));
+                }
+                output::clear_written(dir)?;
+            }
+            let text = serde_json::to_string_pretty(lock).expect("lock serializes");
+            write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
+        }
     }
-    let parts = dir.join("parts");
-    fs::create_dir_all(&parts).map_err(io(&parts))
+    output::create_dir(&dir.join(PARTS))?;
+    Ok(guard)
 }
 
-/// Run every point of `points` whose part is missing; `progress` is called once per point.
+/// The check of a point's part in `dir`: None when the part is missing, else whether it is
+/// that point's, with the sweep's replicate count and the rows that were committed.
+fn check_part(spec: &SweepSpec, dir: &Path, point: &Point) -> Option<Result<(), ReadError>> {
+    let path = part_path(dir, point.id);
+    if fs::symlink_metadata(&path).is_err() {
+        return None;
+    }
+    let replicates = spec.base.params.run.replicates as usize;
+    Some(tables::read_part(&path, point.id, replicates).map(|_| ()))
+}
+
+/// The parts in `dir` that exist but fail their check (damaged, another point's, another
+/// sweep's), with what is wrong; `run_points` runs those points again.
+pub fn damaged_parts(spec: &SweepSpec, points: &[Point], dir: &Path) -> Vec<ReadError> {
+    points
+        .iter()
+        .filter_map(|point| check_part(spec, dir, point)?.err())
+        .collect()
+}
+
+/// The part of every point in the shard directories `dirs`, each checked: a missing point is
+/// a usage error, a damaged part an error naming its file.
+pub fn shard_parts(
+    spec: &SweepSpec,
+    points: &[Point],
+    dirs: &[PathBuf],
+) -> Result<Vec<PathBuf>, SweepError> {
+    let mut sources = Vec::with_capacity(points.len());
+    for point in points {
+        let Some((dir, check)) = dirs
+            .iter()
+            .find_map(|dir| Some((dir, check_part(spec, dir, point)?)))
+        else {
+            return Err(SweepError::Usage(format!(
+                "point {} has no results in {}; run its shard (with --resume) before merging",
+                point.id,
+                dirs.iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        check?;
+        sources.push(part_path(dir, point.id));
+    }
+    Ok(sources)
+}
+
+/// Run every point of `points` whose part is missing or fails its check; `progress` is
+/// called once per point.
 /// Path designs run a whole path (group) at once, so their parts appear group by group.
 pub fn run_points(
     spec: &SweepSpec,
@@ -180,9 +229,12 @@ pub fn run_points(
             _ => groups.push(vec![point]),
         }
     }
-    let (done, missing): (Vec<Vec<&Point>>, Vec<Vec<&Point>>) = groups
-        .into_iter()
-        .partition(|group| group.iter().all(|p| part_path(dir, p.id).exists()));
+    let (done, missing): (Vec<Vec<&Point>>, Vec<Vec<&Point>>) =
+        groups.into_iter().partition(|group| {
+            group
+                .iter()
+                .all(|p| matches!(check_part(spec, dir, p), Some(Ok(()))))
+        });
     progress(done.iter().map(Vec::len).sum::<usize>() as u64);
     let ran: usize = missing.iter().map(Vec::len).sum();
     missing
@@ -308,7 +360,8 @@ pub fn assemble(
                         .join(", ")
                 ))
             })?;
-        rows_by_point.push(tables::read_part(&path)?);
+        let replicates = spec.base.params.run.replicates as usize;
+        rows_by_point.push(tables::read_part(&path, point.id, replicates)?);
     }
     let mut hashes = BTreeMap::new();
     let mut record = |name: &str, path: PathBuf| -> Result<(), SweepError> {
