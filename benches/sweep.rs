@@ -29,7 +29,7 @@ fn sweep_overhead(c: &mut Criterion) {
             let dir = tempfile::TempDir::new().unwrap();
             let out = dir.path().join("sweep");
             let lock = SweepLock::new(&spec, None);
-            sweep::prepare(&out, &lock, false, false).unwrap();
+            let _guard = sweep::prepare(&out, &lock, false, false).unwrap();
             sweep::run_points(&spec, &points, &out, &|_| {}).unwrap();
             sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out).unwrap();
         })
