@@ -36,44 +36,58 @@ impl ParamError {
     }
 }
 
-/// The numeric range a real-valued parameter accepts (always finite).
+/// Largest magnitude of a real parameter that is not a probability: far beyond any
+/// meaningful value, small enough that payoffs summed over millions of cadres stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e6;
+/// Smallest value of a strictly positive parameter (targets and shape parameters divide).
+pub const MIN_POSITIVE: f64 = 1e-6;
+/// Largest standard deviation of a log-normal multiplier (exp(5 z) stays finite for any z a
+/// normal draw yields).
+pub const MAX_LOG_SD: f64 = 5.0;
+
+/// The numeric range a real-valued parameter accepts (always finite and bounded, so that
+/// every value that passes gives finite results).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Range {
-    /// Any finite real.
+    /// In [-MAX_MAGNITUDE, MAX_MAGNITUDE].
     Any,
-    /// Finite and >= 0.
+    /// In [0, MAX_MAGNITUDE].
     NonNegative,
-    /// Finite and > 0.
+    /// In [MIN_POSITIVE, MAX_MAGNITUDE].
     Positive,
     /// In [0, 1].
     Probability,
-    /// Finite and >= 1.
+    /// In [1, MAX_MAGNITUDE].
     AtLeastOne,
     /// In (0, 1].
     OpenUnit,
+    /// A log-normal standard deviation, in [0, MAX_LOG_SD].
+    LogSd,
 }
 
 impl Range {
     fn contains(self, value: f64) -> bool {
         value.is_finite()
             && match self {
-                Range::Any => true,
-                Range::NonNegative => value >= 0.0,
-                Range::Positive => value > 0.0,
+                Range::Any => value.abs() <= MAX_MAGNITUDE,
+                Range::NonNegative => (0.0..=MAX_MAGNITUDE).contains(&value),
+                Range::Positive => (MIN_POSITIVE..=MAX_MAGNITUDE).contains(&value),
                 Range::Probability => (0.0..=1.0).contains(&value),
-                Range::AtLeastOne => value >= 1.0,
+                Range::AtLeastOne => (1.0..=MAX_MAGNITUDE).contains(&value),
                 Range::OpenUnit => value > 0.0 && value <= 1.0,
+                Range::LogSd => (0.0..=MAX_LOG_SD).contains(&value),
             }
     }
 
     fn describe(self) -> &'static str {
         match self {
-            Range::Any => "a finite number",
-            Range::NonNegative => "a finite number >= 0",
-            Range::Positive => "a finite number > 0",
+            Range::Any => "a number in [-1e6, 1e6]",
+            Range::NonNegative => "a number in [0, 1e6]",
+            Range::Positive => "a number in [1e-6, 1e6]",
             Range::Probability => "a number in [0, 1]",
-            Range::AtLeastOne => "a finite number >= 1",
+            Range::AtLeastOne => "a number in [1, 1e6]",
             Range::OpenUnit => "a number in (0, 1]",
+            Range::LogSd => "a number in [0, 5]",
         }
     }
 }
@@ -393,7 +407,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 use Field::{Count, Flag, Real};
-use Range::{Any, AtLeastOne, NonNegative, OpenUnit, Positive, Probability};
+use Range::{Any, AtLeastOne, LogSd, NonNegative, OpenUnit, Positive, Probability};
 
 /// Every parameter, in section order.
 pub static PARAMS: &[ParamSpec] = &[
@@ -408,8 +422,8 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "targets.miss_penalty", field: Real(|p| &mut p.targets.miss_penalty, NonNegative), meaning: "payoff lost per unit of target shortfall" },
     ParamSpec { key: "targets.adaptive_markup", field: Real(|p| &mut p.targets.adaptive_markup, NonNegative), meaning: "step by which a unit raises its markup when its jurisdiction misses (0 = fixed markups)" },
     ParamSpec { key: "targets.markup_max", field: Real(|p| &mut p.targets.markup_max, NonNegative), meaning: "upper bound of adaptive markups (>= every markup)" },
-    ParamSpec { key: "cadres.ability_sd", field: Real(|p| &mut p.cadres.ability_sd, NonNegative), meaning: "log-sd of cadre ability (mean 1)" },
-    ParamSpec { key: "cadres.capacity_sd", field: Real(|p| &mut p.cadres.capacity_sd, NonNegative), meaning: "log-sd of unit capacity (mean 1)" },
+    ParamSpec { key: "cadres.ability_sd", field: Real(|p| &mut p.cadres.ability_sd, LogSd), meaning: "log-sd of cadre ability (mean 1)" },
+    ParamSpec { key: "cadres.capacity_sd", field: Real(|p| &mut p.cadres.capacity_sd, LogSd), meaning: "log-sd of unit capacity (mean 1)" },
     ParamSpec { key: "cadres.psm_alpha", field: Real(|p| &mut p.cadres.psm_alpha, Positive), meaning: "Beta alpha of public-service motivation" },
     ParamSpec { key: "cadres.psm_beta", field: Real(|p| &mut p.cadres.psm_beta, Positive), meaning: "Beta beta of public-service motivation" },
     ParamSpec { key: "cadres.opportunist_share", field: Real(|p| &mut p.cadres.opportunist_share, Probability), meaning: "share of recruits who may disguise rent-seeking as reform" },

@@ -101,6 +101,30 @@ impl LevelStatistics {
     }
 }
 
+/// The first metric that is not a finite number, in (scenario, replicate, step, level)
+/// order: (scenario, step, level name, metric). Parameter ranges are chosen so that this
+/// never happens; a run that meets one must not be reported as a result.
+pub fn first_non_finite(
+    results: &[ScenarioResult],
+) -> Option<(String, usize, String, &'static str)> {
+    for result in results {
+        let levels = result.levels.len();
+        for replicate in &result.replicates {
+            for (index, record) in replicate.records.iter().enumerate() {
+                if let Some(metric) = record.iter().position(|value| !value.is_finite()) {
+                    return Some((
+                        result.name.clone(),
+                        index / levels,
+                        result.levels[index % levels].clone(),
+                        metrics::METRICS[metric],
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Cadre-steps of every replicate of every plan (for progress reporting).
 pub fn total_work(plans: &[Plan]) -> u64 {
     plans

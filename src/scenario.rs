@@ -185,6 +185,24 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
     Ok(scenario)
 }
 
+/// Validate a scenario read back (from a manifest) exactly as a scenario file: its parameters
+/// and schedule are written as the TOML a file would hold and read again. `file` names the
+/// source in errors.
+pub fn revalidate(scenario: &Scenario, file: &str) -> Result<Scenario, ScenarioError> {
+    let place = format!("{file} (scenario {:?})", scenario.name);
+    let unwritable = |error: toml::ser::Error| {
+        ScenarioError::invalid(&place, "scenario", format!("cannot be checked: {error}"))
+    };
+    let mut table = toml::Table::try_from(&scenario.params).map_err(unwritable)?;
+    table.insert("name".into(), scenario.name.clone().into());
+    table.insert("description".into(), scenario.description.clone().into());
+    if !scenario.schedule.is_empty() {
+        let schedule = toml::Value::try_from(&scenario.schedule).map_err(unwritable)?;
+        table.insert("schedule".into(), schedule);
+    }
+    from_table(&table, &place, &scenario.name)
+}
+
 /// A scenario name becomes a directory name and a CSV value: keep it plain.
 fn check_name(name: &str, file: &str) -> Result<(), ScenarioError> {
     let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');

@@ -1,16 +1,16 @@
 //! `cadresim run` and `cadresim replay`: simulate scenarios, write a result directory,
 //! print the summary table; re-run a manifest and compare file hashes.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
 use crate::cli::{ReplayArgs, RunArgs};
 use crate::metrics::metric_index;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, RUN_FILES};
-use crate::registry::{check_consistency, ParamError};
 use crate::runner::{self, ScenarioResult};
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, Scenario};
 use crate::stats::Spread;
 
 /// Run scenarios on a pool with a progress bar.
@@ -25,6 +25,11 @@ fn simulate(
     let progress = Progress::new(runner::total_work(&plans), "simulating");
     let results = pool.install(|| runner::run(&plans, &|work| progress.advance(work)));
     progress.finish();
+    if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
+        return Err(CommandError::Failed(format!(
+            "scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level}); no result was written. Please report the scenario file"
+        )));
+    }
     Ok(results)
 }
 
@@ -160,30 +165,30 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let recorded = output::read_manifest(&args.manifest)
         .map_err(|error| CommandError::Usage(error.to_string()))?;
     let file = args.manifest.display().to_string();
-    for scenario in &recorded.scenarios {
-        check_consistency(&scenario.params).map_err(|ParamError { key, message }| {
-            ScenarioError::Invalid {
-                file: file.clone(),
-                key: format!("scenarios[{}].{key}", scenario.name),
-                message,
-            }
-        })?;
-    }
+    let scenarios = recorded
+        .scenarios
+        .iter()
+        .map(|scenario| scenario::revalidate(scenario, &file))
+        .collect::<Result<Vec<_>, _>>()?;
     let (pool, threads) = thread_pool(args.threads)?;
-    let files: Vec<String> = recorded.scenarios.iter().map(|_| file.clone()).collect();
-    check_memory(&recorded.scenarios, &files, threads)?;
-    let (out, temporary) = match &args.out {
-        Some(dir) => (dir.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!("cadresim-replay-{}", std::process::id())),
-            true,
-        ),
+    let files: Vec<String> = scenarios.iter().map(|_| file.clone()).collect();
+    check_memory(&scenarios, &files, threads)?;
+    let beside = args.manifest.parent().unwrap_or(Path::new("."));
+    let changed_on_disk = files_changed_since(beside, &recorded.files);
+    let temporary = match &args.out {
+        Some(_) => None,
+        None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
     };
-    let _lock = output::prepare_dir(&out, args.force || temporary)?;
+    let out = match (&args.out, &temporary) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(temporary)) => temporary.path().to_path_buf(),
+        (None, None) => unreachable!("a replay without --out has a temporary directory"),
+    };
+    let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
     let started = manifest::now_utc();
-    let results = simulate(&recorded.scenarios, &pool)?;
+    let results = simulate(&scenarios, &pool)?;
     let hashes = output::write_tables(&out, &results)?;
-    if !temporary {
+    if temporary.is_none() {
         let mut manifest = recorded.clone();
         manifest.threads = threads;
         manifest.started = started;
@@ -193,26 +198,46 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         manifest.files = hashes.clone();
         output::write_manifest(&out, &manifest)?;
     }
-    let differing: Vec<&str> = RUN_FILES
+    let rerun_differs: Vec<&str> = RUN_FILES
         .iter()
         .copied()
         .filter(|name| recorded.files.get(*name) != hashes.get(*name))
         .collect();
-    if temporary {
-        let _ = std::fs::remove_dir_all(&out);
-    }
-    if differing.is_empty() {
+    if rerun_differs.is_empty() && changed_on_disk.is_empty() {
         println!(
-            "replay matches: {} identical to {}",
+            "replay matches: {} identical to {}, and every file beside it matches its hash",
             RUN_FILES.join(", "),
             args.manifest.display()
         );
-        Ok(0)
-    } else {
-        Err(CommandError::Failed(format!(
-            "replay differs from {}: {}",
-            args.manifest.display(),
-            differing.join(", ")
-        )))
+        return Ok(0);
     }
+    let mut problems = Vec::new();
+    if !changed_on_disk.is_empty() {
+        problems.push(format!(
+            "files beside it differ from its hashes: {}",
+            changed_on_disk.join(", ")
+        ));
+    }
+    if !rerun_differs.is_empty() {
+        problems.push(format!("the re-run differs: {}", rerun_differs.join(", ")));
+    }
+    Err(CommandError::Failed(format!(
+        "replay of {}: {}",
+        args.manifest.display(),
+        problems.join("; ")
+    )))
+}
+
+/// The files a manifest lists whose bytes in `dir` no longer hash as recorded (or are gone).
+fn files_changed_since(dir: &Path, recorded: &BTreeMap<String, String>) -> Vec<String> {
+    recorded
+        .iter()
+        .filter(|(name, hash)| {
+            manifest::sha256_file(&dir.join(name.as_str()))
+                .ok()
+                .as_ref()
+                != Some(*hash)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
 }

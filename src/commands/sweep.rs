@@ -7,6 +7,7 @@ use super::{check_memory, thread_pool, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, SweepArgs};
 use crate::output;
+use crate::runner;
 use crate::output::manifest;
 use crate::scenario::Scenario;
 use crate::sweep::{self, Design, SweepLock, SweepSpec};
@@ -77,7 +78,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         .override_run(args.steps, args.replicates, args.seed)?;
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(
-        std::slice::from_ref(&spec.base),
+        std::slice::from_ref(&largest_point(&spec)),
         &[args.file.display().to_string()],
         threads,
     )?;
@@ -210,4 +211,18 @@ fn resolved(path: &Path) -> PathBuf {
     let mut resolved = existing.canonicalize().unwrap_or(existing);
     resolved.extend(rest.iter().rev());
     resolved
+}
+
+/// The scenario of the point that needs the most memory (an axis may change the hierarchy).
+fn largest_point(spec: &SweepSpec) -> Scenario {
+    let mut largest = (runner::memory_needed(&spec.base.params, 1), spec.base.clone());
+    for point in spec.points() {
+        if let Ok(scenario) = spec.scenario_for(&point) {
+            let need = runner::memory_needed(&scenario.params, 1);
+            if need > largest.0 {
+                largest = (need, scenario);
+            }
+        }
+    }
+    largest.1
 }

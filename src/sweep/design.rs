@@ -11,6 +11,9 @@ use crate::registry::{self, lookup, ParamError};
 use crate::rng::{Phase, ReplicateKey};
 use crate::scenario::Scenario;
 
+/// Most points a sweep may have.
+pub const MAX_POINTS: u64 = 1_000_000;
+
 /// How an axis spaces its numeric values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -177,6 +180,17 @@ pub struct Point {
 
 impl SweepSpec {
     /// The points of the design, in id order.
+    /// How many points the design has, computed without making them (saturating).
+    pub fn point_count(&self) -> u64 {
+        match self.design {
+            Design::Lhs => self.samples as u64,
+            Design::Grid | Design::Path => self
+                .axes
+                .iter()
+                .fold(1u64, |count, axis| count.saturating_mul(axis.grid_len() as u64)),
+        }
+    }
+
     pub fn points(&self) -> Vec<Point> {
         match self.design {
             Design::Grid => self.grid_points(&self.axes),

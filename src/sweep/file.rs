@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::design::{Axis, AxisValues, Design, Scale, SweepSpec};
+use super::design::{Axis, AxisValues, Design, Scale, SweepSpec, MAX_POINTS};
 use crate::registry::{self, did_you_mean, lookup, ParamError};
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -15,7 +15,14 @@ fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Sc
     }
 }
 
-const SWEEP_KEYS: [&str; 5] = ["design", "samples", "replicates", "axis", "steps_per_point"];
+const SWEEP_KEYS: [&str; 6] = [
+    "design",
+    "samples",
+    "replicates",
+    "axis",
+    "steps_per_point",
+    "base_schedule",
+];
 const AXIS_KEYS: [&str; 8] = [
     "param", "name", "values", "from", "to", "steps", "scale", "variants",
 ];
@@ -58,6 +65,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         "sweep.steps_per_point",
     )?;
     let axes = parse_axes(&sweep, &file, &base)?;
+    check_base_schedule(&sweep, &axes, &base, &file)?;
     if design == Design::Path {
         check_path(&axes[0], steps_per_point, &file)?;
     }
@@ -71,6 +79,14 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         steps_per_point,
         axes,
     };
+    let count = spec.point_count();
+    if count > MAX_POINTS {
+        return Err(invalid(
+            &file,
+            "sweep.axis",
+            format!("makes {count} points; a sweep may have at most {MAX_POINTS} (use fewer steps or values, or design = \"lhs\")"),
+        ));
+    }
     // Every point must make a valid scenario.
     for point in spec.points() {
         spec.scenario_for(&point)
@@ -256,6 +272,52 @@ fn parse_axes(
         axes.push(axis);
     }
     Ok(axes)
+}
+
+/// The keys an axis sets.
+fn swept_keys(axis: &Axis) -> Vec<&str> {
+    match (&axis.param, &axis.values) {
+        (Some(param), _) => vec![param.as_str()],
+        (None, AxisValues::Variants(variants)) => variants
+            .iter()
+            .flat_map(|(_, settings)| settings.keys().map(String::as_str))
+            .collect(),
+        (None, _) => Vec::new(),
+    }
+}
+
+/// A base whose schedule changes a swept parameter would run every point at the scheduled
+/// value from that step on: refused unless `[sweep] base_schedule = "keep"` says so.
+fn check_base_schedule(
+    sweep: &toml::Table,
+    axes: &[Axis],
+    base: &Scenario,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    match sweep.get("base_schedule").map(|v| v.as_str()) {
+        None => {}
+        Some(Some("keep")) => return Ok(()),
+        Some(_) => return Err(invalid(
+            file,
+            "sweep.base_schedule",
+            "must be \"keep\" (the base scenario's schedule changes swept parameters at its steps)",
+        )),
+    }
+    for (index, axis) in axes.iter().enumerate() {
+        for key in swept_keys(axis) {
+            if let Some(entry) = base.schedule.iter().find(|e| e.set.contains_key(key)) {
+                return Err(invalid(
+                    file,
+                    format!("sweep.axis[{index}]"),
+                    format!(
+                        "sweeps `{key}`, which the base scenario's schedule sets at step {}, so every point would run at the scheduled value from then on; remove that schedule entry, or set [sweep] base_schedule = \"keep\" to keep it",
+                        entry.at
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first axis of a path design lists the path in order, and the path fits a run.

@@ -73,6 +73,9 @@ pub enum SweepError {
     Output(#[from] OutputError),
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    /// A simulation produced a number that is not finite.
+    #[error("{0}")]
+    NonFinite(String),
 }
 
 impl From<ReadError> for SweepError {
@@ -255,6 +258,7 @@ pub fn run_points(
                 vec![run_point(&plan)]
             };
             for (point, by_replicate) in group.iter().zip(&equilibria) {
+                check_finite(point, by_replicate)?;
                 write_part(dir, point, &scenario, by_replicate)?;
                 progress(1);
             }
@@ -265,6 +269,20 @@ pub fn run_points(
 
 fn usage(point: &Point) -> impl FnOnce(ParamError) -> SweepError + '_ {
     move |error| SweepError::Usage(format!("point {}: {error}", point.id))
+}
+
+/// Refuse to commit a point whose equilibrium holds a number that is not finite.
+fn check_finite(point: &Point, equilibria: &[Vec<Equilibrium>]) -> Result<(), SweepError> {
+    for equilibrium in equilibria.iter().flatten() {
+        if let Some(metric) = equilibrium.means.iter().position(|m| !m.is_finite()) {
+            return Err(SweepError::NonFinite(format!(
+                "point {}: {} is not a finite number; the point was not committed. Please report the sweep file",
+                point.id,
+                crate::metrics::METRICS[metric]
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Equilibria of one point: `[replicate][level]`.
