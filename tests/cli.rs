@@ -224,7 +224,7 @@ fn wrong_types_and_ranges_are_rejected() {
     rejected(
         "[accountability]\npenalty = \"high\"\n",
         "accountability.penalty",
-        "finite number >= 0",
+        "a number in [0, 1e6]",
     );
     rejected(
         "[accountability]\ndetection = 1.5\n",
