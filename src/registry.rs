@@ -139,7 +139,7 @@ impl ParamSpec {
             Field::Rule => "\"satisficing\", \"logit\" or \"rational\"".to_string(),
             Field::Decomposition => "\"uniform\" or \"by-capacity\"".to_string(),
             Field::Scope => "a list of \"exploratory\", \"negligence\", \"violation\"".to_string(),
-            Field::Markup => "a number >= 0, or a list of them, one per level".to_string(),
+            Field::Markup => "a number in [0, 1e6], or a list of them, one per level".to_string(),
             Field::Levels => format!(
                 "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique"
             ),
