@@ -8,7 +8,7 @@ fn main() {
     match cadresim::commands::execute(cli) {
         Ok(code) => std::process::exit(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", error.one_line());
             std::process::exit(error.exit_code());
         }
     }

@@ -242,7 +242,16 @@ impl ParamSpec {
                         Some("exploratory") => ErrorClass::Exploratory,
                         Some("negligence") => ErrorClass::Negligence,
                         Some("violation") => ErrorClass::Violation,
-                        _ => return Err(wrong()),
+                        _ => {
+                            return Err(ParamError::new(
+                                self.key,
+                                format!(
+                                    "must be {}, got {} in the list",
+                                    self.allowed(),
+                                    describe_value(item)
+                                ),
+                            ))
+                        }
                     };
                     if !scope.contains(&class) {
                         scope.push(class);
@@ -321,6 +330,10 @@ fn parse_levels(value: &toml::Value, spec: &ParamSpec) -> Result<Vec<LevelSpec>,
 /// A short description of a TOML value for error messages.
 pub fn describe_value(value: &toml::Value) -> String {
     match value {
+        toml::Value::String(text) if text.chars().count() > 60 => {
+            let start: String = text.chars().take(57).collect();
+            format!("the string {:?}", start + "...")
+        }
         toml::Value::String(text) => format!("the string {text:?}"),
         toml::Value::Integer(number) => number.to_string(),
         toml::Value::Float(number) => format_real(*number),

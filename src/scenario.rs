@@ -124,9 +124,21 @@ pub fn parse_table(text: &str, file: &str) -> Result<toml::Table, ScenarioError>
             file: file.to_string(),
             line,
             column,
-            message: error.message().trim().replace('\n', "; "),
+            message: syntax_message(error.message(), &text[offset.min(text.len())..]),
         }
     })
+}
+
+/// The parser's message on one line; when it gives none, the character it stopped at.
+fn syntax_message(message: &str, rest: &str) -> String {
+    let message = message.trim().replace('\n', "; ");
+    if !message.is_empty() {
+        return message;
+    }
+    match rest.chars().next() {
+        Some(c) => format!("unexpected character {c:?}"),
+        None => "unexpected end of file".to_string(),
+    }
 }
 
 /// Parse and validate scenario text; `file` is used in errors, `stem` as the default name.
@@ -203,10 +215,16 @@ pub fn revalidate(scenario: &Scenario, file: &str) -> Result<Scenario, ScenarioE
     from_table(&table, &place, &scenario.name)
 }
 
+/// Whether `name` is a plain scenario name: 1-100 letters, digits, '-', '_' or '.', not
+/// starting with '.' (it becomes part of file names and a CSV value).
+pub fn is_plain_name(name: &str) -> bool {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    !name.is_empty() && name.len() <= 100 && name.chars().all(plain) && !name.starts_with('.')
+}
+
 /// A scenario name becomes a directory name and a CSV value: keep it plain.
 fn check_name(name: &str, file: &str) -> Result<(), ScenarioError> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    if name.is_empty() || name.len() > 100 || !name.chars().all(plain) || name.starts_with('.') {
+    if !is_plain_name(name) {
         return Err(ScenarioError::invalid(
             file,
             "name",

@@ -236,7 +236,11 @@ fn wrong_types_and_ranges_are_rejected() {
         "accountability.penalty",
         "nan",
     );
-    rejected("[targets]\ncentral = inf\n", "targets.central", "[1e-6, 1e6]");
+    rejected(
+        "[targets]\ncentral = inf\n",
+        "targets.central",
+        "[1e-6, 1e6]",
+    );
     rejected(
         "[work]\ninnovation_levels = 40\n",
         "work.innovation_levels",

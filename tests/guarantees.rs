@@ -281,3 +281,192 @@ fn an_output_that_names_a_file_is_refused_with_exit_2() {
         "is not a directory",
     );
 }
+
+#[test]
+fn replay_checks_the_files_on_disk_and_validates_the_manifest() {
+    let files = Files::new();
+    let out = files.arg("r");
+    assert_eq!(run(&["run", &files.arg("small.toml"), "--out", &out]).0, 0);
+    let manifest = files.arg("r/manifest.json");
+    assert_eq!(run(&["replay", &manifest]).0, 0);
+    // A file replaced after the run is reported, though the re-run still matches.
+    let summary = fs::read(files.path("r/summary.csv")).unwrap();
+    fs::write(files.path("r/timeseries.csv"), &summary).unwrap();
+    let (code, message) = run(&["replay", &manifest]);
+    assert_eq!(code, 1, "{message}");
+    assert!(message.contains("timeseries.csv"), "{message}");
+    assert!(message.contains("differ from its hashes"), "{message}");
+    // Tampered parameters are refused as a scenario file would be, not simulated.
+    let text = fs::read_to_string(&manifest).unwrap();
+    for (from, to, key) in [
+        (
+            "\"innovation_levels\": 4",
+            "\"innovation_levels\": 1000",
+            "work.innovation_levels",
+        ),
+        ("\"branching\": 3", "\"branching\": 0", "hierarchy.levels"),
+        (
+            "\"penalty\": 8.0",
+            "\"penalty\": 1e300",
+            "accountability.penalty",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        fs::write(files.path("tampered.json"), text.replace(from, to)).unwrap();
+        one_line_refusal(run(&["replay", &files.arg("tampered.json")]), key);
+    }
+}
+
+#[test]
+fn a_base_schedule_that_changes_a_swept_parameter_is_refused() {
+    let files = Files::new();
+    fs::write(
+        files.path("small.toml"),
+        format!("{SMALL}\n[[schedule]]\nat = 20\nset = {{ \"accountability.penalty\" = 2.0 }}\n"),
+    )
+    .unwrap();
+    let refused = run(&["sweep", &files.arg("sweep.toml"), "--out", &files.arg("s")]);
+    one_line_refusal(refused, "accountability.penalty");
+    assert!(!files.path("s").exists());
+    fs::write(
+        files.path("keep.toml"),
+        SWEEP.replace("[sweep]\n", "[sweep]\nbase_schedule = \"keep\"\n"),
+    )
+    .unwrap();
+    let (code, message) = run(&["sweep", &files.arg("keep.toml"), "--out", &files.arg("k")]);
+    assert_eq!(code, 0, "{message}");
+}
+
+#[test]
+fn values_that_would_give_non_finite_results_are_refused() {
+    let files = Files::new();
+    for (section, key, value) in [
+        ("work", "innovation_gain", "1e308"),
+        ("accountability", "penalty", "1e300"),
+        ("work", "salary", "1e308"),
+        ("targets", "central", "5e-324"),
+        ("cadres", "capacity_sd", "50.0"),
+    ] {
+        let text = format!("{SMALL}\n[{section}]\n{key} = {value}\n");
+        fs::write(files.path("bad.toml"), text).unwrap();
+        let out = files.arg("bad");
+        one_line_refusal(run(&["run", &files.arg("bad.toml"), "--out", &out]), key);
+        assert!(!files.path("bad").exists());
+    }
+}
+
+#[test]
+fn sweeps_with_too_many_points_or_too_large_points_are_refused_before_writing() {
+    let files = Files::new();
+    let many = r#"
+base = "small.toml"
+[sweep]
+[[sweep.axis]]
+param = "accountability.penalty"
+from = 0.5
+to = 16.0
+steps = 100000
+[[sweep.axis]]
+param = "accountability.detection"
+from = 0.1
+to = 0.9
+steps = 100000
+"#;
+    fs::write(files.path("many.toml"), many).unwrap();
+    one_line_refusal(
+        run(&["sweep", &files.arg("many.toml"), "--out", &files.arg("m")]),
+        "10000000000 points",
+    );
+    let huge = r#"
+base = "small.toml"
+[sweep]
+[[sweep.axis]]
+name = "size"
+variants = { small = {}, huge = { "hierarchy.levels" = [{ name = "a", branching = 4000, cadres = 1000 }, { name = "b", branching = 1000, cadres = 1000 }] } }
+"#;
+    fs::write(files.path("huge.toml"), huge).unwrap();
+    one_line_refusal(
+        run(&["sweep", &files.arg("huge.toml"), "--out", &files.arg("h")]),
+        "of memory",
+    );
+    assert!(!files.path("m").exists() && !files.path("h").exists());
+}
+
+#[test]
+fn crafted_result_directories_cannot_make_plot_write_elsewhere_or_exhaust_memory() {
+    let files = Files::new();
+    let out = files.arg("r");
+    assert_eq!(run(&["run", &files.arg("small.toml"), "--out", &out]).0, 0);
+    let original = fs::read_to_string(files.path("r/timeseries.csv")).unwrap();
+    // A scenario name that is a path.
+    let crafted = original.replace("\nsmall,", "\n../../escaped,");
+    fs::write(files.path("r/timeseries.csv"), crafted).unwrap();
+    let (code, message) = run(&["plot", &out]);
+    assert_ne!(code, 0, "{message}");
+    assert!(message.contains("not one cadresim writes"), "{message}");
+    assert!(
+        !files.path("escaped.png").exists() && !files.dir.path().join("../escaped.png").exists()
+    );
+    // A step no file of that size could hold.
+    let crafted = original.replacen("\nsmall,0,0,", "\nsmall,0,99999999999,", 1);
+    fs::write(files.path("r/timeseries.csv"), crafted).unwrap();
+    let (code, message) = run(&["plot", &out]);
+    assert_ne!(code, 0, "{message}");
+    assert!(
+        message.contains("more than the file could hold"),
+        "{message}"
+    );
+    // A charts folder that is a link to somewhere else is not written through.
+    fs::write(files.path("r/timeseries.csv"), &original).unwrap();
+    fs::remove_dir_all(files.path("r/charts")).unwrap();
+    fs::create_dir(files.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(files.path("elsewhere"), files.path("r/charts")).unwrap();
+    one_line_refusal(run(&["plot", &out]), "symbolic link");
+    assert_eq!(fs::read_dir(files.path("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn compare_gives_same_named_directories_distinct_charts() {
+    let files = Files::new();
+    for group in ["a", "b"] {
+        let out = files.arg(&format!("{group}/default"));
+        assert_eq!(run(&["run", &files.arg("small.toml"), "--out", &out]).0, 0);
+    }
+    let (code, message) = run(&[
+        "compare",
+        &files.arg("a/default"),
+        &files.arg("b/default"),
+        "--out",
+        &files.arg("cmp"),
+    ]);
+    assert_eq!(code, 0, "{message}");
+    assert!(files.path("cmp/behaviour-default-small.png").exists());
+    assert!(files.path("cmp/behaviour-default-2-small.png").exists());
+}
+
+#[test]
+fn errors_name_the_bad_value_and_stay_on_one_line() {
+    let files = Files::new();
+    let scope = format!(
+        "{SMALL}\n[fault_tolerance]\nenabled = true\nscope = [\"exploratory\", \"bribery\"]\n"
+    );
+    fs::write(files.path("scope.toml"), scope).unwrap();
+    one_line_refusal(
+        run(&["run", &files.arg("scope.toml"), "--out", &files.arg("o")]),
+        "\"bribery\"",
+    );
+    fs::write(files.path("key.toml"), "\"a\\nb\" = 1\n").unwrap();
+    one_line_refusal(
+        run(&["run", &files.arg("key.toml"), "--out", &files.arg("o")]),
+        "a\\nb",
+    );
+    // A malformed manifest is reported by plot, not silently ignored.
+    assert_eq!(
+        run(&["run", &files.arg("small.toml"), "--out", &files.arg("r")]).0,
+        0
+    );
+    fs::write(files.path("r/manifest.json"), "{ not json").unwrap();
+    let (code, message) = run(&["plot", &files.arg("r")]);
+    assert_eq!(code, 0, "{message}");
+    assert!(message.contains("not a cadresim manifest"), "{message}");
+}

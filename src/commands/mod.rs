@@ -47,6 +47,22 @@ pub enum CommandError {
 }
 
 impl CommandError {
+    /// The error as one line: control characters (a newline in a quoted key, say) are shown
+    /// escaped, never printed.
+    pub fn one_line(&self) -> String {
+        self.to_string()
+            .chars()
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect()
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             CommandError::Scenario(_) | CommandError::Usage(_) => 2,
@@ -100,6 +116,19 @@ pub(crate) fn draw_charts(
             series::read_result(dir).map_err(|error| CommandError::Failed(error.to_string()))?;
         if let Some(scenarios) = scenarios {
             result.scenarios = scenarios.to_vec();
+        } else if let Some(problem) = &result.manifest_problem {
+            eprintln!("warning: {problem}; charts are drawn without schedule events and targets");
+        }
+        // Directories with the same name (a/default, b/default) get distinct labels.
+        let taken = |label: &str| {
+            results
+                .iter()
+                .any(|r: &series::ResultData| r.label == label)
+        };
+        if taken(&result.label) {
+            let base = result.label.clone();
+            let free = (2..).map(|n| format!("{base}-{n}")).find(|l| !taken(l));
+            result.label = free.expect("some label is free");
         }
         results.push(result);
     }

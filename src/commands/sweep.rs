@@ -7,8 +7,8 @@ use super::{check_memory, thread_pool, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, SweepArgs};
 use crate::output;
-use crate::runner;
 use crate::output::manifest;
+use crate::runner;
 use crate::scenario::Scenario;
 use crate::sweep::{self, Design, SweepLock, SweepSpec};
 
@@ -215,7 +215,10 @@ fn resolved(path: &Path) -> PathBuf {
 
 /// The scenario of the point that needs the most memory (an axis may change the hierarchy).
 fn largest_point(spec: &SweepSpec) -> Scenario {
-    let mut largest = (runner::memory_needed(&spec.base.params, 1), spec.base.clone());
+    let mut largest = (
+        runner::memory_needed(&spec.base.params, 1),
+        spec.base.clone(),
+    );
     for point in spec.points() {
         if let Ok(scenario) = spec.scenario_for(&point) {
             let need = runner::memory_needed(&scenario.params, 1);

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::metrics::{METRICS, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::tables::{self, ReadError};
-use crate::scenario::Scenario;
+use crate::scenario::{self, Scenario};
 use crate::stats::{student_t_quantile_975, Estimate};
 
 /// Mean and 95% interval of one metric over replicates, per step.
@@ -54,6 +54,9 @@ pub struct ResultData {
     pub equilibria: Vec<ScenarioEquilibrium>,
     /// Scenarios from the manifest, if it could be read.
     pub scenarios: Vec<Scenario>,
+    /// Why a manifest beside the tables could not be read (charts then lack schedule events
+    /// and targets).
+    pub manifest_problem: Option<String>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -67,9 +70,12 @@ struct Accumulator {
 pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
     let series = read_timeseries(&dir.join("timeseries.csv"))?;
     let equilibria = read_equilibrium(&dir.join("equilibrium.csv"))?;
-    let scenarios = crate::output::read_manifest(&dir.join("manifest.json"))
-        .map(|manifest| manifest.scenarios)
-        .unwrap_or_default();
+    let manifest_path = dir.join("manifest.json");
+    let (scenarios, manifest_problem) = match crate::output::read_manifest(&manifest_path) {
+        Ok(manifest) => (manifest.scenarios, None),
+        Err(_) if !manifest_path.exists() => (Vec::new(), None),
+        Err(error) => (Vec::new(), Some(error.to_string())),
+    };
     let label = dir
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
@@ -79,6 +85,7 @@ pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
         series,
         equilibria,
         scenarios,
+        manifest_problem,
     })
 }
 
@@ -104,6 +111,9 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
     let mut names: Vec<String> = Vec::new();
     let mut levels: Vec<Vec<String>> = Vec::new();
     let mut sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>> = Vec::new();
+    // A row is at least one byte per column.
+    let most_steps =
+        std::fs::metadata(path).map_or(0, |m| m.len()) / headers.len().max(1) as u64 + 1;
     let mut record = csv::StringRecord::new();
     while reader
         .read_record(&mut record)
@@ -113,6 +123,12 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
         let scenario = match names.iter().position(|n| n == name) {
             Some(index) => index,
             None => {
+                if !scenario::is_plain_name(name) {
+                    return Err(ReadError::new(
+                        path,
+                        format!("scenario name {name:?} is not one cadresim writes"),
+                    ));
+                }
                 names.push(name.to_string());
                 levels.push(Vec::new());
                 sums.push(Vec::new());
@@ -131,6 +147,13 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
         let step: usize = record[step_column]
             .parse()
             .map_err(|e| ReadError::new(path, format!("bad step: {e}")))?;
+        // Every step has a row of its own: a step beyond the file's rows is not a result.
+        if step as u64 >= most_steps {
+            return Err(ReadError::new(
+                path,
+                format!("step {step} is more than the file could hold"),
+            ));
+        }
         let by_step = &mut sums[scenario][level];
         if by_step.len() <= step {
             by_step.resize(step + 1, [Accumulator::default(); METRIC_COUNT]);

@@ -184,10 +184,9 @@ impl SweepSpec {
     pub fn point_count(&self) -> u64 {
         match self.design {
             Design::Lhs => self.samples as u64,
-            Design::Grid | Design::Path => self
-                .axes
-                .iter()
-                .fold(1u64, |count, axis| count.saturating_mul(axis.grid_len() as u64)),
+            Design::Grid | Design::Path => self.axes.iter().fold(1u64, |count, axis| {
+                count.saturating_mul(axis.grid_len() as u64)
+            }),
         }
     }
 
