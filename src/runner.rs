@@ -227,3 +227,32 @@ pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResul
     }
     results
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Params;
+
+    #[test]
+    fn the_first_non_finite_metric_is_named_with_its_step_and_level() {
+        let mut params = Params::default();
+        params.run.steps = 3;
+        params.run.burn_in = 1;
+        params.run.replicates = 1;
+        let mut results = run(&[Plan::constant("tiny", params)], &|_| {});
+        assert_eq!(first_non_finite(&results), None);
+        let levels = results[0].levels.len();
+        let welfare = crate::metrics::metric_index("welfare").unwrap();
+        results[0].replicates[0].records[2 * levels + 1][welfare] = f64::NAN;
+        let found = first_non_finite(&results).unwrap();
+        assert_eq!(
+            found,
+            (
+                "tiny".to_string(),
+                2,
+                results[0].levels[1].clone(),
+                "welfare"
+            )
+        );
+    }
+}
