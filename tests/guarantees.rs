@@ -121,6 +121,16 @@ fn finished_sweep(files: &Files, out: &str) -> Vec<u8> {
     fs::read(Path::new(out).join("sweep.csv")).unwrap()
 }
 
+/// Run the sweep as `outs.len()` shards, shard k into `outs[k - 1]`.
+fn run_shards(files: &Files, outs: &[String]) {
+    for (index, out) in outs.iter().enumerate() {
+        let shard = format!("{}/{}", index + 1, outs.len());
+        let sweep = files.arg("sweep.toml");
+        let (code, message) = run(&["sweep", &sweep, "--out", out, "--shard", &shard]);
+        assert_eq!(code, 0, "{message}");
+    }
+}
+
 #[test]
 fn damaged_parts_are_run_again_on_resume_and_refused_by_merge() {
     let files = Files::new();
@@ -150,18 +160,7 @@ fn damaged_parts_are_run_again_on_resume_and_refused_by_merge() {
 
     // The same damage in a shard makes merge refuse, naming the file.
     let shard = |k: usize| files.arg(&format!("shard-{k}"));
-    for k in 1..=2 {
-        let shard_arg = format!("{k}/2");
-        let (code, message) = run(&[
-            "sweep",
-            &files.arg("sweep.toml"),
-            "--out",
-            &shard(k),
-            "--shard",
-            &shard_arg,
-        ]);
-        assert_eq!(code, 0, "{message}");
-    }
+    run_shards(&files, &[shard(1), shard(2)]);
     let damaged = files.path("shard-1/parts/point-000000.csv");
     let text = fs::read_to_string(&damaged).unwrap();
     let kept: Vec<&str> = text.lines().take(2).collect();
@@ -179,18 +178,7 @@ fn damaged_parts_are_run_again_on_resume_and_refused_by_merge() {
 fn merge_refuses_an_output_that_is_or_contains_an_input() {
     let files = Files::new();
     let shard = |k: usize| files.arg(&format!("shards/{k}"));
-    for k in 1..=2 {
-        let shard_arg = format!("{k}/2");
-        let (code, message) = run(&[
-            "sweep",
-            &files.arg("sweep.toml"),
-            "--out",
-            &shard(k),
-            "--shard",
-            &shard_arg,
-        ]);
-        assert_eq!(code, 0, "{message}");
-    }
+    run_shards(&files, &[shard(1), shard(2)]);
     let parts_before = fs::read_dir(files.path("shards/1/parts")).unwrap().count();
     for out in [shard(1), files.arg("shards"), format!("{}/../1", shard(2))] {
         let refused = run(&["merge", &shard(1), &shard(2), "--out", &out, "--force"]);
