@@ -25,6 +25,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the files an unsharded sweep writes.
     Merge(MergeArgs),
+    /// Progress of a sweep or its shard directories: points done, damaged parts, mergeable?
+    Status(StatusArgs),
     /// Run every experiment behind the paper's claims and write RESULTS.md with verdicts.
     Reproduce(ReproduceArgs),
     /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
@@ -167,6 +169,16 @@ pub struct MergeArgs {
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// A sweep directory, or the shard directories of one sweep.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Print JSON instead of one line per directory.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

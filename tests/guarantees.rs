@@ -458,3 +458,46 @@ fn errors_name_the_bad_value_and_stay_on_one_line() {
     assert_eq!(code, 0, "{message}");
     assert!(message.contains("not a cadresim manifest"), "{message}");
 }
+
+#[test]
+fn status_reports_each_shard_and_whether_they_can_be_merged() {
+    let files = Files::new();
+    let shard = |k: usize| files.arg(&format!("shards/shard-{k}"));
+    run_shards(&files, &[shard(1)]);
+    let status = |extra: &[&str]| {
+        let mut args = vec!["status".to_string(), shard(1), shard(2)];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let output = cadresim().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    // Shard 1 of 1 was run; shard 2 does not exist yet.
+    let text = status(&[]);
+    assert!(text.contains("shard 1/1"), "{text}");
+    assert!(text.contains("6/6 points done"), "{text}");
+    assert!(text.contains("not started"), "{text}");
+    assert!(text.contains("not mergeable yet"), "{text}");
+    // Two shards of one sweep, one part damaged, then repaired by --resume.
+    fs::remove_dir_all(files.path("shards")).unwrap();
+    run_shards(&files, &[shard(1), shard(2)]);
+    fs::write(files.path("shards/shard-2/parts/point-000001.csv"), "").unwrap();
+    let text = status(&[]);
+    assert!(text.contains("2/3 points done, 1 damaged"), "{text}");
+    assert!(text.contains("1 point is not done yet"), "{text}");
+    let sweep = files.arg("sweep.toml");
+    let resumed = run(&[
+        "sweep",
+        &sweep,
+        "--out",
+        &shard(2),
+        "--shard",
+        "2/2",
+        "--resume",
+    ]);
+    assert_eq!(resumed.0, 0, "{}", resumed.1);
+    let json: serde_json::Value = serde_json::from_str(&status(&["--json"])).unwrap();
+    assert_eq!(json["mergeable"], true);
+    assert_eq!(json["directories"][1]["done"], 3);
+    let command = json["merge_command"].as_str().unwrap();
+    assert!(command.starts_with("cadresim merge") && command.ends_with("--out output/sweep"));
+}

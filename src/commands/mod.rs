@@ -90,6 +90,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         }
         Command::Sweep(args) => sweep::run_sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Status(args) => sweep::status(args),
         Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),

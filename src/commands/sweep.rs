@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{check_memory, thread_pool, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
-use crate::cli::{MergeArgs, SweepArgs};
+use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::output;
 use crate::output::manifest;
 use crate::runner;
@@ -228,4 +228,109 @@ fn largest_point(spec: &SweepSpec) -> Scenario {
         }
     }
     largest.1
+}
+
+/// What `status` says of the directories as a whole.
+#[derive(serde::Serialize)]
+struct StatusReport<'a> {
+    directories: &'a [sweep::Progress],
+    /// Every shard of one sweep is there and every point is done.
+    mergeable: bool,
+    /// Why the shards cannot be merged yet (None when they can, or for a whole sweep).
+    problem: Option<String>,
+    /// The command that merges them, when they are mergeable.
+    merge_command: Option<String>,
+}
+
+pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
+    let mut rows = Vec::new();
+    let mut name = String::new();
+    for dir in &args.dirs {
+        let (progress, lock) = sweep::progress(dir)?;
+        if let Some(lock) = lock {
+            name = lock.spec.name.clone();
+        }
+        rows.push(progress);
+    }
+    let waiting: Vec<String> = rows
+        .iter()
+        .filter(|row| !row.started)
+        .map(|row| row.dir.display().to_string())
+        .collect();
+    let sharded = rows.iter().all(|row| row.shard.is_some() || !row.started);
+    let problem = if !waiting.is_empty() {
+        Some(format!("not started yet: {}", waiting.join(", ")))
+    } else if !sharded {
+        None
+    } else if let Err(error) = sweep::check_shards(&args.dirs) {
+        Some(error.to_string())
+    } else {
+        let missing: usize = rows.iter().map(|row| row.total - row.done).sum();
+        match missing {
+            0 => None,
+            1 => Some("1 point is not done yet".to_string()),
+            _ => Some(format!("{missing} points are not done yet")),
+        }
+    };
+    let mergeable = sharded && problem.is_none();
+    let merge_command = mergeable.then(|| {
+        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
+        format!(
+            "cadresim merge {} --out {}",
+            dirs.join(" "),
+            PathBuf::from("output").join(&name).display()
+        )
+    });
+    let report = StatusReport {
+        directories: &rows,
+        mergeable,
+        problem,
+        merge_command,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("status serializes")
+        );
+    } else {
+        print_status(&report);
+    }
+    Ok(0)
+}
+
+fn print_status(report: &StatusReport) {
+    for row in report.directories {
+        if !row.started {
+            println!("{}  not started", row.dir.display());
+            continue;
+        }
+        let shard = match row.shard {
+            Some((k, n)) => format!("shard {k}/{n}"),
+            None => "sweep".to_string(),
+        };
+        let state = if row.running {
+            "running"
+        } else if row.finished {
+            "finished"
+        } else if row.done == row.total {
+            "all points done"
+        } else {
+            "stopped"
+        };
+        println!(
+            "{shard}  {}  {}/{} points done, {} damaged, {state}",
+            row.dir.display(),
+            row.done,
+            row.total,
+            row.damaged.len()
+        );
+        for damage in &row.damaged {
+            println!("  damaged (runs again on --resume): {damage}");
+        }
+    }
+    match (&report.merge_command, &report.problem) {
+        (Some(command), _) => println!("mergeable: {command}"),
+        (None, Some(problem)) => println!("not mergeable yet: {problem}"),
+        (None, None) => {}
+    }
 }

@@ -101,6 +101,12 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, OutputError> {
     }
 }
 
+/// Whether another command holds the lock of `dir` now (false for a missing directory).
+pub fn is_locked(dir: &Path) -> bool {
+    File::open(dir)
+        .is_ok_and(|handle| matches!(handle.try_lock(), Err(fs::TryLockError::WouldBlock)))
+}
+
 /// Whether `dir` holds anything.
 pub fn is_occupied(dir: &Path) -> Result<bool, OutputError> {
     Ok(dir.exists() && fs::read_dir(dir).map_err(io_error(dir))?.next().is_some())

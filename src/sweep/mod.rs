@@ -188,6 +188,65 @@ pub fn damaged_parts(spec: &SweepSpec, points: &[Point], dir: &Path) -> Vec<Read
         .collect()
 }
 
+/// How far a sweep (or shard) directory has got.
+#[derive(Clone, Debug, Serialize)]
+pub struct Progress {
+    pub dir: PathBuf,
+    /// (K, N) for a shard, None for a whole sweep.
+    pub shard: Option<(usize, usize)>,
+    /// Points with an intact part.
+    pub done: usize,
+    /// Points this directory runs.
+    pub total: usize,
+    /// Parts that exist but fail their check, with what is wrong (run again on `--resume`).
+    pub damaged: Vec<String>,
+    /// Another cadresim command is writing the directory now.
+    pub running: bool,
+    /// The tables and manifest are written (a finished sweep or shard).
+    pub finished: bool,
+    /// The directory exists (a queued cluster task has not made it yet).
+    pub started: bool,
+}
+
+/// The progress of one sweep or shard directory, and its lock (None for a directory that does
+/// not exist yet).
+pub fn progress(dir: &Path) -> Result<(Progress, Option<SweepLock>), SweepError> {
+    if !dir.exists() {
+        let progress = Progress {
+            dir: dir.to_path_buf(),
+            shard: None,
+            done: 0,
+            total: 0,
+            damaged: Vec::new(),
+            running: false,
+            finished: false,
+            started: false,
+        };
+        return Ok((progress, None));
+    }
+    let lock = read_lock(dir)?;
+    let points = shard_points(lock.spec.points(), lock.shard);
+    let (mut done, mut damaged) = (0, Vec::new());
+    for point in &points {
+        match check_part(&lock.spec, dir, point) {
+            Some(Ok(())) => done += 1,
+            Some(Err(error)) => damaged.push(error.to_string()),
+            None => {}
+        }
+    }
+    let progress = Progress {
+        dir: dir.to_path_buf(),
+        shard: lock.shard,
+        done,
+        total: points.len(),
+        damaged,
+        running: output::is_locked(dir),
+        finished: dir.join("manifest.json").exists(),
+        started: true,
+    };
+    Ok((progress, Some(lock)))
+}
+
 /// The part of every point in the shard directories `dirs`, each checked: a missing point is
 /// a usage error, a damaged part an error naming its file.
 pub fn shard_parts(
