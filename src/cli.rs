@@ -65,9 +65,13 @@ pub struct CompareArgs {
     /// Result directories to compare (e.g. a baseline and a variant).
     #[arg(required = true, num_args = 2..)]
     pub dirs: Vec<PathBuf>,
-    /// Where to write the charts.
+    /// Where to write the charts and differences.csv.
     #[arg(long, value_name = "DIR", default_value = "output/compare")]
     pub out: PathBuf,
+    /// The scenario the others are compared with, as named in the comparison
+    /// (`<directory>-<scenario>`) [default: the first scenario].
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
@@ -95,6 +99,9 @@ pub struct RunArgs {
     /// Overwrite an existing result directory.
     #[arg(long)]
     pub force: bool,
+    /// With several scenarios: print each one's paired differences from this one.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
     /// Chart size in pixels (charts go to DIR/charts).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),

@@ -16,6 +16,7 @@
 pub mod charts;
 pub mod cli;
 pub mod commands;
+pub mod comparison;
 pub mod metrics;
 pub mod model;
 pub mod output;

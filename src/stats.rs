@@ -75,6 +75,43 @@ pub fn spread(values: &[f64]) -> Spread {
     }
 }
 
+/// A paired comparison of replicate values: the mean of the per-replicate differences
+/// (`values - baseline`) with its t-based 95% interval, and the correlation of the pairs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Paired {
+    /// Mean, sd and interval of the differences.
+    pub difference: Spread,
+    /// Pearson correlation of (baseline, values); None with fewer than two pairs or when
+    /// either side does not vary.
+    pub correlation: Option<f64>,
+}
+
+/// Compare `values` with `baseline`, replicate by replicate (equal lengths, pairs by index).
+pub fn paired(baseline: &[f64], values: &[f64]) -> Paired {
+    let differences: Vec<f64> = values.iter().zip(baseline).map(|(v, b)| v - b).collect();
+    Paired {
+        difference: spread(&differences),
+        correlation: correlation(baseline, values),
+    }
+}
+
+/// Pearson correlation of two equally long samples (None when undefined).
+pub fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len().min(b.len());
+    if n < 2 {
+        return None;
+    }
+    let mean = |x: &[f64]| x[..n].iter().sum::<f64>() / n as f64;
+    let (mean_a, mean_b) = (mean(a), mean(b));
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for (x, y) in a[..n].iter().zip(&b[..n]) {
+        ab += (x - mean_a) * (y - mean_b);
+        aa += (x - mean_a).powi(2);
+        bb += (y - mean_b).powi(2);
+    }
+    (aa > 0.0 && bb > 0.0).then(|| ab / (aa * bb).sqrt())
+}
+
 /// Wilson score 95% interval of a share of `successes` in `n`.
 pub fn wilson95(successes: usize, n: usize) -> (f64, f64) {
     if n == 0 {
@@ -206,6 +243,24 @@ fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paired_differences_by_hand() {
+        let baseline = [1.0, 2.0, 3.0, 4.0];
+        let values = [1.5, 2.0, 3.5, 5.0];
+        let p = paired(&baseline, &values);
+        // Differences 0.5, 0, 0.5, 1: mean 0.5, sd sqrt(1/6).
+        assert!((p.difference.mean - 0.5).abs() < 1e-12);
+        assert!((p.difference.sd.unwrap() - (1.0f64 / 6.0).sqrt()).abs() < 1e-12);
+        let (low, high) = p.difference.ci95.unwrap();
+        let half = 3.182_446 * (1.0f64 / 6.0).sqrt() / 2.0;
+        assert!((high - 0.5 - half).abs() < 1e-5 && (0.5 - low - half).abs() < 1e-5);
+        assert!(p.correlation.unwrap() > 0.95);
+        let same = paired(&baseline, &baseline);
+        assert_eq!(same.difference.mean, 0.0);
+        assert_eq!(same.difference.ci95, Some((0.0, 0.0)));
+        assert_eq!(correlation(&[1.0, 1.0], &[2.0, 3.0]), None);
+    }
 
     #[test]
     fn normal_cdf_values() {

@@ -17,7 +17,7 @@ use resvg::{tiny_skia, usvg};
 use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
-pub use run::draw_all;
+pub use run::{draw_all, draw_differences};
 pub use sweep::{draw_sweep, SweepLayout};
 
 /// The font every chart uses, committed with its licence (assets/fonts).

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
+use crate::output::tables::DifferenceRow;
 use crate::params::Params;
 use crate::scenario::Scenario;
 
@@ -307,6 +308,8 @@ impl Chart for Accountability<'_> {
 struct Equilibria<'a> {
     scenarios: &'a [ScenarioEquilibrium],
     title: String,
+    /// Colour each scenario by its class (equilibria), or all alike (differences).
+    by_class: bool,
 }
 
 const EQUILIBRIUM_PANELS: [(&str, &str); 4] = [
@@ -368,7 +371,11 @@ impl Chart for Equilibria<'_> {
                 values.iter().zip(self.scenarios).enumerate()
             {
                 let x = index as f64;
-                let colour = class_colour(&scenario.class);
+                let colour = if self.by_class {
+                    class_colour(&scenario.class)
+                } else {
+                    BLUE
+                };
                 let width = (3.0 * scale).max(1.0) as u32;
                 chart
                     .draw_series(std::iter::once(PathElement::new(
@@ -393,10 +400,14 @@ impl Chart for Equilibria<'_> {
                     .map_err(fail)?;
             }
         }
-        let mut entries: Vec<(String, RGBColor)> = crate::metrics::CLASSES
-            .iter()
-            .map(|class| (class.to_string(), class_colour(class)))
-            .collect();
+        let mut entries: Vec<(String, RGBColor)> = if self.by_class {
+            crate::metrics::CLASSES
+                .iter()
+                .map(|class| (class.to_string(), class_colour(class)))
+                .collect()
+        } else {
+            vec![("difference".to_string(), BLUE)]
+        };
         entries.push(("(bars: 95% CI)".to_string(), GREY));
         draw_legend(&legend, &entries, scale)
     }
@@ -486,6 +497,7 @@ pub fn draw_all(
         Job::Equilibria(Equilibria {
             scenarios: &equilibria,
             title: "Equilibria compared (level all, coloured by equilibrium class)".to_string(),
+            by_class: true,
         }),
     ));
     let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = jobs
@@ -502,4 +514,45 @@ pub fn draw_all(
         files.extend(paths?);
     }
     Ok(files)
+}
+
+/// Draw `differences.png/.svg` into `out`: each scenario's paired difference from the
+/// baseline at the whole hierarchy, with its 95% interval, for the equilibrium panels' metrics.
+pub fn draw_differences(
+    baseline: &str,
+    rows: &[DifferenceRow],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, ChartError> {
+    crate::output::create_dir(out)?;
+    let mut scenarios: Vec<ScenarioEquilibrium> = Vec::new();
+    for row in rows.iter().filter(|row| row.level == WHOLE_HIERARCHY) {
+        let index = match scenarios.iter().position(|s| s.name == row.scenario) {
+            Some(index) => index,
+            None => {
+                scenarios.push(ScenarioEquilibrium {
+                    name: row.scenario.clone(),
+                    metrics: Default::default(),
+                    class: String::new(),
+                });
+                scenarios.len() - 1
+            }
+        };
+        let spread = &row.paired.difference;
+        let (low, high) = spread.ci95.unwrap_or((spread.mean, spread.mean));
+        let estimate = crate::stats::Estimate {
+            mean: spread.mean,
+            low,
+            high,
+        };
+        scenarios[index]
+            .metrics
+            .insert(row.metric.clone(), estimate);
+    }
+    let chart = Equilibria {
+        scenarios: &scenarios,
+        title: format!("Paired differences from {baseline} (level all, 95% CI)"),
+        by_class: false,
+    };
+    render(out, "differences", size, &chart)
 }

@@ -14,8 +14,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::charts::{self, ChartError};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
+use crate::comparison::{self, RunOf};
 use crate::model::hierarchy::Hierarchy;
-use crate::output::{series, OutputError};
+use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
 use crate::reproduce::EvidenceError;
@@ -105,6 +106,16 @@ pub(crate) fn draw_charts(
     size: (u32, u32),
     scenarios: Option<&[Scenario]>,
 ) -> Result<Vec<PathBuf>, CommandError> {
+    Ok(draw_charts_labelled(dirs, out, size, scenarios)?.0)
+}
+
+/// `draw_charts`, also returning each directory's label in the comparison.
+fn draw_charts_labelled(
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    scenarios: Option<&[Scenario]>,
+) -> Result<(Vec<PathBuf>, Vec<String>), CommandError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
         if !dir.join("timeseries.csv").exists() {
@@ -120,20 +131,31 @@ pub(crate) fn draw_charts(
         } else if let Some(problem) = &result.manifest_problem {
             eprintln!("warning: {problem}; charts are drawn without schedule events and targets");
         }
-        // Directories with the same name (a/default, b/default) get distinct labels.
-        let taken = |label: &str| {
-            results
-                .iter()
-                .any(|r: &series::ResultData| r.label == label)
-        };
-        if taken(&result.label) {
-            let base = result.label.clone();
-            let free = (2..).map(|n| format!("{base}-{n}")).find(|l| !taken(l));
-            result.label = free.expect("some label is free");
-        }
         results.push(result);
     }
-    Ok(charts::draw_all(&results, out, size)?)
+    let labels = unique_labels(dirs);
+    for (result, label) in results.iter_mut().zip(&labels) {
+        result.label = label.clone();
+    }
+    Ok((charts::draw_all(&results, out, size)?, labels))
+}
+
+/// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
+/// directories share a name (a/default, b/default).
+fn unique_labels(dirs: &[PathBuf]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| dir.display().to_string());
+        let label = std::iter::once(name.clone())
+            .chain((2..).map(|n| format!("{name}-{n}")))
+            .find(|label| !labels.contains(label))
+            .expect("some label is free");
+        labels.push(label);
+    }
+    labels
 }
 
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
@@ -151,8 +173,41 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
 }
 
 fn compare(args: CompareArgs) -> Result<i32, CommandError> {
-    let count = draw_charts(&args.dirs, &args.out, args.size, None)?;
-    println!("{} chart files in {}", count.len(), args.out.display());
+    let labels = unique_labels(&args.dirs);
+    let mut rows = Vec::new();
+    let mut runs = Vec::new();
+    for (dir, label) in args.dirs.iter().zip(&labels) {
+        let named = |scenario: &str| format!("{label}-{scenario}");
+        let summary = tables::read_summary(&dir.join("summary.csv"))
+            .map_err(|error| CommandError::Failed(error.to_string()))?;
+        rows.extend(summary.into_iter().map(|mut row| {
+            row.scenario = named(&row.scenario);
+            row
+        }));
+        let manifest = output::read_manifest(&dir.join("manifest.json")).map_err(|error| {
+            CommandError::Usage(format!(
+                "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
+                dir.display()
+            ))
+        })?;
+        runs.extend(manifest.scenarios.iter().map(|scenario| RunOf {
+            scenario: named(&scenario.name),
+            seed: scenario.params.run.seed,
+            replicates: scenario.params.run.replicates,
+        }));
+    }
+    let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    let files = draw_charts(&args.dirs, &args.out, args.size, None)?;
+    output::write_atomically(&args.out, "differences.csv", |out| {
+        tables::write_differences(out, &differences).map_err(Into::into)
+    })?;
+    let charts = charts::draw_differences(&baseline, &differences, &args.out, args.size)?;
+    println!(
+        "{} chart files and differences.csv (paired differences from {baseline}) in {}",
+        files.len() + charts.len(),
+        args.out.display()
+    );
     Ok(0)
 }
 

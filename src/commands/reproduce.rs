@@ -37,6 +37,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             steps,
             threads: args.threads,
             force: true,
+            baseline: None,
             size,
         })?;
         evidence

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
 use crate::cli::{ReplayArgs, RunArgs};
-use crate::metrics::metric_index;
+use crate::comparison::{self, RunOf};
+use crate::metrics::{metric_index, WHOLE_HIERARCHY};
 use crate::output::manifest::{self, Manifest};
+use crate::output::tables;
 use crate::output::{self, RUN_FILES};
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, Scenario};
@@ -67,6 +69,15 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     for scenario in &mut scenarios {
         scenario.override_run(args.steps, args.replicates, args.seed)?;
     }
+    if let Some(baseline) = &args.baseline {
+        if !scenarios.iter().any(|scenario| &scenario.name == baseline) {
+            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+            return Err(CommandError::Usage(format!(
+                "--baseline `{baseline}` is not one of the scenarios run: {}",
+                names.join(", ")
+            )));
+        }
+    }
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(&scenarios, &files, threads)?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -109,8 +120,73 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     };
     output::write_manifest(&out, &manifest)?;
     print!("{}", summary_table(&results));
+    if let Some(baseline) = &args.baseline {
+        print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);
+    }
     println!("results: {}", out.display());
     Ok(0)
+}
+
+/// Each scenario's paired differences from `baseline` at the whole hierarchy, as a table.
+fn difference_table(
+    out: &Path,
+    scenarios: &[Scenario],
+    baseline: &str,
+) -> Result<String, CommandError> {
+    let rows = tables::read_summary(&out.join("summary.csv"))
+        .map_err(|error| CommandError::Failed(error.to_string()))?;
+    let runs: Vec<RunOf> = scenarios
+        .iter()
+        .map(|scenario| RunOf {
+            scenario: scenario.name.clone(),
+            seed: scenario.params.run.seed,
+            replicates: scenario.params.run.replicates,
+        })
+        .collect();
+    let (_, differences) = comparison::differences(&rows, &runs, Some(baseline))
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    let columns = [("mean_innovation", 3), ("share_idle", 3), ("welfare", 1)];
+    let mut table = vec![vec![format!("difference from {baseline}")]];
+    table[0].extend(
+        columns
+            .iter()
+            .map(|(metric, _)| format!("{metric} [95% CI] (r)")),
+    );
+    for scenario in scenarios.iter().filter(|s| s.name != baseline) {
+        let mut row = vec![scenario.name.clone()];
+        for (metric, decimals) in columns {
+            let found = differences.iter().find(|d| {
+                d.scenario == scenario.name && d.level == WHOLE_HIERARCHY && d.metric == metric
+            });
+            row.push(found.map_or(String::new(), |d| {
+                let r = d
+                    .paired
+                    .correlation
+                    .map_or("-".to_string(), |r| format!("{r:.2}"));
+                format!("{} ({r})", interval(&d.paired.difference, decimals))
+            }));
+        }
+        table.push(row);
+    }
+    Ok(aligned(&table))
+}
+
+/// Rows of cells as left-aligned columns, one line each.
+fn aligned(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
+        .collect();
+    let mut text = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        text.push_str(cells.join("  ").trim_end());
+        text.push('\n');
+    }
+    text
 }
 
 fn interval(spread: &Spread, decimals: usize) -> String {
@@ -145,20 +221,7 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|column| rows.iter().map(|row| row[column].len()).max().unwrap_or(0))
-        .collect();
-    let mut text = String::new();
-    for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        text.push_str(cells.join("  ").trim_end());
-        text.push('\n');
-    }
-    text
+    aligned(&rows)
 }
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {

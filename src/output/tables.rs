@@ -297,6 +297,93 @@ impl Table {
     }
 }
 
+/// One row of `summary.csv` read back: a replicate's equilibrium at one level.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    pub scenario: String,
+    pub replicate: usize,
+    pub level: String,
+    /// The equilibrium mean of every metric, in `METRICS` order.
+    pub means: Vec<f64>,
+}
+
+/// Read `summary.csv`.
+pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
+    let table = Table::read(path)?;
+    let scenario = table.column(&["scenario"])?;
+    let replicate = table.column(&["replicate"])?;
+    let level = table.column(&["level"])?;
+    let metrics: Vec<usize> = METRICS
+        .iter()
+        .map(|metric| table.column(&[metric]))
+        .collect::<Result<_, _>>()?;
+    let bad = |what: &str, text: &str| ReadError {
+        path: table.path.clone(),
+        message: format!("bad {what} `{text}`"),
+    };
+    table
+        .records
+        .iter()
+        .map(|record| {
+            let means = metrics
+                .iter()
+                .map(|c| record[*c].parse().map_err(|_| bad("number", &record[*c])))
+                .collect::<Result<_, _>>()?;
+            Ok(SummaryRow {
+                scenario: record[scenario].to_string(),
+                replicate: record[replicate]
+                    .parse()
+                    .map_err(|_| bad("replicate", &record[replicate]))?,
+                level: record[level].to_string(),
+                means,
+            })
+        })
+        .collect()
+}
+
+/// One row of `differences.csv`: a scenario's paired difference from the baseline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DifferenceRow {
+    pub scenario: String,
+    pub level: String,
+    pub metric: String,
+    pub paired: crate::stats::Paired,
+}
+
+/// `differences.csv`: `scenario, level, metric, difference, sd, ci95_low, ci95_high, n,
+/// correlation` (mean of per-replicate differences from the baseline, t interval, and the
+/// correlation of the paired replicates; empty where undefined).
+pub fn write_differences<W: Write>(out: W, rows: &[DifferenceRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "scenario",
+        "level",
+        "metric",
+        "difference",
+        "sd",
+        "ci95_low",
+        "ci95_high",
+        "n",
+        "correlation",
+    ])?;
+    for row in rows {
+        let spread = &row.paired.difference;
+        writer.write_record([
+            row.scenario.clone(),
+            row.level.clone(),
+            row.metric.clone(),
+            number(spread.mean),
+            optional(spread.sd),
+            optional(spread.ci95.map(|c| c.0)),
+            optional(spread.ci95.map(|c| c.1)),
+            spread.n.to_string(),
+            optional(row.paired.correlation),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// One row of a statistics table (`equilibrium.csv`, `sweep_summary.csv`) read back.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatisticsRow {

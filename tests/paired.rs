@@ -1,0 +1,200 @@
+//! Paired comparisons under common random numbers: `compare --baseline` and `run --baseline`.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn cadresim() -> Command {
+    Command::cargo_bin("cadresim").expect("binary builds")
+}
+
+const SMALL: &str = r#"
+[run]
+steps = 40
+burn_in = 20
+replicates = 5
+
+[[hierarchy.levels]]
+name = "county"
+branching = 3
+cadres = 5
+
+[[hierarchy.levels]]
+name = "township"
+branching = 4
+cadres = 6
+"#;
+
+/// Run scenario `body` named `name` into `dir/name`.
+fn run_into(dir: &Path, name: &str, body: &str, extra: &[&str]) {
+    let file = dir.join(format!("{name}.toml"));
+    fs::write(&file, format!("name = \"{name}\"\n{body}")).unwrap();
+    let out = dir.join(name);
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `differences.csv` as (scenario, level, metric) -> the row's fields by column name.
+fn differences(path: &Path) -> HashMap<(String, String, String), HashMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            let fields: HashMap<String, String> = header
+                .iter()
+                .cloned()
+                .zip(record.iter().map(String::from))
+                .collect();
+            let key = (
+                fields["scenario"].clone(),
+                fields["level"].clone(),
+                fields["metric"].clone(),
+            );
+            (key, fields)
+        })
+        .collect()
+}
+
+fn compare(dir: &Path, names: &[&str], extra: &[&str]) -> std::process::Output {
+    cadresim()
+        .arg("compare")
+        .args(names.iter().map(|name| dir.join(name)))
+        .arg("--out")
+        .arg(dir.join("cmp"))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_irrelevant_difference_gives_exactly_zero_with_a_zero_width_interval() {
+    let dir = TempDir::new().unwrap();
+    run_into(dir.path(), "a", SMALL, &[]);
+    // equilibrium.window only moves converged_at, not the simulation.
+    run_into(
+        dir.path(),
+        "b",
+        &format!("{SMALL}\n[equilibrium]\nwindow = 5\n"),
+        &[],
+    );
+    let output = compare(dir.path(), &["a", "b"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = differences(&dir.path().join("cmp/differences.csv"));
+    assert!(!rows.is_empty());
+    for ((scenario, _, _), fields) in &rows {
+        assert_eq!(scenario, "b-b");
+        for column in ["difference", "ci95_low", "ci95_high", "sd"] {
+            assert_eq!(fields[column].parse::<f64>().unwrap(), 0.0, "{fields:?}");
+        }
+    }
+    assert!(dir.path().join("cmp/differences.png").exists());
+}
+
+#[test]
+fn differences_equal_a_hand_computation_and_pairing_narrows_the_interval() {
+    let dir = TempDir::new().unwrap();
+    run_into(dir.path(), "base", SMALL, &[]);
+    let variant = format!("{SMALL}\n[accountability]\npenalty = 2.0\n");
+    run_into(dir.path(), "lenient", &variant, &[]);
+    let output = compare(dir.path(), &["base", "lenient"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = differences(&dir.path().join("cmp/differences.csv"));
+    // By hand from the two summary.csv files: welfare at the whole hierarchy, per replicate.
+    let welfare = |name: &str| -> Vec<f64> {
+        let mut reader = csv::Reader::from_path(dir.path().join(name).join("summary.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let (level, value) = (
+            header.iter().position(|h| h == "level").unwrap(),
+            header.iter().position(|h| h == "welfare").unwrap(),
+        );
+        reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[level] == "all")
+            .map(|r| r[value].parse().unwrap())
+            .collect()
+    };
+    let (base, lenient) = (welfare("base"), welfare("lenient"));
+    let diffs: Vec<f64> = lenient.iter().zip(&base).map(|(l, b)| l - b).collect();
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    let row = &rows[&(
+        "lenient-lenient".to_string(),
+        "all".to_string(),
+        "welfare".to_string(),
+    )];
+    let reported: f64 = row["difference"].parse().unwrap();
+    assert!(
+        (reported - mean).abs() < 1e-9 * mean.abs().max(1.0),
+        "{reported} vs {mean}"
+    );
+    assert_eq!(row["n"], "5");
+    // The paired half-width is below the sum of the two scenarios' own half-widths.
+    let half = |values: &[f64]| {
+        let n = values.len() as f64;
+        let m = values.iter().sum::<f64>() / n;
+        let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        2.776_445 * sd / n.sqrt()
+    };
+    let paired_half =
+        (row["ci95_high"].parse::<f64>().unwrap() - row["ci95_low"].parse::<f64>().unwrap()) / 2.0;
+    assert!(paired_half < half(&base) + half(&lenient), "{paired_half}");
+}
+
+#[test]
+fn a_missing_baseline_or_unpaired_runs_are_refused_in_one_line() {
+    let dir = TempDir::new().unwrap();
+    run_into(dir.path(), "one", SMALL, &[]);
+    run_into(dir.path(), "two", SMALL, &["--seed", "7"]);
+    run_into(dir.path(), "three", SMALL, &[]);
+    for (names, extra, needle) in [
+        (
+            &["one", "three"][..],
+            &["--baseline", "nowhere"][..],
+            "nowhere",
+        ),
+        (&["one", "two"][..], &[][..], "seeds 7 and 1 differ"),
+    ] {
+        let output = compare(dir.path(), names, extra);
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{message}");
+        assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+        assert!(message.contains(needle), "{message}");
+    }
+    let file = dir.path().join("one.toml");
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .args(["--baseline", "other", "--out"])
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !dir.path().join("never").exists(),
+        "refused before anything is written"
+    );
+}
