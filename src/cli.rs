@@ -31,7 +31,8 @@ pub enum Command {
     Reproduce(ReproduceArgs),
     /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
     Plot(PlotArgs),
-    /// Draw behaviour and equilibrium charts across several result directories.
+    /// Compare result directories: behaviour and equilibrium charts, and paired differences
+    /// from a baseline (differences.csv).
     Compare(CompareArgs),
 }
 
