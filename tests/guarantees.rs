@@ -5,30 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-fn cadresim() -> Command {
-    Command::cargo_bin("cadresim").expect("binary builds")
-}
-
-/// A small, fast scenario (two levels, few steps).
-const SMALL: &str = r#"
-[run]
-steps = 30
-burn_in = 10
-replicates = 2
-
-[[hierarchy.levels]]
-name = "county"
-branching = 3
-cadres = 5
-
-[[hierarchy.levels]]
-name = "township"
-branching = 4
-cadres = 6
-"#;
+mod common;
+use common::{cadresim, SMALL};
 
 /// A small sweep over the small scenario: 3 penalties x 2 tolerance variants.
 const SWEEP: &str = r#"
