@@ -6,6 +6,7 @@
 
 use crate::metrics::METRICS;
 use crate::output::tables::{DifferenceRow, SummaryRow};
+use crate::params::Params;
 use crate::stats;
 
 /// What a scenario was run with; pairing needs the same seed and replicate count.
@@ -14,6 +15,17 @@ pub struct RunOf {
     pub scenario: String,
     pub seed: u64,
     pub replicates: u64,
+}
+
+impl RunOf {
+    /// What scenario `scenario` was run with, from its parameters.
+    pub fn new(scenario: String, params: &Params) -> Self {
+        RunOf {
+            scenario,
+            seed: params.run.seed,
+            replicates: params.run.replicates,
+        }
+    }
 }
 
 /// A comparison that cannot be made.

@@ -4,31 +4,12 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
-fn cadresim() -> Command {
-    Command::cargo_bin("cadresim").expect("binary builds")
-}
+mod common;
+use common::{cadresim, SMALL};
 
-const SMALL: &str = r#"
-[run]
-steps = 40
-burn_in = 20
-replicates = 5
-
-[[hierarchy.levels]]
-name = "county"
-branching = 3
-cadres = 5
-
-[[hierarchy.levels]]
-name = "township"
-branching = 4
-cadres = 6
-"#;
-
-/// Run scenario `body` named `name` into `dir/name`.
+/// Run scenario `body` named `name` into `dir/name`, with 5 replicates.
 fn run_into(dir: &Path, name: &str, body: &str, extra: &[&str]) {
     let file = dir.join(format!("{name}.toml"));
     fs::write(&file, format!("name = \"{name}\"\n{body}")).unwrap();
@@ -38,6 +19,7 @@ fn run_into(dir: &Path, name: &str, body: &str, extra: &[&str]) {
         .arg(&file)
         .arg("--out")
         .arg(&out)
+        .args(["--replicates", "5"])
         .args(extra)
         .output()
         .unwrap();

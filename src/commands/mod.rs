@@ -106,16 +106,6 @@ pub(crate) fn draw_charts(
     size: (u32, u32),
     scenarios: Option<&[Scenario]>,
 ) -> Result<Vec<PathBuf>, CommandError> {
-    Ok(draw_charts_labelled(dirs, out, size, scenarios)?.0)
-}
-
-/// `draw_charts`, also returning each directory's label in the comparison.
-fn draw_charts_labelled(
-    dirs: &[PathBuf],
-    out: &Path,
-    size: (u32, u32),
-    scenarios: Option<&[Scenario]>,
-) -> Result<(Vec<PathBuf>, Vec<String>), CommandError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
         if !dir.join("timeseries.csv").exists() {
@@ -133,11 +123,10 @@ fn draw_charts_labelled(
         }
         results.push(result);
     }
-    let labels = unique_labels(dirs);
-    for (result, label) in results.iter_mut().zip(&labels) {
-        result.label = label.clone();
+    for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
+        result.label = label;
     }
-    Ok((charts::draw_all(&results, out, size)?, labels))
+    Ok(charts::draw_all(&results, out, size)?)
 }
 
 /// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
@@ -190,11 +179,12 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
                 dir.display()
             ))
         })?;
-        runs.extend(manifest.scenarios.iter().map(|scenario| RunOf {
-            scenario: named(&scenario.name),
-            seed: scenario.params.run.seed,
-            replicates: scenario.params.run.replicates,
-        }));
+        runs.extend(
+            manifest
+                .scenarios
+                .iter()
+                .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
+        );
     }
     let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| CommandError::Usage(error.to_string()))?;

@@ -137,11 +137,7 @@ fn difference_table(
         .map_err(|error| CommandError::Failed(error.to_string()))?;
     let runs: Vec<RunOf> = scenarios
         .iter()
-        .map(|scenario| RunOf {
-            scenario: scenario.name.clone(),
-            seed: scenario.params.run.seed,
-            replicates: scenario.params.run.replicates,
-        })
+        .map(|scenario| RunOf::new(scenario.name.clone(), &scenario.params))
         .collect();
     let (_, differences) = comparison::differences(&rows, &runs, Some(baseline))
         .map_err(|error| CommandError::Usage(error.to_string()))?;
