@@ -21,10 +21,15 @@ pub enum Command {
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),
-    /// Run a parameter sweep (grid, Latin hypercube or path) and write its tables and curves.
+    /// Run a parameter sweep (grid, Latin hypercube, path, Sobol' or Morris) and write its
+    /// tables and charts (and, for sobol and morris designs, its sensitivity indices).
     Sweep(SweepArgs),
     /// Combine the shard directories of one sweep into the files an unsharded sweep writes.
     Merge(MergeArgs),
+    /// Sensitivity indices of a finished sobol or morris sweep: Sobol' S1, ST (and S2) or
+    /// Morris mu, mu*, sigma, with bootstrap intervals, the share of replicate noise and
+    /// convergence (DIR/sensitivity.csv, DIR/sensitivity_convergence.csv, DIR/charts).
+    Sensitivity(SensitivityArgs),
     /// Progress of a sweep or its shard directories: points done, damaged parts, mergeable?
     Status(StatusArgs),
     /// Run every experiment behind the paper's claims and write RESULTS.md with verdicts.
@@ -174,6 +179,26 @@ pub struct MergeArgs {
     /// Overwrite DIR if it holds a result.
     #[arg(long)]
     pub force: bool,
+    /// Chart size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// A finished sweep directory of design = "sobol" or "morris" (or a merge of its shards).
+    pub dir: PathBuf,
+    /// An equilibrium metric to analyse (repeat for several) [default: mean_innovation,
+    /// share_idle, welfare, abuse_rate].
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub metrics: Vec<String>,
+    /// The hierarchy level whose equilibrium is analysed (a level name, or `all`).
+    #[arg(long, value_name = "LEVEL", default_value = "all")]
+    pub level: String,
+    /// Bootstrap resamples for the 95% intervals.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    pub bootstrap: u32,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),

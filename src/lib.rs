@@ -26,5 +26,6 @@ pub mod reproduce;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod sweep;

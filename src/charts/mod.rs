@@ -4,6 +4,7 @@
 //! rendering). Charts are drawn from files read back by `output`, never from simulation state.
 
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
 pub use run::{draw_all, draw_differences};
+pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_sweep, SweepLayout};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
@@ -38,6 +40,9 @@ pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
 /// Opacity of the stacked areas of the behaviour chart.
 pub(crate) const AREA_ALPHA: f64 = 0.55;
 pub(crate) const GREY: RGBColor = RGBColor(110, 110, 110);
+/// Colours of lines told apart by a legend, in order.
+pub(crate) const LINE_COLOURS: [RGBColor; 7] =
+    [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY_BLUE, BLACK_];
 
 /// Colour of an equilibrium class.
 pub fn class_colour(class: &str) -> RGBColor {

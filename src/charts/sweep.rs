@@ -10,7 +10,7 @@ use plotters::prelude::*;
 
 use super::{
     category_label, class_colour, draw_legend, fail, font, render, stroke, tick_label, Chart,
-    ChartError, Outcome, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    ChartError, Outcome, GREY, LINE_COLOURS,
 };
 use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -32,8 +32,6 @@ pub const CURVE_METRICS: [(&str, &str); 3] = [
     ("share_idle", "share of idle cadres (0-1)"),
     ("welfare", "welfare (output - damage - private gain)"),
 ];
-
-const LINE_COLOURS: [RGBColor; 7] = [BLUE, VERMILLION, GREEN, ORANGE, PURPLE, SKY_BLUE, BLACK_];
 
 /// (x, mean, ci95_low, ci95_high) of one point of a curve.
 type CurvePoint = (f64, f64, f64, f64);

@@ -4,6 +4,7 @@
 
 mod reproduce;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -91,6 +92,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         }
         Command::Sweep(args) => sweep::run_sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Sensitivity(args) => sensitivity::run_sensitivity(args),
         Command::Status(args) => sweep::status(args),
         Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Plot(args) => plot(args),
@@ -151,8 +153,24 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let out = args.dir.join("charts");
     if args.dir.join("sweep_summary.csv").exists() {
         let lock = crate::sweep::read_lock(&args.dir)?;
-        let files =
+        let mut files =
             charts::draw_sweep(&sweep::chart_layout(&lock.spec), &args.dir, &out, args.size)?;
+        if args.dir.join("sensitivity.csv").exists() {
+            let read = |name: &str| {
+                tables::read_sensitivity(&args.dir.join(name))
+                    .map_err(|error| CommandError::Failed(error.to_string()))
+            };
+            let (indices, convergence) = (
+                read("sensitivity.csv")?,
+                read("sensitivity_convergence.csv")?,
+            );
+            files.extend(charts::draw_sensitivity(
+                &indices,
+                &convergence,
+                &out,
+                args.size,
+            )?);
+        }
         println!("{} chart files in {}", files.len(), out.display());
         return Ok(0);
     }

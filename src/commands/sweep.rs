@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{check_memory, thread_pool, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
@@ -10,6 +11,7 @@ use crate::output;
 use crate::output::manifest;
 use crate::runner;
 use crate::scenario::Scenario;
+use crate::sensitivity::Options;
 use crate::sweep::{self, Design, SweepLock, SweepSpec};
 
 /// What `manifest.json` of a sweep directory records.
@@ -33,6 +35,8 @@ struct SweepManifest<'a> {
     base: &'a Scenario,
     axes: &'a [sweep::Axis],
     design: sweep::Design,
+    /// The options of the sensitivity analysis (sobol and morris designs).
+    sensitivity: Option<AnalysisRecord>,
     files: std::collections::BTreeMap<String, String>,
 }
 
@@ -65,6 +69,10 @@ fn write_sweep_manifest(
         base: &spec.base,
         axes: &spec.axes,
         design: spec.design,
+        sensitivity: spec
+            .design
+            .is_sensitivity()
+            .then(|| AnalysisRecord::from(&Options::default())),
         files,
     };
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
@@ -89,6 +97,9 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
+    for warning in spec.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let lock = SweepLock::new(&spec, args.shard);
     let points = sweep::shard_points(spec.points(), args.shard);
     let _lock = sweep::prepare(&out, &lock, args.resume, args.force)?;
@@ -106,6 +117,11 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
             charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
         })?;
         files.extend(output::hash_files(&out, &charts)?);
+        if spec.design.is_sensitivity() {
+            let analysed =
+                pool.install(|| analyse_sweep(&out, &spec, &Options::default(), args.size))?;
+            files.extend(analysed);
+        }
     }
     write_sweep_manifest(
         &out,
@@ -148,6 +164,14 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         args.size,
     )?;
     files.extend(output::hash_files(&args.out, &charts)?);
+    if spec.design.is_sensitivity() {
+        files.extend(analyse_sweep(
+            &args.out,
+            spec,
+            &Options::default(),
+            args.size,
+        )?);
+    }
     write_sweep_manifest(
         &args.out,
         "merge",

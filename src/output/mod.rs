@@ -20,7 +20,7 @@ pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 12] = [
+pub const WRITTEN: [&str; 14] = [
     "manifest.json",
     "timeseries.csv",
     "summary.csv",
@@ -28,6 +28,8 @@ pub const WRITTEN: [&str; 12] = [
     "points.csv",
     "sweep.csv",
     "sweep_summary.csv",
+    "sensitivity.csv",
+    "sensitivity_convergence.csv",
     "sweep.lock.json",
     "RESULTS.md",
     "charts",

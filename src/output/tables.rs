@@ -1,6 +1,7 @@
 //! The tidy CSV tables, each writer beside its reader: `timeseries.csv`, `summary.csv`,
 //! `equilibrium.csv` of a run; `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
-//! files of a sweep. Readers find columns by header name. Column layouts are documented in
+//! files of a sweep; `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity
+//! analysis. Readers find columns by header name. Column layouts are documented in
 //! the README's "Output schema".
 
 use std::collections::HashMap;
@@ -297,9 +298,10 @@ impl Table {
     }
 }
 
-/// One row of `summary.csv` read back: a replicate's equilibrium at one level.
+/// One row of `summary.csv` (or `sweep.csv`) read back: a replicate's equilibrium at one level.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SummaryRow {
+    /// The scenario name (the point id in `sweep.csv`).
     pub scenario: String,
     pub replicate: usize,
     pub level: String,
@@ -307,10 +309,10 @@ pub struct SummaryRow {
     pub means: Vec<f64>,
 }
 
-/// Read `summary.csv`.
+/// Read `summary.csv` or `sweep.csv`.
 pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
     let table = Table::read(path)?;
-    let scenario = table.column(&["scenario"])?;
+    let scenario = table.column(&["scenario", "point"])?;
     let replicate = table.column(&["replicate"])?;
     let level = table.column(&["level"])?;
     let metrics: Vec<usize> = METRICS
@@ -676,4 +678,96 @@ pub fn read_part(
         )));
     }
     Ok(rows)
+}
+
+/// One index of one parameter for one metric: a row of `sensitivity.csv` and, with its sample
+/// size, of `sensitivity_convergence.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SensitivityRow {
+    /// `sobol` or `morris`.
+    pub method: String,
+    pub metric: String,
+    pub level: String,
+    /// The axis label; `a|b` for S2; empty for noise_share.
+    pub parameter: String,
+    /// `S1`, `ST`, `S2`, `mu`, `mu_star`, `sigma` or `noise_share`.
+    pub index: String,
+    /// Base rows (sobol) or trajectories (morris) the estimate used.
+    pub sample_size: usize,
+    /// None where it cannot be computed (a noise share with one replicate).
+    pub estimate: Option<f64>,
+    /// The 95% interval, where the index has one.
+    pub interval: Option<(f64, f64)>,
+}
+
+const SENSITIVITY_HEADER: [&str; 8] = [
+    "method",
+    "metric",
+    "level",
+    "parameter",
+    "index",
+    "estimate",
+    "ci95_low",
+    "ci95_high",
+];
+
+/// `sensitivity.csv` (`method, metric, level, parameter, index, estimate, ci95_low,
+/// ci95_high`), or with `sample_size` after `index`, `sensitivity_convergence.csv`.
+pub fn write_sensitivity<W: Write>(
+    out: W,
+    rows: &[SensitivityRow],
+    with_sample_size: bool,
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = SENSITIVITY_HEADER.to_vec();
+    if with_sample_size {
+        header.insert(5, "sample_size");
+    }
+    writer.write_record(&header)?;
+    for row in rows {
+        let mut record = vec![
+            row.method.clone(),
+            row.metric.clone(),
+            row.level.clone(),
+            row.parameter.clone(),
+            row.index.clone(),
+        ];
+        if with_sample_size {
+            record.push(row.sample_size.to_string());
+        }
+        record.push(optional(row.estimate));
+        record.push(optional(row.interval.map(|i| i.0)));
+        record.push(optional(row.interval.map(|i| i.1)));
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Read `sensitivity.csv` or `sensitivity_convergence.csv` (sample size 0 where absent).
+pub fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>, ReadError> {
+    let table = Table::read(path)?;
+    let column = |name: &str| table.column(&[name]);
+    let [method, metric, level, parameter, index, estimate, low, high] =
+        SENSITIVITY_HEADER.map(column);
+    let (method, metric, level, parameter, index) = (method?, metric?, level?, parameter?, index?);
+    let (estimate, low, high) = (estimate?, low?, high?);
+    let size = table.column(&["sample_size"]).ok();
+    Ok(table
+        .records
+        .iter()
+        .map(|record| {
+            let parse = |c: usize| record[c].parse::<f64>().ok();
+            SensitivityRow {
+                method: record[method].to_string(),
+                metric: record[metric].to_string(),
+                level: record[level].to_string(),
+                parameter: record[parameter].to_string(),
+                index: record[index].to_string(),
+                sample_size: size.and_then(|c| record[c].parse().ok()).unwrap_or(0),
+                estimate: parse(estimate),
+                interval: parse(low).zip(parse(high)),
+            }
+        })
+        .collect())
 }

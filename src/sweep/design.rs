@@ -1,12 +1,14 @@
 //! Sweep designs: the validated sweep (`SweepSpec`, its axes) and turning it into points
 //! (grid: cartesian product; lhs: Latin hypercube, one sample per stratum on every axis;
-//! path: a continuation along the first axis) and into each point's scenario. Sweep files
-//! are read by `sweep::file`.
+//! path: a continuation along the first axis; sobol and morris: the unit-hypercube rows of
+//! `sweep::sampling` mapped onto the axes) and into each point's scenario. Sweep files are
+//! read by `sweep::file`.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::sampling;
 use crate::registry::{self, lookup, ParamError};
 use crate::rng::{Phase, ReplicateKey};
 use crate::scenario::Scenario;
@@ -28,12 +30,12 @@ pub enum Scale {
 pub enum AxisValues {
     /// Explicit values of one parameter (numbers, booleans or strings).
     List(Vec<toml::Value>),
-    /// A numeric range: `steps` values from `from` to `to` (grid), or a continuous range
-    /// sampled by strata (lhs).
+    /// A numeric range: `steps` values from `from` to `to` (grid and path, which require
+    /// `steps`), or a continuous range (lhs, sobol, morris).
     Range {
         from: f64,
         to: f64,
-        steps: usize,
+        steps: Option<usize>,
         scale: Scale,
     },
     /// Named variants, each setting several keys.
@@ -79,8 +81,24 @@ impl Axis {
     pub(super) fn grid_len(&self) -> usize {
         match &self.values {
             AxisValues::List(values) => values.len(),
-            AxisValues::Range { steps, .. } => *steps,
+            AxisValues::Range { steps, .. } => steps.unwrap_or(1),
             AxisValues::Variants(variants) => variants.len(),
+        }
+    }
+
+    /// The value at unit coordinate `u` in [0, 1]: a numeric range maps `u` linearly (or
+    /// linearly in log space) onto `from..to`; k listed values or variants cut the unit
+    /// interval into k equal parts, value i taking [i/k, (i+1)/k) (u = 1 takes the last).
+    pub fn at_unit(&self, u: f64) -> AxisValue {
+        match &self.values {
+            AxisValues::Range {
+                from, to, scale, ..
+            } => self.at_fraction(*from, *to, *scale, u),
+            _ => {
+                let count = self.grid_len();
+                let index = ((u * count as f64).floor() as usize).min(count - 1);
+                self.grid_value(index)
+            }
         }
     }
 
@@ -98,8 +116,9 @@ impl Axis {
                 steps,
                 scale,
             } => {
-                let fraction = if *steps > 1 {
-                    index as f64 / (*steps - 1) as f64
+                let steps = steps.unwrap_or(1);
+                let fraction = if steps > 1 {
+                    index as f64 / (steps - 1) as f64
                 } else {
                     0.0
                 };
@@ -143,6 +162,28 @@ pub enum Design {
     /// Continuation: the first axis's values are visited in order, the population carried
     /// over from one point to the next, `steps_per_point` steps at each.
     Path,
+    /// Saltelli's sample of a scrambled Sobol' sequence, for Sobol' indices.
+    Sobol,
+    /// Morris one-at-a-time trajectories, for elementary effects.
+    Morris,
+}
+
+impl Design {
+    /// The name a sweep file gives the design.
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Grid => "grid",
+            Design::Lhs => "lhs",
+            Design::Path => "path",
+            Design::Sobol => "sobol",
+            Design::Morris => "morris",
+        }
+    }
+
+    /// Designs made for sensitivity analysis.
+    pub fn is_sensitivity(self) -> bool {
+        matches!(self, Design::Sobol | Design::Morris)
+    }
 }
 
 /// A validated sweep file.
@@ -155,8 +196,17 @@ pub struct SweepSpec {
     /// The base scenario (file and inline sections resolved).
     pub base: Scenario,
     pub design: Design,
-    /// LHS sample count.
+    /// LHS sample count, or Sobol' base rows.
     pub samples: usize,
+    /// Sobol': also the cross-sampled BA rows that second-order indices need.
+    #[serde(default)]
+    pub second_order: bool,
+    /// Morris: number of trajectories.
+    #[serde(default)]
+    pub trajectories: usize,
+    /// Morris: number of grid levels p (even).
+    #[serde(default)]
+    pub levels: usize,
     /// Steps at each point of a path design (absent in sweeps written before paths existed).
     #[serde(default)]
     pub steps_per_point: usize,
@@ -179,22 +229,68 @@ pub struct Point {
 }
 
 impl SweepSpec {
-    /// The points of the design, in id order.
     /// How many points the design has, computed without making them (saturating).
     pub fn point_count(&self) -> u64 {
+        let factors = self.axes.len();
         match self.design {
             Design::Lhs => self.samples as u64,
+            Design::Sobol => (self.samples as u64)
+                .saturating_mul(sampling::saltelli_block(factors, self.second_order) as u64),
+            Design::Morris => (self.trajectories as u64).saturating_mul(factors as u64 + 1),
             Design::Grid | Design::Path => self.axes.iter().fold(1u64, |count, axis| {
                 count.saturating_mul(axis.grid_len() as u64)
             }),
         }
     }
 
+    /// What a researcher should know before running the design.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.design == Design::Sobol && !self.samples.is_power_of_two() {
+            warnings.push(format!(
+                "{}: samples = {} is not a power of two; a Sobol' sequence is balanced only at powers of two (use {} or {})",
+                self.source_path.display(),
+                self.samples,
+                self.samples.next_power_of_two() / 2,
+                self.samples.next_power_of_two()
+            ));
+        }
+        warnings
+    }
+
+    /// The points of the design, in id order.
     pub fn points(&self) -> Vec<Point> {
         match self.design {
             Design::Grid => self.grid_points(&self.axes),
             Design::Lhs => self.lhs_points(),
             Design::Path => self.path_points(),
+            Design::Sobol | Design::Morris => self
+                .unit_rows()
+                .iter()
+                .enumerate()
+                .map(|(id, row)| {
+                    let values = self.axes.iter().zip(row).map(|(a, u)| a.at_unit(*u));
+                    self.point(id, values)
+                })
+                .collect(),
+        }
+    }
+
+    /// The unit-hypercube coordinates of every point of a sobol or morris design, one row
+    /// per point in id order (one column per axis); empty for other designs. The Sobol'
+    /// scrambling and the Morris draws come from the design key of the seed, like LHS.
+    pub fn unit_rows(&self) -> Vec<Vec<f64>> {
+        let key = ReplicateKey::new(self.base.params.run.seed, u64::MAX);
+        match self.design {
+            Design::Sobol => {
+                let scramble = key.stream(1, 0, Phase::Init).next_u64() as u32;
+                sampling::saltelli_rows(self.samples, self.axes.len(), self.second_order, scramble)
+            }
+            Design::Morris => {
+                let mut stream = key.stream(2, 0, Phase::Init);
+                sampling::morris_rows(self.trajectories, self.axes.len(), self.levels, &mut stream)
+            }
+            _ => Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::design::{Axis, AxisValues, Design, Scale, SweepSpec, MAX_POINTS};
+use super::sampling::{MAX_SOBOL_FACTORS, MAX_SOBOL_ROWS};
 use crate::registry::{self, did_you_mean, lookup, ParamError};
 use crate::scenario::{self, Scenario, ScenarioError};
 
@@ -15,14 +16,19 @@ fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Sc
     }
 }
 
-const SWEEP_KEYS: [&str; 6] = [
+const SWEEP_KEYS: [&str; 9] = [
     "design",
     "samples",
+    "second_order",
+    "trajectories",
+    "levels",
     "replicates",
     "axis",
     "steps_per_point",
     "base_schedule",
 ];
+/// Fewest Sobol' base rows: the convergence table recomputes the indices on an eighth of them.
+const MIN_SOBOL_ROWS: i64 = 8;
 const AXIS_KEYS: [&str; 8] = [
     "param", "name", "values", "from", "to", "steps", "scale", "variants",
 ];
@@ -52,22 +58,44 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
     check_sweep_keys(&sweep, &file)?;
     let design = parse_design(&sweep, &file)?;
     let count = |key: &str, low: i64, high: i64| count_of(&sweep, &file, key, low, high);
-    let samples = count("samples", 1, 1_000_000)?;
     if let Some(replicates) = count("replicates", 1, registry::MAX_REPLICATES as i64)? {
         base.params.run.replicates = replicates as u64;
     }
-    let samples = only_with(design, Design::Lhs, samples, &file, "sweep.samples")?;
+    let samples = match design {
+        Design::Sobol => count("samples", MIN_SOBOL_ROWS, MAX_SOBOL_ROWS as i64)?,
+        _ => count("samples", 1, 1_000_000)?,
+    };
+    let samples = only_with(
+        design,
+        &[Design::Lhs, Design::Sobol],
+        samples,
+        &file,
+        "samples",
+    )?;
+    let steps_per_point = count("steps_per_point", 2, registry::MAX_STEPS as i64)?;
     let steps_per_point = only_with(
         design,
-        Design::Path,
-        count("steps_per_point", 2, registry::MAX_STEPS as i64)?,
+        &[Design::Path],
+        steps_per_point,
         &file,
-        "sweep.steps_per_point",
+        "steps_per_point",
     )?;
-    let axes = parse_axes(&sweep, &file, &base)?;
+    let trajectories = count("trajectories", 2, 1_000_000)?;
+    let trajectories = only_with(
+        design,
+        &[Design::Morris],
+        trajectories,
+        &file,
+        "trajectories",
+    )?;
+    let levels = parse_levels(&sweep, design, &file)?;
+    let second_order = parse_second_order(&sweep, design, &file)?;
+    let axes = parse_axes(&sweep, &file, &base, design)?;
     check_base_schedule(&sweep, &axes, &base, &file)?;
-    if design == Design::Path {
-        check_path(&axes[0], steps_per_point, &file)?;
+    match design {
+        Design::Path => check_path(&axes[0], steps_per_point, &file)?,
+        Design::Sobol | Design::Morris => check_factors(&axes, design, &file)?,
+        Design::Grid | Design::Lhs => {}
     }
     let spec = SweepSpec {
         name: stem.to_string(),
@@ -76,6 +104,9 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         base,
         design,
         samples,
+        second_order,
+        trajectories,
+        levels,
         steps_per_point,
         axes,
     };
@@ -174,12 +205,85 @@ fn parse_design(sweep: &toml::Table, file: &str) -> Result<Design, ScenarioError
         None | Some(Some("grid")) => Ok(Design::Grid),
         Some(Some("lhs")) => Ok(Design::Lhs),
         Some(Some("path")) => Ok(Design::Path),
+        Some(Some("sobol")) => Ok(Design::Sobol),
+        Some(Some("morris")) => Ok(Design::Morris),
         Some(_) => Err(invalid(
             file,
             "sweep.design",
-            "must be \"grid\", \"lhs\" or \"path\"",
+            "must be \"grid\", \"lhs\", \"path\", \"sobol\" or \"morris\"",
         )),
     }
+}
+
+/// `levels` of a Morris design: an even number of grid levels, 4 when not given.
+fn parse_levels(sweep: &toml::Table, design: Design, file: &str) -> Result<usize, ScenarioError> {
+    let levels = count_of(sweep, file, "levels", 2, 1_000)?;
+    let levels = match (design, levels) {
+        (Design::Morris, None) => 4,
+        (_, levels) => only_with(design, &[Design::Morris], levels, file, "levels")?,
+    };
+    if levels % 2 == 1 {
+        return Err(invalid(
+            file,
+            "sweep.levels",
+            format!("must be even (Morris's step p/(2(p-1)) keeps an even grid's points on the grid), got {levels}"),
+        ));
+    }
+    Ok(levels)
+}
+
+/// `second_order` of a Sobol' design (false when not given).
+fn parse_second_order(
+    sweep: &toml::Table,
+    design: Design,
+    file: &str,
+) -> Result<bool, ScenarioError> {
+    match (sweep.get("second_order"), design) {
+        (None, _) => Ok(false),
+        (Some(toml::Value::Boolean(flag)), Design::Sobol) => Ok(*flag),
+        (Some(_), Design::Sobol) => {
+            Err(invalid(file, "sweep.second_order", "must be true or false"))
+        }
+        (Some(_), _) => Err(invalid(
+            file,
+            "sweep.second_order",
+            "only applies to design = \"sobol\"",
+        )),
+    }
+}
+
+/// Every factor of a sensitivity design takes more than one value, and a Sobol' design has
+/// no more factors than its sequence has dimension pairs.
+fn check_factors(axes: &[Axis], design: Design, file: &str) -> Result<(), ScenarioError> {
+    if design == Design::Sobol && axes.len() > MAX_SOBOL_FACTORS {
+        return Err(invalid(
+            file,
+            "sweep.axis",
+            format!(
+                "has {} axes; a sobol design takes at most {MAX_SOBOL_FACTORS} (its Sobol' sequence has {} dimensions)",
+                axes.len(),
+                2 * MAX_SOBOL_FACTORS
+            ),
+        ));
+    }
+    for (index, axis) in axes.iter().enumerate() {
+        let single = match &axis.values {
+            AxisValues::Range { from, to, .. } => from == to,
+            _ => axis.grid_len() < 2,
+        };
+        if single {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}]"),
+                format!(
+                    "takes a single value; every factor of a {} design must vary (remove the axis and set `{}` in the base instead)",
+                    design.name(),
+                    axis.label
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An optional integer `sweep.<key>` in `low..=high`.
@@ -204,30 +308,31 @@ fn count_of(
     }
 }
 
-/// A setting required by one design and refused by the others (0 where it does not apply).
+/// A setting `sweep.<key>` required by some designs and refused by the others (0 where it
+/// does not apply).
 fn only_with(
     design: Design,
-    needs: Design,
+    needs: &[Design],
     value: Option<usize>,
     file: &str,
     key: &str,
 ) -> Result<usize, ScenarioError> {
-    let name = match needs {
-        Design::Grid => "grid",
-        Design::Lhs => "lhs",
-        Design::Path => "path",
-    };
-    match (design == needs, value) {
+    let names: Vec<String> = needs
+        .iter()
+        .map(|d| format!("design = \"{}\"", d.name()))
+        .collect();
+    let key = format!("sweep.{key}");
+    match (needs.contains(&design), value) {
         (true, Some(value)) => Ok(value),
         (true, None) => Err(invalid(
             file,
             key,
-            format!("is required with design = \"{name}\""),
+            format!("is required with design = \"{}\"", design.name()),
         )),
         (false, Some(_)) => Err(invalid(
             file,
             key,
-            format!("only applies to design = \"{name}\""),
+            format!("only applies to {}", names.join(" or ")),
         )),
         (false, None) => Ok(0),
     }
@@ -238,6 +343,7 @@ fn parse_axes(
     sweep: &toml::Table,
     file: &str,
     base: &Scenario,
+    design: Design,
 ) -> Result<Vec<Axis>, ScenarioError> {
     let axes_value = sweep.get("axis").ok_or_else(|| {
         invalid(
@@ -258,7 +364,7 @@ fn parse_axes(
         })?;
     let mut axes: Vec<Axis> = Vec::new();
     for (index, value) in axes_list.iter().enumerate() {
-        let axis = parse_axis(value, index, file, base)?;
+        let axis = parse_axis(value, index, file, base, design)?;
         if axes.iter().any(|other| other.label == axis.label) {
             return Err(invalid(
                 file,
@@ -348,6 +454,7 @@ fn parse_axis(
     index: usize,
     file: &str,
     base: &Scenario,
+    design: Design,
 ) -> Result<Axis, ScenarioError> {
     let here = format!("sweep.axis[{index}]");
     let table = value
@@ -397,7 +504,7 @@ fn parse_axis(
         }
         AxisValues::List(list.clone())
     } else {
-        range_values(table, &here, &param, file, base)?
+        range_values(table, &here, &param, file, base, design)?
     };
     Ok(Axis {
         label,
@@ -485,13 +592,15 @@ fn variants_axis(
     })
 }
 
-/// `from`, `to`, `steps` and `scale` of a numeric range axis.
+/// `from`, `to`, `steps` and `scale` of a numeric range axis (`steps` required by grid and
+/// path designs, optional and unused with lhs, refused with sobol and morris).
 fn range_values(
     table: &toml::Table,
     here: &str,
     param: &str,
     file: &str,
     base: &Scenario,
+    design: Design,
 ) -> Result<AxisValues, ScenarioError> {
     let number = |key: &str| -> Result<f64, ScenarioError> {
         match table.get(key) {
@@ -505,16 +614,8 @@ fn range_values(
         }
     };
     let (from, to) = (number("from")?, number("to")?);
-    let steps = match table.get("steps") {
-        Some(toml::Value::Integer(n)) if (1..=100_000).contains(n) => *n as usize,
-        _ => {
-            return Err(invalid(
-                file,
-                format!("{here}.steps"),
-                "must be an integer in 1..=100000",
-            ))
-        }
-    };
+    let steps = range_steps(table.get("steps"), design)
+        .map_err(|message| invalid(file, format!("{here}.steps"), message))?;
     let scale = match table.get("scale").map(|v| v.as_str()) {
         None | Some(Some("linear")) => Scale::Linear,
         Some(Some("log")) => Scale::Log,
@@ -548,4 +649,24 @@ fn range_values(
         steps,
         scale,
     })
+}
+
+/// The `steps` of a range axis under `design`, or what is wrong with it.
+fn range_steps(steps: Option<&toml::Value>, design: Design) -> Result<Option<usize>, String> {
+    let continuous = match design {
+        Design::Grid | Design::Path => false,
+        Design::Lhs => true,
+        Design::Sobol | Design::Morris if steps.is_some() => {
+            return Err(format!(
+                "does not apply to design = \"{}\", which draws the range continuously (remove it)",
+                design.name()
+            ))
+        }
+        Design::Sobol | Design::Morris => return Ok(None),
+    };
+    match steps {
+        Some(toml::Value::Integer(n)) if (1..=100_000).contains(n) => Ok(Some(*n as usize)),
+        None if continuous => Ok(None),
+        _ => Err("must be an integer in 1..=100000".to_string()),
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod design;
 pub mod file;
+pub mod sampling;
 
 use std::collections::BTreeMap;
 use std::fs;
