@@ -49,9 +49,11 @@ fn the_model_knows_no_file_format() {
             "params.rs",
             "rng.rs",
             "stats.rs",
+            "sensitivity/estimators.rs",
         ],
         &[
             "toml",
+            "crate::sensitivity::",
             "crate::scenario",
             "crate::registry",
             "crate::output",
@@ -73,6 +75,7 @@ fn plotters_is_used_only_by_the_charts() {
             "output",
             "sweep",
             "reproduce",
+            "sensitivity",
             "commands",
             "lib.rs",
             "main.rs",
@@ -88,25 +91,33 @@ fn plotters_is_used_only_by_the_charts() {
 
 #[test]
 fn lower_layers_do_not_import_higher_ones() {
-    // Layers from the bottom: params/rng/stats, metrics, model/registry, scenario/runner,
-    // output, charts/sweep/reproduce, cli/commands.
+    // Layers from the bottom: params/rng/stats (and the sensitivity estimators), metrics,
+    // model/registry, scenario/runner, output, charts/sweep/reproduce/sensitivity,
+    // cli/commands.
     assert_none(
         &["output"],
         &[
             "crate::charts",
             "crate::sweep",
             "crate::reproduce",
+            "crate::sensitivity",
             "crate::commands",
         ],
     );
     assert_none(
         &["charts"],
-        &["crate::sweep", "crate::reproduce", "crate::commands"],
+        &[
+            "crate::sweep",
+            "crate::reproduce",
+            "crate::sensitivity",
+            "crate::commands",
+        ],
     );
     assert_none(
-        &["sweep", "reproduce"],
+        &["sweep", "reproduce", "sensitivity"],
         &["crate::charts", "crate::commands"],
     );
+    assert_none(&["sweep"], &["crate::sensitivity"]);
     assert_none(
         &["scenario.rs", "registry.rs"],
         &["crate::model", "crate::runner", "crate::output"],
