@@ -200,7 +200,11 @@ fn split_legend<DB: DrawingBackend>(
     root.split_horizontally((width as f64 * 0.82) as u32)
 }
 
-/// Morris: mu_star (with interval) against sigma, each parameter a labelled point.
+/// Points of a Morris chart named by their parameter (the largest mu_star).
+const NAMED_POINTS: usize = 12;
+
+/// Morris: mu_star (with interval) against sigma, each parameter a point, the twelve largest
+/// named.
 struct MorrisPlane<'a> {
     metric: &'a MetricRows<'a>,
 }
@@ -233,7 +237,9 @@ impl Chart for MorrisPlane<'_> {
             * 1.1;
         let mut chart = ChartBuilder::on(root)
             .caption(
-                self.metric.title("Morris elementary effects"),
+                self.metric.title(&format!(
+                    "Morris elementary effects (the {NAMED_POINTS} largest mu* named)"
+                )),
                 font(scale, 26.0),
             )
             .margin((20.0 * scale) as u32)
@@ -251,7 +257,8 @@ impl Chart for MorrisPlane<'_> {
             .axis_desc_style(font(scale, 18.0))
             .draw()
             .map_err(fail)?;
-        for (name, (mu_star, low, high), sigma) in points {
+        // Only the largest effects are named: the rest crowd near the origin.
+        for (rank, (name, (mu_star, low, high), sigma)) in points.into_iter().enumerate() {
             let sigma = if sigma.is_finite() { sigma } else { 0.0 };
             chart
                 .draw_series(std::iter::once(PathElement::new(
@@ -266,13 +273,15 @@ impl Chart for MorrisPlane<'_> {
                     BLUE.filled(),
                 )))
                 .map_err(fail)?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    name.to_string(),
-                    (mu_star, sigma),
-                    font(scale, 16.0),
-                )))
-                .map_err(fail)?;
+            if rank < NAMED_POINTS {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        name.to_string(),
+                        (mu_star, sigma),
+                        font(scale, 16.0),
+                    )))
+                    .map_err(fail)?;
+            }
         }
         Ok(())
     }
