@@ -1,13 +1,13 @@
 //! `cadresim reproduce`: run every experiment of the manifest, decide each claim from the
 //! data, write RESULTS.md and its figures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::run::run;
 use super::sweep::run_sweep;
 use super::CommandError;
 use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
-use crate::output::{self, manifest};
+use crate::output::{self, manifest, tables};
 use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
@@ -65,6 +65,10 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         })?;
         evidence.sweeps.insert(name, SweepEvidence::read(&out)?);
     }
+    let assumptions = match &experiments.sensitivity {
+        Some(file) if !args.quick => Some(run_sensitivity_sweep(file, &args, experiments.seed)?),
+        _ => None,
+    };
     let mut decided = Vec::new();
     for claim in &experiments.claims {
         let verdict = reproduce::decide(&claim.id, &evidence)?;
@@ -90,7 +94,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
             .unwrap_or_default()
     );
-    let markdown = reproduce::results_markdown(&experiments, &decided, &command, &provenance);
+    let appendix = match (&experiments.sensitivity, &assumptions) {
+        (Some(_), Some((section, _))) => section.clone(),
+        (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
+        (None, _) => String::new(),
+    };
+    let markdown =
+        reproduce::results_markdown(&experiments, &decided, &command, &provenance, &appendix);
     let mut targets = vec![args.out.clone()];
     if args.docs {
         targets.push(PathBuf::from("docs"));
@@ -100,6 +110,12 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         output::create_dir(&figures)?;
         for (claim, verdict) in &decided {
             output::copy_atomically(&verdict.figure, &figures, &format!("{}.png", claim.id))?;
+        }
+        if let Some((_, charts)) = &assumptions {
+            for chart in charts {
+                let name = chart.file_name().expect("a chart path names a file");
+                output::copy_atomically(chart, &figures, &name.to_string_lossy())?;
+            }
         }
         output::write_atomically(target, "RESULTS.md", |out| {
             out.write_all(markdown.as_bytes())
@@ -118,4 +134,50 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     }
     println!("report: {}", args.out.join("RESULTS.md").display());
     Ok(0)
+}
+
+/// Run the Sobol' sweep behind "Which assumptions matter" (it analyses itself); returns the
+/// section and the chart files it shows.
+fn run_sensitivity_sweep(
+    file: &Path,
+    args: &ReproduceArgs,
+    seed: u64,
+) -> Result<(String, Vec<PathBuf>), CommandError> {
+    let out = args.out.join("sweeps").join("sensitivity");
+    eprintln!("reproduce: sensitivity analysis {}", file.display());
+    run_sweep(SweepArgs {
+        file: file.to_path_buf(),
+        out: Some(out.clone()),
+        threads: args.threads,
+        replicates: None,
+        steps: None,
+        seed: Some(seed),
+        resume: false,
+        shard: None,
+        force: true,
+        size: (1000, 625),
+    })?;
+    let rows = tables::read_sensitivity(&out.join("sensitivity.csv"))
+        .map_err(|error| CommandError::Failed(error.to_string()))?;
+    let mut metrics: Vec<&str> = rows.iter().map(|r| r.metric.as_str()).collect();
+    metrics.dedup();
+    let charts: Vec<PathBuf> = metrics
+        .iter()
+        .map(|m| out.join("charts").join(format!("sensitivity-{m}.png")))
+        .collect();
+    let figures: Vec<String> = metrics
+        .iter()
+        .map(|m| format!("figures/sensitivity-{m}.png"))
+        .collect();
+    let section = reproduce::assumptions_section(&rows, &figures, &relative_to_scenarios(file));
+    Ok((section, charts))
+}
+
+/// `scenarios/...` for a file under the scenarios folder (as RESULTS.md names files).
+fn relative_to_scenarios(file: &Path) -> String {
+    let text = file.display().to_string();
+    match text.find("scenarios/") {
+        Some(start) => text[start..].to_string(),
+        None => text,
+    }
 }

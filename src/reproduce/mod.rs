@@ -3,6 +3,7 @@
 //! directories, the test that decides each claim, and RESULTS.md. Verdicts are computed from
 //! the data; nothing here knows what they should be.
 
+mod assumptions;
 mod claims;
 mod evidence;
 
@@ -10,6 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::scenario::{parse_table, read_text, ScenarioError};
+pub use assumptions::{assumptions_section, assumptions_skipped};
 pub use claims::{decide, known_claims, CLAIMS};
 pub use evidence::{Evidence, EvidenceError, Quantity, RunEvidence, SweepEvidence, Verdict};
 
@@ -37,6 +39,8 @@ pub struct Experiments {
     pub quick_steps: u64,
     pub runs: Vec<RunGroup>,
     pub sweeps: Vec<PathBuf>,
+    /// The Sobol' sweep behind "Which assumptions matter" (full mode only).
+    pub sensitivity: Option<PathBuf>,
     pub claims: Vec<ClaimSpec>,
 }
 
@@ -55,11 +59,14 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let table = parse_table(&text, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     for key in table.keys() {
-        if !matches!(key.as_str(), "seed" | "quick" | "run" | "sweep" | "claim") {
+        if !matches!(
+            key.as_str(),
+            "seed" | "quick" | "run" | "sweep" | "sensitivity" | "claim"
+        ) {
             return Err(invalid(
                 &file,
                 key,
-                "is not a known key (allowed: seed, quick, run, sweep, claim)",
+                "is not a known key (allowed: seed, quick, run, sweep, sensitivity, claim)",
             ));
         }
     }
@@ -117,6 +124,18 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
             .ok_or_else(|| invalid(&file, &format!("sweep[{index}].file"), "is required"))?;
         sweeps.push(dir.join(path));
     }
+    let sensitivity = match table.get("sensitivity") {
+        None => None,
+        Some(value) => Some(
+            value
+                .get("file")
+                .and_then(|v| v.as_str())
+                .map(|f| dir.join(f))
+                .ok_or_else(|| {
+                    invalid(&file, "sensitivity.file", "is required in [sensitivity]")
+                })?,
+        ),
+    };
     let mut claims = Vec::new();
     for (index, claim) in tables("claim").iter().enumerate() {
         let get = |key: &str| {
@@ -150,6 +169,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         quick_steps,
         runs,
         sweeps,
+        sensitivity,
         claims,
     })
 }
@@ -162,12 +182,14 @@ fn verdict_word(holds: bool) -> &'static str {
     }
 }
 
-/// RESULTS.md for decided claims; figures are referenced as `figures/<id>.png`.
+/// RESULTS.md for decided claims, then `appendix` (the sensitivity section); figures are
+/// referenced as `figures/<id>.png`.
 pub fn results_markdown(
     experiments: &Experiments,
     decided: &[(ClaimSpec, Verdict)],
     command: &str,
     provenance: &str,
+    appendix: &str,
 ) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "# Results: the paper's claims, regenerated\n");
@@ -220,6 +242,7 @@ pub fn results_markdown(
             verdict.test
         );
     }
+    text.push_str(appendix);
     text
 }
 
