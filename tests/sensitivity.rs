@@ -295,7 +295,7 @@ fn morris_sweep_points_move_one_factor_at_a_time() {
     let points = points(&out);
     assert_eq!(points.len(), 4 * 4);
     for trajectory in points.chunks(4) {
-        let mut moved = vec![false; 3];
+        let mut moved = [false; 3];
         for pair in trajectory.windows(2) {
             let changed: Vec<usize> = (0..3).filter(|&f| pair[0][f] != pair[1][f]).collect();
             assert_eq!(changed.len(), 1, "{pair:?}");

@@ -218,16 +218,17 @@ pub fn elementary_effects(
     let size = factors + 1;
     let trajectories = units.len() / size;
     let mut effects = vec![vec![0.0; trajectories]; factors];
-    for t in 0..trajectories {
-        for i in t * size..(t + 1) * size - 1 {
-            let (before, after) = (&units[i], &units[i + 1]);
+    let rows = units.chunks_exact(size).zip(y.chunks_exact(size));
+    for (t, (points, outputs)) in rows.enumerate() {
+        for i in 0..factors {
+            let (before, after) = (&points[i], &points[i + 1]);
             let Some(factor) = (0..factors).find(|&f| before[f] != after[f]) else {
                 continue;
             };
             let rise = if after[factor] > before[factor] {
-                y[i + 1] - y[i]
+                outputs[i + 1] - outputs[i]
             } else {
-                y[i] - y[i + 1]
+                outputs[i] - outputs[i + 1]
             };
             effects[factor][t] = rise / delta;
         }
