@@ -50,6 +50,7 @@ fn quick_reproduction_agrees_with_the_committed_results() {
             .exists());
     }
     assert!(quick.contains("quick mode"));
+    assert!(quick.contains("## Which assumptions matter\n\nNot computed in quick mode"));
     assert!(committed.contains("full mode"));
 }
 

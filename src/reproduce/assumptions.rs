@@ -165,3 +165,43 @@ pub fn assumptions_skipped(source: &str) -> String {
         "\n## Which assumptions matter\n\nNot computed in quick mode: the Sobol' sweep `{source}` takes about ten minutes on two cores. Run `cadresim reproduce` (full mode), or `cadresim sweep {source}` on its own.\n"
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(parameter: &str, index: &str, estimate: f64) -> SensitivityRow {
+        SensitivityRow {
+            method: "sobol".into(),
+            metric: "welfare".into(),
+            level: "all".into(),
+            parameter: parameter.into(),
+            index: index.into(),
+            sample_size: 64,
+            estimate: Some(estimate),
+            interval: (index != "noise_share").then_some((estimate - 0.1, estimate + 0.1)),
+        }
+    }
+
+    #[test]
+    fn the_paragraph_is_built_from_the_numbers() {
+        let rows = vec![
+            row("a", "S1", 0.5),
+            row("a", "ST", 0.6),
+            row("b", "S1", 0.2),
+            row("b", "ST", 0.3),
+            row("c", "S1", 0.0),
+            row("c", "ST", 0.01),
+            row("", "noise_share", 0.02),
+        ];
+        let text = assumptions_section(&rows, &["figures/sensitivity-welfare.png".into()], "x");
+        assert!(text.contains("`a` matters most for welfare: it explains 50% of the variance alone (S1 0.50 [0.40, 0.60]) and 60% with its interactions (ST 0.60 [0.50, 0.70])"), "{text}");
+        assert!(text.contains("Next is `b` (ST 0.30 [0.20, 0.40])"));
+        assert!(text.contains("First-order effects add up to 70% of the variance; the remaining 30%"));
+        assert!(text.contains("`c` could stay at the default"));
+        assert!(text.contains("Replicate (seed) noise is 2.0%"));
+        assert!(text.contains("![welfare](figures/sensitivity-welfare.png)"));
+        let table_rows = text.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(table_rows, 3);
+    }
+}
