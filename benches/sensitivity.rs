@@ -26,7 +26,9 @@ fn sweep_text() -> String {
         "cadres.turnover",
     ];
     for key in keys {
-        text.push_str(&format!("[[sweep.axis]]\nparam = \"{key}\"\nfrom = 0.1\nto = 0.5\n"));
+        text.push_str(&format!(
+            "[[sweep.axis]]\nparam = \"{key}\"\nfrom = 0.1\nto = 0.5\n"
+        ));
     }
     text
 }

@@ -133,8 +133,22 @@ impl Tally {
     }
 }
 
-/// Equilibrium classes, in the order the classification tests them.
-pub const CLASSES: [&str; 5] = ["abusive", "lazy", "passive", "innovative", "mixed"];
+/// Equilibrium classes, in the order the classification tests them (MODEL.md section 6).
+pub const CLASSES: [&str; 5] = [
+    "abusive",
+    "lazy-idle",
+    "lazy-routine",
+    "innovative",
+    "mixed",
+];
+
+/// The classes that are lazy governance: inaction (lazy-idle) or not daring (lazy-routine).
+pub const LAZY_GOVERNANCE: [&str; 2] = ["lazy-idle", "lazy-routine"];
+
+/// Whether a class is lazy governance.
+pub fn is_lazy_governance(class: &str) -> bool {
+    LAZY_GOVERNANCE.contains(&class)
+}
 
 /// The most frequent class given a weight (count or share) per class in `CLASSES` order;
 /// ties go to the class earlier in `CLASSES`.
@@ -148,15 +162,15 @@ pub fn modal_class(weights: &[f64; CLASSES.len()]) -> &'static str {
     CLASSES[best]
 }
 
-/// Classify equilibrium means (docs/MODEL.md section 7.11).
+/// Classify equilibrium means (MODEL.md section 6).
 pub fn classify(means: &[f64; METRIC_COUNT], thresholds: &EquilibriumParams) -> &'static str {
     if means[ABUSE_RATE] >= thresholds.abusive_abuse_rate {
         "abusive"
     } else if means[SHARE_IDLE] >= thresholds.lazy_idle {
-        "lazy"
-    } else if means[SHARE_IDLE] + means[SHARE_ROUTINE] >= thresholds.passive_not_innovating {
-        "passive"
-    } else if means[SHARE_INNOVATING] >= thresholds.innovative_share {
+        "lazy-idle"
+    } else if means[MEAN_INNOVATION] < thresholds.lazy_innovation {
+        "lazy-routine"
+    } else if means[MEAN_INNOVATION] >= thresholds.innovative_innovation {
         "innovative"
     } else {
         "mixed"
@@ -192,7 +206,39 @@ pub fn converged_at(series: &[f64], window: usize, tolerance: f64) -> Option<usi
 pub struct Equilibrium {
     pub means: [f64; METRIC_COUNT],
     pub converged_at: Option<usize>,
+    /// converged_at <= burn_in: the equilibrium window holds no transient.
+    pub settled: bool,
     pub class: &'static str,
+}
+
+/// How many of a set of equilibria had not settled, and how late the latest converged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settling {
+    pub equilibria: usize,
+    /// Not settled: converged after burn_in, or never.
+    pub unsettled: usize,
+    /// Of those, how many never converged.
+    pub never: usize,
+    /// The latest converged_at of the unsettled ones that converged.
+    pub latest: Option<usize>,
+}
+
+impl Settling {
+    pub fn of<'a>(equilibria: impl IntoIterator<Item = &'a Equilibrium>) -> Self {
+        let mut settling = Settling::default();
+        for equilibrium in equilibria {
+            settling.equilibria += 1;
+            if equilibrium.settled {
+                continue;
+            }
+            settling.unsettled += 1;
+            match equilibrium.converged_at {
+                Some(t) => settling.latest = settling.latest.max(Some(t)),
+                None => settling.never += 1,
+            }
+        }
+        settling
+    }
 }
 
 /// Equilibrium of a per-step series of metrics (`steps[t][metric]`).
@@ -213,13 +259,15 @@ pub fn equilibrium(
         *mean /= count;
     }
     let innovation: Vec<f64> = steps.iter().map(|row| row[MEAN_INNOVATION]).collect();
+    let converged_at = converged_at(
+        &innovation,
+        thresholds.window as usize,
+        thresholds.tolerance,
+    );
     Equilibrium {
         means,
-        converged_at: converged_at(
-            &innovation,
-            thresholds.window as usize,
-            thresholds.tolerance,
-        ),
+        converged_at,
+        settled: converged_at.is_some_and(|t| t <= burn_in),
         class: classify(&means, thresholds),
     }
 }
@@ -228,24 +276,30 @@ pub fn equilibrium(
 mod tests {
     use super::*;
 
-    fn means(idle: f64, routine: f64, innovating: f64, abuse: f64) -> [f64; METRIC_COUNT] {
+    fn means(idle: f64, innovation: f64, abuse: f64) -> [f64; METRIC_COUNT] {
         let mut means = [0.0; METRIC_COUNT];
         means[SHARE_IDLE] = idle;
-        means[SHARE_ROUTINE] = routine;
-        means[SHARE_INNOVATING] = innovating;
+        means[MEAN_INNOVATION] = innovation;
         means[ABUSE_RATE] = abuse;
         means
     }
 
     #[test]
-    fn classification_thresholds() {
+    fn classes_at_every_boundary() {
         let t = EquilibriumParams::default();
-        assert_eq!(classify(&means(0.9, 0.1, 0.0, 0.25), &t), "abusive");
-        assert_eq!(classify(&means(0.5, 0.2, 0.3, 0.2499), &t), "lazy");
-        assert_eq!(classify(&means(0.4999, 0.2001, 0.3, 0.0), &t), "passive");
-        assert_eq!(classify(&means(0.3, 0.3999, 0.3001, 0.0), &t), "innovative");
-        assert_eq!(classify(&means(0.4, 0.29, 0.31, 0.0), &t), "innovative");
-        assert_eq!(classify(&means(0.45, 0.2, 0.29, 0.0), &t), "mixed");
+        // abusive first, whatever else holds
+        assert_eq!(classify(&means(0.9, 0.0, 0.25), &t), "abusive");
+        assert_eq!(classify(&means(0.9, 0.0, 0.2499), &t), "lazy-idle");
+        // lazy-idle from share_idle 0.5 on, before innovation is looked at
+        assert_eq!(classify(&means(0.5, 0.9, 0.0), &t), "lazy-idle");
+        assert_eq!(classify(&means(0.4999, 0.1, 0.0), &t), "lazy-routine");
+        // lazy-routine strictly below 0.15, innovative from 0.3, mixed between
+        assert_eq!(classify(&means(0.2, 0.1499, 0.0), &t), "lazy-routine");
+        assert_eq!(classify(&means(0.2, 0.15, 0.0), &t), "mixed");
+        assert_eq!(classify(&means(0.2, 0.2999, 0.0), &t), "mixed");
+        assert_eq!(classify(&means(0.2, 0.3, 0.0), &t), "innovative");
+        assert!(is_lazy_governance("lazy-idle") && is_lazy_governance("lazy-routine"));
+        assert!(!is_lazy_governance("mixed") && !is_lazy_governance("innovative"));
     }
 
     #[test]

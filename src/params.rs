@@ -480,12 +480,12 @@ impl Default for BehaviourParams {
 pub struct EquilibriumParams {
     /// `equilibrium.abusive_abuse_rate`: class 'abusive' when abuse_rate >= this.
     pub abusive_abuse_rate: f64,
-    /// `equilibrium.lazy_idle`: class 'lazy' when share_idle >= this.
+    /// `equilibrium.lazy_idle`: class 'lazy-idle' when share_idle >= this.
     pub lazy_idle: f64,
-    /// `equilibrium.passive_not_innovating`: class 'passive' when share_idle + share_routine >= this.
-    pub passive_not_innovating: f64,
-    /// `equilibrium.innovative_share`: class 'innovative' when share_innovating >= this.
-    pub innovative_share: f64,
+    /// `equilibrium.lazy_innovation`: class 'lazy-routine' when mean_innovation < this.
+    pub lazy_innovation: f64,
+    /// `equilibrium.innovative_innovation`: class 'innovative' when mean_innovation >= this.
+    pub innovative_innovation: f64,
     /// `equilibrium.window`: W: window (steps) of the moving mean used for converged_at.
     pub window: u64,
     /// `equilibrium.tolerance`: largest change of the moving mean counted as converged.
@@ -497,8 +497,8 @@ impl Default for EquilibriumParams {
         EquilibriumParams {
             abusive_abuse_rate: 0.25,
             lazy_idle: 0.5,
-            passive_not_innovating: 0.7,
-            innovative_share: 0.3,
+            lazy_innovation: 0.15,
+            innovative_innovation: 0.3,
             window: 20,
             tolerance: 0.01,
         }

@@ -386,6 +386,25 @@ pub const SECTIONS: [&str; 10] = [
     "equilibrium",
 ];
 
+/// Keys that no longer exist, with the key that replaced them.
+pub const RENAMED: [(&str, &str); 2] = [
+    (
+        "equilibrium.passive_not_innovating",
+        "equilibrium.lazy_innovation",
+    ),
+    (
+        "equilibrium.innovative_share",
+        "equilibrium.innovative_innovation",
+    ),
+];
+
+/// What to say of a key that was replaced: its replacement and why.
+pub fn replaced(key: &str) -> Option<String> {
+    RENAMED.iter().find(|(old, _)| *old == key).map(|(_, new)| {
+        format!("was replaced by `{new}`: the equilibrium classes are now abusive, lazy-idle, lazy-routine, innovative and mixed (MODEL.md section 6), decided by share_idle and mean_innovation")
+    })
+}
+
 /// Find a parameter by `section.key`.
 pub fn lookup(key: &str) -> Option<&'static ParamSpec> {
     PARAMS.iter().find(|spec| spec.key == key)
@@ -492,9 +511,9 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway" },
     ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions" },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this" },
-    ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy' when share_idle >= this" },
-    ParamSpec { key: "equilibrium.passive_not_innovating", field: Real(|p| &mut p.equilibrium.passive_not_innovating, Probability), meaning: "class 'passive' when share_idle + share_routine >= this" },
-    ParamSpec { key: "equilibrium.innovative_share", field: Real(|p| &mut p.equilibrium.innovative_share, Probability), meaning: "class 'innovative' when share_innovating >= this" },
+    ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this" },
+    ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this" },
+    ParamSpec { key: "equilibrium.innovative_innovation", field: Real(|p| &mut p.equilibrium.innovative_innovation, Probability), meaning: "class 'innovative' when mean_innovation >= this" },
     ParamSpec { key: "equilibrium.window", field: Count(|p| &mut p.equilibrium.window, 1, MAX_STEPS), meaning: "W: window (steps) of the moving mean used for converged_at" },
     ParamSpec { key: "equilibrium.tolerance", field: Real(|p| &mut p.equilibrium.tolerance, NonNegative), meaning: "largest change of the moving mean counted as converged" },
 ];

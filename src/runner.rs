@@ -61,6 +61,8 @@ pub struct LevelStatistics {
     pub converged_at: Spread,
     /// Replicates per class, in `CLASSES` order.
     pub class_counts: Vec<usize>,
+    /// Replicates that had settled before the equilibrium window (MODEL.md section 6).
+    pub settled: usize,
     pub replicates: usize,
 }
 
@@ -85,6 +87,7 @@ impl LevelStatistics {
             metrics,
             converged_at: stats::spread(&converged),
             class_counts,
+            settled: equilibria.iter().filter(|e| e.settled).count(),
             replicates: equilibria.len(),
         }
     }

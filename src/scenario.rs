@@ -235,6 +235,9 @@ fn check_name(name: &str, file: &str) -> Result<(), ScenarioError> {
 }
 
 fn unknown_key(file: &str, full: &str, name: &str, section: Option<&str>) -> ScenarioError {
+    if let Some(message) = registry::replaced(full) {
+        return ScenarioError::invalid(file, full, message);
+    }
     let mut candidates: Vec<String> = match section {
         Some(section) => registry::PARAMS
             .iter()
@@ -400,8 +403,10 @@ fn apply_settings(
 ) -> Result<(), ScenarioError> {
     for (key, value) in set {
         let here = format!("{place}.{key}");
-        let spec =
-            lookup(key).ok_or_else(|| ScenarioError::invalid(file, &here, "is not a known key"))?;
+        let spec = lookup(key).ok_or_else(|| {
+            let message = registry::replaced(key).unwrap_or_else(|| "is not a known key".into());
+            ScenarioError::invalid(file, &here, message)
+        })?;
         spec.set(params, value)
             .map_err(|error| ScenarioError::invalid(file, &here, error.message))?;
     }

@@ -68,13 +68,26 @@ fn run_writes_a_complete_result_directory() {
         .lines()
         .next()
         .unwrap()
-        .ends_with(",converged_at,class"));
+        .ends_with(",converged_at,settled,class"));
     assert_eq!(summary.lines().count(), 1 + 2 * 3);
+    // 30 steps cannot converge (the first possible step is 2W - 1 = 39): never settled, and
+    // the terminal says so.
+    assert!(
+        summary.lines().skip(1).all(|l| l.contains(",,false,")),
+        "{summary}"
+    );
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("warning: small: 2 of 2 replicates had not settled")
+            && stderr.contains("2 never converged"),
+        "{stderr}"
+    );
 
     let equilibrium = fs::read_to_string(out.join("equilibrium.csv")).unwrap();
     assert!(equilibrium.starts_with("scenario,level,metric,mean,sd,ci95_low,ci95_high,n\n"));
     assert!(equilibrium.contains("small,all,mean_innovation,"));
-    assert!(equilibrium.contains("small,all,class_lazy,"));
+    assert!(equilibrium.contains("small,all,class_lazy-routine,"));
+    assert!(equilibrium.contains("small,all,settled,0,0,"));
 
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
@@ -352,4 +365,18 @@ fn bundled_scenarios_and_sweeps_all_load() {
         let spec = cadresim::sweep::file::load(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(!spec.points().is_empty());
     }
+}
+
+#[test]
+fn the_old_class_keys_name_their_replacements() {
+    rejected(
+        "[equilibrium]\npassive_not_innovating = 0.7\n",
+        "equilibrium.passive_not_innovating",
+        "was replaced by `equilibrium.lazy_innovation`",
+    );
+    rejected(
+        "[[schedule]]\nat = 1\nset = { \"equilibrium.innovative_share\" = 0.3 }\n",
+        "equilibrium.innovative_share",
+        "was replaced by `equilibrium.innovative_innovation`",
+    );
 }

@@ -65,7 +65,7 @@ fn pressure_default_is_passive_with_little_innovation() {
     assert!((0.1..0.35).contains(&idle), "share_idle {idle}");
     let results = runner::run(&[load("pressure").plan().unwrap()], &|_| {});
     let statistics = results[0].level_statistics(results[0].levels.len() - 1);
-    assert_eq!(statistics.modal_class(), "passive");
+    assert_eq!(statistics.modal_class(), "lazy-routine");
 }
 
 #[test]

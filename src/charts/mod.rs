@@ -48,10 +48,19 @@ pub(crate) const LINE_COLOURS: [RGBColor; 7] =
 pub fn class_colour(class: &str) -> RGBColor {
     match class {
         "abusive" => VERMILLION,
-        "lazy" => ORANGE,
-        "passive" => PURPLE,
+        "lazy-idle" => PURPLE,
+        "lazy-routine" => ORANGE,
         "innovative" => GREEN,
         _ => SKY_BLUE,
+    }
+}
+
+/// A class as legends name it: the lazy classes say that they are lazy governance.
+pub fn class_label(class: &str) -> String {
+    if crate::metrics::is_lazy_governance(class) {
+        format!("{class} (lazy governance)")
+    } else {
+        class.to_string()
     }
 }
 

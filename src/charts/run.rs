@@ -9,9 +9,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    band_polygon, category_label, class_colour, draw_legend, fail, font, points, render, stroke,
-    tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, ORANGE, PURPLE,
-    SKY_BLUE, VERMILLION,
+    band_polygon, category_label, class_colour, class_label, draw_legend, fail, font, points,
+    render, stroke, tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY,
+    ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
@@ -403,7 +403,7 @@ impl Chart for Equilibria<'_> {
         let mut entries: Vec<(String, RGBColor)> = if self.by_class {
             crate::metrics::CLASSES
                 .iter()
-                .map(|class| (class.to_string(), class_colour(class)))
+                .map(|class| (class_label(class), class_colour(class)))
                 .collect()
         } else {
             vec![("difference".to_string(), BLUE)]

@@ -9,8 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    category_label, class_colour, draw_legend, fail, font, render, stroke, tick_label, Chart,
-    ChartError, Outcome, GREY, LINE_COLOURS,
+    category_label, class_colour, class_label, draw_legend, fail, font, render, stroke, tick_label,
+    Chart, ChartError, Outcome, GREY, LINE_COLOURS,
 };
 use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -489,7 +489,7 @@ fn build_phases(
                 cells(&|i| class_colour(stats[i].class)),
                 CLASSES
                     .iter()
-                    .map(|c| (c.to_string(), class_colour(c)))
+                    .map(|c| (class_label(c), class_colour(c)))
                     .collect(),
             ),
         ),

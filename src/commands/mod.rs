@@ -100,6 +100,26 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     }
 }
 
+/// Warn when some equilibria (of `what`: a scenario or a sweep) include a transient.
+pub(crate) fn warn_unsettled(what: &str, settling: &crate::metrics::Settling, unit: &str) {
+    if settling.unsettled == 0 {
+        return;
+    }
+    let mut details = Vec::new();
+    if let Some(latest) = settling.latest {
+        details.push(format!("the latest converged at step {latest}"));
+    }
+    if settling.never > 0 {
+        details.push(format!("{} never converged", settling.never));
+    }
+    eprintln!(
+        "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; lengthen the run (run.steps, with run.burn_in after the latest convergence)",
+        settling.unsettled,
+        settling.equilibria,
+        details.join("; ")
+    );
+}
+
 /// Draw the charts of result directories into `out`. `scenarios` replaces what the
 /// manifest would say (a run draws its charts before its manifest exists).
 pub(crate) fn draw_charts(

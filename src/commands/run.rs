@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{check_memory, draw_charts, thread_pool, CommandError, Progress};
+use super::{check_memory, draw_charts, thread_pool, warn_unsettled, CommandError, Progress};
 use crate::cli::{ReplayArgs, RunArgs};
 use crate::comparison::{self, RunOf};
-use crate::metrics::{metric_index, WHOLE_HIERARCHY};
+use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY};
 use crate::output::manifest::{self, Manifest};
 use crate::output::tables;
 use crate::output::{self, RUN_FILES};
@@ -120,6 +120,11 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     };
     output::write_manifest(&out, &manifest)?;
     print!("{}", summary_table(&results));
+    for result in &results {
+        let all = result.levels.len() - 1;
+        let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
+        warn_unsettled(&result.name, &settling, "replicates");
+    }
     if let Some(baseline) = &args.baseline {
         print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);
     }
@@ -204,13 +209,20 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     let mut rows = vec![vec![
         "scenario".to_string(),
         "class".to_string(),
+        "lazy governance".to_string(),
         "mean_innovation [95% CI]".to_string(),
         "share_idle [95% CI]".to_string(),
         "welfare [95% CI]".to_string(),
     ]];
     for result in results {
         let statistics = result.level_statistics(result.levels.len() - 1);
-        let mut row = vec![result.name.clone(), statistics.modal_class().to_string()];
+        let class = statistics.modal_class();
+        let lazy = if is_lazy_governance(class) {
+            "yes"
+        } else {
+            "no"
+        };
+        let mut row = vec![result.name.clone(), class.to_string(), lazy.to_string()];
         for (metric, decimals) in columns {
             let index = metric_index(metric).expect("known metric");
             row.push(interval(&statistics.metrics[index], decimals));

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
-use super::{check_memory, thread_pool, CommandError, Progress};
+use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::output;
@@ -111,7 +111,8 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let ran = pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
     progress.finish();
     let ran = ran?;
-    let mut files = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    let (mut files, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
     if args.shard.is_none() {
         let charts = pool.install(|| {
             charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
@@ -156,7 +157,9 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         let name = source.file_name().expect("a part path names a file");
         output::copy_atomically(source, &parts, &name.to_string_lossy())?;
     }
-    let mut files = sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    let (mut files, settling) =
+        sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
     let charts = charts::draw_sweep(
         &chart_layout(spec),
         &args.out,

@@ -137,19 +137,24 @@ pub fn write_statistics<W: Write>(
             spread.n.to_string(),
         ])?;
     }
-    for (class, count) in CLASSES.iter().zip(&statistics.class_counts) {
+    let settled = std::iter::once(("settled".to_string(), statistics.settled));
+    let classes = CLASSES
+        .iter()
+        .map(|class| format!("class_{class}"))
+        .zip(statistics.class_counts.iter().copied());
+    for (metric, count) in settled.chain(classes) {
         let n = statistics.replicates;
-        let share = *count as f64 / n.max(1) as f64;
+        let share = count as f64 / n.max(1) as f64;
         let sd = if n > 1 {
             Some((share * (1.0 - share) * n as f64 / (n - 1) as f64).sqrt())
         } else {
             None
         };
-        let (low, high) = wilson95(*count, n);
+        let (low, high) = wilson95(count, n);
         writer.write_record([
             key.to_string(),
             level.to_string(),
-            format!("class_{class}"),
+            metric,
             number(share),
             optional(sd),
             number(low),
@@ -226,6 +231,7 @@ pub fn equilibrium_row(
     let mut row = vec![key.to_string(), replicate.to_string(), level.to_string()];
     row.extend(equilibrium.means.iter().map(|v| number(*v)));
     row.push(optional(equilibrium.converged_at.map(|t| t as f64)));
+    row.push(equilibrium.settled.to_string());
     row.push(equilibrium.class.to_string());
     row
 }
@@ -238,7 +244,11 @@ pub fn equilibrium_header(key: &str) -> Vec<String> {
         "level".to_string(),
     ];
     header.extend(METRICS.iter().map(|m| m.to_string()));
-    header.extend(["converged_at".to_string(), "class".to_string()]);
+    header.extend([
+        "converged_at".to_string(),
+        "settled".to_string(),
+        "class".to_string(),
+    ]);
     header
 }
 
@@ -631,7 +641,7 @@ pub fn read_part(
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| corrupt(e.to_string()))?;
-        if record.len() != METRIC_COUNT + 5 {
+        if record.len() != METRIC_COUNT + 6 {
             return Err(corrupt(format!("a row has {} fields", record.len())));
         }
         let replicate = record[1]
@@ -650,9 +660,12 @@ pub fn read_part(
                     .map_err(|_| corrupt("bad converged_at".into()))?,
             ),
         };
+        let settled = record[METRIC_COUNT + 4]
+            .parse()
+            .map_err(|_| corrupt("bad settled".into()))?;
         let class = CLASSES
             .iter()
-            .find(|c| **c == &record[METRIC_COUNT + 4])
+            .find(|c| **c == &record[METRIC_COUNT + 5])
             .ok_or_else(|| corrupt("bad class".into()))?;
         if record[0] != *point.to_string() || replicate >= replicates {
             return Err(corrupt(format!(
@@ -666,6 +679,7 @@ pub fn read_part(
             Equilibrium {
                 means,
                 converged_at,
+                settled,
                 class,
             },
         ));

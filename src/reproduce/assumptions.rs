@@ -197,7 +197,9 @@ mod tests {
         let text = assumptions_section(&rows, &["figures/sensitivity-welfare.png".into()], "x");
         assert!(text.contains("`a` matters most for welfare: it explains 50% of the variance alone (S1 0.50 [0.40, 0.60]) and 60% with its interactions (ST 0.60 [0.50, 0.70])"), "{text}");
         assert!(text.contains("Next is `b` (ST 0.30 [0.20, 0.40])"));
-        assert!(text.contains("First-order effects add up to 70% of the variance; the remaining 30%"));
+        assert!(
+            text.contains("First-order effects add up to 70% of the variance; the remaining 30%")
+        );
         assert!(text.contains("`c` could stay at the default"));
         assert!(text.contains("Replicate (seed) noise is 2.0%"));
         assert!(text.contains("![welfare](figures/sensitivity-welfare.png)"));

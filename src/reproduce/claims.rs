@@ -2,6 +2,7 @@
 //! returns the numbers it used, the verdict and the test in words.
 
 use super::evidence::{Evidence, EvidenceError, Quantity, Verdict};
+use crate::metrics::is_lazy_governance;
 use crate::stats::Estimate;
 
 const PENALTY: &str = "accountability.penalty";
@@ -63,8 +64,8 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         )
     }));
     Ok(Verdict {
-        holds: matches!(class.as_str(), "passive" | "lazy") && falling && separated,
-        test: "the most frequent class of pressure.toml is passive or lazy; along penalty-curve without tolerance mean_innovation falls at every step, and its 95% intervals at the lowest and highest penalty do not overlap".into(),
+        holds: is_lazy_governance(&class) && falling && separated,
+        test: "the most frequent class of pressure.toml is lazy governance (lazy-idle or lazy-routine); along penalty-curve without tolerance mean_innovation falls at every step, and its 95% intervals at the lowest and highest penalty do not overlap".into(),
         quantities,
         figure: curve.dir.join("charts/curve-mean_innovation.png"),
     })

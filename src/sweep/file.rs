@@ -522,6 +522,9 @@ fn check_setting(
     value: &toml::Value,
 ) -> Result<(), ScenarioError> {
     let spec = lookup(key).ok_or_else(|| {
+        if let Some(message) = registry::replaced(key) {
+            return invalid(file, &place, format!("`{key}` {message}"));
+        }
         let hint = did_you_mean(key, registry::PARAMS.iter().map(|p| p.key))
             .map(|h| format!("; did you mean `{h}`?"))
             .unwrap_or_default();

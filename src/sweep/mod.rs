@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::metrics::{Equilibrium, METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::metrics::{Equilibrium, Settling, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::manifest::sha256_hex;
 use crate::output::tables::{self, ReadError};
 use crate::output::{self, part_path, write_atomically, DirLock, OutputError, PARTS};
@@ -414,13 +414,14 @@ fn write_part(
 }
 
 /// Write points.csv, sweep.csv and sweep_summary.csv from the parts of `points` found in
-/// `part_dirs` (one directory, or every shard of a merge); returns file -> SHA-256.
+/// `part_dirs` (one directory, or every shard of a merge); returns file -> SHA-256 and how
+/// many point x replicate equilibria of the whole hierarchy had not settled.
 pub fn assemble(
     spec: &SweepSpec,
     points: &[Point],
     part_dirs: &[PathBuf],
     out: &Path,
-) -> Result<BTreeMap<String, String>, SweepError> {
+) -> Result<(BTreeMap<String, String>, Settling), SweepError> {
     let mut rows_by_point = Vec::with_capacity(points.len());
     for point in points {
         let path = part_dirs
@@ -462,7 +463,14 @@ pub fn assemble(
         tables::write_sweep_summary(writer, rows).map_err(Into::into)
     })?;
     record("sweep_summary.csv", path)?;
-    Ok(hashes)
+    let settling = Settling::of(
+        rows_by_point
+            .iter()
+            .flatten()
+            .filter(|(_, level, _)| level == WHOLE_HIERARCHY)
+            .map(|(_, _, equilibrium)| equilibrium),
+    );
+    Ok((hashes, settling))
 }
 
 /// Read the lock of a sweep (or shard) directory.
