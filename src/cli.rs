@@ -30,6 +30,9 @@ pub enum Command {
     /// Morris mu, mu*, sigma, with bootstrap intervals, the share of replicate noise and
     /// convergence (DIR/sensitivity.csv, DIR/sensitivity_convergence.csv, DIR/charts).
     Sensitivity(SensitivityArgs),
+    /// Scenario discovery on a finished sweep: the region of the swept parameters where a
+    /// condition on the equilibrium holds, by PRIM (DIR/discover-<condition>/).
+    Discover(DiscoverArgs),
     /// Progress of a sweep or its shard directories: points done, damaged parts, mergeable?
     Status(StatusArgs),
     /// Run every experiment behind the paper's claims and write RESULTS.md with verdicts.
@@ -202,6 +205,55 @@ pub struct SensitivityArgs {
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// A finished sweep directory (any design, or a merge of shards).
+    pub dir: PathBuf,
+    /// The condition on one replicate's equilibrium, e.g. "mean_innovation < 0.15",
+    /// "class == lazy-routine", "class in [lazy-idle, lazy-routine] and welfare < 4000"
+    /// (`lazy` means either lazy class).
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub condition: String,
+    /// The hierarchy level whose equilibrium is judged (a level name, or `all`).
+    #[arg(long, value_name = "LEVEL", default_value = "all")]
+    pub level: String,
+    /// Share of the box's cases each peeling step removes (0 < alpha < 0.5).
+    #[arg(long, value_name = "A", default_value_t = 0.05, value_parser = parse_alpha)]
+    pub alpha: f64,
+    /// Smallest share of all cases a box may hold (0 < mass < 1).
+    #[arg(long = "min-mass", value_name = "M", default_value_t = 0.05, value_parser = parse_share)]
+    pub min_mass: f64,
+    /// Report box K of the trajectory [default: the densest box with coverage >= 0.5].
+    #[arg(long = "box", value_name = "K")]
+    pub chosen: Option<usize>,
+    /// Output directory [default: DIR/discover-<condition>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an earlier discovery in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Chart size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
+    pub size: (u32, u32),
+}
+
+/// A share strictly between 0 and 1.
+pub fn parse_share(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| *v > 0.0 && *v < 1.0)
+        .ok_or_else(|| format!("expected a number strictly between 0 and 1, got `{text}`"))
+}
+
+/// A peeling share strictly between 0 and 0.5.
+pub fn parse_alpha(text: &str) -> Result<f64, String> {
+    parse_share(text)
+        .ok()
+        .filter(|v| *v < 0.5)
+        .ok_or_else(|| format!("expected a number strictly between 0 and 0.5, got `{text}`"))
 }
 
 #[derive(Debug, Args)]

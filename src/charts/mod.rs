@@ -3,6 +3,7 @@
 //! what they share (the committed font, the Okabe-Ito colour-blind-safe palette, legends,
 //! rendering). Charts are drawn from files read back by `output`, never from simulation state.
 
+pub mod discovery;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -18,6 +19,7 @@ use resvg::{tiny_skia, usvg};
 use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
+pub use discovery::{draw_discovery, BoxLimit};
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_sweep, SweepLayout};

@@ -95,6 +95,7 @@ pub fn draw_sensitivity(
     out: &Path,
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, ChartError> {
+    crate::output::create_dir(out)?;
     let mut files = Vec::new();
     for metric in MetricRows::split(indices) {
         let stem = format!("sensitivity-{}", metric.metric);

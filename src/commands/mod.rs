@@ -2,6 +2,7 @@
 //! progress bar, write result directories, print the summary table. All terminal output of
 //! the program is produced here.
 
+mod discover;
 mod reproduce;
 mod run;
 mod sensitivity;
@@ -93,6 +94,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Sweep(args) => sweep::run_sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Sensitivity(args) => sensitivity::run_sensitivity(args),
+        Command::Discover(args) => discover::run_discover(args),
         Command::Status(args) => sweep::status(args),
         Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Plot(args) => plot(args),

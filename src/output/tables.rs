@@ -1,7 +1,7 @@
 //! The tidy CSV tables, each writer beside its reader: `timeseries.csv`, `summary.csv`,
 //! `equilibrium.csv` of a run; `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
 //! files of a sweep; `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity
-//! analysis. Readers find columns by header name. Column layouts are documented in
+//! analysis; `trajectory.csv` and `box.csv` of a scenario discovery. Readers find columns by header name. Column layouts are documented in
 //! the README's "Output schema".
 
 use std::collections::HashMap;
@@ -317,6 +317,8 @@ pub struct SummaryRow {
     pub level: String,
     /// The equilibrium mean of every metric, in `METRICS` order.
     pub means: Vec<f64>,
+    /// The equilibrium class.
+    pub class: String,
 }
 
 /// Read `summary.csv` or `sweep.csv`.
@@ -325,6 +327,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
     let scenario = table.column(&["scenario", "point"])?;
     let replicate = table.column(&["replicate"])?;
     let level = table.column(&["level"])?;
+    let class = table.column(&["class"])?;
     let metrics: Vec<usize> = METRICS
         .iter()
         .map(|metric| table.column(&[metric]))
@@ -348,6 +351,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
                     .map_err(|_| bad("replicate", &record[replicate]))?,
                 level: record[level].to_string(),
                 means,
+                class: record[class].to_string(),
             })
         })
         .collect()
@@ -784,4 +788,62 @@ pub fn read_sensitivity(path: &Path) -> Result<Vec<SensitivityRow>, ReadError> {
             }
         })
         .collect())
+}
+
+/// One box of a PRIM trajectory: a row of `trajectory.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrajectoryRow {
+    pub coverage: f64,
+    pub density: f64,
+    pub mass: f64,
+    pub restricted: usize,
+    pub n: usize,
+}
+
+/// `trajectory.csv`: `box, coverage, density, mass, restricted, n` (box = position on the
+/// peeling and pasting trajectory, from 0 = every case).
+pub fn write_trajectory<W: Write>(out: W, rows: &[TrajectoryRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["box", "coverage", "density", "mass", "restricted", "n"])?;
+    for (index, row) in rows.iter().enumerate() {
+        writer.write_record([
+            index.to_string(),
+            number(row.coverage),
+            number(row.density),
+            number(row.mass),
+            row.restricted.to_string(),
+            row.n.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// One restricted parameter of a discovered box: a row of `box.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoxRow {
+    pub parameter: String,
+    /// Inclusive bounds (numeric parameters).
+    pub bounds: Option<(f64, f64)>,
+    /// Kept values (categorical parameters).
+    pub values: Vec<String>,
+    pub p_value: Option<f64>,
+}
+
+/// `box.csv`: `parameter, lower, upper, values, p_value` (bounds inclusive, empty for a
+/// categorical parameter; values joined by `|`, empty for a numeric one).
+pub fn write_box<W: Write>(out: W, rows: &[BoxRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["parameter", "lower", "upper", "values", "p_value"])?;
+    for row in rows {
+        writer.write_record([
+            row.parameter.clone(),
+            optional(row.bounds.map(|b| b.0)),
+            optional(row.bounds.map(|b| b.1)),
+            row.values.join("|"),
+            row.p_value.map(|p| format!("{p:e}")).unwrap_or_default(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
 }

@@ -152,7 +152,7 @@ fn sentence(metric: &str, rows: &[&SensitivityRow]) -> String {
     if let Some(noise) = noise {
         let _ = write!(
             text,
-            " Replicate (seed) noise is {:.1}% of the variance between points.",
+            " Replicate (seed) noise is {:.2}% of the variance between points.",
             100.0 * noise
         );
     }
@@ -201,7 +201,7 @@ mod tests {
             text.contains("First-order effects add up to 70% of the variance; the remaining 30%")
         );
         assert!(text.contains("`c` could stay at the default"));
-        assert!(text.contains("Replicate (seed) noise is 2.0%"));
+        assert!(text.contains("Replicate (seed) noise is 2.00%"));
         assert!(text.contains("![welfare](figures/sensitivity-welfare.png)"));
         let table_rows = text.lines().filter(|l| l.starts_with("| `")).count();
         assert_eq!(table_rows, 3);

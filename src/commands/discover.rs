@@ -1,0 +1,297 @@
+//! `cadresim discover DIR --where CONDITION`: PRIM on a finished sweep, written to
+//! DIR/discover-<condition>/ (trajectory.csv, box.csv, discover.json, charts, manifest.json)
+//! with a summary of the chosen box in the terminal.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::CommandError;
+use crate::charts::{self, BoxLimit};
+use crate::cli::DiscoverArgs;
+use crate::discovery::{self, prim, Discovery, DiscoveryError, Restriction};
+use crate::output::{self, manifest, tables};
+use crate::sweep;
+
+impl From<DiscoveryError> for CommandError {
+    fn from(error: DiscoveryError) -> Self {
+        match error {
+            DiscoveryError::UnknownPoint(_) => CommandError::Failed(error.to_string()),
+            _ => CommandError::Usage(error.to_string()),
+        }
+    }
+}
+
+/// What discover.json records.
+#[derive(serde::Serialize)]
+struct Record<'a> {
+    cadresim_version: &'static str,
+    git_commit: Option<String>,
+    condition: &'a str,
+    level: &'a str,
+    alpha: f64,
+    min_mass: f64,
+    chosen_box: usize,
+    chosen_by: &'static str,
+    sweep_dir: String,
+    sweep_file: String,
+    sweep_sha256: &'a str,
+    cases: usize,
+    cases_of_interest: usize,
+    coverage: f64,
+    density: f64,
+    mass: f64,
+    restricted: Vec<&'a str>,
+}
+
+pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
+    let condition = discovery::parse(&args.condition)
+        .map_err(|error| CommandError::Usage(format!("--where: {error}")))?;
+    let lock = sweep::read_lock(&args.dir)?;
+    if !args.dir.join("manifest.json").exists() {
+        return Err(CommandError::Usage(format!(
+            "{}: the sweep has not finished (no manifest.json); finish or merge it first",
+            args.dir.display()
+        )));
+    }
+    let read_error = |error: tables::ReadError| CommandError::Failed(error.to_string());
+    let points = tables::read_points(&args.dir.join("points.csv")).map_err(read_error)?;
+    let rows = tables::read_summary(&args.dir.join("sweep.csv")).map_err(read_error)?;
+    let options = discovery::Options {
+        prim: prim::Options {
+            peel_alpha: args.alpha,
+            paste_alpha: args.alpha,
+            min_mass: args.min_mass,
+        },
+        chosen: args.chosen,
+    };
+    let found = discovery::discover(&points, &rows, &args.level, &condition, &options)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join(format!("discover-{}", slug(&condition.text))));
+    let _lock = output::prepare_dir(&out, args.force)?;
+    let mut written = write_tables(&out, &found)?;
+    let title = condition.describe();
+    written.extend(charts::draw_discovery(
+        &title,
+        &trajectory_rows(&found),
+        found.chosen,
+        &box_limits(&found),
+        &out.join("charts"),
+        args.size,
+    )?);
+    let chosen = &found.trajectory[found.chosen];
+    let record = Record {
+        cadresim_version: env!("CARGO_PKG_VERSION"),
+        git_commit: manifest::git_commit(),
+        condition: &condition.text,
+        level: &args.level,
+        alpha: args.alpha,
+        min_mass: args.min_mass,
+        chosen_box: found.chosen,
+        chosen_by: if args.chosen.is_some() {
+            "--box"
+        } else {
+            "the densest box with coverage >= 0.5"
+        },
+        sweep_dir: args.dir.display().to_string(),
+        sweep_file: lock.spec.source_path.display().to_string(),
+        sweep_sha256: &lock.sweep_sha256,
+        cases: found.cases,
+        cases_of_interest: found.of_interest,
+        coverage: chosen.coverage,
+        density: chosen.density,
+        mass: chosen.mass,
+        restricted: found
+            .restrictions
+            .iter()
+            .map(|r| r.row.parameter.as_str())
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&record).expect("record serializes");
+    written.push(output::write_atomically(&out, "discover.json", |w| {
+        w.write_all(text.as_bytes())
+    })?);
+    write_manifest(&out, &output::hash_files(&out, &written)?)?;
+    print!("{}", summary(&title, &found));
+    println!("discovery: {}", out.display());
+    Ok(0)
+}
+
+/// `discover-<slug>`: the condition with operators in words and other symbols as dashes.
+fn slug(condition: &str) -> String {
+    let mut text = condition.to_lowercase();
+    for (op, word) in [
+        ("<=", "-le-"),
+        (">=", "-ge-"),
+        ("==", "-eq-"),
+        ("<", "-lt-"),
+        (">", "-gt-"),
+    ] {
+        text = text.replace(op, word);
+    }
+    let mut slug = String::new();
+    for c in text.chars() {
+        let keep = c.is_ascii_alphanumeric() || c == '.' || c == '_';
+        let c = if keep { c } else { '-' };
+        if c != '-' || !slug.ends_with('-') {
+            slug.push(c);
+        }
+    }
+    slug.trim_matches('-').chars().take(80).collect()
+}
+
+fn trajectory_rows(found: &Discovery) -> Vec<tables::TrajectoryRow> {
+    found
+        .trajectory
+        .iter()
+        .map(|b| tables::TrajectoryRow {
+            coverage: b.coverage,
+            density: b.density,
+            mass: b.mass,
+            restricted: b.restricted,
+            n: b.n,
+        })
+        .collect()
+}
+
+fn write_tables(out: &Path, found: &Discovery) -> Result<Vec<PathBuf>, CommandError> {
+    let trajectory = trajectory_rows(found);
+    let rows: Vec<tables::BoxRow> = found.restrictions.iter().map(|r| r.row.clone()).collect();
+    Ok(vec![
+        output::write_atomically(out, "trajectory.csv", |w| {
+            tables::write_trajectory(w, &trajectory).map_err(Into::into)
+        })?,
+        output::write_atomically(out, "box.csv", |w| {
+            tables::write_box(w, &rows).map_err(Into::into)
+        })?,
+    ])
+}
+
+/// Every parameter's limits in the chosen box, normalised to its range in the sweep.
+fn box_limits(found: &Discovery) -> Vec<BoxLimit> {
+    found
+        .parameters
+        .iter()
+        .map(|parameter| {
+            let restriction = found
+                .restrictions
+                .iter()
+                .find(|r| r.row.parameter == parameter.name);
+            match restriction {
+                None => BoxLimit {
+                    parameter: parameter.name.clone(),
+                    low: 0.0,
+                    high: 1.0,
+                    text: String::new(),
+                },
+                Some(r) => {
+                    let (low, high) = match (r.row.bounds, r.range) {
+                        (Some((low, high)), Some((min, max))) if max > min => {
+                            ((low - min) / (max - min), (high - min) / (max - min))
+                        }
+                        _ => (
+                            0.0,
+                            r.row.values.len() as f64 / parameter.categories.len().max(1) as f64,
+                        ),
+                    };
+                    BoxLimit {
+                        parameter: parameter.name.clone(),
+                        low,
+                        high,
+                        text: limit_words(r),
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// A restriction in words: `≥ 5.2`, `≤ 0.4`, `in [0.2, 0.6]` or `in {off, scoped}`.
+fn limit_words(restriction: &Restriction) -> String {
+    let short = |x: f64| format!("{}", (x * 1e4).round() / 1e4);
+    match (restriction.row.bounds, restriction.range) {
+        (Some((low, high)), Some((min, max))) => match (low > min, high < max) {
+            (true, false) => format!("≥ {}", short(low)),
+            (false, true) => format!("≤ {}", short(high)),
+            _ => format!("in [{}, {}]", short(low), short(high)),
+        },
+        _ => format!("in {{{}}}", restriction.row.values.join(", ")),
+    }
+}
+
+/// The printed summary: the box in one sentence, then its statistics.
+fn summary(title: &str, found: &Discovery) -> String {
+    let chosen = &found.trajectory[found.chosen];
+    let limits: Vec<String> = found
+        .restrictions
+        .iter()
+        .map(|r| format!("{} {}", r.row.parameter, limit_words(r)))
+        .collect();
+    let mut text = format!(
+        "{title} in {:.0}% of this box, which holds {:.0}% of all such cases: {}\n",
+        100.0 * chosen.density,
+        100.0 * chosen.coverage,
+        if limits.is_empty() {
+            "no restriction (the whole sweep)".to_string()
+        } else {
+            limits.join(", ")
+        }
+    );
+    for r in &found.restrictions {
+        let p = r
+            .row
+            .p_value
+            .map(|p| format!("quasi-p {p:.3}"))
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  {} {}  ({p})\n",
+            r.row.parameter,
+            limit_words(r)
+        ));
+    }
+    text.push_str(&format!(
+        "box {} of {}: coverage {:.3}, density {:.3}, mass {:.3} ({} of {} cases; {} of interest overall)\n",
+        found.chosen,
+        found.trajectory.len() - 1,
+        chosen.coverage,
+        chosen.density,
+        chosen.mass,
+        chosen.n,
+        found.cases,
+        found.of_interest
+    ));
+    text
+}
+
+/// manifest.json of a discovery directory: what wrote it and the SHA-256 of every file.
+fn write_manifest(out: &Path, files: &BTreeMap<String, String>) -> Result<(), CommandError> {
+    let record = serde_json::json!({
+        "cadresim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": manifest::git_commit(),
+        "command": "discover",
+        "finished": manifest::now_utc(),
+        "files": files,
+    });
+    let text = serde_json::to_string_pretty(&record).expect("manifest serializes");
+    output::write_atomically(out, "manifest.json", |w| w.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_plain_names() {
+        assert_eq!(slug("mean_innovation < 0.15"), "mean_innovation-lt-0.15");
+        assert_eq!(
+            slug("class in [lazy-idle, lazy-routine]"),
+            "class-in-lazy-idle-lazy-routine"
+        );
+        assert_eq!(
+            slug("welfare>=3000 and class == lazy"),
+            "welfare-ge-3000-and-class-eq-lazy"
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Scenario discovery on a sweep: which region of the swept parameters holds the cases
+//! (point x replicate) whose equilibrium meets a condition? Builds PRIM's cases from the rows
+//! of points.csv and sweep.csv read by the caller, runs `prim`, chooses a box and describes
+//! it. Knows no file format.
+
+pub mod condition;
+pub mod prim;
+
+use crate::output::tables::{BoxRow, PointsTable, SummaryRow};
+pub use condition::{parse, Condition, ConditionError};
+use prim::{Cases, Column, Limit, TrajectoryBox};
+
+/// Coverage the default box must reach: the densest box covering at least half the cases of
+/// interest is chosen.
+pub const DEFAULT_COVERAGE: f64 = 0.5;
+
+/// One swept parameter as PRIM sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    /// The points.csv column.
+    pub name: String,
+    /// Category labels (empty for a numeric parameter).
+    pub categories: Vec<String>,
+}
+
+/// The limits of the chosen box on one restricted parameter, with the parameter's whole
+/// range in the sweep (numeric parameters) for normalising.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restriction {
+    pub row: BoxRow,
+    pub range: Option<(f64, f64)>,
+}
+
+/// The result of a discovery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Discovery {
+    pub parameters: Vec<Parameter>,
+    pub trajectory: Vec<TrajectoryBox>,
+    /// Index of the chosen box on the trajectory.
+    pub chosen: usize,
+    /// One entry per restricted parameter of the chosen box, in parameter order.
+    pub restrictions: Vec<Restriction>,
+    /// Cases (point x replicate) and cases of interest.
+    pub cases: usize,
+    pub of_interest: usize,
+}
+
+/// Why a discovery cannot run.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DiscoveryError {
+    #[error("--level `{level}` is not in the sweep's results (levels: {levels})")]
+    Level { level: String, levels: String },
+    #[error("no case meets `{0}`: there is nothing to discover (try another condition)")]
+    NoneOfInterest(String),
+    #[error("every case meets `{0}`: the condition holds everywhere in the sweep")]
+    AllOfInterest(String),
+    #[error("--box {chosen}: the trajectory has boxes 0 to {last}")]
+    NoSuchBox { chosen: usize, last: usize },
+    #[error("sweep.csv names point {0}, which points.csv does not have")]
+    UnknownPoint(String),
+}
+
+/// PRIM's options and which box to report.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Options {
+    pub prim: prim::Options,
+    /// A box on the trajectory, or None for the densest with coverage >= 0.5.
+    pub chosen: Option<usize>,
+}
+
+/// Discover where `condition` holds among the cases of a sweep at `level`.
+pub fn discover(
+    points: &PointsTable,
+    rows: &[SummaryRow],
+    level: &str,
+    condition: &Condition,
+    options: &Options,
+) -> Result<Discovery, DiscoveryError> {
+    let (parameters, columns, outcome) = cases(points, rows, level, condition)?;
+    let of_interest = outcome.iter().filter(|o| **o).count();
+    if of_interest == 0 {
+        return Err(DiscoveryError::NoneOfInterest(condition.text.clone()));
+    }
+    if of_interest == outcome.len() {
+        return Err(DiscoveryError::AllOfInterest(condition.text.clone()));
+    }
+    let cases = Cases {
+        columns: &columns,
+        outcome: &outcome,
+    };
+    let trajectory = prim::prim(&cases, &options.prim);
+    let chosen = match options.chosen {
+        Some(chosen) if chosen >= trajectory.len() => {
+            return Err(DiscoveryError::NoSuchBox {
+                chosen,
+                last: trajectory.len() - 1,
+            })
+        }
+        Some(chosen) => chosen,
+        None => densest_covering(&trajectory, DEFAULT_COVERAGE),
+    };
+    let initial = cases.initial_box();
+    let limits = &trajectory[chosen].limits;
+    let p_values = prim::quasi_p_values(&cases, limits, &initial);
+    let restrictions = (0..parameters.len())
+        .filter(|&j| limits[j] != initial[j])
+        .map(|j| restriction(&parameters[j], &limits[j], &initial[j], p_values[j]))
+        .collect();
+    Ok(Discovery {
+        parameters,
+        trajectory,
+        chosen,
+        restrictions,
+        cases: outcome.len(),
+        of_interest,
+    })
+}
+
+/// The densest box with coverage of at least `coverage` (the earliest among equals).
+pub fn densest_covering(trajectory: &[TrajectoryBox], coverage: f64) -> usize {
+    let mut best = 0;
+    for (index, candidate) in trajectory.iter().enumerate() {
+        if candidate.coverage >= coverage && candidate.density > trajectory[best].density {
+            best = index;
+        }
+    }
+    best
+}
+
+fn restriction(
+    parameter: &Parameter,
+    limit: &Limit,
+    initial: &Limit,
+    p_value: Option<f64>,
+) -> Restriction {
+    match (limit, initial) {
+        (Limit::Range(low, high), Limit::Range(min, max)) => Restriction {
+            row: BoxRow {
+                parameter: parameter.name.clone(),
+                bounds: Some((*low, *high)),
+                values: Vec::new(),
+                p_value,
+            },
+            range: Some((*min, *max)),
+        },
+        (Limit::Values(kept), _) => Restriction {
+            row: BoxRow {
+                parameter: parameter.name.clone(),
+                bounds: None,
+                values: kept
+                    .iter()
+                    .map(|&c| parameter.categories[c].clone())
+                    .collect(),
+                p_value,
+            },
+            range: None,
+        },
+        _ => unreachable!("a limit keeps its column's kind"),
+    }
+}
+
+/// The parameters, PRIM's columns and the outcome of every case (a sweep.csv row at `level`).
+fn cases(
+    points: &PointsTable,
+    rows: &[SummaryRow],
+    level: &str,
+    condition: &Condition,
+) -> Result<(Vec<Parameter>, Vec<Column>, Vec<bool>), DiscoveryError> {
+    let labels_of_point: std::collections::HashMap<&str, &[String]> = points
+        .points
+        .iter()
+        .map(|(id, labels)| (id.as_str(), labels.as_slice()))
+        .collect();
+    let mut levels: Vec<&str> = Vec::new();
+    let mut labels_of_case: Vec<&[String]> = Vec::new();
+    let mut outcome = Vec::new();
+    for row in rows {
+        if !levels.contains(&row.level.as_str()) {
+            levels.push(&row.level);
+        }
+        if row.level != level {
+            continue;
+        }
+        let labels = *labels_of_point
+            .get(row.scenario.as_str())
+            .ok_or_else(|| DiscoveryError::UnknownPoint(row.scenario.clone()))?;
+        labels_of_case.push(labels);
+        let means: [f64; crate::metrics::METRIC_COUNT] = row
+            .means
+            .as_slice()
+            .try_into()
+            .expect("one mean per metric");
+        outcome.push(condition.holds(&means, &row.class));
+    }
+    if !levels.contains(&level) {
+        return Err(DiscoveryError::Level {
+            level: level.to_string(),
+            levels: levels.join(", "),
+        });
+    }
+    let mut parameters = Vec::new();
+    let mut columns = Vec::new();
+    for (j, name) in points.columns.iter().enumerate() {
+        let texts: Vec<&str> = labels_of_case.iter().map(|l| l[j].as_str()).collect();
+        let numbers: Option<Vec<f64>> = texts.iter().map(|t| t.parse::<f64>().ok()).collect();
+        match numbers {
+            Some(values) => {
+                parameters.push(Parameter {
+                    name: name.clone(),
+                    categories: Vec::new(),
+                });
+                columns.push(Column::Numeric(values));
+            }
+            None => {
+                let mut categories: Vec<String> = Vec::new();
+                for text in &texts {
+                    if !categories.iter().any(|c| c == text) {
+                        categories.push(text.to_string());
+                    }
+                }
+                let codes = texts
+                    .iter()
+                    .map(|t| categories.iter().position(|c| c == t).expect("listed"))
+                    .collect();
+                columns.push(Column::Categorical {
+                    codes,
+                    count: categories.len(),
+                });
+                parameters.push(Parameter {
+                    name: name.clone(),
+                    categories,
+                });
+            }
+        }
+    }
+    Ok((parameters, columns, outcome))
+}
