@@ -50,10 +50,13 @@ fn the_model_knows_no_file_format() {
             "rng.rs",
             "stats.rs",
             "sensitivity/estimators.rs",
+            "discovery/prim.rs",
+            "discovery/condition.rs",
         ],
         &[
             "toml",
             "crate::sensitivity::",
+            "crate::discovery::",
             "crate::scenario",
             "crate::registry",
             "crate::output",
@@ -76,6 +79,7 @@ fn plotters_is_used_only_by_the_charts() {
             "sweep",
             "reproduce",
             "sensitivity",
+            "discovery",
             "commands",
             "lib.rs",
             "main.rs",
@@ -101,6 +105,7 @@ fn lower_layers_do_not_import_higher_ones() {
             "crate::sweep",
             "crate::reproduce",
             "crate::sensitivity",
+            "crate::discovery",
             "crate::commands",
         ],
     );
@@ -110,11 +115,12 @@ fn lower_layers_do_not_import_higher_ones() {
             "crate::sweep",
             "crate::reproduce",
             "crate::sensitivity",
+            "crate::discovery",
             "crate::commands",
         ],
     );
     assert_none(
-        &["sweep", "reproduce", "sensitivity"],
+        &["sweep", "reproduce", "sensitivity", "discovery"],
         &["crate::charts", "crate::commands"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);

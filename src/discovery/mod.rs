@@ -159,13 +159,16 @@ fn restriction(
     }
 }
 
+/// The parameters, PRIM's columns and the outcome of every case.
+type CaseTable = (Vec<Parameter>, Vec<Column>, Vec<bool>);
+
 /// The parameters, PRIM's columns and the outcome of every case (a sweep.csv row at `level`).
 fn cases(
     points: &PointsTable,
     rows: &[SummaryRow],
     level: &str,
     condition: &Condition,
-) -> Result<(Vec<Parameter>, Vec<Column>, Vec<bool>), DiscoveryError> {
+) -> Result<CaseTable, DiscoveryError> {
     let labels_of_point: std::collections::HashMap<&str, &[String]> = points
         .points
         .iter()
