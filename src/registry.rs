@@ -113,6 +113,18 @@ pub struct ParamSpec {
     pub field: Field,
     /// One-line meaning.
     pub meaning: &'static str,
+    /// Values a researcher could defend, with the reason (numeric parameters of the model
+    /// and of the measurement; None for run settings, the hierarchy and non-numeric keys).
+    pub plausible: Option<Plausible>,
+}
+
+/// A plausible range of a numeric parameter and why.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plausible {
+    pub low: f64,
+    pub high: f64,
+    /// One line: a source where one exists, else "modelling choice" and what the ends mean.
+    pub reason: &'static str,
 }
 
 impl ParamSpec {
@@ -443,79 +455,79 @@ use Range::{Any, AtLeastOne, LogSd, NonNegative, OpenUnit, Positive, Probability
 
 /// Every parameter, in section order.
 pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec { key: "run.steps", field: Count(|p| &mut p.run.steps, 1, MAX_STEPS), meaning: "number of steps (annual assessment cycles) of a run" },
-    ParamSpec { key: "run.burn_in", field: Count(|p| &mut p.run.burn_in, 0, MAX_STEPS), meaning: "first step of the equilibrium window (must be < steps)" },
-    ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario" },
-    ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)" },
-    ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit" },
-    ParamSpec { key: "targets.central", field: Real(|p| &mut p.targets.central, Positive), meaning: "per-cadre target set by the centre" },
-    ParamSpec { key: "targets.markup", field: Field::Markup, meaning: "markup each level adds to its parent's target (scalar or one per level)" },
-    ParamSpec { key: "targets.decomposition", field: Field::Decomposition, meaning: "uniform targets, or each unit's own target scaled by its capacity" },
-    ParamSpec { key: "targets.miss_penalty", field: Real(|p| &mut p.targets.miss_penalty, NonNegative), meaning: "payoff lost per unit of target shortfall" },
-    ParamSpec { key: "targets.adaptive_markup", field: Real(|p| &mut p.targets.adaptive_markup, NonNegative), meaning: "step by which a unit raises its markup when its jurisdiction misses (0 = fixed markups)" },
-    ParamSpec { key: "targets.markup_max", field: Real(|p| &mut p.targets.markup_max, NonNegative), meaning: "upper bound of adaptive markups (>= every markup)" },
-    ParamSpec { key: "cadres.ability_sd", field: Real(|p| &mut p.cadres.ability_sd, LogSd), meaning: "log-sd of cadre ability (mean 1)" },
-    ParamSpec { key: "cadres.capacity_sd", field: Real(|p| &mut p.cadres.capacity_sd, LogSd), meaning: "log-sd of unit capacity (mean 1)" },
-    ParamSpec { key: "cadres.psm_alpha", field: Real(|p| &mut p.cadres.psm_alpha, Positive), meaning: "Beta alpha of public-service motivation" },
-    ParamSpec { key: "cadres.psm_beta", field: Real(|p| &mut p.cadres.psm_beta, Positive), meaning: "Beta beta of public-service motivation" },
-    ParamSpec { key: "cadres.opportunist_share", field: Real(|p| &mut p.cadres.opportunist_share, Probability), meaning: "share of recruits who may disguise rent-seeking as reform" },
-    ParamSpec { key: "cadres.turnover", field: Real(|p| &mut p.cadres.turnover, Probability), meaning: "yearly probability that a cadre leaves" },
-    ParamSpec { key: "work.salary", field: Real(|p| &mut p.work.salary, Any), meaning: "fixed payoff per step" },
-    ParamSpec { key: "work.idle_effort", field: Real(|p| &mut p.work.idle_effort, Probability), meaning: "effort of an idle cadre (routine and innovation: 1)" },
-    ParamSpec { key: "work.effort_cost", field: Real(|p| &mut p.work.effort_cost, NonNegative), meaning: "payoff cost per unit of effort" },
-    ParamSpec { key: "work.innovation_levels", field: Count(|p| &mut p.work.innovation_levels, 1, MAX_INNOVATION_LEVELS), meaning: "K: innovation intensities k/K, k = 1..K" },
-    ParamSpec { key: "work.innovation_cost", field: Real(|p| &mut p.work.innovation_cost, NonNegative), meaning: "payoff cost per unit of innovation intensity" },
-    ParamSpec { key: "work.innovation_success", field: Real(|p| &mut p.work.innovation_success, Probability), meaning: "probability that honest innovation succeeds" },
-    ParamSpec { key: "work.innovation_gain", field: Real(|p| &mut p.work.innovation_gain, NonNegative), meaning: "extra output per unit of successful innovation" },
-    ParamSpec { key: "work.psm_weight", field: Real(|p| &mut p.work.psm_weight, NonNegative), meaning: "intrinsic payoff of honest innovation per unit of psm and intensity" },
-    ParamSpec { key: "work.routine_error", field: Real(|p| &mut p.work.routine_error, Probability), meaning: "negligence probability at effort 1 (times proneness)" },
-    ParamSpec { key: "work.innovation_error", field: Real(|p| &mut p.work.innovation_error, Probability), meaning: "exploratory-error probability at intensity 1 (times proneness)" },
-    ParamSpec { key: "work.violation_error", field: Real(|p| &mut p.work.violation_error, Probability), meaning: "violation probability of self-serving 'reform' at intensity 1" },
-    ParamSpec { key: "work.error_damage", field: Real(|p| &mut p.work.error_damage, NonNegative), meaning: "public loss of an error that is caught and sanctioned" },
-    ParamSpec { key: "work.damage_persistence", field: Real(|p| &mut p.work.damage_persistence, AtLeastOne), meaning: "damage multiplier of an error never corrected" },
-    ParamSpec { key: "work.self_serving_rate", field: Real(|p| &mut p.work.self_serving_rate, Probability), meaning: "probability that an opportunist's innovation is self-serving" },
-    ParamSpec { key: "work.private_gain", field: Real(|p| &mut p.work.private_gain, NonNegative), meaning: "private gain per unit of intensity of self-serving 'reform'" },
-    ParamSpec { key: "accountability.detection", field: Real(|p| &mut p.accountability.detection, Probability), meaning: "probability that a new error is detected" },
-    ParamSpec { key: "accountability.penalty", field: Real(|p| &mut p.accountability.penalty, NonNegative), meaning: "sanction of a detected, unexempted error" },
-    ParamSpec { key: "accountability.one_vote_veto", field: Flag(|p| &mut p.accountability.one_vote_veto), meaning: "veto-class errors multiply the sanction, bar promotion and risk dismissal" },
-    ParamSpec { key: "accountability.veto_share", field: Real(|p| &mut p.accountability.veto_share, Probability), meaning: "probability that an error is veto-class" },
-    ParamSpec { key: "accountability.veto_multiplier", field: Real(|p| &mut p.accountability.veto_multiplier, AtLeastOne), meaning: "sanction multiplier of a veto" },
-    ParamSpec { key: "accountability.veto_dismissal", field: Real(|p| &mut p.accountability.veto_dismissal, Probability), meaning: "probability that a vetoed cadre is dismissed" },
-    ParamSpec { key: "accountability.lifelong", field: Flag(|p| &mut p.accountability.lifelong), meaning: "lifelong accountability: latent errors can be detected in later steps" },
-    ParamSpec { key: "accountability.late_detection", field: Real(|p| &mut p.accountability.late_detection, Probability), meaning: "yearly detection probability of a latent error under lifelong accountability" },
-    ParamSpec { key: "accountability.inaction_detection", field: Real(|p| &mut p.accountability.inaction_detection, Probability), meaning: "probability that an idle cadre is held to account for inaction" },
-    ParamSpec { key: "accountability.inaction_penalty", field: Real(|p| &mut p.accountability.inaction_penalty, NonNegative), meaning: "sanction for inaction" },
-    ParamSpec { key: "fault_tolerance.enabled", field: Flag(|p| &mut p.fault_tolerance.enabled), meaning: "fault-tolerance mechanism in force" },
-    ParamSpec { key: "fault_tolerance.scope", field: Field::Scope, meaning: "error classes eligible for exemption (the three distinctions)" },
-    ParamSpec { key: "fault_tolerance.screening_accuracy", field: Real(|p| &mut p.fault_tolerance.screening_accuracy, Probability), meaning: "probability that an investigation judges eligibility correctly" },
-    ParamSpec { key: "fault_tolerance.tolerate_veto", field: Flag(|p| &mut p.fault_tolerance.tolerate_veto), meaning: "veto-class errors may be exempted too" },
-    ParamSpec { key: "fault_tolerance.error_correction", field: Flag(|p| &mut p.fault_tolerance.error_correction), meaning: "exempted errors are corrected and the cadre learns from them" },
-    ParamSpec { key: "fault_tolerance.correction_efficacy", field: Real(|p| &mut p.fault_tolerance.correction_efficacy, Probability), meaning: "share of an exempted error's damage that correction removes" },
-    ParamSpec { key: "fault_tolerance.correction_learning", field: Real(|p| &mut p.fault_tolerance.correction_learning, Probability), meaning: "proportional fall of error proneness after a corrected error" },
-    ParamSpec { key: "fault_tolerance.proneness_floor", field: Real(|p| &mut p.fault_tolerance.proneness_floor, Probability), meaning: "lowest error proneness correction can reach" },
-    ParamSpec { key: "incentives.promotion_quota", field: Real(|p| &mut p.incentives.promotion_quota, OpenUnit), meaning: "share of each peer group promoted every step" },
-    ParamSpec { key: "incentives.promotion_reward", field: Real(|p| &mut p.incentives.promotion_reward, NonNegative), meaning: "payoff of a promotion" },
-    ParamSpec { key: "incentives.innovation_reward", field: Real(|p| &mut p.incentives.innovation_reward, NonNegative), meaning: "payoff of a successful innovation" },
-    ParamSpec { key: "incentives.target_weight", field: Real(|p| &mut p.incentives.target_weight, NonNegative), meaning: "tournament weight of target attainment" },
-    ParamSpec { key: "incentives.innovation_weight", field: Real(|p| &mut p.incentives.innovation_weight, NonNegative), meaning: "tournament weight of successful innovation intensity" },
-    ParamSpec { key: "incentives.jurisdiction_weight", field: Real(|p| &mut p.incentives.jurisdiction_weight, NonNegative), meaning: "tournament weight of the unit's jurisdiction attainment (previous step)" },
-    ParamSpec { key: "incentives.seniority_weight", field: Real(|p| &mut p.incentives.seniority_weight, NonNegative), meaning: "tournament weight of tenure" },
-    ParamSpec { key: "incentives.evaluation_noise", field: Real(|p| &mut p.incentives.evaluation_noise, NonNegative), meaning: "sd of the normal noise in tournament scores" },
-    ParamSpec { key: "behaviour.rule", field: Field::Rule, meaning: "decision rule: aspiration learning, logit learning, or exact expected payoff" },
-    ParamSpec { key: "behaviour.rationality", field: Real(|p| &mut p.behaviour.rationality, NonNegative), meaning: "logit precision beta over attractions" },
-    ParamSpec { key: "behaviour.recency", field: Real(|p| &mut p.behaviour.recency, Probability), meaning: "weight of this step's own felt payoff in the attraction" },
-    ParamSpec { key: "behaviour.vicarious", field: Real(|p| &mut p.behaviour.vicarious, Probability), meaning: "weight of an observed peer's felt payoff" },
-    ParamSpec { key: "behaviour.peers_observed", field: Count(|p| &mut p.behaviour.peers_observed, 0, 16), meaning: "peers observed per step (with replacement)" },
-    ParamSpec { key: "behaviour.loss_aversion", field: Real(|p| &mut p.behaviour.loss_aversion, AtLeastOne), meaning: "lambda: sanctions are felt lambda times" },
-    ParamSpec { key: "behaviour.aspiration_rate", field: Real(|p| &mut p.behaviour.aspiration_rate, Probability), meaning: "speed at which aspiration follows payoff" },
-    ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway" },
-    ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions" },
-    ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this" },
-    ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this" },
-    ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this" },
-    ParamSpec { key: "equilibrium.innovative_innovation", field: Real(|p| &mut p.equilibrium.innovative_innovation, Probability), meaning: "class 'innovative' when mean_innovation >= this" },
-    ParamSpec { key: "equilibrium.window", field: Count(|p| &mut p.equilibrium.window, 1, MAX_STEPS), meaning: "W: window (steps) of the moving mean used for converged_at" },
-    ParamSpec { key: "equilibrium.tolerance", field: Real(|p| &mut p.equilibrium.tolerance, NonNegative), meaning: "largest change of the moving mean counted as converged" },
+    ParamSpec { key: "run.steps", field: Count(|p| &mut p.run.steps, 1, MAX_STEPS), meaning: "number of steps (annual assessment cycles) of a run", plausible: None },
+    ParamSpec { key: "run.burn_in", field: Count(|p| &mut p.run.burn_in, 0, MAX_STEPS), meaning: "first step of the equilibrium window (must be < steps)", plausible: None },
+    ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario", plausible: None },
+    ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)", plausible: None },
+    ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit", plausible: None },
+    ParamSpec { key: "targets.central", field: Real(|p| &mut p.targets.central, Positive), meaning: "per-cadre target set by the centre", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: the target's scale against ability (mean 1), half to twice" }) },
+    ParamSpec { key: "targets.markup", field: Field::Markup, meaning: "markup each level adds to its parent's target (scalar or one per level)", plausible: Some(Plausible { low: 0.0, high: 0.2, reason: "the founding paper describes a markup at every layer (层层加码) without its size; 0-20% per layer is a modelling choice" }) },
+    ParamSpec { key: "targets.decomposition", field: Field::Decomposition, meaning: "uniform targets, or each unit's own target scaled by its capacity", plausible: None },
+    ParamSpec { key: "targets.miss_penalty", field: Real(|p| &mut p.targets.miss_penalty, NonNegative), meaning: "payoff lost per unit of target shortfall", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: half to twice one step's salary per unit of shortfall" }) },
+    ParamSpec { key: "targets.adaptive_markup", field: Real(|p| &mut p.targets.adaptive_markup, NonNegative), meaning: "step by which a unit raises its markup when its jurisdiction misses (0 = fixed markups)", plausible: Some(Plausible { low: 0.0, high: 0.05, reason: "modelling choice: 0 keeps the paper's fixed markups; up to 5 points a step when a jurisdiction misses" }) },
+    ParamSpec { key: "targets.markup_max", field: Real(|p| &mut p.targets.markup_max, NonNegative), meaning: "upper bound of adaptive markups (>= every markup)", plausible: Some(Plausible { low: 0.3, high: 0.8, reason: "modelling choice: a ceiling on adaptive markups, above every fixed markup" }) },
+    ParamSpec { key: "cadres.ability_sd", field: Real(|p| &mut p.cadres.ability_sd, LogSd), meaning: "log-sd of cadre ability (mean 1)", plausible: Some(Plausible { low: 0.1, high: 0.4, reason: "modelling choice: modest to wide spread of ability" }) },
+    ParamSpec { key: "cadres.capacity_sd", field: Real(|p| &mut p.cadres.capacity_sd, LogSd), meaning: "log-sd of unit capacity (mean 1)", plausible: Some(Plausible { low: 0.05, high: 0.3, reason: "modelling choice: near-equal to uneven unit capacities" }) },
+    ParamSpec { key: "cadres.psm_alpha", field: Real(|p| &mut p.cadres.psm_alpha, Positive), meaning: "Beta alpha of public-service motivation", plausible: Some(Plausible { low: 1.0, high: 4.0, reason: "modelling choice: Beta shapes from flat (1) to concentrated (4) public-service motivation" }) },
+    ParamSpec { key: "cadres.psm_beta", field: Real(|p| &mut p.cadres.psm_beta, Positive), meaning: "Beta beta of public-service motivation", plausible: Some(Plausible { low: 1.0, high: 4.0, reason: "modelling choice: Beta shapes from flat (1) to concentrated (4) public-service motivation" }) },
+    ParamSpec { key: "cadres.opportunist_share", field: Real(|p| &mut p.cadres.opportunist_share, Probability), meaning: "share of recruits who may disguise rent-seeking as reform", plausible: Some(Plausible { low: 0.02, high: 0.25, reason: "modelling choice: from a few to a quarter of recruits who would disguise rent-seeking as reform" }) },
+    ParamSpec { key: "cadres.turnover", field: Real(|p| &mut p.cadres.turnover, Probability), meaning: "yearly probability that a cadre leaves", plausible: Some(Plausible { low: 0.01, high: 0.08, reason: "modelling choice: yearly exits from long careers (1%) to frequent rotation (8%)" }) },
+    ParamSpec { key: "work.salary", field: Real(|p| &mut p.work.salary, Any), meaning: "fixed payoff per step", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: the fixed payoff, half to twice the unit" }) },
+    ParamSpec { key: "work.idle_effort", field: Real(|p| &mut p.work.idle_effort, Probability), meaning: "effort of an idle cadre (routine and innovation: 1)", plausible: Some(Plausible { low: 0.2, high: 0.6, reason: "modelling choice: how little an idle cadre still does" }) },
+    ParamSpec { key: "work.effort_cost", field: Real(|p| &mut p.work.effort_cost, NonNegative), meaning: "payoff cost per unit of effort", plausible: Some(Plausible { low: 0.15, high: 0.5, reason: "modelling choice: cost of full effort, about half to one and a half times the default" }) },
+    ParamSpec { key: "work.innovation_levels", field: Count(|p| &mut p.work.innovation_levels, 1, MAX_INNOVATION_LEVELS), meaning: "K: innovation intensities k/K, k = 1..K", plausible: Some(Plausible { low: 2.0, high: 8.0, reason: "modelling choice: coarse to fine innovation intensities" }) },
+    ParamSpec { key: "work.innovation_cost", field: Real(|p| &mut p.work.innovation_cost, NonNegative), meaning: "payoff cost per unit of innovation intensity", plausible: Some(Plausible { low: 0.1, high: 0.4, reason: "modelling choice: half to twice the default cost of innovating" }) },
+    ParamSpec { key: "work.innovation_success", field: Real(|p| &mut p.work.innovation_success, Probability), meaning: "probability that honest innovation succeeds", plausible: Some(Plausible { low: 0.3, high: 0.7, reason: "modelling choice: exploratory reforms succeed less or more often than not" }) },
+    ParamSpec { key: "work.innovation_gain", field: Real(|p| &mut p.work.innovation_gain, NonNegative), meaning: "extra output per unit of successful innovation", plausible: Some(Plausible { low: 0.6, high: 2.0, reason: "modelling choice: half to nearly twice the default return of a success" }) },
+    ParamSpec { key: "work.psm_weight", field: Real(|p| &mut p.work.psm_weight, NonNegative), meaning: "intrinsic payoff of honest innovation per unit of psm and intensity", plausible: Some(Plausible { low: 0.1, high: 0.8, reason: "modelling choice: weak to strong intrinsic reward of honest innovation" }) },
+    ParamSpec { key: "work.routine_error", field: Real(|p| &mut p.work.routine_error, Probability), meaning: "negligence probability at effort 1 (times proneness)", plausible: Some(Plausible { low: 0.005, high: 0.05, reason: "modelling choice: routine negligence from rare to one case in twenty" }) },
+    ParamSpec { key: "work.innovation_error", field: Real(|p| &mut p.work.innovation_error, Probability), meaning: "exploratory-error probability at intensity 1 (times proneness)", plausible: Some(Plausible { low: 0.05, high: 0.3, reason: "modelling choice: exploratory errors from rare to common (the paper: 'do more, err more')" }) },
+    ParamSpec { key: "work.violation_error", field: Real(|p| &mut p.work.violation_error, Probability), meaning: "violation probability of self-serving 'reform' at intensity 1", plausible: Some(Plausible { low: 0.15, high: 0.5, reason: "modelling choice: violations of self-serving 'reform' at full intensity" }) },
+    ParamSpec { key: "work.error_damage", field: Real(|p| &mut p.work.error_damage, NonNegative), meaning: "public loss of an error that is caught and sanctioned", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: half to twice the default loss of a caught error" }) },
+    ParamSpec { key: "work.damage_persistence", field: Real(|p| &mut p.work.damage_persistence, AtLeastOne), meaning: "damage multiplier of an error never corrected", plausible: Some(Plausible { low: 1.5, high: 4.0, reason: "modelling choice: an uncorrected error costs 1.5 to 4 times a corrected one" }) },
+    ParamSpec { key: "work.self_serving_rate", field: Real(|p| &mut p.work.self_serving_rate, Probability), meaning: "probability that an opportunist's innovation is self-serving", plausible: Some(Plausible { low: 0.25, high: 0.75, reason: "modelling choice: how often an opportunist's 'reform' serves itself" }) },
+    ParamSpec { key: "work.private_gain", field: Real(|p| &mut p.work.private_gain, NonNegative), meaning: "private gain per unit of intensity of self-serving 'reform'", plausible: Some(Plausible { low: 0.4, high: 1.6, reason: "modelling choice: half to twice the default private gain" }) },
+    ParamSpec { key: "accountability.detection", field: Real(|p| &mut p.accountability.detection, Probability), meaning: "probability that a new error is detected", plausible: Some(Plausible { low: 0.2, high: 0.8, reason: "modelling choice: from one detected error in five to four in five (inspection varies by sector and campaign)" }) },
+    ParamSpec { key: "accountability.penalty", field: Real(|p| &mut p.accountability.penalty, NonNegative), meaning: "sanction of a detected, unexempted error", plausible: Some(Plausible { low: 2.0, high: 16.0, reason: "modelling choice: from a warning-level cost to a career-ending one (about 16 years' salary)" }) },
+    ParamSpec { key: "accountability.one_vote_veto", field: Flag(|p| &mut p.accountability.one_vote_veto), meaning: "veto-class errors multiply the sanction, bar promotion and risk dismissal", plausible: None },
+    ParamSpec { key: "accountability.veto_share", field: Real(|p| &mut p.accountability.veto_share, Probability), meaning: "probability that an error is veto-class", plausible: Some(Plausible { low: 0.05, high: 0.4, reason: "modelling choice: share of errors serious enough for the one-vote veto" }) },
+    ParamSpec { key: "accountability.veto_multiplier", field: Real(|p| &mut p.accountability.veto_multiplier, AtLeastOne), meaning: "sanction multiplier of a veto", plausible: Some(Plausible { low: 1.5, high: 4.0, reason: "modelling choice: how much harder a veto-class error is punished" }) },
+    ParamSpec { key: "accountability.veto_dismissal", field: Real(|p| &mut p.accountability.veto_dismissal, Probability), meaning: "probability that a vetoed cadre is dismissed", plausible: Some(Plausible { low: 0.2, high: 0.8, reason: "modelling choice: chance that a veto ends the post" }) },
+    ParamSpec { key: "accountability.lifelong", field: Flag(|p| &mut p.accountability.lifelong), meaning: "lifelong accountability: latent errors can be detected in later steps", plausible: None },
+    ParamSpec { key: "accountability.late_detection", field: Real(|p| &mut p.accountability.late_detection, Probability), meaning: "yearly detection probability of a latent error under lifelong accountability", plausible: Some(Plausible { low: 0.02, high: 0.2, reason: "modelling choice: yearly chance that an old error surfaces" }) },
+    ParamSpec { key: "accountability.inaction_detection", field: Real(|p| &mut p.accountability.inaction_detection, Probability), meaning: "probability that an idle cadre is held to account for inaction", plausible: Some(Plausible { low: 0.0, high: 0.3, reason: "0 = inaction goes unpunished, the paper's 'do nothing, err never'; up to 0.3 as campaigns against inaction" }) },
+    ParamSpec { key: "accountability.inaction_penalty", field: Real(|p| &mut p.accountability.inaction_penalty, NonNegative), meaning: "sanction for inaction", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: half to twice the default sanction for caught idleness" }) },
+    ParamSpec { key: "fault_tolerance.enabled", field: Flag(|p| &mut p.fault_tolerance.enabled), meaning: "fault-tolerance mechanism in force", plausible: None },
+    ParamSpec { key: "fault_tolerance.scope", field: Field::Scope, meaning: "error classes eligible for exemption (the three distinctions)", plausible: None },
+    ParamSpec { key: "fault_tolerance.screening_accuracy", field: Real(|p| &mut p.fault_tolerance.screening_accuracy, Probability), meaning: "probability that an investigation judges eligibility correctly", plausible: Some(Plausible { low: 0.55, high: 1.0, reason: "modelling choice: from barely better than a coin to perfect screening of honest mistakes" }) },
+    ParamSpec { key: "fault_tolerance.tolerate_veto", field: Flag(|p| &mut p.fault_tolerance.tolerate_veto), meaning: "veto-class errors may be exempted too", plausible: None },
+    ParamSpec { key: "fault_tolerance.error_correction", field: Flag(|p| &mut p.fault_tolerance.error_correction), meaning: "exempted errors are corrected and the cadre learns from them", plausible: None },
+    ParamSpec { key: "fault_tolerance.correction_efficacy", field: Real(|p| &mut p.fault_tolerance.correction_efficacy, Probability), meaning: "share of an exempted error's damage that correction removes", plausible: Some(Plausible { low: 0.3, high: 0.95, reason: "modelling choice: error correction from weak to nearly complete" }) },
+    ParamSpec { key: "fault_tolerance.correction_learning", field: Real(|p| &mut p.fault_tolerance.correction_learning, Probability), meaning: "proportional fall of error proneness after a corrected error", plausible: Some(Plausible { low: 0.05, high: 0.4, reason: "modelling choice: how much a corrected cadre's proneness falls" }) },
+    ParamSpec { key: "fault_tolerance.proneness_floor", field: Real(|p| &mut p.fault_tolerance.proneness_floor, Probability), meaning: "lowest error proneness correction can reach", plausible: Some(Plausible { low: 0.1, high: 0.5, reason: "modelling choice: the lowest proneness learning can reach" }) },
+    ParamSpec { key: "incentives.promotion_quota", field: Real(|p| &mut p.incentives.promotion_quota, OpenUnit), meaning: "share of each peer group promoted every step", plausible: Some(Plausible { low: 0.05, high: 0.3, reason: "modelling choice: share of a peer group promoted per step" }) },
+    ParamSpec { key: "incentives.promotion_reward", field: Real(|p| &mut p.incentives.promotion_reward, NonNegative), meaning: "payoff of a promotion", plausible: Some(Plausible { low: 0.5, high: 4.0, reason: "modelling choice: half a year's to four years' salary as the value of promotion" }) },
+    ParamSpec { key: "incentives.innovation_reward", field: Real(|p| &mut p.incentives.innovation_reward, NonNegative), meaning: "payoff of a successful innovation", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "0 = no reward for innovation, as under pressure alone; the paper's incentive scenarios use 0.5" }) },
+    ParamSpec { key: "incentives.target_weight", field: Real(|p| &mut p.incentives.target_weight, NonNegative), meaning: "tournament weight of target attainment", plausible: Some(Plausible { low: 0.5, high: 1.5, reason: "modelling choice: weight of target attainment in evaluation" }) },
+    ParamSpec { key: "incentives.innovation_weight", field: Real(|p| &mut p.incentives.innovation_weight, NonNegative), meaning: "tournament weight of successful innovation intensity", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "0 = innovation not evaluated, as under pressure alone; the paper's incentive scenarios use 1" }) },
+    ParamSpec { key: "incentives.jurisdiction_weight", field: Real(|p| &mut p.incentives.jurisdiction_weight, NonNegative), meaning: "tournament weight of the unit's jurisdiction attainment (previous step)", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "modelling choice: from ignoring to weighing the jurisdiction's attainment" }) },
+    ParamSpec { key: "incentives.seniority_weight", field: Real(|p| &mut p.incentives.seniority_weight, NonNegative), meaning: "tournament weight of tenure", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "modelling choice: from ignoring to weighing seniority" }) },
+    ParamSpec { key: "incentives.evaluation_noise", field: Real(|p| &mut p.incentives.evaluation_noise, NonNegative), meaning: "sd of the normal noise in tournament scores", plausible: Some(Plausible { low: 0.05, high: 0.3, reason: "modelling choice: precise to noisy evaluation" }) },
+    ParamSpec { key: "behaviour.rule", field: Field::Rule, meaning: "decision rule: aspiration learning, logit learning, or exact expected payoff", plausible: None },
+    ParamSpec { key: "behaviour.rationality", field: Real(|p| &mut p.behaviour.rationality, NonNegative), meaning: "logit precision beta over attractions", plausible: Some(Plausible { low: 1.0, high: 16.0, reason: "modelling choice: logit precision from nearly random (1) to nearly best response (16)" }) },
+    ParamSpec { key: "behaviour.recency", field: Real(|p| &mut p.behaviour.recency, Probability), meaning: "weight of this step's own felt payoff in the attraction", plausible: Some(Plausible { low: 0.05, high: 0.4, reason: "modelling choice: slow to fast forgetting of old payoffs" }) },
+    ParamSpec { key: "behaviour.vicarious", field: Real(|p| &mut p.behaviour.vicarious, Probability), meaning: "weight of an observed peer's felt payoff", plausible: Some(Plausible { low: 0.02, high: 0.3, reason: "modelling choice: weight of peers' payoffs in learning" }) },
+    ParamSpec { key: "behaviour.peers_observed", field: Count(|p| &mut p.behaviour.peers_observed, 0, 16), meaning: "peers observed per step (with replacement)", plausible: Some(Plausible { low: 1.0, high: 5.0, reason: "modelling choice: peers whose payoffs a cadre sees each step" }) },
+    ParamSpec { key: "behaviour.loss_aversion", field: Real(|p| &mut p.behaviour.loss_aversion, AtLeastOne), meaning: "lambda: sanctions are felt lambda times", plausible: Some(Plausible { low: 1.5, high: 2.5, reason: "2.25 is Tversky & Kahneman's (1992) median estimate; later estimates mostly lie between 1.5 and 2.5" }) },
+    ParamSpec { key: "behaviour.aspiration_rate", field: Real(|p| &mut p.behaviour.aspiration_rate, Probability), meaning: "speed at which aspiration follows payoff", plausible: Some(Plausible { low: 0.02, high: 0.4, reason: "modelling choice: sluggish to quick adjustment of aspirations" }) },
+    ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway", plausible: Some(Plausible { low: 0.005, high: 0.05, reason: "modelling choice: rare to occasional random experimentation" }) },
+    ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions", plausible: None },
+    ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around MODEL.md section 6's 0.25" }) },
+    ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this", plausible: Some(Plausible { low: 0.4, high: 0.6, reason: "measurement choice around MODEL.md section 6's 0.5" }) },
+    ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this", plausible: Some(Plausible { low: 0.1, high: 0.2, reason: "measurement choice around MODEL.md section 6's 0.15" }) },
+    ParamSpec { key: "equilibrium.innovative_innovation", field: Real(|p| &mut p.equilibrium.innovative_innovation, Probability), meaning: "class 'innovative' when mean_innovation >= this", plausible: Some(Plausible { low: 0.25, high: 0.4, reason: "measurement choice around MODEL.md section 6's 0.3" }) },
+    ParamSpec { key: "equilibrium.window", field: Count(|p| &mut p.equilibrium.window, 1, MAX_STEPS), meaning: "W: window (steps) of the moving mean used for converged_at", plausible: Some(Plausible { low: 10.0, high: 40.0, reason: "measurement choice around MODEL.md section 6's 20 steps" }) },
+    ParamSpec { key: "equilibrium.tolerance", field: Real(|p| &mut p.equilibrium.tolerance, NonNegative), meaning: "largest change of the moving mean counted as converged", plausible: Some(Plausible { low: 0.005, high: 0.02, reason: "measurement choice around MODEL.md section 6's 0.01" }) },
 ];
 
 /// Checks that involve several parameters; the error names the key at fault.
@@ -579,4 +591,46 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every numeric parameter outside [run] has a plausible range that holds its default and
+    /// whose ends the parameter accepts.
+    #[test]
+    fn plausible_ranges_cover_every_numeric_parameter() {
+        let defaults = Params::default();
+        for spec in PARAMS {
+            let numeric = matches!(
+                spec.field,
+                Field::Real(..) | Field::Count(..) | Field::Markup
+            );
+            let expected = numeric && spec.section() != "run";
+            assert_eq!(spec.plausible.is_some(), expected, "{}", spec.key);
+            let Some(plausible) = spec.plausible else {
+                continue;
+            };
+            let default: f64 = spec.value_text(&defaults).parse().unwrap();
+            assert!(
+                plausible.low <= default
+                    && default <= plausible.high
+                    && plausible.low < plausible.high,
+                "{}: default {default} outside [{}, {}]",
+                spec.key,
+                plausible.low,
+                plausible.high
+            );
+            for end in [plausible.low, plausible.high] {
+                let value = match spec.field {
+                    Field::Count(..) => toml::Value::Integer(end as i64),
+                    _ => toml::Value::Float(end),
+                };
+                spec.set(&mut defaults.clone(), &value)
+                    .unwrap_or_else(|e| panic!("{}: {end}: {}", spec.key, e.message));
+            }
+            assert!(!plausible.reason.is_empty());
+        }
+    }
 }

@@ -363,10 +363,16 @@ pub fn params_listing(args: &ParamsArgs) -> String {
     let defaults = Params::default();
     let mut text = String::new();
     if args.markdown {
-        text.push_str("| key | default | allowed | meaning |\n|---|---|---|---|\n");
+        text.push_str(
+            "| key | default | allowed | meaning | plausible | why plausible |\n|---|---|---|---|---|---|\n",
+        );
         for spec in PARAMS {
+            let (range, reason) = match spec.plausible {
+                Some(p) => (format!("[{}, {}]", p.low, p.high), p.reason),
+                None => (String::new(), ""),
+            };
             text.push_str(&format!(
-                "| `{}` | `{}` | {} | {} |\n",
+                "| `{}` | `{}` | {} | {} | {range} | {reason} |\n",
                 spec.key,
                 spec.value_text(&defaults),
                 spec.allowed(),
@@ -386,6 +392,12 @@ pub fn params_listing(args: &ParamsArgs) -> String {
             "",
             spec.meaning
         ));
+        if let Some(p) = spec.plausible {
+            text.push_str(&format!(
+                "{:<width$}    plausible: [{}, {}]: {}\n",
+                "", p.low, p.high, p.reason
+            ));
+        }
     }
     text.push_str(&format!(
         "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run) and set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy] and {}.\n",
