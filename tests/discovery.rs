@@ -134,15 +134,27 @@ fn reported_statistics_are_what_the_box_gives_on_the_sweep_tables() {
     let file = tmp.path().join("sweep.toml");
     fs::write(&file, format!("base = \"small.toml\"\n{SWEEP}")).unwrap();
     let dir = tmp.path().join("sweep");
-    cadresim()
+    let swept = cadresim()
         .args([
             "sweep",
             file.to_str().unwrap(),
             "--out",
             dir.to_str().unwrap(),
         ])
-        .assert()
-        .success();
+        .output()
+        .unwrap();
+    assert!(swept.status.success());
+    // The sweep's table: one line per point (40) after the header.
+    let table = String::from_utf8_lossy(&swept.stdout).to_string();
+    assert!(
+        table.starts_with("point  accountability.penalty"),
+        "{table}"
+    );
+    assert_eq!(
+        table.lines().skip(1).filter(|l| l.contains(" [")).count(),
+        40,
+        "{table}"
+    );
     let output = cadresim()
         .args([
             "discover",

@@ -3,12 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
+use super::run::aligned;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress};
 use crate::charts::{self, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
+use crate::metrics::WHOLE_HIERARCHY;
 use crate::output;
 use crate::output::manifest;
+use crate::output::tables;
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::sensitivity::Options;
@@ -133,6 +136,9 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         started,
         files,
     )?;
+    if args.shard.is_none() {
+        print!("{}", sweep_table(&out)?);
+    }
     println!(
         "{} points ({} run now, {} already done) x {} replicates: {}",
         points.len(),
@@ -184,6 +190,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         started,
         files,
     )?;
+    print!("{}", sweep_table(&args.out)?);
     println!(
         "merged {} shards, {} points: {}",
         args.dirs.len(),
@@ -191,6 +198,39 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// Most points the terminal table lists; larger sweeps are summarised in their files.
+const TABLE_POINTS: usize = 60;
+
+/// Every point's axis values, equilibrium mean innovation with its 95% interval, and class
+/// (whole hierarchy), read back from the sweep's files; empty for sweeps of more points.
+fn sweep_table(dir: &Path) -> Result<String, CommandError> {
+    let failed = |error: tables::ReadError| CommandError::Failed(error.to_string());
+    let points = tables::read_points(&dir.join("points.csv")).map_err(failed)?;
+    if points.points.len() > TABLE_POINTS {
+        return Ok(String::new());
+    }
+    let statistics = tables::read_statistics(&dir.join("sweep_summary.csv")).map_err(failed)?;
+    let summaries = tables::summaries_at(&statistics, WHOLE_HIERARCHY);
+    let mut header = vec!["point".to_string()];
+    header.extend(points.columns.iter().cloned());
+    header.extend(["mean_innovation [95% CI]".to_string(), "class".to_string()]);
+    let mut rows = vec![header];
+    for (id, labels) in &points.points {
+        let Some(summary) = summaries.iter().find(|s| &s.key == id) else {
+            continue;
+        };
+        let mut row = vec![id.clone()];
+        row.extend(labels.iter().cloned());
+        row.push(match summary.metrics.get("mean_innovation") {
+            Some(e) => format!("{:.3} [{:.3}, {:.3}]", e.mean, e.low, e.high),
+            None => String::new(),
+        });
+        row.push(summary.class.to_string());
+        rows.push(row);
+    }
+    Ok(aligned(&rows))
 }
 
 /// What the sweep charts need to know of a sweep's design.
