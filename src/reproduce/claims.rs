@@ -1,7 +1,7 @@
 //! The test that decides each of the paper's claims. Each reads only the evidence and
 //! returns the numbers it used, the verdict and the test in words.
 
-use super::evidence::{Evidence, EvidenceError, Quantity, Verdict};
+use super::evidence::{Comparison, Evidence, EvidenceError, Quantity, Verdict};
 use crate::metrics::is_lazy_governance;
 use crate::stats::Estimate;
 
@@ -37,6 +37,14 @@ pub fn known_claims() -> impl Iterator<Item = &'static str> {
     CLAIMS.iter().map(|(id, _)| *id)
 }
 
+/// A paired difference as a quantity: its name says which minus which and the correlation.
+fn difference(name: String, comparison: &Comparison) -> Quantity {
+    Quantity::Stat(
+        format!("{name} ({})", comparison.correlation_text()),
+        comparison.estimate(),
+    )
+}
+
 /// The test of claim `pressure-lazy`.
 fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let regimes = || evidence.run("regimes");
@@ -45,7 +53,9 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let class = runs.class("pressure")?;
     let off = curve.series(PENALTY, &[("tolerance", "off")], "mean_innovation")?;
     let falling = off.windows(2).all(|w| w[1].1.mean < w[0].1.mean);
-    let separated = off[0].1.above(&off[off.len() - 1].1);
+    let ids = curve.points(&[("tolerance", "off")]);
+    let ends = curve.paired(&ids[0], &ids[ids.len() - 1], "mean_innovation")?;
+    let separated = ends.above();
     let mut quantities = vec![
         Quantity::Text("equilibrium class, pressure.toml".into(), class.clone()),
         Quantity::Stat(
@@ -63,9 +73,13 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             *s,
         )
     }));
+    quantities.push(difference(
+        "mean_innovation, lowest minus highest penalty, no tolerance".into(),
+        &ends,
+    ));
     Ok(Verdict {
         holds: is_lazy_governance(&class) && falling && separated,
-        test: "the most frequent class of pressure.toml is lazy governance (lazy-idle or lazy-routine); along penalty-curve without tolerance mean_innovation falls at every step, and its 95% intervals at the lowest and highest penalty do not overlap".into(),
+        test: "the most frequent class of pressure.toml is lazy governance (lazy-idle or lazy-routine); along penalty-curve without tolerance mean_innovation falls at every step, and the paired 95% interval of mean_innovation at the lowest minus the highest penalty lies above 0".into(),
         quantities,
         figure: curve.dir.join("charts/curve-mean_innovation.png"),
     })
@@ -79,12 +93,14 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     for metric in ["mean_innovation", "welfare"] {
         let off = curve.series(PENALTY, &[("tolerance", "off")], metric)?;
         let scoped = curve.series(PENALTY, &[("tolerance", "scoped")], metric)?;
-        for ((x, o), (_, s)) in off
-            .iter()
-            .zip(&scoped)
-            .filter(|((x, _), _)| *x >= 2.0 - 1e-9)
-        {
-            holds &= s.above(o);
+        let off_ids = curve.points(&[("tolerance", "off")]);
+        let scoped_ids = curve.points(&[("tolerance", "scoped")]);
+        for (index, ((x, o), (_, s))) in off.iter().zip(&scoped).enumerate() {
+            if *x < 2.0 - 1e-9 {
+                continue;
+            }
+            let comparison = curve.paired(&scoped_ids[index], &off_ids[index], metric)?;
+            holds &= comparison.above();
             quantities.push(Quantity::Stat(
                 format!("{metric} at penalty {x:.3}, no tolerance"),
                 *o,
@@ -93,11 +109,15 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
                 format!("{metric} at penalty {x:.3}, scoped tolerance"),
                 *s,
             ));
+            quantities.push(difference(
+                format!("{metric} at penalty {x:.3}, scoped minus none"),
+                &comparison,
+            ));
         }
     }
     Ok(Verdict {
         holds,
-        test: "at every penalty >= 2 of penalty-curve, the 95% interval of mean_innovation and of welfare with scoped tolerance lies entirely above the one without tolerance".into(),
+        test: "at every penalty >= 2 of penalty-curve, the paired 95% interval of the difference scoped minus no tolerance lies above 0, for mean_innovation and for welfare".into(),
         quantities,
         figure: curve.dir.join("charts/curve-welfare.png"),
     })
@@ -114,13 +134,18 @@ fn umbrella(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         quantities.push(Quantity::Stat(format!("{metric}, ft-scoped"), scoped));
         for other in ["ft-blanket", "ft-poor-screening"] {
             let value = runs.all(other, metric)?;
-            holds &= value.above(&scoped);
+            let comparison = runs.paired(other, "ft-scoped", metric)?;
+            holds &= comparison.above();
             quantities.push(Quantity::Stat(format!("{metric}, {other}"), value));
+            quantities.push(difference(
+                format!("{metric}, {other} minus ft-scoped"),
+                &comparison,
+            ));
         }
     }
     Ok(Verdict {
         holds,
-        test: "the 95% intervals of wrongly_exempted and of private_gain (per step, equilibrium) of ft-blanket and of ft-poor-screening both lie entirely above those of ft-scoped".into(),
+        test: "the paired 95% intervals of ft-blanket minus ft-scoped and of ft-poor-screening minus ft-scoped lie above 0, for wrongly_exempted and for private_gain (per step, equilibrium)".into(),
         quantities,
         figure: runs.dir.join("charts/equilibria.png"),
     })
@@ -138,14 +163,18 @@ fn error_correction(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         runs.all("ft-scoped", "welfare")?,
         runs.all("ft-no-correction", "welfare")?,
     );
+    let more_damage = runs.paired("ft-no-correction", "ft-scoped", "damage")?;
+    let less_welfare = runs.paired("ft-scoped", "ft-no-correction", "welfare")?;
     Ok(Verdict {
-        holds: damage.1.above(&damage.0) && welfare.0.above(&welfare.1),
-        test: "ft-no-correction has a damage interval entirely above ft-scoped's and a welfare interval entirely below it".into(),
+        holds: more_damage.above() && less_welfare.above(),
+        test: "the paired 95% interval of damage, ft-no-correction minus ft-scoped, and that of welfare, ft-scoped minus ft-no-correction, both lie above 0".into(),
         quantities: vec![
             Quantity::Stat("damage, ft-scoped".into(), damage.0),
             Quantity::Stat("damage, ft-no-correction".into(), damage.1),
             Quantity::Stat("welfare, ft-scoped".into(), welfare.0),
             Quantity::Stat("welfare, ft-no-correction".into(), welfare.1),
+            difference("damage, ft-no-correction minus ft-scoped".into(), &more_damage),
+            difference("welfare, ft-scoped minus ft-no-correction".into(), &less_welfare),
         ],
         figure: runs.dir.join("charts/equilibria.png"),
     })
@@ -166,6 +195,7 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let effect_tolerance = scoped.mean - pressure.mean;
     let effect_with = both.mean - scoped.mean;
     let mut highest = true;
+    let mut closest: Option<(String, Comparison)> = None;
     for other in [
         "pressure",
         "ft-scoped",
@@ -176,11 +206,19 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         "lifelong",
         "adaptive-markup",
     ] {
-        highest &= both.above(&innovation(other)?);
+        let comparison = runs.paired("ft-incentives", other, "mean_innovation")?;
+        highest &= comparison.above();
+        let nearer = closest.as_ref().is_none_or(|(_, c)| {
+            comparison.paired.difference.mean < c.paired.difference.mean
+        });
+        if nearer {
+            closest = Some((other.to_string(), comparison));
+        }
     }
+    let (runner_up, margin) = closest.expect("regimes to compare");
     Ok(Verdict {
         holds: effect_alone < effect_tolerance / 3.0 && effect_with > effect_alone && highest,
-        test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes, its interval above every other".into(),
+        test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes: the paired 95% interval of its difference from every other regime lies above 0".into(),
         quantities: vec![
             Quantity::Stat("mean_innovation, pressure".into(), pressure),
             Quantity::Stat("mean_innovation, incentives (no tolerance)".into(), alone),
@@ -189,6 +227,10 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             Quantity::Value("effect of incentives without tolerance".into(), effect_alone),
             Quantity::Value("effect of scoped tolerance".into(), effect_tolerance),
             Quantity::Value("effect of incentives with tolerance".into(), effect_with),
+            difference(
+                format!("mean_innovation, ft-incentives minus the next highest ({runner_up})"),
+                &margin,
+            ),
         ],
         figure: runs.dir.join("charts/equilibria.png"),
     })
@@ -206,12 +248,14 @@ fn lifelong(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         runs.all("pressure", "share_idle")?,
         runs.all("lifelong", "share_idle")?,
     );
+    let lower = runs.paired("pressure", "lifelong", "mean_innovation")?;
     Ok(Verdict {
-        holds: innovation.0.above(&innovation.1),
-        test: "the mean_innovation interval of lifelong.toml lies entirely below that of pressure.toml".into(),
+        holds: lower.above(),
+        test: "the paired 95% interval of mean_innovation, pressure.toml minus lifelong.toml, lies above 0".into(),
         quantities: vec![
             Quantity::Stat("mean_innovation, pressure".into(), innovation.0),
             Quantity::Stat("mean_innovation, lifelong".into(), innovation.1),
+            difference("mean_innovation, pressure minus lifelong".into(), &lower),
             Quantity::Stat("share_idle, pressure".into(), idle.0),
             Quantity::Stat("share_idle, lifelong".into(), idle.1),
         ],
@@ -233,9 +277,11 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         .map(|level| runs.get("adaptive-markup", level, "share_idle"))
         .collect::<Result<_, _>>()?;
     let rising = idle.len() >= 2 && idle.windows(2).all(|w| w[1].mean > w[0].mean);
+    let raised = runs.paired("adaptive-markup", "pressure", "markup")?;
     let mut quantities = vec![
         Quantity::Stat("mean markup, fixed markups (pressure)".into(), markup.0),
         Quantity::Stat("mean markup, adaptive-markup".into(), markup.1),
+        difference("mean markup, adaptive minus fixed".into(), &raised),
     ];
     quantities.extend(
         levels
@@ -244,8 +290,8 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             .map(|(l, s)| Quantity::Stat(format!("share_idle at {l}, adaptive-markup"), *s)),
     );
     Ok(Verdict {
-        holds: markup.1.above(&markup.0) && rising,
-        test: "the equilibrium markup with adaptive markups has an interval above the fixed markup's, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
+        holds: raised.above() && rising,
+        test: "the paired 95% interval of the equilibrium markup, adaptive minus fixed, lies above 0, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
         quantities,
         figure: runs.dir.join("charts/levels-adaptive-markup.png"),
     })
@@ -312,14 +358,21 @@ fn lazy_trap(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let (off_start, off_end) = ends("off")?;
     let recovery_on = on_end.mean / on_start.mean;
     let recovery_off = off_end.mean / off_start.mean;
+    let outbound = sweep.points(&[("socialization", "on"), ("branch", "outbound")]);
+    let back = sweep.points(&[("socialization", "on"), ("branch", "return")]);
+    let trapped = sweep.paired(&outbound[0], &back[back.len() - 1], "mean_innovation")?;
     Ok(Verdict {
-        holds: on_start.above(&on_end) && recovery_off > recovery_on,
-        test: "with socialization, mean_innovation back at the starting penalty (end of the return branch) lies entirely below its value there on the way out; and the share recovered (return / outbound) is larger without socialization".into(),
+        holds: trapped.above() && recovery_off > recovery_on,
+        test: "with socialization, the paired 95% interval of mean_innovation at the starting penalty on the way out minus back there at the end of the return branch lies above 0; and the share recovered (return / outbound) is larger without socialization".into(),
         quantities: vec![
             Quantity::Stat("mean_innovation at the start, socialization on".into(), on_start),
             Quantity::Stat("mean_innovation back at the start, socialization on".into(), on_end),
             Quantity::Stat("mean_innovation at the start, socialization off".into(), off_start),
             Quantity::Stat("mean_innovation back at the start, socialization off".into(), off_end),
+            difference(
+                "mean_innovation at the start, out minus back, socialization on".into(),
+                &trapped,
+            ),
             Quantity::Value("share recovered, socialization on".into(), recovery_on),
             Quantity::Value("share recovered, socialization off".into(), recovery_off),
         ],

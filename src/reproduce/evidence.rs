@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::metrics::{modal_class, CLASSES, WHOLE_HIERARCHY};
-use crate::output::tables::{self, ReadError};
-use crate::stats::Estimate;
+use crate::metrics::{metric_index, modal_class, CLASSES, WHOLE_HIERARCHY};
+use crate::output::tables::{self, ReadError, SummaryRow};
+use crate::stats::{self, Estimate, Paired};
 
 /// Evidence a claim needs that could not be read, or that the experiments did not produce.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,8 @@ pub struct RunEvidence {
     stats: HashMap<(String, String, String), Estimate>,
     /// Level names per scenario in file order (hierarchy levels, then the whole hierarchy).
     levels: HashMap<String, Vec<String>>,
+    /// Per-replicate equilibria at the whole hierarchy (summary.csv), in replicate order.
+    replicates: HashMap<String, Vec<SummaryRow>>,
 }
 
 impl RunEvidence {
@@ -44,7 +46,20 @@ impl RunEvidence {
             dir: dir.to_path_buf(),
             stats,
             levels,
+            replicates: replicates_by_key(&dir.join("summary.csv"))?,
         })
+    }
+
+    /// The paired difference `scenario - baseline` of a metric at the whole hierarchy, replicate
+    /// by replicate (common random numbers).
+    pub(crate) fn paired(
+        &self,
+        scenario: &str,
+        baseline: &str,
+        metric: &str,
+    ) -> Result<Comparison, EvidenceError> {
+        let values = |key: &str| replicate_values(&self.replicates, key, metric, &self.dir);
+        Comparison::of(&values(baseline)?, &values(scenario)?)
     }
 
     pub(crate) fn get(
@@ -92,12 +107,88 @@ impl RunEvidence {
     }
 }
 
+/// A paired comparison of two regimes or points: the difference and whether it is above 0.
+#[derive(Clone, Copy, Debug)]
+pub struct Comparison {
+    pub paired: Paired,
+}
+
+impl Comparison {
+    fn of(baseline: &[f64], values: &[f64]) -> Result<Self, EvidenceError> {
+        if baseline.len() != values.len() || baseline.is_empty() {
+            return Err(EvidenceError::Missing(
+                "a paired comparison needs the same replicates on both sides".into(),
+            ));
+        }
+        Ok(Comparison {
+            paired: stats::paired(baseline, values),
+        })
+    }
+
+    /// The 95% interval of the paired difference lies entirely above 0.
+    pub fn above(&self) -> bool {
+        self.paired
+            .difference
+            .ci95
+            .is_some_and(|(low, _)| low > 0.0)
+    }
+
+    /// The difference as an estimate (its mean as both bounds without an interval).
+    pub fn estimate(&self) -> Estimate {
+        let d = &self.paired.difference;
+        let (low, high) = d.ci95.unwrap_or((d.mean, d.mean));
+        Estimate {
+            mean: d.mean,
+            low,
+            high,
+        }
+    }
+
+    /// ", correlation r" of the pairs, for a quantity's name.
+    pub fn correlation_text(&self) -> String {
+        match self.paired.correlation {
+            Some(r) => format!("paired, r = {r:.2}"),
+            None => "paired".to_string(),
+        }
+    }
+}
+
+/// summary.csv (or sweep.csv) rows at the whole hierarchy, grouped by scenario (point).
+fn replicates_by_key(path: &Path) -> Result<HashMap<String, Vec<SummaryRow>>, EvidenceError> {
+    let mut grouped: HashMap<String, Vec<SummaryRow>> = HashMap::new();
+    for row in tables::read_summary(path)? {
+        if row.level == WHOLE_HIERARCHY {
+            grouped.entry(row.scenario.clone()).or_default().push(row);
+        }
+    }
+    for rows in grouped.values_mut() {
+        rows.sort_by_key(|row| row.replicate);
+    }
+    Ok(grouped)
+}
+
+fn replicate_values(
+    grouped: &HashMap<String, Vec<SummaryRow>>,
+    key: &str,
+    metric: &str,
+    dir: &Path,
+) -> Result<Vec<f64>, EvidenceError> {
+    let index = metric_index(metric)
+        .ok_or_else(|| EvidenceError::Missing(format!("no metric {metric}")))?;
+    let rows = grouped.get(key).ok_or_else(|| {
+        EvidenceError::Missing(format!("{}: no replicates of {key}", dir.display()))
+    })?;
+    Ok(rows.iter().map(|row| row.means[index]).collect())
+}
+
 /// Point statistics of a sweep directory at the whole hierarchy.
 pub struct SweepEvidence {
     pub dir: PathBuf,
     /// Per point: column (`point` and every axis) -> label.
     labels: Vec<HashMap<String, String>>,
     stats: Vec<HashMap<String, Estimate>>,
+    /// Per-replicate equilibria of every point (sweep.csv), by point id.
+    replicates: HashMap<String, Vec<SummaryRow>>,
 }
 
 impl SweepEvidence {
@@ -134,7 +225,32 @@ impl SweepEvidence {
             dir: dir.to_path_buf(),
             labels,
             stats,
+            replicates: replicates_by_key(&dir.join("sweep.csv"))?,
         })
+    }
+
+    /// The ids of the points whose labels match `filter`, in point order.
+    pub(crate) fn points(&self, filter: &[(&str, &str)]) -> Vec<String> {
+        self.labels
+            .iter()
+            .filter(|labels| {
+                filter
+                    .iter()
+                    .all(|(c, v)| labels.get(*c).map(String::as_str) == Some(*v))
+            })
+            .filter_map(|labels| labels.get("point").cloned())
+            .collect()
+    }
+
+    /// The paired difference `point - baseline` of a metric, replicate by replicate.
+    pub(crate) fn paired(
+        &self,
+        point: &str,
+        baseline: &str,
+        metric: &str,
+    ) -> Result<Comparison, EvidenceError> {
+        let values = |key: &str| replicate_values(&self.replicates, key, metric, &self.dir);
+        Comparison::of(&values(baseline)?, &values(point)?)
     }
 
     /// (x, estimate) of `metric` for points whose labels match `filter`, in point order.

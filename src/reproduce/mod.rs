@@ -199,6 +199,10 @@ pub fn results_markdown(
         experiments.path.display(),
         experiments.seed
     );
+    let _ = writeln!(
+        text,
+        "Comparisons between regimes, or between points of a sweep, are paired: replicate r of every scenario and point runs the same random streams (common random numbers), so each test judges the mean of the per-replicate differences with its t-based 95% interval, and reports the correlation r of the pairs (a high r is what makes pairing sharper than comparing two separate intervals).\n"
+    );
     let _ = writeln!(text, "| claim | verdict |\n|---|---|");
     for (claim, verdict) in decided {
         let _ = writeln!(text, "| `{}` | {} |", claim.id, verdict_word(verdict.holds));
