@@ -154,6 +154,26 @@ fn student_t_cdf(t: f64, df: f64) -> f64 {
     }
 }
 
+/// P(X >= k) for X ~ Binomial(n, p).
+pub fn binomial_upper_tail(k: usize, n: usize, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    let log_choose = |i: usize| {
+        ln_gamma(n as f64 + 1.0) - ln_gamma(i as f64 + 1.0) - ln_gamma((n - i) as f64 + 1.0)
+    };
+    (k..=n)
+        .map(|i| (log_choose(i) + i as f64 * p.ln() + (n - i) as f64 * (1.0 - p).ln()).exp())
+        .sum::<f64>()
+        .min(1.0)
+}
+
 fn ln_gamma(x: f64) -> f64 {
     // Lanczos approximation (g = 7, n = 9).
     const COEFFICIENTS: [f64; 9] = [
@@ -242,6 +262,15 @@ fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn binomial_tail_is_exact_on_small_cases() {
+        // P(X >= 2), n = 3, p = 0.5: 4/8.
+        assert!((binomial_upper_tail(2, 3, 0.5) - 0.5).abs() < 1e-12);
+        assert!((binomial_upper_tail(3, 3, 0.1) - 0.001).abs() < 1e-12);
+        assert_eq!(binomial_upper_tail(0, 10, 0.3), 1.0);
+    }
+
     use super::*;
 
     #[test]

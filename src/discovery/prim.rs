@@ -6,6 +6,8 @@
 //! the trajectory. Quasi-p-values of a box's restrictions as Bryant & Lempert (2010). Works
 //! on plain columns; knows no file or sweep.
 
+use crate::stats;
+
 /// One column of cases.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Column {
@@ -436,59 +438,11 @@ pub fn quasi_p_values(cases: &Cases, limits: &Limits, initial: &Limits) -> Vec<O
                 .iter()
                 .map(|w| {
                     let (n, k) = count(w);
-                    binomial_upper_tail(k_box, n_box, k as f64 / n.max(1) as f64)
+                    stats::binomial_upper_tail(k_box, n_box, k as f64 / n.max(1) as f64)
                 })
                 .reduce(f64::max)
         })
         .collect()
-}
-
-/// P(X >= k) for X ~ Binomial(n, p).
-pub fn binomial_upper_tail(k: usize, n: usize, p: f64) -> f64 {
-    if k == 0 {
-        return 1.0;
-    }
-    if p <= 0.0 {
-        return 0.0;
-    }
-    if p >= 1.0 {
-        return 1.0;
-    }
-    let log_choose = |i: usize| {
-        ln_gamma(n as f64 + 1.0) - ln_gamma(i as f64 + 1.0) - ln_gamma((n - i) as f64 + 1.0)
-    };
-    (k..=n)
-        .map(|i| (log_choose(i) + i as f64 * p.ln() + (n - i) as f64 * (1.0 - p).ln()).exp())
-        .sum::<f64>()
-        .min(1.0)
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 coefficients; relative error below 1e-13).
-fn ln_gamma(x: f64) -> f64 {
-    const COEFFICIENTS: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let sum = COEFFICIENTS[1..]
-        .iter()
-        .enumerate()
-        .fold(COEFFICIENTS[0], |sum, (i, c)| {
-            sum + c / (x + i as f64 + 1.0)
-        });
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
 impl Cases<'_> {
@@ -516,13 +470,5 @@ mod tests {
         assert_eq!(quantile(&data, 0.95), 4.5);
         // Ties move outward.
         assert_eq!(quantile(&[1.0, 1.0, 1.0, 2.0], 0.05), 1.5);
-    }
-
-    #[test]
-    fn binomial_tail_is_exact_on_small_cases() {
-        // P(X >= 2), n = 3, p = 0.5: 4/8.
-        assert!((binomial_upper_tail(2, 3, 0.5) - 0.5).abs() < 1e-12);
-        assert!((binomial_upper_tail(3, 3, 0.1) - 0.001).abs() < 1e-12);
-        assert_eq!(binomial_upper_tail(0, 10, 0.3), 1.0);
     }
 }

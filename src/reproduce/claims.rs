@@ -208,9 +208,9 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     ] {
         let comparison = runs.paired("ft-incentives", other, "mean_innovation")?;
         highest &= comparison.above();
-        let nearer = closest.as_ref().is_none_or(|(_, c)| {
-            comparison.paired.difference.mean < c.paired.difference.mean
-        });
+        let nearer = closest
+            .as_ref()
+            .is_none_or(|(_, c)| comparison.paired.difference.mean < c.paired.difference.mean);
         if nearer {
             closest = Some((other.to_string(), comparison));
         }
