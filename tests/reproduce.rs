@@ -52,6 +52,9 @@ fn quick_reproduction_agrees_with_the_committed_results() {
     assert!(quick.contains("quick mode"));
     assert!(quick.contains("## Which assumptions matter\n\nNot computed in quick mode"));
     assert!(committed.contains("full mode"));
+    assert!(committed.contains("## Which assumptions matter"));
+    assert!(committed.contains("matters most for mean_innovation"));
+    assert!(committed.contains("(paired, r = "));
 }
 
 #[test]
