@@ -36,13 +36,6 @@ pub struct Estimate {
     pub high: f64,
 }
 
-impl Estimate {
-    /// Above `other` with non-overlapping 95% intervals.
-    pub fn above(&self, other: &Estimate) -> bool {
-        self.low > other.high
-    }
-}
-
 /// Mean, standard deviation and t-based 95% interval of replicate values.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Spread {

@@ -220,6 +220,18 @@ param = "fault_tolerance.enabled"
 values = [false, true]
 "#;
 
+/// Run `cadresim sweep FILE --out OUT` with extra arguments; it must succeed.
+fn sweep(file: &Path, out: &Path, extra: &[&str]) {
+    cadresim()
+        .arg("sweep")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
 fn points(dir: &Path) -> Vec<Vec<String>> {
     let mut reader = csv::Reader::from_path(dir.join("points.csv")).unwrap();
     reader
@@ -233,15 +245,7 @@ fn sobol_sweep_points_follow_salib_row_order_and_a_parameter_without_effect_scor
     let tmp = TempDir::new().unwrap();
     let file = write_sweep(tmp.path(), SOBOL);
     let out = tmp.path().join("out");
-    cadresim()
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    sweep(&file, &out, &[]);
     let points = points(&out);
     assert_eq!(points.len(), 8 * 5);
     for block in points.chunks(5) {
@@ -283,15 +287,7 @@ fn morris_sweep_points_move_one_factor_at_a_time() {
     );
     let file = write_sweep(tmp.path(), &body);
     let out = tmp.path().join("out");
-    cadresim()
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    sweep(&file, &out, &[]);
     let points = points(&out);
     assert_eq!(points.len(), 4 * 4);
     for trajectory in points.chunks(4) {
@@ -314,18 +310,11 @@ fn read(path: PathBuf) -> Vec<u8> {
 fn resume_and_shard_merge_give_identical_sensitivity_tables() {
     let tmp = TempDir::new().unwrap();
     let file = write_sweep(tmp.path(), SOBOL);
-    let file = file.to_str().unwrap();
     let whole = tmp.path().join("whole");
-    cadresim()
-        .args(["sweep", file, "--out", whole.to_str().unwrap()])
-        .assert()
-        .success();
+    sweep(&file, &whole, &[]);
     // An interrupted sweep: half of its parts and everything after them are gone.
     let resumed = tmp.path().join("resumed");
-    cadresim()
-        .args(["sweep", file, "--out", resumed.to_str().unwrap()])
-        .assert()
-        .success();
+    sweep(&file, &resumed, &[]);
     for name in [
         "manifest.json",
         "sensitivity.csv",
@@ -337,30 +326,11 @@ fn resume_and_shard_merge_give_identical_sensitivity_tables() {
     for id in (0..40).step_by(2) {
         fs::remove_file(resumed.join(format!("parts/point-{id:06}.csv"))).unwrap();
     }
-    cadresim()
-        .args([
-            "sweep",
-            file,
-            "--out",
-            resumed.to_str().unwrap(),
-            "--resume",
-        ])
-        .assert()
-        .success();
+    sweep(&file, &resumed, &["--resume"]);
     let mut shards = Vec::new();
     for k in 1..=2 {
         let dir = tmp.path().join(format!("shard{k}"));
-        cadresim()
-            .args([
-                "sweep",
-                file,
-                "--out",
-                dir.to_str().unwrap(),
-                "--shard",
-                &format!("{k}/2"),
-            ])
-            .assert()
-            .success();
+        sweep(&file, &dir, &["--shard", &format!("{k}/2")]);
         assert!(
             !dir.join("sensitivity.csv").exists(),
             "a shard is not analysed alone"
@@ -461,15 +431,7 @@ fn a_grid_sweep_is_not_analysed() {
     let body = "[sweep]\nreplicates = 2\n[[sweep.axis]]\nparam = \"accountability.penalty\"\nvalues = [1.0, 2.0]\n";
     let file = write_sweep(tmp.path(), body);
     let out = tmp.path().join("out");
-    cadresim()
-        .args([
-            "sweep",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .assert()
-        .success();
+    sweep(&file, &out, &[]);
     let assert = cadresim()
         .args(["sensitivity", out.to_str().unwrap()])
         .assert()

@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    draw_legend, fail, font, render, stroke, tick_label, Chart, ChartError, Outcome, BLUE, GREY,
-    LINE_COLOURS,
+    bar_label, draw_legend, fail, font, render, split_legend, stroke, tick_label, Chart,
+    ChartError, Outcome, BLUE, GREY, LINE_COLOURS,
 };
 use crate::output::tables::TrajectoryRow;
 
@@ -61,8 +61,7 @@ struct Tradeoff<'a> {
 
 impl Chart for Tradeoff<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
-        let (width, _) = root.dim_in_pixel();
-        let (plot, legend) = root.split_horizontally((width as f64 * 0.82) as u32);
+        let (plot, legend) = split_legend(root);
         let mut chart = ChartBuilder::on(&plot)
             .caption(
                 format!("{}: PRIM trajectory", self.title),
@@ -145,13 +144,7 @@ impl Chart for BoxChart<'_> {
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(count)
-            .y_label_formatter(&|y| {
-                let index = y.round();
-                if (y - index).abs() > 0.01 || index < 0.0 || index as usize >= names.len() {
-                    return String::new();
-                }
-                names[names.len() - 1 - index as usize].clone()
-            })
+            .y_label_formatter(&|y| bar_label(&names, *y))
             .x_label_formatter(&|x| {
                 if *x <= 1.0 {
                     tick_label(*x, 1.0)

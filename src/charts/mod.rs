@@ -192,6 +192,23 @@ pub(crate) fn category_label(names: &[String], x: f64) -> String {
     }
 }
 
+/// The name of the horizontal bar at `y` (bars listed top down: `names[0]` at the top).
+pub(crate) fn bar_label(names: &[String], y: f64) -> String {
+    let index = y.round();
+    if (y - index).abs() > 0.01 || index < 0.0 || index as usize >= names.len() {
+        return String::new();
+    }
+    names[names.len() - 1 - index as usize].clone()
+}
+
+/// A chart area and a legend panel beside it on the right.
+pub(crate) fn split_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let (width, _) = root.dim_in_pixel();
+    root.split_horizontally((width as f64 * 0.82) as u32)
+}
+
 /// Legend entries drawn in their own panel, so they never cover data.
 pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -10,8 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    category_label, draw_legend, fail, font, render, stroke, tick_label, Chart, ChartError,
-    Outcome, BLUE, GREY, LINE_COLOURS, VERMILLION,
+    bar_label, category_label, draw_legend, fail, font, render, split_legend, stroke, tick_label,
+    Chart, ChartError, Outcome, BLUE, GREY, LINE_COLOURS, VERMILLION,
 };
 use crate::output::tables::SensitivityRow;
 
@@ -183,22 +183,6 @@ impl Chart for SobolBars<'_> {
             scale,
         )
     }
-}
-
-/// The name of the bar at `y` (bars listed top down, largest first).
-fn bar_label(names: &[String], y: f64) -> String {
-    let index = y.round();
-    if (y - index).abs() > 0.01 || index < 0.0 || index as usize >= names.len() {
-        return String::new();
-    }
-    names[names.len() - 1 - index as usize].clone()
-}
-
-fn split_legend<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
-    let (width, _) = root.dim_in_pixel();
-    root.split_horizontally((width as f64 * 0.82) as u32)
 }
 
 /// Points of a Morris chart named by their parameter (the largest mu_star).

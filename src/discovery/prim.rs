@@ -19,15 +19,6 @@ pub enum Column {
     },
 }
 
-impl Column {
-    fn len(&self) -> usize {
-        match self {
-            Column::Numeric(values) => values.len(),
-            Column::Categorical { codes, .. } => codes.len(),
-        }
-    }
-}
-
 /// The limits a box puts on one column.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Limit {
@@ -443,20 +434,6 @@ pub fn quasi_p_values(cases: &Cases, limits: &Limits, initial: &Limits) -> Vec<O
                 .reduce(f64::max)
         })
         .collect()
-}
-
-impl Cases<'_> {
-    /// Number of cases.
-    pub fn len(&self) -> usize {
-        self.columns
-            .first()
-            .map(Column::len)
-            .unwrap_or(self.outcome.len())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 #[cfg(test)]

@@ -167,8 +167,8 @@ fn analyse_metric(
         _ => ("morris", spec.axes.len() + 1, spec.trajectories),
     };
     let mut analysis = Analysis::default();
+    let key = ReplicateKey::new(spec.base.params.run.seed, u64::MAX - 1);
     for (subset, size) in subset_sizes(total).into_iter().enumerate() {
-        let key = ReplicateKey::new(spec.base.params.run.seed, u64::MAX - 1);
         let mut stream = key.stream(subset as u64, metric as u64, Phase::Init);
         let leading = size * block;
         let rows = indices_of(
