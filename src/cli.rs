@@ -284,6 +284,15 @@ pub struct ReproduceArgs {
         default_value = "scenarios/experiments.toml"
     )]
     pub experiments: PathBuf,
+    /// Also check every claim at N Latin-hypercube samples (default 64) of the parameters no
+    /// claim names, within their plausible ranges (into DIR/robustness; a "Robustness"
+    /// section in RESULTS.md).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "64", value_parser = clap::value_parser!(u64).range(2..=100_000))]
+    pub robustness: Option<u64>,
+    /// Continue an interrupted reproduction in DIR: finished sweep points and robustness
+    /// samples are kept, the rest is run.
+    #[arg(long, conflicts_with = "force")]
+    pub resume: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

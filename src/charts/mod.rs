@@ -4,6 +4,7 @@
 //! rendering). Charts are drawn from files read back by `output`, never from simulation state.
 
 pub mod discovery;
+pub mod robustness;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -20,6 +21,7 @@ use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
 pub use discovery::{draw_discovery, BoxLimit};
+pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_sweep, SweepLayout};

@@ -4,6 +4,7 @@
 
 mod discover;
 mod reproduce;
+mod robustness;
 mod run;
 mod sensitivity;
 mod sweep;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::robustness::{run_robustness, Request};
 use super::run::run;
 use super::sweep::run_sweep;
 use super::CommandError;
@@ -12,7 +13,11 @@ use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
-    let _lock = output::prepare_dir(&args.out, args.force)?;
+    let _lock = if args.resume {
+        output::lock_dir(&args.out)?
+    } else {
+        output::prepare_dir(&args.out, args.force)?
+    };
     let (replicates, steps) = if args.quick {
         (
             Some(experiments.quick_replicates),
@@ -58,9 +63,9 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             replicates,
             steps,
             seed: Some(experiments.seed),
-            resume: false,
+            resume: args.resume,
             shard: None,
-            force: true,
+            force: !args.resume,
             size,
         })?;
         evidence.sweeps.insert(name, SweepEvidence::read(&out)?);
@@ -69,15 +74,34 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         Some(file) if !args.quick => Some(run_sensitivity_sweep(file, &args, experiments.seed)?),
         _ => None,
     };
+    let robust = match args.robustness {
+        Some(samples) => Some({
+            eprintln!("reproduce: robustness, the defaults and {samples} samples");
+            run_robustness(&Request {
+                experiments: &experiments,
+                dir: args.out.join("robustness"),
+                samples: samples as usize,
+                replicates: replicates.unwrap_or(experiments.robustness_replicates),
+                steps: steps.unwrap_or(experiments.robustness_steps),
+                resume: args.resume,
+                threads: args.threads,
+                size,
+            })?
+        }),
+        None => None,
+    };
     let mut decided = Vec::new();
     for claim in &experiments.claims {
         let verdict = reproduce::decide(&claim.id, &evidence)?;
         decided.push((claim.clone(), verdict));
     }
     let command = format!(
-        "cadresim reproduce{}{}",
+        "cadresim reproduce{}{}{}",
         if args.quick { " --quick" } else { "" },
-        if args.docs { " --docs" } else { "" }
+        if args.docs { " --docs" } else { "" },
+        args.robustness
+            .map(|n| format!(" --robustness {n}"))
+            .unwrap_or_default()
     );
     let mode = if args.quick {
         format!(
@@ -94,11 +118,14 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
             .unwrap_or_default()
     );
-    let appendix = match (&experiments.sensitivity, &assumptions) {
+    let mut appendix = match (&experiments.sensitivity, &assumptions) {
         (Some(_), Some((section, _))) => section.clone(),
         (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
         (None, _) => String::new(),
     };
+    if let Some(robust) = &robust {
+        appendix.push_str(&robust.section);
+    }
     let markdown =
         reproduce::results_markdown(&experiments, &decided, &command, &provenance, &appendix);
     let mut targets = vec![args.out.clone()];
@@ -110,6 +137,9 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         output::create_dir(&figures)?;
         for (claim, verdict) in &decided {
             output::copy_atomically(&verdict.figure, &figures, &format!("{}.png", claim.id))?;
+        }
+        if let Some(robust) = &robust {
+            output::copy_atomically(&robust.chart, &figures, "robustness.png")?;
         }
         if let Some((_, charts)) = &assumptions {
             for chart in charts {
@@ -152,9 +182,9 @@ fn run_sensitivity_sweep(
         replicates: None,
         steps: None,
         seed: Some(seed),
-        resume: false,
+        resume: args.resume,
         shard: None,
-        force: true,
+        force: !args.resume,
         size: (1000, 625),
     })?;
     let rows = tables::read_sensitivity(&out.join("sensitivity.csv"))

@@ -20,7 +20,7 @@ pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 14] = [
+pub const WRITTEN: [&str; 20] = [
     "manifest.json",
     "timeseries.csv",
     "summary.csv",
@@ -35,6 +35,12 @@ pub const WRITTEN: [&str; 14] = [
     "charts",
     "parts",
     "figures",
+    "robustness.lock.json",
+    "samples.csv",
+    "verdicts.csv",
+    "robustness.csv",
+    "failures.csv",
+    "sample.tmp",
 ];
 
 /// Failures while writing results.

@@ -819,6 +819,152 @@ pub fn write_trajectory<W: Write>(out: W, rows: &[TrajectoryRow]) -> csv::Result
     Ok(())
 }
 
+/// One verdict of the robustness check: a row of `verdicts.csv` and of a sample's part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerdictRow {
+    /// 0 is the defaults; 1..=N the Latin-hypercube samples.
+    pub sample: usize,
+    pub claim: String,
+    pub holds: bool,
+}
+
+/// `verdicts.csv` (and each `parts/sample-*.csv`): `sample, claim, holds` (`true`/`false`).
+pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(["sample", "claim", "holds"])?;
+    for row in rows {
+        writer.write_record([
+            row.sample.to_string(),
+            row.claim.clone(),
+            row.holds.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Read `verdicts.csv` or a sample's part.
+pub fn read_verdicts(path: &Path) -> Result<Vec<VerdictRow>, ReadError> {
+    let table = Table::read(path)?;
+    let (sample, claim, holds) = (
+        table.column(&["sample"])?,
+        table.column(&["claim"])?,
+        table.column(&["holds"])?,
+    );
+    table
+        .records
+        .iter()
+        .map(|record| {
+            let bad = |what: &str| ReadError::new(path, format!("bad {what} in {record:?}"));
+            Ok(VerdictRow {
+                sample: record[sample].parse().map_err(|_| bad("sample"))?,
+                claim: record[claim].to_string(),
+                holds: record[holds].parse().map_err(|_| bad("holds"))?,
+            })
+        })
+        .collect()
+}
+
+/// `samples.csv`: `sample`, then one column per varied parameter (sample 0: the defaults).
+pub fn write_samples<W: Write>(out: W, keys: &[String], rows: &[Vec<f64>]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec!["sample".to_string()];
+    header.extend(keys.iter().cloned());
+    writer.write_record(&header)?;
+    for (sample, row) in rows.iter().enumerate() {
+        let mut record = vec![sample.to_string()];
+        record.extend(row.iter().map(|v| number(*v)));
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// One claim's robustness: a row of `robustness.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RobustnessRow {
+    pub claim: String,
+    pub samples: usize,
+    pub holding: usize,
+    pub share: f64,
+    pub ci95_low: f64,
+    pub ci95_high: f64,
+    /// Where the claim fails, in words.
+    pub fails_where: String,
+}
+
+/// `robustness.csv`: `claim, samples, holding, share, ci95_low, ci95_high, fails_where`
+/// (Wilson interval; the PRIM box of failures in words).
+pub fn write_robustness<W: Write>(out: W, rows: &[RobustnessRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "claim",
+        "samples",
+        "holding",
+        "share",
+        "ci95_low",
+        "ci95_high",
+        "fails_where",
+    ])?;
+    for row in rows {
+        writer.write_record([
+            row.claim.clone(),
+            row.samples.to_string(),
+            row.holding.to_string(),
+            number(row.share),
+            number(row.ci95_low),
+            number(row.ci95_high),
+            row.fails_where.clone(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// One limit of a claim's failure box: a row of `failures.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureRow {
+    pub claim: String,
+    pub parameter: String,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    pub p_value: Option<f64>,
+    pub coverage: f64,
+    pub density: f64,
+    pub mass: f64,
+}
+
+/// `failures.csv`: `claim, parameter, lower, upper, p_value, coverage, density, mass`, one
+/// row per restricted parameter of each claim's failure box (inclusive limits, empty where
+/// the box keeps the sampled end; the box's statistics repeated on each of its rows).
+pub fn write_failures<W: Write>(out: W, rows: &[FailureRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "claim",
+        "parameter",
+        "lower",
+        "upper",
+        "p_value",
+        "coverage",
+        "density",
+        "mass",
+    ])?;
+    for row in rows {
+        writer.write_record([
+            row.claim.clone(),
+            row.parameter.clone(),
+            optional(row.lower),
+            optional(row.upper),
+            row.p_value.map(|p| format!("{p:e}")).unwrap_or_default(),
+            number(row.coverage),
+            number(row.density),
+            number(row.mass),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
 /// One restricted parameter of a discovered box: a row of `box.csv`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoxRow {

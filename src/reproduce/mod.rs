@@ -6,10 +6,12 @@
 mod assumptions;
 mod claims;
 mod evidence;
+pub mod robustness;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::registry;
 use crate::scenario::{parse_table, read_text, ScenarioError};
 pub use assumptions::{assumptions_section, assumptions_skipped};
 pub use claims::{decide, known_claims, CLAIMS};
@@ -28,6 +30,9 @@ pub struct ClaimSpec {
     pub id: String,
     pub text: String,
     pub files: Vec<String>,
+    /// The parameters that define the regimes the claim compares: never varied by the
+    /// robustness check.
+    pub regime: Vec<String>,
 }
 
 /// The experiments manifest.
@@ -37,6 +42,9 @@ pub struct Experiments {
     pub seed: u64,
     pub quick_replicates: u64,
     pub quick_steps: u64,
+    /// Replicates and steps of every experiment at a robustness sample (full mode).
+    pub robustness_replicates: u64,
+    pub robustness_steps: u64,
     pub runs: Vec<RunGroup>,
     pub sweeps: Vec<PathBuf>,
     /// The Sobol' sweep behind "Which assumptions matter" (full mode only).
@@ -61,12 +69,12 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "seed" | "quick" | "run" | "sweep" | "sensitivity" | "claim"
+            "seed" | "quick" | "robustness" | "run" | "sweep" | "sensitivity" | "claim"
         ) {
             return Err(invalid(
                 &file,
                 key,
-                "is not a known key (allowed: seed, quick, run, sweep, sensitivity, claim)",
+                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, claim)",
             ));
         }
     }
@@ -86,6 +94,13 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         .unwrap_or_default();
     let quick_replicates = integer(quick.get("replicates"), "quick.replicates", 3)?;
     let quick_steps = integer(quick.get("steps"), "quick.steps", 150)?;
+    let robustness = table
+        .get("robustness")
+        .and_then(|q| q.as_table())
+        .cloned()
+        .unwrap_or_default();
+    let robustness_replicates = integer(robustness.get("replicates"), "robustness.replicates", 4)?;
+    let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
     let strings = |value: Option<&toml::Value>, key: &str| -> Result<Vec<String>, ScenarioError> {
         value
             .and_then(|v| v.as_array())
@@ -156,10 +171,20 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
                 ),
             ));
         }
+        let regime_key = format!("claim[{index}].regime");
+        let regime = strings(claim.get("regime"), &regime_key)?;
+        if let Some(unknown) = regime.iter().find(|key| registry::lookup(key).is_none()) {
+            return Err(invalid(
+                &file,
+                &regime_key,
+                format!("names `{unknown}`, which is not a parameter (see `cadresim params`)"),
+            ));
+        }
         claims.push(ClaimSpec {
             id,
             text: get("text")?,
             files: strings(claim.get("files"), &format!("claim[{index}].files"))?,
+            regime,
         });
     }
     Ok(Experiments {
@@ -167,6 +192,8 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         seed,
         quick_replicates,
         quick_steps,
+        robustness_replicates,
+        robustness_steps,
         runs,
         sweeps,
         sensitivity,

@@ -143,6 +143,33 @@ impl Axis {
     }
 }
 
+/// A Latin hypercube of `n` points over `continuous.len()` axes, column by column: for every
+/// axis and point, (stratum, fraction). Each axis's `n` strata are shuffled (Fisher-Yates) on
+/// the design stream `(step 0, group = axis index)` of `key`, so each point takes exactly one
+/// stratum per axis; a continuous axis then draws its fraction uniformly inside the stratum,
+/// `(stratum + u) / n`, while a discrete one draws nothing (fraction `stratum / n`).
+pub fn latin_strata(n: usize, continuous: &[bool], key: &ReplicateKey) -> Vec<Vec<(usize, f64)>> {
+    continuous
+        .iter()
+        .enumerate()
+        .map(|(index, &continuous)| {
+            let mut stream = key.stream(0, index as u64, Phase::Init);
+            let mut strata: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                let j = stream.below(i + 1);
+                strata.swap(i, j);
+            }
+            strata
+                .into_iter()
+                .map(|stratum| {
+                    let within = if continuous { stream.uniform() } else { 0.0 };
+                    (stratum, (stratum as f64 + within) / n as f64)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The text of a value in points.csv.
 pub fn value_label(value: &toml::Value) -> String {
     match value {
@@ -413,28 +440,28 @@ impl SweepSpec {
     fn lhs_points(&self) -> Vec<Point> {
         let n = self.samples;
         let key = ReplicateKey::new(self.base.params.run.seed, u64::MAX);
-        let mut columns: Vec<Vec<AxisValue>> = Vec::new();
-        for (index, axis) in self.axes.iter().enumerate() {
-            let mut stream = key.stream(0, index as u64, Phase::Init);
-            let mut strata: Vec<usize> = (0..n).collect();
-            for i in (1..n).rev() {
-                let j = stream.below(i + 1);
-                strata.swap(i, j);
-            }
-            let column = strata
-                .iter()
-                .map(|&stratum| match &axis.values {
-                    AxisValues::Range {
-                        from, to, scale, ..
-                    } => {
-                        let fraction = (stratum as f64 + stream.uniform()) / n as f64;
-                        axis.at_fraction(*from, *to, *scale, fraction)
-                    }
-                    _ => axis.grid_value(stratum * axis.grid_len() / n),
-                })
-                .collect();
-            columns.push(column);
-        }
+        let continuous: Vec<bool> = self
+            .axes
+            .iter()
+            .map(|axis| matches!(axis.values, AxisValues::Range { .. }))
+            .collect();
+        let strata = latin_strata(n, &continuous, &key);
+        let columns: Vec<Vec<AxisValue>> = self
+            .axes
+            .iter()
+            .zip(&strata)
+            .map(|(axis, column)| {
+                column
+                    .iter()
+                    .map(|&(stratum, fraction)| match &axis.values {
+                        AxisValues::Range {
+                            from, to, scale, ..
+                        } => axis.at_fraction(*from, *to, *scale, fraction),
+                        _ => axis.grid_value(stratum * axis.grid_len() / n),
+                    })
+                    .collect()
+            })
+            .collect();
         (0..n)
             .map(|id| self.point(id, columns.iter().map(|column| column[id].clone())))
             .collect()

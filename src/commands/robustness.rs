@@ -1,0 +1,463 @@
+//! `cadresim reproduce --robustness N`: re-run every experiment at the defaults and at N
+//! Latin-hypercube samples of the parameters no claim names, decide every claim at every
+//! sample, and summarise. Files go to `<out>/robustness/`; each finished sample is committed
+//! as one part, so a killed run continues with `--resume` without redoing finished samples.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{thread_pool, CommandError, Progress};
+use crate::charts;
+use crate::output::tables::{self, FailureRow, RobustnessRow, VerdictRow};
+use crate::output::{self, manifest};
+use crate::params::Params;
+use crate::reproduce::robustness::{self, ClaimRobustness, Factor, Settings};
+use crate::reproduce::{self, Evidence, Experiments, RunEvidence, SweepEvidence};
+use crate::runner;
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::sweep::{self, SweepLock, SweepSpec};
+
+/// What to run and where.
+pub(crate) struct Request<'a> {
+    pub experiments: &'a Experiments,
+    pub dir: PathBuf,
+    pub samples: usize,
+    pub replicates: u64,
+    pub steps: u64,
+    pub resume: bool,
+    pub threads: Option<usize>,
+    pub size: (u32, u32),
+}
+
+/// The section of RESULTS.md and the chart it shows.
+pub(crate) struct Outcome {
+    pub section: String,
+    pub chart: PathBuf,
+}
+
+/// What a robustness directory was started with; `--resume` continues only the same.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct RobustnessLock {
+    experiments_sha256: String,
+    seed: u64,
+    samples: usize,
+    replicates: u64,
+    steps: u64,
+    factors: Vec<Factor>,
+}
+
+/// The experiments' scenarios and sweeps, loaded once.
+struct Loaded {
+    runs: Vec<(String, Vec<Scenario>)>,
+    sweeps: Vec<(String, SweepSpec)>,
+}
+
+const LOCK: &str = "robustness.lock.json";
+const SCRATCH: &str = "sample.tmp";
+
+pub(crate) fn run_robustness(request: &Request) -> Result<Outcome, CommandError> {
+    let experiments = request.experiments;
+    let loaded = load(experiments)?;
+    let factors = robustness::factors(&experiments.claims);
+    check_named(&loaded, &factors, experiments)?;
+    let mut rows = vec![factors
+        .iter()
+        .map(|factor| factor.value_in(&Params::default()))
+        .collect::<Vec<f64>>()];
+    rows.extend(robustness::samples(
+        &factors,
+        request.samples,
+        experiments.seed,
+    ));
+    let lock = RobustnessLock {
+        experiments_sha256: fingerprint(experiments, &loaded),
+        seed: experiments.seed,
+        samples: request.samples,
+        replicates: request.replicates,
+        steps: request.steps,
+        factors: factors.clone(),
+    };
+    let _guard = prepare(&request.dir, &lock, request.resume)?;
+    let started = manifest::now_utc();
+    let (pool, threads) = thread_pool(request.threads)?;
+    let progress = Progress::new(rows.len() as u64, "robustness samples");
+    for (sample, values) in rows.iter().enumerate() {
+        if finished(&request.dir, sample, experiments) {
+            progress.advance(1);
+            continue;
+        }
+        let at = (sample > 0).then_some(values.as_slice());
+        let verdicts = pool.install(|| decide_sample(request, &loaded, &factors, at))?;
+        let part: Vec<VerdictRow> = verdicts
+            .into_iter()
+            .map(|(claim, holds)| VerdictRow {
+                sample,
+                claim,
+                holds,
+            })
+            .collect();
+        output::write_atomically(
+            &request.dir.join(output::PARTS),
+            &part_name(sample),
+            |out| tables::write_verdicts(out, &part).map_err(Into::into),
+        )?;
+        progress.advance(1);
+    }
+    progress.finish();
+    let scratch = request.dir.join(SCRATCH);
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch)
+            .map_err(|e| CommandError::Failed(format!("{}: {e}", scratch.display())))?;
+    }
+    summarise(request, &factors, &rows, threads, started)
+}
+
+/// Load every scenario and sweep of the experiments with the sample's run settings.
+fn load(experiments: &Experiments) -> Result<Loaded, CommandError> {
+    let mut runs = Vec::new();
+    for group in &experiments.runs {
+        let scenarios = group
+            .files
+            .iter()
+            .map(|path| scenario::load(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        runs.push((group.name.clone(), scenarios));
+    }
+    let mut sweeps = Vec::new();
+    for file in &experiments.sweeps {
+        let spec = sweep::file::load(file)?;
+        sweeps.push((spec.name.clone(), spec));
+    }
+    Ok(Loaded { runs, sweeps })
+}
+
+/// Refuse experiments whose files set a parameter that would be varied: every parameter
+/// that defines a compared regime must be named by a claim.
+fn check_named(
+    loaded: &Loaded,
+    factors: &[Factor],
+    experiments: &Experiments,
+) -> Result<(), CommandError> {
+    let scenarios = loaded.runs.iter().flat_map(|(_, scenarios)| {
+        scenarios.iter().map(|s| {
+            (
+                format!("scenario `{}`", s.name),
+                robustness::set_by_scenario(s),
+            )
+        })
+    });
+    let sweeps = loaded
+        .sweeps
+        .iter()
+        .map(|(name, spec)| (format!("sweep `{name}`"), robustness::set_by_sweep(spec)));
+    for (place, set) in scenarios.chain(sweeps) {
+        if let Some(key) = robustness::unnamed(&set, factors) {
+            return Err(ScenarioError::Invalid {
+                file: experiments.path.display().to_string(),
+                key: "claim.regime".into(),
+                message: format!(
+                    "names no `{key}`, which {place} sets: the robustness check would vary it; add it to the `regime` of the claim that compares that regime"
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 of the experiments as loaded (manifest, scenarios, sweeps).
+fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
+    let text = std::fs::read_to_string(&experiments.path).unwrap_or_default();
+    let scenarios = serde_json::to_string(&loaded.runs).expect("scenarios serialize");
+    let sweeps = serde_json::to_string(&loaded.sweeps).expect("sweeps serialize");
+    manifest::sha256_hex(format!("{text}\n{scenarios}\n{sweeps}").as_bytes())
+}
+
+/// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run
+/// with the same lock.
+fn prepare(
+    dir: &Path,
+    lock: &RobustnessLock,
+    resume: bool,
+) -> Result<output::DirLock, CommandError> {
+    let guard = output::lock_dir(dir)?;
+    let existing: Option<RobustnessLock> = std::fs::read_to_string(dir.join(LOCK))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok());
+    match existing {
+        Some(existing) if resume => {
+            if &existing != lock {
+                return Err(CommandError::Usage(format!(
+                    "{}: --resume needs the same experiments, seed, number of samples, replicates and steps as the interrupted run (or --force to start again)",
+                    dir.display()
+                )));
+            }
+            let manifest = dir.join("manifest.json");
+            if manifest.exists() {
+                std::fs::remove_file(&manifest)
+                    .map_err(|e| CommandError::Failed(format!("{}: {e}", manifest.display())))?;
+            }
+        }
+        _ => {
+            output::clear_written(dir)?;
+            let text = serde_json::to_string_pretty(lock).expect("lock serializes");
+            output::write_atomically(dir, LOCK, |out| out.write_all(text.as_bytes()))?;
+        }
+    }
+    output::create_dir(&dir.join(output::PARTS))?;
+    Ok(guard)
+}
+
+fn part_name(sample: usize) -> String {
+    format!("sample-{sample:06}.csv")
+}
+
+/// Whether the part of `sample` is there, readable, and decides every claim.
+fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
+    let path = dir.join(output::PARTS).join(part_name(sample));
+    tables::read_verdicts(&path).is_ok_and(|rows| {
+        rows.len() == experiments.claims.len()
+            && rows
+                .iter()
+                .zip(&experiments.claims)
+                .all(|(row, claim)| row.sample == sample && row.claim == claim.id)
+    })
+}
+
+/// Run every experiment with the factors at `values` (None: the defaults) and decide every
+/// claim: (claim id, holds), in the manifest's order. Evidence is written to a scratch
+/// directory and read back exactly as `reproduce` reads it.
+fn decide_sample(
+    request: &Request,
+    loaded: &Loaded,
+    factors: &[Factor],
+    values: Option<&[f64]>,
+) -> Result<Vec<(String, bool)>, CommandError> {
+    let scratch = request.dir.join(SCRATCH);
+    let settle = |params: &mut Params, place: &str| -> Result<(), CommandError> {
+        if let Some(values) = values {
+            robustness::apply(params, factors, values).map_err(|error| {
+                CommandError::Failed(format!("robustness sample at {place}: {error}"))
+            })?;
+        }
+        Ok(())
+    };
+    let (replicates, steps, seed) = (
+        Some(request.replicates),
+        Some(request.steps),
+        Some(request.experiments.seed),
+    );
+    let mut evidence = Evidence {
+        runs: Default::default(),
+        sweeps: Default::default(),
+    };
+    for (name, scenarios) in &loaded.runs {
+        let mut plans = Vec::new();
+        for scenario in scenarios {
+            let mut scenario = scenario.clone();
+            settle(&mut scenario.params, &scenario.name.clone())?;
+            scenario.override_run(steps, replicates, seed)?;
+            plans.push(scenario.plan()?);
+        }
+        let results = runner::run(&plans, &|_| {});
+        if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
+            return Err(CommandError::Failed(format!(
+                "robustness: scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level})"
+            )));
+        }
+        let out = scratch.join("runs").join(name);
+        output::create_dir(&out)?;
+        output::write_tables(&out, &results)?;
+        evidence.runs.insert(name.clone(), RunEvidence::read(&out)?);
+    }
+    for (name, spec) in &loaded.sweeps {
+        let mut spec = spec.clone();
+        settle(&mut spec.base.params, &format!("sweep {name}"))?;
+        spec.base.override_run(steps, replicates, seed)?;
+        let out = scratch.join("sweeps").join(name);
+        let lock = SweepLock::new(&spec, None);
+        let _guard = sweep::prepare(&out, &lock, false, true)?;
+        let points = spec.points();
+        sweep::run_points(&spec, &points, &out, &|_| {})?;
+        sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+        evidence
+            .sweeps
+            .insert(name.clone(), SweepEvidence::read(&out)?);
+    }
+    request
+        .experiments
+        .claims
+        .iter()
+        .map(|claim| {
+            Ok((
+                claim.id.clone(),
+                reproduce::decide(&claim.id, &evidence)?.holds,
+            ))
+        })
+        .collect()
+}
+
+/// Write samples.csv, verdicts.csv, robustness.csv, failures.csv, the chart and the
+/// manifest; return the section of RESULTS.md.
+fn summarise(
+    request: &Request,
+    factors: &[Factor],
+    rows: &[Vec<f64>],
+    threads: usize,
+    started: String,
+) -> Result<Outcome, CommandError> {
+    let dir = &request.dir;
+    let claims: Vec<String> = request
+        .experiments
+        .claims
+        .iter()
+        .map(|c| c.id.clone())
+        .collect();
+    let mut verdicts = Vec::new();
+    for sample in 0..rows.len() {
+        let path = dir.join(output::PARTS).join(part_name(sample));
+        verdicts.extend(
+            tables::read_verdicts(&path)
+                .map_err(|error| CommandError::Failed(error.to_string()))?,
+        );
+    }
+    let holds: Vec<Vec<bool>> = verdicts
+        .chunks(claims.len())
+        .map(|chunk| chunk.iter().map(|row| row.holds).collect())
+        .collect();
+    let summary = robustness::summarise(&claims, factors, &rows[1..], &holds[1..]);
+    let keys: Vec<String> = factors.iter().map(|f| f.key.clone()).collect();
+    let robustness_rows: Vec<RobustnessRow> = summary.iter().map(robustness_row).collect();
+    let failures: Vec<FailureRow> = summary.iter().flat_map(failure_rows).collect();
+    let mut files = BTreeMap::new();
+    let mut write = |name: &str, body: &dyn Fn(&mut dyn std::io::Write) -> csv::Result<()>| {
+        let path = output::write_atomically(dir, name, |out| body(out).map_err(Into::into))?;
+        files.insert(
+            name.to_string(),
+            manifest::sha256_file(&path)
+                .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?,
+        );
+        Ok::<(), CommandError>(())
+    };
+    write("samples.csv", &|out| {
+        tables::write_samples(out, &keys, rows)
+    })?;
+    write("verdicts.csv", &|out| {
+        tables::write_verdicts(out, &verdicts)
+    })?;
+    write("robustness.csv", &|out| {
+        tables::write_robustness(out, &robustness_rows)
+    })?;
+    write("failures.csv", &|out| {
+        tables::write_failures(out, &failures)
+    })?;
+    let charts = charts::draw_robustness(
+        &robustness_rows,
+        request.replicates,
+        request.steps,
+        &dir.join("charts"),
+        request.size,
+    )?;
+    files.extend(output::hash_files(dir, &charts)?);
+    write_manifest(request, factors, threads, started, files)?;
+    let at_defaults: Vec<(String, bool)> = holds[0]
+        .iter()
+        .zip(&claims)
+        .map(|(h, c)| (c.clone(), *h))
+        .collect();
+    let settings = Settings {
+        samples: request.samples,
+        replicates: request.replicates,
+        steps: request.steps,
+        factors,
+        at_defaults: &at_defaults,
+    };
+    Ok(Outcome {
+        section: robustness::robustness_section(
+            &settings,
+            &request.experiments.claims,
+            &summary,
+            "figures/robustness.png",
+        ),
+        chart: dir.join("charts").join("robustness.png"),
+    })
+}
+
+fn robustness_row(claim: &ClaimRobustness) -> RobustnessRow {
+    RobustnessRow {
+        claim: claim.claim.clone(),
+        samples: claim.samples,
+        holding: claim.holding,
+        share: claim.share(),
+        ci95_low: claim.low,
+        ci95_high: claim.high,
+        fails_where: claim.fails_where(),
+    }
+}
+
+fn failure_rows(claim: &ClaimRobustness) -> Vec<FailureRow> {
+    let Some(failure) = &claim.failure else {
+        return Vec::new();
+    };
+    failure
+        .bounds
+        .iter()
+        .map(|bound| FailureRow {
+            claim: claim.claim.clone(),
+            parameter: bound.key.clone(),
+            lower: bound.lower,
+            upper: bound.upper,
+            p_value: bound.p_value,
+            coverage: failure.coverage,
+            density: failure.density,
+            mass: failure.mass,
+        })
+        .collect()
+}
+
+/// What `manifest.json` of a robustness directory records.
+#[derive(serde::Serialize)]
+struct RobustnessManifest<'a> {
+    cadresim_version: &'static str,
+    git_commit: Option<String>,
+    command: &'static str,
+    experiments_file: String,
+    seed: u64,
+    samples: usize,
+    replicates: u64,
+    steps: u64,
+    factors: &'a [Factor],
+    threads: usize,
+    started: String,
+    finished: String,
+    files: BTreeMap<String, String>,
+}
+
+fn write_manifest(
+    request: &Request,
+    factors: &[Factor],
+    threads: usize,
+    started: String,
+    files: BTreeMap<String, String>,
+) -> Result<(), CommandError> {
+    let manifest = RobustnessManifest {
+        cadresim_version: env!("CARGO_PKG_VERSION"),
+        git_commit: manifest::git_commit(),
+        command: "reproduce --robustness",
+        experiments_file: request.experiments.path.display().to_string(),
+        seed: request.experiments.seed,
+        samples: request.samples,
+        replicates: request.replicates,
+        steps: request.steps,
+        factors,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        files,
+    };
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    output::write_atomically(&request.dir, "manifest.json", |out| {
+        out.write_all(text.as_bytes())
+    })?;
+    Ok(())
+}
