@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::robustness::{run_robustness, Request};
+use super::robustness::{check, run_robustness, Request};
 use super::run::run;
 use super::sweep::run_sweep;
 use super::CommandError;
@@ -13,11 +13,6 @@ use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
-    let _lock = if args.resume {
-        output::lock_dir(&args.out)?
-    } else {
-        output::prepare_dir(&args.out, args.force)?
-    };
     let (replicates, steps) = if args.quick {
         (
             Some(experiments.quick_replicates),
@@ -27,6 +22,22 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         (None, None)
     };
     let size = (1000, 625);
+    let robustness = args.robustness.map(|samples| Request {
+        experiments: &experiments,
+        dir: args.out.join("robustness"),
+        samples: samples as usize,
+        replicates: replicates.unwrap_or(experiments.robustness_replicates),
+        steps: steps.unwrap_or(experiments.robustness_steps),
+        resume: args.resume,
+        threads: args.threads,
+        size,
+    });
+    let checked = robustness.as_ref().map(check).transpose()?;
+    let _lock = if args.resume {
+        output::lock_dir(&args.out)?
+    } else {
+        output::prepare_dir(&args.out, args.force)?
+    };
     let mut evidence = Evidence {
         runs: Default::default(),
         sweeps: Default::default(),
@@ -74,21 +85,15 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         Some(file) if !args.quick => Some(run_sensitivity_sweep(file, &args, experiments.seed)?),
         _ => None,
     };
-    let robust = match args.robustness {
-        Some(samples) => Some({
-            eprintln!("reproduce: robustness, the defaults and {samples} samples");
-            run_robustness(&Request {
-                experiments: &experiments,
-                dir: args.out.join("robustness"),
-                samples: samples as usize,
-                replicates: replicates.unwrap_or(experiments.robustness_replicates),
-                steps: steps.unwrap_or(experiments.robustness_steps),
-                resume: args.resume,
-                threads: args.threads,
-                size,
-            })?
-        }),
-        None => None,
+    let robust = match (&robustness, checked) {
+        (Some(request), Some(checked)) => {
+            eprintln!(
+                "reproduce: robustness, the defaults and {} samples",
+                request.samples
+            );
+            Some(run_robustness(request, checked)?)
+        }
+        _ => None,
     };
     let mut decided = Vec::new();
     for claim in &experiments.claims {

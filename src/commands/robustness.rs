@@ -55,7 +55,18 @@ struct Loaded {
 const LOCK: &str = "robustness.lock.json";
 const SCRATCH: &str = "sample.tmp";
 
-pub(crate) fn run_robustness(request: &Request) -> Result<Outcome, CommandError> {
+/// A robustness run checked and ready: the experiments loaded, the factors, the rows (the
+/// defaults, then the samples) and the lock.
+pub(crate) struct Checked {
+    loaded: Loaded,
+    factors: Vec<Factor>,
+    rows: Vec<Vec<f64>>,
+    lock: RobustnessLock,
+}
+
+/// Check a robustness run before anything runs: every regime parameter named by a claim,
+/// and a resumed directory started with the same settings.
+pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
     let experiments = request.experiments;
     let loaded = load(experiments)?;
     let factors = robustness::factors(&experiments.claims);
@@ -77,6 +88,32 @@ pub(crate) fn run_robustness(request: &Request) -> Result<Outcome, CommandError>
         steps: request.steps,
         factors: factors.clone(),
     };
+    if request.resume {
+        if let Some(existing) = read_lock(&request.dir) {
+            if existing != lock {
+                return Err(CommandError::Usage(format!(
+                    "{}: --resume needs the same experiments, seed, number of samples, replicates and steps as the interrupted run (or --force to start again)",
+                    request.dir.display()
+                )));
+            }
+        }
+    }
+    Ok(Checked {
+        loaded,
+        factors,
+        rows,
+        lock,
+    })
+}
+
+pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outcome, CommandError> {
+    let Checked {
+        loaded,
+        factors,
+        rows,
+        lock,
+    } = checked;
+    let experiments = request.experiments;
     let _guard = prepare(&request.dir, &lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
@@ -110,6 +147,12 @@ pub(crate) fn run_robustness(request: &Request) -> Result<Outcome, CommandError>
             .map_err(|e| CommandError::Failed(format!("{}: {e}", scratch.display())))?;
     }
     summarise(request, &factors, &rows, threads, started)
+}
+
+fn read_lock(dir: &Path) -> Option<RobustnessLock> {
+    std::fs::read_to_string(dir.join(LOCK))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
 }
 
 /// Load every scenario and sweep of the experiments with the sample's run settings.
@@ -181,17 +224,8 @@ fn prepare(
     resume: bool,
 ) -> Result<output::DirLock, CommandError> {
     let guard = output::lock_dir(dir)?;
-    let existing: Option<RobustnessLock> = std::fs::read_to_string(dir.join(LOCK))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok());
-    match existing {
-        Some(existing) if resume => {
-            if &existing != lock {
-                return Err(CommandError::Usage(format!(
-                    "{}: --resume needs the same experiments, seed, number of samples, replicates and steps as the interrupted run (or --force to start again)",
-                    dir.display()
-                )));
-            }
+    match read_lock(dir) {
+        Some(existing) if resume && &existing == lock => {
             let manifest = dir.join("manifest.json");
             if manifest.exists() {
                 std::fs::remove_file(&manifest)

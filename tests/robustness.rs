@@ -1,0 +1,152 @@
+//! `cadresim reproduce --robustness N` on a small experiments manifest: the files it writes,
+//! shares and intervals in range, the verdicts at the defaults equal to the ordinary
+//! reproduction's, resume without redoing finished samples, the same bytes for any thread
+//! count, and refusals (a claim that does not name a regime parameter, a changed resume).
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use cadresim::reproduce::verdicts_of;
+use tempfile::TempDir;
+
+const MANIFEST: &str = "tests/data/robustness/experiments.toml";
+
+fn reproduce(out: &Path, manifest: &Path, extra: &[&str]) -> std::process::Output {
+    Command::cargo_bin("cadresim")
+        .unwrap()
+        .args(["reproduce", "--quick", "--out"])
+        .arg(out)
+        .arg("--experiments")
+        .arg(manifest)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn records(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn robustness_writes_shares_and_agrees_with_the_ordinary_verdicts_at_the_defaults() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("reproduce");
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &["--robustness", "4", "--threads", "1"],
+    ));
+    let robust = out.join("robustness");
+    for file in [
+        "samples.csv",
+        "verdicts.csv",
+        "robustness.csv",
+        "failures.csv",
+        "manifest.json",
+        "charts/robustness.png",
+        "charts/robustness.svg",
+    ] {
+        assert!(robust.join(file).exists(), "{file} missing");
+    }
+    let samples = records(&robust.join("samples.csv"));
+    assert_eq!(samples.len(), 5, "the defaults and 4 samples");
+    let header = csv::Reader::from_path(robust.join("samples.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    assert!(header.iter().any(|h| h == "behaviour.aspiration_rate"));
+    for named in [
+        "accountability.lifelong",
+        "targets.adaptive_markup",
+        "run.steps",
+    ] {
+        assert!(!header.iter().any(|h| h == named), "{named} varied");
+    }
+    let verdicts = records(&robust.join("verdicts.csv"));
+    assert_eq!(verdicts.len(), 5 * 2);
+    let report = fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    let at_defaults: Vec<(String, bool)> = verdicts
+        .iter()
+        .filter(|row| &row[0] == "0")
+        .map(|row| (row[1].to_string(), &row[2] == "true"))
+        .collect();
+    assert_eq!(at_defaults, verdicts_of(&report));
+    for row in records(&robust.join("robustness.csv")) {
+        let number = |i: usize| row[i].parse::<f64>().unwrap();
+        let (share, low, high) = (number(3), number(4), number(5));
+        assert!((0.0..=1.0).contains(&share), "{row:?}");
+        assert!(low <= share && share <= high && high <= 1.0 && low >= 0.0);
+        assert_eq!(&row[1], "4");
+        assert!(!row[6].is_empty());
+    }
+    assert!(report.contains("## Robustness"));
+    assert!(report.contains("![robustness](figures/robustness.png)"));
+    assert!(out.join("figures/robustness.png").exists());
+}
+
+#[test]
+fn a_resumed_robustness_run_keeps_finished_samples_and_gives_the_same_bytes() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("reproduce");
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &["--robustness", "3", "--threads", "1"],
+    ));
+    let robust = out.join("robustness");
+    let verdicts = fs::read(robust.join("verdicts.csv")).unwrap();
+    let kept = robust.join("parts/sample-000001.csv");
+    let modified = fs::metadata(&kept).unwrap().modified().unwrap();
+    // As if killed while running sample 2: its part and the manifest are gone.
+    fs::remove_file(robust.join("parts/sample-000002.csv")).unwrap();
+    fs::remove_file(robust.join("manifest.json")).unwrap();
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &["--robustness", "3", "--resume", "--threads", "2"],
+    ));
+    assert_eq!(fs::read(robust.join("verdicts.csv")).unwrap(), verdicts);
+    assert_eq!(fs::metadata(&kept).unwrap().modified().unwrap(), modified);
+    assert!(robust.join("parts/sample-000002.csv").exists());
+    assert!(robust.join("manifest.json").exists());
+
+    let changed = reproduce(&out, MANIFEST.as_ref(), &["--robustness", "5", "--resume"]);
+    assert_eq!(changed.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&changed.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("--resume needs the same"), "{message}");
+}
+
+#[test]
+fn a_regime_parameter_no_claim_names_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let text = fs::read_to_string(MANIFEST).unwrap().replace(
+        r#"regime = ["targets.adaptive_markup", "targets.markup_max"]"#,
+        r#"regime = ["targets.markup_max"]"#,
+    );
+    let manifest = dir.path().join("unnamed.toml");
+    let scenarios = format!("{}/scenarios/", env!("CARGO_MANIFEST_DIR"));
+    let text = text.replace("../../../scenarios/", &scenarios);
+    fs::write(&manifest, text).unwrap();
+    let output = reproduce(&dir.path().join("out"), &manifest, &["--robustness", "2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("claim.regime"), "{message}");
+    assert!(message.contains("targets.adaptive_markup"), "{message}");
+    assert!(message.contains("adaptive-markup"), "{message}");
+}
