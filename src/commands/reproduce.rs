@@ -132,7 +132,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         appendix.push_str(&robust.section);
     }
     let markdown =
-        reproduce::results_markdown(&experiments, &decided, &command, &provenance, &appendix);
+        reproduce::results_markdown(&experiments, &decided, &command, &provenance, &appendix)?;
     let mut targets = vec![args.out.clone()];
     if args.docs {
         targets.push(PathBuf::from("docs"));

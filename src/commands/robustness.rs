@@ -208,12 +208,17 @@ fn check_named(
     Ok(())
 }
 
-/// SHA-256 of the experiments as loaded (manifest, scenarios, sweeps).
+/// SHA-256 of what decides the verdicts: the scenarios and sweeps as loaded and each claim's
+/// id and regime (not the claims' sentences or explanations).
 fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
-    let text = std::fs::read_to_string(&experiments.path).unwrap_or_default();
-    let scenarios = serde_json::to_string(&loaded.runs).expect("scenarios serialize");
-    let sweeps = serde_json::to_string(&loaded.sweeps).expect("sweeps serialize");
-    manifest::sha256_hex(format!("{text}\n{scenarios}\n{sweeps}").as_bytes())
+    let claims: Vec<(&str, &[String])> = experiments
+        .claims
+        .iter()
+        .map(|claim| (claim.id.as_str(), claim.regime.as_slice()))
+        .collect();
+    let text = serde_json::to_string(&(&loaded.runs, &loaded.sweeps, claims))
+        .expect("experiments serialize");
+    manifest::sha256_hex(text.as_bytes())
 }
 
 /// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run

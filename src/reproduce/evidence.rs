@@ -299,6 +299,14 @@ pub enum Quantity {
     Text(String, String),
 }
 
+impl Quantity {
+    pub fn name(&self) -> &str {
+        match self {
+            Quantity::Stat(name, _) | Quantity::Value(name, _) | Quantity::Text(name, _) => name,
+        }
+    }
+}
+
 /// The decision on one claim.
 #[derive(Clone, Debug)]
 pub struct Verdict {

@@ -33,6 +33,9 @@ pub struct ClaimSpec {
     /// The parameters that define the regimes the claim compares: never varied by the
     /// robustness check.
     pub regime: Vec<String>,
+    /// What the data show when the claim does not hold, with `{quantity}` placeholders
+    /// filled from the run (see `explain`).
+    pub explanation: Option<String>,
 }
 
 /// The experiments manifest.
@@ -180,11 +183,23 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
                 format!("names `{unknown}`, which is not a parameter (see `cadresim params`)"),
             ));
         }
+        let explanation = match claim.get("explanation") {
+            None => None,
+            Some(toml::Value::String(text)) => Some(text.trim().to_string()),
+            Some(_) => {
+                return Err(invalid(
+                    &file,
+                    &format!("claim[{index}].explanation"),
+                    "must be a string",
+                ))
+            }
+        };
         claims.push(ClaimSpec {
             id,
             text: get("text")?,
             files: strings(claim.get("files"), &format!("claim[{index}].files"))?,
             regime,
+            explanation,
         });
     }
     Ok(Experiments {
@@ -209,15 +224,55 @@ fn verdict_word(holds: bool) -> &'static str {
     }
 }
 
-/// RESULTS.md for decided claims, then `appendix` (the sensitivity section); figures are
-/// referenced as `figures/<id>.png`.
+/// Fill the `{name}` placeholders of an explanation with the verdict's quantities: `name` is
+/// a quantity's name, or the start of exactly one quantity's name before its " (" (a paired
+/// difference without its correlation). A statistic reads "mean [low, high]".
+pub fn explain(template: &str, quantities: &[Quantity]) -> Result<String, EvidenceError> {
+    let mut text = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e).ok_or_else(|| {
+            EvidenceError::Missing(format!("explanation: unclosed `{{` in {template:?}"))
+        })?;
+        text.push_str(&rest[..start]);
+        text.push_str(&quantity_text(&rest[start + 1..end], quantities)?);
+        rest = &rest[end + 1..];
+    }
+    text.push_str(rest);
+    Ok(text)
+}
+
+fn quantity_text(name: &str, quantities: &[Quantity]) -> Result<String, EvidenceError> {
+    let exact: Vec<&Quantity> = quantities.iter().filter(|q| q.name() == name).collect();
+    let prefixed: Vec<&Quantity> = quantities
+        .iter()
+        .filter(|q| q.name().starts_with(&format!("{name} (")))
+        .collect();
+    let found = match (exact.as_slice(), prefixed.as_slice()) {
+        ([one], _) | ([], [one]) => *one,
+        _ => {
+            return Err(EvidenceError::Missing(format!(
+                "explanation: `{{{name}}}` names no single quantity of the claim"
+            )))
+        }
+    };
+    Ok(match found {
+        Quantity::Stat(_, stat) => format!("{:.3} [{:.3}, {:.3}]", stat.mean, stat.low, stat.high),
+        Quantity::Value(_, value) => format!("{value:.3}"),
+        Quantity::Text(_, value) => value.clone(),
+    })
+}
+
+/// RESULTS.md for decided claims, then `appendix` (the sensitivity and robustness sections);
+/// figures are referenced as `figures/<id>.png`. A claim that does not hold is followed by
+/// its explanation with the run's numbers (or a note that none is recorded).
 pub fn results_markdown(
     experiments: &Experiments,
     decided: &[(ClaimSpec, Verdict)],
     command: &str,
     provenance: &str,
     appendix: &str,
-) -> String {
+) -> Result<String, EvidenceError> {
     let mut text = String::new();
     let _ = writeln!(text, "# Results: the paper's claims, regenerated\n");
     let _ = writeln!(
@@ -272,9 +327,20 @@ pub fn results_markdown(
             verdict_word(verdict.holds),
             verdict.test
         );
+        if !verdict.holds {
+            let instead = match &claim.explanation {
+                Some(template) => explain(template, &verdict.quantities)?,
+                None => format!(
+                    "No explanation of this verdict is recorded for `{}` in `{}`.",
+                    claim.id,
+                    experiments.path.display()
+                ),
+            };
+            let _ = writeln!(text, "\n**What the data show instead.** {instead}");
+        }
     }
     text.push_str(appendix);
-    text
+    Ok(text)
 }
 
 /// The (claim id, holds) pairs of a RESULTS.md summary table.
@@ -295,4 +361,38 @@ pub fn verdicts_of(markdown: &str) -> Vec<(String, bool)> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Estimate;
+
+    #[test]
+    fn explanations_take_their_numbers_from_the_quantities() {
+        let quantities = vec![
+            Quantity::Value("largest step, rational".into(), 0.135),
+            Quantity::Stat(
+                "private_gain, b minus a (paired, r = 0.20)".into(),
+                Estimate {
+                    mean: -9.1475,
+                    low: -11.5,
+                    high: -6.8,
+                },
+            ),
+            Quantity::Text("class, a".into(), "lazy-routine".into()),
+        ];
+        let text = explain(
+            "falls by {private_gain, b minus a} while {largest step, rational}; {class, a}.",
+            &quantities,
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "falls by -9.148 [-11.500, -6.800] while 0.135; lazy-routine."
+        );
+        for bad in ["{private_gain}", "{nothing}", "open {brace"] {
+            assert!(explain(bad, &quantities).is_err(), "{bad}");
+        }
+    }
 }

@@ -402,6 +402,7 @@ mod tests {
             text: String::new(),
             files: Vec::new(),
             regime: vec!["cadres.turnover".into()],
+            explanation: None,
         };
         let keys: Vec<String> = factors(&[claim]).into_iter().map(|f| f.key).collect();
         assert!(!keys.contains(&"cadres.turnover".to_string()));
