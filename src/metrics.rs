@@ -34,6 +34,37 @@ pub const METRICS: [&str; 22] = [
     "markup",
 ];
 
+/// What each metric measures, in words for chart titles and axes (in `METRICS` order).
+pub const MEANINGS: [&str; METRIC_COUNT] = [
+    "share of idle cadres",
+    "share of cadres doing routine work",
+    "share of cadres innovating",
+    "mean innovation intensity (0-1)",
+    "mean target attainment",
+    "share of cadres missing their target",
+    "total output per step",
+    "public loss from new errors per step",
+    "private gain of self-serving reform per step",
+    "welfare (output - damage - private gain)",
+    "mean payoff",
+    "new errors per step",
+    "errors detected per step",
+    "errors sanctioned per step",
+    "errors exempted per step",
+    "violations wrongly exempted per step",
+    "exploratory errors wrongly sanctioned per step",
+    "one-vote vetoes per step",
+    "idle cadres sanctioned per step",
+    "dismissals per step",
+    "abuse rate (wrongly exempted / exempted)",
+    "mean markup added per layer",
+];
+
+/// The meaning of a metric in words (the name itself if it is not a metric).
+pub fn meaning(metric: &str) -> &str {
+    metric_index(metric).map(|i| MEANINGS[i]).unwrap_or(metric)
+}
+
 /// Number of metrics.
 pub const METRIC_COUNT: usize = METRICS.len();
 

@@ -49,12 +49,38 @@ fn quick_reproduction_agrees_with_the_committed_results() {
             .join(format!("{}.png", claim.id))
             .exists());
     }
+    // Figures drawn for a claim show its metrics, titled by their meanings.
+    for (id, text) in [
+        ("umbrella", "violations wrongly exempted per step"),
+        ("umbrella", "private gain of self-serving reform per step"),
+        ("error-correction", "public loss from new errors per step"),
+        ("two-factor", "with incentives"),
+        ("lifelong", "share of idle cadres"),
+    ] {
+        let svg = fs::read_to_string(out.join("figures").join(format!("{id}.svg"))).unwrap();
+        assert!(svg.contains(text), "{id}: no {text:?}");
+    }
     assert!(quick.contains("quick mode"));
     assert!(quick.contains("## Which assumptions matter\n\nNot computed in quick mode"));
     assert!(committed.contains("full mode"));
     assert!(committed.contains("## Which assumptions matter"));
     assert!(committed.contains("matters most for mean_innovation"));
     assert!(committed.contains("(paired, r = "));
+    for report in [&quick, &committed] {
+        let failing = verdicts_of(report)
+            .iter()
+            .filter(|(_, holds)| !holds)
+            .count();
+        assert_eq!(
+            report.matches("**What the data show instead.**").count(),
+            failing,
+            "every claim that does not hold is explained"
+        );
+        assert!(!report.contains("No explanation of this verdict is recorded"));
+    }
+    assert!(committed.contains("## Robustness: do the claims survive other plausible values?"));
+    assert!(committed.contains("![robustness](figures/robustness.png)"));
+    assert!(std::path::Path::new("docs/figures/robustness.png").exists());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! what they share (the committed font, the Okabe-Ito colour-blind-safe palette, legends,
 //! rendering). Charts are drawn from files read back by `output`, never from simulation state.
 
+pub mod claims;
 pub mod discovery;
 pub mod robustness;
 pub mod run;
@@ -20,6 +21,7 @@ use resvg::{tiny_skia, usvg};
 use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
+pub use claims::{draw_interaction, draw_regimes, Interaction};
 pub use discovery::{draw_discovery, BoxLimit};
 pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};

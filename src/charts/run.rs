@@ -304,20 +304,18 @@ impl Chart for Accountability<'_> {
     }
 }
 
-/// Chart 3: equilibrium metrics of every scenario with 95% intervals, coloured by class.
-struct Equilibria<'a> {
-    scenarios: &'a [ScenarioEquilibrium],
-    title: String,
+/// Chart 3: equilibrium metrics of every scenario with 95% intervals, coloured by class,
+/// one panel per metric.
+pub(super) struct Equilibria<'a> {
+    pub scenarios: &'a [ScenarioEquilibrium],
+    pub title: String,
     /// Colour each scenario by its class (equilibria), or all alike (differences).
-    by_class: bool,
+    pub by_class: bool,
+    pub metrics: &'a [&'a str],
 }
 
-const EQUILIBRIUM_PANELS: [(&str, &str); 4] = [
-    ("mean_innovation", "mean innovation intensity (0-1)"),
-    ("share_idle", "share of idle cadres (0-1)"),
-    ("welfare", "welfare (output - damage - private gain)"),
-    ("abuse_rate", "abuse rate (wrongly exempted / exempted)"),
-];
+/// The metrics of the equilibria chart.
+const EQUILIBRIUM_PANELS: [&str; 4] = ["mean_innovation", "share_idle", "welfare", "abuse_rate"];
 
 impl Chart for Equilibria<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
@@ -327,16 +325,22 @@ impl Chart for Equilibria<'_> {
             .margin((12.0 * scale) as u32, 0, 0, 0)
             .titled(&self.title, font(scale, 34.0))
             .map_err(fail)?;
-        let panels = titled.split_evenly((2, 2));
+        let layout = match self.metrics.len() {
+            0..=2 => (1, self.metrics.len().max(1)),
+            3..=4 => (2, 2),
+            _ => (2, self.metrics.len().div_ceil(2)),
+        };
+        let panels = titled.split_evenly(layout);
         let count = self.scenarios.len().max(1);
         let names: Vec<String> = self.scenarios.iter().map(|s| s.name.clone()).collect();
-        for (panel, (metric, description)) in panels.iter().zip(EQUILIBRIUM_PANELS) {
+        for (panel, metric) in panels.iter().zip(self.metrics) {
+            let description = crate::metrics::meaning(metric);
             let values: Vec<(f64, f64, f64)> = self
                 .scenarios
                 .iter()
                 .map(|s| {
                     s.metrics
-                        .get(metric)
+                        .get(*metric)
                         .map(|p| (p.mean, p.low, p.high))
                         .unwrap_or((0.0, 0.0, 0.0))
                 })
@@ -498,6 +502,7 @@ pub fn draw_all(
             scenarios: &equilibria,
             title: "Equilibria compared (level all, coloured by equilibrium class)".to_string(),
             by_class: true,
+            metrics: &EQUILIBRIUM_PANELS,
         }),
     ));
     let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = jobs
@@ -553,6 +558,7 @@ pub fn draw_differences(
         scenarios: &scenarios,
         title: format!("Paired differences from {baseline} (level all, 95% CI)"),
         by_class: false,
+        metrics: &EQUILIBRIUM_PANELS,
     };
     render(out, "differences", size, &chart)
 }

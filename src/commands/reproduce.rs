@@ -7,9 +7,10 @@ use super::robustness::{check, run_robustness, Request};
 use super::run::run;
 use super::sweep::run_sweep;
 use super::CommandError;
+use crate::charts::{self, Interaction};
 use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
 use crate::output::{self, manifest, tables};
-use crate::reproduce::{self, Evidence, RunEvidence, SweepEvidence};
+use crate::reproduce::{self, Evidence, Figure, RunEvidence, SweepEvidence};
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
@@ -137,11 +138,19 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     if args.docs {
         targets.push(PathBuf::from("docs"));
     }
+    let drawn = args.out.join("figures");
+    output::create_dir(&drawn)?;
+    for (claim, verdict) in &decided {
+        draw_figure(&claim.id, &verdict.figure, &drawn)?;
+    }
     for target in &targets {
         let figures = target.join("figures");
         output::create_dir(&figures)?;
-        for (claim, verdict) in &decided {
-            output::copy_atomically(&verdict.figure, &figures, &format!("{}.png", claim.id))?;
+        if target != &args.out {
+            for (claim, _) in &decided {
+                let name = format!("{}.png", claim.id);
+                output::copy_atomically(&drawn.join(&name), &figures, &name)?;
+            }
         }
         if let Some(robust) = &robust {
             output::copy_atomically(&robust.chart, &figures, "robustness.png")?;
@@ -169,6 +178,44 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     }
     println!("report: {}", args.out.join("RESULTS.md").display());
     Ok(0)
+}
+
+/// Put a claim's figure into `figures` as `<id>.png` (drawn ones also as `<id>.svg`).
+fn draw_figure(id: &str, figure: &Figure, figures: &Path) -> Result<(), CommandError> {
+    let size = (1400, 875);
+    match figure {
+        Figure::Chart(path) => {
+            output::copy_atomically(path, figures, &format!("{id}.png"))?;
+        }
+        Figure::Regimes {
+            dir,
+            scenarios,
+            metrics,
+            title,
+        } => {
+            charts::draw_regimes(dir, scenarios, metrics, title, figures, id, size)?;
+        }
+        Figure::Interaction {
+            dir,
+            x_factor,
+            x_levels,
+            line_levels,
+            cells,
+            metric,
+            title,
+        } => {
+            let design = Interaction {
+                x_factor,
+                x_levels: *x_levels,
+                line_levels: *line_levels,
+                cells: *cells,
+                metric,
+                title,
+            };
+            charts::draw_interaction(dir, &design, figures, id, size)?;
+        }
+    }
+    Ok(())
 }
 
 /// Run the Sobol' sweep behind "Which assumptions matter" (it analyses itself); returns the

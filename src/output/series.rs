@@ -219,7 +219,7 @@ fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
     result
 }
 
-fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, ReadError> {
+pub fn read_equilibrium(path: &Path) -> Result<Vec<ScenarioEquilibrium>, ReadError> {
     let rows = tables::read_statistics(path)?;
     Ok(tables::summaries_at(&rows, WHOLE_HIERARCHY)
         .into_iter()

@@ -1,7 +1,7 @@
 //! The test that decides each of the paper's claims. Each reads only the evidence and
 //! returns the numbers it used, the verdict and the test in words.
 
-use super::evidence::{Comparison, Evidence, EvidenceError, Quantity, Verdict};
+use super::evidence::{Comparison, Evidence, EvidenceError, Figure, Quantity, Verdict};
 use crate::metrics::is_lazy_governance;
 use crate::stats::Estimate;
 
@@ -81,7 +81,7 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         holds: is_lazy_governance(&class) && falling && separated,
         test: "the most frequent class of pressure.toml is lazy governance (lazy-idle or lazy-routine); along penalty-curve without tolerance mean_innovation falls at every step, and the paired 95% interval of mean_innovation at the lowest minus the highest penalty lies above 0".into(),
         quantities,
-        figure: curve.dir.join("charts/curve-mean_innovation.png"),
+        figure: Figure::Chart(curve.dir.join("charts/curve-mean_innovation.png")),
     })
 }
 
@@ -119,7 +119,7 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         holds,
         test: "at every penalty >= 2 of penalty-curve, the paired 95% interval of the difference scoped minus no tolerance lies above 0, for mean_innovation and for welfare".into(),
         quantities,
-        figure: curve.dir.join("charts/curve-welfare.png"),
+        figure: Figure::Chart(curve.dir.join("charts/curve-welfare.png")),
     })
 }
 
@@ -163,7 +163,12 @@ fn umbrella(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         holds,
         test: "the paired 95% intervals of ft-blanket minus ft-scoped and of ft-poor-screening minus ft-scoped lie above 0, for wrongly_exempted and for private_gain (per step, equilibrium); the last rows are context, not part of the test".into(),
         quantities,
-        figure: runs.dir.join("charts/equilibria.png"),
+        figure: Figure::Regimes {
+            dir: runs.dir.clone(),
+            scenarios: vec!["ft-scoped", "ft-blanket", "ft-poor-screening"],
+            metrics: vec!["wrongly_exempted", "private_gain", "wrongly_sanctioned", "mean_innovation"],
+            title: "Tolerance as an umbrella? Scope and screening (level all, 95% CI)",
+        },
     })
 }
 
@@ -192,7 +197,12 @@ fn error_correction(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             difference("damage, ft-no-correction minus ft-scoped".into(), &more_damage),
             difference("welfare, ft-scoped minus ft-no-correction".into(), &less_welfare),
         ],
-        figure: runs.dir.join("charts/equilibria.png"),
+        figure: Figure::Regimes {
+            dir: runs.dir.clone(),
+            scenarios: vec!["ft-scoped", "ft-no-correction"],
+            metrics: vec!["damage", "welfare"],
+            title: "Tolerance with and without error correction (level all, 95% CI)",
+        },
     })
 }
 
@@ -248,7 +258,15 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
                 &margin,
             ),
         ],
-        figure: runs.dir.join("charts/equilibria.png"),
+        figure: Figure::Interaction {
+            dir: runs.dir.clone(),
+            x_factor: "fault tolerance",
+            x_levels: ["off", "scoped"],
+            line_levels: ["without incentives", "with incentives"],
+            cells: [["pressure", "ft-scoped"], ["incentives", "ft-incentives"]],
+            metric: "mean_innovation",
+            title: "Two-factor theory: tolerance x incentives (level all, 95% CI)",
+        },
     })
 }
 
@@ -275,7 +293,12 @@ fn lifelong(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             Quantity::Stat("share_idle, pressure".into(), idle.0),
             Quantity::Stat("share_idle, lifelong".into(), idle.1),
         ],
-        figure: runs.dir.join("charts/behaviour-lifelong.png"),
+        figure: Figure::Regimes {
+            dir: runs.dir.clone(),
+            scenarios: vec!["pressure", "lifelong"],
+            metrics: vec!["mean_innovation", "share_idle"],
+            title: "Lifelong accountability against pressure alone (level all, 95% CI)",
+        },
     })
 }
 
@@ -309,7 +332,7 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         holds: raised.above() && rising,
         test: "the paired 95% interval of the equilibrium markup, adaptive minus fixed, lies above 0, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
         quantities,
-        figure: runs.dir.join("charts/levels-adaptive-markup.png"),
+        figure: Figure::Chart(runs.dir.join("charts/levels-adaptive-markup.png")),
     })
 }
 
@@ -350,7 +373,7 @@ fn rational_threshold(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         holds: rational >= 0.5 && bounded <= 0.35,
         test: "abrupt: under the rational rule at least half of the whole fall of mean_innovation happens between two neighbouring penalties of the (log-spaced, 16-point) sweep; smooth: under satisficing no single step carries more than 35% of it".into(),
         quantities,
-        figure: sweep.dir.join("charts/curve-mean_innovation.png"),
+        figure: Figure::Chart(sweep.dir.join("charts/curve-mean_innovation.png")),
     })
 }
 
@@ -392,6 +415,6 @@ fn lazy_trap(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             Quantity::Value("share recovered, socialization on".into(), recovery_on),
             Quantity::Value("share recovered, socialization off".into(), recovery_off),
         ],
-        figure: sweep.dir.join("charts/curve-mean_innovation.png"),
+        figure: Figure::Chart(sweep.dir.join("charts/curve-mean_innovation.png")),
     })
 }

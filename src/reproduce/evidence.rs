@@ -314,8 +314,33 @@ pub struct Verdict {
     /// The test that decided it, in words.
     pub test: String,
     pub quantities: Vec<Quantity>,
-    /// The chart that shows the evidence.
-    pub figure: PathBuf,
+    /// The figure that shows the evidence.
+    pub figure: Figure,
+}
+
+/// The figure of a claim: a chart an experiment drew, or one drawn for the claim from a run
+/// directory's equilibria.
+#[derive(Clone, Debug)]
+pub enum Figure {
+    Chart(PathBuf),
+    /// Regimes side by side, one panel per metric.
+    Regimes {
+        dir: PathBuf,
+        scenarios: Vec<&'static str>,
+        metrics: Vec<&'static str>,
+        title: &'static str,
+    },
+    /// A 2 × 2 interaction plot: `cells[line][x]` is the scenario at level x of the first
+    /// factor and level `line` of the second.
+    Interaction {
+        dir: PathBuf,
+        x_factor: &'static str,
+        x_levels: [&'static str; 2],
+        line_levels: [&'static str; 2],
+        cells: [[&'static str; 2]; 2],
+        metric: &'static str,
+        title: &'static str,
+    },
 }
 
 /// Where the evidence of an experiments run lives.

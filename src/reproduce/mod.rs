@@ -15,7 +15,9 @@ use crate::registry;
 use crate::scenario::{parse_table, read_text, ScenarioError};
 pub use assumptions::{assumptions_section, assumptions_skipped};
 pub use claims::{decide, known_claims, CLAIMS};
-pub use evidence::{Evidence, EvidenceError, Quantity, RunEvidence, SweepEvidence, Verdict};
+pub use evidence::{
+    Evidence, EvidenceError, Figure, Quantity, RunEvidence, SweepEvidence, Verdict,
+};
 
 /// One group of scenario files run together.
 #[derive(Clone, Debug)]
