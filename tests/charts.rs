@@ -162,3 +162,26 @@ fn bad_sizes_and_directories_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a result directory"));
 }
+
+#[test]
+fn axis_ticks_are_round_numbers() {
+    use cadresim::charts::sweep::{linear_ticks, log_ticks};
+    // A log axis over 0.5..16 (padded as the curves pad it) ticks at powers of two.
+    assert_eq!(log_ticks(0.44, 18.3), vec![0.5, 1.0, 2.0, 4.0, 8.0, 16.0]);
+    assert_eq!(
+        log_ticks(1.0, 1000.0),
+        vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]
+    );
+    let decades = log_ticks(0.01, 1000.0);
+    assert_eq!(decades.len(), 6);
+    for (tick, expected) in decades.iter().zip([0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]) {
+        assert!((tick / expected - 1.0).abs() < 1e-12, "{decades:?}");
+    }
+    let linear = linear_ticks(-0.3, 16.7);
+    assert_eq!(linear, vec![0.0, 5.0, 10.0, 15.0]);
+    let unit = linear_ticks(0.0, 1.0);
+    assert_eq!(unit.len(), 6);
+    for (tick, expected) in unit.iter().zip([0.0, 0.2, 0.4, 0.6, 0.8, 1.0]) {
+        assert!((tick - expected).abs() < 1e-12, "{unit:?}");
+    }
+}

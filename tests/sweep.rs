@@ -335,6 +335,11 @@ variants = { off = { "fault_tolerance.enabled" = false }, scoped = { "fault_tole
         .arg(&out)
         .assert()
         .success();
+    // The curve's title says in words what is plotted against what.
+    let svg = fs::read_to_string(out.join("charts/curve-mean_innovation.svg")).unwrap();
+    assert!(svg.contains(
+        "Mean innovation intensity (0-1) against the sanction of a detected, unexempted error"
+    ));
     // (mean, ci low, ci high) of mean_innovation at level "all", by point.
     let summary = fs::read_to_string(out.join("sweep_summary.csv")).unwrap();
     let innovation: Vec<(f64, f64, f64)> = summary

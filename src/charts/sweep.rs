@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -12,7 +14,7 @@ use super::{
     category_label, class_colour, class_label, draw_legend, fail, font, render, stroke, tick_label,
     Chart, ChartError, Outcome, GREY, LINE_COLOURS,
 };
-use crate::metrics::{CLASSES, WHOLE_HIERARCHY};
+use crate::metrics::{meaning, CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
 
 /// What the sweep charts need to know of a sweep's design.
@@ -60,12 +62,20 @@ impl Curve<'_> {
         let categories = self.categories.clone();
         let log_x = self.log_x;
         let y_span = y_range.end - y_range.start;
+        let keys = match &categories {
+            Some(names) => (0..names.len()).map(|i| i as f64).collect(),
+            None if log_x => log_ticks(10f64.powf(x_range.start), 10f64.powf(x_range.end))
+                .into_iter()
+                .map(f64::log10)
+                .collect(),
+            None => linear_ticks(x_range.start, x_range.end),
+        };
         let mut chart = ChartBuilder::on(plot)
-            .caption(&self.title, font(scale, 32.0))
+            .caption(&self.title, font(scale, 30.0))
             .margin((20.0 * scale) as u32)
             .x_label_area_size((70.0 * scale) as u32)
             .y_label_area_size((100.0 * scale) as u32)
-            .build_cartesian_2d(x_range, y_range)
+            .build_cartesian_2d(Ticked::new(x_range, keys), y_range)
             .map_err(fail)?;
         let y_format = move |y: &f64| tick_label(*y, y_span);
         let formatter = move |x: &f64| match &categories {
@@ -157,6 +167,89 @@ impl Chart for Curve<'_> {
         entries.push(("(band: 95% CI)".to_string(), GREY));
         draw_legend(&legend, &entries, scale)
     }
+}
+
+/// A linear f64 axis with ticks at chosen values (plotters' own picks are not round on a log
+/// axis drawn in log10 units).
+struct Ticked {
+    inner: RangedCoordf64,
+    keys: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(range: std::ops::Range<f64>, keys: Vec<f64>) -> Self {
+        Ticked {
+            inner: range.into(),
+            keys,
+        }
+    }
+}
+
+impl Ranged for Ticked {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.keys.clone()
+        }
+    }
+}
+
+/// Round tick values for a log axis over [low, high]: powers of two when the range spans at
+/// most 2^6 (0.5, 1, 2, 4, 8, 16, 32), 1-2-5 steps up to four decades
+/// (1, 2, 5, 10, ...), powers of ten beyond.
+pub fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+    if !(low > 0.0 && high > low && high.is_finite()) {
+        return Vec::new();
+    }
+    let decades = (high / low).log10();
+    let inside = |value: &f64| *value >= low * (1.0 - 1e-9) && *value <= high * (1.0 + 1e-9);
+    let (first, last) = (low.log10().floor() as i32, high.log10().ceil() as i32);
+    let ticks: Vec<f64> = if decades <= 1.81 {
+        let (a, b) = (low.log2().floor() as i32, high.log2().ceil() as i32);
+        (a..=b).map(|k| 2f64.powi(k)).filter(inside).collect()
+    } else if decades <= 4.0 {
+        (first..=last)
+            .flat_map(|k| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(k)))
+            .filter(inside)
+            .collect()
+    } else {
+        (first..=last)
+            .map(|k| 10f64.powi(k))
+            .filter(inside)
+            .collect()
+    };
+    ticks
+}
+
+/// Round tick values for a linear axis over [low, high]: multiples of a 1-2-5 step, about
+/// six of them.
+pub fn linear_ticks(low: f64, high: f64) -> Vec<f64> {
+    let span = high - low;
+    if !(span > 0.0 && span.is_finite()) {
+        return vec![low];
+    }
+    let raw = span / 6.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (low / step).ceil() as i64;
+    let last = (high / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
 }
 
 /// A number with at most 3 significant digits, for tick labels.
@@ -381,7 +474,11 @@ fn build_curves<'a>(
         curves.push((
             format!("curve-{metric}"),
             Curve {
-                title: format!("{metric} against {}", columns[0]),
+                title: format!(
+                    "{} against {}",
+                    capitalised(meaning(metric)),
+                    axis_meaning(&columns[0])
+                ),
                 x_label: if log {
                     format!("{} (log scale)", columns[0])
                 } else {
@@ -395,6 +492,24 @@ fn build_curves<'a>(
         ));
     }
     curves
+}
+
+/// A sentence's first letter in capitals.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// What an axis varies, in words: the registry's meaning of its parameter ("the sanction of a
+/// detected, unexempted error"), or the axis name of a variants axis.
+fn axis_meaning(column: &str) -> String {
+    match crate::registry::lookup(column) {
+        Some(spec) => format!("the {}", spec.meaning),
+        None => column.to_string(),
+    }
 }
 
 /// With exactly two numeric axes: phase diagrams of mean innovation and of the class.
