@@ -21,7 +21,7 @@ fn draw_default_set(c: &mut Criterion) {
         b.iter(|| {
             let mut data = series::read_result(dir.path()).unwrap();
             data.scenarios = scenarios.clone();
-            charts::draw_all(&[data], &out, (1600, 1000)).unwrap()
+            charts::draw_all(&[data], &out, (1600, 1000), false).unwrap()
         })
     });
     group.finish();

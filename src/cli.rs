@@ -81,6 +81,10 @@ pub struct CompareArgs {
     /// (`<directory>-<scenario>`) [default: the first scenario].
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
+    /// Also draw overlay.png/.svg: mean innovation and share idle over time for every
+    /// scenario on one chart.
+    #[arg(long)]
+    pub overlay: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),

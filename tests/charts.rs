@@ -139,12 +139,26 @@ fn plot_redraws_from_csv_files_and_compare_combines_directories() {
         .arg(&variant)
         .arg("--out")
         .arg(&compared)
+        .arg("--overlay")
         .assert()
         .success();
     assert!(compared.join("behaviour-result-fixture.png").exists());
-    assert!(compared.join("behaviour-variant-variant.png").exists());
+    // A scenario named like its directory is named once.
+    assert!(compared.join("behaviour-variant.png").exists());
     let equilibria = fs::read_to_string(compared.join("equilibria.svg")).unwrap();
-    assert!(equilibria.contains("result-fixture") && equilibria.contains("variant-variant"));
+    assert!(equilibria.contains("result-fixture") && equilibria.contains("variant"));
+    assert!(!equilibria.contains("variant-variant"));
+    let overlay = fs::read_to_string(compared.join("overlay.svg")).unwrap();
+    for text in [
+        "result-fixture",
+        "variant",
+        "mean_innovation",
+        "share_idle",
+        "share of idle cadres",
+    ] {
+        assert!(overlay.contains(text), "overlay lacks {text:?}");
+    }
+    assert!(compared.join("overlay.png").exists());
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn with_penalty(mut scenario: Scenario, penalty: f64) -> Scenario {
 }
 
 #[test]
-fn pressure_default_is_passive_with_little_innovation() {
+fn pressure_default_is_lazy_routine_with_little_innovation() {
     let pressure = equilibria(&load("pressure"));
     let (innovation, _) = mean_and_se(&metric(&pressure, "mean_innovation"));
     let (idle, _) = mean_and_se(&metric(&pressure, "share_idle"));

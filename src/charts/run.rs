@@ -11,10 +11,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{
     band_polygon, category_label, class_colour, class_label, draw_legend, fail, font, points,
     render, stroke, tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY,
-    ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    LINE_COLOURS, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
-use crate::output::series::{Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
+use crate::output::series::{compared_name, Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
 use crate::output::tables::DifferenceRow;
 use crate::params::Params;
 use crate::scenario::Scenario;
@@ -105,8 +105,9 @@ impl Chart for Behaviour<'_> {
                 stroke(BLACK_, scale),
             ))
             .map_err(fail)?;
-        let mut line = 0;
-        for (step, lines) in &self.events {
+        // Each event is a dashed line tagged [n] at the top; its settings are listed in the
+        // legend panel, so labels never cover the data or each other.
+        for (number, (step, _)) in self.events.iter().enumerate() {
             let x = *step as f64;
             chart
                 .draw_series(DashedLineSeries::new(
@@ -116,39 +117,32 @@ impl Chart for Behaviour<'_> {
                     VERMILLION.stroke_width((2.0 * scale).max(1.0) as u32),
                 ))
                 .map_err(fail)?;
-            // Labels sit beside their marker, on the side with more room.
-            let (anchor, offset) = if x > steps / 2.0 {
-                (HPos::Right, -steps * 0.006)
-            } else {
-                (HPos::Left, steps * 0.006)
-            };
-            for text in lines {
-                let y = 0.975 - 0.035 * line as f64;
-                line += 1;
-                let style = TextStyle::from(font(scale, 17.0))
-                    .color(&VERMILLION)
-                    .pos(Pos::new(anchor, VPos::Top));
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        text.clone(),
-                        (x + offset, y),
-                        style,
-                    )))
-                    .map_err(fail)?;
+            let style = TextStyle::from(font(scale, 17.0))
+                .color(&VERMILLION)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            let tag = format!("[{}]", number + 1);
+            chart
+                .draw_series(std::iter::once(Text::new(tag, (x, 1.0), style)))
+                .map_err(fail)?;
+        }
+        let mut entries = vec![
+            ("idle".to_string(), lighten(ORANGE, AREA_ALPHA)),
+            ("routine".to_string(), lighten(SKY_BLUE, AREA_ALPHA)),
+            ("innovating".to_string(), lighten(GREEN, AREA_ALPHA)),
+            ("mean innovation".to_string(), BLACK_),
+            ("(band: 95% CI)".to_string(), GREY),
+        ];
+        for (number, (_, lines)) in self.events.iter().enumerate() {
+            for (index, line) in lines.iter().enumerate() {
+                let text = if index == 0 {
+                    format!("[{}] {line}", number + 1)
+                } else {
+                    format!("      {line}")
+                };
+                entries.push((text, VERMILLION));
             }
         }
-        draw_legend(
-            &legend,
-            &[
-                ("idle".to_string(), lighten(ORANGE, AREA_ALPHA)),
-                ("routine".to_string(), lighten(SKY_BLUE, AREA_ALPHA)),
-                ("innovating".to_string(), lighten(GREEN, AREA_ALPHA)),
-                ("mean innovation".to_string(), BLACK_),
-                ("(band: 95% CI)".to_string(), GREY),
-                ("schedule event".to_string(), VERMILLION),
-            ],
-            scale,
-        )
+        draw_legend(&legend, &entries, scale)
     }
 }
 
@@ -434,6 +428,73 @@ enum Job<'a> {
     Levels(Levels<'a>),
     Accountability(Accountability<'a>),
     Equilibria(Equilibria<'a>),
+    Overlay(Overlay<'a>),
+}
+
+/// Mean innovation and share idle over time for every scenario compared, one line each
+/// (with its 95% band), in two panels side by side.
+struct Overlay<'a> {
+    series: &'a [(String, &'a ScenarioSeries)],
+    title: String,
+}
+
+impl Chart for Overlay<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally((width as f64 * 0.8) as u32);
+        let titled = plot
+            .margin((12.0 * scale) as u32, 0, 0, 0)
+            .titled(&self.title, font(scale, 30.0))
+            .map_err(fail)?;
+        let panels = titled.split_evenly((1, 2));
+        let steps = self
+            .series
+            .iter()
+            .map(|(_, s)| s.steps)
+            .max()
+            .unwrap_or(2)
+            .max(2) as f64
+            - 1.0;
+        for (panel, metric) in panels.iter().zip(["mean_innovation", "share_idle"]) {
+            let mut chart = ChartBuilder::on(panel)
+                .caption(metric, font(scale, 24.0))
+                .margin((14.0 * scale) as u32)
+                .x_label_area_size((60.0 * scale) as u32)
+                .y_label_area_size((80.0 * scale) as u32)
+                .build_cartesian_2d(0f64..steps, 0f64..1f64)
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .x_desc("step (annual assessment cycle)")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| tick_label(*y, 1.0))
+                .y_desc(crate::metrics::meaning(metric))
+                .label_style(font(scale, 17.0))
+                .axis_desc_style(font(scale, 19.0))
+                .draw()
+                .map_err(fail)?;
+            for (index, (_, series)) in self.series.iter().enumerate() {
+                let colour = LINE_COLOURS[index % LINE_COLOURS.len()];
+                let Some(band) = series.band(WHOLE_HIERARCHY, metric) else {
+                    continue;
+                };
+                chart
+                    .draw_series(std::iter::once(band_polygon(band, colour)))
+                    .map_err(fail)?;
+                chart
+                    .draw_series(LineSeries::new(points(&band.mean), stroke(colour, scale)))
+                    .map_err(fail)?;
+            }
+        }
+        let mut entries: Vec<(String, RGBColor)> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), LINE_COLOURS[i % LINE_COLOURS.len()]))
+            .collect();
+        entries.push(("(band: 95% CI)".to_string(), GREY));
+        draw_legend(&legend, &entries, scale)
+    }
 }
 
 /// Draw every chart of one or several result directories into `out`; returns the files.
@@ -443,6 +504,7 @@ pub fn draw_all(
     results: &[ResultData],
     out: &Path,
     size: (u32, u32),
+    overlay: bool,
 ) -> Result<Vec<PathBuf>, ChartError> {
     use rayon::prelude::*;
     crate::output::create_dir(out)?;
@@ -452,7 +514,7 @@ pub fn draw_all(
     for result in results {
         let prefix = |name: &str| {
             if comparing {
-                format!("{}-{}", result.label, name)
+                compared_name(&result.label, name)
             } else {
                 name.to_string()
             }
@@ -505,6 +567,29 @@ pub fn draw_all(
             metrics: &EQUILIBRIUM_PANELS,
         }),
     ));
+    let overlaid: Vec<(String, &ScenarioSeries)> = results
+        .iter()
+        .flat_map(|result| {
+            result.series.iter().map(move |series| {
+                let name = if comparing {
+                    compared_name(&result.label, &series.name)
+                } else {
+                    series.name.clone()
+                };
+                (name, series)
+            })
+        })
+        .collect();
+    if overlay {
+        jobs.push((
+            "overlay".to_string(),
+            Job::Overlay(Overlay {
+                series: &overlaid,
+                title: "Mean innovation and idleness over time, all scenarios (level all)"
+                    .to_string(),
+            }),
+        ));
+    }
     let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = jobs
         .par_iter()
         .map(|(stem, job)| match job {
@@ -512,6 +597,7 @@ pub fn draw_all(
             Job::Levels(chart) => render(out, stem, size, chart),
             Job::Accountability(chart) => render(out, stem, size, chart),
             Job::Equilibria(chart) => render(out, stem, size, chart),
+            Job::Overlay(chart) => render(out, stem, size, chart),
         })
         .collect();
     let mut files = Vec::new();

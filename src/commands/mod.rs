@@ -130,6 +130,7 @@ pub(crate) fn draw_charts(
     out: &Path,
     size: (u32, u32),
     scenarios: Option<&[Scenario]>,
+    overlay: bool,
 ) -> Result<Vec<PathBuf>, CommandError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
@@ -151,7 +152,7 @@ pub(crate) fn draw_charts(
     for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
         result.label = label;
     }
-    Ok(charts::draw_all(&results, out, size)?)
+    Ok(charts::draw_all(&results, out, size, overlay)?)
 }
 
 /// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
@@ -197,7 +198,13 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
         println!("{} chart files in {}", files.len(), out.display());
         return Ok(0);
     }
-    let count = draw_charts(std::slice::from_ref(&args.dir), &out, args.size, None)?;
+    let count = draw_charts(
+        std::slice::from_ref(&args.dir),
+        &out,
+        args.size,
+        None,
+        false,
+    )?;
     println!("{} chart files in {}", count.len(), out.display());
     Ok(0)
 }
@@ -207,7 +214,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     let mut rows = Vec::new();
     let mut runs = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
-        let named = |scenario: &str| format!("{label}-{scenario}");
+        let named = |scenario: &str| series::compared_name(label, scenario);
         let summary = tables::read_summary(&dir.join("summary.csv"))
             .map_err(|error| CommandError::Failed(error.to_string()))?;
         rows.extend(summary.into_iter().map(|mut row| {
@@ -229,7 +236,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     }
     let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let files = draw_charts(&args.dirs, &args.out, args.size, None)?;
+    let files = draw_charts(&args.dirs, &args.out, args.size, None, args.overlay)?;
     output::write_atomically(&args.out, "differences.csv", |out| {
         tables::write_differences(out, &differences).map_err(Into::into)
     })?;

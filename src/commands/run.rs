@@ -102,6 +102,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
             &out.join("charts"),
             args.size,
             Some(&scenarios),
+            false,
         )
     })?;
     files.extend(output::hash_files(&out, &charts)?);

@@ -10,6 +10,16 @@ use crate::output::tables::{self, ReadError};
 use crate::scenario::{self, Scenario};
 use crate::stats::{student_t_quantile_975, Estimate};
 
+/// The name of a scenario of directory `label` in a comparison: `<label>-<scenario>`, or the
+/// label alone when the scenario is named like its directory (never `pressure-pressure`).
+pub fn compared_name(label: &str, scenario: &str) -> String {
+    if label == scenario {
+        label.to_string()
+    } else {
+        format!("{label}-{scenario}")
+    }
+}
+
 /// Mean and 95% interval of one metric over replicates, per step.
 #[derive(Clone, Debug, Default)]
 pub struct Band {

@@ -192,7 +192,15 @@ impl ClaimRobustness {
                     failure.coverage * 100.0
                 )
             }
-            _ => "fails at scattered samples, in no box PRIM can find".to_string(),
+            Some(_) => format!(
+                "fails at {} samples, in no box with a limit of quasi-p-value below {SIGNIFICANCE}",
+                self.samples - self.holding
+            ),
+            None => format!(
+                "fails at {} of {} samples: too few (or too few holding) for a box",
+                self.samples - self.holding,
+                self.samples
+            ),
         }
     }
 }
@@ -240,7 +248,8 @@ pub fn summarise(
             let fails: Vec<bool> = holds.iter().map(|row| !row[c]).collect();
             let holding = fails.iter().filter(|f| !**f).count();
             let (low, high) = wilson95(holding, fails.len());
-            let failure = (holding > 0 && holding < fails.len())
+            let failing = fails.len() - holding;
+            let failure = (holding >= MIN_CASES_FOR_A_BOX && failing >= MIN_CASES_FOR_A_BOX)
                 .then(|| failure_box(&columns, &fails, factors));
             ClaimRobustness {
                 claim: claim.clone(),
@@ -254,7 +263,16 @@ pub fn summarise(
         .collect()
 }
 
-/// PRIM (default options) on the failing samples: the densest box with coverage >= 0.5.
+/// Fewest failing (and holding) samples for which a failure box is sought: PRIM's minimum
+/// mass of 0.05 needs a few cases to mean anything.
+pub const MIN_CASES_FOR_A_BOX: usize = 3;
+
+/// Largest quasi-p-value of a limit kept in a failure box.
+pub const SIGNIFICANCE: f64 = 0.05;
+
+/// PRIM (default options) on the failing samples: the densest box with coverage >= 0.5, then
+/// every limit whose quasi-p-value is not below `SIGNIFICANCE` dropped and the box's
+/// statistics recomputed (the EMA Workbench's `PrimBox.drop_restriction`).
 fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor]) -> FailureBox {
     let cases = Cases {
         columns,
@@ -264,13 +282,23 @@ fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor]) -> Failur
     let chosen = &trajectory[densest_covering(&trajectory, DEFAULT_COVERAGE)];
     let initial = cases.initial_box();
     let p_values = prim::quasi_p_values(&cases, &chosen.limits, &initial);
+    let significant = |j: usize| p_values[j].is_some_and(|p| p < SIGNIFICANCE);
+    let limits: Vec<Limit> = (0..factors.len())
+        .map(|j| {
+            if significant(j) {
+                chosen.limits[j].clone()
+            } else {
+                initial[j].clone()
+            }
+        })
+        .collect();
+    let all: Vec<usize> = (0..fails.len()).collect();
+    let relaxed = cases.statistics(limits.clone(), &cases.inside(&limits, &all), &initial);
     let bounds = factors
         .iter()
         .enumerate()
-        .filter_map(|(j, factor)| match (&chosen.limits[j], &initial[j]) {
-            (Limit::Range(low, high), Limit::Range(first, last))
-                if chosen.limits[j] != initial[j] =>
-            {
+        .filter_map(|(j, factor)| match (&limits[j], &initial[j]) {
+            (Limit::Range(low, high), Limit::Range(first, last)) if limits[j] != initial[j] => {
                 Some(Bound {
                     key: factor.key.clone(),
                     lower: (low > first).then_some(*low),
@@ -283,9 +311,9 @@ fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor]) -> Failur
         .collect();
     FailureBox {
         bounds,
-        coverage: chosen.coverage,
-        density: chosen.density,
-        mass: chosen.mass,
+        coverage: relaxed.coverage,
+        density: relaxed.density,
+        mass: relaxed.mass,
     }
 }
 
@@ -353,7 +381,7 @@ pub fn robustness_section(
     }
     let _ = writeln!(
         text,
-        "\nA failure box is PRIM's densest box (Friedman & Fisher 1999, as in the EMA Workbench; peeling alpha 0.05, minimum mass 0.05) that still holds at least half of the claim's failing samples. With {} samples over {} parameters a box is a pointer to where to look, not a finding: its quasi-p-values are in `failures.csv`, and `cadresim discover` on a dedicated sweep can test it.",
+        "\nA failure box is PRIM's densest box (Friedman & Fisher 1999, as in the EMA Workbench; peeling alpha 0.05, minimum mass 0.05) that still holds at least half of the claim's failing samples, with every limit whose quasi-p-value is 0.05 or more dropped and the box's statistics recomputed (the EMA Workbench's `drop_restriction`); it is sought only where at least {MIN_CASES_FOR_A_BOX} samples fail and {MIN_CASES_FOR_A_BOX} hold. With {} samples over {} parameters a box is a pointer to where to look, not a finding: its limits and quasi-p-values are in `failures.csv`, and `cadresim discover` on a dedicated sweep can test it.",
         settings.samples,
         settings.factors.len()
     );
