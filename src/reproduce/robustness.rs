@@ -447,7 +447,7 @@ mod tests {
         let values = samples(&factors, 200, 3);
         let holds: Vec<Vec<bool>> = values
             .iter()
-            .map(|row| vec![true, !(row[0] > 0.6), false])
+            .map(|row| vec![true, row[0] <= 0.6, false])
             .collect();
         let claims = ["a".to_string(), "b".to_string(), "c".to_string()];
         let rows = summarise(&claims, &factors, &values, &holds);
