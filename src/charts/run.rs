@@ -4,14 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    band_polygon, category_label, class_colour, class_label, draw_legend, fail, font, points,
-    render, stroke, tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY,
-    LINE_COLOURS, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    band_polygon, class_colour, class_label, draw_legend, fail, font, points, render, stroke,
+    tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, LINE_COLOURS,
+    ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{compared_name, Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
@@ -308,6 +309,57 @@ pub(super) struct Equilibria<'a> {
     pub metrics: &'a [&'a str],
 }
 
+/// Category names under an x axis, staggered over as many rows as it takes for the longest
+/// to fit its slot (every k-th name on the same row), so long scenario names never overlap.
+struct CategoryLabels {
+    rows: usize,
+    line: f64,
+    size: f64,
+}
+
+impl CategoryLabels {
+    fn fit(names: &[String], width: u32, scale: f64) -> Self {
+        let size = 16.0;
+        // DejaVu Sans averages a little over half an em per character.
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(0) as f64;
+        let text = longest * size * scale * 0.6 + 8.0 * scale;
+        let slot = width as f64 * 0.8 / names.len().max(1) as f64;
+        CategoryLabels {
+            rows: ((text / slot).ceil() as usize).clamp(1, 6),
+            line: size * scale * 1.3,
+            size,
+        }
+    }
+
+    /// Height of the label area: the rows and the axis description below them.
+    fn area(&self, scale: f64) -> u32 {
+        (self.rows as f64 * self.line + 40.0 * scale) as u32
+    }
+
+    /// Draw `names[i]` under category i, on row i mod rows.
+    fn draw<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+        names: &[String],
+        bottom: f64,
+        scale: f64,
+    ) -> Outcome {
+        for (index, name) in names.iter().enumerate() {
+            let row = index % self.rows;
+            let style =
+                TextStyle::from(font(scale, self.size)).pos(Pos::new(HPos::Center, VPos::Top));
+            let offset = (6.0 * scale + row as f64 * self.line) as i32;
+            chart
+                .draw_series(std::iter::once(
+                    EmptyElement::at((index as f64, bottom))
+                        + Text::new(name.clone(), (0, offset), style),
+                ))
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
 /// The metrics of the equilibria chart.
 const EQUILIBRIUM_PANELS: [&str; 4] = ["mean_innovation", "share_idle", "welfare", "abuse_rate"];
 
@@ -345,11 +397,11 @@ impl Chart for Equilibria<'_> {
                 high = low + 1.0;
             }
             let pad = (high - low) * 0.08;
-            let label_names = names.clone();
+            let labels = CategoryLabels::fit(&names, panel.dim_in_pixel().0, scale);
             let mut chart = ChartBuilder::on(panel)
                 .caption(metric, font(scale, 24.0))
                 .margin((14.0 * scale) as u32)
-                .x_label_area_size((60.0 * scale) as u32)
+                .x_label_area_size(labels.area(scale))
                 .y_label_area_size((95.0 * scale) as u32)
                 .build_cartesian_2d(-0.5f64..count as f64 - 0.5, (low - pad)..(high + pad))
                 .map_err(fail)?;
@@ -357,7 +409,7 @@ impl Chart for Equilibria<'_> {
                 .configure_mesh()
                 .disable_x_mesh()
                 .x_labels(count)
-                .x_label_formatter(&move |x| category_label(&label_names, *x))
+                .x_label_formatter(&|_| String::new())
                 .y_label_formatter(&|y| tick_label(*y, high - low + 2.0 * pad))
                 .x_desc("scenario")
                 .y_desc(description)
@@ -365,6 +417,7 @@ impl Chart for Equilibria<'_> {
                 .axis_desc_style(font(scale, 17.0))
                 .draw()
                 .map_err(fail)?;
+            labels.draw(&mut chart, &names, low - pad, scale)?;
             for (index, ((mean, low, high), scenario)) in
                 values.iter().zip(self.scenarios).enumerate()
             {
