@@ -26,7 +26,7 @@ pub use discovery::{draw_discovery, BoxLimit};
 pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
-pub use sweep::{draw_sweep, SweepLayout};
+pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

@@ -398,6 +398,92 @@ pub fn draw_sweep(
     Ok(files)
 }
 
+/// What the tipping-point chart of a boundary design needs beyond `boundary.csv`.
+pub struct BoundaryLayout<'a> {
+    /// The searched axis (a parameter key).
+    pub axis: &'a str,
+    pub condition: &'a str,
+    /// Per axis after the first: (numeric, log-spaced).
+    pub others: Vec<(bool, bool)>,
+}
+
+/// Draw `boundary.png/.svg` into `out` from `dir/boundary.csv`: the crossing (mean over
+/// replicates, 95% band) against the second axis, one line per value of the axes after it;
+/// searches without a crossing are left out (their flag is in the table).
+pub fn draw_boundary(
+    layout: &BoundaryLayout,
+    dir: &Path,
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, ChartError> {
+    crate::output::create_dir(out)?;
+    let (columns, rows) = tables::read_boundary(&dir.join("boundary.csv"))?;
+    let (numeric, log) = layout.others.first().copied().unwrap_or((false, false));
+    let mut categories: Vec<String> = Vec::new();
+    for row in &rows {
+        let x = row
+            .labels
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "all".to_string());
+        if !categories.contains(&x) {
+            categories.push(x);
+        }
+    }
+    let mut lines: Vec<(String, Vec<CurvePoint>)> = Vec::new();
+    for row in &rows {
+        let (Some(estimate), x) = (
+            row.estimate,
+            row.labels
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "all".to_string()),
+        ) else {
+            continue;
+        };
+        let (low, high) = row.ci95.unwrap_or((estimate, estimate));
+        let x = if numeric {
+            x.parse().unwrap_or(0.0)
+        } else {
+            categories.iter().position(|c| *c == x).unwrap_or(0) as f64
+        };
+        let group = if row.labels.len() <= 1 {
+            "crossing".to_string()
+        } else {
+            line_label(&columns, &row.labels)
+        };
+        let index = match lines.iter().position(|(g, _)| *g == group) {
+            Some(i) => i,
+            None => {
+                lines.push((group, Vec::new()));
+                lines.len() - 1
+            }
+        };
+        lines[index].1.push((x, estimate, low, high));
+    }
+    for (_, line) in &mut lines {
+        line.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let x_label = match columns.first() {
+        Some(column) if log => format!("{column} (log scale)"),
+        Some(column) => column.clone(),
+        None => String::new(),
+    };
+    let y_label = format!("critical value: {}", axis_meaning(layout.axis));
+    let chart = Curve {
+        title: format!(
+            "Critical {} where {} starts to hold (95% CI)",
+            layout.axis, layout.condition
+        ),
+        x_label,
+        y_label: &y_label,
+        log_x: numeric && log,
+        categories: (!numeric).then_some(categories),
+        lines,
+    };
+    render(out, "boundary", size, &chart)
+}
+
 /// The label of the line a point belongs to: the values of every axis after the first.
 fn line_label(columns: &[String], labels: &[String]) -> String {
     if labels.len() <= 1 {

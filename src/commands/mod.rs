@@ -177,8 +177,7 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let out = args.dir.join("charts");
     if args.dir.join("sweep_summary.csv").exists() {
         let lock = crate::sweep::read_lock(&args.dir)?;
-        let mut files =
-            charts::draw_sweep(&sweep::chart_layout(&lock.spec), &args.dir, &out, args.size)?;
+        let mut files = sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
         if args.dir.join("sensitivity.csv").exists() {
             let read = |name: &str| {
                 tables::read_sensitivity(&args.dir.join(name))

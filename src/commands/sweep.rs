@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::run::aligned;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress};
-use crate::charts::{self, SweepLayout};
+use crate::charts::{self, BoundaryLayout, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output;
@@ -15,7 +15,8 @@ use crate::output::tables;
 use crate::runner;
 use crate::scenario::Scenario;
 use crate::sensitivity::Options;
-use crate::sweep::{self, Design, SweepLock, SweepSpec};
+use crate::sweep::searching::{boundary_row, run_searches, SearchResult, Source};
+use crate::sweep::{self, Design, Point, SweepLock, SweepSpec};
 
 /// What `manifest.json` of a sweep directory records.
 #[derive(Debug, serde::Serialize)]
@@ -104,22 +105,36 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         eprintln!("warning: {warning}");
     }
     let lock = SweepLock::new(&spec, args.shard);
-    let points = sweep::shard_points(spec.points(), args.shard);
     let _lock = sweep::prepare(&out, &lock, args.resume, args.force)?;
     let started = manifest::now_utc();
-    for damage in sweep::damaged_parts(&spec, &points, &out) {
-        eprintln!("warning: running the point again: {damage}");
-    }
-    let progress = Progress::new(points.len() as u64, "points");
-    let ran = pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
-    progress.finish();
-    let ran = ran?;
-    let (mut files, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    let (points, ran, mut files) = if spec.design == Design::Boundary {
+        let searches = sweep::shard_points(spec.searches(), args.shard);
+        let progress = Progress::new(spec.point_count(), "points (at most)");
+        let searched = pool.install(|| {
+            run_searches(&spec, &searches, &Source::Run(&out), &|n| {
+                progress.advance(n)
+            })
+        });
+        progress.finish();
+        let (results, ran) = searched?;
+        let (points, boundary) = write_boundary(&spec, &results, &out)?;
+        (points, ran, boundary)
+    } else {
+        let points = sweep::shard_points(spec.points(), args.shard);
+        for damage in sweep::damaged_parts(&spec, &points, &out) {
+            eprintln!("warning: running the point again: {damage}");
+        }
+        let progress = Progress::new(points.len() as u64, "points");
+        let ran =
+            pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
+        progress.finish();
+        (points, ran?, Default::default())
+    };
+    let (assembled, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
+    files.extend(assembled);
     warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
     if args.shard.is_none() {
-        let charts = pool.install(|| {
-            charts::draw_sweep(&chart_layout(&spec), &out, &out.join("charts"), args.size)
-        })?;
+        let charts = pool.install(|| draw_sweep_charts(&spec, &out, args.size))?;
         files.extend(output::hash_files(&out, &charts)?);
         if spec.design.is_sensitivity() {
             let analysed =
@@ -150,11 +165,37 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     Ok(0)
 }
 
+/// Write `boundary.csv` from finished searches; returns every evaluated point (in id order)
+/// and the file's hash.
+fn write_boundary(
+    spec: &SweepSpec,
+    results: &[SearchResult],
+    out: &Path,
+) -> Result<(Vec<Point>, std::collections::BTreeMap<String, String>), CommandError> {
+    let mut points: Vec<Point> = results.iter().flat_map(|r| r.points.clone()).collect();
+    points.sort_by_key(|p| p.id);
+    let columns: Vec<String> = spec.columns()[1..].to_vec();
+    let rows: Vec<_> = results.iter().map(boundary_row).collect();
+    let path = output::write_atomically(out, "boundary.csv", |writer| {
+        tables::write_boundary(writer, &columns, &rows).map_err(Into::into)
+    })?;
+    Ok((points, output::hash_files(out, &[path])?))
+}
+
 pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
     refuse_output_among_inputs(&args.out, &args.dirs)?;
     let lock = sweep::check_shards(&args.dirs)?;
     let spec = &lock.spec;
-    let points = spec.points();
+    let (points, results) = if spec.design == Design::Boundary {
+        // Replay every search from the shards' parts (nothing is simulated).
+        let (results, _) =
+            run_searches(spec, &spec.searches(), &Source::Read(&args.dirs), &|_| {})?;
+        let mut points: Vec<Point> = results.iter().flat_map(|r| r.points.clone()).collect();
+        points.sort_by_key(|p| p.id);
+        (points, Some(results))
+    } else {
+        (spec.points(), None)
+    };
     let sources = sweep::shard_parts(spec, &points, &args.dirs)?;
     let _lock = sweep::prepare(&args.out, &lock, false, args.force)?;
     let started = manifest::now_utc();
@@ -163,15 +204,15 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         let name = source.file_name().expect("a part path names a file");
         output::copy_atomically(source, &parts, &name.to_string_lossy())?;
     }
-    let (mut files, settling) =
+    let mut files = match &results {
+        Some(results) => write_boundary(spec, results, &args.out)?.1,
+        None => Default::default(),
+    };
+    let (assembled, settling) =
         sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
+    files.extend(assembled);
     warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
-    let charts = charts::draw_sweep(
-        &chart_layout(spec),
-        &args.out,
-        &args.out.join("charts"),
-        args.size,
-    )?;
+    let charts = draw_sweep_charts(spec, &args.out, args.size)?;
     files.extend(output::hash_files(&args.out, &charts)?);
     if spec.design.is_sensitivity() {
         files.extend(analyse_sweep(
@@ -234,6 +275,29 @@ fn sweep_table(dir: &Path) -> Result<String, CommandError> {
 }
 
 /// What the sweep charts need to know of a sweep's design.
+/// Every chart of a sweep directory: the curves (and phase diagrams), and for a boundary
+/// design the tipping-point chart.
+pub(crate) fn draw_sweep_charts(
+    spec: &SweepSpec,
+    dir: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, CommandError> {
+    let out = dir.join("charts");
+    let mut files = charts::draw_sweep(&chart_layout(spec), dir, &out, size)?;
+    if spec.design == Design::Boundary {
+        let layout = BoundaryLayout {
+            axis: &spec.axes[0].label,
+            condition: &spec.boundary_spec().condition,
+            others: spec.axes[1..]
+                .iter()
+                .map(|axis| (axis.is_numeric(), axis.is_log()))
+                .collect(),
+        };
+        files.extend(charts::draw_boundary(&layout, dir, &out, size)?);
+    }
+    Ok(files)
+}
+
 pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
     SweepLayout {
         axes: spec

@@ -20,7 +20,7 @@ pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 20] = [
+pub const WRITTEN: [&str; 21] = [
     "manifest.json",
     "timeseries.csv",
     "summary.csv",
@@ -41,6 +41,7 @@ pub const WRITTEN: [&str; 20] = [
     "robustness.csv",
     "failures.csv",
     "sample.tmp",
+    "boundary.csv",
 ];
 
 /// Failures while writing results.

@@ -819,6 +819,107 @@ pub fn write_trajectory<W: Write>(out: W, rows: &[TrajectoryRow]) -> csv::Result
     Ok(())
 }
 
+/// One search of a boundary design: a row of `boundary.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoundaryRow {
+    /// The values of the axes after the first (the search's settings).
+    pub labels: Vec<String>,
+    /// Mean crossing over the replicates that cross, and its t-based 95% interval.
+    pub estimate: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+    /// Replicates with a crossing, of `replicates`.
+    pub crossed: usize,
+    pub replicates: usize,
+    /// Where the condition on the replicates' mean equilibrium changes.
+    pub bracket: Option<(f64, f64)>,
+    pub evaluations: usize,
+    /// Empty for a clean crossing, else `below`, `above`, `non-monotone` or `mixed`.
+    pub flag: String,
+}
+
+const BOUNDARY_COLUMNS: [&str; 9] = [
+    "estimate",
+    "ci95_low",
+    "ci95_high",
+    "crossed",
+    "replicates",
+    "bracket_low",
+    "bracket_high",
+    "evaluations",
+    "flag",
+];
+
+/// `boundary.csv`: one column per axis after the first (`columns`), then `estimate,
+/// ci95_low, ci95_high, crossed, replicates, bracket_low, bracket_high, evaluations, flag`
+/// (empty cells where there is no crossing or interval).
+pub fn write_boundary<W: Write>(
+    out: W,
+    columns: &[String],
+    rows: &[BoundaryRow],
+) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header: Vec<&str> = columns.iter().map(String::as_str).collect();
+    header.extend(BOUNDARY_COLUMNS);
+    writer.write_record(&header)?;
+    for row in rows {
+        let mut record = row.labels.clone();
+        record.extend([
+            optional(row.estimate),
+            optional(row.ci95.map(|c| c.0)),
+            optional(row.ci95.map(|c| c.1)),
+            row.crossed.to_string(),
+            row.replicates.to_string(),
+            optional(row.bracket.map(|b| b.0)),
+            optional(row.bracket.map(|b| b.1)),
+            row.evaluations.to_string(),
+            row.flag.clone(),
+        ]);
+        writer.write_record(&record)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Read `boundary.csv`: the axis columns (those before `estimate`) and the rows.
+pub fn read_boundary(path: &Path) -> Result<(Vec<String>, Vec<BoundaryRow>), ReadError> {
+    let table = Table::read(path)?;
+    let first = table.column(&["estimate"])?;
+    let columns: Vec<String> = table.header[..first].to_vec();
+    let position = |name: &str| table.column(&[name]);
+    let at: Vec<usize> = BOUNDARY_COLUMNS
+        .iter()
+        .map(|name| position(name))
+        .collect::<Result<_, _>>()?;
+    let bad = |what: &str| ReadError::new(path, format!("bad {what}"));
+    let number = |text: &str, what: &str| -> Result<Option<f64>, ReadError> {
+        if text.is_empty() {
+            Ok(None)
+        } else {
+            text.parse().map(Some).map_err(|_| bad(what))
+        }
+    };
+    let rows = table
+        .records
+        .iter()
+        .map(|record| {
+            let pair = |a: usize, b: usize, what: &str| -> Result<Option<(f64, f64)>, ReadError> {
+                Ok(number(&record[at[a]], what)?.zip(number(&record[at[b]], what)?))
+            };
+            Ok(BoundaryRow {
+                labels: (0..first).map(|i| record[i].to_string()).collect(),
+                estimate: number(&record[at[0]], "estimate")?,
+                ci95: pair(1, 2, "ci95")?,
+                crossed: record[at[3]].parse().map_err(|_| bad("crossed"))?,
+                replicates: record[at[4]].parse().map_err(|_| bad("replicates"))?,
+                bracket: pair(5, 6, "bracket")?,
+                evaluations: record[at[7]].parse().map_err(|_| bad("evaluations"))?,
+                flag: record[at[8]].to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>, ReadError>>()?;
+    Ok((columns, rows))
+}
+
 /// One verdict of the robustness check: a row of `verdicts.csv` and of a sample's part.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VerdictRow {

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::boundary::{self, BoundarySpec};
 use super::sampling;
 use crate::registry::{self, lookup, ParamError};
 use crate::rng::{Phase, ReplicateKey};
@@ -193,6 +194,9 @@ pub enum Design {
     Sobol,
     /// Morris one-at-a-time trajectories, for elementary effects.
     Morris,
+    /// Tipping points: for every grid point of the other axes, the value of the first axis
+    /// (a range) at which a condition starts to hold, found by bisection.
+    Boundary,
 }
 
 impl Design {
@@ -204,6 +208,7 @@ impl Design {
             Design::Path => "path",
             Design::Sobol => "sobol",
             Design::Morris => "morris",
+            Design::Boundary => "boundary",
         }
     }
 
@@ -234,6 +239,9 @@ pub struct SweepSpec {
     /// Morris: number of grid levels p (even).
     #[serde(default)]
     pub levels: usize,
+    /// `[sweep.boundary]` of a boundary design.
+    #[serde(default)]
+    pub boundary: Option<BoundarySpec>,
     /// Steps at each point of a path design (absent in sweeps written before paths existed).
     #[serde(default)]
     pub steps_per_point: usize,
@@ -264,6 +272,13 @@ impl SweepSpec {
             Design::Sobol => (self.samples as u64)
                 .saturating_mul(sampling::saltelli_block(factors, self.second_order) as u64),
             Design::Morris => (self.trajectories as u64).saturating_mul(factors as u64 + 1),
+            Design::Boundary => {
+                let searches = self.axes[1..].iter().fold(1u64, |count, axis| {
+                    count.saturating_mul(axis.grid_len() as u64)
+                });
+                let per_search = self.boundary.as_ref().map_or(0, |b| b.max_evaluations);
+                searches.saturating_mul(per_search as u64)
+            }
             Design::Grid | Design::Path => self.axes.iter().fold(1u64, |count, axis| {
                 count.saturating_mul(axis.grid_len() as u64)
             }),
@@ -291,6 +306,19 @@ impl SweepSpec {
             Design::Grid => self.grid_points(&self.axes),
             Design::Lhs => self.lhs_points(),
             Design::Path => self.path_points(),
+            Design::Boundary => {
+                let initial = self.boundary_range().grid(self.boundary_spec().initial);
+                self.searches()
+                    .iter()
+                    .flat_map(|search| {
+                        initial
+                            .iter()
+                            .enumerate()
+                            .map(|(k, x)| self.boundary_point(search, k, *x))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect()
+            }
             Design::Sobol | Design::Morris => self
                 .unit_rows()
                 .iter()
@@ -405,6 +433,56 @@ impl SweepSpec {
         scenario.schedule.sort_by_key(|entry| entry.at);
         scenario.name = format!("path-{}", first.group);
         Ok(scenario)
+    }
+
+    /// Boundary: one search per grid point of the axes after the first, in grid order (one
+    /// search without settings when the first axis is the only one).
+    pub fn searches(&self) -> Vec<Point> {
+        if self.axes.len() == 1 {
+            return vec![self.point(0, std::iter::empty())];
+        }
+        self.grid_points(&self.axes[1..])
+    }
+
+    /// Boundary: the settings of `[sweep.boundary]`.
+    pub fn boundary_spec(&self) -> &BoundarySpec {
+        self.boundary
+            .as_ref()
+            .expect("a boundary design has [sweep.boundary]")
+    }
+
+    /// Boundary: the range the first axis is searched over.
+    pub fn boundary_range(&self) -> boundary::Range {
+        match &self.axes[0].values {
+            AxisValues::Range {
+                from, to, scale, ..
+            } => boundary::Range {
+                from: *from,
+                to: *to,
+                scale: *scale,
+            },
+            _ => {
+                unreachable!("the first axis of a boundary design is a range (checked on loading)")
+            }
+        }
+    }
+
+    /// Boundary: evaluation `k` of `search`, at `x` on the first axis. Its id is
+    /// `search × max_evaluations + k`, so an interrupted search finds its points again.
+    pub fn boundary_point(&self, search: &Point, k: usize, x: f64) -> Point {
+        let axis = &self.axes[0];
+        let value = toml::Value::Float(x);
+        let mut labels = vec![value_label(&value)];
+        labels.extend(search.labels.iter().cloned());
+        let mut settings = vec![(axis.param.clone().unwrap_or_default(), value)];
+        settings.extend(search.settings.iter().cloned());
+        Point {
+            id: search.id * self.boundary_spec().max_evaluations + k,
+            group: search.id,
+            position: k,
+            labels,
+            settings,
+        }
     }
 
     fn grid_points(&self, axes: &[Axis]) -> Vec<Point> {

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::boundary::{BoundarySpec, DEFAULT_INITIAL, DEFAULT_MAX_EVALUATIONS, DEFAULT_PRECISION};
 use super::design::{Axis, AxisValues, Design, Scale, SweepSpec, MAX_POINTS};
 use super::sampling::{MAX_SOBOL_FACTORS, MAX_SOBOL_ROWS};
 use crate::registry::{self, did_you_mean, lookup, ParamError};
@@ -16,8 +17,9 @@ fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> Sc
     }
 }
 
-const SWEEP_KEYS: [&str; 9] = [
+const SWEEP_KEYS: [&str; 10] = [
     "design",
+    "boundary",
     "samples",
     "second_order",
     "trajectories",
@@ -90,11 +92,13 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
     )?;
     let levels = parse_levels(&sweep, design, &file)?;
     let second_order = parse_second_order(&sweep, design, &file)?;
+    let boundary = parse_boundary(&sweep, design, &file)?;
     let axes = parse_axes(&sweep, &file, &base, design)?;
     check_base_schedule(&sweep, &axes, &base, &file)?;
     match design {
         Design::Path => check_path(&axes[0], steps_per_point, &file)?,
         Design::Sobol | Design::Morris => check_factors(&axes, design, &file)?,
+        Design::Boundary => check_boundary_axis(&axes[0], &file)?,
         Design::Grid | Design::Lhs => {}
     }
     let spec = SweepSpec {
@@ -107,6 +111,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         second_order,
         trajectories,
         levels,
+        boundary,
         steps_per_point,
         axes,
     };
@@ -207,10 +212,132 @@ fn parse_design(sweep: &toml::Table, file: &str) -> Result<Design, ScenarioError
         Some(Some("path")) => Ok(Design::Path),
         Some(Some("sobol")) => Ok(Design::Sobol),
         Some(Some("morris")) => Ok(Design::Morris),
+        Some(Some("boundary")) => Ok(Design::Boundary),
         Some(_) => Err(invalid(
             file,
             "sweep.design",
-            "must be \"grid\", \"lhs\", \"path\", \"sobol\" or \"morris\"",
+            "must be \"grid\", \"lhs\", \"path\", \"sobol\", \"morris\" or \"boundary\"",
+        )),
+    }
+}
+
+/// Keys of `[sweep.boundary]`.
+const BOUNDARY_KEYS: [&str; 5] = [
+    "where",
+    "precision",
+    "absolute",
+    "max_evaluations",
+    "initial",
+];
+
+/// `[sweep.boundary]` of a boundary design (refused with any other design).
+fn parse_boundary(
+    sweep: &toml::Table,
+    design: Design,
+    file: &str,
+) -> Result<Option<BoundarySpec>, ScenarioError> {
+    let table = match (sweep.get("boundary"), design) {
+        (None, Design::Boundary) => {
+            return Err(invalid(
+                file,
+                "sweep.boundary",
+                "is required by design = \"boundary\": give [sweep.boundary] with where = \"METRIC < X\"",
+            ))
+        }
+        (None, _) => return Ok(None),
+        (Some(_), other) if other != Design::Boundary => {
+            return Err(invalid(
+                file,
+                "sweep.boundary",
+                "only applies to design = \"boundary\"",
+            ))
+        }
+        (Some(value), _) => value
+            .as_table()
+            .ok_or_else(|| invalid(file, "sweep.boundary", "must be a table ([sweep.boundary])"))?,
+    };
+    for key in table.keys() {
+        if !BOUNDARY_KEYS.contains(&key.as_str()) {
+            return Err(invalid(
+                file,
+                format!("sweep.boundary.{key}"),
+                format!("is not a known key (allowed: {})", BOUNDARY_KEYS.join(", ")),
+            ));
+        }
+    }
+    let condition = table.get("where").and_then(|v| v.as_str()).ok_or_else(|| {
+        invalid(
+            file,
+            "sweep.boundary.where",
+            "is required: a condition such as \"mean_innovation < 0.2\"",
+        )
+    })?;
+    crate::discovery::condition::parse(condition)
+        .map_err(|error| invalid(file, "sweep.boundary.where", error.problem))?;
+    let precision = match table.get("precision") {
+        None => DEFAULT_PRECISION,
+        Some(toml::Value::Float(x)) if x.is_finite() && *x > 0.0 => *x,
+        Some(toml::Value::Integer(x)) if *x > 0 => *x as f64,
+        Some(_) => {
+            return Err(invalid(
+                file,
+                "sweep.boundary.precision",
+                "must be a number > 0",
+            ))
+        }
+    };
+    let absolute = match table.get("absolute") {
+        None => false,
+        Some(toml::Value::Boolean(flag)) => *flag,
+        Some(_) => {
+            return Err(invalid(
+                file,
+                "sweep.boundary.absolute",
+                "must be true or false",
+            ))
+        }
+    };
+    let count = |key: &str, low: i64, high: i64| match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Integer(n)) if (low..=high).contains(n) => Ok(Some(*n as usize)),
+        Some(_) => Err(invalid(
+            file,
+            format!("sweep.boundary.{key}"),
+            format!("must be an integer in {low}..={high}"),
+        )),
+    };
+    let initial = count("initial", 3, 1_000)?.unwrap_or(DEFAULT_INITIAL);
+    let max_evaluations =
+        count("max_evaluations", 3, 100_000)?.unwrap_or(DEFAULT_MAX_EVALUATIONS.max(initial));
+    if max_evaluations < initial {
+        return Err(invalid(
+            file,
+            "sweep.boundary.max_evaluations",
+            format!("must be at least `initial` ({initial}): the initial grid is evaluated first"),
+        ));
+    }
+    Ok(Some(BoundarySpec {
+        condition: condition.to_string(),
+        precision,
+        absolute,
+        max_evaluations,
+        initial,
+    }))
+}
+
+/// The first axis of a boundary design is a numeric range, searched continuously.
+fn check_boundary_axis(axis: &Axis, file: &str) -> Result<(), ScenarioError> {
+    match &axis.values {
+        AxisValues::Range { steps: None, .. } => Ok(()),
+        AxisValues::Range { .. } => Err(invalid(
+            file,
+            "sweep.axis[0].steps",
+            "does not apply to the first axis of design = \"boundary\", which is searched continuously (remove it)",
+        )),
+        _ => Err(invalid(
+            file,
+            "sweep.axis[0]",
+            "must be a numeric range (param, from, to, optional scale) for design = \"boundary\": the search bisects it",
         )),
     }
 }
@@ -364,6 +491,12 @@ fn parse_axes(
         })?;
     let mut axes: Vec<Axis> = Vec::new();
     for (index, value) in axes_list.iter().enumerate() {
+        // A boundary design searches its first axis continuously and grids the others.
+        let design = match design {
+            Design::Boundary if index == 0 => Design::Lhs,
+            Design::Boundary => Design::Grid,
+            other => other,
+        };
         let axis = parse_axis(value, index, file, base, design)?;
         if axes.iter().any(|other| other.label == axis.label) {
             return Err(invalid(
@@ -657,7 +790,7 @@ fn range_values(
 /// The `steps` of a range axis under `design`, or what is wrong with it.
 fn range_steps(steps: Option<&toml::Value>, design: Design) -> Result<Option<usize>, String> {
     let continuous = match design {
-        Design::Grid | Design::Path => false,
+        Design::Grid | Design::Path | Design::Boundary => false,
         Design::Lhs => true,
         Design::Sobol | Design::Morris if steps.is_some() => {
             return Err(format!(

@@ -6,9 +6,11 @@
 //! (one file per finished point, written atomically), then `points.csv`, `sweep.csv`,
 //! `sweep_summary.csv`, `charts/` and, last, `manifest.json`.
 
+pub mod boundary;
 pub mod design;
 pub mod file;
 pub mod sampling;
+pub mod searching;
 
 use std::collections::BTreeMap;
 use std::fs;
