@@ -448,8 +448,9 @@ fn print_status(report: &StatusReport) {
         } else {
             "stopped"
         };
+        let of = if row.adaptive { " of at most " } else { "/" };
         println!(
-            "{shard}  {}  {}/{} points done, {} damaged, {state}",
+            "{shard}  {}  {}{of}{} points done, {} damaged, {state}",
             row.dir.display(),
             row.done,
             row.total,

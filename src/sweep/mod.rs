@@ -199,8 +199,10 @@ pub struct Progress {
     pub shard: Option<(usize, usize)>,
     /// Points with an intact part.
     pub done: usize,
-    /// Points this directory runs.
+    /// Points this directory runs (for a boundary design, the most its searches may use).
     pub total: usize,
+    /// A boundary design: its searches decide how many points they need.
+    pub adaptive: bool,
     /// Parts that exist but fail their check, with what is wrong (run again on `--resume`).
     pub damaged: Vec<String>,
     /// Another cadresim command is writing the directory now.
@@ -220,6 +222,7 @@ pub fn progress(dir: &Path) -> Result<(Progress, Option<SweepLock>), SweepError>
             shard: None,
             done: 0,
             total: 0,
+            adaptive: false,
             damaged: Vec::new(),
             running: false,
             finished: false,
@@ -228,7 +231,22 @@ pub fn progress(dir: &Path) -> Result<(Progress, Option<SweepLock>), SweepError>
         return Ok((progress, None));
     }
     let lock = read_lock(dir)?;
-    let points = shard_points(lock.spec.points(), lock.shard);
+    let spec = &lock.spec;
+    let adaptive = spec.design == Design::Boundary;
+    let points = if adaptive {
+        // Every id a search may use; a search stops early when its brackets are narrow.
+        let from = spec.boundary_range().from;
+        shard_points(spec.searches(), lock.shard)
+            .iter()
+            .flat_map(|search| {
+                (0..spec.boundary_spec().max_evaluations)
+                    .map(|k| spec.boundary_point(search, k, from))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    } else {
+        shard_points(spec.points(), lock.shard)
+    };
     let (mut done, mut damaged) = (0, Vec::new());
     for point in &points {
         match check_part(&lock.spec, dir, point) {
@@ -242,6 +260,7 @@ pub fn progress(dir: &Path) -> Result<(Progress, Option<SweepLock>), SweepError>
         shard: lock.shard,
         done,
         total: points.len(),
+        adaptive,
         damaged,
         running: output::is_locked(dir),
         finished: dir.join("manifest.json").exists(),
