@@ -78,6 +78,9 @@ fn quick_reproduction_agrees_with_the_committed_results() {
         );
         assert!(!report.contains("No explanation of this verdict is recorded"));
     }
+    assert!(quick.contains("## Tipping points\n\nNot computed in quick mode"));
+    assert!(committed.contains("## Tipping points\n\nWhere does the corps tip?"));
+    assert!(committed.contains("![tipping points](figures/tipping.png)"));
     assert!(committed.contains("## Robustness: do the claims survive other plausible values?"));
     assert!(committed.contains("![robustness](figures/robustness.png)"));
     assert!(std::path::Path::new("docs/figures/robustness.png").exists());

@@ -10,7 +10,9 @@ use super::CommandError;
 use crate::charts::{self, Interaction};
 use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
 use crate::output::{self, manifest, tables};
+use crate::reproduce::tipping::{tipping_section, Search};
 use crate::reproduce::{self, Evidence, Figure, RunEvidence, SweepEvidence};
+use crate::sweep;
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
@@ -86,6 +88,10 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         Some(file) if !args.quick => Some(run_sensitivity_sweep(file, &args, experiments.seed)?),
         _ => None,
     };
+    let tipping = match &experiments.tipping {
+        Some(file) if !args.quick => Some(run_tipping_sweep(file, &args, experiments.seed)?),
+        _ => None,
+    };
     let robust = match (&robustness, checked) {
         (Some(request), Some(checked)) => {
             eprintln!(
@@ -129,6 +135,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
         (None, _) => String::new(),
     };
+    match (&experiments.tipping, &tipping) {
+        (Some(_), Some((section, _))) => appendix.push_str(section),
+        (Some(file), None) => appendix.push_str(&reproduce::tipping::tipping_skipped(
+            &relative_to_scenarios(file),
+        )),
+        (None, _) => {}
+    }
     if let Some(robust) = &robust {
         appendix.push_str(&robust.section);
     }
@@ -154,6 +167,9 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         }
         if let Some(robust) = &robust {
             output::copy_atomically(&robust.chart, &figures, "robustness.png")?;
+        }
+        if let Some((_, chart)) = &tipping {
+            output::copy_atomically(chart, &figures, "tipping.png")?;
         }
         if let Some((_, charts)) = &assumptions {
             for chart in charts {
@@ -253,6 +269,44 @@ fn run_sensitivity_sweep(
         .collect();
     let section = reproduce::assumptions_section(&rows, &figures, &relative_to_scenarios(file));
     Ok((section, charts))
+}
+
+/// Run the boundary sweep behind "Tipping points"; returns the section and its chart.
+fn run_tipping_sweep(
+    file: &Path,
+    args: &ReproduceArgs,
+    seed: u64,
+) -> Result<(String, PathBuf), CommandError> {
+    let spec = sweep::file::load(file)?;
+    let out = args.out.join("sweeps").join(&spec.name);
+    eprintln!("reproduce: tipping points {}", file.display());
+    run_sweep(SweepArgs {
+        file: file.to_path_buf(),
+        out: Some(out.clone()),
+        threads: args.threads,
+        replicates: None,
+        steps: None,
+        seed: Some(seed),
+        resume: args.resume,
+        shard: None,
+        force: !args.resume,
+        size: (1000, 625),
+    })?;
+    let (columns, rows) = tables::read_boundary(&out.join("boundary.csv"))
+        .map_err(|error| CommandError::Failed(error.to_string()))?;
+    let range = spec.boundary_range();
+    let source = relative_to_scenarios(file);
+    let search = Search {
+        source: &source,
+        axis: &spec.axes[0].label,
+        from: range.from,
+        to: range.to,
+        scale: range.scale,
+        settings: spec.boundary_spec(),
+        replicates: spec.base.params.run.replicates,
+    };
+    let section = tipping_section(&search, &columns, &rows, "figures/tipping.png");
+    Ok((section, out.join("charts").join("boundary.png")))
 }
 
 /// `scenarios/...` for a file under the scenarios folder (as RESULTS.md names files).

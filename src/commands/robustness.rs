@@ -208,16 +208,22 @@ fn check_named(
     Ok(())
 }
 
-/// SHA-256 of what decides the verdicts: the scenarios and sweeps as loaded and each claim's
-/// id and regime (not the claims' sentences or explanations).
+/// SHA-256 of what decides the verdicts: the scenarios as loaded, each sweep's file text and
+/// base scenario, and each claim's id and regime (not the claims' sentences or
+/// explanations, nor how the program stores a sweep).
 fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
     let claims: Vec<(&str, &[String])> = experiments
         .claims
         .iter()
         .map(|claim| (claim.id.as_str(), claim.regime.as_slice()))
         .collect();
-    let text = serde_json::to_string(&(&loaded.runs, &loaded.sweeps, claims))
-        .expect("experiments serialize");
+    let sweeps: Vec<(&str, &str, &Scenario)> = loaded
+        .sweeps
+        .iter()
+        .map(|(name, spec)| (name.as_str(), spec.source_text.as_str(), &spec.base))
+        .collect();
+    let text =
+        serde_json::to_string(&(&loaded.runs, sweeps, claims)).expect("experiments serialize");
     manifest::sha256_hex(text.as_bytes())
 }
 

@@ -7,6 +7,7 @@ mod assumptions;
 mod claims;
 mod evidence;
 pub mod robustness;
+pub mod tipping;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,8 @@ pub struct Experiments {
     pub sweeps: Vec<PathBuf>,
     /// The Sobol' sweep behind "Which assumptions matter" (full mode only).
     pub sensitivity: Option<PathBuf>,
+    /// The boundary sweep behind "Tipping points" (full mode only).
+    pub tipping: Option<PathBuf>,
     pub claims: Vec<ClaimSpec>,
 }
 
@@ -74,12 +77,12 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "seed" | "quick" | "robustness" | "run" | "sweep" | "sensitivity" | "claim"
+            "seed" | "quick" | "robustness" | "run" | "sweep" | "sensitivity" | "tipping" | "claim"
         ) {
             return Err(invalid(
                 &file,
                 key,
-                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, claim)",
+                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, tipping, claim)",
             ));
         }
     }
@@ -144,18 +147,24 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
             .ok_or_else(|| invalid(&file, &format!("sweep[{index}].file"), "is required"))?;
         sweeps.push(dir.join(path));
     }
-    let sensitivity = match table.get("sensitivity") {
-        None => None,
-        Some(value) => Some(
-            value
+    let optional_file = |key: &str| -> Result<Option<PathBuf>, ScenarioError> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(value) => value
                 .get("file")
                 .and_then(|v| v.as_str())
-                .map(|f| dir.join(f))
+                .map(|f| Some(dir.join(f)))
                 .ok_or_else(|| {
-                    invalid(&file, "sensitivity.file", "is required in [sensitivity]")
-                })?,
-        ),
+                    invalid(
+                        &file,
+                        &format!("{key}.file"),
+                        format!("is required in [{key}]"),
+                    )
+                }),
+        }
     };
+    let sensitivity = optional_file("sensitivity")?;
+    let tipping = optional_file("tipping")?;
     let mut claims = Vec::new();
     for (index, claim) in tables("claim").iter().enumerate() {
         let get = |key: &str| {
@@ -214,6 +223,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         runs,
         sweeps,
         sensitivity,
+        tipping,
         claims,
     })
 }
