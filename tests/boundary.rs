@@ -5,12 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use tempfile::TempDir;
+mod common;
 
-fn cadresim() -> Command {
-    Command::cargo_bin("cadresim").unwrap()
-}
+use common::{cadresim, records, succeeded};
+use tempfile::TempDir;
 
 /// A small, fast corps under pressure (three levels, 124 cadres).
 const BASE: &str = r#"
@@ -70,19 +68,7 @@ fn sweep(file: &Path, out: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn records(path: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(path)
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .collect()
+    succeeded(&output);
 }
 
 /// Per replicate, the first penalty of a fine grid at which mean_innovation < 0.25, as the

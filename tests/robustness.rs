@@ -6,15 +6,16 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
+
 use cadresim::reproduce::verdicts_of;
+use common::{cadresim, records, succeeded};
 use tempfile::TempDir;
 
 const MANIFEST: &str = "tests/data/robustness/experiments.toml";
 
 fn reproduce(out: &Path, manifest: &Path, extra: &[&str]) -> std::process::Output {
-    Command::cargo_bin("cadresim")
-        .unwrap()
+    cadresim()
         .args(["reproduce", "--quick", "--out"])
         .arg(out)
         .arg("--experiments")
@@ -22,22 +23,6 @@ fn reproduce(out: &Path, manifest: &Path, extra: &[&str]) -> std::process::Outpu
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn succeeded(output: &std::process::Output) {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn records(path: &Path) -> Vec<csv::StringRecord> {
-    csv::Reader::from_path(path)
-        .unwrap()
-        .records()
-        .map(Result::unwrap)
-        .collect()
 }
 
 #[test]

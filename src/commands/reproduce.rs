@@ -70,18 +70,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             .unwrap_or_default();
         let out = args.out.join("sweeps").join(&name);
         eprintln!("reproduce: sweeping {name}");
-        run_sweep(SweepArgs {
-            file: file.clone(),
-            out: Some(out.clone()),
-            threads: args.threads,
-            replicates,
-            steps,
-            seed: Some(experiments.seed),
-            resume: args.resume,
-            shard: None,
-            force: !args.resume,
-            size,
-        })?;
+        sweep_into(file, &out, &args, experiments.seed, (replicates, steps))?;
         evidence.sweeps.insert(name, SweepEvidence::read(&out)?);
     }
     let assumptions = match &experiments.sensitivity {
@@ -234,6 +223,30 @@ fn draw_figure(id: &str, figure: &Figure, figures: &Path) -> Result<(), CommandE
     Ok(())
 }
 
+/// Run one sweep of the experiments into `out` (resumed with `--resume`, else replacing an
+/// earlier run), with the manifest's seed and, in quick mode, its (replicates, steps).
+fn sweep_into(
+    file: &Path,
+    out: &Path,
+    args: &ReproduceArgs,
+    seed: u64,
+    (replicates, steps): (Option<u64>, Option<u64>),
+) -> Result<(), CommandError> {
+    run_sweep(SweepArgs {
+        file: file.to_path_buf(),
+        out: Some(out.to_path_buf()),
+        threads: args.threads,
+        replicates,
+        steps,
+        seed: Some(seed),
+        resume: args.resume,
+        shard: None,
+        force: !args.resume,
+        size: (1000, 625),
+    })?;
+    Ok(())
+}
+
 /// Run the Sobol' sweep behind "Which assumptions matter" (it analyses itself); returns the
 /// section and the chart files it shows.
 fn run_sensitivity_sweep(
@@ -243,18 +256,7 @@ fn run_sensitivity_sweep(
 ) -> Result<(String, Vec<PathBuf>), CommandError> {
     let out = args.out.join("sweeps").join("sensitivity");
     eprintln!("reproduce: sensitivity analysis {}", file.display());
-    run_sweep(SweepArgs {
-        file: file.to_path_buf(),
-        out: Some(out.clone()),
-        threads: args.threads,
-        replicates: None,
-        steps: None,
-        seed: Some(seed),
-        resume: args.resume,
-        shard: None,
-        force: !args.resume,
-        size: (1000, 625),
-    })?;
+    sweep_into(file, &out, args, seed, (None, None))?;
     let rows = tables::read_sensitivity(&out.join("sensitivity.csv"))
         .map_err(|error| CommandError::Failed(error.to_string()))?;
     let mut metrics: Vec<&str> = rows.iter().map(|r| r.metric.as_str()).collect();
@@ -280,18 +282,7 @@ fn run_tipping_sweep(
     let spec = sweep::file::load(file)?;
     let out = args.out.join("sweeps").join(&spec.name);
     eprintln!("reproduce: tipping points {}", file.display());
-    run_sweep(SweepArgs {
-        file: file.to_path_buf(),
-        out: Some(out.clone()),
-        threads: args.threads,
-        replicates: None,
-        steps: None,
-        seed: Some(seed),
-        resume: args.resume,
-        shard: None,
-        force: !args.resume,
-        size: (1000, 625),
-    })?;
+    sweep_into(file, &out, args, seed, (None, None))?;
     let (columns, rows) = tables::read_boundary(&out.join("boundary.csv"))
         .map_err(|error| CommandError::Failed(error.to_string()))?;
     let range = spec.boundary_range();

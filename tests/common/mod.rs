@@ -8,6 +8,7 @@ pub fn cadresim() -> Command {
 }
 
 /// A small, fast scenario body (two levels, few steps).
+#[allow(dead_code)]
 pub const SMALL: &str = r#"
 [run]
 steps = 30
@@ -24,3 +25,23 @@ name = "township"
 branching = 4
 cadres = 6
 "#;
+
+/// Every record of a CSV file (header aside).
+#[allow(dead_code)]
+pub fn records(path: &std::path::Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .expect("a CSV file")
+        .records()
+        .map(|record| record.expect("a CSV record"))
+        .collect()
+}
+
+/// Fail with the command's stderr unless it succeeded.
+#[allow(dead_code)]
+pub fn succeeded(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
