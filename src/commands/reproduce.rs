@@ -292,7 +292,7 @@ fn run_tipping_sweep(
         axis: &spec.axes[0].label,
         from: range.from,
         to: range.to,
-        scale: range.scale,
+        log: range.log,
         settings: spec.boundary_spec(),
         replicates: spec.base.params.run.replicates,
     };

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 
 use crate::output::tables::BoundaryRow;
 use crate::sweep::boundary::BoundarySpec;
-use crate::sweep::design::Scale;
 
 /// What the section says about the search, beyond `boundary.csv`.
 pub struct Search<'a> {
@@ -16,7 +15,8 @@ pub struct Search<'a> {
     pub axis: &'a str,
     pub from: f64,
     pub to: f64,
-    pub scale: Scale,
+    /// Searched on a log scale.
+    pub log: bool,
     pub settings: &'a BoundarySpec,
     pub replicates: u64,
 }
@@ -24,11 +24,11 @@ pub struct Search<'a> {
 /// Points a grid would need to place the crossing as precisely as the bisection does.
 pub fn grid_points_for(search: &Search) -> usize {
     let precision = search.settings.precision;
-    let steps = match (search.settings.absolute, search.scale) {
+    let steps = match (search.settings.absolute, search.log) {
         (true, _) => (search.to - search.from) / precision,
-        (false, Scale::Log) => (search.to / search.from).ln() / (1.0 + precision).ln(),
+        (false, true) => (search.to / search.from).ln() / (1.0 + precision).ln(),
         // A relative precision on a linear range: the step that width needs at the low end.
-        (false, Scale::Linear) => {
+        (false, false) => {
             (search.to - search.from) / (precision * search.from.abs().max(f64::MIN_POSITIVE))
         }
     };
@@ -121,7 +121,7 @@ mod tests {
             axis: "accountability.penalty",
             from: 0.5,
             to: 64.0,
-            scale: Scale::Log,
+            log: true,
             settings: &settings,
             replicates: 8,
         };
@@ -133,7 +133,7 @@ mod tests {
             ..settings.clone()
         };
         let linear = Search {
-            scale: Scale::Linear,
+            log: false,
             from: 0.0,
             to: 10.0,
             settings: &absolute,

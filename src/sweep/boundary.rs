@@ -5,8 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::design::Scale;
-
 /// `[sweep.boundary]`: the condition, when to stop, and the coarse initial grid.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoundarySpec {
@@ -27,12 +25,12 @@ pub const DEFAULT_PRECISION: f64 = 0.01;
 pub const DEFAULT_MAX_EVALUATIONS: usize = 24;
 pub const DEFAULT_INITIAL: usize = 8;
 
-/// The first axis of a boundary design: a numeric range.
+/// The first axis of a boundary design: a numeric range, searched on a log scale when `log`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Range {
     pub from: f64,
     pub to: f64,
-    pub scale: Scale,
+    pub log: bool,
 }
 
 impl Range {
@@ -48,17 +46,19 @@ impl Range {
     }
 
     fn at(&self, fraction: f64) -> f64 {
-        match self.scale {
-            Scale::Linear => self.from + (self.to - self.from) * fraction,
-            Scale::Log => (self.from.ln() + (self.to.ln() - self.from.ln()) * fraction).exp(),
+        if self.log {
+            (self.from.ln() + (self.to.ln() - self.from.ln()) * fraction).exp()
+        } else {
+            self.from + (self.to - self.from) * fraction
         }
     }
 
     /// The middle of a bracket (geometric on a log scale).
     pub fn middle(&self, low: f64, high: f64) -> f64 {
-        match self.scale {
-            Scale::Linear => (low + high) / 2.0,
-            Scale::Log => (low * high).sqrt(),
+        if self.log {
+            (low * high).sqrt()
+        } else {
+            (low + high) / 2.0
         }
     }
 }
@@ -224,7 +224,7 @@ mod tests {
         let range = Range {
             from: 0.5,
             to: 16.0,
-            scale: Scale::Log,
+            log: true,
         };
         let thresholds = [5.1, 5.3, 6.0];
         let (result, evaluations) = search(&spec(0.01, false), &range, &thresholds);
@@ -244,7 +244,7 @@ mod tests {
         let range = Range {
             from: 1.0,
             to: 8.0,
-            scale: Scale::Linear,
+            log: false,
         };
         let spec = spec(0.01, false);
         assert_eq!(search(&spec, &range, &[0.5, 0.2]).0.flag, Flag::Below);
@@ -264,7 +264,7 @@ mod tests {
         let range = Range {
             from: 0.0,
             to: 1.0,
-            scale: Scale::Linear,
+            log: false,
         };
         let mut spec = spec(1e-9, true);
         spec.max_evaluations = 12;

@@ -459,7 +459,7 @@ impl SweepSpec {
             } => boundary::Range {
                 from: *from,
                 to: *to,
-                scale: *scale,
+                log: *scale == Scale::Log,
             },
             _ => {
                 unreachable!("the first axis of a boundary design is a range (checked on loading)")
