@@ -13,6 +13,7 @@ pub mod sweep;
 use std::path::{Path, PathBuf};
 use std::sync::{Once, OnceLock};
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
@@ -203,6 +204,31 @@ pub(crate) fn bar_label(names: &[String], y: f64) -> String {
         return String::new();
     }
     names[names.len() - 1 - index as usize].clone()
+}
+
+/// A horizontal bar from 0 to `estimate` at height `y` (half as thick as `thickness` each
+/// side), filled with `colour`, and its interval `(low, high)` drawn across it in black.
+pub(crate) fn draw_interval_bar<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    (y, thickness): (f64, f64),
+    estimate: f64,
+    (low, high): (f64, f64),
+    colour: RGBColor,
+    width: f64,
+) -> Outcome {
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - thickness), (estimate, y + thickness)],
+            colour.mix(0.8).filled(),
+        )))
+        .map_err(fail)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(low, y), (high, y)],
+            stroke(BLACK, width),
+        )))
+        .map_err(fail)?;
+    Ok(())
 }
 
 /// A chart area and a legend panel beside it on the right.

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    bar_label, draw_legend, fail, font, render, split_legend, stroke, tick_label, Chart,
+    bar_label, draw_interval_bar, draw_legend, fail, font, render, split_legend, tick_label, Chart,
     ChartError, Outcome, BLUE, GREY,
 };
 use crate::output::tables::RobustnessRow;
@@ -60,18 +60,14 @@ impl Chart for ShareBars<'_> {
         for (index, row) in self.rows.iter().enumerate() {
             // The first claim is the top bar.
             let y = (count - 1 - index) as f64;
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - thickness), (row.share, y + thickness)],
-                    BLUE.mix(0.8).filled(),
-                )))
-                .map_err(fail)?;
-            chart
-                .draw_series(std::iter::once(PathElement::new(
-                    vec![(row.ci95_low, y), (row.ci95_high, y)],
-                    stroke(BLACK, scale * 0.9),
-                )))
-                .map_err(fail)?;
+            draw_interval_bar(
+                &mut chart,
+                (y, thickness),
+                row.share,
+                (row.ci95_low, row.ci95_high),
+                BLUE,
+                scale * 0.9,
+            )?;
         }
         draw_legend(
             &legend,

@@ -10,8 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    bar_label, category_label, draw_legend, fail, font, render, split_legend, stroke, tick_label,
-    Chart, ChartError, Outcome, BLUE, GREY, LINE_COLOURS, VERMILLION,
+    bar_label, category_label, draw_interval_bar, draw_legend, fail, font, render, split_legend,
+    stroke, tick_label, Chart, ChartError, Outcome, BLUE, GREY, LINE_COLOURS, VERMILLION,
 };
 use crate::output::tables::SensitivityRow;
 
@@ -158,19 +158,14 @@ impl Chart for SobolBars<'_> {
             for ((estimate, low, high), (offset, colour)) in
                 pair.iter().zip([(0.2, BLUE), (-0.2, VERMILLION)])
             {
-                let centre = y + offset;
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(0.0, centre - thickness), (*estimate, centre + thickness)],
-                        colour.mix(0.8).filled(),
-                    )))
-                    .map_err(fail)?;
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(*low, centre), (*high, centre)],
-                        stroke(BLACK, scale * 0.7),
-                    )))
-                    .map_err(fail)?;
+                draw_interval_bar(
+                    &mut chart,
+                    (y + offset, thickness),
+                    *estimate,
+                    (*low, *high),
+                    colour,
+                    scale * 0.7,
+                )?;
             }
         }
         draw_legend(
