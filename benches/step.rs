@@ -12,7 +12,7 @@ pub fn large_scenario() -> Scenario {
     let mut scenario = scenario::built_in().remove(0);
     let level = |name: &str, branching, cadres| LevelSpec {
         name: name.to_string(),
-        branching,
+        branching: Some(branching),
         cadres,
     };
     scenario.params.hierarchy.levels = vec![

@@ -30,3 +30,4 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod stats;
 pub mod sweep;
+pub mod tree;

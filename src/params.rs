@@ -106,8 +106,10 @@ impl Default for RunParams {
 pub struct LevelSpec {
     /// The level's name in tables and charts (not "all").
     pub name: String,
-    /// Units under each unit of the level above (the centre is one implicit unit).
-    pub branching: u64,
+    /// Units under each unit of the level above (the centre is one implicit unit); absent
+    /// when the hierarchy is a tree of units, which gives every unit's children itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branching: Option<u64>,
     /// Cadres per unit.
     pub cadres: u64,
 }
@@ -117,13 +119,16 @@ pub struct LevelSpec {
 pub struct HierarchyParams {
     /// `hierarchy.levels`: layers below the centre, top first: units per parent unit and cadres per unit.
     pub levels: Vec<LevelSpec>,
+    /// `hierarchy.tree`: the units themselves, when the hierarchy is given unit by unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<TreeRef>,
 }
 
 impl Default for HierarchyParams {
     fn default() -> Self {
         let level = |name: &str, branching, cadres| LevelSpec {
             name: name.to_string(),
-            branching,
+            branching: Some(branching),
             cadres,
         };
         HierarchyParams {
@@ -133,7 +138,51 @@ impl Default for HierarchyParams {
                 level("county", 4, 10),
                 level("township", 5, 12),
             ],
+            tree: None,
         }
+    }
+}
+
+/// A hierarchy given unit by unit: where the units came from (kept in manifests) and the
+/// units themselves (shared, not serialized: they are read again from `file`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeRef {
+    /// The file the units were read from, as a path usable from the working directory.
+    pub file: String,
+    /// SHA-256 of the file's bytes (hex); empty until the file has been read.
+    #[serde(default)]
+    pub sha256: String,
+    #[serde(skip)]
+    pub units: std::sync::Arc<UnitTree>,
+}
+
+impl PartialEq for TreeRef {
+    /// Two references are equal when they name the same file with the same content.
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file && self.sha256 == other.sha256
+    }
+}
+
+/// The units of a tree hierarchy in file order. Invariants (kept by the reader): codes are
+/// unique; a unit of level 0 has no parent, a unit of level l > 0 has a parent of level l - 1.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnitTree {
+    pub codes: Vec<String>,
+    pub names: Vec<String>,
+    /// Index of the unit's level in `hierarchy.levels`.
+    pub level: Vec<u8>,
+    /// Row of the unit's parent (None for the top level).
+    pub parent: Vec<Option<u32>>,
+}
+
+impl UnitTree {
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
     }
 }
 

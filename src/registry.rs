@@ -4,7 +4,7 @@
 
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::params::{
-    Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, MAX_INNOVATION_LEVELS,
+    Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, TreeRef, MAX_INNOVATION_LEVELS,
 };
 
 /// Largest number of steps a run may have (streams are keyed by 24 bits of step).
@@ -103,6 +103,7 @@ pub enum Field {
     Scope,
     Markup,
     Levels,
+    Tree,
 }
 
 /// One parameter of the registry.
@@ -153,8 +154,9 @@ impl ParamSpec {
             Field::Scope => "a list of \"exploratory\", \"negligence\", \"violation\"".to_string(),
             Field::Markup => "a number in [0, 1e6], or a list of them, one per level".to_string(),
             Field::Levels => format!(
-                "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique"
+                "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique (without branching when hierarchy.tree is set)"
             ),
+            Field::Tree => "the path of a CSV file of units (code, name, parent, level), relative to the scenario file".to_string(),
         }
     }
 
@@ -190,10 +192,17 @@ impl ParamSpec {
                     .hierarchy
                     .levels
                     .iter()
-                    .map(|level| format!("{}:{}x{}", level.name, level.branching, level.cadres))
+                    .map(|level| match level.branching {
+                        Some(branching) => format!("{}:{}x{}", level.name, branching, level.cadres),
+                        None => format!("{}:{}", level.name, level.cadres),
+                    })
                     .collect();
                 texts.join(", ")
             }
+            Field::Tree => match &params.hierarchy.tree {
+                Some(tree) => format!("{:?}", tree.file),
+                None => "none".to_string(),
+            },
         }
     }
 
@@ -295,8 +304,24 @@ impl ParamSpec {
             Field::Levels => {
                 params.hierarchy.levels = parse_levels(value, self)?;
             }
+            Field::Tree => {
+                params.hierarchy.tree = Some(parse_tree(value).ok_or_else(wrong)?);
+            }
         }
         Ok(())
+    }
+}
+
+/// A tree reference: a path as written in a scenario file, or `{ file, sha256 }` as a
+/// manifest records it. The units are read by the scenario reader.
+fn parse_tree(value: &toml::Value) -> Option<TreeRef> {
+    match value {
+        toml::Value::String(file) if !file.is_empty() => Some(TreeRef {
+            file: file.clone(),
+            ..TreeRef::default()
+        }),
+        toml::Value::Table(_) => value.clone().try_into().ok(),
+        _ => None,
     }
 }
 
@@ -332,7 +357,10 @@ fn parse_levels(value: &toml::Value, spec: &ParamSpec) -> Result<Vec<LevelSpec>,
         };
         levels.push(LevelSpec {
             name: name.to_string(),
-            branching: count("branching")?,
+            branching: match table.get("branching") {
+                Some(_) => Some(count("branching")?),
+                None => None,
+            },
             cadres: count("cadres")?,
         });
     }
@@ -460,6 +488,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario", plausible: None },
     ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)", plausible: None },
     ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit", plausible: None },
+    ParamSpec { key: "hierarchy.tree", field: Field::Tree, meaning: "the units themselves, one CSV row each (code, name, parent, level), instead of uniform branching", plausible: None },
     ParamSpec { key: "targets.central", field: Real(|p| &mut p.targets.central, Positive), meaning: "per-cadre target set by the centre", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: the target's scale against ability (mean 1), half to twice" }) },
     ParamSpec { key: "targets.markup", field: Field::Markup, meaning: "markup each level adds to its parent's target (scalar or one per level)", plausible: Some(Plausible { low: 0.0, high: 0.2, reason: "the founding paper describes a markup at every layer (层层加码) without its size; 0-20% per layer is a modelling choice" }) },
     ParamSpec { key: "targets.decomposition", field: Field::Decomposition, meaning: "uniform targets, or each unit's own target scaled by its capacity", plausible: None },
@@ -553,6 +582,19 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
             return Err(ParamError::new(
                 "hierarchy.levels",
                 format!("level {index} needs a non-empty name other than \"all\""),
+            ));
+        }
+        let tree = params.hierarchy.tree.is_some();
+        if tree && level.branching.is_some() {
+            return Err(ParamError::new(
+                "hierarchy.levels",
+                format!("level {index} (\"{}\") has `branching`, which a tree of units does not allow: hierarchy.tree gives every unit's children", level.name),
+            ));
+        }
+        if !tree && level.branching.is_none() {
+            return Err(ParamError::new(
+                "hierarchy.levels",
+                format!("level {index} (\"{}\") needs `branching` (or give the units in hierarchy.tree)", level.name),
             ));
         }
         if levels[..index].iter().any(|other| other.name == level.name) {

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::model::hierarchy::Hierarchy;
+use crate::model::hierarchy::Size;
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
 use crate::stats::{self, Spread};
@@ -134,9 +134,7 @@ pub fn total_work(plans: &[Plan]) -> u64 {
         .iter()
         .map(|plan| {
             let params = &plan.params;
-            let cadres = Hierarchy::new(&params.hierarchy.levels)
-                .map(|h| h.cadres as u64)
-                .unwrap_or(0);
+            let cadres = Size::of(&params.hierarchy).map_or(0, |size| size.cadres);
             cadres * params.run.steps * params.run.replicates
         })
         .sum()
@@ -145,22 +143,23 @@ pub fn total_work(plans: &[Plan]) -> u64 {
 /// Bytes the replicates of one scenario need at most: concurrent replicate state plus all
 /// time series (`u128::MAX / 4` for a hierarchy that cannot exist).
 pub fn memory_needed(params: &Params, threads: usize) -> u128 {
-    let Ok(hierarchy) = Hierarchy::new(&params.hierarchy.levels) else {
+    let Ok(hierarchy) = Size::of(&params.hierarchy) else {
         return u128::MAX / 4;
     };
     let actions = params.work.innovation_levels as u128 + 2;
     let per_cadre = 28 + 4 * actions;
+    // Per unit: seven f64 arrays of the simulation and three u32 of the hierarchy.
     let state = hierarchy.cadres as u128 * per_cadre
-        + hierarchy.units as u128 * 7 * 8
+        + hierarchy.units as u128 * (7 * 8 + 3 * 4)
         + hierarchy.groups as u128 * 512;
     let replicates = params.run.replicates as u128;
-    let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY {
+    let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY as u64 {
         1
     } else {
         replicates.min(threads.max(1) as u128 * 4)
     };
     let series = params.run.steps as u128
-        * (hierarchy.levels.len() as u128 + 1)
+        * (hierarchy.levels as u128 + 1)
         * METRIC_COUNT as u128
         * 8
         * replicates;
@@ -200,10 +199,8 @@ pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResul
     let mut results = Vec::with_capacity(plans.len());
     for plan in plans {
         let replicates = plan.params.run.replicates;
-        let cadres = Hierarchy::new(&plan.params.hierarchy.levels)
-            .map(|h| h.cadres)
-            .unwrap_or(0);
-        let replicate_results: Vec<ReplicateResult> = if cadres >= LARGE_HIERARCHY {
+        let cadres = Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres);
+        let replicate_results: Vec<ReplicateResult> = if cadres >= LARGE_HIERARCHY as u64 {
             (0..replicates)
                 .map(|r| run_replicate(plan, r, progress))
                 .collect()

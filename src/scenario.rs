@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::{Params, Plan};
 use crate::registry::{self, check_consistency, did_you_mean, lookup, ParamError, SECTIONS};
+use crate::tree;
 
 /// A scenario: a name, a description, resolved parameters and a policy schedule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -191,10 +192,46 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
     check_name(&scenario.name, file)?;
     check_consistency(&scenario.params)
         .map_err(|ParamError { key, message }| ScenarioError::invalid(file, key, message))?;
+    if let Some(written) = table
+        .get("hierarchy")
+        .and_then(|section| section.get("tree"))
+    {
+        load_tree(&mut scenario.params, written.is_str(), file)?;
+    }
     if let Some(value) = schedule_value {
         scenario.schedule = parse_schedule(value, file, &scenario.params)?;
     }
     Ok(scenario)
+}
+
+/// Read the units of `hierarchy.tree`: a path written in a scenario file is relative to
+/// that file; one recorded in a manifest is used as recorded and must still have its hash.
+fn load_tree(params: &mut Params, relative: bool, file: &str) -> Result<(), ScenarioError> {
+    let levels = params.hierarchy.levels.clone();
+    let Some(reference) = params.hierarchy.tree.as_mut() else {
+        return Ok(());
+    };
+    if relative {
+        let beside = Path::new(file).parent().unwrap_or(Path::new(""));
+        reference.file = beside.join(&reference.file).display().to_string();
+    }
+    let where_ = |message: String| {
+        ScenarioError::invalid(
+            file,
+            "hierarchy.tree",
+            format!("{}: {message}", reference.file),
+        )
+    };
+    let (units, sha256) = tree::read(Path::new(&reference.file), &levels).map_err(where_)?;
+    if !relative && reference.sha256 != sha256 {
+        return Err(where_(format!(
+            "has changed since it was recorded (SHA-256 {} then, {} now)",
+            reference.sha256, sha256
+        )));
+    }
+    reference.sha256 = sha256;
+    reference.units = std::sync::Arc::new(units);
+    Ok(())
 }
 
 /// Validate a scenario read back (from a manifest) exactly as a scenario file: its parameters

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::charts::{self, ChartError};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use crate::comparison::{self, RunOf};
-use crate::model::hierarchy::Hierarchy;
+use crate::model::hierarchy::Size;
 use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
@@ -300,7 +300,7 @@ pub(crate) fn check_memory(
 ) -> Result<(), CommandError> {
     let budget = machine_memory() * 4 / 5;
     for (scenario, file) in scenarios.iter().zip(files) {
-        let cadres = Hierarchy::new(&scenario.params.hierarchy.levels)
+        let cadres = Size::of(&scenario.params.hierarchy)
             .map_err(|why| ScenarioError::Invalid {
                 file: file.clone(),
                 key: "hierarchy.levels".into(),

@@ -54,42 +54,45 @@ impl<'p> Simulation<'p> {
     pub fn new(plan: &'p Plan, replicate: u64) -> Self {
         let params = plan.params.clone();
         let hierarchy =
-            Hierarchy::new(&params.hierarchy.levels).expect("hierarchy validated at load time");
+            Hierarchy::new(&params.hierarchy).expect("hierarchy validated at load time");
         let key = ReplicateKey::new(params.run.seed, replicate);
         let derived = Derived::new(&params);
-        let mut groups = Vec::with_capacity(hierarchy.groups);
-        for (index, level) in hierarchy.levels.iter().enumerate() {
-            for group in 0..level.groups {
-                groups.push(PeerGroup::new(
-                    (level.first_group + group) as u64,
-                    index,
-                    level.first_unit + group * level.branching,
-                    level.branching,
-                    level.cadres_per_unit,
+        let mut groups: Vec<PeerGroup> = hierarchy
+            .group_shapes()
+            .iter()
+            .enumerate()
+            .map(|(id, shape)| {
+                PeerGroup::new(
+                    id as u64,
+                    shape.level,
+                    shape.first_unit,
+                    shape.units,
+                    hierarchy.levels[shape.level].cadres_per_unit,
                     derived.actions,
-                ));
-            }
-        }
+                )
+            })
+            .collect();
+        // Peer groups in index order tile the units in order: give each its capacities.
         let mut capacity = vec![1.0; hierarchy.units];
-        let (mut rest_groups, mut rest_capacity) = (&mut groups[..], &mut capacity[..]);
-        for level in &hierarchy.levels {
-            let (level_groups, later_groups) = rest_groups.split_at_mut(level.groups);
-            let (level_capacity, later_capacity) = rest_capacity.split_at_mut(level.units);
-            level_groups
-                .par_iter_mut()
-                .zip(level_capacity.par_chunks_mut(level.branching))
-                .for_each(|(group, capacities)| {
-                    let mut stream = key.stream(0, group.id, Phase::Init);
-                    for value in capacities.iter_mut() {
-                        *value = lognormal_mean_one(&mut stream, params.cadres.capacity_sd);
-                    }
-                    for i in 0..group.len() {
-                        group.recruit(i, &params, &derived, None, &mut stream);
-                    }
-                });
-            rest_groups = later_groups;
-            rest_capacity = later_capacity;
+        let mut slices = Vec::with_capacity(groups.len());
+        let mut rest = &mut capacity[..];
+        for group in &groups {
+            let (own, later) = rest.split_at_mut(group.unit_output.len());
+            slices.push(own);
+            rest = later;
         }
+        groups
+            .par_iter_mut()
+            .zip(slices.into_par_iter())
+            .for_each(|(group, capacities)| {
+                let mut stream = key.stream(0, group.id, Phase::Init);
+                for value in capacities.iter_mut() {
+                    *value = lognormal_mean_one(&mut stream, params.cadres.capacity_sd);
+                }
+                for i in 0..group.len() {
+                    group.recruit(i, &params, &derived, None, &mut stream);
+                }
+            });
         let mut subtree_cadres = vec![0.0; hierarchy.units];
         for unit in (0..hierarchy.units).rev() {
             let own = hierarchy.levels[hierarchy.level_of_unit(unit)].cadres_per_unit as f64;
@@ -227,9 +230,7 @@ impl<'p> Simulation<'p> {
             let markup = if index == 0 {
                 self.params.targets.markup.at(0)
             } else {
-                let above = &self.hierarchy.levels[index - 1];
-                let range = above.first_unit..above.first_unit + above.units;
-                self.units.markup[range].iter().sum::<f64>() / above.units as f64
+                self.mean_parent_markup(index)
             };
             markup_sum += markup * self.hierarchy.levels[index].units as f64;
             self.records.push(tally.metrics(markup));
@@ -237,6 +238,21 @@ impl<'p> Simulation<'p> {
         }
         self.records
             .push(all.metrics(markup_sum / self.hierarchy.units as f64));
+    }
+
+    /// Mean over the units of level `index` (> 0) of the markup their parent applied.
+    fn mean_parent_markup(&self, index: usize) -> f64 {
+        let hierarchy = &self.hierarchy;
+        let above = &hierarchy.levels[index - 1];
+        let parents = above.first_unit..above.first_unit + above.units;
+        if hierarchy.levels[index].branching.is_some() {
+            // Every parent has as many children: the mean over the parents.
+            return self.units.markup[parents].iter().sum::<f64>() / above.units as f64;
+        }
+        let weighted: f64 = parents
+            .map(|p| self.units.markup[p] * hierarchy.children(p).len() as f64)
+            .sum();
+        weighted / hierarchy.levels[index].units as f64
     }
 
     /// Jurisdiction attainment of every unit, then adaptive markups.
@@ -264,7 +280,7 @@ impl<'p> Simulation<'p> {
             let ceiling = self.params.targets.markup_max;
             let levels = &self.hierarchy.levels;
             let parents = levels[levels.len() - 1].first_unit;
-            for unit in 0..parents {
+            for unit in (0..parents).filter(|&u| !self.hierarchy.children(u).is_empty()) {
                 let markup = &mut units.markup[unit];
                 *markup = if units.jurisdiction[unit] < 1.0 {
                     *markup + step_size

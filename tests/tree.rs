@@ -1,0 +1,247 @@
+//! Hierarchies given as a tree of units (`hierarchy.tree`): loading, every validation error
+//! (one line, exit 2), determinism on uneven peer groups, and uniform hierarchies keeping
+//! the bytes they had before trees existed.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use cadresim::model::hierarchy::Size;
+use cadresim::output::manifest::sha256_file;
+use common::{cadresim, succeeded};
+use tempfile::TempDir;
+
+/// An uneven tree: provinces with 1 and 3 prefectures, prefectures with 0 to 4 counties.
+const TREE: &str = "code,name,parent,level
+1,North,,province
+2,South,,province
+101,North-a,1,prefecture
+10101,North-a-1,101,county
+10102,North-a-2,101,county
+201,South-a,2,prefecture
+202,South-b,2,prefecture
+203,South-c,2,prefecture
+20101,South-a-1,201,county
+20301,South-c-1,203,county
+20302,South-c-2,203,county
+20303,South-c-3,203,county
+20304,South-c-4,203,county
+";
+
+const LEVELS: &str = r#"
+[[hierarchy.levels]]
+name = "province"
+cadres = 7
+
+[[hierarchy.levels]]
+name = "prefecture"
+cadres = 5
+
+[[hierarchy.levels]]
+name = "county"
+cadres = 4
+"#;
+
+/// Write a scenario using `tree` (as `units.csv` beside it) and return its path.
+fn scenario(dir: &Path, tree: &str, extra: &str) -> std::path::PathBuf {
+    fs::write(dir.join("units.csv"), tree).unwrap();
+    let path = dir.join("tree.toml");
+    let text = format!(
+        "[run]\nsteps = 40\nburn_in = 20\nreplicates = 2\n\n[hierarchy]\ntree = \"units.csv\"\n{extra}\n{LEVELS}"
+    );
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_tree_loads_with_its_counts() {
+    let dir = TempDir::new().unwrap();
+    let loaded = cadresim::scenario::load(&scenario(dir.path(), TREE, "")).unwrap();
+    let size = Size::of(&loaded.params.hierarchy).unwrap();
+    // 2 provinces x 7 + 4 prefectures x 5 + 7 counties x 4.
+    assert_eq!((size.units, size.cadres), (13, 14 + 20 + 28));
+    // Peer groups: the provinces; prefectures under each province; counties under 101, 201
+    // and 203 (202 has none).
+    assert_eq!(size.groups, 1 + 2 + 3);
+    let reference = loaded.params.hierarchy.tree.as_ref().unwrap();
+    assert_eq!(reference.sha256.len(), 64);
+    assert!(reference.file.ends_with("units.csv"));
+}
+
+fn run(dir: &Path, scenario: &Path, name: &str, threads: &str) -> Vec<u8> {
+    let out = dir.join(name);
+    let output = cadresim()
+        .arg("run")
+        .arg(scenario)
+        .args(["--threads", threads, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    fs::read(out.join("timeseries.csv")).unwrap()
+}
+
+#[test]
+fn an_uneven_tree_gives_the_same_bytes_for_any_thread_count_and_replays() {
+    let dir = TempDir::new().unwrap();
+    let path = scenario(dir.path(), TREE, "");
+    let one = run(dir.path(), &path, "one", "1");
+    let two = run(dir.path(), &path, "two", "2");
+    assert_eq!(one, two);
+    let text = String::from_utf8(one).unwrap();
+    assert!(text.contains(",prefecture,") && text.contains(",county,"));
+    // The manifest records the tree by path and hash; replay reads it again.
+    let output = cadresim()
+        .arg("replay")
+        .arg(dir.path().join("one/manifest.json"))
+        .output()
+        .unwrap();
+    succeeded(&output);
+    // A changed tree file is noticed by replay.
+    fs::write(
+        dir.path().join("units.csv"),
+        TREE.replace("North-a-2", "Changed"),
+    )
+    .unwrap();
+    let output = cadresim()
+        .arg("replay")
+        .arg(dir.path().join("one/manifest.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("has changed since it was recorded"),
+        "{stderr}"
+    );
+}
+
+/// Run a scenario that must be refused; returns its one-line error.
+fn refused(path: &Path) -> String {
+    let dir = TempDir::new().unwrap();
+    let output = cadresim()
+        .arg("run")
+        .arg(path)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    stderr
+}
+
+#[test]
+fn every_bad_tree_is_refused_in_one_line() {
+    let head = "code,name,parent,level\n1,a,,province\n101,b,1,prefecture\n";
+    let cases = [
+        (
+            format!("{head}10101,c,109,county\n"),
+            "line 4: the parent \"109\" of unit \"10101\" is not a code in the file",
+        ),
+        (
+            format!("{head}10101,c,10102,county\n10102,d,10101,county\n"),
+            "is its own ancestor (10101 -> 10102 -> 10101)",
+        ),
+        (
+            format!("{head}101,c,1,prefecture\n10101,d,101,county\n"),
+            "line 4: code \"101\" repeats line 3",
+        ),
+        (
+            format!("{head}10101,c,1,county\n"),
+            "line 4: unit \"10101\" is a county but its parent \"1\" is a province",
+        ),
+        ("code,name,parent,level\n".to_string(), "has no units"),
+        (head.to_string(), "has no unit of level \"county\""),
+    ];
+    for (tree, expected) in cases {
+        let dir = TempDir::new().unwrap();
+        let message = refused(&scenario(dir.path(), &tree, ""));
+        assert!(message.contains("tree.toml: `hierarchy.tree`"), "{message}");
+        assert!(message.contains("units.csv: "), "{message}");
+        assert!(message.contains(expected), "{message} lacks {expected}");
+    }
+}
+
+#[test]
+fn branching_with_a_tree_and_a_missing_file_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let path = scenario(dir.path(), TREE, "");
+    let text =
+        fs::read_to_string(&path)
+            .unwrap()
+            .replacen("cadres = 7", "cadres = 7\nbranching = 2", 1);
+    fs::write(&path, text).unwrap();
+    let message = refused(&path);
+    assert!(
+        message.contains("`hierarchy.levels` level 0 (\"province\") has `branching`, which a tree of units does not allow"),
+        "{message}"
+    );
+    fs::remove_file(dir.path().join("units.csv")).unwrap();
+    let path = dir.path().join("missing.toml");
+    fs::write(
+        &path,
+        format!("[hierarchy]\ntree = \"nowhere.csv\"\n{LEVELS}"),
+    )
+    .unwrap();
+    let message = refused(&path);
+    assert!(message.contains("nowhere.csv: cannot read it"), "{message}");
+}
+
+#[test]
+fn a_tree_too_large_for_memory_is_refused_before_running() {
+    let dir = TempDir::new().unwrap();
+    let big = LEVELS.replace("cadres = 4\n", "cadres = 400000000\n");
+    fs::write(dir.path().join("units.csv"), TREE).unwrap();
+    let path = dir.path().join("big.toml");
+    fs::write(
+        &path,
+        format!("[run]\nreplicates = 1\n[hierarchy]\ntree = \"units.csv\"\n{big}"),
+    )
+    .unwrap();
+    let message = refused(&path);
+    assert!(message.contains("the run would need about"), "{message}");
+}
+
+#[test]
+fn the_china_scenario_has_the_real_counts() {
+    let loaded = cadresim::scenario::load(Path::new("scenarios/china.toml")).unwrap();
+    let size = Size::of(&loaded.params.hierarchy).unwrap();
+    assert_eq!(size.units, 31 + 342 + 2_978 + 41_352);
+    assert_eq!(
+        size.cadres,
+        31 * 9_000 + 342 * 4_500 + 2_978 * 900 + 41_352 * 65
+    );
+    assert!((7_000_000..7_400_000).contains(&size.cadres));
+}
+
+/// SHA-256 of `timeseries.csv` and `summary.csv` of two uniform scenarios, recorded before
+/// hierarchies could be trees: the generalisation must not change a byte.
+#[test]
+fn uniform_hierarchies_keep_their_bytes() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .args([
+            "run",
+            "scenarios/pressure.toml",
+            "scenarios/adaptive-markup.toml",
+        ])
+        .args(["--steps", "40", "--replicates", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let hash = |name: &str| sha256_file(&out.join(name)).unwrap();
+    assert_eq!(
+        hash("timeseries.csv"),
+        "548648f25f116c4c9af3022945b0268ce450c4fedd731432d2b70b84f49295be"
+    );
+    assert_eq!(
+        hash("summary.csv"),
+        "a673b4041d4b784f3f03fb9a0a12a1dd7513af376bb7c4daf67cfa59f6fd449d"
+    );
+}
