@@ -74,6 +74,28 @@ pub struct Params {
     pub behaviour: BehaviourParams,
     /// Equilibrium detection and classes: `[equilibrium]`.
     pub equilibrium: EquilibriumParams,
+    /// What is recorded beyond the levels: `[output]`.
+    #[serde(default)]
+    pub output: OutputParams,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct OutputParams {
+    /// `output.by_unit`: the level whose units are each recorded with their whole subtree.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_unit: Option<String>,
+}
+
+impl Params {
+    /// Index of the level recorded unit by unit (`output.by_unit`), if any.
+    pub fn by_unit_level(&self) -> Option<usize> {
+        let name = self.output.by_unit.as_ref()?;
+        self.hierarchy
+            .levels
+            .iter()
+            .position(|level| &level.name == name)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

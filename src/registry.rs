@@ -104,6 +104,7 @@ pub enum Field {
     Markup,
     Levels,
     Tree,
+    ByUnit,
 }
 
 /// One parameter of the registry.
@@ -139,7 +140,8 @@ impl ParamSpec {
 
     /// Whether a `[[schedule]]` entry may change this parameter.
     pub fn schedulable(&self) -> bool {
-        !matches!(self.section(), "run" | "hierarchy") && !UNSCHEDULABLE.contains(&self.key)
+        !matches!(self.section(), "run" | "hierarchy" | "output")
+            && !UNSCHEDULABLE.contains(&self.key)
     }
 
     /// What the parameter accepts, in words.
@@ -156,6 +158,7 @@ impl ParamSpec {
             Field::Levels => format!(
                 "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique (without branching when hierarchy.tree is set)"
             ),
+            Field::ByUnit => "the name of a level of hierarchy.levels".to_string(),
             Field::Tree => "the path of a CSV file of units (code, name, parent, level), relative to the scenario file".to_string(),
         }
     }
@@ -199,6 +202,10 @@ impl ParamSpec {
                     .collect();
                 texts.join(", ")
             }
+            Field::ByUnit => match &params.output.by_unit {
+                Some(level) => format!("{level:?}"),
+                None => "none".to_string(),
+            },
             Field::Tree => match &params.hierarchy.tree {
                 Some(tree) => format!("{:?}", tree.file),
                 None => "none".to_string(),
@@ -307,6 +314,10 @@ impl ParamSpec {
             Field::Tree => {
                 params.hierarchy.tree = Some(parse_tree(value).ok_or_else(wrong)?);
             }
+            Field::ByUnit => {
+                let level = value.as_str().filter(|name| !name.is_empty());
+                params.output.by_unit = Some(level.ok_or_else(wrong)?.to_string());
+            }
         }
         Ok(())
     }
@@ -413,7 +424,7 @@ pub fn decomposition_name(decomposition: Decomposition) -> &'static str {
 }
 
 /// The sections of a scenario file, in order.
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "run",
     "hierarchy",
     "targets",
@@ -424,6 +435,7 @@ pub const SECTIONS: [&str; 10] = [
     "incentives",
     "behaviour",
     "equilibrium",
+    "output",
 ];
 
 /// Keys that no longer exist, with the key that replaced them.
@@ -551,6 +563,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.aspiration_rate", field: Real(|p| &mut p.behaviour.aspiration_rate, Probability), meaning: "speed at which aspiration follows payoff", plausible: Some(Plausible { low: 0.02, high: 0.4, reason: "modelling choice: sluggish to quick adjustment of aspirations" }) },
     ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway", plausible: Some(Plausible { low: 0.005, high: 0.05, reason: "modelling choice: rare to occasional random experimentation" }) },
     ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions", plausible: None },
+    ParamSpec { key: "output.by_unit", field: Field::ByUnit, meaning: "record every unit of this level with its subtree (timeseries_by_unit.csv, summary_by_unit.csv)", plausible: None },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around MODEL.md section 6's 0.25" }) },
     ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this", plausible: Some(Plausible { low: 0.4, high: 0.6, reason: "measurement choice around MODEL.md section 6's 0.5" }) },
     ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this", plausible: Some(Plausible { low: 0.1, high: 0.2, reason: "measurement choice around MODEL.md section 6's 0.15" }) },
@@ -601,6 +614,18 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
             return Err(ParamError::new(
                 "hierarchy.levels",
                 format!("level names must be unique; \"{}\" repeats", level.name),
+            ));
+        }
+    }
+    if let Some(name) = &params.output.by_unit {
+        if params.by_unit_level().is_none() {
+            let names: Vec<&str> = levels.iter().map(|l| l.name.as_str()).collect();
+            return Err(ParamError::new(
+                "output.by_unit",
+                format!(
+                    "must be a level of hierarchy.levels ({}), got {name:?}",
+                    names.join(", ")
+                ),
             ));
         }
     }

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::model::hierarchy::Size;
+use crate::model::hierarchy::{Hierarchy, Size};
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
 use crate::stats::{self, Spread};
@@ -21,6 +21,18 @@ pub struct ReplicateResult {
     pub records: Vec<[f64; METRIC_COUNT]>,
     /// Equilibrium per level (last = "all").
     pub equilibria: Vec<Equilibrium>,
+    /// With `output.by_unit`: `unit_records[step * units + unit]` of the recorded level's
+    /// units (each with its subtree), and each unit's equilibrium; empty otherwise.
+    pub unit_records: Vec<[f64; METRIC_COUNT]>,
+    pub unit_equilibria: Vec<Equilibrium>,
+}
+
+/// The units recorded one by one (`output.by_unit`): their level, codes and names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedUnits {
+    pub level: String,
+    pub codes: Vec<String>,
+    pub names: Vec<String>,
 }
 
 /// Every replicate of one scenario.
@@ -33,6 +45,8 @@ pub struct ScenarioResult {
     /// Level names, then "all".
     pub levels: Vec<String>,
     pub replicates: Vec<ReplicateResult>,
+    /// The units recorded one by one, with `output.by_unit`.
+    pub units: Option<RecordedUnits>,
 }
 
 impl ScenarioResult {
@@ -158,8 +172,11 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     } else {
         replicates.min(threads.max(1) as u128 * 4)
     };
+    let recorded_units = params
+        .by_unit_level()
+        .map_or(0, |level| hierarchy.level_units[level] as u128);
     let series = params.run.steps as u128
-        * (hierarchy.levels as u128 + 1)
+        * (hierarchy.levels as u128 + 1 + recorded_units)
         * METRIC_COUNT as u128
         * 8
         * replicates;
@@ -175,23 +192,45 @@ pub fn run_replicate(
     let mut simulation = Simulation::new(plan, replicate);
     simulation.run(progress);
     let levels = simulation.hierarchy().levels.len() + 1;
-    let records = simulation.into_records();
+    let (records, unit_records) = simulation.into_records();
     let params = &plan.params;
+    let equilibrium_of = |series: Vec<[f64; METRIC_COUNT]>| {
+        metrics::equilibrium(&series, params.run.burn_in as usize, &params.equilibrium)
+    };
+    let every = |records: &[[f64; METRIC_COUNT]], stride: usize, index: usize| {
+        records
+            .iter()
+            .skip(index)
+            .step_by(stride)
+            .copied()
+            .collect()
+    };
     let equilibria = (0..levels)
-        .map(|level| {
-            let series: Vec<[f64; METRIC_COUNT]> = records
-                .iter()
-                .skip(level)
-                .step_by(levels)
-                .copied()
-                .collect();
-            metrics::equilibrium(&series, params.run.burn_in as usize, &params.equilibrium)
-        })
+        .map(|level| equilibrium_of(every(&records, levels, level)))
+        .collect();
+    let units = unit_records.len() / (params.run.steps as usize).max(1);
+    let unit_equilibria = (0..units)
+        .map(|unit| equilibrium_of(every(&unit_records, units, unit)))
         .collect();
     ReplicateResult {
         records,
         equilibria,
+        unit_records,
+        unit_equilibria,
     }
+}
+
+/// The units a plan records one by one, with their codes and names.
+fn recorded_units(params: &Params) -> Option<RecordedUnits> {
+    let level = params.by_unit_level()?;
+    let hierarchy = Hierarchy::new(&params.hierarchy).ok()?;
+    let tree = params.hierarchy.tree.as_ref().map(|tree| &*tree.units);
+    let (codes, names) = hierarchy.unit_labels(level, tree);
+    Some(RecordedUnits {
+        level: hierarchy.levels[level].name.clone(),
+        codes,
+        names,
+    })
 }
 
 /// Run every replicate of every plan; results come back in input order.
@@ -223,6 +262,7 @@ pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResul
             params: plan.params.clone(),
             levels,
             replicates: replicate_results,
+            units: recorded_units(&plan.params),
         });
     }
     results

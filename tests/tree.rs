@@ -245,3 +245,123 @@ fn uniform_hierarchies_keep_their_bytes() {
         "a673b4041d4b784f3f03fb9a0a12a1dd7513af376bb7c4daf67cfa59f6fd449d"
     );
 }
+
+/// Run the uneven tree with `by_unit` (or without); returns the output directory.
+fn run_by_unit(dir: &Path, by_unit: Option<&str>, threads: &str) -> std::path::PathBuf {
+    let name = format!("{}-{threads}", by_unit.unwrap_or("none"));
+    let extra = by_unit
+        .map(|level| format!("\n[output]\nby_unit = \"{level}\"\n"))
+        .unwrap_or_default();
+    let sub = dir.join(&name);
+    fs::create_dir_all(&sub).unwrap();
+    let path = scenario(&sub, TREE, &extra);
+    let out = sub.join("out");
+    let output = cadresim()
+        .arg("run")
+        .arg(&path)
+        .args(["--threads", threads, "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    out
+}
+
+/// Sum of `metric` per (replicate, step) over the rows of `path` that pass `keep`.
+fn sums(
+    path: &Path,
+    metric: &str,
+    keep: impl Fn(&csv::StringRecord, &csv::StringRecord) -> bool,
+) -> std::collections::BTreeMap<(String, String), f64> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (replicate, step, value) = (column("replicate"), column("step"), column(metric));
+    let mut totals = std::collections::BTreeMap::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if keep(&header, &record) {
+            let key = (record[replicate].to_string(), record[step].to_string());
+            *totals.entry(key).or_insert(0.0) += record[value].parse::<f64>().unwrap();
+        }
+    }
+    totals
+}
+
+fn level_is(header: &csv::StringRecord, record: &csv::StringRecord, levels: &[&str]) -> bool {
+    let level = header.iter().position(|h| h == "level").unwrap();
+    levels.contains(&&record[level])
+}
+
+#[test]
+fn units_recorded_one_by_one_add_up_to_their_levels() {
+    let dir = TempDir::new().unwrap();
+    let plain = run_by_unit(dir.path(), None, "2");
+    let provinces = run_by_unit(dir.path(), Some("province"), "2");
+    let prefectures = run_by_unit(dir.path(), Some("prefecture"), "1");
+    // Recording units changes nothing else.
+    for name in ["timeseries.csv", "summary.csv", "equilibrium.csv"] {
+        assert_eq!(
+            fs::read(plain.join(name)).unwrap(),
+            fs::read(provinces.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert!(!plain.join("timeseries_by_unit.csv").exists());
+    let series = fs::read_to_string(provinces.join("timeseries_by_unit.csv")).unwrap();
+    assert!(series.starts_with("scenario,replicate,step,unit_code,unit_name,level,share_idle,"));
+    assert!(series.contains("\ntree,0,0,1,North,province,"));
+    for metric in [
+        "errors",
+        "sanctioned",
+        "dismissals",
+        "veto_events",
+        "output",
+    ] {
+        let all = sums(&plain.join("timeseries.csv"), metric, |h, r| {
+            level_is(h, r, &["all"])
+        });
+        let by_province = sums(&provinces.join("timeseries_by_unit.csv"), metric, |_, _| {
+            true
+        });
+        let below = sums(&plain.join("timeseries.csv"), metric, |h, r| {
+            level_is(h, r, &["prefecture", "county"])
+        });
+        let by_prefecture = sums(
+            &prefectures.join("timeseries_by_unit.csv"),
+            metric,
+            |_, _| true,
+        );
+        assert_eq!(all.len(), 2 * 40);
+        for (key, total) in &all {
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+            assert!(close(by_province[key], *total), "{metric} {key:?}");
+            assert!(close(by_prefecture[key], below[key]), "{metric} {key:?}");
+        }
+    }
+    let summary = fs::read_to_string(provinces.join("summary_by_unit.csv")).unwrap();
+    assert_eq!(
+        summary.lines().count(),
+        1 + 2 * 2,
+        "2 replicates x 2 provinces"
+    );
+    assert!(provinces.join("charts/units_ranking_tree.svg").exists());
+    assert!(provinces.join("charts/units_over_time_tree.png").exists());
+    // The same bytes for one thread.
+    let one = run_by_unit(&dir.path().join("again"), Some("province"), "1");
+    assert_eq!(
+        fs::read(one.join("timeseries_by_unit.csv")).unwrap(),
+        fs::read(provinces.join("timeseries_by_unit.csv")).unwrap()
+    );
+}
+
+#[test]
+fn by_unit_must_name_a_level() {
+    let dir = TempDir::new().unwrap();
+    let path = scenario(dir.path(), TREE, "\n[output]\nby_unit = \"village\"\n");
+    let message = refused(&path);
+    assert!(
+        message.contains("`output.by_unit` must be a level of hierarchy.levels (province, prefecture, county), got \"village\""),
+        "{message}"
+    );
+}

@@ -9,6 +9,7 @@ pub mod robustness;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
+pub mod units;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Once, OnceLock};
@@ -28,6 +29,7 @@ pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
+pub use units::draw_units;
 
 /// The font every chart uses, committed with its licence (assets/fonts).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

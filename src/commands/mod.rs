@@ -152,7 +152,33 @@ pub(crate) fn draw_charts(
     for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
         result.label = label;
     }
-    Ok(charts::draw_all(&results, out, size, overlay)?)
+    let mut files = charts::draw_all(&results, out, size, overlay)?;
+    if let [dir] = dirs {
+        files.extend(draw_unit_charts(dir, out, size)?);
+    }
+    Ok(files)
+}
+
+/// The by-unit charts of a result directory that has by-unit tables (`output.by_unit`).
+fn draw_unit_charts(
+    dir: &Path,
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, CommandError> {
+    let [series, summary] = output::UNIT_FILES.map(|name| dir.join(name));
+    if !summary.exists() {
+        return Ok(Vec::new());
+    }
+    let read = |path: &Path| {
+        tables::read_unit_values(path, "mean_innovation")
+            .map_err(|error| CommandError::Failed(error.to_string()))
+    };
+    Ok(charts::draw_units(
+        &read(&summary)?,
+        &read(&series)?,
+        out,
+        size,
+    )?)
 }
 
 /// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where

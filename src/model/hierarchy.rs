@@ -73,9 +73,11 @@ pub const MAX_CADRES: u64 = u32::MAX as u64;
 pub const MAX_UNITS: u64 = u32::MAX as u64 - 1;
 
 /// Counts of a hierarchy, computed without building it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Size {
     pub levels: usize,
+    /// Units of each level.
+    pub level_units: Vec<u64>,
     pub units: u64,
     pub cadres: u64,
     pub groups: u64,
@@ -100,6 +102,7 @@ impl Size {
 
 fn uniform_size(params: &HierarchyParams) -> Result<Size, HierarchyError> {
     let (mut units_above, mut units, mut groups, mut cadres) = (1u64, 0u64, 0u64, 0u64);
+    let mut level_units = Vec::with_capacity(params.levels.len());
     for spec in &params.levels {
         let here = units_above.checked_mul(spec.branching.unwrap_or(1));
         let level_cadres = here.and_then(|here| here.checked_mul(spec.cadres));
@@ -108,6 +111,7 @@ fn uniform_size(params: &HierarchyParams) -> Result<Size, HierarchyError> {
             (Some(here), Some(total)) if total <= MAX_CADRES && here <= MAX_UNITS => {
                 groups += units_above;
                 units += here;
+                level_units.push(here);
                 cadres = total;
                 units_above = here;
             }
@@ -116,6 +120,7 @@ fn uniform_size(params: &HierarchyParams) -> Result<Size, HierarchyError> {
     }
     Ok(Size {
         levels: params.levels.len(),
+        level_units,
         units,
         cadres,
         groups,
@@ -141,6 +146,7 @@ fn tree_size(params: &HierarchyParams, tree: &UnitTree) -> Result<Size, Hierarch
     let parents = has_children.iter().filter(|&&has| has).count() as u64;
     Ok(Size {
         levels: params.levels.len(),
+        level_units: per_level,
         units: tree.len() as u64,
         cadres,
         groups: parents + u64::from(!tree.is_empty()),
@@ -275,6 +281,24 @@ impl Hierarchy {
     /// Row of a unit in the tree's file (None for a uniform hierarchy).
     pub fn tree_row(&self, unit: usize) -> Option<usize> {
         self.rows.get(unit).map(|&row| row as usize)
+    }
+
+    /// Code and name of every unit of `level`: from the tree, or for a uniform hierarchy
+    /// the unit's number within the level from 1 ("3", "province 3").
+    pub fn unit_labels(&self, level: usize, tree: Option<&UnitTree>) -> (Vec<String>, Vec<String>) {
+        let shape = &self.levels[level];
+        let units = shape.first_unit..shape.first_unit + shape.units;
+        match tree {
+            Some(tree) => units
+                .map(|unit| {
+                    let row = self.rows[unit] as usize;
+                    (tree.codes[row].clone(), tree.names[row].clone())
+                })
+                .unzip(),
+            None => (1..=shape.units)
+                .map(|k| (k.to_string(), format!("{} {k}", shape.name)))
+                .unzip(),
+        }
     }
 
     /// The ancestor of `unit` at `level` (the unit itself at its own level; None above it).

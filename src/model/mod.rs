@@ -34,6 +34,57 @@ struct Units {
     subtree_cadres: Vec<f64>,
 }
 
+/// The units of one level, each recorded with its whole subtree (`output.by_unit`).
+struct UnitRecording {
+    level: usize,
+    /// Index within the level of the ancestor of each group's units, for groups below the
+    /// level (`NOT_RECORDED` for the others).
+    owner_of_group: Vec<u32>,
+    /// Index within the level of each unit's ancestor (`NOT_RECORDED` above the level).
+    owner_of_unit: Vec<u32>,
+    /// Units in each recorded subtree.
+    subtree_units: Vec<f64>,
+    sums: Vec<Tally>,
+    markups: Vec<f64>,
+    /// Metrics of every step: `records[step * units + unit]`.
+    records: Vec<[f64; METRIC_COUNT]>,
+}
+
+const NOT_RECORDED: u32 = u32::MAX;
+
+impl UnitRecording {
+    fn new(hierarchy: &Hierarchy, level: usize, steps: usize) -> Self {
+        let shape = &hierarchy.levels[level];
+        let owner = |unit: usize| {
+            hierarchy
+                .ancestor_at(unit, level)
+                .map_or(NOT_RECORDED, |a| (a - shape.first_unit) as u32)
+        };
+        let owner_of_unit: Vec<u32> = (0..hierarchy.units).map(owner).collect();
+        let owner_of_group = hierarchy
+            .group_shapes()
+            .iter()
+            .map(|group| match group.level > level {
+                true => owner_of_unit[group.first_unit],
+                false => NOT_RECORDED,
+            })
+            .collect();
+        let mut subtree_units = vec![0.0; shape.units];
+        for &owner in owner_of_unit.iter().filter(|&&o| o != NOT_RECORDED) {
+            subtree_units[owner as usize] += 1.0;
+        }
+        UnitRecording {
+            level,
+            owner_of_group,
+            owner_of_unit,
+            subtree_units,
+            sums: vec![Tally::default(); shape.units],
+            markups: vec![0.0; shape.units],
+            records: Vec::with_capacity(steps * shape.units),
+        }
+    }
+}
+
 /// One replicate of a plan in progress.
 pub struct Simulation<'p> {
     plan: &'p Plan,
@@ -47,6 +98,7 @@ pub struct Simulation<'p> {
     groups: Vec<PeerGroup>,
     /// Metrics of every step: `records[step * (levels + 1) + level]`, level `levels` = all.
     records: Vec<[f64; METRIC_COUNT]>,
+    by_unit: Option<UnitRecording>,
 }
 
 impl<'p> Simulation<'p> {
@@ -110,6 +162,13 @@ impl<'p> Simulation<'p> {
         };
         let steps = params.run.steps as usize;
         let records = Vec::with_capacity(steps * (hierarchy.levels.len() + 1));
+        let by_unit = params.by_unit_level().map(|level| {
+            for group in groups.iter_mut().filter(|group| group.level == level) {
+                let units = vec![Tally::default(); group.unit_output.len()];
+                group.unit_tallies = Some(units.into_boxed_slice());
+            }
+            UnitRecording::new(&hierarchy, level, steps)
+        });
         let mut simulation = Simulation {
             plan,
             params,
@@ -120,6 +179,7 @@ impl<'p> Simulation<'p> {
             units,
             groups,
             records,
+            by_unit,
         };
         simulation.reset_markups();
         simulation
@@ -145,9 +205,11 @@ impl<'p> Simulation<'p> {
         &self.records
     }
 
-    /// Consume the simulation, keeping its records.
-    pub fn into_records(self) -> Vec<[f64; METRIC_COUNT]> {
-        self.records
+    /// Consume the simulation, keeping its records: per level, and per unit of the level
+    /// recorded unit by unit (`[step * units + unit]`, empty without `output.by_unit`).
+    pub fn into_records(self) -> (Vec<[f64; METRIC_COUNT]>, Vec<[f64; METRIC_COUNT]>) {
+        let units = self.by_unit.map(|by_unit| by_unit.records);
+        (self.records, units.unwrap_or_default())
     }
 
     /// Every unit applies its level's fixed markup to its children again.
@@ -238,6 +300,40 @@ impl<'p> Simulation<'p> {
         }
         self.records
             .push(all.metrics(markup_sum / self.hierarchy.units as f64));
+        self.record_units();
+    }
+
+    /// Phase 10 for `output.by_unit`: each recorded unit's own cadres, then the groups below
+    /// it in group order; the markup is the mean over its subtree's units.
+    fn record_units(&mut self) {
+        let Some(by_unit) = self.by_unit.as_mut() else {
+            return;
+        };
+        let first = self.hierarchy.levels[by_unit.level].first_unit;
+        by_unit.sums.fill(Tally::default());
+        by_unit.markups.fill(0.0);
+        for (index, group) in self.groups.iter().enumerate() {
+            if let Some(tallies) = &group.unit_tallies {
+                for (k, tally) in tallies.iter().enumerate() {
+                    by_unit.sums[group.first_unit - first + k].add(tally);
+                }
+            } else if by_unit.owner_of_group[index] != NOT_RECORDED {
+                by_unit.sums[by_unit.owner_of_group[index] as usize].add(&group.tally);
+            }
+        }
+        for (unit, &owner) in by_unit.owner_of_unit.iter().enumerate() {
+            if owner != NOT_RECORDED {
+                let applied = match self.hierarchy.parent(unit) {
+                    None => self.params.targets.markup.at(0),
+                    Some(parent) => self.units.markup[parent],
+                };
+                by_unit.markups[owner as usize] += applied;
+            }
+        }
+        for (k, sum) in by_unit.sums.iter().enumerate() {
+            let markup = by_unit.markups[k] / by_unit.subtree_units[k];
+            by_unit.records.push(sum.metrics(markup));
+        }
     }
 
     /// Mean over the units of level `index` (> 0) of the markup their parent applied.

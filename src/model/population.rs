@@ -46,6 +46,9 @@ pub struct PeerGroup {
     pub tally: Tally,
     /// Output of each of the group's units in the step just taken.
     pub unit_output: Box<[f64]>,
+    /// Sums of the step just taken per unit, when the group's level is recorded unit by
+    /// unit (`output.by_unit`).
+    pub unit_tallies: Option<Box<[Tally]>>,
 }
 
 /// Constants of a step derived from the parameters in force.
@@ -143,6 +146,7 @@ impl PeerGroup {
             cutoff: None,
             tally: Tally::default(),
             unit_output: vec![0.0; units].into_boxed_slice(),
+            unit_tallies: None,
         }
     }
 

@@ -87,6 +87,55 @@ impl UnitCursor {
     }
 }
 
+/// Where a cadre's counts go: its group's tally and, in a group whose units are recorded
+/// one by one (`output.by_unit`), its unit's tally too. Each update is applied to the group
+/// tally exactly as it would be alone, so recording units never changes the group's sums.
+pub(crate) struct Tallies<'a, U: UnitTallies> {
+    group: &'a mut Tally,
+    units: U,
+}
+
+/// The per-unit side of `Tallies`: nothing, or one tally per unit of the group.
+pub(crate) trait UnitTallies {
+    fn select(&mut self, unit_in_group: usize);
+    fn add(&mut self, update: impl Fn(&mut Tally));
+}
+
+/// Groups whose units are not recorded one by one.
+pub(crate) struct NoUnits;
+
+impl UnitTallies for NoUnits {
+    #[inline(always)]
+    fn select(&mut self, _: usize) {}
+    #[inline(always)]
+    fn add(&mut self, _: impl Fn(&mut Tally)) {}
+}
+
+/// One tally per unit of the group, the selected one receiving updates.
+struct PerUnit<'a> {
+    tallies: &'a mut [Tally],
+    unit: usize,
+}
+
+impl UnitTallies for PerUnit<'_> {
+    #[inline]
+    fn select(&mut self, unit_in_group: usize) {
+        self.unit = unit_in_group;
+    }
+    #[inline]
+    fn add(&mut self, update: impl Fn(&mut Tally)) {
+        update(&mut self.tallies[self.unit]);
+    }
+}
+
+impl<U: UnitTallies> Tallies<'_, U> {
+    #[inline(always)]
+    fn add(&mut self, update: impl Fn(&mut Tally) + Copy) {
+        update(self.group);
+        self.units.add(update);
+    }
+}
+
 /// Slot of the latent stock for an error.
 #[inline]
 fn latent_slot(class: ErrorClass, veto: bool) -> usize {
@@ -101,6 +150,12 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
         cadres: n as f64,
         ..Tally::default()
     };
+    if let Some(units) = group.unit_tallies.as_mut() {
+        units.fill(Tally {
+            cadres: group.cadres_per_unit as f64,
+            ..Tally::default()
+        });
+    }
     group.unit_output.fill(0.0);
     let rule = ctx.params.behaviour.rule;
     if rule == Rule::Rational {
@@ -158,13 +213,13 @@ struct Accused<'a> {
 }
 
 /// Phase 4: judge a detected error; returns true when it is exempted.
-fn process_detected(
+fn process_detected<U: UnitTallies>(
     class: ErrorClass,
     veto: bool,
     params: &Params,
     stream: &mut Stream,
     accused: &mut Accused,
-    tally: &mut Tally,
+    tally: &mut Tallies<U>,
 ) -> bool {
     let tolerance = &params.fault_tolerance;
     let accountability = &params.accountability;
@@ -172,23 +227,23 @@ fn process_detected(
         && (!veto || tolerance.tolerate_veto)
         && stream.chance(tolerance.screening_accuracy) == tolerance.in_scope(class);
     if tolerated {
-        tally.exempted += 1.0;
+        tally.add(|t| t.exempted += 1.0);
         if class == ErrorClass::Violation {
-            tally.wrongly_exempted += 1.0;
+            tally.add(|t| t.wrongly_exempted += 1.0);
         }
         if tolerance.error_correction {
             let learned = *accused.proneness as f64 * (1.0 - tolerance.correction_learning);
             *accused.proneness = learned.max(tolerance.proneness_floor) as f32;
         }
     } else {
-        tally.sanctioned += 1.0;
+        tally.add(|t| t.sanctioned += 1.0);
         if class == ErrorClass::Exploratory {
-            tally.wrongly_sanctioned += 1.0;
+            tally.add(|t| t.wrongly_sanctioned += 1.0);
         }
         if veto && accountability.one_vote_veto {
             *accused.sanctions += accountability.penalty * accountability.veto_multiplier;
             *accused.vetoed = true;
-            tally.veto_events += 1.0;
+            tally.add(|t| t.veto_events += 1.0);
         } else {
             *accused.sanctions += accountability.penalty;
         }
@@ -196,9 +251,48 @@ fn process_detected(
     tolerated
 }
 
+/// Phases 1-7 for every cadre, into the group's tally and, when its units are recorded one
+/// by one, theirs.
+fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    let mut tally = std::mem::take(&mut group.tally);
+    match group.unit_tallies.take() {
+        None => act_cadres(
+            group,
+            ctx,
+            scratch,
+            &mut Tallies {
+                group: &mut tally,
+                units: NoUnits,
+            },
+        ),
+        Some(mut units) => {
+            let per_unit = PerUnit {
+                tallies: &mut units,
+                unit: 0,
+            };
+            act_cadres(
+                group,
+                ctx,
+                scratch,
+                &mut Tallies {
+                    group: &mut tally,
+                    units: per_unit,
+                },
+            );
+            group.unit_tallies = Some(units);
+        }
+    }
+    group.tally = tally;
+}
+
 /// Phases 1-7 for every cadre: act, errors, detection and processing (late detection
 /// included), damage, inaction accountability and target assessment.
-fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+fn act_cadres<U: UnitTallies>(
+    group: &mut PeerGroup,
+    ctx: &StepContext,
+    scratch: &mut Scratch,
+    tally: &mut Tallies<U>,
+) {
     let params = ctx.params;
     let work = &params.work;
     let accountability = &params.accountability;
@@ -211,10 +305,10 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     } else {
         damage_undetected
     };
-    let tally = &mut group.tally;
     let mut cursor = UnitCursor::new(group.cadres_per_unit);
     for i in 0..group.action.len() {
         let unit_in_group = cursor.at(i);
+        tally.units.select(unit_in_group);
         let unit = group.first_unit + unit_in_group;
         let action = group.action[i] as usize;
         let effort = derived.effort[action];
@@ -264,9 +358,9 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         };
         for &class in &new_errors[..error_count] {
             let veto = stream.chance(accountability.veto_share);
-            tally.errors += 1.0;
+            tally.add(|t| t.errors += 1.0);
             if stream.chance(accountability.detection) {
-                tally.detected += 1.0;
+                tally.add(|t| t.detected += 1.0);
                 let exempted =
                     process_detected(class, veto, params, &mut stream, &mut accused, tally);
                 damage += if exempted {
@@ -287,7 +381,7 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
                 for _ in 0..*count {
                     if stream.chance(accountability.late_detection) {
                         *count -= 1;
-                        tally.detected += 1.0;
+                        tally.add(|t| t.detected += 1.0);
                         process_detected(class, veto, params, &mut stream, &mut accused, tally);
                     }
                 }
@@ -300,24 +394,26 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         // Phase 6: inaction accountability.
         if action == IDLE && stream.chance(accountability.inaction_detection) {
             sanctions += accountability.inaction_penalty;
-            tally.caught_idle += 1.0;
+            tally.add(|t| t.caught_idle += 1.0);
         }
         // Phase 7: target assessment.
         let attainment = output / ctx.unit_target[unit];
         let shortfall = (1.0 - attainment).max(0.0);
-        match action {
-            IDLE => tally.idle += 1.0,
-            ROUTINE => tally.routine += 1.0,
-            _ => tally.innovating += 1.0,
-        }
-        tally.innovation += intensity;
-        tally.attainment += attainment;
-        if attainment < 1.0 {
-            tally.missed += 1.0;
-        }
-        tally.output += output;
-        tally.damage += damage;
-        tally.private_gain += private_gain;
+        tally.add(|t| {
+            match action {
+                IDLE => t.idle += 1.0,
+                ROUTINE => t.routine += 1.0,
+                _ => t.innovating += 1.0,
+            }
+            t.innovation += intensity;
+            t.attainment += attainment;
+            if attainment < 1.0 {
+                t.missed += 1.0;
+            }
+            t.output += output;
+            t.damage += damage;
+            t.private_gain += private_gain;
+        });
         group.unit_output[unit_in_group] += output;
         // Phase 9 (all but the promotion reward, added after the tournament).
         let intrinsic = if honest_innovation {
@@ -394,6 +490,9 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
         }
         scratch.felt[i] = (scratch.payoff[i] - excess_loss * scratch.sanctions[i]) as f32;
         group.tally.payoff += scratch.payoff[i];
+        if let Some(units) = group.unit_tallies.as_mut() {
+            units[i / group.cadres_per_unit].payoff += scratch.payoff[i];
+        }
     }
 }
 
@@ -446,6 +545,9 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
         let dismissed = scratch.vetoed[i] && stream.chance(params.accountability.veto_dismissal);
         if dismissed {
             group.tally.dismissals += 1.0;
+            if let Some(units) = group.unit_tallies.as_mut() {
+                units[i / group.cadres_per_unit].dismissals += 1.0;
+            }
         }
         let leaves = dismissed || stream.chance(params.cadres.turnover);
         scratch.leaving[i] = leaves;
@@ -492,7 +594,12 @@ mod tests {
             sanctions: &mut sanctions,
             vetoed: &mut vetoed,
         };
-        let exempted = process_detected(class, veto, params, &mut stream, &mut accused, &mut tally);
+        let mut tallies = Tallies {
+            group: &mut tally,
+            units: NoUnits,
+        };
+        let exempted =
+            process_detected(class, veto, params, &mut stream, &mut accused, &mut tallies);
         (exempted, proneness, sanctions, vetoed, tally)
     }
 

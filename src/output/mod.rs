@@ -18,11 +18,16 @@ use manifest::{sha256_file, Manifest};
 /// Files of a run directory, in the order they are written.
 pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.csv"];
 
+/// Files a run adds when some scenario records units one by one (`output.by_unit`).
+pub const UNIT_FILES: [&str; 2] = ["timeseries_by_unit.csv", "summary_by_unit.csv"];
+
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 21] = [
+pub const WRITTEN: [&str; 23] = [
     "manifest.json",
     "timeseries.csv",
+    "timeseries_by_unit.csv",
+    "summary_by_unit.csv",
     "summary.csv",
     "equilibrium.csv",
     "points.csv",
@@ -215,11 +220,17 @@ pub fn write_tables(
     results: &[ScenarioResult],
 ) -> Result<BTreeMap<String, String>, OutputError> {
     let mut hashes = BTreeMap::new();
-    for name in RUN_FILES {
+    let by_unit = results.iter().any(|result| result.units.is_some());
+    let names = RUN_FILES
+        .iter()
+        .chain(by_unit.then_some(&UNIT_FILES).into_iter().flatten());
+    for &name in names {
         let path = write_atomically(dir, name, |out| {
             match name {
                 "timeseries.csv" => tables::write_timeseries(out, results),
                 "summary.csv" => tables::write_summary(out, results),
+                "timeseries_by_unit.csv" => tables::write_timeseries_by_unit(out, results),
+                "summary_by_unit.csv" => tables::write_summary_by_unit(out, results),
                 _ => tables::write_equilibrium(out, results),
             }
             .map_err(io::Error::from)

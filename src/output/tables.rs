@@ -1,5 +1,6 @@
 //! The tidy CSV tables, each writer beside its reader: `timeseries.csv`, `summary.csv`,
-//! `equilibrium.csv` of a run; `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
+//! `equilibrium.csv` of a run (and `timeseries_by_unit.csv`, `summary_by_unit.csv` with
+//! `output.by_unit`); `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
 //! files of a sweep; `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity
 //! analysis; `trajectory.csv` and `box.csv` of a scenario discovery. Readers find columns by header name. Column layouts are documented in
 //! the README's "Output schema".
@@ -51,6 +52,110 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
     }
     writer.flush()?;
     Ok(())
+}
+
+/// `scenario, replicate, step, unit_code, unit_name, level, <metrics>`: with
+/// `output.by_unit`, one row per scenario x replicate x step x unit of the recorded level,
+/// each unit with its whole subtree.
+pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = vec![
+        "scenario",
+        "replicate",
+        "step",
+        "unit_code",
+        "unit_name",
+        "level",
+    ];
+    header.extend(METRICS);
+    writer.write_record(&header)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for result in results {
+        let Some(units) = &result.units else { continue };
+        let count = units.codes.len();
+        for (replicate, outcome) in result.replicates.iter().enumerate() {
+            for (index, record) in outcome.unit_records.iter().enumerate() {
+                let (step, unit) = (index / count, index % count);
+                row.clear();
+                row.extend([result.name.clone(), replicate.to_string(), step.to_string()]);
+                row.extend([units.codes[unit].clone(), units.names[unit].clone()]);
+                row.push(units.level.clone());
+                row.extend(record.iter().map(|v| number(*v)));
+                writer.write_record(&row)?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// `scenario, replicate, unit_code, unit_name, level, <metric means>, converged_at, settled,
+/// class`: with `output.by_unit`, each recorded unit's equilibrium (its whole subtree).
+pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    let mut header = equilibrium_header("scenario");
+    header.splice(2..2, ["unit_code".to_string(), "unit_name".to_string()]);
+    writer.write_record(&header)?;
+    for result in results {
+        let Some(units) = &result.units else { continue };
+        for (replicate, outcome) in result.replicates.iter().enumerate() {
+            for (unit, equilibrium) in outcome.unit_equilibria.iter().enumerate() {
+                let mut row = equilibrium_row(&result.name, replicate, &units.level, equilibrium);
+                row.splice(2..2, [units.codes[unit].clone(), units.names[unit].clone()]);
+                writer.write_record(&row)?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// One metric of one unit read back from `timeseries_by_unit.csv` (with its step) or
+/// `summary_by_unit.csv` (without).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitValue {
+    pub scenario: String,
+    pub replicate: usize,
+    pub step: Option<usize>,
+    pub code: String,
+    pub name: String,
+    pub value: f64,
+}
+
+/// Read one metric of every row of a by-unit table.
+pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, ReadError> {
+    let table = Table::read(path)?;
+    let scenario = table.column(&["scenario"])?;
+    let replicate = table.column(&["replicate"])?;
+    let step = table.column(&["step"]).ok();
+    let code = table.column(&["unit_code"])?;
+    let name = table.column(&["unit_name"])?;
+    let value = table.column(&[metric])?;
+    let bad = |what: &str, text: &str| ReadError {
+        path: table.path.clone(),
+        message: format!("bad {what} `{text}`"),
+    };
+    let integer = |record: &csv::StringRecord, column: usize, what: &str| {
+        record[column]
+            .parse::<usize>()
+            .map_err(|_| bad(what, &record[column]))
+    };
+    table
+        .records
+        .iter()
+        .map(|record| {
+            Ok(UnitValue {
+                scenario: record[scenario].to_string(),
+                replicate: integer(record, replicate, "replicate")?,
+                step: step.map(|c| integer(record, c, "step")).transpose()?,
+                code: record[code].to_string(),
+                name: record[name].to_string(),
+                value: record[value]
+                    .parse()
+                    .map_err(|_| bad("number", &record[value]))?,
+            })
+        })
+        .collect()
 }
 
 /// `scenario, replicate, level, <metric means>, converged_at, class`.

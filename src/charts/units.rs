@@ -1,0 +1,252 @@
+//! Charts of the units recorded one by one (`output.by_unit`): the units ranked by
+//! equilibrium mean innovation with 95% intervals over replicates, and small multiples of
+//! mean innovation over time. Units are labelled by name where the committed font can draw
+//! it (Latin script) and by code otherwise (the CSV files carry the names).
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    bar_label, draw_interval_bar, fail, font, render, stroke, tick_label, Chart, ChartError,
+    Outcome, BLUE,
+};
+use crate::metrics;
+use crate::output::tables::UnitValue;
+use crate::stats;
+
+/// Most units a ranking shows (the highest and lowest halves beyond it).
+const RANKED: usize = 40;
+/// Most panels of the small multiples.
+const PANELS: usize = 36;
+
+/// A unit's label in charts: its name if the font can draw it, else its code.
+fn label(value: &UnitValue) -> String {
+    let latin = value.name.chars().all(|c| (c as u32) < 0x250);
+    if latin {
+        value.name.clone()
+    } else {
+        value.code.clone()
+    }
+}
+
+/// Draw `units_ranking_<scenario>` and `units_over_time_<scenario>` for every scenario in
+/// the by-unit tables; `equilibria` from summary_by_unit.csv, `series` from
+/// timeseries_by_unit.csv (both of mean_innovation).
+pub fn draw_units(
+    equilibria: &[UnitValue],
+    series: &[UnitValue],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, ChartError> {
+    crate::output::create_dir(out)?;
+    let mut files = Vec::new();
+    let scenarios: Vec<&str> = unique(equilibria.iter().map(|v| v.scenario.as_str()));
+    for scenario in scenarios {
+        let ranking = Ranking::of(equilibria.iter().filter(|v| v.scenario == scenario));
+        files.extend(render(
+            out,
+            &format!("units_ranking_{scenario}"),
+            size,
+            &ranking,
+        )?);
+        let panels = Panels::of(series.iter().filter(|v| v.scenario == scenario));
+        files.extend(render(
+            out,
+            &format!("units_over_time_{scenario}"),
+            size,
+            &panels,
+        )?);
+    }
+    Ok(files)
+}
+
+fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
+}
+
+/// Units by equilibrium mean innovation, highest first, with t intervals over replicates.
+struct Ranking {
+    rows: Vec<(String, f64, (f64, f64))>,
+    title: String,
+}
+
+impl Ranking {
+    fn of<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Self {
+        let mut by_unit: Vec<(String, Vec<f64>)> = Vec::new();
+        for value in values {
+            let key = label(value);
+            match by_unit.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, values)) => values.push(value.value),
+                None => by_unit.push((key, vec![value.value])),
+            }
+        }
+        let mut rows: Vec<(String, f64, (f64, f64))> = by_unit
+            .into_iter()
+            .map(|(name, values)| {
+                let spread = stats::spread(&values);
+                let interval = spread.ci95.unwrap_or((spread.mean, spread.mean));
+                (name, spread.mean, interval)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let total = rows.len();
+        let mut title = format!(
+            "{} by unit",
+            capitalised(metrics::meaning("mean_innovation"))
+        );
+        if total > RANKED {
+            rows.drain(RANKED / 2..total - RANKED / 2);
+            title = format!("{title}: the {} highest and lowest of {total}", RANKED / 2);
+        }
+        Ranking { rows, title }
+    }
+}
+
+impl Chart for Ranking {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let count = self.rows.len().max(1);
+        let names: Vec<String> = self.rows.iter().map(|r| r.0.clone()).collect();
+        let high = self
+            .rows
+            .iter()
+            .map(|r| r.2 .1.max(r.1))
+            .fold(0.0f64, f64::max)
+            .max(0.05)
+            * 1.05;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, font(scale, 22.0))
+            .margin((16.0 * scale) as u32)
+            .x_label_area_size((60.0 * scale) as u32)
+            .y_label_area_size((160.0 * scale) as u32)
+            .build_cartesian_2d(0.0f64..high, -0.5f64..count as f64 - 0.5)
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(count)
+            .y_label_formatter(&|y| bar_label(&names, *y))
+            .x_label_formatter(&|x| tick_label(*x, high))
+            .x_desc("equilibrium mean innovation (lines: 95% CI over replicates)")
+            .label_style(font(scale, (15.0f64).min(700.0 / count as f64).max(8.0)))
+            .axis_desc_style(font(scale, 18.0))
+            .draw()
+            .map_err(fail)?;
+        for (index, (_, mean, interval)) in self.rows.iter().enumerate() {
+            let y = (count - 1 - index) as f64;
+            draw_interval_bar(&mut chart, (y, 0.3), *mean, *interval, BLUE, scale * 0.9)?;
+        }
+        Ok(())
+    }
+}
+
+/// Mean innovation over time (mean over replicates), one panel per unit, at most 36.
+struct Panels {
+    units: Vec<(String, Vec<f64>)>,
+    title: String,
+}
+
+impl Panels {
+    fn of<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Self {
+        let mut sums: Vec<(String, Vec<(f64, usize)>)> = Vec::new();
+        let mut total = 0;
+        for value in values {
+            let key = label(value);
+            let position = match sums.iter().position(|(k, _)| *k == key) {
+                Some(position) => position,
+                None => {
+                    total += 1;
+                    if sums.len() == PANELS {
+                        continue;
+                    }
+                    sums.push((key, Vec::new()));
+                    sums.len() - 1
+                }
+            };
+            let step = value.step.unwrap_or(0);
+            let series = &mut sums[position].1;
+            if series.len() <= step {
+                series.resize(step + 1, (0.0, 0));
+            }
+            series[step].0 += value.value;
+            series[step].1 += 1;
+        }
+        let units = sums
+            .into_iter()
+            .map(|(key, series)| {
+                let means = series.iter().map(|(s, n)| s / (*n).max(1) as f64).collect();
+                (key, means)
+            })
+            .collect::<Vec<_>>();
+        let shown = units.len();
+        let mut title = format!(
+            "{} over time by unit (mean of replicates)",
+            capitalised(metrics::meaning("mean_innovation"))
+        );
+        if total > shown {
+            title = format!("{title}: the first {shown} of {total} units");
+        }
+        Panels { units, title }
+    }
+}
+
+impl Chart for Panels {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
+        let root = root.titled(&self.title, font(scale, 22.0)).map_err(fail)?;
+        let count = self.units.len().max(1);
+        let columns = (count as f64).sqrt().ceil() as usize;
+        let rows = count.div_ceil(columns);
+        let steps = self
+            .units
+            .iter()
+            .map(|u| u.1.len())
+            .max()
+            .unwrap_or(1)
+            .max(2);
+        let high = self
+            .units
+            .iter()
+            .flat_map(|u| u.1.iter().copied())
+            .fold(0.0f64, f64::max)
+            .max(0.05)
+            * 1.05;
+        for (area, (name, series)) in root.split_evenly((rows, columns)).iter().zip(&self.units) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(name, font(scale, 14.0))
+                .margin((6.0 * scale) as u32)
+                .x_label_area_size((22.0 * scale) as u32)
+                .y_label_area_size((36.0 * scale) as u32)
+                .build_cartesian_2d(0.0f64..(steps - 1) as f64, 0.0f64..high)
+                .map_err(fail)?;
+            chart
+                .configure_mesh()
+                .x_labels(3)
+                .y_labels(3)
+                .x_label_formatter(&|x| tick_label(*x, steps as f64))
+                .y_label_formatter(&|y| tick_label(*y, high))
+                .label_style(font(scale, 11.0))
+                .draw()
+                .map_err(fail)?;
+            let points = series.iter().enumerate().map(|(step, v)| (step as f64, *v));
+            chart
+                .draw_series(LineSeries::new(points, stroke(BLUE, scale * 0.6)))
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
