@@ -18,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub mod comparison;
 pub mod discovery;
+pub mod hierarchy;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -9,6 +9,9 @@ pub const MAX_INNOVATION_LEVELS: u64 = 16;
 /// Largest number of actions a cadre chooses from: idle, routine and every innovation level.
 pub const MAX_ACTIONS: usize = MAX_INNOVATION_LEVELS as usize + 2;
 
+/// Parameter changes over a run: `(step, parameters from that step on)`.
+pub type Changes = Vec<(u64, Params)>;
+
 /// What the model runs for one scenario: its name, the parameters at step 0 and, for every
 /// step at which a schedule changes any parameter, the whole set in force from that step.
 /// Built from a validated scenario by `Scenario::plan`; the model sees only this.
@@ -19,7 +22,12 @@ pub struct Plan {
     /// Parameters at step 0; `run` and `hierarchy` hold for the whole run.
     pub params: Params,
     /// `(step, parameters from that step on)`, strictly increasing in step.
-    pub changes: Vec<(u64, Params)>,
+    pub changes: Changes,
+    /// The changes of every other regime: the parts of the hierarchy that schedule entries
+    /// with `where` select follow `regional[r - 1]` (regime r), starting from `params`.
+    pub regional: Vec<Changes>,
+    /// Regime of every unit in hierarchy order (0: `changes`); empty when there is one.
+    pub unit_regime: Vec<u8>,
 }
 
 impl Plan {
@@ -29,15 +37,19 @@ impl Plan {
             name: name.into(),
             params,
             changes: Vec::new(),
+            regional: Vec::new(),
+            unit_regime: Vec::new(),
         }
     }
 
     /// The parameters that come into force at `step`, if a change is scheduled there.
     pub fn change_at(&self, step: u64) -> Option<&Params> {
-        self.changes
-            .binary_search_by_key(&step, |(at, _)| *at)
-            .ok()
-            .map(|index| &self.changes[index].1)
+        change_in(&self.changes, step)
+    }
+
+    /// The parameters that come into force at `step` in regime `regime` (>= 1).
+    pub fn regional_change_at(&self, regime: usize, step: u64) -> Option<&Params> {
+        change_in(&self.regional[regime - 1], step)
     }
 
     /// The parameters in force at `step` (every change at or before it applied).
@@ -48,6 +60,13 @@ impl Plan {
             .last()
             .map_or(&self.params, |(_, params)| params)
     }
+}
+
+fn change_in(changes: &[(u64, Params)], step: u64) -> Option<&Params> {
+    changes
+        .binary_search_by_key(&step, |(at, _)| *at)
+        .ok()
+        .map(|index| &changes[index].1)
 }
 
 /// Every parameter of one scenario, resolved (defaults filled in).

@@ -4,8 +4,8 @@
 
 use rayon::prelude::*;
 
+use crate::hierarchy::{Hierarchy, Size};
 use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::model::hierarchy::{Hierarchy, Size};
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
 use crate::stats::{self, Spread};

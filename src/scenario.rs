@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Plan};
+use crate::hierarchy::Hierarchy;
+use crate::params::{Changes, Params, Plan};
 use crate::registry::{self, check_consistency, did_you_mean, lookup, ParamError, SECTIONS};
 use crate::tree;
 
@@ -19,13 +20,46 @@ pub struct Scenario {
     pub schedule: Vec<ScheduleEntry>,
 }
 
-/// Parameter changes applied at the start of step `at`.
+/// Parameter changes applied at the start of step `at`, everywhere or in part of the
+/// hierarchy.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleEntry {
     pub at: u64,
     /// `section.key` -> value, already validated.
     pub set: toml::Table,
+    /// Where the changes apply: the subtrees of some units of one level (None: everywhere).
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<Where>,
+}
+
+/// `where = { province = ["33", "浙江省"] }`: units of a level, by code or name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Where {
+    pub level: String,
+    pub units: Vec<String>,
+}
+
+/// Sections and keys a schedule entry with `where` may not set, and why: what they govern
+/// is shared by units that a `where` can tell apart.
+pub const NOT_BY_UNIT: [(&str, &str); 5] = [
+    ("targets.", "targets are handed down the whole hierarchy from the centre in one cascade (only targets.miss_penalty may differ)"),
+    ("cadres.", "recruitment and turnover draw the same kind of cadre everywhere"),
+    ("incentives.", "a peer group holds one tournament under one set of rules, and a peer group can span units inside and outside the selection (only incentives.innovation_reward may differ)"),
+    ("behaviour.", "how cadres learn is part of the model of cognition, not a policy, and recruits take their peer group's mean attractions"),
+    ("equilibrium.", "it measures the whole run, not a place"),
+];
+
+/// Why `key` cannot be set by a schedule entry with `where` (None: it can).
+pub fn not_by_unit(key: &str) -> Option<&'static str> {
+    if matches!(key, "targets.miss_penalty" | "incentives.innovation_reward") {
+        return None;
+    }
+    NOT_BY_UNIT
+        .iter()
+        .find(|(prefix, _)| key.starts_with(prefix))
+        .map(|(_, why)| *why)
 }
 
 /// A scenario that cannot be used, with the file and key at fault.
@@ -342,17 +376,23 @@ fn parse_schedule(
             ScenarioError::invalid(file, &here, "must be a table with `at` and `set`")
         })?;
         for key in table.keys() {
-            if key != "at" && key != "set" {
-                let hint = did_you_mean(key, ["at", "set"])
+            if !matches!(key.as_str(), "at" | "set" | "where") {
+                let hint = did_you_mean(key, ["at", "set", "where"])
                     .map(|hint| format!("; did you mean `{hint}`?"))
                     .unwrap_or_default();
                 return Err(ScenarioError::invalid(
                     file,
                     format!("{here}.{key}"),
-                    format!("is not a known key of a schedule entry (allowed: at, set){hint}"),
+                    format!(
+                        "is not a known key of a schedule entry (allowed: at, set, where){hint}"
+                    ),
                 ));
             }
         }
+        let where_ = table
+            .get("where")
+            .map(|value| parse_where(value, params, file, &format!("{here}.where")))
+            .transpose()?;
         let at = match table.get("at") {
             Some(toml::Value::Integer(at)) if *at >= 0 && (*at as u64) < params.run.steps => {
                 *at as u64
@@ -410,9 +450,16 @@ fn parse_schedule(
             };
             spec.set(&mut params.clone(), &value)
                 .map_err(|error| ScenarioError::invalid(file, &place, error.message))?;
+            if let (Some(_), Some(why)) = (&where_, not_by_unit(&key)) {
+                return Err(ScenarioError::invalid(
+                    file,
+                    place,
+                    format!("cannot be set for part of the hierarchy (`where`): {why}"),
+                ));
+            }
             set.insert(key, value);
         }
-        schedule.push((index, ScheduleEntry { at, set }));
+        schedule.push((index, ScheduleEntry { at, set, where_ }));
     }
     schedule.sort_by_key(|(index, entry)| (entry.at, *index));
     // Apply the whole schedule once so that cross-parameter rules hold at every step.
@@ -429,6 +476,68 @@ fn parse_schedule(
         })?;
     }
     Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// `where = { LEVEL = ["code or name", ...] }`: one level of the scenario and units of it
+/// that exist (checked against the tree's codes and names, or a uniform level's numbers
+/// "1".."N" and names "LEVEL N").
+fn parse_where(
+    value: &toml::Value,
+    params: &Params,
+    file: &str,
+    place: &str,
+) -> Result<Where, ScenarioError> {
+    let bad = |message: String| ScenarioError::invalid(file, place, message);
+    let levels: Vec<&str> = params
+        .hierarchy
+        .levels
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    let shape = format!(
+        "must be a table of one level and its units, e.g. {{ {} = [\"code or name\", ...] }}",
+        levels[0]
+    );
+    let table = value
+        .as_table()
+        .filter(|t| t.len() == 1)
+        .ok_or_else(|| bad(shape.clone()))?;
+    let (level, units) = table.iter().next().expect("one entry");
+    let index = levels.iter().position(|l| l == level).ok_or_else(|| {
+        bad(format!(
+            "names the level `{level}`, which is not one of {}",
+            levels.join(", ")
+        ))
+    })?;
+    let units: Vec<String> = units
+        .as_array()
+        .filter(|items| !items.is_empty())
+        .and_then(|items| {
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .ok_or_else(|| {
+            bad(format!(
+                "`{level}` must be a non-empty list of unit codes or names"
+            ))
+        })?;
+    let hierarchy = Hierarchy::new(&params.hierarchy).map_err(|why| bad(why.to_string()))?;
+    let tree = params.hierarchy.tree.as_ref().map(|tree| &*tree.units);
+    let (codes, names) = hierarchy.unit_labels(index, tree);
+    if let Some(unknown) = units
+        .iter()
+        .find(|u| !codes.contains(u) && !names.contains(u))
+    {
+        return Err(bad(format!(
+            "`{level}` has no unit with code or name {unknown:?}"
+        )));
+    }
+    Ok(Where {
+        level: level.clone(),
+        units,
+    })
 }
 
 /// Apply settings (`section.key` -> value) to parameters; `place` names them in errors.
@@ -455,12 +564,37 @@ impl Scenario {
     /// force from each scheduled step. Fails only if the scenario was changed after loading
     /// into something invalid (the error names the scenario and the schedule step).
     pub fn plan(&self) -> Result<Plan, ScenarioError> {
+        let mut entries: Vec<(usize, &ScheduleEntry)> = self.schedule.iter().enumerate().collect();
+        entries.sort_by_key(|(index, entry)| (entry.at, *index));
+        let everywhere = |_: usize| false;
+        let changes = self.timeline(&entries, &everywhere)?;
+        let (regional, unit_regime) = if entries.iter().any(|(_, e)| e.where_.is_some()) {
+            self.regimes(&entries)?
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Plan {
+            name: self.name.clone(),
+            params: self.params.clone(),
+            changes,
+            regional,
+            unit_regime,
+        })
+    }
+
+    /// The changes of the entries that apply everywhere or whose index `selected` says.
+    fn timeline(
+        &self,
+        entries: &[(usize, &ScheduleEntry)],
+        selected: &dyn Fn(usize) -> bool,
+    ) -> Result<Vec<(u64, Params)>, ScenarioError> {
         let file = format!("scenario `{}`", self.name);
         let mut evolving = self.params.clone();
         let mut changes: Vec<(u64, Params)> = Vec::new();
-        let mut entries: Vec<&ScheduleEntry> = self.schedule.iter().collect();
-        entries.sort_by_key(|entry| entry.at);
-        for entry in entries {
+        for (index, entry) in entries {
+            if entry.where_.is_some() && !selected(*index) {
+                continue;
+            }
             let place = format!("schedule at step {}", entry.at);
             apply_settings(&mut evolving, &entry.set, &file, &place)?;
             check_consistency(&evolving).map_err(|ParamError { key, message }| {
@@ -471,11 +605,72 @@ impl Scenario {
                 _ => changes.push((entry.at, evolving.clone())),
             }
         }
-        Ok(Plan {
-            name: self.name.clone(),
-            params: self.params.clone(),
-            changes,
-        })
+        Ok(changes)
+    }
+
+    /// Every unit's regime (the set of `where` entries selecting it; 0 for none) and the
+    /// changes of every other regime, numbered in unit order.
+    fn regimes(
+        &self,
+        entries: &[(usize, &ScheduleEntry)],
+    ) -> Result<(Vec<Changes>, Vec<u8>), ScenarioError> {
+        let file = format!("scenario `{}`", self.name);
+        let hierarchy = Hierarchy::new(&self.params.hierarchy)
+            .map_err(|why| ScenarioError::invalid(&file, "hierarchy.levels", why.to_string()))?;
+        let tree = self.params.hierarchy.tree.as_ref().map(|tree| &*tree.units);
+        // Per entry with `where`: its level and which of the level's units it selects.
+        let selections: Vec<(usize, usize, Vec<bool>)> = entries
+            .iter()
+            .filter_map(|(index, entry)| Some((*index, entry.where_.as_ref()?)))
+            .map(|(index, where_)| {
+                let levels = &self.params.hierarchy.levels;
+                let level = levels
+                    .iter()
+                    .position(|l| l.name == where_.level)
+                    .unwrap_or(0);
+                let (codes, names) = hierarchy.unit_labels(level, tree);
+                let chosen = |k: usize| {
+                    where_
+                        .units
+                        .iter()
+                        .any(|u| *u == codes[k] || *u == names[k])
+                };
+                (index, level, (0..codes.len()).map(chosen).collect())
+            })
+            .collect();
+        let mut signatures: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut unit_regime = Vec::with_capacity(hierarchy.units);
+        for unit in 0..hierarchy.units {
+            let signature: Vec<usize> = selections
+                .iter()
+                .filter(|(_, level, chosen)| {
+                    hierarchy
+                        .ancestor_at(unit, *level)
+                        .is_some_and(|a| chosen[a - hierarchy.levels[*level].first_unit])
+                })
+                .map(|(index, _, _)| *index)
+                .collect();
+            let regime = match signatures.iter().position(|s| *s == signature) {
+                Some(regime) => regime,
+                None => {
+                    signatures.push(signature);
+                    signatures.len() - 1
+                }
+            };
+            if regime > u8::MAX as usize {
+                return Err(ScenarioError::invalid(
+                    &file,
+                    "schedule",
+                    "its `where` entries divide the hierarchy into more than 255 parts",
+                ));
+            }
+            unit_regime.push(regime as u8);
+        }
+        let regional = signatures[1..]
+            .iter()
+            .map(|signature| self.timeline(entries, &|index| signature.contains(&index)))
+            .collect::<Result<_, _>>()?;
+        Ok((regional, unit_regime))
     }
 
     /// Override the run settings given on the command line, re-checking the schedule.

@@ -44,6 +44,7 @@ fn the_model_knows_no_file_format() {
     assert_none(
         &[
             "model",
+            "hierarchy.rs",
             "metrics.rs",
             "runner.rs",
             "params.rs",

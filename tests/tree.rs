@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use cadresim::model::hierarchy::Size;
+use cadresim::hierarchy::Size;
 use cadresim::output::manifest::sha256_file;
 use common::{cadresim, succeeded};
 use tempfile::TempDir;
@@ -364,4 +364,73 @@ fn by_unit_must_name_a_level() {
         message.contains("`output.by_unit` must be a level of hierarchy.levels (province, prefecture, county), got \"village\""),
         "{message}"
     );
+}
+
+#[test]
+fn a_schedule_with_where_changes_only_the_selected_subtrees() {
+    let dir = TempDir::new().unwrap();
+    let by_prefecture = "\n[output]\nby_unit = \"prefecture\"\n";
+    let run_with = |name: &str, schedule: &str| {
+        let sub = dir.path().join(name);
+        fs::create_dir_all(&sub).unwrap();
+        let path = scenario(&sub, TREE, by_prefecture);
+        let text = fs::read_to_string(&path).unwrap() + schedule;
+        fs::write(&path, text).unwrap();
+        let out = sub.join("out");
+        let output = cadresim()
+            .arg("run")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        succeeded(&output);
+        fs::read_to_string(out.join("timeseries_by_unit.csv")).unwrap()
+    };
+    let plain = run_with("plain", "");
+    let north = run_with(
+        "north",
+        "\n[[schedule]]\nat = 5\nwhere = { province = [\"North\"] }\nset = { \"fault_tolerance.enabled\" = true, \"accountability.penalty\" = 2.0 }\n",
+    );
+    let rows = |text: &str, code: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| line.split(',').nth(3) == Some(code))
+            .map(str::to_string)
+            .collect()
+    };
+    // South's prefectures (and everything under them) are untouched; North's is changed.
+    for code in ["201", "202", "203"] {
+        assert_eq!(rows(&plain, code), rows(&north, code), "{code}");
+    }
+    assert_ne!(rows(&plain, "101"), rows(&north, "101"));
+    // Before step 5 nothing differs anywhere.
+    let early = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| {
+                line.split(',')
+                    .nth(2)
+                    .is_some_and(|s| s.parse::<u32>().is_ok_and(|s| s < 5))
+            })
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(early(&plain), early(&north));
+}
+
+#[test]
+fn a_where_that_cannot_apply_is_refused() {
+    let cases = [
+        ("where = { province = [\"East\"] }\nset = { \"accountability.penalty\" = 2.0 }", "`schedule[0].where` `province` has no unit with code or name \"East\""),
+        ("where = { district = [\"1\"] }\nset = { \"accountability.penalty\" = 2.0 }", "names the level `district`, which is not one of province, prefecture, county"),
+        ("where = { province = [\"1\"] }\nset = { \"incentives.promotion_quota\" = 0.3 }", "`schedule[0].set.incentives.promotion_quota` cannot be set for part of the hierarchy (`where`): a peer group holds one tournament"),
+        ("where = { province = [\"1\"] }\nset = { \"behaviour.explore\" = 0.1 }", "cannot be set for part of the hierarchy (`where`): how cadres learn"),
+    ];
+    for (entry, expected) in cases {
+        let dir = TempDir::new().unwrap();
+        let path = scenario(dir.path(), TREE, "");
+        let text = fs::read_to_string(&path).unwrap() + "\n[[schedule]]\nat = 5\n" + entry + "\n";
+        fs::write(&path, text).unwrap();
+        let message = refused(&path);
+        assert!(message.contains(expected), "{message} lacks {expected}");
+    }
 }

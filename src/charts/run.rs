@@ -29,7 +29,12 @@ pub fn schedule_events(scenario: Option<&Scenario>) -> Vec<(u64, Vec<String>)> {
                 .schedule
                 .iter()
                 .map(|entry| {
-                    let mut lines = vec![format!("step {}:", entry.at)];
+                    let mut lines = vec![match &entry.where_ {
+                        None => format!("step {}:", entry.at),
+                        Some(w) => {
+                            format!("step {} ({} {}):", entry.at, w.level, w.units.join(", "))
+                        }
+                    }];
                     lines.extend(
                         entry
                             .set

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::charts::{self, ChartError};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use crate::comparison::{self, RunOf};
-use crate::model::hierarchy::Size;
+use crate::hierarchy::Size;
 use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
@@ -433,7 +433,7 @@ pub fn params_listing(args: &ParamsArgs) -> String {
         }
     }
     text.push_str(&format!(
-        "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run) and set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy] and {}.\n",
+        "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run), set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy], [output] and {}, and optionally\nwhere = {{ LEVEL = [\"code or name\", ...] }} to apply them to those units' subtrees.\n",
         registry::UNSCHEDULABLE.join(", ")
     ));
     text

@@ -5,19 +5,18 @@
 //! Architecture Invariant: nothing in this module does IO, reads a clock or draws from an
 //! unseeded generator; a replicate is a pure function of (scenario, seed, replicate).
 
-pub mod hierarchy;
 pub mod population;
 pub mod rational;
 pub mod step;
 
 use rayon::prelude::*;
 
+use crate::hierarchy::Hierarchy;
 use crate::metrics::{Tally, METRIC_COUNT};
 use crate::params::{Decomposition, Params, Plan};
 use crate::rng::{Phase, ReplicateKey};
-use hierarchy::Hierarchy;
 use population::{lognormal_mean_one, Derived, PeerGroup};
-use step::{advance, Scratch, StepContext};
+use step::{advance, Regime, Scratch, StepContext};
 
 /// Per-unit state (indexed by global unit number).
 struct Units {
@@ -88,9 +87,12 @@ impl UnitRecording {
 /// One replicate of a plan in progress.
 pub struct Simulation<'p> {
     plan: &'p Plan,
-    /// The parameters in force at the current step.
+    /// The parameters in force at the current step (regime 0: everywhere no schedule
+    /// entry with `where` selects).
     params: Params,
     derived: Derived,
+    /// The parameters in force in the other regimes (`regional[r - 1]` for regime r).
+    regional: Vec<Regime>,
     hierarchy: Hierarchy,
     key: ReplicateKey,
     step: u64,
@@ -180,6 +182,11 @@ impl<'p> Simulation<'p> {
             groups,
             records,
             by_unit,
+            regional: plan
+                .regional
+                .iter()
+                .map(|_| Regime::new(plan.params.clone()))
+                .collect(),
         };
         simulation.reset_markups();
         simulation
@@ -251,6 +258,11 @@ impl<'p> Simulation<'p> {
                 self.reset_markups();
             }
         }
+        for (index, regime) in self.regional.iter_mut().enumerate() {
+            if let Some(params) = self.plan.regional_change_at(index + 1, step) {
+                *regime = Regime::new(params.clone());
+            }
+        }
         self.refresh_targets();
         let context = StepContext {
             params: &self.params,
@@ -260,6 +272,8 @@ impl<'p> Simulation<'p> {
             unit_target: &self.units.cadre_target,
             unit_capacity: &self.units.capacity,
             jurisdiction: &self.units.jurisdiction,
+            regional: &self.regional,
+            unit_regime: &self.plan.unit_regime,
         };
         self.groups
             .par_iter_mut()

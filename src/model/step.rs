@@ -19,6 +19,46 @@ pub struct StepContext<'a> {
     pub unit_capacity: &'a [f64],
     /// Jurisdiction attainment J of each unit in the previous step (1 at step 0).
     pub jurisdiction: &'a [f64],
+    /// Parameters of the regimes other than `params` (schedule entries with `where`).
+    pub regional: &'a [Regime],
+    /// Regime of every unit (0: `params`); empty when there is only one.
+    pub unit_regime: &'a [u8],
+}
+
+/// The parameters in force in one part of the hierarchy, with their derived constants.
+pub struct Regime {
+    pub params: Params,
+    pub derived: Derived,
+}
+
+impl Regime {
+    pub fn new(params: Params) -> Self {
+        let derived = Derived::new(&params);
+        Regime { params, derived }
+    }
+}
+
+impl StepContext<'_> {
+    /// Regime of a unit.
+    #[inline]
+    fn regime_of(&self, unit: usize) -> usize {
+        self.unit_regime.get(unit).map_or(0, |&r| r as usize)
+    }
+
+    /// Parameters and derived constants of a regime.
+    #[inline]
+    fn regime(&self, regime: usize) -> (&Params, &Derived) {
+        match regime {
+            0 => (self.params, self.derived),
+            r => (&self.regional[r - 1].params, &self.regional[r - 1].derived),
+        }
+    }
+
+    /// Parameters in force at a unit.
+    #[inline]
+    fn params_at(&self, unit: usize) -> &Params {
+        self.regime(self.regime_of(unit)).0
+    }
 }
 
 /// Per-thread working arrays, reused across groups and steps.
@@ -69,9 +109,14 @@ struct UnitCursor {
 
 impl UnitCursor {
     fn new(per_unit: usize) -> Self {
+        Self::starting_at(0, per_unit)
+    }
+
+    /// A cursor whose first cadre is the first of unit `unit` (within the group).
+    fn starting_at(unit: usize, per_unit: usize) -> Self {
         UnitCursor {
-            unit: 0,
-            next_boundary: per_unit,
+            unit,
+            next_boundary: (unit + 1) * per_unit,
             per_unit,
         }
     }
@@ -172,12 +217,12 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
 /// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
 /// after step 0), who keep the action drawn at recruitment.
 fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
-    let derived = ctx.derived;
     for i in 0..group.len() {
         if ctx.step > 0 && group.tenure[i] == 0 {
             continue;
         }
         let unit = group.first_unit + i / group.cadres_per_unit;
+        let (params, derived) = ctx.regime(ctx.regime_of(unit));
         let cadre = rational::CadreView {
             capability: group.ability[i] as f64 * ctx.unit_capacity[unit],
             target: ctx.unit_target[unit],
@@ -190,7 +235,7 @@ fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
         let mut best = (0usize, f64::NEG_INFINITY);
         for action in 0..derived.actions {
             let value = rational::expected_payoff(
-                ctx.params,
+                params,
                 derived.effort[action],
                 derived.intensity[action],
                 action == IDLE,
@@ -256,7 +301,7 @@ fn process_detected<U: UnitTallies>(
 fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let mut tally = std::mem::take(&mut group.tally);
     match group.unit_tallies.take() {
-        None => act_cadres(
+        None => act_runs(
             group,
             ctx,
             scratch,
@@ -270,7 +315,7 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
                 tallies: &mut units,
                 unit: 0,
             };
-            act_cadres(
+            act_runs(
                 group,
                 ctx,
                 scratch,
@@ -285,28 +330,65 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     group.tally = tally;
 }
 
-/// Phases 1-7 for every cadre: act, errors, detection and processing (late detection
-/// included), damage, inaction accountability and target assessment.
-fn act_cadres<U: UnitTallies>(
+/// Phases 1-7 over runs of consecutive units under the same regime (one run unless
+/// schedule entries with `where` divide the group), drawing from one stream in cadre order.
+fn act_runs<U: UnitTallies>(
     group: &mut PeerGroup,
     ctx: &StepContext,
     scratch: &mut Scratch,
     tally: &mut Tallies<U>,
 ) {
-    let params = ctx.params;
+    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Act);
+    let units = group.unit_output.len();
+    let mut start = 0;
+    while start < units {
+        let regime = ctx.regime_of(group.first_unit + start);
+        let mut end = start + 1;
+        while end < units && ctx.regime_of(group.first_unit + end) == regime {
+            end += 1;
+        }
+        let (params, derived) = ctx.regime(regime);
+        let run = Run {
+            params,
+            derived,
+            units: start..end,
+        };
+        act_cadres(group, &run, ctx, scratch, tally, &mut stream);
+        start = end;
+    }
+}
+
+/// Units of a group (positions within it) under one regime's parameters.
+struct Run<'a> {
+    params: &'a Params,
+    derived: &'a Derived,
+    units: std::ops::Range<usize>,
+}
+
+/// Phases 1-7 for every cadre: act, errors, detection and processing (late detection
+/// included), damage, inaction accountability and target assessment.
+fn act_cadres<U: UnitTallies>(
+    group: &mut PeerGroup,
+    run: &Run,
+    ctx: &StepContext,
+    scratch: &mut Scratch,
+    tally: &mut Tallies<U>,
+    stream: &mut Stream,
+) {
+    let params = run.params;
     let work = &params.work;
     let accountability = &params.accountability;
     let tolerance = &params.fault_tolerance;
-    let derived = ctx.derived;
-    let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Act);
+    let derived = run.derived;
     let damage_undetected = work.error_damage * work.damage_persistence;
     let damage_exempted = if tolerance.error_correction {
         work.error_damage * (1.0 - tolerance.correction_efficacy)
     } else {
         damage_undetected
     };
-    let mut cursor = UnitCursor::new(group.cadres_per_unit);
-    for i in 0..group.action.len() {
+    let per_unit = group.cadres_per_unit;
+    let mut cursor = UnitCursor::starting_at(run.units.start, per_unit);
+    for i in run.units.start * per_unit..run.units.end * per_unit {
         let unit_in_group = cursor.at(i);
         tally.units.select(unit_in_group);
         let unit = group.first_unit + unit_in_group;
@@ -361,8 +443,7 @@ fn act_cadres<U: UnitTallies>(
             tally.add(|t| t.errors += 1.0);
             if stream.chance(accountability.detection) {
                 tally.add(|t| t.detected += 1.0);
-                let exempted =
-                    process_detected(class, veto, params, &mut stream, &mut accused, tally);
+                let exempted = process_detected(class, veto, params, stream, &mut accused, tally);
                 damage += if exempted {
                     damage_exempted
                 } else {
@@ -382,7 +463,7 @@ fn act_cadres<U: UnitTallies>(
                     if stream.chance(accountability.late_detection) {
                         *count -= 1;
                         tally.add(|t| t.detected += 1.0);
-                        process_detected(class, veto, params, &mut stream, &mut accused, tally);
+                        process_detected(class, veto, params, stream, &mut accused, tally);
                     }
                 }
             }
@@ -542,7 +623,14 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let n = group.len();
     let mut any_leaver = false;
     for i in 0..n {
-        let dismissed = scratch.vetoed[i] && stream.chance(params.accountability.veto_dismissal);
+        let dismissal = match ctx.unit_regime.is_empty() {
+            true => params.accountability.veto_dismissal,
+            false => {
+                let unit = group.first_unit + i / group.cadres_per_unit;
+                ctx.params_at(unit).accountability.veto_dismissal
+            }
+        };
+        let dismissed = scratch.vetoed[i] && stream.chance(dismissal);
         if dismissed {
             group.tally.dismissals += 1.0;
             if let Some(units) = group.unit_tallies.as_mut() {

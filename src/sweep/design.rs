@@ -428,6 +428,7 @@ impl SweepSpec {
             scenario.schedule.push(crate::scenario::ScheduleEntry {
                 at: spp * point.position as u64,
                 set,
+                where_: None,
             });
         }
         scenario.schedule.sort_by_key(|entry| entry.at);

@@ -1,4 +1,4 @@
-//! The shape of the hierarchy: levels, units, peer groups and their index arithmetic, for a
+//! The shape of the hierarchy (shared by scenario validation and the model): levels, units, peer groups and their index arithmetic, for a
 //! uniform hierarchy (every unit of a level has the same number of children) and for a tree
 //! of units read from data. Units are numbered level by level (top first) and, within a
 //! level, by parent, so a peer group (the children of one parent unit) has contiguous units
