@@ -1,5 +1,10 @@
-//! Throughput of the model step on a 1,011,100-cadre hierarchy (cadre-steps per second),
-//! using every core of the machine. Also prints the per-cadre state size.
+//! Throughput of the model (cadre-steps per second, printed by criterion as elem/s):
+//! - `step/pressure_1M_cadres`: one step of a 1,011,100-cadre uniform hierarchy, every core;
+//! - `replicate/default_1_thread`: a whole 200-step replicate of the default 4,632-cadre
+//!   hierarchy on one thread, end to end (setup, every step, recording, equilibrium);
+//! - `step/china_7M_cadres`: one step of `scenarios/china.toml` (the 2023 tree, 7,186,080
+//!   cadres, provinces recorded one by one), every core.
+//! Each prints its hierarchy's per-cadre state size.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -46,5 +51,45 @@ fn step_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, step_throughput);
+/// A whole replicate of the default pressure scenario on one thread, setup and recording
+/// included.
+fn default_replicate(c: &mut Criterion) {
+    let scenario = scenario::built_in().remove(0);
+    let plan = scenario.plan().unwrap();
+    let cadres = Simulation::new(&plan, 0).hierarchy().cadres as u64;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("replicate");
+    group.throughput(Throughput::Elements(cadres * plan.params.run.steps));
+    group.sample_size(20);
+    group.bench_function("default_1_thread", |b| {
+        b.iter(|| pool.install(|| cadresim::runner::run_replicate(&plan, 0, &|_| {})))
+    });
+    group.finish();
+}
+
+/// One step of the real administrative tree with seven million cadres.
+fn china_step(c: &mut Criterion) {
+    let scenario = scenario::load(std::path::Path::new("scenarios/china.toml")).unwrap();
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
+    let cadres = simulation.hierarchy().cadres as u64;
+    eprintln!(
+        "china: {cadres} cadres, {:.1} bytes of per-cadre state",
+        simulation.state_bytes_per_cadre()
+    );
+    for _ in 0..5 {
+        simulation.step();
+    }
+    let mut group = c.benchmark_group("step");
+    group.throughput(Throughput::Elements(cadres));
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(20));
+    group.bench_function("china_7M_cadres", |b| b.iter(|| simulation.step()));
+    group.finish();
+}
+
+criterion_group!(benches, step_throughput, default_replicate, china_step);
 criterion_main!(benches);

@@ -33,12 +33,33 @@ pub struct ScheduleEntry {
     pub where_: Option<Where>,
 }
 
-/// `where = { province = ["33", "浙江省"] }`: units of a level, by code or name.
+/// `where = { province = ["33", "浙江省"] }`: units of a level, by code or name (stored
+/// and recorded in manifests in the shape a scenario file writes it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(into = "WrittenWhere", try_from = "WrittenWhere")]
 pub struct Where {
     pub level: String,
     pub units: Vec<String>,
+}
+
+type WrittenWhere = std::collections::BTreeMap<String, Vec<String>>;
+
+impl From<Where> for WrittenWhere {
+    fn from(where_: Where) -> Self {
+        WrittenWhere::from([(where_.level, where_.units)])
+    }
+}
+
+impl TryFrom<WrittenWhere> for Where {
+    type Error = String;
+
+    fn try_from(written: WrittenWhere) -> Result<Self, String> {
+        let mut entries = written.into_iter();
+        match (entries.next(), entries.next()) {
+            (Some((level, units)), None) => Ok(Where { level, units }),
+            _ => Err("`where` must name exactly one level".to_string()),
+        }
+    }
 }
 
 /// Sections and keys a schedule entry with `where` may not set, and why: what they govern

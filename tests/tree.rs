@@ -434,3 +434,21 @@ fn a_where_that_cannot_apply_is_refused() {
         assert!(message.contains(expected), "{message} lacks {expected}");
     }
 }
+
+#[test]
+fn a_run_with_where_replays() {
+    let dir = TempDir::new().unwrap();
+    let path = scenario(dir.path(), TREE, "");
+    let text = fs::read_to_string(&path).unwrap()
+        + "\n[[schedule]]\nat = 5\nwhere = { province = [\"South\"] }\nset = { \"fault_tolerance.enabled\" = true }\n";
+    fs::write(&path, text).unwrap();
+    run(dir.path(), &path, "out", "2");
+    let manifest = fs::read_to_string(dir.path().join("out/manifest.json")).unwrap();
+    assert!(manifest.contains("\"where\": {\n"), "{manifest}");
+    let output = cadresim()
+        .arg("replay")
+        .arg(dir.path().join("out/manifest.json"))
+        .output()
+        .unwrap();
+    succeeded(&output);
+}

@@ -33,6 +33,11 @@ struct Units {
     subtree_cadres: Vec<f64>,
 }
 
+thread_local! {
+    /// Working arrays of the thread's current peer group (no state survives a group).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// The units of one level, each recorded with its whole subtree (`output.by_unit`).
 struct UnitRecording {
     level: usize,
@@ -275,11 +280,11 @@ impl<'p> Simulation<'p> {
             regional: &self.regional,
             unit_regime: &self.plan.unit_regime,
         };
-        self.groups
-            .par_iter_mut()
-            .for_each_init(Scratch::default, |scratch, group| {
-                advance(group, &context, scratch)
-            });
+        // One scratch per worker thread, kept across steps and replicates (rayon would
+        // otherwise make a fresh one, and allocate its arrays, for every piece of work).
+        self.groups.par_iter_mut().for_each(|group| {
+            SCRATCH.with(|scratch| advance(group, &context, &mut scratch.borrow_mut()))
+        });
         self.record();
         self.update_units();
         self.step += 1;
