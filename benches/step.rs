@@ -4,6 +4,7 @@
 //!   hierarchy on one thread, end to end (setup, every step, recording, equilibrium);
 //! - `step/china_7M_cadres`: one step of `scenarios/china.toml` (the 2023 tree, 7,186,080
 //!   cadres, provinces recorded one by one), every core.
+//!
 //! Each prints its hierarchy's per-cadre state size.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
