@@ -143,6 +143,7 @@ impl<'p> Simulation<'p> {
         groups
             .par_iter_mut()
             .zip(slices.into_par_iter())
+            .with_max_len(1)
             .for_each(|(group, capacities)| {
                 let mut stream = key.stream(0, group.id, Phase::Init);
                 for value in capacities.iter_mut() {
@@ -280,11 +281,16 @@ impl<'p> Simulation<'p> {
             regional: &self.regional,
             unit_regime: &self.plan.unit_regime,
         };
-        // One scratch per worker thread, kept across steps and replicates (rayon would
-        // otherwise make a fresh one, and allocate its arrays, for every piece of work).
-        self.groups.par_iter_mut().for_each(|group| {
-            SCRATCH.with(|scratch| advance(group, &context, &mut scratch.borrow_mut()))
-        });
+        // Every group is its own piece of work: groups differ in size by orders of
+        // magnitude (a tree's top group and its townships), and rayon's default splitting
+        // would leave long runs of groups to one thread while the other idles. One scratch
+        // per worker thread, kept across steps and replicates.
+        self.groups
+            .par_iter_mut()
+            .with_max_len(1)
+            .for_each(|group| {
+                SCRATCH.with(|scratch| advance(group, &context, &mut scratch.borrow_mut()))
+            });
         self.record();
         self.update_units();
         self.step += 1;
