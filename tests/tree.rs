@@ -452,3 +452,22 @@ fn a_run_with_where_replays() {
         .unwrap();
     succeeded(&output);
 }
+
+#[test]
+fn staggered_adoption_runs_and_labels_units_the_font_can_draw() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .args(["run", "scenarios/staggered-adoption.toml"])
+        .args(["--steps", "100", "--replicates", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let svg = fs::read_to_string(out.join("charts/behaviour-staggered-adoption.svg")).unwrap();
+    // 广东省 is named in the file; the chart shows its code (the font has no CJK glyphs).
+    assert!(svg.contains("step 60 (province 33, 44, 51, 35):"), "legend");
+    let summary = fs::read_to_string(out.join("summary_by_unit.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 1 + 31);
+    assert!(summary.contains(",44,广东省,province,"));
+}

@@ -168,6 +168,11 @@ pub(crate) fn font(scale: f64, size: f64) -> FontDesc<'static> {
     FontDesc::new(FontFamily::Name(FAMILY), size * scale, FontStyle::Normal)
 }
 
+/// Whether the committed font can draw `text` (Latin script; it has no CJK glyphs).
+pub(crate) fn drawable(text: &str) -> bool {
+    text.chars().all(|c| (c as u32) < 0x250)
+}
+
 /// A tick label with the decimals a range of width `span` needs, without trailing zeros
 /// (`4000`, not `4000.0`; `0.015`, not `0.015000`).
 pub(crate) fn tick_label(value: f64, span: f64) -> String {

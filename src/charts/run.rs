@@ -20,6 +20,19 @@ use crate::output::tables::DifferenceRow;
 use crate::params::Params;
 use crate::scenario::Scenario;
 
+/// A unit named in a `where` as the font can draw it: a name in another script becomes the
+/// unit's code when the tree is at hand, else "?".
+fn drawable_unit(unit: &str, tree: Option<&crate::params::UnitTree>) -> String {
+    if super::drawable(unit) {
+        return unit.to_string();
+    }
+    tree.and_then(|tree| {
+        let row = tree.names.iter().position(|name| name == unit)?;
+        Some(tree.codes[row].clone())
+    })
+    .unwrap_or_else(|| "?".to_string())
+}
+
 /// Schedule events of a scenario: (step, label lines), e.g.
 /// (60, ["step 60:", "accountability.penalty = 8.0"]).
 pub fn schedule_events(scenario: Option<&Scenario>) -> Vec<(u64, Vec<String>)> {
@@ -32,7 +45,13 @@ pub fn schedule_events(scenario: Option<&Scenario>) -> Vec<(u64, Vec<String>)> {
                     let mut lines = vec![match &entry.where_ {
                         None => format!("step {}:", entry.at),
                         Some(w) => {
-                            format!("step {} ({} {}):", entry.at, w.level, w.units.join(", "))
+                            let tree = scenario.params.hierarchy.tree.as_ref();
+                            let units: Vec<String> = w
+                                .units
+                                .iter()
+                                .map(|unit| drawable_unit(unit, tree.map(|t| &*t.units)))
+                                .collect();
+                            format!("step {} ({} {}):", entry.at, w.level, units.join(", "))
                         }
                     }];
                     lines.extend(

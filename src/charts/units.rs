@@ -9,8 +9,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    bar_label, draw_interval_bar, fail, font, render, stroke, tick_label, Chart, ChartError,
-    Outcome, BLUE,
+    bar_label, draw_interval_bar, drawable, fail, font, render, stroke, tick_label, Chart,
+    ChartError, Outcome, BLUE,
 };
 use crate::metrics;
 use crate::output::tables::UnitValue;
@@ -23,8 +23,7 @@ const PANELS: usize = 36;
 
 /// A unit's label in charts: its name if the font can draw it, else its code.
 fn label(value: &UnitValue) -> String {
-    let latin = value.name.chars().all(|c| (c as u32) < 0x250);
-    if latin {
+    if drawable(&value.name) {
         value.name.clone()
     } else {
         value.code.clone()
