@@ -57,7 +57,13 @@ fn step_throughput(c: &mut Criterion) {
 fn default_replicate(c: &mut Criterion) {
     let scenario = scenario::built_in().remove(0);
     let plan = scenario.plan().unwrap();
-    let cadres = Simulation::new(&plan, 0).hierarchy().cadres as u64;
+    let simulation = Simulation::new(&plan, 0);
+    let cadres = simulation.hierarchy().cadres as u64;
+    eprintln!(
+        "default: {cadres} cadres, {:.1} bytes of per-cadre state",
+        simulation.state_bytes_per_cadre()
+    );
+    drop(simulation);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
