@@ -3,6 +3,7 @@
 //! mean innovation over time. Units are labelled by name where the committed font can draw
 //! it (Latin script) and by code otherwise (the CSV files carry the names).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -71,6 +72,21 @@ fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     seen
 }
 
+/// The values of each unit (grouped by code, which is unique), units in order of first
+/// appearance, each with its chart label.
+fn by_unit<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Vec<(String, Vec<&'a UnitValue>)> {
+    let mut position: HashMap<&str, usize> = HashMap::new();
+    let mut units: Vec<(String, Vec<&UnitValue>)> = Vec::new();
+    for value in values {
+        let index = *position.entry(&value.code).or_insert_with(|| {
+            units.push((label(value), Vec::new()));
+            units.len() - 1
+        });
+        units[index].1.push(value);
+    }
+    units
+}
+
 /// Units by equilibrium mean innovation, highest first, with t intervals over replicates.
 struct Ranking {
     rows: Vec<(String, f64, (f64, f64))>,
@@ -79,17 +95,10 @@ struct Ranking {
 
 impl Ranking {
     fn of<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Self {
-        let mut by_unit: Vec<(String, Vec<f64>)> = Vec::new();
-        for value in values {
-            let key = label(value);
-            match by_unit.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, values)) => values.push(value.value),
-                None => by_unit.push((key, vec![value.value])),
-            }
-        }
-        let mut rows: Vec<(String, f64, (f64, f64))> = by_unit
+        let mut rows: Vec<(String, f64, (f64, f64))> = by_unit(values)
             .into_iter()
             .map(|(name, values)| {
+                let values: Vec<f64> = values.iter().map(|v| v.value).collect();
                 let spread = stats::spread(&values);
                 let interval = spread.ci95.unwrap_or((spread.mean, spread.mean));
                 (name, spread.mean, interval)
@@ -154,36 +163,26 @@ struct Panels {
 
 impl Panels {
     fn of<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Self {
-        let mut sums: Vec<(String, Vec<(f64, usize)>)> = Vec::new();
-        let mut total = 0;
-        for value in values {
-            let key = label(value);
-            let position = match sums.iter().position(|(k, _)| *k == key) {
-                Some(position) => position,
-                None => {
-                    total += 1;
-                    if sums.len() == PANELS {
-                        continue;
-                    }
-                    sums.push((key, Vec::new()));
-                    sums.len() - 1
-                }
-            };
-            let step = value.step.unwrap_or(0);
-            let series = &mut sums[position].1;
-            if series.len() <= step {
-                series.resize(step + 1, (0.0, 0));
-            }
-            series[step].0 += value.value;
-            series[step].1 += 1;
-        }
-        let units = sums
+        let all = by_unit(values);
+        let total = all.len();
+        let units: Vec<(String, Vec<f64>)> = all
             .into_iter()
-            .map(|(key, series)| {
-                let means = series.iter().map(|(s, n)| s / (*n).max(1) as f64).collect();
-                (key, means)
+            .take(PANELS)
+            .map(|(name, values)| {
+                // Mean over replicates at every step.
+                let mut sums: Vec<(f64, usize)> = Vec::new();
+                for value in values {
+                    let step = value.step.unwrap_or(0);
+                    if sums.len() <= step {
+                        sums.resize(step + 1, (0.0, 0));
+                    }
+                    sums[step].0 += value.value;
+                    sums[step].1 += 1;
+                }
+                let means = sums.iter().map(|(s, n)| s / (*n).max(1) as f64).collect();
+                (name, means)
             })
-            .collect::<Vec<_>>();
+            .collect();
         let shown = units.len();
         let mut title = format!(
             "{} over time by unit (mean of replicates)",
@@ -248,4 +247,37 @@ fn capitalised(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(code: usize, step: usize, value: f64) -> UnitValue {
+        UnitValue {
+            scenario: "s".into(),
+            replicate: 0,
+            step: Some(step),
+            code: code.to_string(),
+            name: "same name".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn units_are_told_apart_by_code_and_counted_once() {
+        let values: Vec<UnitValue> = (0..3)
+            .flat_map(|step| (0..40).map(move |code| value(code, step, step as f64)))
+            .collect();
+        let panels = Panels::of(values.iter());
+        assert_eq!(panels.units.len(), 36);
+        assert!(
+            panels.title.ends_with("the first 36 of 40 units"),
+            "{}",
+            panels.title
+        );
+        assert_eq!(panels.units[0].1, vec![0.0, 1.0, 2.0]);
+        // Forty units of the same name stay forty rows.
+        assert_eq!(Ranking::of(values.iter()).rows.len(), 40);
+    }
 }
