@@ -391,6 +391,8 @@ fn parse_schedule(
         ScenarioError::invalid(file, "schedule", "must be a list of [[schedule]] tables")
     })?;
     let mut schedule = Vec::with_capacity(entries.len());
+    // Built once, for the first entry with `where`.
+    let mut hierarchy: Option<Hierarchy> = None;
     for (index, entry) in entries.iter().enumerate() {
         let here = format!("schedule[{index}]");
         let table = entry.as_table().ok_or_else(|| {
@@ -412,7 +414,10 @@ fn parse_schedule(
         }
         let where_ = table
             .get("where")
-            .map(|value| parse_where(value, params, file, &format!("{here}.where")))
+            .map(|value| {
+                let place = format!("{here}.where");
+                parse_where(value, params, &mut hierarchy, file, &place)
+            })
             .transpose()?;
         let at = match table.get("at") {
             Some(toml::Value::Integer(at)) if *at >= 0 && (*at as u64) < params.run.steps => {
@@ -505,6 +510,7 @@ fn parse_schedule(
 fn parse_where(
     value: &toml::Value,
     params: &Params,
+    hierarchy: &mut Option<Hierarchy>,
     file: &str,
     place: &str,
 ) -> Result<Where, ScenarioError> {
@@ -544,7 +550,12 @@ fn parse_where(
                 "`{level}` must be a non-empty list of unit codes or names"
             ))
         })?;
-    let hierarchy = Hierarchy::new(&params.hierarchy).map_err(|why| bad(why.to_string()))?;
+    let hierarchy = match hierarchy {
+        Some(built) => built,
+        None => {
+            hierarchy.insert(Hierarchy::new(&params.hierarchy).map_err(|why| bad(why.to_string()))?)
+        }
+    };
     let tree = params.hierarchy.tree.as_ref().map(|tree| &*tree.units);
     let (codes, names) = hierarchy.unit_labels(index, tree);
     if let Some(unknown) = units
@@ -587,8 +598,9 @@ impl Scenario {
     pub fn plan(&self) -> Result<Plan, ScenarioError> {
         let mut entries: Vec<(usize, &ScheduleEntry)> = self.schedule.iter().enumerate().collect();
         entries.sort_by_key(|(index, entry)| (entry.at, *index));
-        let everywhere = |_: usize| false;
-        let changes = self.timeline(&entries, &everywhere)?;
+        // Regime 0: only the entries without `where`.
+        let only_unrestricted = |_: usize| false;
+        let changes = self.timeline(&entries, &only_unrestricted)?;
         let (regional, unit_regime) = if entries.iter().any(|(_, e)| e.where_.is_some()) {
             self.regimes(&entries)?
         } else {

@@ -623,12 +623,12 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let n = group.len();
     let mut any_leaver = false;
     for i in 0..n {
-        let dismissal = match ctx.unit_regime.is_empty() {
-            true => params.accountability.veto_dismissal,
-            false => {
-                let unit = group.first_unit + i / group.cadres_per_unit;
-                ctx.params_at(unit).accountability.veto_dismissal
-            }
+        // One regime (the usual case) needs no unit lookup per cadre.
+        let dismissal = if ctx.unit_regime.is_empty() {
+            params.accountability.veto_dismissal
+        } else {
+            let unit = group.first_unit + i / group.cadres_per_unit;
+            ctx.params_at(unit).accountability.veto_dismissal
         };
         let dismissed = scratch.vetoed[i] && stream.chance(dismissal);
         if dismissed {
