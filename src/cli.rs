@@ -106,6 +106,10 @@ pub struct RunArgs {
     /// Steps per replicate (overrides run.steps; burn_in becomes steps/2 if it no longer fits).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
+    /// Run each replicate until it has settled, then one equilibrium window (sets
+    /// run.until_settled; at most run.max_steps steps, default 2000).
+    #[arg(long)]
+    pub until_settled: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -158,6 +162,10 @@ pub struct SweepArgs {
     /// Steps per replicate (overrides run.steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
+    /// Run each replicate of every point until it has settled, then one equilibrium window
+    /// (sets run.until_settled; at most run.max_steps steps, default 2000).
+    #[arg(long)]
+    pub until_settled: bool,
     /// Master seed (overrides the base scenario's run.seed).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,

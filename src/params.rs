@@ -52,6 +52,16 @@ impl Plan {
         change_in(&self.regional[regime - 1], step)
     }
 
+    /// The step of the last scheduled change in any regime (0 without one).
+    pub fn last_change(&self) -> u64 {
+        self.regional
+            .iter()
+            .chain(std::iter::once(&self.changes))
+            .filter_map(|changes| changes.last().map(|(at, _)| *at))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The parameters in force at `step` (every change at or before it applied).
     pub fn params_at(&self, step: u64) -> &Params {
         self.changes
@@ -107,6 +117,12 @@ pub struct OutputParams {
 }
 
 impl Params {
+    /// Steps of the equilibrium window of a run that stops once settled
+    /// (`run.until_settled`): `run.burn_in` steps' worth, at least `equilibrium.window`.
+    pub fn settled_window(&self) -> u64 {
+        self.run.burn_in.max(self.equilibrium.window)
+    }
+
     /// Index of the level recorded unit by unit (`output.by_unit`), if any.
     pub fn by_unit_level(&self) -> Option<usize> {
         let name = self.output.by_unit.as_ref()?;
@@ -128,6 +144,44 @@ pub struct RunParams {
     pub replicates: u64,
     /// `run.seed`: master seed; replicate r uses the streams of (seed, r).
     pub seed: u64,
+    /// `run.until_settled`: each replicate runs until it has settled after the last schedule
+    /// entry, then one equilibrium window, instead of `run.steps` steps.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub until_settled: bool,
+    /// `run.max_steps`: with `run.until_settled`, the most steps a replicate may take (one that
+    /// reaches it is reported as not settled).
+    #[serde(
+        default = "default_max_steps",
+        skip_serializing_if = "is_default_max_steps"
+    )]
+    pub max_steps: u64,
+}
+
+/// Default of `run.max_steps`.
+pub const DEFAULT_MAX_STEPS: u64 = 2_000;
+
+fn default_max_steps() -> u64 {
+    DEFAULT_MAX_STEPS
+}
+
+fn is_default_max_steps(steps: &u64) -> bool {
+    *steps == DEFAULT_MAX_STEPS
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+impl RunParams {
+    /// The most steps a replicate can take: `run.max_steps` with `run.until_settled`,
+    /// `run.steps` otherwise.
+    pub fn most_steps(&self) -> u64 {
+        if self.until_settled {
+            self.max_steps
+        } else {
+            self.steps
+        }
+    }
 }
 
 impl Default for RunParams {
@@ -137,6 +191,8 @@ impl Default for RunParams {
             burn_in: 100,
             replicates: 8,
             seed: 1,
+            until_settled: false,
+            max_steps: DEFAULT_MAX_STEPS,
         }
     }
 }

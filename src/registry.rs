@@ -498,6 +498,8 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "run.steps", field: Count(|p| &mut p.run.steps, 1, MAX_STEPS), meaning: "number of steps (annual assessment cycles) of a run", plausible: None },
     ParamSpec { key: "run.burn_in", field: Count(|p| &mut p.run.burn_in, 0, MAX_STEPS), meaning: "first step of the equilibrium window (must be < steps)", plausible: None },
     ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario", plausible: None },
+    ParamSpec { key: "run.until_settled", field: Flag(|p| &mut p.run.until_settled), meaning: "run each replicate until it has settled after the last schedule entry, then one equilibrium window of max(burn_in, equilibrium.window) steps (instead of run.steps)", plausible: None },
+    ParamSpec { key: "run.max_steps", field: Count(|p| &mut p.run.max_steps, 1, MAX_STEPS), meaning: "with run.until_settled: the most steps a replicate may take (one that reaches it is reported as not settled)", plausible: None },
     ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)", plausible: None },
     ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit", plausible: None },
     ParamSpec { key: "hierarchy.tree", field: Field::Tree, meaning: "the units themselves, one CSV row each (code, name, parent, level), instead of uniform branching", plausible: None },
@@ -580,6 +582,16 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
             format!(
                 "must be < run.steps ({}), got {}",
                 params.run.steps, params.run.burn_in
+            ),
+        ));
+    }
+    let settling = 2 * params.equilibrium.window - 1 + params.settled_window();
+    if params.run.until_settled && params.run.max_steps < settling {
+        return Err(ParamError::new(
+            "run.max_steps",
+            format!(
+                "must be at least {settling} with run.until_settled (2 × equilibrium.window − 1 steps before the first settling test, then an equilibrium window of max(run.burn_in, equilibrium.window) steps), got {}",
+                params.run.max_steps
             ),
         ));
     }

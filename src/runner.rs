@@ -5,7 +5,10 @@
 use rayon::prelude::*;
 
 use crate::hierarchy::{Hierarchy, Size};
-use crate::metrics::{self, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::metrics::{
+    self, Equilibrium, RunSpan, SettlingWatch, CLASSES, MEAN_INNOVATION, METRIC_COUNT,
+    WHOLE_HIERARCHY,
+};
 use crate::model::Simulation;
 use crate::params::{Params, Plan};
 use crate::stats::{self, Spread};
@@ -149,7 +152,7 @@ pub fn total_work(plans: &[Plan]) -> u64 {
         .map(|plan| {
             let params = &plan.params;
             let cadres = Size::of(&params.hierarchy).map_or(0, |size| size.cadres);
-            cadres * params.run.steps * params.run.replicates
+            cadres * params.run.most_steps() * params.run.replicates
         })
         .sum()
 }
@@ -175,7 +178,7 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     let recorded_units = params
         .by_unit_level()
         .map_or(0, |level| hierarchy.level_units[level] as u128);
-    let series = params.run.steps as u128
+    let series = params.run.most_steps() as u128
         * (hierarchy.levels as u128 + 1 + recorded_units)
         * METRIC_COUNT as u128
         * 8
@@ -183,19 +186,32 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     state * concurrent + series
 }
 
-/// Run one replicate to the end.
+/// Run one replicate to the end: `run.steps` steps, or with `run.until_settled` until it has
+/// settled and completed its equilibrium window (at most `run.max_steps`).
 pub fn run_replicate(
     plan: &Plan,
     replicate: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> ReplicateResult {
     let mut simulation = Simulation::new(plan, replicate);
-    simulation.run(progress);
+    let params = &plan.params;
+    let (span, capped) = if params.run.until_settled {
+        let (span, capped) = run_until_settled(&mut simulation, plan, progress);
+        (Some(span), capped)
+    } else {
+        simulation.run(progress);
+        (None, false)
+    };
+    let steps = simulation.steps_taken() as usize;
     let levels = simulation.hierarchy().levels.len() + 1;
     let (records, unit_records) = simulation.into_records();
-    let params = &plan.params;
+    let burn_in = span.map_or(params.run.burn_in as usize, |span| span.burn_in);
     let equilibrium_of = |series: Vec<[f64; METRIC_COUNT]>| {
-        metrics::equilibrium(&series, params.run.burn_in as usize, &params.equilibrium)
+        let mut equilibrium = metrics::equilibrium(&series, burn_in, &params.equilibrium);
+        // A replicate stopped by run.max_steps has not settled, whatever its series.
+        equilibrium.settled &= !capped;
+        equilibrium.span = span;
+        equilibrium
     };
     let every = |records: &[[f64; METRIC_COUNT]], stride: usize, index: usize| {
         records
@@ -208,7 +224,7 @@ pub fn run_replicate(
     let equilibria = (0..levels)
         .map(|level| equilibrium_of(every(&records, levels, level)))
         .collect();
-    let units = unit_records.len() / (params.run.steps as usize).max(1);
+    let units = unit_records.len() / steps.max(1);
     let unit_equilibria = (0..units)
         .map(|unit| equilibrium_of(every(&unit_records, units, unit)))
         .collect();
@@ -217,6 +233,48 @@ pub fn run_replicate(
         equilibria,
         unit_records,
         unit_equilibria,
+    }
+}
+
+/// Step `simulation` until its whole-hierarchy mean innovation has settled after the last
+/// schedule entry and held for one equilibrium window, or until `run.max_steps`; the
+/// progress bar, sized for `run.max_steps`, is completed either way. Returns the span and
+/// whether `run.max_steps` stopped the run.
+fn run_until_settled(
+    simulation: &mut Simulation,
+    plan: &Plan,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (RunSpan, bool) {
+    let params = &plan.params;
+    let cadres = simulation.hierarchy().cadres as u64;
+    let length = params.settled_window() as usize;
+    let mut watch = SettlingWatch::new(
+        params.equilibrium.window as usize,
+        params.equilibrium.tolerance,
+        plan.last_change() as usize,
+        length,
+    );
+    let most = params.run.max_steps;
+    loop {
+        simulation.step();
+        progress(cadres);
+        let whole = simulation.records().last().expect("a step records")[MEAN_INNOVATION];
+        let steps = simulation.steps_taken();
+        if let Some(burn_in) = watch.observe(whole) {
+            progress(cadres * (most - steps));
+            let span = RunSpan {
+                burn_in,
+                steps: steps as usize,
+            };
+            return (span, false);
+        }
+        if steps >= most {
+            let span = RunSpan {
+                burn_in: (most as usize).saturating_sub(length),
+                steps: most as usize,
+            };
+            return (span, true);
+        }
     }
 }
 

@@ -420,7 +420,9 @@ fn parse_schedule(
             })
             .transpose()?;
         let at = match table.get("at") {
-            Some(toml::Value::Integer(at)) if *at >= 0 && (*at as u64) < params.run.steps => {
+            Some(toml::Value::Integer(at))
+                if *at >= 0 && (*at as u64) < params.run.most_steps() =>
+            {
                 *at as u64
             }
             Some(other) => {
@@ -429,7 +431,7 @@ fn parse_schedule(
                     format!("{here}.at"),
                     format!(
                         "must be an integer step in 0..{} (the run), got {}",
-                        params.run.steps,
+                        params.run.most_steps(),
                         registry::describe_value(other)
                     ),
                 ))
@@ -591,6 +593,17 @@ fn apply_settings(
     Ok(())
 }
 
+/// Run settings given on the command line (`--steps`, `--replicates`, `--seed`,
+/// `--until-settled`), overriding a scenario's `[run]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunOverride {
+    pub steps: Option<u64>,
+    pub replicates: Option<u64>,
+    pub seed: Option<u64>,
+    /// Sets `run.until_settled`; false leaves the scenario's setting.
+    pub until_settled: bool,
+}
+
 impl Scenario {
     /// The scenario as the model runs it: the schedule resolved into the typed parameters in
     /// force from each scheduled step. Fails only if the scenario was changed after loading
@@ -707,12 +720,30 @@ impl Scenario {
     }
 
     /// Override the run settings given on the command line, re-checking the schedule.
-    pub fn override_run(
-        &mut self,
-        steps: Option<u64>,
-        replicates: Option<u64>,
-        seed: Option<u64>,
-    ) -> Result<(), ScenarioError> {
+    pub fn override_run(&mut self, run: &RunOverride) -> Result<(), ScenarioError> {
+        let RunOverride {
+            steps,
+            replicates,
+            seed,
+            until_settled,
+        } = *run;
+        if until_settled {
+            self.params.run.until_settled = true;
+            registry::check_consistency(&self.params).map_err(|error| ScenarioError::Override {
+                flag: "--until-settled",
+                message: format!("scenario `{}`: {error}", self.name),
+            })?;
+            let most = self.params.run.max_steps;
+            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= most) {
+                return Err(ScenarioError::Override {
+                    flag: "--until-settled",
+                    message: format!(
+                        "scenario `{}` has a schedule entry at step {}, not before run.max_steps ({most})",
+                        self.name, entry.at
+                    ),
+                });
+            }
+        }
         if let Some(steps) = steps {
             if steps == 0 || steps > registry::MAX_STEPS {
                 return Err(ScenarioError::Override {
@@ -724,7 +755,12 @@ impl Scenario {
                 // Keep the equilibrium window in proportion: the second half of the run.
                 self.params.run.burn_in = steps / 2;
             }
-            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= steps) {
+            let most = if self.params.run.until_settled {
+                self.params.run.max_steps
+            } else {
+                steps
+            };
+            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= most) {
                 return Err(ScenarioError::Override {
                     flag: "--steps",
                     message: format!(

@@ -115,8 +115,13 @@ pub(crate) fn warn_unsettled(what: &str, settling: &crate::metrics::Settling, un
     if settling.never > 0 {
         details.push(format!("{} never converged", settling.never));
     }
+    let advice = if settling.capped == settling.unsettled {
+        "raise run.max_steps"
+    } else {
+        "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true"
+    };
     eprintln!(
-        "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; lengthen the run (run.steps, with run.burn_in after the latest convergence)",
+        "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; {advice}",
         settling.unsettled,
         settling.equilibria,
         details.join("; ")

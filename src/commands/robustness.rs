@@ -14,7 +14,7 @@ use crate::params::Params;
 use crate::reproduce::robustness::{self, ClaimRobustness, Factor, Settings};
 use crate::reproduce::{self, Evidence, Experiments, RunEvidence, SweepEvidence};
 use crate::runner;
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, RunOverride, Scenario, ScenarioError};
 use crate::sweep::{self, SweepLock, SweepSpec};
 
 /// What to run and where.
@@ -287,11 +287,12 @@ fn decide_sample(
         }
         Ok(())
     };
-    let (replicates, steps, seed) = (
-        Some(request.replicates),
-        Some(request.steps),
-        Some(request.experiments.seed),
-    );
+    let run = RunOverride {
+        steps: Some(request.steps),
+        replicates: Some(request.replicates),
+        seed: Some(request.experiments.seed),
+        until_settled: false,
+    };
     let mut evidence = Evidence {
         runs: Default::default(),
         sweeps: Default::default(),
@@ -301,7 +302,7 @@ fn decide_sample(
         for scenario in scenarios {
             let mut scenario = scenario.clone();
             settle(&mut scenario.params, &scenario.name.clone())?;
-            scenario.override_run(steps, replicates, seed)?;
+            scenario.override_run(&run)?;
             plans.push(scenario.plan()?);
         }
         let results = runner::run(&plans, &|_| {});
@@ -318,7 +319,7 @@ fn decide_sample(
     for (name, spec) in &loaded.sweeps {
         let mut spec = spec.clone();
         settle(&mut spec.base.params, &format!("sweep {name}"))?;
-        spec.base.override_run(steps, replicates, seed)?;
+        spec.base.override_run(&run)?;
         let out = scratch.join("sweeps").join(name);
         let lock = SweepLock::new(&spec, None);
         let _guard = sweep::prepare(&out, &lock, false, true)?;

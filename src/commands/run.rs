@@ -12,7 +12,7 @@ use crate::output::manifest::{self, Manifest};
 use crate::output::tables;
 use crate::output::{self, RUN_FILES};
 use crate::runner::{self, ScenarioResult};
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, RunOverride, Scenario};
 use crate::stats::Spread;
 
 /// Run scenarios on a pool with a progress bar.
@@ -67,7 +67,12 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         }
     }
     for scenario in &mut scenarios {
-        scenario.override_run(args.steps, args.replicates, args.seed)?;
+        scenario.override_run(&RunOverride {
+            steps: args.steps,
+            replicates: args.replicates,
+            seed: args.seed,
+            until_settled: args.until_settled,
+        })?;
     }
     if let Some(baseline) = &args.baseline {
         if !scenarios.iter().any(|scenario| &scenario.name == baseline) {

@@ -13,7 +13,7 @@ use crate::output;
 use crate::output::manifest;
 use crate::output::tables;
 use crate::runner;
-use crate::scenario::Scenario;
+use crate::scenario::{RunOverride, Scenario};
 use crate::sensitivity::Options;
 use crate::sweep::searching::{boundary_row, run_searches, SearchResult, Source};
 use crate::sweep::{self, Design, Point, SweepLock, SweepSpec};
@@ -86,8 +86,17 @@ fn write_sweep_manifest(
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let mut spec = sweep::file::load(&args.file)?;
-    spec.base
-        .override_run(args.steps, args.replicates, args.seed)?;
+    spec.base.override_run(&RunOverride {
+        steps: args.steps,
+        replicates: args.replicates,
+        seed: args.seed,
+        until_settled: args.until_settled,
+    })?;
+    if args.until_settled && spec.design == Design::Path {
+        return Err(CommandError::Usage(
+            "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
+        ));
+    }
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(
         std::slice::from_ref(&largest_point(&spec)),

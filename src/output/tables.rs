@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use crate::metrics::{modal_class, Equilibrium, CLASSES, METRICS, METRIC_COUNT};
+use crate::metrics::{modal_class, Equilibrium, RunSpan, CLASSES, METRICS, METRIC_COUNT};
 use crate::output::manifest::sha256_hex;
 use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::stats::{wilson95, Estimate};
@@ -30,9 +30,9 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
     writer.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
     for result in results {
-        let steps = result.params.run.steps as usize;
-        for (replicate, _) in result.replicates.iter().enumerate() {
-            for step in 0..steps {
+        let levels = result.levels.len();
+        for (replicate, outcome) in result.replicates.iter().enumerate() {
+            for step in 0..outcome.records.len() / levels {
                 for (level, level_name) in result.levels.iter().enumerate() {
                     row.clear();
                     row.push(result.name.clone());
@@ -93,14 +93,16 @@ pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) ->
 /// class`: with `output.by_unit`, each recorded unit's equilibrium (its whole subtree).
 pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    let mut header = equilibrium_header("scenario");
+    let spans = any_span(results);
+    let mut header = equilibrium_header("scenario", spans);
     header.splice(2..2, ["unit_code".to_string(), "unit_name".to_string()]);
     writer.write_record(&header)?;
     for result in results {
         let Some(units) = &result.units else { continue };
         for (replicate, outcome) in result.replicates.iter().enumerate() {
             for (unit, equilibrium) in outcome.unit_equilibria.iter().enumerate() {
-                let mut row = equilibrium_row(&result.name, replicate, &units.level, equilibrium);
+                let mut row =
+                    equilibrium_row(&result.name, replicate, &units.level, equilibrium, spans);
                 row.splice(2..2, [units.codes[unit].clone(), units.names[unit].clone()]);
                 writer.write_record(&row)?;
             }
@@ -161,7 +163,8 @@ pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, Rea
 /// `scenario, replicate, level, <metric means>, converged_at, class`.
 pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(equilibrium_header("scenario"))?;
+    let spans = any_span(results);
+    writer.write_record(equilibrium_header("scenario", spans))?;
     for result in results {
         for (replicate, outcome) in result.replicates.iter().enumerate() {
             for (level, level_name) in result.levels.iter().enumerate() {
@@ -171,6 +174,7 @@ pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Resul
                     replicate,
                     level_name,
                     equilibrium,
+                    spans,
                 ))?;
             }
         }
@@ -273,13 +277,17 @@ pub fn write_statistics<W: Write>(
 /// The rows of the parts of a sweep, in point order: (point id, (replicate, level, equilibrium)).
 pub type SweepRows<'a> = (usize, &'a Vec<(usize, String, Equilibrium)>);
 
-/// `sweep.csv`: `point, replicate, level, <means>, converged_at, class`.
+/// `sweep.csv`: `point, replicate, level, <means>, converged_at, settled, class`, then
+/// `burn_in, steps` when the points ran until settled.
 pub fn write_sweep_rows<'a, W: Write>(
     out: W,
-    points: impl Iterator<Item = SweepRows<'a>>,
+    points: impl Iterator<Item = SweepRows<'a>> + Clone,
 ) -> csv::Result<()> {
+    let spans = points
+        .clone()
+        .any(|(_, rows)| rows.iter().any(|(_, _, e)| e.span.is_some()));
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(equilibrium_header("point"))?;
+    writer.write_record(equilibrium_header("point", spans))?;
     for (point, rows) in points {
         for (replicate, level, equilibrium) in rows {
             writer.write_record(equilibrium_row(
@@ -287,6 +295,7 @@ pub fn write_sweep_rows<'a, W: Write>(
                 *replicate,
                 level,
                 equilibrium,
+                spans,
             ))?;
         }
     }
@@ -326,23 +335,41 @@ pub fn write_sweep_summary<'a, W: Write>(
     Ok(())
 }
 
-/// One `summary.csv`-style row: `key, replicate, level, <means>, converged_at, class`.
+/// One `summary.csv`-style row: `key, replicate, level, <means>, converged_at, settled,
+/// class`, then with `spans` the replicate's `burn_in, steps` (empty for a run of fixed
+/// length).
 pub fn equilibrium_row(
     key: &str,
     replicate: usize,
     level: &str,
     equilibrium: &Equilibrium,
+    spans: bool,
 ) -> Vec<String> {
     let mut row = vec![key.to_string(), replicate.to_string(), level.to_string()];
     row.extend(equilibrium.means.iter().map(|v| number(*v)));
     row.push(optional(equilibrium.converged_at.map(|t| t as f64)));
     row.push(equilibrium.settled.to_string());
     row.push(equilibrium.class.to_string());
+    if spans {
+        let span = equilibrium.span;
+        row.push(span.map(|s| s.burn_in.to_string()).unwrap_or_default());
+        row.push(span.map(|s| s.steps.to_string()).unwrap_or_default());
+    }
     row
 }
 
-/// Header of `summary.csv`-style tables with first column `key`.
-pub fn equilibrium_header(key: &str) -> Vec<String> {
+/// Whether any replicate of `results` ran until settled (its tables then have the
+/// `burn_in` and `steps` columns).
+fn any_span(results: &[ScenarioResult]) -> bool {
+    results
+        .iter()
+        .flat_map(|result| &result.replicates)
+        .any(|replicate| replicate.equilibria.iter().any(|e| e.span.is_some()))
+}
+
+/// Header of `summary.csv`-style tables with first column `key`, with the `burn_in` and
+/// `steps` columns when `spans`.
+pub fn equilibrium_header(key: &str, spans: bool) -> Vec<String> {
     let mut header = vec![
         key.to_string(),
         "replicate".to_string(),
@@ -354,6 +381,9 @@ pub fn equilibrium_header(key: &str) -> Vec<String> {
         "settled".to_string(),
         "class".to_string(),
     ]);
+    if spans {
+        header.extend(["burn_in".to_string(), "steps".to_string()]);
+    }
     header
 }
 
@@ -663,6 +693,7 @@ pub fn write_part<W: Write>(
                 replicate,
                 level,
                 equilibrium,
+                equilibrium.span.is_some(),
             ))?;
             rows += 1;
         }
@@ -750,7 +781,7 @@ pub fn read_part(
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| corrupt(e.to_string()))?;
-        if record.len() != METRIC_COUNT + 6 {
+        if record.len() != METRIC_COUNT + 6 && record.len() != METRIC_COUNT + 8 {
             return Err(corrupt(format!("a row has {} fields", record.len())));
         }
         let replicate = record[1]
@@ -790,6 +821,7 @@ pub fn read_part(
                 converged_at,
                 settled,
                 class,
+                span: read_span(&record).map_err(|what| corrupt(format!("bad {what}")))?,
             },
         ));
     }
@@ -801,6 +833,16 @@ pub fn read_part(
         )));
     }
     Ok(rows)
+}
+
+/// The `burn_in, steps` at the end of a part row of a replicate that ran until settled.
+fn read_span(record: &csv::StringRecord) -> Result<Option<RunSpan>, &'static str> {
+    if record.len() == METRIC_COUNT + 6 {
+        return Ok(None);
+    }
+    let burn_in = record[METRIC_COUNT + 6].parse().map_err(|_| "burn_in")?;
+    let steps = record[METRIC_COUNT + 7].parse().map_err(|_| "steps")?;
+    Ok(Some(RunSpan { burn_in, steps }))
 }
 
 /// One index of one parameter for one metric: a row of `sensitivity.csv` and, with its sample

@@ -96,7 +96,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
     let axes = parse_axes(&sweep, &file, &base, design)?;
     check_base_schedule(&sweep, &axes, &base, &file)?;
     match design {
-        Design::Path => check_path(&axes[0], steps_per_point, &file)?,
+        Design::Path => check_path(&axes[0], steps_per_point, &base, &file)?,
         Design::Sobol | Design::Morris => check_factors(&axes, design, &file)?,
         Design::Boundary => check_boundary_axis(&axes[0], &file)?,
         Design::Grid | Design::Lhs => {}
@@ -560,7 +560,19 @@ fn check_base_schedule(
 }
 
 /// The first axis of a path design lists the path in order, and the path fits a run.
-fn check_path(path_axis: &Axis, steps_per_point: usize, file: &str) -> Result<(), ScenarioError> {
+fn check_path(
+    path_axis: &Axis,
+    steps_per_point: usize,
+    base: &Scenario,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    if base.params.run.until_settled {
+        return Err(invalid(
+            file,
+            "run.until_settled",
+            "is not allowed in a path design, which holds each value for sweep.steps_per_point steps",
+        ));
+    }
     if !matches!(path_axis.values, AxisValues::List(_)) || path_axis.param.is_none() {
         return Err(invalid(
             file,

@@ -1,0 +1,280 @@
+//! `run.until_settled`: replicates that run until they have settled and then one equilibrium
+//! window, the cap `run.max_steps`, the columns that record each replicate's span, determinism
+//! across threads, sweeps (shards merged equal one run) and the refusals.
+
+mod common;
+
+use std::path::Path;
+
+use common::{cadresim, records, succeeded, SMALL};
+
+/// SMALL with a short settling test (W = 5) and a tolerance its small corps can meet.
+fn settling_scenario(extra: &str) -> String {
+    format!("{SMALL}\n[equilibrium]\nwindow = 5\ntolerance = 0.05\n{extra}")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn column(header: &csv::StringRecord, name: &str) -> usize {
+    header.iter().position(|h| h == name).expect(name)
+}
+
+fn header(path: &Path) -> csv::StringRecord {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "small.toml",
+        &settling_scenario("[[schedule]]\nat = 20\nset = { \"accountability.penalty\" = 4.0 }\n"),
+    );
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .arg("--until-settled")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let summary = out.join("summary.csv");
+    let head = header(&summary);
+    let names: Vec<&str> = head.iter().collect();
+    assert_eq!(
+        names[names.len() - 5..],
+        ["converged_at", "settled", "class", "burn_in", "steps"]
+    );
+    let (level, settled, converged) = (
+        column(&head, "level"),
+        column(&head, "settled"),
+        column(&head, "converged_at"),
+    );
+    let (burn_in, steps) = (column(&head, "burn_in"), column(&head, "steps"));
+    let innovation = column(&head, "mean_innovation");
+    let series = records(&out.join("timeseries.csv"));
+    let series_head = header(&out.join("timeseries.csv"));
+    let (replicate_col, level_col) = (
+        column(&series_head, "replicate"),
+        column(&series_head, "level"),
+    );
+    let series_innovation = column(&series_head, "mean_innovation");
+    let whole: Vec<csv::StringRecord> = records(&summary)
+        .into_iter()
+        .filter(|row| &row[level] == "all")
+        .collect();
+    assert_eq!(whole.len(), 2);
+    for row in &whole {
+        let (start, end): (usize, usize) =
+            (row[burn_in].parse().unwrap(), row[steps].parse().unwrap());
+        // Window max(burn_in = 10, W = 5) = 10 steps, after 2W - 1 = 9 steps past the schedule.
+        assert_eq!(end - start, 10, "{row:?}");
+        assert!(start >= 20 + 9, "{row:?}");
+        assert_eq!(&row[settled], "true");
+        assert!(row[converged].parse::<usize>().unwrap() <= start);
+        // The time series holds exactly the replicate's steps; the equilibrium is their mean
+        // over the window.
+        let replicate = &row[column(&head, "replicate")];
+        let values: Vec<f64> = series
+            .iter()
+            .filter(|r| &r[replicate_col] == replicate && &r[level_col] == "all")
+            .map(|r| r[series_innovation].parse().unwrap())
+            .collect();
+        assert_eq!(values.len(), end);
+        let mean = values[start..].iter().sum::<f64>() / (end - start) as f64;
+        let recorded: f64 = row[innovation].parse().unwrap();
+        assert!((mean - recorded).abs() < 1e-12, "{mean} {recorded}");
+    }
+    // Every replicate settled: no warning.
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("had not settled"));
+}
+
+#[test]
+fn a_replicate_stopped_by_max_steps_is_reported_as_not_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tolerance 0 cannot be met by a noisy series; max_steps is the smallest allowed, 2W - 1 + 10.
+    let text = format!("{SMALL}\n[equilibrium]\nwindow = 5\ntolerance = 0.0\n").replace(
+        "replicates = 2",
+        "replicates = 2\nuntil_settled = true\nmax_steps = 19",
+    );
+    let file = write(dir.path(), "capped.toml", &text);
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let summary = out.join("summary.csv");
+    let head = header(&summary);
+    for row in records(&summary) {
+        assert_eq!(&row[column(&head, "settled")], "false");
+        assert_eq!(&row[column(&head, "steps")], "19");
+        assert_eq!(&row[column(&head, "burn_in")], "9");
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2 of 2 replicates had not settled")
+            && stderr.contains("raise run.max_steps"),
+        "{stderr}"
+    );
+    let equilibrium = std::fs::read_to_string(out.join("equilibrium.csv")).unwrap();
+    assert!(
+        equilibrium.contains("capped,all,settled,0,0,"),
+        "{equilibrium}"
+    );
+}
+
+#[test]
+fn runs_until_settled_are_identical_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "small.toml",
+        &settling_scenario("").replace("replicates = 2", "replicates = 4\nuntil_settled = true"),
+    );
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out-{threads}"));
+        let output = cadresim()
+            .arg("run")
+            .arg(&file)
+            .args(["--threads", threads, "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        succeeded(&output);
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    for name in ["timeseries.csv", "summary.csv", "equilibrium.csv"] {
+        let a = std::fs::read(one.join(name)).unwrap();
+        let b = std::fs::read(two.join(name)).unwrap();
+        assert!(a == b, "{name} differs between 1 and 2 threads");
+    }
+    // The replicates stopped at different steps, so the test covers ragged series.
+    let head = header(&one.join("summary.csv"));
+    let steps: std::collections::BTreeSet<String> = records(&one.join("summary.csv"))
+        .iter()
+        .map(|row| row[column(&head, "steps")].to_string())
+        .collect();
+    assert!(steps.len() > 1, "{steps:?}");
+}
+
+#[test]
+fn a_sweep_until_settled_merges_from_shards_to_the_bytes_of_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "base.toml", &settling_scenario(""));
+    let sweep = write(
+        dir.path(),
+        "sweep.toml",
+        "base = \"base.toml\"\n[run]\nuntil_settled = true\n[sweep]\ndesign = \"grid\"\nreplicates = 2\n[[sweep.axis]]\nparam = \"accountability.penalty\"\nvalues = [1.0, 8.0]\n",
+    );
+    let whole = dir.path().join("whole");
+    succeeded(
+        &cadresim()
+            .arg("sweep")
+            .arg(&sweep)
+            .arg("--out")
+            .arg(&whole)
+            .output()
+            .unwrap(),
+    );
+    let head = header(&whole.join("sweep.csv"));
+    assert!(head.iter().any(|h| h == "burn_in") && head.iter().any(|h| h == "steps"));
+    let mut shards = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = dir.path().join(format!("shard-{}", &shard[..1]));
+        succeeded(
+            &cadresim()
+                .arg("sweep")
+                .arg(&sweep)
+                .args(["--shard", shard, "--out"])
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        shards.push(out);
+    }
+    let merged = dir.path().join("merged");
+    succeeded(
+        &cadresim()
+            .arg("merge")
+            .args(&shards)
+            .arg("--out")
+            .arg(&merged)
+            .output()
+            .unwrap(),
+    );
+    for name in ["sweep.csv", "sweep_summary.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(name)).unwrap(),
+            std::fs::read(merged.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn settings_that_cannot_settle_are_refused_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "short.toml",
+        &settling_scenario("").replace(
+            "replicates = 2",
+            "replicates = 2\nuntil_settled = true\nmax_steps = 18",
+        ),
+    );
+    let output = cadresim().arg("run").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("short.toml")
+            && stderr.contains("run.max_steps")
+            && stderr.contains("at least 19"),
+        "{stderr}"
+    );
+
+    // A path design holds each value for a fixed number of steps.
+    write(dir.path(), "base.toml", &settling_scenario(""));
+    let path_sweep = "base = \"base.toml\"\n[sweep]\ndesign = \"path\"\nsteps_per_point = 20\nreplicates = 2\n[[sweep.axis]]\nparam = \"accountability.penalty\"\nvalues = [1.0, 8.0]\n";
+    let sweep = write(dir.path(), "path.toml", path_sweep);
+    let output = cadresim()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--until-settled")
+        .arg("--out")
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--until-settled") && stderr.contains("path design"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("never").exists());
+    let in_file = path_sweep.replace("[sweep]", "[run]\nuntil_settled = true\n[sweep]");
+    let sweep = write(dir.path(), "path-file.toml", &in_file);
+    let output = cadresim().arg("sweep").arg(&sweep).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("path-file.toml") && stderr.contains("run.until_settled"),
+        "{stderr}"
+    );
+}
