@@ -103,8 +103,9 @@ pub struct RunArgs {
     /// Replicates per scenario (overrides run.replicates).
     #[arg(long, value_name = "N")]
     pub replicates: Option<u64>,
-    /// Steps per replicate (overrides run.steps; burn_in becomes steps/2 if it no longer fits).
-    #[arg(long, value_name = "N")]
+    /// Steps per replicate (overrides run.steps and run.until_settled; burn_in becomes
+    /// steps/2 if it no longer fits).
+    #[arg(long, value_name = "N", conflicts_with = "until_settled")]
     pub steps: Option<u64>,
     /// Run each replicate until it has settled, then one equilibrium window (sets
     /// run.until_settled; at most run.max_steps steps, default 2000).
@@ -159,8 +160,8 @@ pub struct SweepArgs {
     /// Replicates per point (overrides the sweep file).
     #[arg(long, value_name = "N")]
     pub replicates: Option<u64>,
-    /// Steps per replicate (overrides run.steps).
-    #[arg(long, value_name = "N")]
+    /// Steps per replicate (overrides run.steps and run.until_settled).
+    #[arg(long, value_name = "N", conflicts_with = "until_settled")]
     pub steps: Option<u64>,
     /// Run each replicate of every point until it has settled, then one equilibrium window
     /// (sets run.until_settled; at most run.max_steps steps, default 2000).

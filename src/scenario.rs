@@ -600,7 +600,8 @@ pub struct RunOverride {
     pub steps: Option<u64>,
     pub replicates: Option<u64>,
     pub seed: Option<u64>,
-    /// Sets `run.until_settled`; false leaves the scenario's setting.
+    /// Sets `run.until_settled`; false leaves the scenario's setting. `steps` (a fixed
+    /// length) switches it off.
     pub until_settled: bool,
 }
 
@@ -770,6 +771,8 @@ impl Scenario {
                 });
             }
             self.params.run.steps = steps;
+            // An explicit length wins over running until settled.
+            self.params.run.until_settled = false;
         }
         if let Some(replicates) = replicates {
             if replicates == 0 || replicates > registry::MAX_REPLICATES {

@@ -278,3 +278,35 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_explicit_length_wins_over_running_until_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "small.toml",
+        &settling_scenario("").replace("replicates = 2", "replicates = 2\nuntil_settled = true"),
+    );
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .args(["--steps", "25", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    assert!(!header(&out.join("summary.csv"))
+        .iter()
+        .any(|h| h == "steps"));
+    assert_eq!(records(&out.join("timeseries.csv")).len(), 2 * 25 * 3);
+    let both = cadresim()
+        .arg("run")
+        .arg(&file)
+        .args(["--steps", "25", "--until-settled", "--out"])
+        .arg(dir.path().join("never"))
+        .output()
+        .unwrap();
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("--until-settled"));
+}
