@@ -13,6 +13,16 @@ fn settling_scenario(extra: &str) -> String {
     format!("{SMALL}\n[equilibrium]\nwindow = 5\ntolerance = 0.05\n{extra}")
 }
 
+/// Write `settling_scenario` as `name` with `run` added to its `[run]` section and
+/// `replicates` replicates.
+fn write_small(dir: &Path, name: &str, replicates: usize, run: &str) -> std::path::PathBuf {
+    let text = settling_scenario("").replace(
+        "replicates = 2",
+        &format!("replicates = {replicates}\n{run}"),
+    );
+    write(dir, name, &text)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -96,6 +106,12 @@ fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
         let recorded: f64 = row[innovation].parse().unwrap();
         assert!((mean - recorded).abs() < 1e-12, "{mean} {recorded}");
     }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("small: ran until settled,")
+            && stdout.contains("(equilibrium windows of 10 steps)"),
+        "{stdout}"
+    );
     // Every replicate settled: no warning.
     assert!(!String::from_utf8_lossy(&output.stderr).contains("had not settled"));
 }
@@ -141,11 +157,7 @@ fn a_replicate_stopped_by_max_steps_is_reported_as_not_settled() {
 #[test]
 fn runs_until_settled_are_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "small.toml",
-        &settling_scenario("").replace("replicates = 2", "replicates = 4\nuntil_settled = true"),
-    );
+    let file = write_small(dir.path(), "small.toml", 4, "until_settled = true");
     let run = |threads: &str| {
         let out = dir.path().join(format!("out-{threads}"));
         let output = cadresim()
@@ -230,13 +242,11 @@ fn a_sweep_until_settled_merges_from_shards_to_the_bytes_of_one_run() {
 #[test]
 fn settings_that_cannot_settle_are_refused_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
+    let file = write_small(
         dir.path(),
         "short.toml",
-        &settling_scenario("").replace(
-            "replicates = 2",
-            "replicates = 2\nuntil_settled = true\nmax_steps = 18",
-        ),
+        2,
+        "until_settled = true\nmax_steps = 18",
     );
     let output = cadresim().arg("run").arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -282,11 +292,7 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
 #[test]
 fn an_explicit_length_wins_over_running_until_settled() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "small.toml",
-        &settling_scenario("").replace("replicates = 2", "replicates = 2\nuntil_settled = true"),
-    );
+    let file = write_small(dir.path(), "small.toml", 2, "until_settled = true");
     let out = dir.path().join("out");
     let output = cadresim()
         .arg("run")

@@ -126,6 +126,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     };
     output::write_manifest(&out, &manifest)?;
     print!("{}", summary_table(&results));
+    print!("{}", run_lengths(&results));
     for result in &results {
         let all = result.levels.len() - 1;
         let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
@@ -136,6 +137,30 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     }
     println!("results: {}", out.display());
     Ok(0)
+}
+
+/// One line per scenario that ran until settled: the range of its replicates' lengths.
+fn run_lengths(results: &[ScenarioResult]) -> String {
+    let mut text = String::new();
+    for result in results {
+        let spans: Vec<_> = result
+            .replicates
+            .iter()
+            .filter_map(|r| r.equilibria.last().and_then(|e| e.span))
+            .collect();
+        let (Some(shortest), Some(longest)) = (
+            spans.iter().map(|s| s.steps).min(),
+            spans.iter().map(|s| s.steps).max(),
+        ) else {
+            continue;
+        };
+        let window = spans[0].steps - spans[0].burn_in;
+        text += &format!(
+            "{}: ran until settled, {shortest} to {longest} steps per replicate (equilibrium windows of {window} steps)\n",
+            result.name
+        );
+    }
+    text
 }
 
 /// Each scenario's paired differences from `baseline` at the whole hierarchy, as a table.
