@@ -117,7 +117,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         "cadresim {}{}, {mode}",
         env!("CARGO_PKG_VERSION"),
         manifest::git_commit()
-            .map(|c| format!(", commit {}", &c[..c.len().min(12)]))
+            .map(|c| format!(", commit {}", manifest::short_commit(&c)))
             .unwrap_or_default()
     );
     let mut appendix = match (&experiments.sensitivity, &assumptions) {

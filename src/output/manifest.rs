@@ -31,11 +31,21 @@ pub struct Manifest {
     pub files: BTreeMap<String, String>,
 }
 
-/// The commit the binary was built from (set by build.rs when git is available).
+/// The commit the binary was built from, with `-dirty` when its sources differed from it (set
+/// by build.rs when git is available).
 pub fn git_commit() -> Option<String> {
     option_env!("CADRESIM_GIT_COMMIT")
         .filter(|commit| !commit.is_empty())
         .map(str::to_string)
+}
+
+/// A commit as `git_commit` records it, shortened to 12 hex digits (`-dirty` kept).
+pub fn short_commit(commit: &str) -> String {
+    let (hash, dirty) = match commit.strip_suffix("-dirty") {
+        Some(hash) => (hash, "-dirty"),
+        None => (commit, ""),
+    };
+    format!("{}{dirty}", &hash[..hash.len().min(12)])
 }
 
 /// SHA-256 of a file, hex-encoded.
@@ -83,6 +93,14 @@ pub fn format_utc(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_commits_keep_the_dirty_mark() {
+        let hash = "ae5ef3f1e6de0123456789abcdef0123456789ab";
+        assert_eq!(short_commit(hash), "ae5ef3f1e6de");
+        assert_eq!(short_commit(&format!("{hash}-dirty")), "ae5ef3f1e6de-dirty");
+        assert_eq!(short_commit("abc"), "abc");
+    }
 
     #[test]
     fn known_sha256() {
