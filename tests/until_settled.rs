@@ -278,6 +278,21 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
         "{stderr}"
     );
     assert!(!dir.path().join("never").exists());
+    // Run as a path, its points (second halves of 20 steps, W = 5) have not settled, and the
+    // warning says what helps a path.
+    let output = cadresim()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(dir.path().join("path"))
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("had not settled") && stderr.contains("raise sweep.steps_per_point"),
+        "{stderr}"
+    );
     let in_file = path_sweep.replace("[sweep]", "[run]\nuntil_settled = true\n[sweep]");
     let sweep = write(dir.path(), "path-file.toml", &in_file);
     let output = cadresim().arg("sweep").arg(&sweep).output().unwrap();

@@ -103,8 +103,17 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     }
 }
 
-/// Warn when some equilibria (of `what`: a scenario or a sweep) include a transient.
-pub(crate) fn warn_unsettled(what: &str, settling: &crate::metrics::Settling, unit: &str) {
+/// What to do about unsettled equilibria of runs of fixed length.
+pub(crate) const LENGTHEN_RUN: &str = "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true";
+
+/// Warn when some equilibria (of `what`: a scenario or a sweep) include a transient;
+/// `fixed_length_advice` says what to do about those that ran a fixed number of steps.
+pub(crate) fn warn_unsettled(
+    what: &str,
+    settling: &crate::metrics::Settling,
+    unit: &str,
+    fixed_length_advice: &str,
+) {
     if settling.unsettled == 0 {
         return;
     }
@@ -118,7 +127,7 @@ pub(crate) fn warn_unsettled(what: &str, settling: &crate::metrics::Settling, un
     let advice = if settling.capped == settling.unsettled {
         "raise run.max_steps"
     } else {
-        "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true"
+        fixed_length_advice
     };
     eprintln!(
         "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; {advice}",

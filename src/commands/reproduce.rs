@@ -111,7 +111,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             experiments.quick_replicates, experiments.quick_steps
         )
     } else {
-        "full mode: each file's own replicates and steps".to_string()
+        "full mode: each file's own replicates and run length".to_string()
     };
     let provenance = format!(
         "cadresim {}{}, {mode}",

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{check_memory, draw_charts, thread_pool, warn_unsettled, CommandError, Progress};
+use super::{
+    check_memory, draw_charts, thread_pool, warn_unsettled, CommandError, Progress, LENGTHEN_RUN,
+};
 use crate::cli::{ReplayArgs, RunArgs};
 use crate::comparison::{self, RunOf};
 use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY};
@@ -130,7 +132,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     for result in &results {
         let all = result.levels.len() - 1;
         let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
-        warn_unsettled(&result.name, &settling, "replicates");
+        warn_unsettled(&result.name, &settling, "replicates", LENGTHEN_RUN);
     }
     if let Some(baseline) = &args.baseline {
         print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::run::aligned;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
-use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress};
+use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress, LENGTHEN_RUN};
 use crate::charts::{self, BoundaryLayout, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::metrics::WHOLE_HIERARCHY;
@@ -141,7 +141,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     };
     let (assembled, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
     files.extend(assembled);
-    warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
+    warn_unsettled_points(&spec, &settling);
     if args.shard.is_none() {
         let charts = pool.install(|| draw_sweep_charts(&spec, &out, args.size))?;
         files.extend(output::hash_files(&out, &charts)?);
@@ -220,7 +220,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
     let (assembled, settling) =
         sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
     files.extend(assembled);
-    warn_unsettled(&spec.name, &settling, "point x replicate equilibria");
+    warn_unsettled_points(spec, &settling);
     let charts = draw_sweep_charts(spec, &args.out, args.size)?;
     files.extend(output::hash_files(&args.out, &charts)?);
     if spec.design.is_sensitivity() {
@@ -474,4 +474,14 @@ fn print_status(report: &StatusReport) {
         (None, Some(problem)) => println!("not mergeable yet: {problem}"),
         (None, None) => {}
     }
+}
+
+/// Warn when some point x replicate equilibria of a sweep include a transient.
+fn warn_unsettled_points(spec: &SweepSpec, settling: &crate::metrics::Settling) {
+    let advice = if spec.design == Design::Path {
+        "a path point's equilibrium is the second half of its sweep.steps_per_point steps, which can count as settled only when it opens at least 2 × equilibrium.window − 1 steps into the point; raise sweep.steps_per_point"
+    } else {
+        LENGTHEN_RUN
+    };
+    warn_unsettled(&spec.name, settling, "point x replicate equilibria", advice);
 }
