@@ -183,6 +183,16 @@ fn runs_until_settled_are_identical_for_any_thread_count() {
         .map(|row| row[column(&head, "steps")].to_string())
         .collect();
     assert!(steps.len() > 1, "{steps:?}");
+    // Charts over time show the steps every replicate ran: up to the shortest replicate.
+    let shortest = steps
+        .iter()
+        .map(|s| s.parse::<usize>().unwrap())
+        .min()
+        .unwrap();
+    let read = cadresim::output::series::read_result(&one).unwrap();
+    assert_eq!(read.series[0].steps, shortest);
+    let band = read.series[0].band("all", "mean_innovation").unwrap();
+    assert_eq!(band.mean.len(), shortest);
 }
 
 #[test]

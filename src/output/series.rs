@@ -1,6 +1,7 @@
 //! Reading a result directory back for charts: per-step means and 95% intervals across
-//! replicates from `timeseries.csv`, equilibrium statistics from `equilibrium.csv`, and the
-//! scenarios (schedules, targets) from `manifest.json` when present.
+//! replicates from `timeseries.csv` (over the steps every replicate ran), equilibrium
+//! statistics from `equilibrium.csv`, and the scenarios (schedules, targets) from
+//! `manifest.json` when present.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -181,7 +182,10 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
         .into_iter()
         .zip(levels)
         .zip(sums)
-        .map(|((name, levels), sums)| {
+        .map(|((name, levels), mut sums)| {
+            for by_step in &mut sums {
+                by_step.truncate(steps_of_every_replicate(by_step));
+            }
             let steps = sums.iter().map(Vec::len).max().unwrap_or(0);
             let bands = sums
                 .iter()
@@ -199,6 +203,16 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
             }
         })
         .collect())
+}
+
+/// The steps every replicate ran: replicates that ran until settled differ in length, and a
+/// mean over the few that ran longest would be another quantity with a wide interval.
+fn steps_of_every_replicate(by_step: &[[Accumulator; METRIC_COUNT]]) -> usize {
+    let replicates = by_step.iter().map(|step| step[0].count).fold(0.0, f64::max);
+    by_step
+        .iter()
+        .position(|step| step[0].count < replicates)
+        .unwrap_or(by_step.len())
 }
 
 fn band(steps: impl Iterator<Item = Accumulator>) -> Band {

@@ -140,7 +140,7 @@ pub fn prepare(
         Some(existing) if resume && !force => {
             if !existing.same_sweep(lock) || existing.shard != lock.shard {
                 return Err(SweepError::Usage(format!(
-                    "{}: --resume needs the same sweep file, seed, replicates, steps and --shard as the interrupted run",
+                    "{}: --resume needs the same sweep file, seed, replicates, steps (or --until-settled) and --shard as the interrupted run",
                     dir.display()
                 )));
             }
