@@ -31,6 +31,17 @@ fn quick_reproduction_agrees_with_the_committed_results() {
         verdicts_of(&committed),
         "quick and full verdicts differ"
     );
+    // Every experiment's settled equilibria are counted: 9 regimes x 3 replicates quick; in
+    // the committed report, 9 x 8, all settled (the regimes run until settled).
+    let regimes = |report: &str| {
+        report
+            .lines()
+            .find(|line| line.starts_with("| run `regimes` |"))
+            .map(str::to_string)
+    };
+    assert!(quick.contains("\n## Settled equilibria\n"));
+    assert!(regimes(&quick).is_some_and(|row| row.ends_with("| 27 |")), "{quick}");
+    assert_eq!(regimes(&committed).as_deref(), Some("| run `regimes` | 72 | 72 |"));
     let experiments = reproduce::load("scenarios/experiments.toml".as_ref()).unwrap();
     for claim in &experiments.claims {
         assert!(quick.contains(&claim.text), "{} missing", claim.id);

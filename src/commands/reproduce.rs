@@ -11,7 +11,9 @@ use crate::charts::{self, Interaction};
 use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
 use crate::output::{self, manifest, tables};
 use crate::reproduce::tipping::{tipping_section, Search};
-use crate::reproduce::{self, Evidence, Figure, RunEvidence, SweepEvidence};
+use crate::reproduce::{
+    self, Evidence, Experiments, Figure, RunEvidence, SettledCount, SweepEvidence,
+};
 use crate::sweep;
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
@@ -65,10 +67,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             .insert(group.name.clone(), RunEvidence::read(&out)?);
     }
     for file in &experiments.sweeps {
-        let name = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = stem(file);
         let out = args.out.join("sweeps").join(&name);
         eprintln!("reproduce: sweeping {name}");
         sweep_into(file, &out, &args, experiments.seed, (replicates, steps))?;
@@ -92,6 +91,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         }
         _ => None,
     };
+    let settling = settled_counts(&experiments, &evidence, &args)?;
     let mut decided = Vec::new();
     for claim in &experiments.claims {
         let verdict = reproduce::decide(&claim.id, &evidence)?;
@@ -120,11 +120,12 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             .map(|c| format!(", commit {}", manifest::short_commit(&c)))
             .unwrap_or_default()
     );
-    let mut appendix = match (&experiments.sensitivity, &assumptions) {
+    let mut appendix = reproduce::settling_section(&settling);
+    appendix.push_str(&match (&experiments.sensitivity, &assumptions) {
         (Some(_), Some((section, _))) => section.clone(),
         (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
         (None, _) => String::new(),
-    };
+    });
     match (&experiments.tipping, &tipping) {
         (Some(_), Some((section, _))) => appendix.push_str(section),
         (Some(file), None) => appendix.push_str(&reproduce::tipping::tipping_skipped(
@@ -184,6 +185,53 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     }
     println!("report: {}", args.out.join("RESULTS.md").display());
     Ok(0)
+}
+
+/// Every experiment's count of settled equilibria, in the manifest's order: the runs, the
+/// sweeps, then the sensitivity and tipping sweeps where they ran.
+fn settled_counts(
+    experiments: &Experiments,
+    evidence: &Evidence,
+    args: &ReproduceArgs,
+) -> Result<Vec<(String, SettledCount)>, CommandError> {
+    let mut rows = Vec::new();
+    for group in &experiments.runs {
+        if let Some(run) = evidence.runs.get(&group.name) {
+            rows.push((format!("run `{}`", group.name), run.settled()));
+        }
+    }
+    for file in &experiments.sweeps {
+        let name = stem(file);
+        if let Some(sweep) = evidence.sweeps.get(&name) {
+            rows.push((format!("sweep `{name}`"), sweep.settled()));
+        }
+    }
+    let analyses = [
+        (
+            experiments
+                .sensitivity
+                .as_ref()
+                .map(|_| "sensitivity".to_string()),
+            "Which assumptions matter",
+        ),
+        (experiments.tipping.as_deref().map(stem), "Tipping points"),
+    ];
+    for (name, section) in analyses {
+        let Some(name) = name else { continue };
+        let path = args.out.join("sweeps").join(&name).join("sweep.csv");
+        if !args.quick && path.exists() {
+            let count = SettledCount::read(&path)?;
+            rows.push((format!("sweep `{name}` ({section})"), count));
+        }
+    }
+    Ok(rows)
+}
+
+/// A file's name without its extension.
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Put a claim's figure into `figures` as `<id>.png` (drawn ones also as `<id>.svg`).

@@ -454,6 +454,9 @@ pub struct SummaryRow {
     pub means: Vec<f64>,
     /// The equilibrium class.
     pub class: String,
+    /// Whether the replicate had settled before its equilibrium window (None in a table
+    /// without the column).
+    pub settled: Option<bool>,
 }
 
 /// Read `summary.csv` or `sweep.csv`.
@@ -463,6 +466,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
     let replicate = table.column(&["replicate"])?;
     let level = table.column(&["level"])?;
     let class = table.column(&["class"])?;
+    let settled = table.column(&["settled"]).ok();
     let metrics: Vec<usize> = METRICS
         .iter()
         .map(|metric| table.column(&[metric]))
@@ -487,6 +491,14 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
                 level: record[level].to_string(),
                 means,
                 class: record[class].to_string(),
+                settled: match settled {
+                    Some(column) => Some(
+                        record[column]
+                            .parse()
+                            .map_err(|_| bad("settled", &record[column]))?,
+                    ),
+                    None => None,
+                },
             })
         })
         .collect()

@@ -153,6 +153,48 @@ impl Comparison {
     }
 }
 
+/// How many of an experiment's replicate equilibria (whole hierarchy) had settled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SettledCount {
+    pub settled: usize,
+    pub equilibria: usize,
+}
+
+impl SettledCount {
+    /// The count over summary.csv or sweep.csv rows (rows without the column count as
+    /// not settled).
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a SummaryRow>) -> Self {
+        let mut count = SettledCount::default();
+        for row in rows {
+            count.equilibria += 1;
+            count.settled += usize::from(row.settled == Some(true));
+        }
+        count
+    }
+
+    /// The count of a summary.csv or sweep.csv file at the whole hierarchy.
+    pub fn read(path: &Path) -> Result<Self, EvidenceError> {
+        let rows = tables::read_summary(path)?;
+        Ok(Self::of(
+            rows.iter().filter(|row| row.level == WHOLE_HIERARCHY),
+        ))
+    }
+}
+
+impl RunEvidence {
+    /// How many of the run's replicate equilibria had settled.
+    pub fn settled(&self) -> SettledCount {
+        SettledCount::of(self.replicates.values().flatten())
+    }
+}
+
+impl SweepEvidence {
+    /// How many of the sweep's point x replicate equilibria had settled.
+    pub fn settled(&self) -> SettledCount {
+        SettledCount::of(self.replicates.values().flatten())
+    }
+}
+
 /// summary.csv (or sweep.csv) rows at the whole hierarchy, grouped by scenario (point).
 fn replicates_by_key(path: &Path) -> Result<HashMap<String, Vec<SummaryRow>>, EvidenceError> {
     let mut grouped: HashMap<String, Vec<SummaryRow>> = HashMap::new();

@@ -17,7 +17,7 @@ use crate::scenario::{parse_table, read_text, ScenarioError};
 pub use assumptions::{assumptions_section, assumptions_skipped};
 pub use claims::{decide, known_claims, CLAIMS};
 pub use evidence::{
-    Evidence, EvidenceError, Figure, Quantity, RunEvidence, SweepEvidence, Verdict,
+    Evidence, EvidenceError, Figure, Quantity, RunEvidence, SettledCount, SweepEvidence, Verdict,
 };
 
 /// One group of scenario files run together.
@@ -353,6 +353,24 @@ pub fn results_markdown(
     }
     text.push_str(appendix);
     Ok(text)
+}
+
+/// The section "Settled equilibria": for every experiment (a label and its count), how many
+/// of its replicate equilibria at the whole hierarchy had settled.
+pub fn settling_section(rows: &[(String, SettledCount)]) -> String {
+    let mut text = String::from("\n## Settled equilibria\n\n");
+    text.push_str(
+        "A replicate's equilibrium is settled when its whole-hierarchy mean innovation had stopped moving before the equilibrium window opened (`converged_at` ≤ `burn_in`, MODEL.md §6). The regimes, and the sweeps based on them, run each replicate until it has settled (`run.until_settled`), for at most `run.max_steps` steps: an equilibrium that has not settled there reached that cap. A path sweep holds each value for a fixed number of steps, so its points describe the corps after those steps, settled or not.\n\n",
+    );
+    text.push_str("| experiment | settled | equilibria |\n|---|---|---|\n");
+    for (label, count) in rows {
+        let _ = writeln!(
+            text,
+            "| {label} | {} | {} |",
+            count.settled, count.equilibria
+        );
+    }
+    text
 }
 
 /// The (claim id, holds) pairs of a RESULTS.md summary table.
