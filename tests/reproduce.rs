@@ -40,8 +40,14 @@ fn quick_reproduction_agrees_with_the_committed_results() {
             .map(str::to_string)
     };
     assert!(quick.contains("\n## Settled equilibria\n"));
-    assert!(regimes(&quick).is_some_and(|row| row.ends_with("| 27 |")), "{quick}");
-    assert_eq!(regimes(&committed).as_deref(), Some("| run `regimes` | 72 | 72 |"));
+    assert!(
+        regimes(&quick).is_some_and(|row| row.ends_with("| 27 |")),
+        "{quick}"
+    );
+    assert_eq!(
+        regimes(&committed).as_deref(),
+        Some("| run `regimes` | 72 | 72 |")
+    );
     let experiments = reproduce::load("scenarios/experiments.toml".as_ref()).unwrap();
     for claim in &experiments.claims {
         assert!(quick.contains(&claim.text), "{} missing", claim.id);
