@@ -48,6 +48,7 @@ fn analysis(c: &mut Criterion) {
                     .map(|m| u[m % 10] * 2.0 + u[(m + 3) % 10] * u[0] + 0.01 * replicate as f64)
                     .collect(),
                 class: "mixed".to_string(),
+                settled: Some(true),
             })
         })
         .collect();
