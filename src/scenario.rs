@@ -756,12 +756,9 @@ impl Scenario {
                 // Keep the equilibrium window in proportion: the second half of the run.
                 self.params.run.burn_in = steps / 2;
             }
-            let most = if self.params.run.until_settled {
-                self.params.run.max_steps
-            } else {
-                steps
-            };
-            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= most) {
+            // The run will have exactly `steps` steps, whether or not it was to run until
+            // settled.
+            if let Some(entry) = self.schedule.iter().find(|entry| entry.at >= steps) {
                 return Err(ScenarioError::Override {
                     flag: "--steps",
                     message: format!(

@@ -340,4 +340,22 @@ fn an_explicit_length_wins_over_running_until_settled() {
         .unwrap();
     assert_eq!(both.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&both.stderr).contains("--until-settled"));
+    // The fixed length must still hold every schedule entry.
+    let text =
+        settling_scenario("[[schedule]]\nat = 40\nset = { \"accountability.penalty\" = 4.0 }\n")
+            .replace("replicates = 2", "replicates = 2\nuntil_settled = true");
+    let scheduled = write(dir.path(), "scheduled.toml", &text);
+    let short = cadresim()
+        .arg("run")
+        .arg(&scheduled)
+        .args(["--steps", "25", "--out"])
+        .arg(dir.path().join("short"))
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&short.stderr);
+    assert!(
+        stderr.contains("--steps") && stderr.contains("step 40"),
+        "{stderr}"
+    );
 }
