@@ -91,7 +91,8 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         }
         _ => None,
     };
-    let settling = settled_counts(&experiments, &evidence, &args)?;
+    let analysed = [&assumptions, &tipping].into_iter().flatten();
+    let settling = settled_counts(&experiments, &evidence, analysed);
     let mut decided = Vec::new();
     for claim in &experiments.claims {
         let verdict = reproduce::decide(&claim.id, &evidence)?;
@@ -122,12 +123,12 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     );
     let mut appendix = reproduce::settling_section(&settling);
     appendix.push_str(&match (&experiments.sensitivity, &assumptions) {
-        (Some(_), Some((section, _))) => section.clone(),
+        (Some(_), Some(analysis)) => analysis.section.clone(),
         (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
         (None, _) => String::new(),
     });
     match (&experiments.tipping, &tipping) {
-        (Some(_), Some((section, _))) => appendix.push_str(section),
+        (Some(_), Some(analysis)) => appendix.push_str(&analysis.section),
         (Some(file), None) => appendix.push_str(&reproduce::tipping::tipping_skipped(
             &relative_to_scenarios(file),
         )),
@@ -159,11 +160,11 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         if let Some(robust) = &robust {
             output::copy_atomically(&robust.chart, &figures, "robustness.png")?;
         }
-        if let Some((_, chart)) = &tipping {
-            output::copy_atomically(chart, &figures, "tipping.png")?;
+        if let Some(analysis) = &tipping {
+            output::copy_atomically(&analysis.charts[0], &figures, "tipping.png")?;
         }
-        if let Some((_, charts)) = &assumptions {
-            for chart in charts {
+        if let Some(analysis) = &assumptions {
+            for chart in &analysis.charts {
                 let name = chart.file_name().expect("a chart path names a file");
                 output::copy_atomically(chart, &figures, &name.to_string_lossy())?;
             }
@@ -188,12 +189,12 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
 }
 
 /// Every experiment's count of settled equilibria, in the manifest's order: the runs, the
-/// sweeps, then the sensitivity and tipping sweeps where they ran.
-fn settled_counts(
+/// sweeps, then the analyses' sweeps (sensitivity, tipping) that ran.
+fn settled_counts<'a>(
     experiments: &Experiments,
     evidence: &Evidence,
-    args: &ReproduceArgs,
-) -> Result<Vec<(String, SettledCount)>, CommandError> {
+    analysed: impl Iterator<Item = &'a Analysis>,
+) -> Vec<(String, SettledCount)> {
     let mut rows = Vec::new();
     for group in &experiments.runs {
         if let Some(run) = evidence.runs.get(&group.name) {
@@ -206,25 +207,16 @@ fn settled_counts(
             rows.push((format!("sweep `{name}`"), sweep.settled()));
         }
     }
-    let analyses = [
-        (
-            experiments
-                .sensitivity
-                .as_ref()
-                .map(|_| "sensitivity".to_string()),
-            "Which assumptions matter",
-        ),
-        (experiments.tipping.as_deref().map(stem), "Tipping points"),
-    ];
-    for (name, section) in analyses {
-        let Some(name) = name else { continue };
-        let path = args.out.join("sweeps").join(&name).join("sweep.csv");
-        if !args.quick && path.exists() {
-            let count = SettledCount::read(&path)?;
-            rows.push((format!("sweep `{name}` ({section})"), count));
-        }
-    }
-    Ok(rows)
+    rows.extend(analysed.map(|analysis| analysis.settled.clone()));
+    rows
+}
+
+/// The sweep behind a section of RESULTS.md beyond the claims: the section, the charts it
+/// shows, and its settled equilibria (labelled for the settling table).
+struct Analysis {
+    section: String,
+    charts: Vec<PathBuf>,
+    settled: (String, SettledCount),
 }
 
 /// A file's name without its extension.
@@ -297,13 +289,12 @@ fn sweep_into(
     Ok(())
 }
 
-/// Run the Sobol' sweep behind "Which assumptions matter" (it analyses itself); returns the
-/// section and the chart files it shows.
+/// Run the Sobol' sweep behind "Which assumptions matter" (it analyses itself).
 fn run_sensitivity_sweep(
     file: &Path,
     args: &ReproduceArgs,
     seed: u64,
-) -> Result<(String, Vec<PathBuf>), CommandError> {
+) -> Result<Analysis, CommandError> {
     let out = args.out.join("sweeps").join("sensitivity");
     eprintln!("reproduce: sensitivity analysis {}", file.display());
     sweep_into(file, &out, args, seed, (None, None))?;
@@ -320,15 +311,20 @@ fn run_sensitivity_sweep(
         .map(|m| format!("figures/sensitivity-{m}.png"))
         .collect();
     let section = reproduce::assumptions_section(&rows, &figures, &relative_to_scenarios(file));
-    Ok((section, charts))
+    let label = "sweep `sensitivity` (Which assumptions matter)".to_string();
+    Ok(Analysis {
+        section,
+        charts,
+        settled: (label, SettledCount::read(&out.join("sweep.csv"))?),
+    })
 }
 
-/// Run the boundary sweep behind "Tipping points"; returns the section and its chart.
+/// Run the boundary sweep behind "Tipping points" (its one chart: the boundary).
 fn run_tipping_sweep(
     file: &Path,
     args: &ReproduceArgs,
     seed: u64,
-) -> Result<(String, PathBuf), CommandError> {
+) -> Result<Analysis, CommandError> {
     let spec = sweep::file::load(file)?;
     let out = args.out.join("sweeps").join(&spec.name);
     eprintln!("reproduce: tipping points {}", file.display());
@@ -347,7 +343,12 @@ fn run_tipping_sweep(
         replicates: spec.base.params.run.replicates,
     };
     let section = tipping_section(&search, &columns, &rows, "figures/tipping.png");
-    Ok((section, out.join("charts").join("boundary.png")))
+    let label = format!("sweep `{}` (Tipping points)", spec.name);
+    Ok(Analysis {
+        section,
+        charts: vec![out.join("charts").join("boundary.png")],
+        settled: (label, SettledCount::read(&out.join("sweep.csv"))?),
+    })
 }
 
 /// `scenarios/...` for a file under the scenarios folder (as RESULTS.md names files).
