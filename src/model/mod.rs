@@ -5,6 +5,7 @@
 //! Architecture Invariant: nothing in this module does IO, reads a clock or draws from an
 //! unseeded generator; a replicate is a pure function of (scenario, seed, replicate).
 
+pub mod kernel;
 pub mod population;
 pub mod rational;
 pub mod step;
@@ -15,8 +16,9 @@ use crate::hierarchy::Hierarchy;
 use crate::metrics::{Tally, METRIC_COUNT};
 use crate::params::{Decomposition, Params, Plan};
 use crate::rng::{Phase, ReplicateKey};
+use kernel::Kernel;
 use population::{lognormal_mean_one, Derived, PeerGroup};
-use step::{advance, Regime, Scratch, StepContext};
+use step::{Regime, Scratch, StepContext};
 
 /// Per-unit state (indexed by global unit number).
 struct Units {
@@ -106,6 +108,8 @@ pub struct Simulation<'p> {
     /// Metrics of every step: `records[step * (levels + 1) + level]`, level `levels` = all.
     records: Vec<[f64; METRIC_COUNT]>,
     by_unit: Option<UnitRecording>,
+    /// The compiled step in use (changes speed, never results).
+    kernel: Kernel,
 }
 
 impl<'p> Simulation<'p> {
@@ -188,6 +192,7 @@ impl<'p> Simulation<'p> {
             groups,
             records,
             by_unit,
+            kernel: Kernel::detect(),
             regional: plan
                 .regional
                 .iter()
@@ -203,6 +208,12 @@ impl<'p> Simulation<'p> {
     }
 
     /// Steps taken so far.
+    /// Advance with `kernel` instead of the fastest one this processor runs (for tests
+    /// that compare kernels; results are the same).
+    pub fn use_kernel(&mut self, kernel: Kernel) {
+        self.kernel = kernel;
+    }
+
     pub fn steps_taken(&self) -> u64 {
         self.step
     }
@@ -285,11 +296,12 @@ impl<'p> Simulation<'p> {
         // magnitude (a tree's top group and its townships), and rayon's default splitting
         // would leave long runs of groups to one thread while the other idles. One scratch
         // per worker thread, kept across steps and replicates.
+        let kernel = self.kernel;
         self.groups
             .par_iter_mut()
             .with_max_len(1)
             .for_each(|group| {
-                SCRATCH.with(|scratch| advance(group, &context, &mut scratch.borrow_mut()))
+                SCRATCH.with(|scratch| kernel.advance(group, &context, &mut scratch.borrow_mut()))
             });
         self.record();
         self.update_units();

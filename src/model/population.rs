@@ -94,6 +94,7 @@ pub fn lognormal_mean_one(stream: &mut Stream, sd: f64) -> f64 {
 
 /// Draw an action with P(a) proportional to exp(beta A[a]), computed stably (subtracting
 /// the largest attraction; weights in single precision).
+#[inline(always)]
 pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
     let max = attraction.iter().fold(f32::NEG_INFINITY, |m, &a| m.max(a));
     let beta = beta as f32;
@@ -103,19 +104,30 @@ pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
         *weight = (beta * (a - max)).exp();
         total += *weight;
     }
-    let mut threshold = (stream.uniform() * total as f64) as f32;
+    let threshold = (stream.uniform() * total as f64) as f32;
+    pick_by_threshold(&weights[..attraction.len()], threshold) as u8
+}
+
+/// The first action whose weight exceeds what is left of the threshold after subtracting
+/// the weights before it; when rounding leaves the threshold at the total, the last action
+/// with positive weight. Branch-free: the chosen action is random, so a branch on it would
+/// be mispredicted about every other call.
+#[inline]
+fn pick_by_threshold(weights: &[f32], mut threshold: f32) -> usize {
+    let none = weights.len();
+    let mut chosen = none;
     let mut last_possible = 0;
-    for (action, weight) in weights[..attraction.len()].iter().enumerate() {
-        if threshold < *weight {
-            return action as u8;
-        }
-        if *weight > 0.0 {
-            last_possible = action;
-        }
+    for (action, &weight) in weights.iter().enumerate() {
+        let first_hit = chosen == none && threshold < weight;
+        chosen = if first_hit { action } else { chosen };
+        last_possible = if weight > 0.0 { action } else { last_possible };
         threshold -= weight;
     }
-    // Rounding left the threshold at the total: the last action with positive weight.
-    last_possible as u8
+    if chosen == none {
+        last_possible
+    } else {
+        chosen
+    }
 }
 
 impl PeerGroup {
@@ -173,6 +185,7 @@ impl PeerGroup {
 
     /// Replace cadre `i` by a recruit. With `socialized` attractions its first action is a
     /// logit draw on them; otherwise attractions are 0 and the action is uniform.
+    #[inline(always)]
     pub fn recruit(
         &mut self,
         i: usize,

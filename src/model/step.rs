@@ -187,7 +187,9 @@ fn latent_slot(class: ErrorClass, veto: bool) -> usize {
     class as usize * 2 + usize::from(veto)
 }
 
-/// Advance one peer group by one step.
+/// Advance one peer group by one step. Always inlined, so that each `model::kernel`
+/// compiles the whole step for its own instruction set.
+#[inline(always)]
 pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let n = group.len();
     scratch.prepare(n, ctx.derived.actions);
@@ -216,6 +218,7 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
 
 /// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
 /// after step 0), who keep the action drawn at recruitment.
+#[inline(always)]
 fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
     for i in 0..group.len() {
         if ctx.step > 0 && group.tenure[i] == 0 {
@@ -258,6 +261,7 @@ struct Accused<'a> {
 }
 
 /// Phase 4: judge a detected error; returns true when it is exempted.
+#[inline(always)]
 fn process_detected<U: UnitTallies>(
     class: ErrorClass,
     veto: bool,
@@ -298,6 +302,7 @@ fn process_detected<U: UnitTallies>(
 
 /// Phases 1-7 for every cadre, into the group's tally and, when its units are recorded one
 /// by one, theirs.
+#[inline(always)]
 fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let mut tally = std::mem::take(&mut group.tally);
     match group.unit_tallies.take() {
@@ -332,6 +337,7 @@ fn act(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
 
 /// Phases 1-7 over runs of consecutive units under the same regime (one run unless
 /// schedule entries with `where` divide the group), drawing from one stream in cadre order.
+#[inline(always)]
 fn act_runs<U: UnitTallies>(
     group: &mut PeerGroup,
     ctx: &StepContext,
@@ -367,6 +373,7 @@ struct Run<'a> {
 
 /// Phases 1-7 for every cadre: act, errors, detection and processing (late detection
 /// included), damage, inaction accountability and target assessment.
+#[inline(always)]
 fn act_cadres<U: UnitTallies>(
     group: &mut PeerGroup,
     run: &Run,
@@ -525,10 +532,12 @@ pub fn promotion_count(quota: f64, n: usize) -> usize {
 }
 
 /// Phases 8-9: tournament, then payoffs and felt payoffs.
+#[inline(always)]
 fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let incentives = &ctx.params.incentives;
     let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Tournament);
     let n = group.len();
+    let quota = promotion_count(incentives.promotion_quota, n);
     let mut cursor = UnitCursor::new(group.cadres_per_unit);
     for i in 0..n {
         let unit = group.first_unit + cursor.at(i);
@@ -546,7 +555,6 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
             scratch.candidates.push(i as u32);
         }
     }
-    let quota = promotion_count(incentives.promotion_quota, n);
     let score = &scratch.score;
     let better = |a: &u32, b: &u32| {
         score[*b as usize]
@@ -578,6 +586,7 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
 }
 
 /// Phase 11: satisficing or logit learning (own experience, then observed peers).
+#[inline(always)]
 fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let behaviour = &ctx.params.behaviour;
     let actions = ctx.derived.actions;
@@ -617,6 +626,7 @@ fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
 }
 
 /// Phase 12: dismissal of vetoed cadres, turnover, tenure, recruitment.
+#[inline(always)]
 fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let params = ctx.params;
     let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Turnover);
