@@ -181,6 +181,12 @@ impl<U: UnitTallies> Tallies<'_, U> {
     }
 }
 
+/// 1.0 when `condition` holds, else 0.0.
+#[inline(always)]
+fn one_if(condition: bool) -> f64 {
+    f64::from(u8::from(condition))
+}
+
 /// Slot of the latent stock for an error.
 #[inline]
 fn latent_slot(class: ErrorClass, veto: bool) -> usize {
@@ -488,16 +494,13 @@ fn act_cadres<U: UnitTallies>(
         let attainment = output / ctx.unit_target[unit];
         let shortfall = (1.0 - attainment).max(0.0);
         tally.add(|t| {
-            match action {
-                IDLE => t.idle += 1.0,
-                ROUTINE => t.routine += 1.0,
-                _ => t.innovating += 1.0,
-            }
+            // Counts as additions of 0 or 1 (exact), without branching on random outcomes.
+            t.idle += one_if(action == IDLE);
+            t.routine += one_if(action == ROUTINE);
+            t.innovating += one_if(action > ROUTINE);
             t.innovation += intensity;
             t.attainment += attainment;
-            if attainment < 1.0 {
-                t.missed += 1.0;
-            }
+            t.missed += one_if(attainment < 1.0);
             t.output += output;
             t.damage += damage;
             t.private_gain += private_gain;
@@ -658,21 +661,45 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let actions = ctx.derived.actions;
     let socialized = params.behaviour.socialization;
     if socialized {
-        let mut sums = [0.0f64; MAX_ACTIONS];
-        for row in group.attraction.chunks_exact(actions) {
-            for (sum, value) in sums.iter_mut().zip(row) {
-                *sum += *value as f64;
-            }
-        }
-        for (mean, sum) in scratch.mean_attraction.iter_mut().zip(sums) {
-            *mean = (sum / n as f64) as f32;
-        }
+        column_means(&group.attraction, actions, &mut scratch.mean_attraction);
     }
     for i in 0..n {
         if scratch.leaving[i] {
             let mean = socialized.then_some(&scratch.mean_attraction[..]);
             group.recruit(i, params, ctx.derived, mean, &mut stream);
         }
+    }
+}
+
+/// The mean attraction of each action over a group's rows (`actions` per row), each column
+/// summed in double precision in row order.
+#[inline(always)]
+fn column_means(attraction: &[f32], actions: usize, means: &mut [f32]) {
+    // One copy per row width, so the sums stay in registers across rows.
+    macro_rules! by_width {
+        ($($width:literal)*) => {
+            match actions {
+                $($width => column_means_of::<$width>(attraction, means),)*
+                _ => unreachable!("actions are 3..={MAX_ACTIONS}"),
+            }
+        };
+    }
+    const _: () = assert!(MAX_ACTIONS == 18, "list every row width below");
+    by_width!(3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
+}
+
+#[inline(always)]
+fn column_means_of<const ACTIONS: usize>(attraction: &[f32], means: &mut [f32]) {
+    let mut sums = [0.0f64; ACTIONS];
+    let (rows, rest) = attraction.as_chunks::<ACTIONS>();
+    debug_assert!(rest.is_empty());
+    for row in rows {
+        for (sum, value) in sums.iter_mut().zip(row) {
+            *sum += *value as f64;
+        }
+    }
+    for (mean, sum) in means.iter_mut().zip(sums) {
+        *mean = (sum / rows.len() as f64) as f32;
     }
 }
 
