@@ -207,13 +207,13 @@ impl<'p> Simulation<'p> {
         &self.hierarchy
     }
 
-    /// Steps taken so far.
     /// Advance with `kernel` instead of the fastest one this processor runs (for tests
     /// that compare kernels; results are the same).
     pub fn use_kernel(&mut self, kernel: Kernel) {
         self.kernel = kernel;
     }
 
+    /// Steps taken so far.
     pub fn steps_taken(&self) -> u64 {
         self.step
     }

@@ -540,7 +540,6 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
     let incentives = &ctx.params.incentives;
     let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Tournament);
     let n = group.len();
-    let quota = promotion_count(incentives.promotion_quota, n);
     let mut cursor = UnitCursor::new(group.cadres_per_unit);
     for i in 0..n {
         let unit = group.first_unit + cursor.at(i);
@@ -558,6 +557,7 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
             scratch.candidates.push(i as u32);
         }
     }
+    let quota = promotion_count(incentives.promotion_quota, n);
     let score = &scratch.score;
     let better = |a: &u32, b: &u32| {
         score[*b as usize]
