@@ -8,6 +8,21 @@ use crate::model::rational;
 use crate::params::{ErrorClass, Params, Rule, MAX_ACTIONS};
 use crate::rng::{Phase, ReplicateKey, Stream};
 
+/// Call `f::<ACTIONS>(args)` with the row width `actions` as a constant, one compiled copy
+/// per width, so that a row of attractions can live in registers.
+macro_rules! by_row_width {
+    ($actions:expr, $f:ident $args:tt) => {{
+        const _: () = assert!(MAX_ACTIONS == 18, "list every row width below");
+        by_row_width!(@ $actions, $f $args; 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
+    }};
+    (@ $actions:expr, $f:ident $args:tt; $($width:literal)*) => {
+        match $actions {
+            $($width => $f::<$width> $args,)*
+            _ => unreachable!("actions are 3..={MAX_ACTIONS}"),
+        }
+    };
+}
+
 /// What a peer group reads during a step (all read-only, shared by every group).
 pub struct StepContext<'a> {
     pub params: &'a Params,
@@ -481,8 +496,11 @@ fn act_cadres<U: UnitTallies>(
                 }
             }
         }
-        for (count, new) in stock.iter_mut().zip(undetected) {
-            *count = count.saturating_add(new);
+        // Without a new error there is nothing to add to the stock.
+        if error_count > 0 {
+            for (count, new) in stock.iter_mut().zip(undetected) {
+                *count = count.saturating_add(new);
+            }
         }
         group.proneness[i] = proneness_now;
         // Phase 6: inaction accountability.
@@ -591,18 +609,30 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
 /// Phase 11: satisficing or logit learning (own experience, then observed peers).
 #[inline(always)]
 fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
+    by_row_width!(ctx.derived.actions, learn_rows(group, ctx, scratch))
+}
+
+/// Phase 11 with `ACTIONS` attractions per cadre. Each row is updated in registers: the
+/// updates of a row follow one another, and through memory each would wait for the last.
+#[inline(always)]
+fn learn_rows<const ACTIONS: usize>(
+    group: &mut PeerGroup,
+    ctx: &StepContext,
+    scratch: &mut Scratch,
+) {
     let behaviour = &ctx.params.behaviour;
-    let actions = ctx.derived.actions;
     let mut stream = ctx.key.stream(ctx.step, group.id, Phase::Learn);
     let n = group.len();
     scratch.old_action.copy_from_slice(&group.action);
     let recency = behaviour.recency as f32;
     let vicarious = behaviour.vicarious as f32;
     let aspiration_rate = behaviour.aspiration_rate;
-    for i in 0..n {
-        let row = &mut group.attraction[i * actions..(i + 1) * actions];
+    let (rows, rest) = group.attraction.as_chunks_mut::<ACTIONS>();
+    debug_assert!(rest.is_empty() && rows.len() == n);
+    for (i, stored) in rows.iter_mut().enumerate() {
+        let mut row = *stored;
         let own = scratch.old_action[i] as usize;
-        row[own] = (1.0 - recency) * row[own] + recency * scratch.felt[i];
+        reinforce(&mut row, own, recency, scratch.felt[i]);
         if n > 1 {
             for _ in 0..behaviour.peers_observed {
                 let mut peer = stream.below(n - 1);
@@ -610,7 +640,7 @@ fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
                     peer += 1;
                 }
                 let seen = scratch.old_action[peer] as usize;
-                row[seen] = (1.0 - vicarious) * row[seen] + vicarious * scratch.felt[peer];
+                reinforce(&mut row, seen, vicarious, scratch.felt[peer]);
             }
         }
         let payoff = scratch.payoff[i];
@@ -623,8 +653,25 @@ fn learn(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
             _ => !satisfied || stream.chance(behaviour.explore),
         };
         if redraw {
-            group.action[i] = logit_choice(row, behaviour.rationality, &mut stream);
+            group.action[i] = logit_choice(&row, behaviour.rationality, &mut stream);
         }
+        *stored = row;
+    }
+}
+
+/// A <- (1 - weight) A + weight felt for the attraction of `action`, the others unchanged.
+/// Every lane is computed and the chosen one kept, so the row never leaves its registers.
+#[inline(always)]
+fn reinforce<const ACTIONS: usize>(
+    row: &mut [f32; ACTIONS],
+    action: usize,
+    weight: f32,
+    felt: f32,
+) {
+    debug_assert!(action < ACTIONS);
+    for (a, value) in row.iter_mut().enumerate() {
+        let updated = (1.0 - weight) * *value + weight * felt;
+        *value = if a == action { updated } else { *value };
     }
 }
 
@@ -676,16 +723,7 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
 #[inline(always)]
 fn column_means(attraction: &[f32], actions: usize, means: &mut [f32]) {
     // One copy per row width, so the sums stay in registers across rows.
-    macro_rules! by_width {
-        ($($width:literal)*) => {
-            match actions {
-                $($width => column_means_of::<$width>(attraction, means),)*
-                _ => unreachable!("actions are 3..={MAX_ACTIONS}"),
-            }
-        };
-    }
-    const _: () = assert!(MAX_ACTIONS == 18, "list every row width below");
-    by_width!(3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18)
+    by_row_width!(actions, column_means_of(attraction, means))
 }
 
 #[inline(always)]
