@@ -1,5 +1,6 @@
-//! Output is a pure function of (scenario, seed): identical bytes for any thread count and
-//! on every run; a different seed changes it.
+//! Output is a pure function of (scenario, seed): identical bytes for any thread count, on
+//! every run and whichever processor-specific variants the math library picks; a different
+//! seed changes it.
 
 use std::fs;
 use std::path::Path;
@@ -8,8 +9,22 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 fn run(dir: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    run_with_tunables(dir, name, extra, None)
+}
+
+/// `run` with the environment variable GLIBC_TUNABLES set to `tunables` (unset when None).
+fn run_with_tunables(
+    dir: &Path,
+    name: &str,
+    extra: &[&str],
+    tunables: Option<&str>,
+) -> (Vec<u8>, Vec<u8>) {
     let out = dir.join(name);
     let mut command = Command::cargo_bin("cadresim").unwrap();
+    match tunables {
+        Some(value) => command.env("GLIBC_TUNABLES", value),
+        None => command.env_remove("GLIBC_TUNABLES"),
+    };
     command
         .args([
             "run",
@@ -55,4 +70,24 @@ fn thread_count_and_repetition_do_not_change_results() {
         "another seed gives the same time series"
     );
     assert!(other_seed.1 != one.1, "another seed gives the same summary");
+}
+
+/// glibc chooses exp, expf and log among processor-specific variants at load time (FMA, AVX,
+/// SSE2). Hiding AVX2, FMA and AVX-512 from it (glibc >= 2.33; elsewhere the variable is
+/// ignored) makes it use the variants a processor without them gets, as on an older node of
+/// a cluster; the results must not change.
+#[test]
+fn the_math_library_variant_does_not_change_results() {
+    let dir = TempDir::new().unwrap();
+    let usual = run(dir.path(), "usual", &["--threads", "2"]);
+    let hidden = "glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4,-AVX512F";
+    let older = run_with_tunables(dir.path(), "older", &["--threads", "2"], Some(hidden));
+    assert!(
+        usual.0 == older.0,
+        "timeseries.csv differs when the math library uses its non-FMA variants"
+    );
+    assert!(
+        usual.1 == older.1,
+        "summary.csv differs when the math library uses its non-FMA variants"
+    );
 }
