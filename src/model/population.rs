@@ -4,6 +4,7 @@
 use rand_distr::Beta;
 
 use crate::metrics::Tally;
+use crate::model::expf::expf;
 use crate::params::{Params, MAX_ACTIONS};
 use crate::rng::Stream;
 
@@ -101,7 +102,7 @@ pub fn logit_choice(attraction: &[f32], beta: f64, stream: &mut Stream) -> u8 {
     let mut weights = [0.0f32; MAX_ACTIONS];
     let mut total = 0.0f32;
     for (weight, &a) in weights.iter_mut().zip(attraction) {
-        *weight = (beta * (a - max)).exp();
+        *weight = expf(beta * (a - max));
         total += *weight;
     }
     let threshold = (stream.uniform() * total as f64) as f32;
