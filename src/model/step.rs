@@ -577,15 +577,7 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
     }
     let quota = promotion_count(incentives.promotion_quota, n);
     let score = &scratch.score;
-    let better = |a: &u32, b: &u32| {
-        score[*b as usize]
-            .total_cmp(&score[*a as usize])
-            .then(a.cmp(b))
-    };
-    if scratch.candidates.len() > quota {
-        scratch.candidates.select_nth_unstable_by(quota - 1, better);
-        scratch.candidates.truncate(quota);
-    }
+    select_best(&mut scratch.candidates, score, quota, group.cutoff);
     let mut cutoff: Option<f64> = None;
     for &i in &scratch.candidates {
         scratch.promoted[i as usize] = true;
@@ -603,6 +595,42 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
         if let Some(units) = group.unit_tallies.as_mut() {
             units[i / group.cadres_per_unit].payoff += scratch.payoff[i];
         }
+    }
+}
+
+/// Keep in `candidates` (positions in increasing order) the `quota` best by score (higher
+/// first, in the order of `f64::total_cmp`), then position (lower first), in no particular
+/// order. `hint`, the last step's cutoff, only makes the search faster.
+#[inline(always)]
+fn select_best(candidates: &mut Vec<u32>, score: &[f64], quota: usize, hint: Option<f64>) {
+    if candidates.len() <= quota {
+        return;
+    }
+    if let Some(threshold) = hint {
+        keep_contenders(candidates, score, quota, threshold);
+    }
+    let better = |a: &u32, b: &u32| {
+        score[*b as usize]
+            .total_cmp(&score[*a as usize])
+            .then(a.cmp(b))
+    };
+    candidates.select_nth_unstable_by(quota - 1, better);
+    candidates.truncate(quota);
+}
+
+/// Drop the candidates scoring below `threshold` when at least `quota` score at or above it:
+/// every one of the `quota` best is then among those kept (one below the threshold has at
+/// least `quota` better), so the selection that follows finds the same cadres among fewer.
+/// The last cutoff leaves about the quota half the time; lower thresholds, which leave more,
+/// measured slower.
+#[inline(always)]
+fn keep_contenders(candidates: &mut Vec<u32>, score: &[f64], quota: usize, threshold: f64) {
+    let contenders = candidates
+        .iter()
+        .map(|&i| usize::from(score[i as usize] >= threshold))
+        .sum::<usize>();
+    if contenders >= quota {
+        candidates.retain(|&i| score[i as usize] >= threshold);
     }
 }
 
@@ -837,6 +865,29 @@ mod tests {
         let (exempted, proneness, ..) = judge(&params, Negligence, false);
         assert!(exempted);
         assert_eq!(proneness, 1.0);
+    }
+
+    /// With or without a hint (any threshold), the same cadres are selected, ties included.
+    #[test]
+    fn hints_do_not_change_who_is_promoted() {
+        let mut stream = ReplicateKey::new(5, 0).stream(0, 0, Phase::Tournament);
+        for trial in 0..3_000 {
+            let n = 1 + stream.below(70);
+            let levels = 1 + trial % 7;
+            let score: Vec<f64> = (0..n).map(|_| stream.below(levels) as f64 * 0.5).collect();
+            let candidates: Vec<u32> = (0..n as u32).filter(|_| !stream.chance(0.2)).collect();
+            let quota = 1 + stream.below(n);
+            let hint = stream.below(levels + 2) as f64 * 0.5 - 0.5;
+            let selected = |hint| {
+                let mut chosen = candidates.clone();
+                select_best(&mut chosen, &score, quota, hint);
+                chosen.sort();
+                chosen
+            };
+            let unhinted = selected(None);
+            assert_eq!(unhinted.len(), quota.min(candidates.len()));
+            assert_eq!(selected(Some(hint)), unhinted, "trial {trial}, hint {hint}");
+        }
     }
 
     #[test]
