@@ -42,7 +42,9 @@ impl ReplicateKey {
     }
 
     /// The stream of (step, peer group, phase): ChaCha8 with this key and stream id
-    /// `step << 40 | group << 4 | phase`.
+    /// `step << 40 | group << 4 | phase`. Always inlined, so that the generator is built
+    /// where it is used instead of being moved there.
+    #[inline(always)]
     pub fn stream(&self, step: u64, group: u64, phase: Phase) -> Stream {
         debug_assert!(step <= MAX_STREAM_STEP && group <= MAX_STREAM_GROUP);
         let mut generator = ChaCha8Rng::from_seed(self.0);

@@ -100,17 +100,19 @@ fn reset<T: Clone>(buffer: &mut Vec<T>, len: usize, value: T) {
 
 impl Scratch {
     fn prepare(&mut self, n: usize, actions: usize) {
-        reset(&mut self.attainment, n, 0.0);
-        reset(&mut self.success_intensity, n, 0.0);
-        reset(&mut self.sanctions, n, 0.0);
-        reset(&mut self.payoff, n, 0.0);
-        reset(&mut self.felt, n, 0.0);
-        reset(&mut self.vetoed, n, false);
+        // Written for every cadre (or action) before they are read: only sized.
+        self.attainment.resize(n, 0.0);
+        self.success_intensity.resize(n, 0.0);
+        self.sanctions.resize(n, 0.0);
+        self.payoff.resize(n, 0.0);
+        self.felt.resize(n, 0.0);
+        self.vetoed.resize(n, false);
+        self.score.resize(n, 0.0);
+        self.old_action.resize(n, 0);
+        self.leaving.resize(n, false);
+        self.mean_attraction.resize(actions, 0.0);
+        // Written for some cadres only: cleared.
         reset(&mut self.promoted, n, false);
-        reset(&mut self.score, n, 0.0);
-        reset(&mut self.old_action, n, 0);
-        reset(&mut self.leaving, n, false);
-        reset(&mut self.mean_attraction, actions, 0.0);
         self.candidates.clear();
     }
 }
