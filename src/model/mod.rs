@@ -5,6 +5,7 @@
 //! Architecture Invariant: nothing in this module does IO, reads a clock or draws from an
 //! unseeded generator; a replicate is a pure function of (scenario, seed, replicate).
 
+pub mod beta;
 pub mod expf;
 pub mod kernel;
 pub mod population;

@@ -1,9 +1,8 @@
 //! The cadres of one peer group as a struct of arrays, with initialisation and recruitment.
 //! Each peer group owns its arrays, so groups advance in parallel without sharing state.
 
-use rand_distr::Beta;
-
 use crate::metrics::Tally;
+use crate::model::beta::Beta;
 use crate::model::expf::expf;
 use crate::params::{Params, MAX_ACTIONS};
 use crate::rng::Stream;
@@ -57,7 +56,7 @@ pub struct Derived {
     pub actions: usize,
     pub effort: Vec<f64>,
     pub intensity: Vec<f64>,
-    pub psm: Beta<f64>,
+    pub psm: Beta,
 }
 
 impl Derived {
@@ -197,7 +196,7 @@ impl PeerGroup {
     ) {
         let actions = derived.actions;
         self.ability[i] = lognormal_mean_one(stream, params.cadres.ability_sd) as f32;
-        self.psm[i] = stream.sample(&derived.psm) as f32;
+        self.psm[i] = derived.psm.sample(stream) as f32;
         self.opportunist[i] = stream.chance(params.cadres.opportunist_share);
         self.proneness[i] = 1.0;
         self.aspiration[i] = 0.0;
