@@ -42,8 +42,8 @@ impl ReplicateKey {
     }
 
     /// The stream of (step, peer group, phase): ChaCha8 with this key and stream id
-    /// `step << 40 | group << 4 | phase`. Always inlined, so that the generator is built
-    /// where it is used instead of being moved there.
+    /// `step << 40 | group << 4 | phase`. Always inlined: the step creates four for every
+    /// peer group.
     #[inline(always)]
     pub fn stream(&self, step: u64, group: u64, phase: Phase) -> Stream {
         debug_assert!(step <= MAX_STREAM_STEP && group <= MAX_STREAM_GROUP);

@@ -96,12 +96,18 @@ impl Beta {
         }
     }
 
+    /// v = beta ln(u1 / (1 - u1)) and w = a e^v, as both algorithms compute them.
+    #[inline(always)]
+    fn v_and_w(&self, beta: f64, u1: f64) -> (f64, f64) {
+        let v = beta * (u1 / (1.0 - u1)).ln();
+        (v, self.a * v.exp())
+    }
+
     fn bb(&self, stream: &mut Stream, alpha: f64, beta: f64, gamma: f64) -> f64 {
         loop {
             let u1: f64 = stream.sample(&Open01);
             let u2: f64 = stream.sample(&Open01);
-            let v = beta * (u1 / (1.0 - u1)).ln();
-            let w = self.a * v.exp();
+            let (v, w) = self.v_and_w(beta, u1);
             let z = u1 * u1 * u2;
             let r = gamma * v - self.ln4;
             let s = self.a + r - w;
@@ -134,15 +140,13 @@ impl Beta {
             } else {
                 z = u1 * u1 * u2;
                 if z <= 0.25 {
-                    let v = beta * (u1 / (1.0 - u1)).ln();
-                    return self.a * v.exp();
+                    return self.v_and_w(beta, u1).1;
                 }
                 if z >= kappa2 {
                     continue;
                 }
             }
-            let v = beta * (u1 / (1.0 - u1)).ln();
-            let w = self.a * v.exp();
+            let (v, w) = self.v_and_w(beta, u1);
             let x = alpha * ((alpha / (self.b + w)).ln() + v) - self.ln4;
             if x.partial_cmp(&z.ln()) != Some(Ordering::Less) {
                 return w;
