@@ -6,6 +6,10 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+mod keystream;
+
+use keystream::Keystream;
+
 /// The phases that draw random numbers, each with its own stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
@@ -42,19 +46,18 @@ impl ReplicateKey {
     }
 
     /// The stream of (step, peer group, phase): ChaCha8 with this key and stream id
-    /// `step << 40 | group << 4 | phase`. Always inlined: the step creates four for every
-    /// peer group.
+    /// `step << 40 | group << 4 | phase` (the words of rand_chacha's `ChaCha8Rng` with that
+    /// key and stream). Always inlined: the step creates four for every peer group.
     #[inline(always)]
     pub fn stream(&self, step: u64, group: u64, phase: Phase) -> Stream {
         debug_assert!(step <= MAX_STREAM_STEP && group <= MAX_STREAM_GROUP);
-        let mut generator = ChaCha8Rng::from_seed(self.0);
-        generator.set_stream((step << 40) | (group << 4) | phase as u64);
-        Stream(generator)
+        let stream = (step << 40) | (group << 4) | phase as u64;
+        Stream(Keystream::new(&Keystream::key_words(&self.0), stream))
     }
 }
 
 /// One random stream with the draws the model uses.
-pub struct Stream(ChaCha8Rng);
+pub struct Stream(Keystream);
 
 impl Stream {
     /// U: a uniform draw on [0, 1) from one 32-bit word (resolution 2^-32).
