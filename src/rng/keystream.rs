@@ -72,7 +72,7 @@ impl Keystream {
     fn refill_with(&mut self, simd: Simd) {
         match simd {
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: the processor has AVX-512F (the caller's promise).
+            // SAFETY: the processor has AVX-512F and VL (the caller's promise).
             Simd::Avx512 => unsafe {
                 blocks_avx512(&self.key, self.stream, self.counter, &mut self.words)
             },
@@ -157,16 +157,28 @@ impl Simd {
     /// The widest this processor has.
     #[inline(always)]
     fn detect() -> Self {
+        [Simd::Avx512, Simd::Avx2]
+            .into_iter()
+            .find(|simd| simd.is_available())
+            .unwrap_or(Simd::None)
+    }
+
+    /// Whether this processor has the instructions.
+    #[inline(always)]
+    fn is_available(self) -> bool {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Simd::Avx512;
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Simd::Avx2;
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                Simd::Avx512 => has!("avx512f") && has!("avx512vl"),
+                Simd::Avx2 => has!("avx2"),
+                Simd::None => true,
             }
         }
-        Simd::None
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Simd::None
+        }
     }
 }
 
@@ -216,63 +228,84 @@ macro_rules! eight_rounds {
 }
 
 /// Blocks `counter..counter + BLOCKS` of (key, stream), block after block into `words`:
-/// two groups of four, one block per 128-bit lane of 512-bit vectors.
+/// word-sliced, each 256-bit vector holding one of the sixteen state words of all eight
+/// blocks, so that no lane is ever turned, then transposed (AVX-512VL supplies the rotate
+/// and the thirty-two registers).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
+#[target_feature(enable = "avx512f,avx512vl")]
 fn blocks_avx512(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORDS]) {
     use std::arch::x86_64::*;
-    const GROUPS: usize = BLOCKS / 4;
-    #[target_feature(enable = "avx512f")]
-    fn rotate<const BITS: i32>(x: __m512i) -> __m512i {
-        _mm512_rol_epi32::<BITS>(x)
-    }
-    #[target_feature(enable = "avx512f")]
-    fn turn(x: __m512i, words: u32) -> __m512i {
-        match words {
-            1 => _mm512_shuffle_epi32::<0b00_11_10_01>(x),
-            2 => _mm512_shuffle_epi32::<0b01_00_11_10>(x),
-            _ => _mm512_shuffle_epi32::<0b10_01_00_11>(x),
-        }
-    }
-    // SAFETY (all loads and stores): unaligned, within arrays of the size loaded or stored.
-    let row =
-        |four: &[u32]| _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(four.as_ptr().cast()) });
-    let (a0, b0, c0) = (row(&CONSTANTS), row(&key[..4]), row(&key[4..]));
-    let d0: [__m512i; GROUPS] = std::array::from_fn(|g| {
-        let rows = counter_rows::<4>(counter, 4 * g, stream);
-        unsafe { _mm512_loadu_si512(rows.as_ptr().cast()) }
+    const _: () = assert!(BLOCKS == 8, "one block per 32-bit lane of a 256-bit vector");
+    let splat = |word: u32| _mm256_set1_epi32(word as i32);
+    let counters: [[u32; BLOCKS]; 2] = std::array::from_fn(|half| {
+        std::array::from_fn(|block| (counter.wrapping_add(block as u64) >> (32 * half)) as u32)
     });
-    let (mut a, mut b, mut c, mut d) = ([a0; GROUPS], [b0; GROUPS], [c0; GROUPS], d0);
-    eight_rounds!(
-        GROUPS,
-        a,
-        b,
-        c,
-        d,
-        _mm512_add_epi32,
-        _mm512_xor_si512,
-        rotate,
-        turn
-    );
-    for g in 0..GROUPS {
-        let a = _mm512_add_epi32(a[g], a0);
-        let b = _mm512_add_epi32(b[g], b0);
-        let c = _mm512_add_epi32(c[g], c0);
-        let d = _mm512_add_epi32(d[g], d0[g]);
-        // Transpose the 4 x 4 lanes: block k = (a_k, b_k, c_k, d_k).
-        let ab01 = _mm512_shuffle_i32x4::<0b01_00_01_00>(a, b);
-        let ab23 = _mm512_shuffle_i32x4::<0b11_10_11_10>(a, b);
-        let cd01 = _mm512_shuffle_i32x4::<0b01_00_01_00>(c, d);
-        let cd23 = _mm512_shuffle_i32x4::<0b11_10_11_10>(c, d);
-        let blocks = [
-            _mm512_shuffle_i32x4::<0b10_00_10_00>(ab01, cd01),
-            _mm512_shuffle_i32x4::<0b11_01_11_01>(ab01, cd01),
-            _mm512_shuffle_i32x4::<0b10_00_10_00>(ab23, cd23),
-            _mm512_shuffle_i32x4::<0b11_01_11_01>(ab23, cd23),
-        ];
-        for (k, block) in blocks.into_iter().enumerate() {
-            let at = BLOCK * (4 * g + k);
-            unsafe { _mm512_storeu_si512(words[at..].as_mut_ptr().cast(), block) };
+    // SAFETY (all loads and stores): unaligned, within arrays of the size loaded or stored.
+    let counter_lanes = |half: usize| unsafe { _mm256_loadu_si256(counters[half].as_ptr().cast()) };
+    let start: [__m256i; BLOCK] = std::array::from_fn(|w| match w {
+        0..4 => splat(CONSTANTS[w]),
+        4..12 => splat(key[w - 4]),
+        12 | 13 => counter_lanes(w - 12),
+        _ => splat((stream >> (32 * (w - 14))) as u32),
+    });
+    let mut x = start;
+    macro_rules! quarter_round {
+        ($a:literal, $b:literal, $c:literal, $d:literal) => {
+            x[$a] = _mm256_add_epi32(x[$a], x[$b]);
+            x[$d] = _mm256_rol_epi32::<16>(_mm256_xor_si256(x[$d], x[$a]));
+            x[$c] = _mm256_add_epi32(x[$c], x[$d]);
+            x[$b] = _mm256_rol_epi32::<12>(_mm256_xor_si256(x[$b], x[$c]));
+            x[$a] = _mm256_add_epi32(x[$a], x[$b]);
+            x[$d] = _mm256_rol_epi32::<8>(_mm256_xor_si256(x[$d], x[$a]));
+            x[$c] = _mm256_add_epi32(x[$c], x[$d]);
+            x[$b] = _mm256_rol_epi32::<7>(_mm256_xor_si256(x[$b], x[$c]));
+        };
+    }
+    // 8 rounds: 4 double rounds of columns, then diagonals.
+    for _ in 0..4 {
+        quarter_round!(0, 4, 8, 12);
+        quarter_round!(1, 5, 9, 13);
+        quarter_round!(2, 6, 10, 14);
+        quarter_round!(3, 7, 11, 15);
+        quarter_round!(0, 5, 10, 15);
+        quarter_round!(1, 6, 11, 12);
+        quarter_round!(2, 7, 8, 13);
+        quarter_round!(3, 4, 9, 14);
+    }
+    for (word, initial) in x.iter_mut().zip(start) {
+        *word = _mm256_add_epi32(*word, initial);
+    }
+    // Transpose each half (words 0-7, 8-15) of the eight blocks: 8 x 8 words.
+    for half in 0..2 {
+        let r = &x[8 * half..8 * half + 8];
+        let pairs: [__m256i; 8] = std::array::from_fn(|k| {
+            let (i, j) = (2 * (k / 2), 2 * (k / 2) + 1);
+            if k % 2 == 0 {
+                _mm256_unpacklo_epi32(r[i], r[j])
+            } else {
+                _mm256_unpackhi_epi32(r[i], r[j])
+            }
+        });
+        // Quad q < 4: words 0-3 of block q (low lane) and of block q + 4 (high lane);
+        // quad q + 4: their words 4-7.
+        let quads: [__m256i; 8] = std::array::from_fn(|q| {
+            let base = 4 * (q / 4);
+            let (t, u) = (pairs[base + (q % 4) / 2], pairs[base + 2 + (q % 4) / 2]);
+            if q % 2 == 0 {
+                _mm256_unpacklo_epi64(t, u)
+            } else {
+                _mm256_unpackhi_epi64(t, u)
+            }
+        });
+        for block in 0..BLOCKS {
+            let b = block % 4;
+            let eight = if block < 4 {
+                _mm256_permute2x128_si256::<0x20>(quads[b], quads[b + 4])
+            } else {
+                _mm256_permute2x128_si256::<0x31>(quads[b], quads[b + 4])
+            };
+            let at = BLOCK * block + 8 * half;
+            unsafe { _mm256_storeu_si256(words[at..].as_mut_ptr().cast(), eight) };
         }
     }
 }
@@ -352,21 +385,13 @@ fn blocks_avx2(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORD
 mod tests {
     use super::*;
 
-    /// Every path this processor can run: rand_chacha's always, AVX2 and AVX-512F if it
+    /// Every path this processor can run: rand_chacha's always, AVX2 and AVX-512 if it
     /// has them (a message names any it lacks).
     fn paths() -> Vec<Simd> {
-        let mut paths = vec![Simd::None];
-        #[cfg(target_arch = "x86_64")]
-        for (simd, feature) in [(Simd::Avx2, "avx2"), (Simd::Avx512, "avx512f")] {
-            let available = match simd {
-                Simd::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
-                _ => std::arch::is_x86_feature_detected!("avx2"),
-            };
-            if available {
-                paths.push(simd);
-            } else {
-                eprintln!("this processor lacks {feature}: that path is not tested here");
-            }
+        let all = [Simd::None, Simd::Avx2, Simd::Avx512];
+        let (paths, missing): (Vec<Simd>, Vec<Simd>) = all.iter().partition(|s| s.is_available());
+        for simd in missing {
+            eprintln!("this processor lacks {simd:?}: that path is not tested here");
         }
         paths
     }
