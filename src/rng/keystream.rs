@@ -1,10 +1,10 @@
 //! The ChaCha8 words behind `rng::Stream`: exactly those of `rand_chacha::ChaCha8Rng` with
 //! the same key and stream, in the same order, eight blocks (128 words) at a time. On x86-64
-//! processors with AVX-512F or AVX2 the blocks are computed one per 128-bit lane, several
-//! groups of blocks interleaved so that their rounds overlap; elsewhere rand_chacha computes
-//! them. A block depends only on (key, stream, counter), so the path taken and the number of
-//! blocks at once change speed, never the words; the tests compare every path with
-//! rand_chacha.
+//! processors with AVX-512 (F and VL) the eight blocks are computed word-sliced, one 256-bit
+//! vector per state word; with AVX2 only, one block per 128-bit lane, four groups of two
+//! interleaved so that their rounds overlap; elsewhere rand_chacha computes them. A block
+//! depends only on (key, stream, counter), so the path taken and the number of blocks at once
+//! change speed, never the words; the tests compare every path with rand_chacha.
 //!
 //! Eight blocks measured fastest on the default hierarchy, whose streams mostly use 50-200
 //! words: four leave the rounds' latency exposed, sixteen compute words no draw uses.
@@ -81,7 +81,7 @@ impl Keystream {
             Simd::Avx2 => unsafe {
                 blocks_avx2(&self.key, self.stream, self.counter, &mut self.words)
             },
-            Simd::None => self.blocks_from_rand_chacha(),
+            _ => self.blocks_from_rand_chacha(),
         }
         self.counter = self.counter.wrapping_add(BLOCKS as u64);
         self.position = 0;
@@ -182,6 +182,7 @@ impl Simd {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
 /// The counter and stream rows (words 12-15) of blocks `counter + first..`, one block per
 /// four words, `LANES` blocks.
 #[inline(always)]
@@ -195,36 +196,6 @@ fn counter_rows<const LANES: usize>(counter: u64, first: usize, stream: u64) -> 
             (stream >> 32) as u32,
         ]
     })
-}
-
-/// ChaCha's 8 rounds (4 double rounds: columns, then diagonals) on `GROUPS` interleaved
-/// groups of rows `a`-`d` (one block per 128-bit lane), given the vector operations: `add`,
-/// `xor`, `rotate::<BITS>` (left) and `turn::<WORDS>` (each lane's words left by 1-3).
-macro_rules! eight_rounds {
-    ($groups:expr, $a:ident, $b:ident, $c:ident, $d:ident,
-     $add:ident, $xor:ident, $rotate:ident, $turn:ident) => {
-        for _ in 0..4 {
-            for diagonal in [false, true] {
-                for g in 0..$groups {
-                    $a[g] = $add($a[g], $b[g]);
-                    $d[g] = $rotate::<16>($xor($d[g], $a[g]));
-                    $c[g] = $add($c[g], $d[g]);
-                    $b[g] = $rotate::<12>($xor($b[g], $c[g]));
-                    $a[g] = $add($a[g], $b[g]);
-                    $d[g] = $rotate::<8>($xor($d[g], $a[g]));
-                    $c[g] = $add($c[g], $d[g]);
-                    $b[g] = $rotate::<7>($xor($b[g], $c[g]));
-                }
-                // Diagonals into columns before, back after.
-                let (b_turn, d_turn) = if diagonal { (3, 1) } else { (1, 3) };
-                for g in 0..$groups {
-                    $b[g] = $turn($b[g], b_turn);
-                    $c[g] = $turn($c[g], 2);
-                    $d[g] = $turn($d[g], d_turn);
-                }
-            }
-        }
-    };
 }
 
 /// Blocks `counter..counter + BLOCKS` of (key, stream), block after block into `words`:
@@ -351,17 +322,28 @@ fn blocks_avx2(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORD
         unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) }
     });
     let (mut a, mut b, mut c, mut d) = ([a0; GROUPS], [b0; GROUPS], [c0; GROUPS], d0);
-    eight_rounds!(
-        GROUPS,
-        a,
-        b,
-        c,
-        d,
-        _mm256_add_epi32,
-        _mm256_xor_si256,
-        rotate,
-        turn
-    );
+    // 8 rounds: 4 double rounds, columns then diagonals (rows b-d turned by 1-3 words
+    // before the diagonals, back after).
+    for _ in 0..4 {
+        for diagonal in [false, true] {
+            for g in 0..GROUPS {
+                a[g] = _mm256_add_epi32(a[g], b[g]);
+                d[g] = rotate::<16>(_mm256_xor_si256(d[g], a[g]));
+                c[g] = _mm256_add_epi32(c[g], d[g]);
+                b[g] = rotate::<12>(_mm256_xor_si256(b[g], c[g]));
+                a[g] = _mm256_add_epi32(a[g], b[g]);
+                d[g] = rotate::<8>(_mm256_xor_si256(d[g], a[g]));
+                c[g] = _mm256_add_epi32(c[g], d[g]);
+                b[g] = rotate::<7>(_mm256_xor_si256(b[g], c[g]));
+            }
+            let (b_turn, d_turn) = if diagonal { (3, 1) } else { (1, 3) };
+            for g in 0..GROUPS {
+                b[g] = turn(b[g], b_turn);
+                c[g] = turn(c[g], 2);
+                d[g] = turn(d[g], d_turn);
+            }
+        }
+    }
     for g in 0..GROUPS {
         let a = _mm256_add_epi32(a[g], a0);
         let b = _mm256_add_epi32(b[g], b0);
