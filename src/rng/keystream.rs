@@ -24,7 +24,6 @@ const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]
 /// A ChaCha8 keystream (8 rounds, 64-bit block counter in words 12-13, 64-bit stream in
 /// words 14-15), read as rand_core's block generators read theirs: 32-bit draws take the next
 /// word, 64-bit draws the next two (the first as the low half).
-#[derive(Clone)]
 pub struct Keystream {
     /// The last blocks computed, block after block.
     words: [u32; WORDS],
@@ -182,9 +181,9 @@ impl Simd {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
 /// The counter and stream rows (words 12-15) of blocks `counter + first..`, one block per
 /// four words, `LANES` blocks.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn counter_rows<const LANES: usize>(counter: u64, first: usize, stream: u64) -> [[u32; 4]; LANES] {
     std::array::from_fn(|lane| {
