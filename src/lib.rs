@@ -19,6 +19,7 @@ pub mod commands;
 pub mod comparison;
 pub mod discovery;
 pub mod hierarchy;
+pub mod longrun;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::longrun::Shortfall;
 use crate::params::EquilibriumParams;
 
 /// The level name of the whole hierarchy in every table (beside the hierarchy's own levels).
@@ -232,59 +233,6 @@ pub fn converged_at(series: &[f64], window: usize, tolerance: f64) -> Option<usi
     candidate
 }
 
-/// Watches a run step by step for `run.until_settled`. The run has settled once the W-step
-/// moving mean of mean_innovation has moved by at most `tolerance` over W steps (the test of
-/// [`converged_at`]) at every step from some step c on, with c at least 2W-1 steps after the
-/// last schedule entry (both moving means after it); it may stop when that has held for
-/// `length` steps, which are then its equilibrium window (c = burn_in, so
-/// `converged_at <= burn_in`).
-#[derive(Clone, Debug)]
-pub struct SettlingWatch {
-    window: usize,
-    tolerance: f64,
-    /// The first step that may open the stable stretch.
-    earliest: usize,
-    /// Steps the stable stretch must last: the equilibrium window.
-    length: usize,
-    /// Prefix sums of the series, summed as [`converged_at`] sums them.
-    prefix: Vec<f64>,
-    candidate: Option<usize>,
-}
-
-impl SettlingWatch {
-    pub fn new(window: usize, tolerance: f64, last_change: usize, length: usize) -> Self {
-        let window = window.max(1);
-        SettlingWatch {
-            window,
-            tolerance,
-            earliest: last_change + 2 * window - 1,
-            length: length.max(1),
-            prefix: vec![0.0],
-            candidate: None,
-        }
-    }
-
-    /// Take the value of the next step; `Some(burn_in)` once the run may stop after it,
-    /// with its equilibrium window from `burn_in` to this step.
-    pub fn observe(&mut self, value: f64) -> Option<usize> {
-        let t = self.prefix.len() - 1;
-        let sum = self.prefix[t] + value;
-        self.prefix.push(sum);
-        if t < self.earliest {
-            return None;
-        }
-        let w = self.window;
-        let moving = |t: usize| (self.prefix[t + 1] - self.prefix[t + 1 - w]) / w as f64;
-        if (moving(t) - moving(t - w)).abs() <= self.tolerance {
-            let start = *self.candidate.get_or_insert(t);
-            (t + 1 - start >= self.length).then_some(start)
-        } else {
-            self.candidate = None;
-            None
-        }
-    }
-}
-
 /// The equilibrium of one replicate at one level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Equilibrium {
@@ -294,15 +242,35 @@ pub struct Equilibrium {
     pub settled: bool,
     pub class: &'static str,
     /// Where a replicate that ran until settled (`run.until_settled`) opened its equilibrium
-    /// window and stopped; None for a run of `run.steps` steps.
+    /// window and stopped, and what the long-run rule found; None for a run of `run.steps`
+    /// steps.
     pub span: Option<RunSpan>,
 }
 
-/// The equilibrium window of a replicate that ran until settled: steps `burn_in..steps`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The equilibrium window of a replicate that ran until settled: steps `burn_in..steps`
+/// (the warm-up the long-run rule truncated, and the run's length), with the relaxation time
+/// and, when the rule was not satisfied by `run.max_steps`, why (neither is read back from
+/// tables: 0 and None there).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RunSpan {
     pub burn_in: usize,
     pub steps: usize,
+    #[serde(skip)]
+    pub relaxation: f64,
+    #[serde(skip)]
+    pub shortfall: Option<Shortfall>,
+}
+
+impl RunSpan {
+    /// A span as tables record it (no relaxation time or shortfall).
+    pub fn new(burn_in: usize, steps: usize) -> Self {
+        RunSpan {
+            burn_in,
+            steps,
+            relaxation: 0.0,
+            shortfall: None,
+        }
+    }
 }
 
 /// How many of a set of equilibria had not settled, and how late the latest converged.
@@ -399,34 +367,6 @@ mod tests {
         assert_eq!(classify(&means(0.2, 0.3, 0.0), &t), "innovative");
         assert!(is_lazy_governance("lazy-idle") && is_lazy_governance("lazy-routine"));
         assert!(!is_lazy_governance("mixed") && !is_lazy_governance("innovative"));
-    }
-
-    #[test]
-    fn a_settling_watch_stops_a_window_after_stability_begins() {
-        let series = [5.0, 4.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0];
-        let stop = |last_change: usize| {
-            let mut watch = SettlingWatch::new(2, 0.0, last_change, 3);
-            series
-                .iter()
-                .enumerate()
-                .find_map(|(t, value)| watch.observe(*value).map(|burn_in| (burn_in, t + 1)))
-        };
-        // Stable from t = 5 (M(5) = M(3) = 3); three steps 5, 6, 7 later it stops.
-        assert_eq!(stop(0), Some((5, 8)));
-        assert_eq!(converged_at(&series[..8], 2, 0.0), Some(5));
-        // After a schedule change at step 4 both moving means must follow it: 4 + 2W - 1.
-        assert_eq!(stop(4), Some((7, 10)));
-        // A break resets the stretch.
-        let mut watch = SettlingWatch::new(2, 0.0, 0, 3);
-        let broken = [
-            5.0, 4.0, 3.0, 3.0, 3.0, 3.0, 9.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0,
-        ];
-        let stopped = broken
-            .iter()
-            .enumerate()
-            .find_map(|(t, value)| watch.observe(*value).map(|burn_in| (burn_in, t + 1)));
-        assert_eq!(stopped, Some((10, 13)));
-        assert_eq!(converged_at(&broken[..13], 2, 0.0), Some(10));
     }
 
     #[test]

@@ -114,6 +114,19 @@ pub struct OutputParams {
     /// `output.by_unit`: the level whose units are each recorded with their whole subtree.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_unit: Option<String>,
+    /// `output.series_every`: `timeseries.csv` holds every this many steps from step 0; 0
+    /// (the default) chooses: every step for runs of `run.steps`, at most
+    /// `AUTOMATIC_SERIES_STEPS` recorded steps per replicate with `run.until_settled`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub series_every: u64,
+}
+
+/// Recorded steps per replicate, at most, that `output.series_every = 0` keeps of a run with
+/// `run.until_settled`.
+pub const AUTOMATIC_SERIES_STEPS: u64 = 2_000;
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 impl Params {
@@ -121,6 +134,16 @@ impl Params {
     /// (`run.until_settled`): `run.burn_in` steps' worth, at least `equilibrium.window`.
     pub fn settled_window(&self) -> u64 {
         self.run.burn_in.max(self.equilibrium.window)
+    }
+
+    /// Steps between the rows of `timeseries.csv` for a run of `steps` steps
+    /// (`output.series_every`, 0 choosing as that key says).
+    pub fn series_stride(&self, steps: u64) -> u64 {
+        match self.output.series_every {
+            0 if self.run.until_settled => steps.div_ceil(AUTOMATIC_SERIES_STEPS).max(1),
+            0 => 1,
+            every => every,
+        }
     }
 
     /// Index of the level recorded unit by unit (`output.by_unit`), if any.
@@ -155,10 +178,47 @@ pub struct RunParams {
         skip_serializing_if = "is_default_max_steps"
     )]
     pub max_steps: u64,
+    /// `run.precision`: with `run.until_settled`, the relative precision asked of the long-run
+    /// mean innovation (its batch-means standard error at most this share of it, never below
+    /// 0.002).
+    #[serde(
+        default = "default_precision",
+        skip_serializing_if = "is_default_precision"
+    )]
+    pub precision: f64,
+    /// `run.warmup_relaxations`: with `run.until_settled`, the relaxation times of the
+    /// slowest mode that the discarded warm-up covers at least.
+    #[serde(
+        default = "default_warmup_relaxations",
+        skip_serializing_if = "is_default_warmup_relaxations"
+    )]
+    pub warmup_relaxations: f64,
 }
 
-/// Default of `run.max_steps`.
-pub const DEFAULT_MAX_STEPS: u64 = 2_000;
+/// Default of `run.max_steps`: the last check of the long-run rule (200·2^8 steps).
+pub const DEFAULT_MAX_STEPS: u64 = 51_200;
+/// Steps after the last schedule entry at which `run.until_settled` first applies its rule.
+pub const FIRST_CHECK: u64 = 200;
+/// Default of `run.precision`.
+pub const DEFAULT_PRECISION: f64 = 0.02;
+/// Default of `run.warmup_relaxations`.
+pub const DEFAULT_WARMUP_RELAXATIONS: f64 = 5.0;
+
+fn default_precision() -> f64 {
+    DEFAULT_PRECISION
+}
+
+fn is_default_precision(value: &f64) -> bool {
+    *value == DEFAULT_PRECISION
+}
+
+fn default_warmup_relaxations() -> f64 {
+    DEFAULT_WARMUP_RELAXATIONS
+}
+
+fn is_default_warmup_relaxations(value: &f64) -> bool {
+    *value == DEFAULT_WARMUP_RELAXATIONS
+}
 
 fn default_max_steps() -> u64 {
     DEFAULT_MAX_STEPS
@@ -193,6 +253,8 @@ impl Default for RunParams {
             seed: 1,
             until_settled: false,
             max_steps: DEFAULT_MAX_STEPS,
+            precision: DEFAULT_PRECISION,
+            warmup_relaxations: DEFAULT_WARMUP_RELAXATIONS,
         }
     }
 }

@@ -498,8 +498,10 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "run.steps", field: Count(|p| &mut p.run.steps, 1, MAX_STEPS), meaning: "number of steps (annual assessment cycles) of a run", plausible: None },
     ParamSpec { key: "run.burn_in", field: Count(|p| &mut p.run.burn_in, 0, MAX_STEPS), meaning: "first step of the equilibrium window (must be < steps)", plausible: None },
     ParamSpec { key: "run.replicates", field: Count(|p| &mut p.run.replicates, 1, MAX_REPLICATES), meaning: "independent replicates of the scenario", plausible: None },
-    ParamSpec { key: "run.until_settled", field: Flag(|p| &mut p.run.until_settled), meaning: "run each replicate until it has settled after the last schedule entry, then one equilibrium window of max(burn_in, equilibrium.window) steps (instead of run.steps)", plausible: None },
+    ParamSpec { key: "run.until_settled", field: Flag(|p| &mut p.run.until_settled), meaning: "run the replicates until the long-run rule finds them long enough (MSER-5 warm-up, relaxation, stationarity, precision; docs/MODEL.md 7.11), instead of run.steps", plausible: None },
     ParamSpec { key: "run.max_steps", field: Count(|p| &mut p.run.max_steps, 1, MAX_STEPS), meaning: "with run.until_settled: the most steps a replicate may take (one that reaches it is reported as not settled)", plausible: None },
+    ParamSpec { key: "run.precision", field: Real(|p| &mut p.run.precision, Probability), meaning: "with run.until_settled: relative precision asked of the long-run mean innovation (standard error at most this share of it, never below 0.002)", plausible: None },
+    ParamSpec { key: "run.warmup_relaxations", field: Real(|p| &mut p.run.warmup_relaxations, NonNegative), meaning: "with run.until_settled: relaxation times of the slowest mode that the discarded warm-up covers at least", plausible: None },
     ParamSpec { key: "run.seed", field: Count(|p| &mut p.run.seed, 0, i64::MAX as u64), meaning: "master seed; replicate r uses the streams of (seed, r)", plausible: None },
     ParamSpec { key: "hierarchy.levels", field: Field::Levels, meaning: "layers below the centre, top first: units per parent unit and cadres per unit", plausible: None },
     ParamSpec { key: "hierarchy.tree", field: Field::Tree, meaning: "the units themselves, one CSV row each (code, name, parent, level), instead of uniform branching", plausible: None },
@@ -566,6 +568,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.explore", field: Real(|p| &mut p.behaviour.explore, Probability), meaning: "probability that a satisfied cadre redraws anyway", plausible: Some(Plausible { low: 0.005, high: 0.05, reason: "modelling choice: rare to occasional random experimentation" }) },
     ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions", plausible: None },
     ParamSpec { key: "output.by_unit", field: Field::ByUnit, meaning: "record every unit of this level with its subtree (timeseries_by_unit.csv, summary_by_unit.csv)", plausible: None },
+    ParamSpec { key: "output.series_every", field: Count(|p| &mut p.output.series_every, 0, MAX_STEPS), meaning: "timeseries.csv holds every this many steps from step 0; 0 chooses: every step for runs of run.steps, every ceil(steps / 2000) with run.until_settled (equilibria always use every step)", plausible: None },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around MODEL.md section 6's 0.25" }) },
     ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this", plausible: Some(Plausible { low: 0.4, high: 0.6, reason: "measurement choice around MODEL.md section 6's 0.5" }) },
     ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this", plausible: Some(Plausible { low: 0.1, high: 0.2, reason: "measurement choice around MODEL.md section 6's 0.15" }) },
@@ -585,12 +588,13 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
             ),
         ));
     }
-    let settling = 2 * params.equilibrium.window - 1 + params.settled_window();
-    if params.run.until_settled && params.run.max_steps < settling {
+    if params.run.until_settled && params.run.max_steps < crate::params::FIRST_CHECK {
         return Err(ParamError::new(
             "run.max_steps",
             format!(
-                "must be at least {settling} with run.until_settled (2 × equilibrium.window − 1 steps before the first settling test, then an equilibrium window of max(run.burn_in, equilibrium.window) steps), got {}",
+                "must be at least {} with run.until_settled (the long-run rule is first applied {} steps after the last schedule entry), got {}",
+                crate::params::FIRST_CHECK,
+                crate::params::FIRST_CHECK,
                 params.run.max_steps
             ),
         ));

@@ -5,12 +5,12 @@
 use rayon::prelude::*;
 
 use crate::hierarchy::{Hierarchy, Size};
+use crate::longrun;
 use crate::metrics::{
-    self, Equilibrium, RunSpan, SettlingWatch, CLASSES, MEAN_INNOVATION, METRIC_COUNT,
-    WHOLE_HIERARCHY,
+    self, Equilibrium, RunSpan, CLASSES, MEAN_INNOVATION, METRIC_COUNT, WHOLE_HIERARCHY,
 };
 use crate::model::Simulation;
-use crate::params::{Params, Plan};
+use crate::params::{EquilibriumParams, Params, Plan};
 use crate::stats::{self, Spread};
 
 /// Hierarchies at least this large run their replicates one after another (each replicate
@@ -186,31 +186,63 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     state * concurrent + series
 }
 
-/// Run one replicate to the end: `run.steps` steps, or with `run.until_settled` until it has
-/// settled and completed its equilibrium window (at most `run.max_steps`).
+/// Run one replicate of `run.steps` steps (with `run.until_settled`, the rule is applied to
+/// this replicate's series alone: `run_replicates` applies it to all of them together).
 pub fn run_replicate(
     plan: &Plan,
     replicate: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> ReplicateResult {
+    if plan.params.run.until_settled {
+        let mut results = run_until_settled(plan, replicate..replicate + 1, progress);
+        return results.pop().expect("one replicate");
+    }
     let mut simulation = Simulation::new(plan, replicate);
-    let params = &plan.params;
-    let (span, capped) = if params.run.until_settled {
-        let (span, capped) = run_until_settled(&mut simulation, plan, progress);
-        (Some(span), capped)
+    simulation.run(progress);
+    let burn_in = plan.params.run.burn_in as usize;
+    finish(simulation, burn_in, &plan.params.equilibrium, None)
+}
+
+/// Every replicate of one plan, in replicate order: of `run.steps` steps each, or with
+/// `run.until_settled` all of the same length, chosen by the long-run rule.
+pub fn run_replicates(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Vec<ReplicateResult> {
+    let replicates = plan.params.run.replicates;
+    if plan.params.run.until_settled {
+        return run_until_settled(plan, 0..replicates, progress);
+    }
+    if is_large(plan) {
+        (0..replicates)
+            .map(|r| run_replicate(plan, r, progress))
+            .collect()
     } else {
-        simulation.run(progress);
-        (None, false)
-    };
+        (0..replicates)
+            .into_par_iter()
+            .map(|r| run_replicate(plan, r, progress))
+            .collect()
+    }
+}
+
+fn is_large(plan: &Plan) -> bool {
+    Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres) >= LARGE_HIERARCHY as u64
+}
+
+/// A finished simulation's records and its equilibria over steps `burn_in..`, at every level
+/// and recorded unit; with a long-run verdict (`until_settled`), `settled` is the verdict's.
+fn finish(
+    simulation: Simulation,
+    burn_in: usize,
+    thresholds: &EquilibriumParams,
+    verdict: Option<(RunSpan, bool)>,
+) -> ReplicateResult {
     let steps = simulation.steps_taken() as usize;
     let levels = simulation.hierarchy().levels.len() + 1;
     let (records, unit_records) = simulation.into_records();
-    let burn_in = span.map_or(params.run.burn_in as usize, |span| span.burn_in);
     let equilibrium_of = |series: Vec<[f64; METRIC_COUNT]>| {
-        let mut equilibrium = metrics::equilibrium(&series, burn_in, &params.equilibrium);
-        // A replicate stopped by run.max_steps has not settled, whatever its series.
-        equilibrium.settled &= !capped;
-        equilibrium.span = span;
+        let mut equilibrium = metrics::equilibrium(&series, burn_in, thresholds);
+        if let Some((span, settled)) = verdict {
+            equilibrium.settled = settled;
+            equilibrium.span = Some(span);
+        }
         equilibrium
     };
     let every = |records: &[[f64; METRIC_COUNT]], stride: usize, index: usize| {
@@ -236,46 +268,97 @@ pub fn run_replicate(
     }
 }
 
-/// Step `simulation` until its whole-hierarchy mean innovation has settled after the last
-/// schedule entry and held for one equilibrium window, or until `run.max_steps`; the
-/// progress bar, sized for `run.max_steps`, is completed either way. Returns the span and
-/// whether `run.max_steps` stopped the run.
+/// The steps after which the long-run rule is applied: the last schedule change plus
+/// 200·2^j steps (j = 0, 1, ...), and `run.max_steps` last.
+pub fn checkpoints(last_change: u64, max_steps: u64) -> Vec<u64> {
+    let mut points = Vec::new();
+    let mut length = crate::params::FIRST_CHECK;
+    while last_change + length < max_steps {
+        points.push(last_change + length);
+        length *= 2;
+    }
+    points.push(max_steps);
+    points
+}
+
+/// Run the replicates together to each checkpoint until the long-run rule (`longrun::assess`
+/// on their whole-hierarchy mean innovation after the last schedule change) finds them long
+/// enough, or until `run.max_steps`. Every replicate has the same length and equilibrium
+/// window; the decision depends only on their series, so not on the number of threads.
 fn run_until_settled(
-    simulation: &mut Simulation,
     plan: &Plan,
+    replicates: std::ops::Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
-) -> (RunSpan, bool) {
+) -> Vec<ReplicateResult> {
     let params = &plan.params;
-    let cadres = simulation.hierarchy().cadres as u64;
-    let length = params.settled_window() as usize;
-    let mut watch = SettlingWatch::new(
-        params.equilibrium.window as usize,
-        params.equilibrium.tolerance,
-        plan.last_change() as usize,
-        length,
-    );
-    let most = params.run.max_steps;
-    loop {
-        simulation.step();
-        progress(cadres);
-        let whole = simulation.records().last().expect("a step records")[MEAN_INNOVATION];
-        let steps = simulation.steps_taken();
-        if let Some(burn_in) = watch.observe(whole) {
-            progress(cadres * (most - steps));
-            let span = RunSpan {
-                burn_in,
-                steps: steps as usize,
-            };
-            return (span, false);
+    let large = is_large(plan);
+    let mut simulations: Vec<Simulation> = replicates.map(|r| Simulation::new(plan, r)).collect();
+    let cadres = simulations[0].hierarchy().cadres as u64;
+    let start = plan.last_change() as usize;
+    let rule = longrun::Rule {
+        precision: params.run.precision,
+        relaxations: params.run.warmup_relaxations,
+    };
+    let mut assessment = None;
+    for checkpoint in checkpoints(plan.last_change(), params.run.max_steps) {
+        let advance = |simulation: &mut Simulation| {
+            while simulation.steps_taken() < checkpoint {
+                simulation.step();
+                progress(cadres);
+            }
+        };
+        if large {
+            simulations.iter_mut().for_each(advance);
+        } else {
+            simulations.par_iter_mut().for_each(advance);
         }
-        if steps >= most {
-            let span = RunSpan {
-                burn_in: (most as usize).saturating_sub(length),
-                steps: most as usize,
-            };
-            return (span, true);
+        let series: Vec<Vec<f64>> = simulations
+            .iter()
+            .map(|simulation| whole_innovation(simulation, start))
+            .collect();
+        let views: Vec<&[f64]> = series.iter().map(Vec::as_slice).collect();
+        let found = longrun::assess(&views, &rule);
+        let done = found.shortfall.is_none();
+        assessment = Some(found);
+        if done {
+            break;
         }
     }
+    let assessment = assessment.expect("at least one checkpoint");
+    let steps = simulations[0].steps_taken();
+    progress(cadres * (params.run.max_steps - steps) * simulations.len() as u64);
+    let span = RunSpan {
+        burn_in: start + assessment.truncation,
+        steps: steps as usize,
+        relaxation: assessment.relaxation,
+        shortfall: assessment.shortfall,
+    };
+    let settled = assessment.shortfall.is_none();
+    let finish_one = |simulation| {
+        finish(
+            simulation,
+            span.burn_in,
+            &params.equilibrium,
+            Some((span, settled)),
+        )
+    };
+    if large {
+        simulations.into_iter().map(finish_one).collect()
+    } else {
+        simulations.into_par_iter().map(finish_one).collect()
+    }
+}
+
+/// A simulation's whole-hierarchy mean innovation from step `start` on.
+fn whole_innovation(simulation: &Simulation, start: usize) -> Vec<f64> {
+    let levels = simulation.hierarchy().levels.len() + 1;
+    simulation
+        .records()
+        .iter()
+        .skip(start * levels + levels - 1)
+        .step_by(levels)
+        .map(|record| record[MEAN_INNOVATION])
+        .collect()
 }
 
 /// The units a plan records one by one, with their codes and names.
@@ -295,18 +378,7 @@ fn recorded_units(params: &Params) -> Option<RecordedUnits> {
 pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResult> {
     let mut results = Vec::with_capacity(plans.len());
     for plan in plans {
-        let replicates = plan.params.run.replicates;
-        let cadres = Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres);
-        let replicate_results: Vec<ReplicateResult> = if cadres >= LARGE_HIERARCHY as u64 {
-            (0..replicates)
-                .map(|r| run_replicate(plan, r, progress))
-                .collect()
-        } else {
-            (0..replicates)
-                .into_par_iter()
-                .map(|r| run_replicate(plan, r, progress))
-                .collect()
-        };
+        let replicate_results = run_replicates(plan, progress);
         let mut levels: Vec<String> = plan
             .params
             .hierarchy

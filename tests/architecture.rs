@@ -50,6 +50,7 @@ fn the_model_knows_no_file_format() {
             "params.rs",
             "rng.rs",
             "stats.rs",
+            "longrun.rs",
             "sensitivity/estimators.rs",
             "discovery/prim.rs",
             "discovery/condition.rs",

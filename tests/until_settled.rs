@@ -1,6 +1,6 @@
-//! `run.until_settled`: replicates that run until they have settled and then one equilibrium
-//! window, the cap `run.max_steps`, the columns that record each replicate's span, determinism
-//! across threads, sweeps (shards merged equal one run) and the refusals.
+//! `run.until_settled`: replicates that run together until the long-run rule holds, the cap
+//! `run.max_steps`, the columns that record the span, the thinned time series of long runs,
+//! determinism across threads, sweeps (shards merged equal one run) and the refusals.
 
 mod common;
 
@@ -42,7 +42,7 @@ fn header(path: &Path) -> csv::StringRecord {
 }
 
 #[test]
-fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
+fn the_replicates_run_together_until_the_long_run_rule_holds() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(
         dir.path(),
@@ -66,11 +66,7 @@ fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
         names[names.len() - 5..],
         ["converged_at", "settled", "class", "burn_in", "steps"]
     );
-    let (level, settled, converged) = (
-        column(&head, "level"),
-        column(&head, "settled"),
-        column(&head, "converged_at"),
-    );
+    let (level, settled) = (column(&head, "level"), column(&head, "settled"));
     let (burn_in, steps) = (column(&head, "burn_in"), column(&head, "steps"));
     let innovation = column(&head, "mean_innovation");
     let series = records(&out.join("timeseries.csv"));
@@ -85,16 +81,22 @@ fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
         .filter(|row| &row[level] == "all")
         .collect();
     assert_eq!(whole.len(), 2);
+    // Both replicates stop together at a checkpoint: 20 + 200·2^j steps.
+    assert_eq!(whole[0][steps], whole[1][steps]);
+    assert_eq!(whole[0][burn_in], whole[1][burn_in]);
     for row in &whole {
         let (start, end): (usize, usize) =
             (row[burn_in].parse().unwrap(), row[steps].parse().unwrap());
-        // Window max(burn_in = 10, W = 5) = 10 steps, after 2W - 1 = 9 steps past the schedule.
-        assert_eq!(end - start, 10, "{row:?}");
-        assert!(start >= 20 + 9, "{row:?}");
+        let length = end - 20;
+        assert!(
+            length % 200 == 0 && (length / 200).is_power_of_two(),
+            "{row:?}"
+        );
+        // The warm-up starts at the schedule's last entry and lies in the first half.
+        assert!(start >= 20 && start - 20 <= length / 2, "{row:?}");
         assert_eq!(&row[settled], "true");
-        assert!(row[converged].parse::<usize>().unwrap() <= start);
-        // The time series holds exactly the replicate's steps; the equilibrium is their mean
-        // over the window.
+        // The time series holds every step of a run this short; the equilibrium is the
+        // mean over the retained steps.
         let replicate = &row[column(&head, "replicate")];
         let values: Vec<f64> = series
             .iter()
@@ -108,21 +110,27 @@ fn a_replicate_stops_one_equilibrium_window_after_it_settles() {
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        stdout.contains("small: ran until settled,")
-            && stdout.contains("(equilibrium windows of 10 steps)"),
+        stdout.contains(&format!(
+            "small: ran {} steps per replicate; long-run means over steps {}..",
+            &whole[0][steps], &whole[0][burn_in]
+        )) && stdout.contains("relaxation time"),
         "{stdout}"
     );
-    // Every replicate settled: no warning.
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("had not settled"));
+    let equilibrium = std::fs::read_to_string(out.join("equilibrium.csv")).unwrap();
+    assert!(
+        equilibrium.contains("small,all,relaxation_steps,"),
+        "{equilibrium}"
+    );
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"));
 }
 
 #[test]
-fn a_replicate_stopped_by_max_steps_is_reported_as_not_settled() {
+fn replicates_stopped_by_max_steps_are_reported_as_not_settled() {
     let dir = tempfile::tempdir().unwrap();
-    // Tolerance 0 cannot be met by a noisy series; max_steps is the smallest allowed, 2W - 1 + 10.
-    let text = format!("{SMALL}\n[equilibrium]\nwindow = 5\ntolerance = 0.0\n").replace(
+    // A warm-up of 10^6 relaxation times never fits, whatever the series.
+    let text = settling_scenario("").replace(
         "replicates = 2",
-        "replicates = 2\nuntil_settled = true\nmax_steps = 19",
+        "replicates = 2\nuntil_settled = true\nmax_steps = 300\nwarmup_relaxations = 1000000.0\nprecision = 0.0",
     );
     let file = write(dir.path(), "capped.toml", &text);
     let out = dir.path().join("out");
@@ -138,14 +146,18 @@ fn a_replicate_stopped_by_max_steps_is_reported_as_not_settled() {
     let head = header(&summary);
     for row in records(&summary) {
         assert_eq!(&row[column(&head, "settled")], "false");
-        assert_eq!(&row[column(&head, "steps")], "19");
-        assert_eq!(&row[column(&head, "burn_in")], "9");
+        assert_eq!(&row[column(&head, "steps")], "300");
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("2 of 2 replicates had not settled")
+        stderr.contains("2 of 2 replicates did not satisfy the long-run rule by run.max_steps")
             && stderr.contains("raise run.max_steps"),
         "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("not settled by run.max_steps: "),
+        "{stdout}"
     );
     let equilibrium = std::fs::read_to_string(out.join("equilibrium.csv")).unwrap();
     assert!(
@@ -176,23 +188,56 @@ fn runs_until_settled_are_identical_for_any_thread_count() {
         let b = std::fs::read(two.join(name)).unwrap();
         assert!(a == b, "{name} differs between 1 and 2 threads");
     }
-    // The replicates stopped at different steps, so the test covers ragged series.
+    // Every replicate ran the same steps, and the charts show all of them.
     let head = header(&one.join("summary.csv"));
     let steps: std::collections::BTreeSet<String> = records(&one.join("summary.csv"))
         .iter()
         .map(|row| row[column(&head, "steps")].to_string())
         .collect();
-    assert!(steps.len() > 1, "{steps:?}");
-    // Charts over time show the steps every replicate ran: up to the shortest replicate.
-    let shortest = steps
-        .iter()
-        .map(|s| s.parse::<usize>().unwrap())
-        .min()
-        .unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    let length: usize = steps.iter().next().unwrap().parse().unwrap();
     let read = cadresim::output::series::read_result(&one).unwrap();
-    assert_eq!(read.series[0].steps, shortest);
+    let stride = read.series[0].stride;
+    assert_eq!(read.series[0].steps, length.div_ceil(stride));
     let band = read.series[0].band("all", "mean_innovation").unwrap();
-    assert_eq!(band.mean.len(), shortest);
+    assert_eq!(band.mean.len(), length.div_ceil(stride));
+}
+
+#[test]
+fn long_runs_record_every_few_steps_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    // 4,000 steps (a warm-up that never fits): timeseries.csv keeps every second step.
+    let run = |name: &str, extra: &str| {
+        let text = settling_scenario(extra).replace(
+            "replicates = 2",
+            "replicates = 1\nuntil_settled = true\nmax_steps = 4000\nwarmup_relaxations = 1000000.0\nprecision = 0.0",
+        );
+        let file = write(dir.path(), &format!("{name}.toml"), &text);
+        let out = dir.path().join(name);
+        succeeded(
+            &cadresim()
+                .arg("run")
+                .arg(&file)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        let series = records(&out.join("timeseries.csv"));
+        let steps: Vec<usize> = series
+            .iter()
+            .filter(|row| &row[3] == "all")
+            .map(|row| row[2].parse().unwrap())
+            .collect();
+        (out, steps)
+    };
+    let (out, steps) = run("automatic", "");
+    assert_eq!(steps.len(), 2000);
+    assert_eq!(steps[..3], [0, 2, 4]);
+    let read = cadresim::output::series::read_result(&out).unwrap();
+    assert_eq!((read.series[0].steps, read.series[0].stride), (2000, 2));
+    let (_, steps) = run("every", "[output]\nseries_every = 1000\n");
+    assert_eq!(steps, [0, 1000, 2000, 3000]);
 }
 
 #[test]
@@ -256,7 +301,7 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
         dir.path(),
         "short.toml",
         2,
-        "until_settled = true\nmax_steps = 18",
+        "until_settled = true\nmax_steps = 199",
     );
     let output = cadresim().arg("run").arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -265,7 +310,7 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
     assert!(
         stderr.contains("short.toml")
             && stderr.contains("run.max_steps")
-            && stderr.contains("at least 19"),
+            && stderr.contains("at least 200"),
         "{stderr}"
     );
 

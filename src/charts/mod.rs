@@ -282,17 +282,19 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-pub(crate) fn band_polygon(band: &Band, colour: RGBColor) -> Polygon<(f64, f64)> {
-    let mut outline = points(&band.high);
-    outline.extend(points(&band.low).into_iter().rev());
+/// A band's 95% interval as a filled polygon (values `stride` steps apart).
+pub(crate) fn band_polygon(band: &Band, colour: RGBColor, stride: usize) -> Polygon<(f64, f64)> {
+    let mut outline = points(&band.high, stride);
+    outline.extend(points(&band.low, stride).into_iter().rev());
     Polygon::new(outline, colour.mix(0.25).filled())
 }
 
-pub(crate) fn points(values: &[f64]) -> Vec<(f64, f64)> {
+/// (step, value) of values recorded every `stride` steps from step 0.
+pub(crate) fn points(values: &[f64], stride: usize) -> Vec<(f64, f64)> {
     values
         .iter()
         .enumerate()
-        .map(|(step, v)| (step as f64, *v))
+        .map(|(index, v)| ((index * stride) as f64, *v))
         .collect()
 }
 

@@ -78,7 +78,8 @@ impl Chart for Behaviour<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
         let (width, _) = root.dim_in_pixel();
         let (plot, legend) = root.split_horizontally((width as f64 * 0.78) as u32);
-        let steps = self.series.steps.max(2) as f64 - 1.0;
+        let steps = self.series.last_step();
+        let stride = self.series.stride;
         let mut chart = ChartBuilder::on(&plot)
             .caption(&self.title, font(scale, 34.0))
             .margin((20.0 * scale) as u32)
@@ -110,8 +111,8 @@ impl Chart for Behaviour<'_> {
         let mut lower = vec![0.0; idle.mean.len()];
         for (layer, colour) in [(&idle, ORANGE), (&routine, SKY_BLUE), (&innovating, GREEN)] {
             let upper: Vec<f64> = lower.iter().zip(&layer.mean).map(|(l, v)| l + v).collect();
-            let mut outline = points(&upper);
-            outline.extend(points(&lower).into_iter().rev());
+            let mut outline = points(&upper, stride);
+            outline.extend(points(&lower, stride).into_iter().rev());
             chart
                 .draw_series(std::iter::once(Polygon::new(
                     outline,
@@ -122,11 +123,11 @@ impl Chart for Behaviour<'_> {
         }
         let innovation = band("mean_innovation");
         chart
-            .draw_series(std::iter::once(band_polygon(&innovation, BLACK_)))
+            .draw_series(std::iter::once(band_polygon(&innovation, BLACK_, stride)))
             .map_err(fail)?;
         chart
             .draw_series(LineSeries::new(
-                points(&innovation.mean),
+                points(&innovation.mean, stride),
                 stroke(BLACK_, scale),
             ))
             .map_err(fail)?;
@@ -202,7 +203,8 @@ impl Chart for Levels<'_> {
         let columns = ((levels.len() as f64).sqrt().ceil() as usize).max(1);
         let rows = levels.len().div_ceil(columns).max(1);
         let panels = titled.split_evenly((rows, columns));
-        let steps = self.series.steps.max(2) as f64 - 1.0;
+        let steps = self.series.last_step();
+        let stride = self.series.stride;
         for (index, (panel, level)) in panels.iter().zip(&levels).enumerate() {
             let caption = match self.targets.get(index).copied().flatten() {
                 Some(target) => format!("{level} (target {target:.3})"),
@@ -229,10 +231,13 @@ impl Chart for Levels<'_> {
             for (metric, colour) in [("mean_innovation", GREEN), ("share_idle", ORANGE)] {
                 if let Some(band) = self.series.band(level, metric) {
                     chart
-                        .draw_series(std::iter::once(band_polygon(band, colour)))
+                        .draw_series(std::iter::once(band_polygon(band, colour, stride)))
                         .map_err(fail)?;
                     chart
-                        .draw_series(LineSeries::new(points(&band.mean), stroke(colour, scale)))
+                        .draw_series(LineSeries::new(
+                            points(&band.mean, stride),
+                            stroke(colour, scale),
+                        ))
                         .map_err(fail)?;
                 }
             }
@@ -270,7 +275,8 @@ impl Chart for Accountability<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, scale: f64) -> Outcome {
         let (width, _) = root.dim_in_pixel();
         let (plot, legend) = root.split_horizontally((width as f64 * 0.75) as u32);
-        let steps = self.series.steps.max(2) as f64 - 1.0;
+        let steps = self.series.last_step();
+        let stride = self.series.stride;
         let bands: Vec<(Band, &str, RGBColor)> = ACCOUNTABILITY
             .iter()
             .map(|(metric, label, colour)| {
@@ -308,10 +314,13 @@ impl Chart for Accountability<'_> {
             .map_err(fail)?;
         for (band, _, colour) in &bands {
             chart
-                .draw_series(std::iter::once(band_polygon(band, *colour)))
+                .draw_series(std::iter::once(band_polygon(band, *colour, stride)))
                 .map_err(fail)?;
             chart
-                .draw_series(LineSeries::new(points(&band.mean), stroke(*colour, scale)))
+                .draw_series(LineSeries::new(
+                    points(&band.mean, stride),
+                    stroke(*colour, scale),
+                ))
                 .map_err(fail)?;
         }
         let mut entries: Vec<(String, RGBColor)> = bands
@@ -527,11 +536,8 @@ impl Chart for Overlay<'_> {
         let steps = self
             .series
             .iter()
-            .map(|(_, s)| s.steps)
-            .max()
-            .unwrap_or(2)
-            .max(2) as f64
-            - 1.0;
+            .map(|(_, s)| s.last_step())
+            .fold(1.0, f64::max);
         for (panel, metric) in panels.iter().zip(["mean_innovation", "share_idle"]) {
             let mut chart = ChartBuilder::on(panel)
                 .caption(metric, font(scale, 24.0))
@@ -555,11 +561,15 @@ impl Chart for Overlay<'_> {
                 let Some(band) = series.band(WHOLE_HIERARCHY, metric) else {
                     continue;
                 };
+                let stride = series.stride;
                 chart
-                    .draw_series(std::iter::once(band_polygon(band, colour)))
+                    .draw_series(std::iter::once(band_polygon(band, colour, stride)))
                     .map_err(fail)?;
                 chart
-                    .draw_series(LineSeries::new(points(&band.mean), stroke(colour, scale)))
+                    .draw_series(LineSeries::new(
+                        points(&band.mean, stride),
+                        stroke(colour, scale),
+                    ))
                     .map_err(fail)?;
             }
         }

@@ -117,6 +117,13 @@ pub(crate) fn warn_unsettled(
     if settling.unsettled == 0 {
         return;
     }
+    if settling.capped == settling.unsettled {
+        eprintln!(
+            "warning: {what}: {} of {} {unit} did not satisfy the long-run rule by run.max_steps, so their equilibrium means may include a transient; raise run.max_steps",
+            settling.unsettled, settling.equilibria
+        );
+        return;
+    }
     let mut details = Vec::new();
     if let Some(latest) = settling.latest {
         details.push(format!("the latest converged at step {latest}"));
@@ -124,11 +131,7 @@ pub(crate) fn warn_unsettled(
     if settling.never > 0 {
         details.push(format!("{} never converged", settling.never));
     }
-    let advice = if settling.capped == settling.unsettled {
-        "raise run.max_steps"
-    } else {
-        fixed_length_advice
-    };
+    let advice = fixed_length_advice;
     eprintln!(
         "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; {advice}",
         settling.unsettled,

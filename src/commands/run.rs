@@ -141,26 +141,32 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     Ok(0)
 }
 
-/// One line per scenario that ran until settled: the range of its replicates' lengths.
+/// One line per scenario that ran until settled: its length, the warm-up discarded, the
+/// relaxation time, and why the long-run rule was not satisfied if it was not.
 fn run_lengths(results: &[ScenarioResult]) -> String {
     let mut text = String::new();
     for result in results {
-        let spans: Vec<_> = result
+        let Some(span) = result
             .replicates
-            .iter()
-            .filter_map(|r| r.equilibria.last().and_then(|e| e.span))
-            .collect();
-        let (Some(shortest), Some(longest)) = (
-            spans.iter().map(|s| s.steps).min(),
-            spans.iter().map(|s| s.steps).max(),
-        ) else {
+            .first()
+            .and_then(|r| r.equilibria.last())
+            .and_then(|e| e.span)
+        else {
             continue;
         };
-        let window = spans[0].steps - spans[0].burn_in;
         text += &format!(
-            "{}: ran until settled, {shortest} to {longest} steps per replicate (equilibrium windows of {window} steps)\n",
-            result.name
+            "{}: ran {} steps per replicate; long-run means over steps {}..{} (warm-up: MSER-5 and {} relaxation times); relaxation time {:.0} steps",
+            result.name,
+            span.steps,
+            span.burn_in,
+            span.steps - 1,
+            result.params.run.warmup_relaxations,
+            span.relaxation
         );
+        if let Some(shortfall) = span.shortfall {
+            text += &format!("; not settled by run.max_steps: {shortfall}");
+        }
+        text.push('\n');
     }
     text
 }

@@ -36,10 +36,18 @@ pub struct ScenarioSeries {
     /// Level names in file order (hierarchy levels, then "all").
     pub levels: Vec<String>,
     pub bands: Vec<Vec<Band>>,
+    /// Values per band (every replicate's recorded steps).
     pub steps: usize,
+    /// Steps between recorded values (`output.series_every`).
+    pub stride: usize,
 }
 
 impl ScenarioSeries {
+    /// The last step the bands reach (at least 1, for an axis).
+    pub fn last_step(&self) -> f64 {
+        ((self.steps.max(2) - 1) * self.stride) as f64
+    }
+
     pub fn band(&self, level: &str, metric: &str) -> Option<&Band> {
         let level = self.levels.iter().position(|l| l == level)?;
         let metric = METRICS.iter().position(|m| *m == metric)?;
@@ -122,6 +130,8 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
     let mut names: Vec<String> = Vec::new();
     let mut levels: Vec<Vec<String>> = Vec::new();
     let mut sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>> = Vec::new();
+    // Per scenario: steps between recorded values (0 until a step after 0 is seen).
+    let mut strides: Vec<usize> = Vec::new();
     // A row is at least one byte per column.
     let most_steps =
         std::fs::metadata(path).map_or(0, |m| m.len()) / headers.len().max(1) as u64 + 1;
@@ -143,6 +153,7 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
                 names.push(name.to_string());
                 levels.push(Vec::new());
                 sums.push(Vec::new());
+                strides.push(0);
                 names.len() - 1
             }
         };
@@ -155,10 +166,9 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
                 levels[scenario].len() - 1
             }
         };
-        let step: usize = record[step_column]
-            .parse()
-            .map_err(|e| ReadError::new(path, format!("bad step: {e}")))?;
-        // Every step has a row of its own: a step beyond the file's rows is not a result.
+        let step = recorded_index(&record[step_column], &mut strides[scenario])
+            .map_err(|what| ReadError::new(path, what))?;
+        // Every recorded step has a row of its own: one beyond the file's rows is not a result.
         if step as u64 >= most_steps {
             return Err(ReadError::new(
                 path,
@@ -182,7 +192,8 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
         .into_iter()
         .zip(levels)
         .zip(sums)
-        .map(|((name, levels), mut sums)| {
+        .zip(strides)
+        .map(|(((name, levels), mut sums), stride)| {
             for by_step in &mut sums {
                 by_step.truncate(steps_of_every_replicate(by_step));
             }
@@ -200,9 +211,26 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
                 levels,
                 bands,
                 steps,
+                stride: stride.max(1),
             }
         })
         .collect())
+}
+
+/// The index of a recorded step: steps are 0, s, 2s, ... for the stride s
+/// (`output.series_every`) that the first step after 0 sets.
+fn recorded_index(text: &str, stride: &mut usize) -> Result<usize, String> {
+    let step: usize = text.parse().map_err(|e| format!("bad step: {e}"))?;
+    if step > 0 && *stride == 0 {
+        *stride = step;
+    }
+    match *stride {
+        0 => Ok(0),
+        s if step.is_multiple_of(s) => Ok(step / s),
+        s => Err(format!(
+            "step {step} is not a multiple of {s}, the spacing of the scenario's recorded steps"
+        )),
+    }
 }
 
 /// The steps every replicate ran: replicates that ran until settled differ in length, and a

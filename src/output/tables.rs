@@ -22,7 +22,8 @@ fn optional(value: Option<f64>) -> String {
     value.map(number).unwrap_or_default()
 }
 
-/// `scenario, replicate, step, level, <metrics>`: one row per scenario x replicate x step x level.
+/// `scenario, replicate, step, level, <metrics>`: one row per scenario x replicate x step x level
+/// (every `Params::series_stride` steps from 0).
 pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["scenario", "replicate", "step", "level"];
@@ -32,7 +33,9 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
     for result in results {
         let levels = result.levels.len();
         for (replicate, outcome) in result.replicates.iter().enumerate() {
-            for step in 0..outcome.records.len() / levels {
+            let steps = outcome.records.len() / levels;
+            let every = result.params.series_stride(steps as u64) as usize;
+            for step in (0..steps).step_by(every) {
                 for (level, level_name) in result.levels.iter().enumerate() {
                     row.clear();
                     row.push(result.name.clone());
@@ -197,9 +200,37 @@ pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::R
             let statistics = result.level_statistics(level);
             write_statistics(&mut writer, &result.name, level_name, &statistics)?;
         }
+        write_relaxation(&mut writer, result)?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// With `run.until_settled`: the row `relaxation_steps` (level `all`), the relaxation time
+/// of the slowest mode of the replicate-mean series in whole steps (0: none above the
+/// precision), `n` the replicates it was fitted to.
+fn write_relaxation<W: Write>(
+    writer: &mut csv::Writer<W>,
+    result: &ScenarioResult,
+) -> csv::Result<()> {
+    let Some(span) = result
+        .replicates
+        .first()
+        .and_then(|replicate| replicate.equilibria.last())
+        .and_then(|equilibrium| equilibrium.span)
+    else {
+        return Ok(());
+    };
+    writer.write_record([
+        result.name.clone(),
+        crate::metrics::WHOLE_HIERARCHY.to_string(),
+        "relaxation_steps".to_string(),
+        format!("{:.0}", span.relaxation),
+        String::new(),
+        String::new(),
+        String::new(),
+        result.replicates.len().to_string(),
+    ])
 }
 
 /// Columns of a statistics table; `{key}` is `scenario` or `point`.
@@ -854,7 +885,7 @@ fn read_span(record: &csv::StringRecord) -> Result<Option<RunSpan>, &'static str
     }
     let burn_in = record[METRIC_COUNT + 6].parse().map_err(|_| "burn_in")?;
     let steps = record[METRIC_COUNT + 7].parse().map_err(|_| "steps")?;
-    Ok(Some(RunSpan { burn_in, steps }))
+    Ok(Some(RunSpan::new(burn_in, steps)))
 }
 
 /// One index of one parameter for one metric: a row of `sensitivity.csv` and, with its sample
