@@ -665,6 +665,21 @@ pub struct BehaviourParams {
     pub explore: f64,
     /// `behaviour.socialization`: recruits take their peer group's mean attractions.
     pub socialization: bool,
+    /// `behaviour.socialization_weight`: w in [0, 1]: with socialization, a recruit's
+    /// attractions are w × its group's mean + (1 − w) × a fresh cadre's (0).
+    #[serde(
+        default = "default_socialization_weight",
+        skip_serializing_if = "is_default_socialization_weight"
+    )]
+    pub socialization_weight: f64,
+}
+
+fn default_socialization_weight() -> f64 {
+    1.0
+}
+
+fn is_default_socialization_weight(weight: &f64) -> bool {
+    *weight == 1.0
 }
 
 impl Default for BehaviourParams {
@@ -679,6 +694,7 @@ impl Default for BehaviourParams {
             aspiration_rate: 0.1,
             explore: 0.02,
             socialization: true,
+            socialization_weight: 1.0,
         }
     }
 }

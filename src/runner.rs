@@ -170,7 +170,10 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
         + hierarchy.units as u128 * (7 * 8 + 3 * 4)
         + hierarchy.groups as u128 * 512;
     let replicates = params.run.replicates as u128;
-    let concurrent = if hierarchy.cadres >= LARGE_HIERARCHY as u64 {
+    // Replicates that run until settled advance together, so all of them are held at once.
+    let concurrent = if params.run.until_settled {
+        replicates
+    } else if hierarchy.cadres >= LARGE_HIERARCHY as u64 {
         1
     } else {
         replicates.min(threads.max(1) as u128 * 4)

@@ -184,3 +184,38 @@ fn rational_rule_runs_and_is_deterministic() {
     let value = first[39 * levels + 4][innovation];
     assert!((0.0..=1.0).contains(&value));
 }
+
+/// `behaviour.socialization_weight`: at 1 (the default) the recruits take the group's mean
+/// attractions as before; at 0 they start fresh, so the pressure regime's corps does not
+/// carry its lazy culture and innovates more (over steps 100..199 of four replicates).
+#[test]
+fn a_weaker_socialization_lets_the_pressure_corps_innovate_more() {
+    let innovation = metric_index("mean_innovation").unwrap();
+    let mean_of = |weight: f64| {
+        let mut scenario = pressure();
+        scenario.params.run.until_settled = false;
+        scenario.params.run.replicates = 4;
+        scenario.params.behaviour.socialization_weight = weight;
+        let results = cadresim::runner::run(&[scenario.plan().unwrap()], &|_| {});
+        let values: Vec<f64> = results[0]
+            .replicates
+            .iter()
+            .map(|r| r.equilibria.last().unwrap().means[innovation])
+            .collect();
+        values
+    };
+    let (full, none) = (mean_of(1.0), mean_of(0.0));
+    let mut default = pressure();
+    default.params.run.until_settled = false;
+    default.params.run.replicates = 4;
+    let results = cadresim::runner::run(&[default.plan().unwrap()], &|_| {});
+    let defaults: Vec<f64> = results[0]
+        .replicates
+        .iter()
+        .map(|r| r.equilibria.last().unwrap().means[innovation])
+        .collect();
+    assert_eq!(full, defaults, "weight 1 is the default, bit for bit");
+    for (with, without) in full.iter().zip(&none) {
+        assert!(without > with, "replicate by replicate: {none:?} vs {full:?}");
+    }
+}

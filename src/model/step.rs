@@ -739,6 +739,13 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     let socialized = params.behaviour.socialization;
     if socialized {
         column_means(&group.attraction, actions, &mut scratch.mean_attraction);
+        let weight = params.behaviour.socialization_weight;
+        // w x mean + (1 - w) x 0; at w = 1 (the default) the means are taken as they are.
+        if weight != 1.0 {
+            for mean in scratch.mean_attraction.iter_mut().take(actions) {
+                *mean = (weight * *mean as f64) as f32;
+            }
+        }
     }
     for i in 0..n {
         if scratch.leaving[i] {
