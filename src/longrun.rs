@@ -668,13 +668,13 @@ mod tests {
 
     #[test]
     fn a_series_that_never_settles_is_reported() {
-        // A steady upward drift: never long enough.
+        // A steady upward drift (0.02 every 200 steps): never long enough.
         let series: Vec<Vec<f64>> = synthetic(4, 51_200, 0.0, 1.0, 0.002)
             .into_iter()
             .map(|s| {
                 s.iter()
                     .enumerate()
-                    .map(|(t, v)| v + t as f64 * 1e-5)
+                    .map(|(t, v)| v + t as f64 * 1e-4)
                     .collect()
             })
             .collect();
