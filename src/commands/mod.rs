@@ -288,6 +288,46 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     Ok(0)
 }
 
+/// Refuse an `--out` that is, or contains, one of the directories a command reads (`what`
+/// names them, `advice` says what to do instead).
+pub(crate) fn refuse_output_among_inputs(
+    out: &Path,
+    inputs: &[PathBuf],
+    what: &str,
+    advice: &str,
+) -> Result<(), CommandError> {
+    let out = resolved(out);
+    for input in inputs {
+        if resolved(input).starts_with(&out) {
+            return Err(CommandError::Usage(format!(
+                "--out {} is or contains {what} {}; {advice}",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path made absolute, with every existing part resolved (links, `..`).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    resolved.extend(rest.iter().rev());
+    resolved
+}
+
 pub(crate) fn thread_pool(
     threads: Option<usize>,
 ) -> Result<(rayon::ThreadPool, usize), CommandError> {
