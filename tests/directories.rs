@@ -111,3 +111,29 @@ fn discover_refuses_an_output_that_is_or_contains_its_sweep() {
     }
     assert_eq!(listing(&files.path("s")), before);
 }
+
+#[test]
+fn an_experiments_run_name_cannot_reach_outside_the_reproduction() {
+    let files = Files::new();
+    fs::create_dir(files.path("victim")).unwrap();
+    fs::write(files.path("victim/summary.csv"), "theirs").unwrap();
+    fs::write(
+        files.path("experiments.toml"),
+        "[[run]]\nname = \"../../victim\"\nfiles = [\"small.toml\"]\n",
+    )
+    .unwrap();
+    let refused = run(&[
+        "reproduce",
+        "--quick",
+        "--experiments",
+        &files.arg("experiments.toml"),
+        "--out",
+        &files.arg("rep"),
+    ]);
+    one_line_refusal(refused, "run[0].name` must be 1-100 characters");
+    assert_eq!(
+        fs::read_to_string(files.path("victim/summary.csv")).unwrap(),
+        "theirs"
+    );
+    assert!(!files.path("rep").exists());
+}
