@@ -137,3 +137,77 @@ fn an_experiments_run_name_cannot_reach_outside_the_reproduction() {
     );
     assert!(!files.path("rep").exists());
 }
+
+/// A scenario whose `where` entries divide the hierarchy into 257 parts: it loads, but its
+/// plan is refused.
+fn too_many_regimes() -> String {
+    let mut text = SMALL.replace("branching = 3", "branching = 300");
+    for k in 1..=257 {
+        text += &format!(
+            "\n[[schedule]]\nat = 5\nwhere = {{ county = [\"{k}\"] }}\nset = {{ \"accountability.detection\" = {} }}\n",
+            0.2 + k as f64 / 1000.0
+        );
+    }
+    text
+}
+
+#[test]
+fn force_validates_everything_before_touching_the_directory() {
+    let files = Files::new();
+    fs::write(files.path("many.toml"), too_many_regimes()).unwrap();
+    fs::write(
+        files.path("many-sweep.toml"),
+        SWEEP.replace("small.toml", "many.toml"),
+    )
+    .unwrap();
+    let (run_dir, sweep_dir) = (files.arg("r"), files.arg("s"));
+    succeeds(&["run", &files.arg("small.toml"), "--out", &run_dir]);
+    succeeds(&["sweep", &files.arg("sweep.toml"), "--out", &sweep_dir]);
+    let before = (listing(&files.path("r")), listing(&files.path("s")));
+    let refused = run(&["run", &files.arg("many.toml"), "--out", &run_dir, "--force"]);
+    one_line_refusal(refused, "more than 255 parts");
+    let sweep = files.arg("many-sweep.toml");
+    let refused = run(&["sweep", &sweep, "--out", &sweep_dir, "--force"]);
+    one_line_refusal(refused, "more than 255 parts");
+    assert_eq!(
+        (listing(&files.path("r")), listing(&files.path("s"))),
+        before
+    );
+}
+
+#[test]
+fn reproduce_resume_refuses_a_directory_that_holds_no_reproduction() {
+    let files = Files::new();
+    fs::write(
+        files.path("experiments.toml"),
+        "[quick]\nreplicates = 2\nsteps = 20\n\n[[run]]\nname = \"small\"\nfiles = [\"small.toml\"]\n",
+    )
+    .unwrap();
+    let experiments = files.arg("experiments.toml");
+    let reproduce = |out: &str, extra: &str| {
+        run(&[
+            "reproduce",
+            "--quick",
+            "--experiments",
+            &experiments,
+            "--out",
+            out,
+            extra,
+        ])
+    };
+    let docs = files.path("docs");
+    fs::create_dir_all(docs.join("figures")).unwrap();
+    fs::write(docs.join("RESULTS.md"), "mine").unwrap();
+    fs::write(docs.join("figures/a.png"), "mine").unwrap();
+    let before = listing(&docs);
+    let refused = reproduce(&files.arg("docs"), "--resume");
+    one_line_refusal(refused, "holds files but no reproduction to continue");
+    assert_eq!(listing(&docs), before);
+    assert_eq!(fs::read_to_string(docs.join("RESULTS.md")).unwrap(), "mine");
+    // A reproduction, interrupted or not, resumes; so does a missing directory.
+    let out = files.arg("rep");
+    assert_eq!(reproduce(&out, "--resume").0, 0);
+    fs::remove_file(files.path("rep/RESULTS.md")).unwrap();
+    assert_eq!(reproduce(&out, "--resume").0, 0);
+    assert!(files.path("rep/RESULTS.md").exists());
+}

@@ -87,7 +87,22 @@ fn write_sweep_manifest(
     Ok(())
 }
 
-pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+/// A sweep checked completely and ready to run: nothing is on disk yet.
+struct Checked {
+    spec: SweepSpec,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    out: PathBuf,
+}
+
+/// Check everything `sweep` would be refused for, before any directory is touched.
+pub(crate) fn check(args: &SweepArgs) -> Result<(), CommandError> {
+    checked(args).map(|_| ())
+}
+
+/// Load and validate the sweep file with the command line's overrides, the plan of every
+/// point, the threads and the memory; choose the output directory.
+fn checked(args: &SweepArgs) -> Result<Checked, CommandError> {
     let mut spec = sweep::file::load(&args.file)?;
     spec.base.override_run(&RunOverride {
         steps: args.steps,
@@ -106,6 +121,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         &[args.file.display().to_string()],
         threads,
     )?;
+    pool.install(|| sweep::check_plans(&spec))?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
             Some((k, n)) => format!("{}-shard-{k}-of-{n}", spec.name),
@@ -113,6 +129,21 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
+    Ok(Checked {
+        spec,
+        pool,
+        threads,
+        out,
+    })
+}
+
+pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+    let Checked {
+        spec,
+        pool,
+        threads,
+        out,
+    } = checked(&args)?;
     for warning in spec.warnings() {
         eprintln!("warning: {warning}");
     }

@@ -23,7 +23,7 @@ pub const UNIT_FILES: [&str; 2] = ["timeseries_by_unit.csv", "summary_by_unit.cs
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 23] = [
+pub const WRITTEN: [&str; 25] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -47,6 +47,8 @@ pub const WRITTEN: [&str; 23] = [
     "failures.csv",
     "sample.tmp",
     "boundary.csv",
+    "reproduce.lock.json",
+    "differences.csv",
 ];
 
 /// Failures while writing results.
