@@ -85,6 +85,9 @@ pub struct CompareArgs {
     /// scenario on one chart.
     #[arg(long)]
     pub overlay: bool,
+    /// Replace an earlier comparison (or anything else cadresim wrote) in DIR.
+    #[arg(long)]
+    pub force: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
