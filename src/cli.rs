@@ -44,6 +44,65 @@ pub enum Command {
     Compare(CompareArgs),
 }
 
+/// Parse a seed: 0 to 2^63 - 1, what a scenario file's run.seed (a TOML integer) and so
+/// a manifest replayed can hold.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|seed| *seed <= i64::MAX as u64)
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number from 0 to {}, got `{text}`",
+                i64::MAX
+            )
+        })
+}
+
+/// A parser error (clap's) as one line: what is wrong (a list clap gives after a colon
+/// joined by commas), clap's tip if any, and the usage of the command. Help and version
+/// requests are not errors; `main` prints them as clap does.
+pub fn one_line_error(error: &clap::Error) -> String {
+    use clap::CommandFactory;
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let commands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|command| command.get_name().to_string())
+            .collect();
+        return format!(
+            "a command is required: one of {}; usage: cadresim <COMMAND> (cadresim --help says more)",
+            commands.join(", ")
+        );
+    }
+    let text = error.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        let trimmed = line.trim();
+        if let Some(usage) = trimmed.strip_prefix("Usage:") {
+            parts.push(format!("usage:{usage}"));
+            break;
+        }
+        match parts.last_mut() {
+            _ if trimmed.starts_with("For more information") => {}
+            Some(list) if line.starts_with(' ') && list.ends_with(':') => {
+                list.push(' ');
+                list.push_str(trimmed);
+            }
+            Some(list) if line.starts_with(' ') && !trimmed.starts_with("tip:") => {
+                list.push_str(", ");
+                list.push_str(trimmed);
+            }
+            _ => parts.push(
+                trimmed
+                    .strip_prefix("error: ")
+                    .unwrap_or(trimmed)
+                    .to_string(),
+            ),
+        }
+    }
+    parts.join("; ")
+}
+
 /// Parse a chart size `WxH` (each 200 to 8000 pixels).
 pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
     let (width, height) = text
@@ -85,6 +144,9 @@ pub struct CompareArgs {
     /// scenario on one chart.
     #[arg(long)]
     pub overlay: bool,
+    /// Replace an earlier comparison (or anything else cadresim wrote) in DIR.
+    #[arg(long)]
+    pub force: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
@@ -97,8 +159,8 @@ pub struct RunArgs {
     /// Result directory [default: output/<scenario names joined by +>, or output/default].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Master seed for every scenario (overrides run.seed).
-    #[arg(long, value_name = "N")]
+    /// Master seed for every scenario (overrides run.seed; 0 to 2^63 - 1, as in a file).
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Replicates per scenario (overrides run.replicates).
     #[arg(long, value_name = "N")]
@@ -167,8 +229,8 @@ pub struct SweepArgs {
     /// (sets run.until_settled; at most run.max_steps steps, default 2000).
     #[arg(long)]
     pub until_settled: bool,
-    /// Master seed (overrides the base scenario's run.seed).
-    #[arg(long, value_name = "N")]
+    /// Master seed (overrides the base scenario's run.seed; 0 to 2^63 - 1, as in a file).
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Continue an interrupted sweep in DIR, running only the points it lacks.
     #[arg(long)]

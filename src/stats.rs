@@ -116,7 +116,19 @@ pub fn wilson95(successes: usize, n: usize) -> (f64, f64) {
     let denominator = 1.0 + z * z / n;
     let centre = (p + z * z / (2.0 * n)) / denominator;
     let half = z * ((p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt()) / denominator;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // With no success (or no failure) the bound is exactly 0 (or 1); the arithmetic would
+    // leave a rounding error such as 5.6e-17.
+    let low = if p == 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let high = if p == 1.0 {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (low, high)
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (bisection on the CDF).
@@ -265,6 +277,16 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn wilson_bounds_are_exact_at_none_and_all() {
+        for n in [1, 3, 7, 10, 64, 200] {
+            assert_eq!(wilson95(0, n).0, 0.0, "n = {n}");
+            assert_eq!(wilson95(n, n).1, 1.0, "n = {n}");
+        }
+        let (low, high) = wilson95(5, 10);
+        assert!((low - 0.236_593).abs() < 1e-6 && (high - 0.763_407).abs() < 1e-6);
+    }
 
     #[test]
     fn paired_differences_by_hand() {

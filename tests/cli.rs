@@ -380,3 +380,109 @@ fn the_old_class_keys_name_their_replacements() {
         "was replaced by `equilibrium.innovative_innovation`",
     );
 }
+
+/// Run cadresim with `args`; returns (exit code, stderr) and checks the refusal is one line.
+fn usage_error(args: &[&str]) -> String {
+    let output = cadresim().args(args).output().unwrap();
+    let message = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+    assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+    assert!(message.starts_with("error: "), "{message}");
+    message
+}
+
+#[test]
+fn parser_errors_take_one_line_and_exit_2() {
+    for (args, expected) in [
+        (&["run", "--bogus"][..], "unexpected argument '--bogus'"),
+        (
+            &["merge"][..],
+            "--out <DIR>, <DIRS>...; usage: cadresim merge",
+        ),
+        (
+            &["run", "--steps", "3", "--until-settled"][..],
+            "cannot be used with",
+        ),
+        (&["run", "--size", "3"][..], "--size"),
+        (&["frob"][..], "unrecognized subcommand 'frob'"),
+        (&[][..], "a command is required: one of run, replay"),
+    ] {
+        let message = usage_error(args);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    let help = cadresim().args(["run", "--help"]).output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--seed"));
+}
+
+#[test]
+fn seeds_a_scenario_file_cannot_hold_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("r").display().to_string();
+    for command in ["run", "sweep"] {
+        let message = usage_error(&[command, &file, "--seed", "9223372036854775808"]);
+        assert!(
+            message.contains("from 0 to 9223372036854775807"),
+            "{message}"
+        );
+    }
+    let largest = i64::MAX.to_string();
+    let output = cadresim()
+        .args(["run", &file, "--out", &out, "--seed", &largest])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let manifest = format!("{out}/manifest.json");
+    let replay = cadresim().args(["replay", &manifest]).output().unwrap();
+    assert!(replay.status.success(), "{}", stderr_of(&replay));
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_end_quietly_when_their_output_closes() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "small.toml", SMALL);
+    let out = dir.path().join("r").display().to_string();
+    for args in [&["params"][..], &["run", &file, "--out", &out][..]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("cadresim"))
+            .args(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let message = stderr_of(&output);
+        assert!(!message.contains("panicked"), "{args:?}: {message}");
+        assert_ne!(output.status.code(), Some(101), "{args:?}: {message}");
+    }
+    assert!(dir.path().join("r/manifest.json").exists());
+}
+
+#[test]
+fn sweep_files_whose_names_cannot_name_a_sweep_are_refused_with_a_name_that_can() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "small.toml", SMALL);
+    let body = "base = \"small.toml\"\n\n[sweep]\ndesign = \"grid\"\n\n[[sweep.axis]]\nparam = \"accountability.penalty\"\nvalues = [1.0, 4.0]\n";
+    for (name, suggestion) in [
+        ("my sweep.toml", "my-sweep.toml"),
+        ("ü.toml", "sweep.toml"),
+        (".x.toml", "x.toml"),
+    ] {
+        let file = write(dir.path(), name, body);
+        let out = dir.path().join("out").display().to_string();
+        let message = usage_error(&["sweep", &file, "--out", &out]);
+        assert!(
+            message.contains(&format!("rename the file, e.g. to {suggestion}")),
+            "{message}"
+        );
+        // The advice can be followed.
+        let renamed = write(dir.path(), suggestion, body);
+        let output = cadresim()
+            .args(["sweep", &renamed, "--out", &out, "--force"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    }
+}

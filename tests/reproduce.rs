@@ -123,3 +123,56 @@ fn the_experiments_manifest_names_existing_files() {
         }
     }
 }
+
+/// Load an experiments manifest written to a temporary file; returns the error's text.
+fn refusal(text: &str) -> String {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("experiments.toml");
+    fs::write(&path, text).unwrap();
+    reproduce::load(&path).unwrap_err().to_string()
+}
+
+#[test]
+fn experiments_files_refuse_unknown_nested_keys_and_unplain_or_repeated_run_names() {
+    let run = "[[run]]\nname = \"regimes\"\nfiles = [\"a.toml\"]\n";
+    for (text, expected) in [
+        (
+            "[quick]\nreplicate = 7\n",
+            "quick.replicate` is not a known key (allowed: replicates, steps)",
+        ),
+        (
+            "[robustness]\nstep = 7\n",
+            "robustness.step` is not a known key",
+        ),
+        (
+            "[sensitivity]\nfile = \"s.toml\"\nfiles = 2\n",
+            "sensitivity.files` is not a known key (allowed: file)",
+        ),
+        (
+            "[[sweep]]\nfile = \"s.toml\"\nfiel = \"t.toml\"\n",
+            "sweep[0].fiel` is not a known key",
+        ),
+        (
+            "[[run]]\nname = \"a\"\nfiles = []\nfile = \"x\"\n",
+            "run[0].file` is not a known key (allowed: name, files)",
+        ),
+        ("quick = 3\n", "`quick` must be a table"),
+        ("run = [1]\n", "`run` must be a list of tables"),
+        (
+            "[[run]]\nname = \"../../x\"\nfiles = []\n",
+            "run[0].name` must be 1-100 characters",
+        ),
+        (
+            "[[run]]\nname = \".hidden\"\nfiles = []\n",
+            "run[0].name` must be",
+        ),
+        (
+            &format!("{run}{run}"),
+            "run[1].name` `regimes` names an earlier [[run]] too",
+        ),
+    ] {
+        let message = refusal(text);
+        assert!(message.contains(expected), "{text}: {message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+    }
+}

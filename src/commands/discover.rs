@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::CommandError;
+use super::{refuse_output_among_inputs, CommandError};
 use crate::charts::{self, BoxLimit};
 use crate::cli::DiscoverArgs;
 use crate::discovery::{self, prim, Discovery, DiscoveryError, Restriction};
@@ -69,6 +69,12 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| args.dir.join(format!("discover-{}", slug(&condition.text))));
+    refuse_output_among_inputs(
+        &out,
+        std::slice::from_ref(&args.dir),
+        "the sweep directory",
+        "choose an --out outside it (the default is DIR/discover-<condition>)",
+    )?;
     let _lock = output::prepare_dir(&out, args.force)?;
     let mut written = write_tables(&out, &found)?;
     let title = condition.describe();

@@ -9,6 +9,7 @@ mod run;
 mod sensitivity;
 mod sweep;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -149,6 +150,15 @@ pub(crate) fn draw_charts(
     scenarios: Option<&[Scenario]>,
     overlay: bool,
 ) -> Result<Vec<PathBuf>, CommandError> {
+    let results = read_results(dirs, scenarios)?;
+    draw_results(&results, dirs, out, size, overlay)
+}
+
+/// Read back result directories for their charts, each labelled for a comparison.
+fn read_results(
+    dirs: &[PathBuf],
+    scenarios: Option<&[Scenario]>,
+) -> Result<Vec<series::ResultData>, CommandError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
         if !dir.join("timeseries.csv").exists() {
@@ -169,7 +179,19 @@ pub(crate) fn draw_charts(
     for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
         result.label = label;
     }
-    let mut files = charts::draw_all(&results, out, size, overlay)?;
+    Ok(results)
+}
+
+/// Draw the charts of results read from `dirs` into `out` (with a single directory, its
+/// by-unit charts too).
+fn draw_results(
+    results: &[series::ResultData],
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    overlay: bool,
+) -> Result<Vec<PathBuf>, CommandError> {
+    let mut files = charts::draw_all(results, out, size, overlay)?;
     if let [dir] = dirs {
         files.extend(draw_unit_charts(dir, out, size)?);
     }
@@ -216,42 +238,84 @@ fn unique_labels(dirs: &[PathBuf]) -> Vec<String> {
     labels
 }
 
-fn plot(args: PlotArgs) -> Result<i32, CommandError> {
-    let out = args.dir.join("charts");
-    if args.dir.join("sweep_summary.csv").exists() {
-        let lock = crate::sweep::read_lock(&args.dir)?;
-        let mut files = sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
-        if args.dir.join("sensitivity.csv").exists() {
-            let read = |name: &str| {
-                tables::read_sensitivity(&args.dir.join(name))
-                    .map_err(|error| CommandError::Failed(error.to_string()))
-            };
-            let (indices, convergence) = (
-                read("sensitivity.csv")?,
-                read("sensitivity_convergence.csv")?,
-            );
-            files.extend(charts::draw_sensitivity(
-                &indices,
-                &convergence,
-                &out,
-                args.size,
-            )?);
-        }
-        println!("{} chart files in {}", files.len(), out.display());
-        return Ok(0);
+/// Whether a file a manifest lists is a chart (`charts/x.png`).
+fn is_chart(name: &str) -> bool {
+    name.starts_with("charts/")
+}
+
+/// List in the manifest of `dir` no charts (`None`) or these charts besides its other
+/// files. A manifest that cannot be read vouches for nothing and is left as it is.
+fn relist_charts(
+    dir: &Path,
+    charts: Option<&BTreeMap<String, String>>,
+) -> Result<(), CommandError> {
+    let relisted = match charts {
+        None => output::relist_manifest(dir, |name| !is_chart(name), &BTreeMap::new(), &[]),
+        Some(charts) => output::relist_manifest(dir, |_| true, charts, &[]),
+    };
+    match relisted {
+        Ok(_) | Err(OutputError::NotManifest { .. }) => Ok(()),
+        Err(error) => Err(error.into()),
     }
-    let count = draw_charts(
-        std::slice::from_ref(&args.dir),
-        &out,
-        args.size,
-        None,
-        false,
-    )?;
-    println!("{} chart files in {}", count.len(), out.display());
+}
+
+/// Redraw the charts of a result or sweep directory, holding its lock. The manifest first
+/// stops listing the charts, and lists the new ones once all are drawn, so an interrupted
+/// redraw leaves a manifest true of every file it lists.
+fn plot(args: PlotArgs) -> Result<i32, CommandError> {
+    let _lock = output::lock_existing(&args.dir)?;
+    let out = args.dir.join("charts");
+    let files = if args.dir.join("sweep_summary.csv").exists() {
+        plot_sweep(&args)?
+    } else {
+        let dirs = std::slice::from_ref(&args.dir);
+        let results = read_results(dirs, None)?;
+        relist_charts(&args.dir, None)?;
+        draw_results(&results, dirs, &out, args.size, false)?
+    };
+    relist_charts(&args.dir, Some(&output::hash_files(&args.dir, &files)?))?;
+    println!("{} chart files in {}", files.len(), out.display());
     Ok(0)
 }
 
+/// Redraw a sweep's charts (and its sensitivity analysis's).
+fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
+    let lock = crate::sweep::read_lock(&args.dir)?;
+    let analysed = if args.dir.join("sensitivity.csv").exists() {
+        let read = |name: &str| {
+            tables::read_sensitivity(&args.dir.join(name))
+                .map_err(|error| CommandError::Failed(error.to_string()))
+        };
+        Some((
+            read("sensitivity.csv")?,
+            read("sensitivity_convergence.csv")?,
+        ))
+    } else {
+        None
+    };
+    relist_charts(&args.dir, None)?;
+    let mut files = sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
+    if let Some((indices, convergence)) = analysed {
+        let out = args.dir.join("charts");
+        files.extend(charts::draw_sensitivity(
+            &indices,
+            &convergence,
+            &out,
+            args.size,
+        )?);
+    }
+    Ok(files)
+}
+
+/// Compare result directories into `--out`: everything is read and checked first; the
+/// output directory is then locked, and refused when it holds anything unless `--force`.
 fn compare(args: CompareArgs) -> Result<i32, CommandError> {
+    refuse_output_among_inputs(
+        &args.out,
+        &args.dirs,
+        "the result directory",
+        "choose another --out",
+    )?;
     let labels = unique_labels(&args.dirs);
     let mut rows = Vec::new();
     let mut runs = Vec::new();
@@ -278,7 +342,9 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     }
     let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let files = draw_charts(&args.dirs, &args.out, args.size, None, args.overlay)?;
+    let results = read_results(&args.dirs, None)?;
+    let _lock = output::prepare_dir(&args.out, args.force)?;
+    let files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
     output::write_atomically(&args.out, "differences.csv", |out| {
         tables::write_differences(out, &differences).map_err(Into::into)
     })?;
@@ -289,6 +355,46 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// Refuse an `--out` that is, or contains, one of the directories a command reads (`what`
+/// names them, `advice` says what to do instead).
+pub(crate) fn refuse_output_among_inputs(
+    out: &Path,
+    inputs: &[PathBuf],
+    what: &str,
+    advice: &str,
+) -> Result<(), CommandError> {
+    let out = resolved(out);
+    for input in inputs {
+        if resolved(input).starts_with(&out) {
+            return Err(CommandError::Usage(format!(
+                "--out {} is or contains {what} {}; {advice}",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path made absolute, with every existing part resolved (links, `..`).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    resolved.extend(rest.iter().rev());
+    resolved
 }
 
 pub(crate) fn thread_pool(

@@ -37,12 +37,9 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         threads: args.threads,
         size,
     });
+    check_experiments(&experiments, &args, (replicates, steps))?;
     let checked = robustness.as_ref().map(check).transpose()?;
-    let _lock = if args.resume {
-        output::lock_dir(&args.out)?
-    } else {
-        output::prepare_dir(&args.out, args.force)?
-    };
+    let _lock = prepare(&args)?;
     let mut evidence = Evidence {
         runs: Default::default(),
         sweeps: Default::default(),
@@ -50,18 +47,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     for group in &experiments.runs {
         let out = args.out.join("runs").join(&group.name);
         eprintln!("reproduce: running {}", group.name);
-        run(RunArgs {
-            scenarios: group.files.clone(),
-            out: Some(out.clone()),
-            seed: Some(experiments.seed),
-            replicates,
-            steps,
-            until_settled: false,
-            threads: args.threads,
-            force: true,
-            baseline: None,
-            size,
-        })?;
+        run(run_args(
+            group,
+            &out,
+            &args,
+            experiments.seed,
+            (replicates, steps),
+        ))?;
         evidence
             .runs
             .insert(group.name.clone(), RunEvidence::read(&out)?);
@@ -264,16 +256,94 @@ fn draw_figure(id: &str, figure: &Figure, figures: &Path) -> Result<(), CommandE
     Ok(())
 }
 
-/// Run one sweep of the experiments into `out` (resumed with `--resume`, else replacing an
-/// earlier run), with the manifest's seed and, in quick mode, its (replicates, steps).
-fn sweep_into(
+/// The file that marks a directory as a reproduction's: `--resume` continues only one.
+const MARKER: &str = "reproduce.lock.json";
+
+/// Check every experiment the reproduction will run (scenarios, sweeps and their points),
+/// before its directory is touched.
+fn check_experiments(
+    experiments: &Experiments,
+    args: &ReproduceArgs,
+    quick: (Option<u64>, Option<u64>),
+) -> Result<(), CommandError> {
+    let seed = experiments.seed;
+    for group in &experiments.runs {
+        let out = args.out.join("runs").join(&group.name);
+        super::run::check(&run_args(group, &out, args, seed, quick))?;
+    }
+    let out = args.out.join("sweeps").join("check");
+    for file in &experiments.sweeps {
+        super::sweep::check(&sweep_args(file, &out, args, seed, quick))?;
+    }
+    if !args.quick {
+        let analyses = [&experiments.sensitivity, &experiments.tipping];
+        for file in analyses.into_iter().flatten() {
+            super::sweep::check(&sweep_args(file, &out, args, seed, (None, None)))?;
+        }
+    }
+    Ok(())
+}
+
+/// Lock the reproduction's directory: a new one (refusing a non-empty directory unless
+/// `--force`), or with `--resume` one that holds a reproduction (or nothing yet). Marks it
+/// as a reproduction's.
+fn prepare(args: &ReproduceArgs) -> Result<output::DirLock, CommandError> {
+    let lock = if args.resume {
+        let lock = output::lock_dir(&args.out)?;
+        if output::is_occupied(&args.out)? && !args.out.join(MARKER).exists() {
+            return Err(CommandError::Usage(format!(
+                "{}: --resume: the directory holds files but no reproduction to continue; pass --force to replace what cadresim wrote there, or choose another --out",
+                args.out.display()
+            )));
+        }
+        lock
+    } else {
+        output::prepare_dir(&args.out, args.force)?
+    };
+    let record = serde_json::json!({
+        "cadresim_version": env!("CARGO_PKG_VERSION"),
+        "experiments": args.experiments.display().to_string(),
+        "quick": args.quick,
+    });
+    let text = serde_json::to_string_pretty(&record).expect("marker serializes");
+    output::write_atomically(&args.out, MARKER, |out| out.write_all(text.as_bytes()))?;
+    Ok(lock)
+}
+
+/// The arguments that run one group of scenarios of the experiments into `out` (replacing
+/// an earlier run), with the manifest's seed and, in quick mode, its (replicates, steps).
+fn run_args(
+    group: &reproduce::RunGroup,
+    out: &Path,
+    args: &ReproduceArgs,
+    seed: u64,
+    (replicates, steps): (Option<u64>, Option<u64>),
+) -> RunArgs {
+    RunArgs {
+        scenarios: group.files.clone(),
+        out: Some(out.to_path_buf()),
+        seed: Some(seed),
+        replicates,
+        steps,
+        until_settled: false,
+        threads: args.threads,
+        force: true,
+        baseline: None,
+        size: (1000, 625),
+    }
+}
+
+/// The arguments that run one sweep of the experiments into `out` (resumed with
+/// `--resume`, else replacing an earlier run), with the manifest's seed and, in quick mode,
+/// its (replicates, steps).
+fn sweep_args(
     file: &Path,
     out: &Path,
     args: &ReproduceArgs,
     seed: u64,
     (replicates, steps): (Option<u64>, Option<u64>),
-) -> Result<(), CommandError> {
-    run_sweep(SweepArgs {
+) -> SweepArgs {
+    SweepArgs {
         file: file.to_path_buf(),
         out: Some(out.to_path_buf()),
         threads: args.threads,
@@ -285,7 +355,18 @@ fn sweep_into(
         shard: None,
         force: !args.resume,
         size: (1000, 625),
-    })?;
+    }
+}
+
+/// Run one sweep of the experiments into `out` (see `sweep_args`).
+fn sweep_into(
+    file: &Path,
+    out: &Path,
+    args: &ReproduceArgs,
+    seed: u64,
+    quick: (Option<u64>, Option<u64>),
+) -> Result<(), CommandError> {
+    run_sweep(sweep_args(file, out, args, seed, quick))?;
     Ok(())
 }
 

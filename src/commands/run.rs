@@ -13,21 +13,24 @@ use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY
 use crate::output::manifest::{self, Manifest};
 use crate::output::tables;
 use crate::output::{self, RUN_FILES};
+use crate::params::Plan;
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, RunOverride, Scenario};
 use crate::stats::Spread;
 
-/// Run scenarios on a pool with a progress bar.
-fn simulate(
-    scenarios: &[Scenario],
-    pool: &rayon::ThreadPool,
-) -> Result<Vec<ScenarioResult>, CommandError> {
-    let plans = scenarios
+/// The plan of every scenario: the last check of the input, made before any directory is
+/// touched.
+fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, CommandError> {
+    Ok(scenarios
         .iter()
         .map(Scenario::plan)
-        .collect::<Result<Vec<_>, _>>()?;
-    let progress = Progress::new(runner::total_work(&plans), "simulating");
-    let results = pool.install(|| runner::run(&plans, &|work| progress.advance(work)));
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Run the plans on a pool with a progress bar.
+fn simulate(plans: &[Plan], pool: &rayon::ThreadPool) -> Result<Vec<ScenarioResult>, CommandError> {
+    let progress = Progress::new(runner::total_work(plans), "simulating");
+    let results = pool.install(|| runner::run(plans, &|work| progress.advance(work)));
     progress.finish();
     if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
         return Err(CommandError::Failed(format!(
@@ -37,7 +40,23 @@ fn simulate(
     Ok(results)
 }
 
-pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
+/// A run checked completely and ready to write: nothing is on disk yet.
+struct Checked {
+    scenarios: Vec<Scenario>,
+    plans: Vec<Plan>,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    out: PathBuf,
+}
+
+/// Check everything `run` would be refused for, before any directory is touched.
+pub(crate) fn check(args: &RunArgs) -> Result<(), CommandError> {
+    checked(args).map(|_| ())
+}
+
+/// Load and validate the scenarios with the command line's overrides, their plans, the
+/// threads and the memory they need; choose the output directory.
+fn checked(args: &RunArgs) -> Result<Checked, CommandError> {
     let (mut scenarios, files): (Vec<Scenario>, Vec<String>) = if args.scenarios.is_empty() {
         let scenarios = scenario::built_in();
         let files = scenarios
@@ -99,9 +118,26 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
+    Ok(Checked {
+        plans: plans(&scenarios)?,
+        scenarios,
+        pool,
+        threads,
+        out,
+    })
+}
+
+pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
+    let Checked {
+        scenarios,
+        plans,
+        pool,
+        threads,
+        out,
+    } = checked(&args)?;
     let _lock = output::prepare_dir(&out, args.force)?;
     let started = manifest::now_utc();
-    let results = simulate(&scenarios, &pool)?;
+    let results = simulate(&plans, &pool)?;
     let mut files = output::write_tables(&out, &results)?;
     let charts = pool.install(|| {
         draw_charts(
@@ -294,9 +330,10 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         (None, Some(temporary)) => temporary.path().to_path_buf(),
         (None, None) => unreachable!("a replay without --out has a temporary directory"),
     };
+    let plans = plans(&scenarios)?;
     let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
     let started = manifest::now_utc();
-    let results = simulate(&scenarios, &pool)?;
+    let results = simulate(&plans, &pool)?;
     let hashes = output::write_tables(&out, &results)?;
     if temporary.is_none() {
         let mut manifest = recorded.clone();

@@ -47,9 +47,25 @@ pub(crate) fn analyse_sweep(
     options: &Options,
     size: (u32, u32),
 ) -> Result<BTreeMap<String, String>, CommandError> {
+    let analysis = analyse(dir, spec, options)?;
+    let files = write_analysis(dir, &analysis, size)?;
+    print_analysis(&analysis, spec.base.params.run.replicates);
+    Ok(files)
+}
+
+/// The analysis of the sweep's rows (nothing is written).
+fn analyse(dir: &Path, spec: &SweepSpec, options: &Options) -> Result<Analysis, CommandError> {
     let rows = tables::read_summary(&dir.join("sweep.csv"))
         .map_err(|error| CommandError::Failed(error.to_string()))?;
-    let analysis = sensitivity::analyse(spec, &rows, options)?;
+    Ok(sensitivity::analyse(spec, &rows, options)?)
+}
+
+/// Write the analysis's tables and charts; returns file -> SHA-256 of each.
+fn write_analysis(
+    dir: &Path,
+    analysis: &Analysis,
+    size: (u32, u32),
+) -> Result<BTreeMap<String, String>, CommandError> {
     let mut written = Vec::new();
     for (name, rows, with_size) in [
         ("sensitivity.csv", &analysis.indices, false),
@@ -65,8 +81,14 @@ pub(crate) fn analyse_sweep(
         &dir.join("charts"),
         size,
     )?);
-    print_analysis(&analysis, spec.base.params.run.replicates);
     Ok(output::hash_files(dir, &written)?)
+}
+
+/// Whether a file of a sweep directory (`charts/x.png`, or its name in `charts`) belongs to
+/// its sensitivity analysis.
+fn of_analysis(name: &str) -> bool {
+    let name = name.strip_prefix("charts/").unwrap_or(name);
+    name.starts_with("sensitivity")
 }
 
 /// One line per metric with its leading parameters, and a warning per noisy metric.
@@ -119,13 +141,14 @@ fn print_analysis(analysis: &Analysis, replicates: u64) {
     }
 }
 
-/// `cadresim sensitivity DIR`: analyse a finished sweep again with the given options and add
-/// the files to its manifest.
+/// `cadresim sensitivity DIR`: analyse a finished sweep again with the given options and
+/// replace the earlier analysis. The manifest first stops listing the earlier analysis and
+/// its files go, so that an interrupted analysis leaves a manifest true of every file it
+/// lists; it lists the new files once they are all written.
 pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError> {
-    let manifest_path = args.dir.join("manifest.json");
-    let _lock = output::lock_dir(&args.dir)?;
+    let _lock = output::lock_existing(&args.dir)?;
     let lock = sweep::read_lock(&args.dir)?;
-    if !manifest_path.exists() {
+    if !args.dir.join("manifest.json").exists() {
         return Err(CommandError::Usage(format!(
             "{}: the sweep has not finished (no manifest.json); finish it with `cadresim sweep FILE --resume --out {}` or merge its shards first",
             args.dir.display(),
@@ -146,47 +169,25 @@ pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError
     if !args.metrics.is_empty() {
         options.metrics = args.metrics;
     }
-    let files = analyse_sweep(&args.dir, &lock.spec, &options, args.size)?;
-    record_in_manifest(&manifest_path, &files, &options)?;
+    let analysis = analyse(&args.dir, &lock.spec, &options)?;
+    let unlisted = [("sensitivity", serde_json::Value::Null)];
+    output::relist_manifest(
+        &args.dir,
+        |name| !of_analysis(name),
+        &BTreeMap::new(),
+        &unlisted,
+    )?;
+    for name in ["sensitivity.csv", "sensitivity_convergence.csv"] {
+        output::remove_files_in(&args.dir, ".", |file| file == name)?;
+    }
+    output::remove_files_in(&args.dir, "charts", of_analysis)?;
+    let files = write_analysis(&args.dir, &analysis, args.size)?;
+    let record = serde_json::to_value(AnalysisRecord::from(&options)).expect("options serialize");
+    output::relist_manifest(&args.dir, |_| true, &files, &[("sensitivity", record)])?;
+    print_analysis(&analysis, lock.spec.base.params.run.replicates);
     println!(
         "sensitivity.csv, sensitivity_convergence.csv and charts in {}",
         args.dir.display()
     );
     Ok(0)
-}
-
-/// Add the analysis's files and options to an existing sweep manifest (rewritten atomically).
-fn record_in_manifest(
-    path: &Path,
-    files: &BTreeMap<String, String>,
-    options: &Options,
-) -> Result<(), CommandError> {
-    let unreadable = |message: String| {
-        CommandError::Failed(format!(
-            "{}: not a sweep manifest: {message}",
-            path.display()
-        ))
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
-    let object = manifest
-        .as_object_mut()
-        .ok_or_else(|| unreadable("not a JSON object".to_string()))?;
-    let listed = object
-        .entry("files")
-        .or_insert_with(|| serde_json::json!({}))
-        .as_object_mut()
-        .ok_or_else(|| unreadable("`files` is not an object".to_string()))?;
-    for (name, hash) in files {
-        listed.insert(name.clone(), serde_json::Value::String(hash.clone()));
-    }
-    object.insert(
-        "sensitivity".to_string(),
-        serde_json::to_value(AnalysisRecord::from(options)).expect("options serialize"),
-    );
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-    let dir = path.parent().unwrap_or(Path::new("."));
-    output::write_atomically(dir, "manifest.json", |out| out.write_all(text.as_bytes()))?;
-    Ok(())
 }

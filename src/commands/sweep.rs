@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::run::aligned;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
-use super::{check_memory, thread_pool, warn_unsettled, CommandError, Progress, LENGTHEN_RUN};
+use super::{
+    check_memory, refuse_output_among_inputs, thread_pool, warn_unsettled, CommandError, Progress,
+    LENGTHEN_RUN,
+};
 use crate::charts::{self, BoundaryLayout, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::metrics::WHOLE_HIERARCHY;
@@ -84,7 +87,22 @@ fn write_sweep_manifest(
     Ok(())
 }
 
-pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+/// A sweep checked completely and ready to run: nothing is on disk yet.
+struct Checked {
+    spec: SweepSpec,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    out: PathBuf,
+}
+
+/// Check everything `sweep` would be refused for, before any directory is touched.
+pub(crate) fn check(args: &SweepArgs) -> Result<(), CommandError> {
+    checked(args).map(|_| ())
+}
+
+/// Load and validate the sweep file with the command line's overrides, the plan of every
+/// point, the threads and the memory; choose the output directory.
+fn checked(args: &SweepArgs) -> Result<Checked, CommandError> {
     let mut spec = sweep::file::load(&args.file)?;
     spec.base.override_run(&RunOverride {
         steps: args.steps,
@@ -103,6 +121,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         &[args.file.display().to_string()],
         threads,
     )?;
+    pool.install(|| sweep::check_plans(&spec))?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
             Some((k, n)) => format!("{}-shard-{k}-of-{n}", spec.name),
@@ -110,6 +129,21 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
+    Ok(Checked {
+        spec,
+        pool,
+        threads,
+        out,
+    })
+}
+
+pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+    let Checked {
+        spec,
+        pool,
+        threads,
+        out,
+    } = checked(&args)?;
     for warning in spec.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -192,7 +226,12 @@ fn write_boundary(
 }
 
 pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
-    refuse_output_among_inputs(&args.out, &args.dirs)?;
+    refuse_output_among_inputs(
+        &args.out,
+        &args.dirs,
+        "the shard directory",
+        "merge into a new directory",
+    )?;
     let lock = sweep::check_shards(&args.dirs)?;
     let spec = &lock.spec;
     let (points, results) = if spec.design == Design::Boundary {
@@ -317,40 +356,6 @@ pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
         grid: spec.design == Design::Grid,
         path: spec.design == Design::Path,
     }
-}
-
-/// Refuse a merge whose `--out` is, or contains, one of the shard directories it reads.
-fn refuse_output_among_inputs(out: &Path, inputs: &[PathBuf]) -> Result<(), CommandError> {
-    let out = resolved(out);
-    for input in inputs {
-        if resolved(input).starts_with(&out) {
-            return Err(CommandError::Usage(format!(
-                "--out {} is or contains the shard directory {}; merge into a new directory",
-                out.display(),
-                input.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A path made absolute, with every existing part resolved (links, `..`).
-fn resolved(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = absolute.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => return absolute,
-        }
-    }
-    let mut resolved = existing.canonicalize().unwrap_or(existing);
-    resolved.extend(rest.iter().rev());
-    resolved
 }
 
 /// The scenario of the point that needs the most memory (an axis may change the hierarchy).

@@ -23,7 +23,7 @@ pub const UNIT_FILES: [&str; 2] = ["timeseries_by_unit.csv", "summary_by_unit.cs
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 23] = [
+pub const WRITTEN: [&str; 25] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -47,6 +47,8 @@ pub const WRITTEN: [&str; 23] = [
     "failures.csv",
     "sample.tmp",
     "boundary.csv",
+    "reproduce.lock.json",
+    "differences.csv",
 ];
 
 /// Failures while writing results.
@@ -71,6 +73,8 @@ pub enum OutputError {
     },
     #[error("{path}: not a cadresim manifest: {message}")]
     NotManifest { path: PathBuf, message: String },
+    #[error("{0}: no such directory; name a result directory cadresim wrote")]
+    Missing(PathBuf),
 }
 
 impl OutputError {
@@ -82,6 +86,7 @@ impl OutputError {
                 | OutputError::Locked(_)
                 | OutputError::NotADirectory(_)
                 | OutputError::Symlink(_)
+                | OutputError::Missing(_)
         )
     }
 }
@@ -107,6 +112,18 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, OutputError> {
         return Err(OutputError::NotADirectory(dir.to_path_buf()));
     }
     fs::create_dir_all(dir).map_err(io_error(dir))?;
+    lock_existing(dir)
+}
+
+/// Lock an existing directory for writing (a command that adds to a result); a missing
+/// directory is refused, never created.
+pub fn lock_existing(dir: &Path) -> Result<DirLock, OutputError> {
+    if !dir.exists() {
+        return Err(OutputError::Missing(dir.to_path_buf()));
+    }
+    if !dir.is_dir() {
+        return Err(OutputError::NotADirectory(dir.to_path_buf()));
+    }
     let handle = File::open(dir).map_err(io_error(dir))?;
     match handle.try_lock() {
         Ok(()) => Ok(DirLock { _handle: handle }),
@@ -126,10 +143,42 @@ pub fn is_occupied(dir: &Path) -> Result<bool, OutputError> {
     Ok(dir.exists() && fs::read_dir(dir).map_err(io_error(dir))?.next().is_some())
 }
 
+/// What `discover` writes in its directory (`DIR/discover-<condition>/` of a sweep).
+pub const DISCOVERY_WRITTEN: [&str; 5] = [
+    "manifest.json",
+    "trajectory.csv",
+    "box.csv",
+    "discover.json",
+    "charts",
+];
+
 /// Remove what cadresim writes in `dir` (`WRITTEN`), the manifest first so a half-cleared
-/// directory never looks complete. Links are removed, never followed.
+/// directory never looks complete, then the temporary files of writes that never finished
+/// and the discoveries of an earlier sweep (`discover-*`: their files, then the folder if
+/// nothing else is left). Links are removed, never followed.
 pub fn clear_written(dir: &Path) -> Result<(), OutputError> {
-    for name in WRITTEN {
+    remove_names(dir, &WRITTEN)?;
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(io_error(&path))?.is_dir();
+        if !is_dir && is_temporary(&name) {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        } else if is_dir && name.starts_with("discover-") {
+            remove_names(&path, &DISCOVERY_WRITTEN)?;
+            remove_temporaries(&path)?;
+            if !is_occupied(&path)? {
+                fs::remove_dir(&path).map_err(io_error(&path))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remove the files and folders `names` of `dir`, those that exist.
+fn remove_names(dir: &Path, names: &[&str]) -> Result<(), OutputError> {
+    for name in names {
         let path = dir.join(name);
         let Ok(metadata) = fs::symlink_metadata(&path) else {
             continue;
@@ -142,6 +191,40 @@ pub fn clear_written(dir: &Path) -> Result<(), OutputError> {
     }
     Ok(())
 }
+
+/// Remove the temporary files of `dir` whose writes never finished.
+fn remove_temporaries(dir: &Path) -> Result<(), OutputError> {
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let path = entry.path();
+        let is_file = !entry.file_type().map_err(io_error(&path))?.is_dir();
+        if is_file && is_temporary(&entry.file_name().to_string_lossy()) {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` is one of `write_atomically`'s temporary names: `.NAME.XXXXXX.partial`.
+pub fn is_temporary(name: &str) -> bool {
+    let Some(inner) = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".partial"))
+    else {
+        return false;
+    };
+    match inner.rsplit_once('.') {
+        Some((written, random)) => {
+            !written.is_empty()
+                && random.len() == TEMPORARY_LETTERS
+                && random.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        None => false,
+    }
+}
+
+/// Random letters in a temporary file's name.
+const TEMPORARY_LETTERS: usize = 6;
 
 /// Lock `dir` and make sure it can receive a new result: refuse a non-empty directory unless
 /// `force`, which removes what an earlier cadresim command wrote there.
@@ -188,11 +271,17 @@ pub fn write_atomically(
         });
     }
     let path = dir.join(name);
-    let temporary = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder
+        .prefix(&prefix)
         .suffix(".partial")
-        .tempfile_in(dir)
-        .map_err(io_error(dir))?;
+        .rand_bytes(TEMPORARY_LETTERS);
+    // Created as any file is (0666 less the umask), not tempfile's private 0600, so that
+    // colleagues and a merge job under another account can read results.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temporary = builder.tempfile_in(dir).map_err(io_error(dir))?;
     let mut writer = BufWriter::new(temporary);
     write(&mut writer).map_err(io_error(&path))?;
     let temporary = writer
@@ -265,6 +354,69 @@ pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError
         out.write_all(text.as_bytes())?;
         out.write_all(b"\n")
     })?;
+    Ok(())
+}
+
+/// Rewrite `dir/manifest.json` (atomically): the listed files that `keep` accepts, then
+/// `add`; each of `fields` set at the top level (null removes what it said). Returns false,
+/// writing nothing, when `dir` has no manifest. Any kind of manifest (run, sweep, discovery)
+/// is kept as it is otherwise.
+pub fn relist_manifest(
+    dir: &Path,
+    keep: impl Fn(&str) -> bool,
+    add: &BTreeMap<String, String>,
+    fields: &[(&str, serde_json::Value)],
+) -> Result<bool, OutputError> {
+    let path = dir.join("manifest.json");
+    if !path.exists() {
+        return Ok(false);
+    }
+    let unreadable = |message: String| OutputError::NotManifest {
+        path: path.clone(),
+        message,
+    };
+    let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+    let object = manifest
+        .as_object_mut()
+        .ok_or_else(|| unreadable("not a JSON object".to_string()))?;
+    let listed = object
+        .entry("files")
+        .or_insert_with(|| serde_json::json!({}))
+        .as_object_mut()
+        .ok_or_else(|| unreadable("`files` is not an object".to_string()))?;
+    listed.retain(|name, _| keep(name));
+    for (name, hash) in add {
+        listed.insert(name.clone(), serde_json::Value::String(hash.clone()));
+    }
+    for (key, value) in fields {
+        object.insert(key.to_string(), value.clone());
+    }
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
+    write_atomically(dir, "manifest.json", |out| out.write_all(text.as_bytes()))?;
+    Ok(true)
+}
+
+/// Remove the files of `dir/folder` whose names `remove` accepts (charts an analysis or a
+/// redraw replaces); links are removed, never followed.
+pub fn remove_files_in(
+    dir: &Path,
+    folder: &str,
+    remove: impl Fn(&str) -> bool,
+) -> Result<(), OutputError> {
+    let folder = dir.join(folder);
+    let Ok(entries) = fs::read_dir(&folder) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_error(&folder))?;
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(io_error(&path))?.is_dir();
+        if !is_dir && remove(&entry.file_name().to_string_lossy()) {
+            fs::remove_file(&path).map_err(io_error(&path))?;
+        }
+    }
     Ok(())
 }
 

@@ -1246,7 +1246,7 @@ pub fn write_failures<W: Write>(out: W, rows: &[FailureRow]) -> csv::Result<()> 
             row.parameter.clone(),
             optional(row.lower),
             optional(row.upper),
-            row.p_value.map(|p| format!("{p:e}")).unwrap_or_default(),
+            optional(row.p_value),
             number(row.coverage),
             number(row.density),
             number(row.mass),
@@ -1278,9 +1278,31 @@ pub fn write_box<W: Write>(out: W, rows: &[BoxRow]) -> csv::Result<()> {
             optional(row.bounds.map(|b| b.0)),
             optional(row.bounds.map(|b| b.1)),
             row.values.join("|"),
-            row.p_value.map(|p| format!("{p:e}")).unwrap_or_default(),
+            optional(row.p_value),
         ])?;
     }
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn p_values_are_plain_decimals_like_every_other_number() {
+        let row = BoxRow {
+            parameter: "accountability.penalty".into(),
+            bounds: Some((2.5, 16.0)),
+            values: Vec::new(),
+            p_value: Some(0.000_125),
+        };
+        let mut text = Vec::new();
+        write_box(&mut text, &[row]).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.ends_with("\naccountability.penalty,2.5,16,,0.000125\n"),
+            "{text}"
+        );
+    }
 }

@@ -95,18 +95,10 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
             }
         };
     let seed = integer(table.get("seed"), "seed", 1)?;
-    let quick = table
-        .get("quick")
-        .and_then(|q| q.as_table())
-        .cloned()
-        .unwrap_or_default();
+    let quick = section(&table, "quick", &["replicates", "steps"], &file)?;
     let quick_replicates = integer(quick.get("replicates"), "quick.replicates", 3)?;
     let quick_steps = integer(quick.get("steps"), "quick.steps", 150)?;
-    let robustness = table
-        .get("robustness")
-        .and_then(|q| q.as_table())
-        .cloned()
-        .unwrap_or_default();
+    let robustness = section(&table, "robustness", &["replicates", "steps"], &file)?;
     let robustness_replicates = integer(robustness.get("replicates"), "robustness.replicates", 4)?;
     let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
     let strings = |value: Option<&toml::Value>, key: &str| -> Result<Vec<String>, ScenarioError> {
@@ -120,19 +112,10 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
             })
             .ok_or_else(|| invalid(&file, key, "must be a list of strings"))
     };
-    let tables = |key: &str| -> Vec<toml::Table> {
-        table
-            .get(key)
-            .and_then(|v| v.as_array())
-            .map(|items| items.iter().filter_map(|i| i.as_table().cloned()).collect())
-            .unwrap_or_default()
-    };
+    let tables = |key: &str, allowed: &[&str]| entries(&table, key, allowed, &file);
     let mut runs = Vec::new();
-    for (index, run) in tables("run").iter().enumerate() {
-        let name = run
-            .get("name")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| invalid(&file, &format!("run[{index}].name"), "is required"))?;
+    for (index, run) in tables("run", &["name", "files"])?.iter().enumerate() {
+        let name = run_name(run, index, &runs, &file)?;
         let files = strings(run.get("files"), &format!("run[{index}].files"))?;
         runs.push(RunGroup {
             name: name.to_string(),
@@ -140,7 +123,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         });
     }
     let mut sweeps = Vec::new();
-    for (index, sweep) in tables("sweep").iter().enumerate() {
+    for (index, sweep) in tables("sweep", &["file"])?.iter().enumerate() {
         let path = sweep
             .get("file")
             .and_then(|v| v.as_str())
@@ -150,7 +133,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let optional_file = |key: &str| -> Result<Option<PathBuf>, ScenarioError> {
         match table.get(key) {
             None => Ok(None),
-            Some(value) => value
+            Some(_) => section(&table, key, &["file"], &file)?
                 .get("file")
                 .and_then(|v| v.as_str())
                 .map(|f| Some(dir.join(f)))
@@ -166,7 +149,8 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let sensitivity = optional_file("sensitivity")?;
     let tipping = optional_file("tipping")?;
     let mut claims = Vec::new();
-    for (index, claim) in tables("claim").iter().enumerate() {
+    let claim_keys = ["id", "text", "files", "regime", "explanation"];
+    for (index, claim) in tables("claim", &claim_keys)?.iter().enumerate() {
         let get = |key: &str| {
             claim
                 .get(key)
@@ -226,6 +210,92 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         tipping,
         claims,
     })
+}
+
+/// Refuse a key of `place` (a section of the manifest) that is not one of `allowed`.
+fn check_keys(
+    table: &toml::Table,
+    place: &str,
+    allowed: &[&str],
+    file: &str,
+) -> Result<(), ScenarioError> {
+    match table.keys().find(|key| !allowed.contains(&key.as_str())) {
+        Some(key) => Err(invalid(
+            file,
+            &format!("{place}.{key}"),
+            format!("is not a known key (allowed: {})", allowed.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The table `[key]` of the manifest (empty when absent), its keys checked.
+fn section(
+    table: &toml::Table,
+    key: &str,
+    allowed: &[&str],
+    file: &str,
+) -> Result<toml::Table, ScenarioError> {
+    let found = match table.get(key) {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(found)) => found.clone(),
+        Some(_) => return Err(invalid(file, key, format!("must be a table ([{key}])"))),
+    };
+    check_keys(&found, key, allowed, file)?;
+    Ok(found)
+}
+
+/// The tables `[[key]]` of the manifest, each one's keys checked.
+fn entries(
+    table: &toml::Table,
+    key: &str,
+    allowed: &[&str],
+    file: &str,
+) -> Result<Vec<toml::Table>, ScenarioError> {
+    let Some(value) = table.get(key) else {
+        return Ok(Vec::new());
+    };
+    let items = value
+        .as_array()
+        .filter(|items| items.iter().all(toml::Value::is_table))
+        .ok_or_else(|| invalid(file, key, format!("must be a list of tables ([[{key}]])")))?;
+    let mut found = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let item = item.as_table().expect("checked to be a table");
+        check_keys(item, &format!("{key}[{index}]"), allowed, file)?;
+        found.push(item.clone());
+    }
+    Ok(found)
+}
+
+/// The name of `[[run]]` number `index`: plain like a scenario name (it names the run's
+/// directory) and unlike every earlier run's.
+fn run_name(
+    run: &toml::Table,
+    index: usize,
+    earlier: &[RunGroup],
+    file: &str,
+) -> Result<String, ScenarioError> {
+    let key = format!("run[{index}].name");
+    let name = run
+        .get("name")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| invalid(file, &key, "is required"))?;
+    if !crate::scenario::is_plain_name(name) {
+        return Err(invalid(
+            file,
+            &key,
+            format!("must be 1-100 characters of letters, digits, '-', '_' or '.', not starting with '.', got {name:?}"),
+        ));
+    }
+    if earlier.iter().any(|run| run.name == name) {
+        return Err(invalid(
+            file,
+            &key,
+            format!("`{name}` names an earlier [[run]] too; give each run a distinct name"),
+        ));
+    }
+    Ok(name.to_string())
 }
 
 fn verdict_word(holds: bool) -> &'static str {

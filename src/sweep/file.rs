@@ -44,6 +44,7 @@ pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
 /// Parse sweep text; `path` locates `base` and names the file in errors.
 pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioError> {
     let file = path.display().to_string();
+    check_file_name(stem, &file)?;
     let mut table = scenario::parse_table(text, &file)?;
     let sweep = table.remove("sweep").ok_or_else(|| {
         invalid(
@@ -135,6 +136,31 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
             })?;
     }
     Ok(spec)
+}
+
+/// A sweep is named by its file (its directory, the scenarios of its points): refuse a file
+/// whose name without `.toml` is not a plain name, suggesting one that is.
+fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
+    if scenario::is_plain_name(stem) {
+        return Ok(());
+    }
+    let plain: String = stem
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') => c,
+            _ => '-',
+        })
+        .take(100)
+        .collect();
+    let plain = plain.trim_start_matches(['.', '-']).trim_end_matches('-');
+    let suggestion = if plain.is_empty() { "sweep" } else { plain };
+    Err(invalid(
+        file,
+        "file name",
+        format!(
+            "{stem:?}: a sweep is named by its file, and the name must be 1-100 characters of letters, digits, '-', '_' or '.', not starting with '.'; rename the file, e.g. to {suggestion}.toml"
+        ),
+    ))
 }
 
 /// The base scenario: `base` (a file relative to the sweep file), then the sweep file's own

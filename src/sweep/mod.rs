@@ -306,15 +306,8 @@ pub fn run_points(
     dir: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<usize, SweepError> {
-    let mut groups: Vec<Vec<&Point>> = Vec::new();
-    for point in points {
-        match groups.last_mut() {
-            Some(group) if group[0].group == point.group => group.push(point),
-            _ => groups.push(vec![point]),
-        }
-    }
     let (done, missing): (Vec<Vec<&Point>>, Vec<Vec<&Point>>) =
-        groups.into_iter().partition(|group| {
+        groups(points).into_iter().partition(|group| {
             group
                 .iter()
                 .all(|p| matches!(check_part(spec, dir, p), Some(Ok(()))))
@@ -324,15 +317,7 @@ pub fn run_points(
     missing
         .par_iter()
         .try_for_each(|group| -> Result<(), SweepError> {
-            // Level names come from the point's own scenario: an axis may change the hierarchy.
-            let scenario = if spec.design == Design::Path {
-                spec.path_scenario(group).map_err(usage(group[0]))?
-            } else {
-                spec.scenario_for(group[0]).map_err(usage(group[0]))?
-            };
-            let plan = scenario
-                .plan()
-                .map_err(|error| SweepError::Usage(format!("point {}: {error}", group[0].id)))?;
+            let (scenario, plan) = group_plan(spec, group)?;
             let equilibria = if spec.design == Design::Path {
                 run_path(spec, &plan, group.len())
             } else {
@@ -346,6 +331,45 @@ pub fn run_points(
             Ok(())
         })?;
     Ok(ran)
+}
+
+/// Consecutive points of one group (a path runs as one simulation; other points alone).
+fn groups(points: &[Point]) -> Vec<Vec<&Point>> {
+    let mut groups: Vec<Vec<&Point>> = Vec::new();
+    for point in points {
+        match groups.last_mut() {
+            Some(group) if group[0].group == point.group => group.push(point),
+            _ => groups.push(vec![point]),
+        }
+    }
+    groups
+}
+
+/// The scenario and plan that run a group of points. Level names come from the point's own
+/// scenario: an axis may change the hierarchy.
+fn group_plan(spec: &SweepSpec, group: &[&Point]) -> Result<(Scenario, Plan), SweepError> {
+    let scenario = if spec.design == Design::Path {
+        spec.path_scenario(group).map_err(usage(group[0]))?
+    } else {
+        spec.scenario_for(group[0]).map_err(usage(group[0]))?
+    };
+    let plan = scenario
+        .plan()
+        .map_err(|error| SweepError::Usage(format!("point {}: {error}", group[0].id)))?;
+    Ok((scenario, plan))
+}
+
+/// Check that every point of the sweep (for a boundary design, of its initial grids) makes
+/// a plan that can run, before any directory is touched.
+pub fn check_plans(spec: &SweepSpec) -> Result<(), SweepError> {
+    let points = spec.points();
+    let groups = match spec.design {
+        Design::Path => groups(&points),
+        _ => points.iter().map(|point| vec![point]).collect(),
+    };
+    groups
+        .par_iter()
+        .try_for_each(|group| group_plan(spec, group).map(|_| ()))
 }
 
 fn usage(point: &Point) -> impl FnOnce(ParamError) -> SweepError + '_ {
