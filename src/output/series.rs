@@ -221,6 +221,10 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
 /// (`output.series_every`) that the first step after 0 sets.
 fn recorded_index(text: &str, stride: &mut usize) -> Result<usize, String> {
     let step: usize = text.parse().map_err(|e| format!("bad step: {e}"))?;
+    // No run has more steps than run.steps or run.max_steps may hold.
+    if step as u64 >= crate::registry::MAX_STEPS {
+        return Err(format!("step {step} is more than the file could hold"));
+    }
     if step > 0 && *stride == 0 {
         *stride = step;
     }
