@@ -508,9 +508,32 @@ fn parse_axes(
                 ),
             ));
         }
+        check_shared_keys(&axes, &axis, index, file)?;
         axes.push(axis);
     }
     Ok(axes)
+}
+
+/// Refuse an axis that sets a key an earlier axis sets: the later axis would win at every
+/// point while points.csv showed both values.
+fn check_shared_keys(
+    earlier: &[Axis],
+    axis: &Axis,
+    index: usize,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    for key in swept_keys(axis) {
+        if let Some(other) = earlier.iter().position(|a| swept_keys(a).contains(&key)) {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}]"),
+                format!(
+                    "sets `{key}`, which sweep.axis[{other}] also sets; each key may be swept by one axis only (merge the two axes into one, e.g. as variants)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The keys an axis sets.
@@ -679,6 +702,13 @@ fn check_setting(
             format!("`{key}` is not a known parameter{hint}"),
         )
     })?;
+    if key == "hierarchy.tree" {
+        return Err(invalid(
+            file,
+            &place,
+            "`hierarchy.tree` cannot be swept (a tree's units are read with the base scenario); set it in the base and run one sweep per tree",
+        ));
+    }
     if spec.section() == "run" {
         return Err(invalid(
             file,

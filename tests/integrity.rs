@@ -1,0 +1,161 @@
+//! Inputs refused before anything runs (axes sharing a key, ambiguous or invalidated
+//! `where`, swept trees, control characters) and results checked before they are used
+//! (replay of by-unit tables, analyses of edited tables, versions of resumed parts).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{cadresim, SMALL};
+use tempfile::TempDir;
+
+/// Run cadresim; returns (exit code, stderr).
+fn run(args: &[&str]) -> (i32, String) {
+    let output = cadresim().args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A refusal: exit 2, one line, containing `needle`.
+fn refused(args: &[&str], needle: &str) {
+    let (code, message) = run(args);
+    assert_eq!(code, 2, "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.contains(needle), "{message} lacks {needle}");
+}
+
+/// `small.toml` and a sweep file `sweep.toml` with `body` over it; returns the sweep path.
+fn sweep_over_small(dir: &Path, body: &str) -> PathBuf {
+    fs::write(dir.join("small.toml"), SMALL).unwrap();
+    let path = dir.join("sweep.toml");
+    fs::write(&path, format!("base = \"small.toml\"\n{body}")).unwrap();
+    path
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn two_axes_setting_one_key_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let both = r#"
+[sweep]
+[[sweep.axis]]
+param = "accountability.penalty"
+values = [1.0, 4.0]
+[[sweep.axis]]
+name = "harsh"
+variants = { no = { "fault_tolerance.enabled" = false }, yes = { "accountability.penalty" = 9.0 } }
+"#;
+    let path = sweep_over_small(dir.path(), both);
+    refused(
+        &["sweep", arg(&path)],
+        "`sweep.axis[1]` sets `accountability.penalty`, which sweep.axis[0] also sets",
+    );
+}
+
+/// A tree whose two counties share the name "Gulou".
+const TWIN_TREE: &str = "code,name,parent,level
+1,North,,province
+2,South,,province
+11,Gulou,1,county
+21,Gulou,2,county
+22,Taijiang,2,county
+";
+
+const TWIN_LEVELS: &str = r#"
+[run]
+steps = 20
+burn_in = 10
+replicates = 1
+
+[hierarchy]
+tree = "units.csv"
+
+[[hierarchy.levels]]
+name = "province"
+cadres = 4
+
+[[hierarchy.levels]]
+name = "county"
+cadres = 4
+"#;
+
+fn tree_scenario(dir: &Path, schedule: &str) -> PathBuf {
+    fs::write(dir.join("units.csv"), TWIN_TREE).unwrap();
+    let path = dir.join("twins.toml");
+    fs::write(&path, format!("{TWIN_LEVELS}\n{schedule}")).unwrap();
+    path
+}
+
+#[test]
+fn a_where_naming_several_units_is_refused_with_their_codes() {
+    let dir = TempDir::new().unwrap();
+    let schedule = "[[schedule]]\nat = 5\nwhere = { county = [\"Gulou\"] }\nset = { \"accountability.penalty\" = 2.0 }\n";
+    let path = tree_scenario(dir.path(), schedule);
+    let out = dir.path().join("out");
+    refused(
+        &["run", arg(&path), "--out", arg(&out)],
+        "`county` has 2 units matching \"Gulou\" (codes 11, 21)",
+    );
+    assert!(!out.exists());
+    // By code, or by a name only one unit has, it runs.
+    let schedule = "[[schedule]]\nat = 5\nwhere = { county = [\"21\", \"Taijiang\"] }\nset = { \"accountability.penalty\" = 2.0 }\n";
+    let path = tree_scenario(dir.path(), schedule);
+    cadresim::scenario::load(&path).unwrap();
+}
+
+#[test]
+fn a_point_whose_hierarchy_invalidates_the_base_where_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let base = format!(
+        "{SMALL}\n[[schedule]]\nat = 5\nwhere = {{ township = [\"12\"] }}\nset = {{ \"accountability.penalty\" = 2.0 }}\n"
+    );
+    fs::write(dir.path().join("small.toml"), base).unwrap();
+    let sweep = r#"base = "small.toml"
+[sweep]
+[[sweep.axis]]
+name = "shape"
+variants = { wide = { "hierarchy.levels" = [{ name = "county", branching = 3, cadres = 5 }, { name = "township", branching = 5, cadres = 6 }] }, flat = { "hierarchy.levels" = [{ name = "county", branching = 3, cadres = 5 }] }, narrow = { "hierarchy.levels" = [{ name = "county", branching = 3, cadres = 5 }, { name = "township", branching = 2, cadres = 6 }] } }
+"#;
+    let path = dir.path().join("sweep.toml");
+    fs::write(&path, sweep).unwrap();
+    let (code, message) = run(&["sweep", arg(&path)]);
+    assert_eq!(code, 2, "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.contains("schedule.where"), "{message}");
+    assert!(
+        message.contains("names the level `township`, which is not one of county")
+            || message.contains("`township` has no unit with code or name \"12\""),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_sweep_over_the_tree_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let tree_dir = TempDir::new().unwrap();
+    let scenario = tree_scenario(tree_dir.path(), "");
+    fs::copy(&scenario, dir.path().join("small.toml")).unwrap();
+    fs::copy(
+        tree_dir.path().join("units.csv"),
+        dir.path().join("units.csv"),
+    )
+    .unwrap();
+    fs::copy(
+        tree_dir.path().join("units.csv"),
+        dir.path().join("other.csv"),
+    )
+    .unwrap();
+    let path = dir.path().join("sweep.toml");
+    fs::write(
+        &path,
+        "base = \"small.toml\"\n[sweep]\n[[sweep.axis]]\nparam = \"hierarchy.tree\"\nvalues = [\"units.csv\", \"other.csv\"]\n",
+    )
+    .unwrap();
+    refused(&["sweep", arg(&path)], "`hierarchy.tree` cannot be swept");
+}
