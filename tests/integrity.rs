@@ -159,3 +159,150 @@ fn a_sweep_over_the_tree_is_refused() {
     .unwrap();
     refused(&["sweep", arg(&path)], "`hierarchy.tree` cannot be swept");
 }
+
+/// The small scenario recording its counties, run into `dir/out`.
+fn by_unit_run(dir: &Path) -> PathBuf {
+    let path = dir.join("units.toml");
+    fs::write(&path, format!("{SMALL}\n[output]\nby_unit = \"county\"\n")).unwrap();
+    let out = dir.join("out");
+    let output = cadresim()
+        .args(["run", arg(&path), "--out", arg(&out)])
+        .output()
+        .unwrap();
+    common::succeeded(&output);
+    out
+}
+
+/// Replace the hash `manifest.json` records for `name` with that of the file's bytes now.
+fn rehash(out: &Path, name: &str) {
+    let manifest_path = out.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    let hash = cadresim::output::manifest::sha256_file(&out.join(name)).unwrap();
+    manifest["files"][name] = serde_json::Value::String(hash);
+    fs::write(
+        &manifest_path,
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn replay_compares_the_by_unit_tables() {
+    let dir = TempDir::new().unwrap();
+    let out = by_unit_run(dir.path());
+    // A by-unit table altered and its recorded hash forged to match: only the re-run can tell.
+    let summary = out.join("summary_by_unit.csv");
+    let text = fs::read_to_string(&summary).unwrap();
+    let altered = text.replacen(",county,", ",county,0", 1);
+    assert_ne!(text, altered);
+    fs::write(&summary, altered).unwrap();
+    rehash(&out, "summary_by_unit.csv");
+    let manifest = out.join("manifest.json");
+    let (code, message) = run(&["replay", arg(&manifest)]);
+    assert_eq!(code, 1, "{message}");
+    assert!(
+        message.contains("the re-run differs: summary_by_unit.csv"),
+        "{message}"
+    );
+}
+
+/// A small Sobol' sweep over the small scenario, finished in `dir/sweep`.
+fn sobol_sweep(dir: &Path) -> PathBuf {
+    let body = r#"
+[sweep]
+design = "sobol"
+samples = 8
+replicates = 1
+[[sweep.axis]]
+param = "accountability.penalty"
+from = 1.0
+to = 8.0
+[[sweep.axis]]
+param = "accountability.detection"
+from = 0.1
+to = 0.9
+"#;
+    let path = sweep_over_small(dir, body);
+    let out = dir.join("sweep");
+    let output = cadresim()
+        .args(["sweep", arg(&path), "--out", arg(&out)])
+        .output()
+        .unwrap();
+    common::succeeded(&output);
+    out
+}
+
+/// `name` in `dir` with its first metric cell of the first data row replaced by `cell`.
+fn poison(dir: &Path, name: &str, column: usize, cell: &str) {
+    let path = dir.join(name);
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    cells[column] = cell;
+    lines[1] = cells.join(",");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn analyses_refuse_tables_that_differ_from_the_manifest_or_are_not_finite() {
+    let dir = TempDir::new().unwrap();
+    let out = sobol_sweep(dir.path());
+    let sweep = arg(&out).to_string();
+    // sweep.csv: point, replicate, level, then the metrics.
+    poison(&out, "sweep.csv", 3, "NaN");
+    let (code, message) = run(&["sensitivity", &sweep]);
+    assert_eq!(code, 1, "{message}");
+    assert!(
+        message.contains("sweep.csv: differs from the SHA-256 manifest.json records"),
+        "{message}"
+    );
+    let (code, message) = run(&["discover", &sweep, "--where", "mean_innovation < 0.3"]);
+    assert_eq!(code, 1, "{message}");
+    assert!(
+        message.contains("sweep.csv: differs from the SHA-256"),
+        "{message}"
+    );
+    // With the hash forged to match, the value itself is refused.
+    for cell in ["NaN", "inf", "-inf"] {
+        poison(&out, "sweep.csv", 3, cell);
+        rehash(&out, "sweep.csv");
+        for args in [
+            vec!["sensitivity", &sweep],
+            vec!["discover", &sweep, "--where", "mean_innovation < 0.3"],
+        ] {
+            let (code, message) = run(&args);
+            assert_ne!(code, 0, "{message}");
+            assert!(message.contains("a finite number is required"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn compare_refuses_tables_that_differ_from_the_manifest_or_are_not_finite() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("small.toml");
+    fs::write(&path, SMALL).unwrap();
+    let [a, b] = ["a", "b"].map(|name| {
+        let out = dir.path().join(name);
+        let output = cadresim()
+            .args(["run", arg(&path), "--out", arg(&out)])
+            .output()
+            .unwrap();
+        common::succeeded(&output);
+        out
+    });
+    let charts = dir.path().join("charts");
+    // summary.csv: scenario, replicate, level, then the metrics.
+    poison(&b, "summary.csv", 3, "inf");
+    let (code, message) = run(&["compare", arg(&a), arg(&b), "--out", arg(&charts)]);
+    assert_eq!(code, 1, "{message}");
+    assert!(
+        message.contains("summary.csv: differs from the SHA-256"),
+        "{message}"
+    );
+    rehash(&b, "summary.csv");
+    let (code, message) = run(&["compare", arg(&a), arg(&b), "--out", arg(&charts)]);
+    assert_ne!(code, 0, "{message}");
+    assert!(message.contains("a finite number is required"), "{message}");
+}

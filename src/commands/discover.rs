@@ -53,6 +53,7 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
             args.dir.display()
         )));
     }
+    output::verify_files(&args.dir, &["points.csv", "sweep.csv"])?;
     let read_error = |error: tables::ReadError| CommandError::Failed(error.to_string());
     let points = tables::read_points(&args.dir.join("points.csv")).map_err(read_error)?;
     let rows = tables::read_summary(&args.dir.join("sweep.csv")).map_err(read_error)?;

@@ -253,6 +253,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     let mut rows = Vec::new();
     let mut runs = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
+        verify_tables(dir)?;
         let named = |scenario: &str| series::compared_name(label, scenario);
         let summary = tables::read_summary(&dir.join("summary.csv"))
             .map_err(|error| CommandError::Failed(error.to_string()))?;
@@ -286,6 +287,23 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// Refuse a result directory whose tables differ from its manifest's hashes.
+fn verify_tables(dir: &Path) -> Result<(), CommandError> {
+    let recorded = output::recorded_hashes(dir).map_err(|error| {
+        CommandError::Usage(format!(
+            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
+            dir.display()
+        ))
+    })?;
+    let tables: Vec<&str> = output::RUN_FILES
+        .iter()
+        .chain(output::UNIT_FILES.iter())
+        .copied()
+        .filter(|name| output::RUN_FILES.contains(name) || recorded.contains_key(*name))
+        .collect();
+    Ok(output::verify_files(dir, &tables)?)
 }
 
 pub(crate) fn thread_pool(

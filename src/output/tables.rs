@@ -18,6 +18,14 @@ pub fn number(value: f64) -> String {
     format!("{value}")
 }
 
+/// What a cell that is not a finite number is called in errors.
+const NOT_FINITE: &str = "number (a finite number is required)";
+
+/// A finite number read back (NaN and infinities are never written: they mean damage).
+fn finite(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 fn optional(value: Option<f64>) -> String {
     value.map(number).unwrap_or_default()
 }
@@ -152,9 +160,7 @@ pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, Rea
                 step: step.map(|c| integer(record, c, "step")).transpose()?,
                 code: record[code].to_string(),
                 name: record[name].to_string(),
-                value: record[value]
-                    .parse()
-                    .map_err(|_| bad("number", &record[value]))?,
+                value: finite(&record[value]).ok_or_else(|| bad(NOT_FINITE, &record[value]))?,
             })
         })
         .collect()
@@ -481,7 +487,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
         .map(|record| {
             let means = metrics
                 .iter()
-                .map(|c| record[*c].parse().map_err(|_| bad("number", &record[*c])))
+                .map(|c| finite(&record[*c]).ok_or_else(|| bad(NOT_FINITE, &record[*c])))
                 .collect::<Result<_, _>>()?;
             Ok(SummaryRow {
                 scenario: record[scenario].to_string(),
