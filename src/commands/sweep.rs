@@ -185,6 +185,7 @@ fn write_boundary(
     points.sort_by_key(|p| p.id);
     let columns: Vec<String> = spec.columns()[1..].to_vec();
     let rows: Vec<_> = results.iter().map(boundary_row).collect();
+    warn_imprecise(spec, results);
     let path = output::write_atomically(out, "boundary.csv", |writer| {
         tables::write_boundary(writer, &columns, &rows).map_err(Into::into)
     })?;
@@ -473,6 +474,21 @@ fn print_status(report: &StatusReport) {
         (Some(command), _) => println!("mergeable: {command}"),
         (None, Some(problem)) => println!("not mergeable yet: {problem}"),
         (None, None) => {}
+    }
+}
+
+/// Warn when some searches ran out of evaluations before their precision.
+fn warn_imprecise(spec: &SweepSpec, results: &[SearchResult]) {
+    let imprecise = results.iter().filter(|r| r.imprecise).count();
+    if imprecise > 0 {
+        let settings = spec.boundary_spec();
+        eprintln!(
+            "warning: {}: {imprecise} of {} searches used all {} evaluations before bracketing their crossing to precision = {}; boundary.csv flags them `imprecise`; raise sweep.boundary.max_evaluations",
+            spec.name,
+            results.len(),
+            settings.max_evaluations,
+            settings.precision
+        );
     }
 }
 
