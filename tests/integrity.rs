@@ -306,3 +306,93 @@ fn compare_refuses_tables_that_differ_from_the_manifest_or_are_not_finite() {
     assert_ne!(code, 0, "{message}");
     assert!(message.contains("a finite number is required"), "{message}");
 }
+
+const GRID: &str = r#"
+[sweep]
+replicates = 1
+[[sweep.axis]]
+param = "accountability.penalty"
+values = [1.0, 4.0]
+"#;
+
+/// Record `builds` as the cadresim builds that computed the parts of sweep directory `dir`.
+fn computed_by(dir: &Path, builds: &[&str]) {
+    let path = dir.join("sweep.lock.json");
+    let mut lock: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    lock["computed_by"] = serde_json::json!(builds);
+    fs::write(&path, serde_json::to_string_pretty(&lock).unwrap()).unwrap();
+}
+
+fn manifest_builds(dir: &Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    serde_json::from_value(manifest["computed_by"].clone()).unwrap()
+}
+
+#[test]
+fn resume_and_merge_refuse_parts_of_another_build_unless_told() {
+    let dir = TempDir::new().unwrap();
+    let path = sweep_over_small(dir.path(), GRID);
+    let out = dir.path().join("out");
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["sweep", arg(&path), "--out", arg(&out)];
+        args.extend(extra);
+        run(&args)
+    };
+    assert_eq!(sweep(&[]).0, 0);
+    let current = manifest_builds(&out);
+    assert_eq!(current.len(), 1);
+    computed_by(&out, &["0.0.1 (an older commit)"]);
+    refused(
+        &["sweep", arg(&path), "--out", arg(&out), "--resume"],
+        "its parts were computed by cadresim 0.0.1 (an older commit), this is cadresim",
+    );
+    let (code, message) = sweep(&["--resume", "--mixed-versions"]);
+    assert_eq!(code, 0, "{message}");
+    assert_eq!(
+        manifest_builds(&out),
+        ["0.0.1 (an older commit)", &current[0]]
+    );
+    // Shards: one computed elsewhere, one by an unrecorded build.
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|k| dir.path().join(format!("shard-{k}")))
+        .collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let part = format!("{}/2", k + 1);
+        let (code, message) = run(&["sweep", arg(&path), "--out", arg(shard), "--shard", &part]);
+        assert_eq!(code, 0, "{message}");
+    }
+    computed_by(&shards[0], &["0.0.1 (an older commit)"]);
+    let merged = dir.path().join("merged");
+    let merge = |extra: &[&str]| {
+        let mut args = vec![
+            "merge",
+            arg(&shards[0]),
+            arg(&shards[1]),
+            "--out",
+            arg(&merged),
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let (code, message) = merge(&[]);
+    assert_eq!(code, 2, "{message}");
+    assert!(
+        message.contains("the shards: its parts were computed by cadresim 0.0.1"),
+        "{message}"
+    );
+    assert!(!merged.exists());
+    assert_eq!(merge(&["--mixed-versions"]).0, 0);
+    assert_eq!(
+        manifest_builds(&merged),
+        ["0.0.1 (an older commit)", &current[0]]
+    );
+    computed_by(&shards[0], &[]);
+    let (code, message) = merge(&["--force"]);
+    assert_eq!(code, 2, "{message}");
+    assert!(
+        message.contains("some record no cadresim build"),
+        "{message}"
+    );
+}

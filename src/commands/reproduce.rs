@@ -284,6 +284,7 @@ fn sweep_into(
         resume: args.resume,
         shard: None,
         force: !args.resume,
+        mixed_versions: false,
         size: (1000, 625),
     })?;
     Ok(())

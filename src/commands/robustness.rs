@@ -321,8 +321,8 @@ fn decide_sample(
         settle(&mut spec.base.params, &format!("sweep {name}"))?;
         spec.base.override_run(&run)?;
         let out = scratch.join("sweeps").join(name);
-        let lock = SweepLock::new(&spec, None);
-        let _guard = sweep::prepare(&out, &lock, false, true)?;
+        let mut lock = SweepLock::new(&spec, None);
+        let _guard = sweep::prepare(&out, &mut lock, false, true, false)?;
         let points = spec.points();
         sweep::run_points(&spec, &points, &out, &|_| {})?;
         sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;

@@ -31,6 +31,8 @@ struct SweepManifest<'a> {
     replicates: u64,
     steps: u64,
     shard: Option<(usize, usize)>,
+    /// Every cadresim build that computed the parts (several only with --mixed-versions).
+    computed_by: &'a [String],
     points: usize,
     /// Worker threads (none for a merge, which simulates nothing).
     threads: Option<usize>,
@@ -66,6 +68,7 @@ fn write_sweep_manifest(
         replicates: lock.replicates,
         steps: lock.steps,
         shard: lock.shard,
+        computed_by: &lock.computed_by,
         points,
         threads,
         started,
@@ -113,8 +116,14 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     for warning in spec.warnings() {
         eprintln!("warning: {warning}");
     }
-    let lock = SweepLock::new(&spec, args.shard);
-    let _lock = sweep::prepare(&out, &lock, args.resume, args.force)?;
+    let mut lock = SweepLock::new(&spec, args.shard);
+    let _lock = sweep::prepare(
+        &out,
+        &mut lock,
+        args.resume,
+        args.force,
+        args.mixed_versions,
+    )?;
     let started = manifest::now_utc();
     let (points, ran, mut files) = if spec.design == Design::Boundary {
         let searches = sweep::shard_points(spec.searches(), args.shard);
@@ -194,8 +203,8 @@ fn write_boundary(
 
 pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
     refuse_output_among_inputs(&args.out, &args.dirs)?;
-    let lock = sweep::check_shards(&args.dirs)?;
-    let spec = &lock.spec;
+    let mut lock = sweep::merged_lock(&args.dirs, args.mixed_versions)?;
+    let spec = &lock.spec.clone();
     let (points, results) = if spec.design == Design::Boundary {
         // Replay every search from the shards' parts (nothing is simulated).
         let (results, _) =
@@ -207,7 +216,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         (spec.points(), None)
     };
     let sources = sweep::shard_parts(spec, &points, &args.dirs)?;
-    let _lock = sweep::prepare(&args.out, &lock, false, args.force)?;
+    let _lock = sweep::prepare(&args.out, &mut lock, false, args.force, false)?;
     let started = manifest::now_utc();
     let parts = args.out.join(output::PARTS);
     for source in &sources {
