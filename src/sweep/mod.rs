@@ -87,7 +87,7 @@ impl SweepLock {
             )));
         }
         let mut builds: Vec<String> = earlier.to_vec();
-        builds.extend(self.computed_by.drain(..));
+        builds.append(&mut self.computed_by);
         for build in builds {
             if !self.computed_by.contains(&build) {
                 self.computed_by.push(build);
