@@ -396,3 +396,78 @@ fn resume_and_merge_refuse_parts_of_another_build_unless_told() {
         "{message}"
     );
 }
+
+#[test]
+fn robustness_without_claims_is_refused_before_running() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("small.toml"), SMALL).unwrap();
+    let manifest = dir.path().join("experiments.toml");
+    fs::write(
+        &manifest,
+        "seed = 3\n[quick]\nreplicates = 1\nsteps = 30\n\n[[run]]\nname = \"small\"\nfiles = [\"small.toml\"]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    refused(
+        &[
+            "reproduce",
+            "--quick",
+            "--experiments",
+            arg(&manifest),
+            "--out",
+            arg(&out),
+            "--robustness",
+            "2",
+        ],
+        "experiments.toml: --robustness checks whether the claims hold",
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn control_characters_in_names_are_refused_before_running() {
+    let dir = TempDir::new().unwrap();
+    // A unit name and a unit code in the tree file.
+    for (tree, expected) in [
+        (
+            TWIN_TREE.replace("Taijiang", "Tai\u{7}jiang"),
+            "line 6: the name \"Tai\\u{7}jiang\" holds a control character",
+        ),
+        (
+            TWIN_TREE.replace("22,", "2\t2,"),
+            "line 6: the code \"2\\t2\" holds a control character",
+        ),
+    ] {
+        let path = tree_scenario(dir.path(), "");
+        fs::write(dir.path().join("units.csv"), tree).unwrap();
+        refused(
+            &["run", arg(&path), "--out", arg(&dir.path().join("out"))],
+            expected,
+        );
+    }
+    // A level name.
+    let path = dir.path().join("level.toml");
+    fs::write(
+        &path,
+        SMALL.replace("name = \"county\"", "name = \"coun\\nty\""),
+    )
+    .unwrap();
+    refused(
+        &["run", arg(&path)],
+        "level 0 `name` \"coun\\nty\" must be non-empty, without control characters",
+    );
+    // An axis name and a variant name.
+    let axis = "[sweep]\n[[sweep.axis]]\nname = \"tol\\terance\"\nvariants = { off = { \"fault_tolerance.enabled\" = false } }\n";
+    let path = sweep_over_small(dir.path(), axis);
+    refused(
+        &["sweep", arg(&path)],
+        "`sweep.axis[0].name` \"tol\\terance\" must be non-empty",
+    );
+    let variant = "[sweep]\n[[sweep.axis]]\nname = \"tolerance\"\nvariants = { \"o\\rff\" = { \"fault_tolerance.enabled\" = false } }\n";
+    let path = sweep_over_small(dir.path(), variant);
+    refused(
+        &["sweep", arg(&path)],
+        "`sweep.axis[0].variants` \"o\\rff\" must be non-empty",
+    );
+    assert!(!dir.path().join("out").exists());
+}

@@ -68,6 +68,12 @@ pub(crate) struct Checked {
 /// and a resumed directory started with the same settings.
 pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
     let experiments = request.experiments;
+    if experiments.claims.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "{}: --robustness checks whether the claims hold at other parameter values, but the file has no [[claim]]; add claims or leave out --robustness",
+            experiments.path.display()
+        )));
+    }
     let loaded = load(experiments)?;
     let factors = robustness::factors(&experiments.claims);
     check_named(&loaded, &factors, experiments)?;

@@ -498,6 +498,7 @@ fn parse_axes(
             other => other,
         };
         let axis = parse_axis(value, index, file, base, design)?;
+        check_printable(&axis, index, file)?;
         if axes.iter().any(|other| other.label == axis.label) {
             return Err(invalid(
                 file,
@@ -512,6 +513,25 @@ fn parse_axes(
         axes.push(axis);
     }
     Ok(axes)
+}
+
+/// An axis's name and its variants' names head columns, label charts and are printed on
+/// one line: refuse empty ones and control characters (a line break, a tab, ...).
+fn check_printable(axis: &Axis, index: usize, file: &str) -> Result<(), ScenarioError> {
+    let mut names = vec![("name", axis.label.as_str())];
+    if let AxisValues::Variants(variants) = &axis.values {
+        names.extend(variants.iter().map(|(name, _)| ("variants", name.as_str())));
+    }
+    for (key, name) in names {
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}].{key}"),
+                format!("{name:?} must be non-empty, without control characters"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuse an axis that sets a key an earlier axis sets: the later axis would win at every
