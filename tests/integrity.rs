@@ -471,3 +471,24 @@ fn control_characters_in_names_are_refused_before_running() {
     );
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn the_memory_check_uses_the_slurm_allocation() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("small.toml");
+    fs::write(&path, SMALL).unwrap();
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .args(["run", arg(&path), "--steps", "100000", "--out", arg(&out)])
+        .env("SLURM_MEM_PER_NODE", "1")
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(
+        message.contains("but SLURM_MEM_PER_NODE allows 0.0 GiB"),
+        "{message}"
+    );
+    assert!(!out.exists());
+}

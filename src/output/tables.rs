@@ -132,6 +132,15 @@ pub struct UnitValue {
     pub value: f64,
 }
 
+/// Bytes reading `rows` rows of a by-unit table takes (`read_unit_values`: every record held
+/// as strings, then one value per row with its scenario, code and name).
+pub fn unit_rows_memory(rows: u128) -> u128 {
+    let fields = METRIC_COUNT as u128 + 6;
+    let record = fields * (24 + 8) + 96;
+    let value = 3 * 24 + 48 + 40;
+    rows.saturating_mul(record + value)
+}
+
 /// Read one metric of every row of a by-unit table.
 pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, ReadError> {
     let table = Table::read(path)?;
