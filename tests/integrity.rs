@@ -492,3 +492,144 @@ fn the_memory_check_uses_the_slurm_allocation() {
     );
     assert!(!out.exists());
 }
+
+/// An executable shell script at `path`.
+fn script(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, body).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn submit_passes_any_path_to_the_shards_and_the_merge_job() {
+    let dir = TempDir::new().unwrap();
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    // A fake sbatch: records its arguments (one per line) and the paths it was given in the
+    // environment, one call per file.
+    script(
+        &bin.join("sbatch"),
+        "#!/bin/sh\nn=$(ls \"$RECORD\" | wc -l)\n{ printf '%s\\n' \"$@\"; printf 'ENV %s\\n' \"$CADRESIM\" \"$SWEEP_FILE\" \"$SWEEP_SHARDS_DIR\"; } > \"$RECORD/call-$n\"\necho 4$n\n",
+    );
+    // A fake cadresim: prints its arguments, one per line.
+    let fake = dir.path().join("fake cadresim");
+    script(&fake, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+    let record = dir.path().join("record");
+    fs::create_dir(&record).unwrap();
+    let odd = dir.path().join("a,b \"c\" 100% 'ü'");
+    fs::create_dir(&odd).unwrap();
+    let file = odd.join("curve.toml");
+    fs::write(&file, "").unwrap();
+    let out = odd.join("merged");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let output = std::process::Command::new("contrib/slurm/submit.sh")
+        .arg(&file)
+        .arg("2")
+        .env("PATH", path)
+        .env("RECORD", &record)
+        .env("CADRESIM", &fake)
+        .env("SWEEP_OUT", &out)
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    common::succeeded(&output);
+    let call = |n: usize| fs::read_to_string(record.join(format!("call-{n}"))).unwrap();
+    let (array, merge) = (call(0), call(1));
+    let shards = format!("{}.shards", out.display());
+    let lines: Vec<&str> = array.lines().collect();
+    assert!(
+        lines.contains(&format!("ENV {}", fake.display()).as_str()),
+        "{array}"
+    );
+    assert!(
+        lines.contains(&format!("ENV {}", file.display()).as_str()),
+        "{array}"
+    );
+    assert!(lines.contains(&format!("ENV {shards}").as_str()), "{array}");
+    let logs = format!("--output={}/logs/shard-%a.out", shards.replace('%', "%%"));
+    assert!(lines.contains(&logs.as_str()), "{array}");
+    assert!(lines.contains(&"--export=ALL"), "{array}");
+    // The merge job's command, run by /bin/sh in the C locale, gives cadresim every path whole.
+    let wrap = merge
+        .lines()
+        .find_map(|line| line.strip_prefix("--wrap="))
+        .unwrap();
+    let ran = std::process::Command::new("/bin/sh")
+        .args(["-c", wrap])
+        .env("LC_ALL", "C")
+        .output()
+        .unwrap();
+    let expected = format!(
+        "merge\n{shards}/shard-1\n{shards}/shard-2\n--out\n{}\n",
+        out.display()
+    );
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), expected);
+    // The printed status command is quoted for the shell too.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let watch = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("watch: "))
+        .unwrap();
+    let ran = std::process::Command::new("/bin/sh")
+        .args(["-c", watch])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&ran.stdout),
+        format!("status\n{shards}/shard-1\n{shards}/shard-2\n")
+    );
+}
+
+const BOUNDARY: &str = r#"
+[sweep]
+design = "boundary"
+replicates = 1
+[sweep.boundary]
+where = "mean_innovation < 0.25"
+initial = 3
+max_evaluations = 5
+[[sweep.axis]]
+param = "accountability.penalty"
+from = 0.5
+to = 32.0
+scale = "log"
+[[sweep.axis]]
+param = "accountability.detection"
+values = [0.2, 0.8]
+"#;
+
+#[test]
+fn status_calls_finished_boundary_shards_mergeable_with_a_quoted_command() {
+    let dir = TempDir::new().unwrap();
+    let path = sweep_over_small(dir.path(), BOUNDARY);
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|k| dir.path().join(format!("shard {k}'s")))
+        .collect();
+    for (k, shard) in shards.iter().enumerate() {
+        let part = format!("{}/2", k + 1);
+        let (code, message) = run(&["sweep", arg(&path), "--out", arg(shard), "--shard", &part]);
+        assert_eq!(code, 0, "{message}");
+    }
+    let output = cadresim()
+        .args(["status", arg(&shards[0]), arg(&shards[1])])
+        .output()
+        .unwrap();
+    common::succeeded(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let command = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("mergeable: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    // The shell reads the command back into exactly the directories given.
+    let echoed = std::process::Command::new("/bin/sh")
+        .args(["-c", &format!("printf '%s\\n' {command}")])
+        .output()
+        .unwrap();
+    let words = String::from_utf8_lossy(&echoed.stdout).into_owned();
+    let expected = format!(
+        "cadresim\nmerge\n{}\n{}\n--out\noutput/sweep\n",
+        shards[0].display(),
+        shards[1].display()
+    );
+    assert_eq!(words, expected);
+}

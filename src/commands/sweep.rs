@@ -415,21 +415,19 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
     } else if let Err(error) = sweep::check_shards(&args.dirs) {
         Some(error.to_string())
     } else {
-        let missing: usize = rows.iter().map(|row| row.total - row.done).sum();
-        match missing {
-            0 => None,
-            1 => Some("1 point is not done yet".to_string()),
-            _ => Some(format!("{missing} points are not done yet")),
-        }
+        not_done(&rows)
     };
     let mergeable = sharded && problem.is_none();
     let merge_command = mergeable.then(|| {
-        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
-        format!(
-            "cadresim merge {} --out {}",
-            dirs.join(" "),
-            PathBuf::from("output").join(&name).display()
-        )
+        let mut words = vec!["cadresim".to_string(), "merge".to_string()];
+        words.extend(args.dirs.iter().map(|d| d.display().to_string()));
+        words.push("--out".into());
+        words.push(PathBuf::from("output").join(&name).display().to_string());
+        words
+            .iter()
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ")
     });
     let report = StatusReport {
         directories: &rows,
@@ -446,6 +444,43 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
         print_status(&report);
     }
     Ok(0)
+}
+
+/// What keeps complete shards from being merged: points not done, or (boundary designs,
+/// whose searches decide how many points they need) shards whose searches have not ended.
+fn not_done(rows: &[sweep::Progress]) -> Option<String> {
+    let searching: Vec<String> = rows
+        .iter()
+        .filter(|row| row.adaptive && !row.finished)
+        .map(|row| row.dir.display().to_string())
+        .collect();
+    if !searching.is_empty() {
+        return Some(format!(
+            "the searches have not ended in {}",
+            searching.join(", ")
+        ));
+    }
+    let missing: usize = rows
+        .iter()
+        .filter(|row| !row.adaptive)
+        .map(|row| row.total - row.done)
+        .sum();
+    match missing {
+        0 => None,
+        1 => Some("1 point is not done yet".to_string()),
+        _ => Some(format!("{missing} points are not done yet")),
+    }
+}
+
+/// `word` as a POSIX shell reads it back whole: as it is when it holds only plain
+/// characters, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn print_status(report: &StatusReport) {
