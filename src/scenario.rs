@@ -267,8 +267,13 @@ fn load_tree(params: &mut Params, relative: bool, file: &str) -> Result<(), Scen
         return Ok(());
     };
     if relative {
+        // Recorded absolute, so a replay, resume or merge finds it from any directory.
         let beside = Path::new(file).parent().unwrap_or(Path::new(""));
-        reference.file = beside.join(&reference.file).display().to_string();
+        let path = beside.join(&reference.file);
+        reference.file = std::path::absolute(&path)
+            .unwrap_or(path)
+            .display()
+            .to_string();
     }
     let where_ = |message: String| {
         ScenarioError::invalid(

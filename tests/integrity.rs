@@ -633,3 +633,84 @@ fn status_calls_finished_boundary_shards_mergeable_with_a_quoted_command() {
     );
     assert_eq!(words, expected);
 }
+
+/// Run cadresim in `cwd`; returns (exit code, stderr).
+fn run_in(cwd: &Path, args: &[&str]) -> (i32, String) {
+    let output = cadresim().current_dir(cwd).args(args).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn tree_results_replay_resume_and_merge_from_any_directory() {
+    let dir = TempDir::new().unwrap();
+    let project = dir.path().join("project");
+    fs::create_dir(&project).unwrap();
+    tree_scenario(&project, "");
+    let elsewhere = dir.path().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    // A run started in the project directory replays from elsewhere.
+    let (code, message) = run_in(&project, &["run", "twins.toml", "--out", "out"]);
+    assert_eq!(code, 0, "{message}");
+    let manifest = project.join("out/manifest.json");
+    let (code, message) = run_in(&elsewhere, &["replay", arg(&manifest)]);
+    assert_eq!(code, 0, "{message}");
+    // A tree sweep: shards started from two directories, resumed and merged from a third.
+    fs::write(
+        project.join("sweep.toml"),
+        format!("base = \"twins.toml\"\n{GRID}"),
+    )
+    .unwrap();
+    let shard = |k: usize| dir.path().join(format!("shard-{k}"));
+    let (code, message) = run_in(
+        &project,
+        &[
+            "sweep",
+            "sweep.toml",
+            "--shard",
+            "1/2",
+            "--out",
+            arg(&shard(1)),
+        ],
+    );
+    assert_eq!(code, 0, "{message}");
+    let (code, message) = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            "project/sweep.toml",
+            "--shard",
+            "2/2",
+            "--out",
+            arg(&shard(2)),
+        ],
+    );
+    assert_eq!(code, 0, "{message}");
+    let sweep = project.join("sweep.toml");
+    let first = shard(1);
+    let resumed = [
+        "sweep",
+        arg(&sweep),
+        "--shard",
+        "1/2",
+        "--out",
+        arg(&first),
+        "--resume",
+    ];
+    let (code, message) = run_in(&elsewhere, &resumed);
+    assert_eq!(code, 0, "{message}");
+    let merged = dir.path().join("merged");
+    let (code, message) = run_in(
+        &elsewhere,
+        &[
+            "merge",
+            arg(&shard(1)),
+            arg(&shard(2)),
+            "--out",
+            arg(&merged),
+        ],
+    );
+    assert_eq!(code, 0, "{message}");
+}
