@@ -714,3 +714,40 @@ fn tree_results_replay_resume_and_merge_from_any_directory() {
     );
     assert_eq!(code, 0, "{message}");
 }
+
+#[test]
+fn unit_names_that_a_spreadsheet_would_run_are_written_as_text() {
+    use cadresim::output::tables::{unit_cell, unit_text};
+    let dir = TempDir::new().unwrap();
+    let path = tree_scenario(dir.path(), "[output]\nby_unit = \"county\"\n");
+    let tree = TWIN_TREE
+        .replace("11,Gulou", "11,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")
+        .replace("21,Gulou", "@21,+Gulou")
+        .replace("22,Taijiang", "-22,'Taijiang");
+    fs::write(dir.path().join("units.csv"), tree).unwrap();
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .args(["run", arg(&path), "--out", arg(&out)])
+        .output()
+        .unwrap();
+    common::succeeded(&output);
+    for name in ["summary_by_unit.csv", "timeseries_by_unit.csv"] {
+        let mut reader = csv::Reader::from_path(out.join(name)).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let columns: Vec<usize> = ["unit_code", "unit_name"]
+            .map(|c| header.iter().position(|h| h == c).unwrap())
+            .to_vec();
+        for record in reader.records() {
+            let record = record.unwrap();
+            for cell in columns.iter().map(|c| &record[*c]) {
+                assert!(!cell.starts_with(['=', '+', '-', '@']), "{name}: {cell}");
+            }
+        }
+    }
+    let summary = fs::read_to_string(out.join("summary_by_unit.csv")).unwrap();
+    assert!(summary.contains(",'@21,'+Gulou,"), "{summary}");
+    assert!(summary.contains(",'-22,''Taijiang,"), "{summary}");
+    for text in ["=1+2", "+x", "-3", "@a", "'=", "'x", "plain", "", "a=b"] {
+        assert_eq!(unit_text(&unit_cell(text)), text);
+    }
+}

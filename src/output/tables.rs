@@ -86,7 +86,7 @@ pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) ->
                 let (step, unit) = (index / count, index % count);
                 row.clear();
                 row.extend([result.name.clone(), replicate.to_string(), step.to_string()]);
-                row.extend([units.codes[unit].clone(), units.names[unit].clone()]);
+                row.extend([unit_cell(&units.codes[unit]), unit_cell(&units.names[unit])]);
                 row.push(units.level.clone());
                 row.extend(record.iter().map(|v| number(*v)));
                 writer.write_record(&row)?;
@@ -111,13 +111,39 @@ pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> cs
             for (unit, equilibrium) in outcome.unit_equilibria.iter().enumerate() {
                 let mut row =
                     equilibrium_row(&result.name, replicate, &units.level, equilibrium, spans);
-                row.splice(2..2, [units.codes[unit].clone(), units.names[unit].clone()]);
+                row.splice(
+                    2..2,
+                    [unit_cell(&units.codes[unit]), unit_cell(&units.names[unit])],
+                );
                 writer.write_record(&row)?;
             }
         }
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Characters that make a spreadsheet read a cell as a formula when they begin it.
+const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
+/// A unit's code or name as a CSV cell: one beginning with `= + - @` (a formula to a
+/// spreadsheet) or with `'` gets a leading `'`, which spreadsheets show as text and
+/// `unit_text` removes.
+pub fn unit_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A unit's code or name read back from a cell `unit_cell` wrote.
+pub fn unit_text(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => {
+            rest.to_string()
+        }
+        _ => cell.to_string(),
+    }
 }
 
 /// One metric of one unit read back from `timeseries_by_unit.csv` (with its step) or
@@ -167,8 +193,8 @@ pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, Rea
                 scenario: record[scenario].to_string(),
                 replicate: integer(record, replicate, "replicate")?,
                 step: step.map(|c| integer(record, c, "step")).transpose()?,
-                code: record[code].to_string(),
-                name: record[name].to_string(),
+                code: unit_text(&record[code]),
+                name: unit_text(&record[name]),
                 value: finite(&record[value]).ok_or_else(|| bad(NOT_FINITE, &record[value]))?,
             })
         })
