@@ -28,8 +28,8 @@ fn sweep_overhead(c: &mut Criterion) {
         b.iter(|| {
             let dir = tempfile::TempDir::new().unwrap();
             let out = dir.path().join("sweep");
-            let lock = SweepLock::new(&spec, None);
-            let _guard = sweep::prepare(&out, &lock, false, false).unwrap();
+            let mut lock = SweepLock::new(&spec, None);
+            let _guard = sweep::prepare(&out, &mut lock, false, false, false).unwrap();
             sweep::run_points(&spec, &points, &out, &|_| {}).unwrap();
             sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out).unwrap();
         })

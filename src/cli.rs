@@ -241,6 +241,10 @@ pub struct SweepArgs {
     /// Overwrite an existing sweep directory.
     #[arg(long)]
     pub force: bool,
+    /// With --resume: continue parts computed by another cadresim build (the manifest then
+    /// names every build).
+    #[arg(long)]
+    pub mixed_versions: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
@@ -257,6 +261,10 @@ pub struct MergeArgs {
     /// Overwrite DIR if it holds a result.
     #[arg(long)]
     pub force: bool,
+    /// Merge shards computed by other cadresim builds than this one, or by several (the
+    /// manifest then names every build).
+    #[arg(long)]
+    pub mixed_versions: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),

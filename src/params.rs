@@ -307,7 +307,8 @@ impl Default for HierarchyParams {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreeRef {
-    /// The file the units were read from, as a path usable from the working directory.
+    /// The file the units were read from, as an absolute path (relative in manifests written
+    /// before paths were made absolute: usable from their working directory only).
     pub file: String,
     /// SHA-256 of the file's bytes (hex); empty until the file has been read.
     #[serde(default)]
@@ -317,9 +318,11 @@ pub struct TreeRef {
 }
 
 impl PartialEq for TreeRef {
-    /// Two references are equal when they name the same file with the same content.
+    /// Two references are equal when their units are: the same content (a sweep resumed or
+    /// merged from another directory, or on a node that mounts the file elsewhere, is the
+    /// same sweep).
     fn eq(&self, other: &Self) -> bool {
-        self.file == other.file && self.sha256 == other.sha256
+        self.sha256 == other.sha256
     }
 }
 

@@ -356,6 +356,11 @@ fn parse_levels(value: &toml::Value, spec: &ParamSpec) -> Result<Vec<LevelSpec>,
             .get("name")
             .and_then(|v| v.as_str())
             .ok_or_else(|| bad(format!("level {index} needs a string `name`")))?;
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(bad(format!(
+                "level {index} `name` {name:?} must be non-empty, without control characters"
+            )));
+        }
         let count = |key: &str| -> Result<u64, ParamError> {
             match table.get(key) {
                 Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),

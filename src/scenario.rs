@@ -267,8 +267,13 @@ fn load_tree(params: &mut Params, relative: bool, file: &str) -> Result<(), Scen
         return Ok(());
     };
     if relative {
+        // Recorded absolute, so a replay, resume or merge finds it from any directory.
         let beside = Path::new(file).parent().unwrap_or(Path::new(""));
-        reference.file = beside.join(&reference.file).display().to_string();
+        let path = beside.join(&reference.file);
+        reference.file = std::path::absolute(&path)
+            .unwrap_or(path)
+            .display()
+            .to_string();
     }
     let where_ = |message: String| {
         ScenarioError::invalid(
@@ -517,27 +522,15 @@ fn parse_where(
     place: &str,
 ) -> Result<Where, ScenarioError> {
     let bad = |message: String| ScenarioError::invalid(file, place, message);
-    let levels: Vec<&str> = params
-        .hierarchy
-        .levels
-        .iter()
-        .map(|l| l.name.as_str())
-        .collect();
+    let first = &params.hierarchy.levels[0].name;
     let shape = format!(
-        "must be a table of one level and its units, e.g. {{ {} = [\"code or name\", ...] }}",
-        levels[0]
+        "must be a table of one level and its units, e.g. {{ {first} = [\"code or name\", ...] }}"
     );
     let table = value
         .as_table()
         .filter(|t| t.len() == 1)
         .ok_or_else(|| bad(shape.clone()))?;
     let (level, units) = table.iter().next().expect("one entry");
-    let index = levels.iter().position(|l| l == level).ok_or_else(|| {
-        bad(format!(
-            "names the level `{level}`, which is not one of {}",
-            levels.join(", ")
-        ))
-    })?;
     let units: Vec<String> = units
         .as_array()
         .filter(|items| !items.is_empty())
@@ -552,26 +545,57 @@ fn parse_where(
                 "`{level}` must be a non-empty list of unit codes or names"
             ))
         })?;
+    let where_ = Where {
+        level: level.clone(),
+        units,
+    };
+    check_where(&where_, params, hierarchy).map_err(bad)?;
+    Ok(where_)
+}
+
+/// Whether `where_` names a level of `params` and units of it that exist, each by its code
+/// or by a name no other unit of the level has (`hierarchy` is built on first use).
+fn check_where(
+    where_: &Where,
+    params: &Params,
+    hierarchy: &mut Option<Hierarchy>,
+) -> Result<(), String> {
+    let levels: Vec<&str> = params
+        .hierarchy
+        .levels
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect();
+    let level = &where_.level;
+    let index = levels.iter().position(|l| l == level).ok_or_else(|| {
+        format!(
+            "names the level `{level}`, which is not one of {}",
+            levels.join(", ")
+        )
+    })?;
     let hierarchy = match hierarchy {
         Some(built) => built,
-        None => {
-            hierarchy.insert(Hierarchy::new(&params.hierarchy).map_err(|why| bad(why.to_string()))?)
-        }
+        None => hierarchy.insert(Hierarchy::new(&params.hierarchy).map_err(|why| why.to_string())?),
     };
     let tree = params.hierarchy.tree.as_ref().map(|tree| &*tree.units);
     let (codes, names) = hierarchy.unit_labels(index, tree);
-    if let Some(unknown) = units
-        .iter()
-        .find(|u| !codes.contains(u) && !names.contains(u))
-    {
-        return Err(bad(format!(
-            "`{level}` has no unit with code or name {unknown:?}"
-        )));
+    for unit in &where_.units {
+        let matching: Vec<&str> = (0..codes.len())
+            .filter(|&k| codes[k] == *unit || names[k] == *unit)
+            .map(|k| codes[k].as_str())
+            .collect();
+        match matching.len() {
+            0 => return Err(format!("`{level}` has no unit with code or name {unit:?}")),
+            1 => {}
+            n => {
+                return Err(format!(
+                    "`{level}` has {n} units matching {unit:?} (codes {}); a name shared by several units is ambiguous: give the codes of the units meant",
+                    matching.join(", ")
+                ))
+            }
+        }
     }
-    Ok(Where {
-        level: level.clone(),
-        units,
-    })
+    Ok(())
 }
 
 /// Apply settings (`section.key` -> value) to parameters; `place` names them in errors.
@@ -718,6 +742,23 @@ impl Scenario {
             .map(|signature| self.timeline(entries, &|index| signature.contains(&index)))
             .collect::<Result<_, _>>()?;
         Ok((regional, unit_regime))
+    }
+
+    /// Check every `where` of the schedule against the scenario's own hierarchy, which a
+    /// sweep point may have changed since the schedule was read.
+    pub fn check_wheres(&self) -> Result<(), ParamError> {
+        let mut hierarchy = None;
+        for entry in &self.schedule {
+            if let Some(where_) = &entry.where_ {
+                check_where(where_, &self.params, &mut hierarchy).map_err(|message| {
+                    ParamError::new(
+                        "schedule.where",
+                        format!("of the entry at step {}: {message}", entry.at),
+                    )
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Override the run settings given on the command line, re-checking the schedule.

@@ -118,6 +118,13 @@ fn read_rows(text: &str, levels: &[LevelSpec]) -> Result<Vec<Row>, String> {
         if row.code.is_empty() {
             return Err(format!("line {line}: the code is empty"));
         }
+        for (what, text) in [("code", &row.code), ("name", &row.name)] {
+            if text.chars().any(char::is_control) {
+                return Err(format!(
+                    "line {line}: the {what} {text:?} holds a control character (a line break, tab, ...); codes and names are printed on one line and drawn in charts"
+                ));
+            }
+        }
         rows.push(row);
     }
     Ok(rows)

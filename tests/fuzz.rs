@@ -3,6 +3,9 @@
 //! seed, and each mutant is run. Each must exit 0 or 2 (never a panic, a signal or 1), say
 //! why in one line when it exits 2, and leave a `manifest.json` only when it exits 0.
 //!
+//! The newer inputs (tree files, schedules with `where`, `--where` conditions, experiments
+//! files) are generated, 10,000 in every run, and validated by the library directly.
+//!
 //! The normal test run tries 300 mutants; `CADRESIM_FUZZ_CASES=10000 cargo test --release
 //! --test fuzz` tries more (and `CADRESIM_FUZZ_SEED=N` another sequence).
 
@@ -198,5 +201,189 @@ fn mutated_inputs_exit_0_or_2_with_one_line_and_no_false_manifest() {
         "{} of {cases} mutants misbehaved:\n{}",
         failures.len(),
         failures.join("\n\n")
+    );
+}
+
+/// Cases per kind of newer input in `generated_newer_inputs_are_accepted_or_refused_in_one_line`
+/// (four kinds: at least 10,000 inputs in all).
+const NEWER_CASES: usize = 2_500;
+
+const TREE: &str = "code,name,parent,level\n1,North,,province\n2,South,,province\n11,Gulou,1,county\n21,Gulou,2,county\n22,Taijiang,2,county\n";
+const TREE_LEVELS: &str = "[run]\nsteps = 20\nburn_in = 10\nreplicates = 1\n[hierarchy]\ntree = \"units.csv\"\n[[hierarchy.levels]]\nname = \"province\"\ncadres = 3\n[[hierarchy.levels]]\nname = \"county\"\ncadres = 2\n";
+const CELLS: [&str; 16] = [
+    "",
+    "1",
+    "2",
+    "11",
+    "99",
+    "North",
+    "Gulou",
+    "province",
+    "county",
+    "town",
+    "=1+2",
+    "\"",
+    "a,b",
+    "\u{7}",
+    "鼓楼区",
+    "-",
+];
+const UNITS: [&str; 12] = [
+    "\"1\"",
+    "\"2\"",
+    "\"11\"",
+    "\"Gulou\"",
+    "\"Taijiang\"",
+    "\"North\"",
+    "\"nowhere\"",
+    "\"\"",
+    "1",
+    "\"鼓楼区\"",
+    "\"a\\nb\"",
+    "[]",
+];
+const CONDITION_WORDS: [&str; 24] = [
+    "mean_innovation",
+    "share_idle",
+    "welfare",
+    "class",
+    "abuse_rate",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "==",
+    "in",
+    "and",
+    "or",
+    "[",
+    "]",
+    ",",
+    "0.2",
+    "-1",
+    "nan",
+    "1e999",
+    "lazy-idle",
+    "\"x\"",
+    "\u{0}",
+    "(",
+];
+
+/// One of the newer inputs, accepted or refused: a refusal must be one line that the binary
+/// exits 2 with; nothing may panic.
+fn judge(
+    what: &str,
+    text: &str,
+    result: std::thread::Result<Result<(), cadresim::commands::CommandError>>,
+) -> Option<String> {
+    match result {
+        Err(_) => Some(format!("{what} panicked on:\n{text}")),
+        Ok(Ok(())) => None,
+        Ok(Err(error)) if error.exit_code() != 2 => Some(format!(
+            "{what}: exit {} ({error}) on:\n{text}",
+            error.exit_code()
+        )),
+        Ok(Err(error)) if error.one_line().contains('\n') || error.one_line().is_empty() => {
+            Some(format!("{what}: not one line ({error:?}) on:\n{text}"))
+        }
+        Ok(Err(_)) => None,
+    }
+}
+
+/// A tree file of random rows.
+fn random_tree(rng: &mut ChaCha8Rng) -> String {
+    let mut text = mutate(TREE, rng);
+    for _ in 0..rng.random_range(0..3) {
+        let row: Vec<&str> = (0..4).map(|_| pick(rng, &CELLS)).collect();
+        text.push('\n');
+        text.push_str(&row.join(","));
+    }
+    text
+}
+
+/// A tree scenario with a random schedule entry using `where`.
+fn random_where(rng: &mut ChaCha8Rng) -> String {
+    let level = pick(rng, &["province", "county", "town", "\"\"", "province.x"]);
+    let units: Vec<&str> = (0..rng.random_range(0..3))
+        .map(|_| pick(rng, &UNITS))
+        .collect();
+    let key = pick(
+        rng,
+        &[
+            "accountability.penalty",
+            "targets.miss_penalty",
+            "cadres.turnover",
+            "fault_tolerance.enabled",
+            "nothing",
+        ],
+    );
+    let value = pick(rng, &NUMBERS);
+    let at = pick(rng, &["0", "5", "19", "20", "-1"]);
+    let entry = format!(
+        "[[schedule]]\nat = {at}\nwhere = {{ {level} = [{}] }}\nset = {{ \"{key}\" = {value} }}\n",
+        units.join(", ")
+    );
+    mutate(&format!("{TREE_LEVELS}\n{entry}"), rng)
+}
+
+fn random_condition(rng: &mut ChaCha8Rng) -> String {
+    let words: Vec<&str> = (0..rng.random_range(0..8))
+        .map(|_| pick(rng, &CONDITION_WORDS))
+        .collect();
+    words.join(if rng.random_bool(0.7) { " " } else { "" })
+}
+
+#[test]
+fn generated_newer_inputs_are_accepted_or_refused_in_one_line() {
+    use cadresim::commands::CommandError;
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+    let dir = tempfile::TempDir::new().unwrap();
+    let scenario = dir.path().join("tree.toml");
+    let experiments = dir.path().join("experiments.toml");
+    let scenarios = format!("{}/scenarios/", env!("CARGO_MANIFEST_DIR"));
+    let manifest = fs::read_to_string("tests/data/robustness/experiments.toml")
+        .unwrap()
+        .replace("../../../scenarios/", &scenarios);
+    let mut rng = ChaCha8Rng::seed_from_u64(20261203);
+    let mut failures = Vec::new();
+    let mut tried = 0;
+    let scenario_of = |text: &str| -> Result<(), CommandError> {
+        fs::write(&scenario, text).unwrap();
+        let loaded = cadresim::scenario::load(&scenario)?;
+        loaded.plan()?;
+        Ok(())
+    };
+    for _ in 0..NEWER_CASES {
+        let tree = random_tree(&mut rng);
+        fs::write(dir.path().join("units.csv"), &tree).unwrap();
+        let result = catch_unwind(AssertUnwindSafe(|| scenario_of(TREE_LEVELS)));
+        failures.extend(judge("a tree file", &tree, result));
+        fs::write(dir.path().join("units.csv"), TREE).unwrap();
+        let text = random_where(&mut rng);
+        let result = catch_unwind(AssertUnwindSafe(|| scenario_of(&text)));
+        failures.extend(judge("a schedule with where", &text, result));
+        let condition = random_condition(&mut rng);
+        let result = catch_unwind(|| {
+            cadresim::discovery::condition::parse(&condition)
+                .map(|_| ())
+                .map_err(|error| CommandError::Usage(format!("--where: {error}")))
+        });
+        failures.extend(judge("a condition", &condition, result));
+        let text = mutate(&manifest, &mut rng);
+        fs::write(&experiments, &text).unwrap();
+        let result = catch_unwind(|| {
+            cadresim::reproduce::load(&experiments)
+                .map(|_| ())
+                .map_err(CommandError::from)
+        });
+        failures.extend(judge("an experiments file", &text, result));
+        tried += 4;
+    }
+    assert!(tried >= 10_000);
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} inputs misbehaved:\n{}",
+        failures.len(),
+        failures[..failures.len().min(5)].join("\n\n")
     );
 }

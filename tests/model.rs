@@ -216,6 +216,9 @@ fn a_weaker_socialization_lets_the_pressure_corps_innovate_more() {
         .collect();
     assert_eq!(full, defaults, "weight 1 is the default, bit for bit");
     for (with, without) in full.iter().zip(&none) {
-        assert!(without > with, "replicate by replicate: {none:?} vs {full:?}");
+        assert!(
+            without > with,
+            "replicate by replicate: {none:?} vs {full:?}"
+        );
     }
 }

@@ -35,17 +35,36 @@ if [ -z "${CADRESIM:-}" ]; then
         }
     fi
 fi
+# A word /bin/sh reads back as exactly $1 (single quotes, any bytes, any locale).
+sh_quote() {
+    local quoted=${1//\'/\'\\\'\'}
+    printf "'%s'" "$quoted"
+}
+# Every argument quoted for /bin/sh, separated by spaces.
+sh_words() {
+    local word sep=""
+    for word in "$@"; do
+        printf '%s%s' "$sep" "$(sh_quote "$word")"
+        sep=" "
+    done
+}
 name=$(basename "$file" .toml)
 out=$(realpath -m "${SWEEP_OUT:-output/$name}")
 shards_dir=$(realpath -m "${SWEEP_SHARDS_DIR:-$out.shards}")
 tasks=${SWEEP_TASKS:-1-$shards}
 mkdir -p "$shards_dir/logs"
+binary=$(realpath "$CADRESIM")
+# sbatch expands %-patterns in --output: a literal % in the path is written %%.
+logs=${shards_dir//%/%%}/logs
 
-array=$(sbatch --parsable \
+# The paths reach the shards through the environment (--export=ALL), never inside
+# --export's comma-separated list, which would cut a path holding a comma or a quote.
+array=$(CADRESIM=$binary SWEEP_FILE=$(realpath "$file") SWEEP_SHARDS_DIR=$shards_dir \
+    SWEEP_SHARD_COUNT=$shards sbatch --parsable \
     --array="$tasks" \
     --job-name="cadresim-$name" \
-    --output="$shards_dir/logs/shard-%a.out" \
-    --export="ALL,CADRESIM=$(realpath "$CADRESIM"),SWEEP_FILE=$(realpath "$file"),SWEEP_SHARDS_DIR=$shards_dir,SWEEP_SHARD_COUNT=$shards" \
+    --output="$logs/shard-%a.out" \
+    --export=ALL \
     "$@" "$here/sweep.sbatch")
 array=${array%%;*}
 
@@ -53,14 +72,15 @@ dirs=()
 for k in $(seq 1 "$shards"); do
     dirs+=("$shards_dir/shard-$k")
 done
+# --wrap runs under /bin/sh: the command is quoted for sh, not with bash's printf %q.
 merge=$(sbatch --parsable \
     --dependency="afterok:$array" \
     --job-name="cadresim-$name-merge" \
-    --output="$shards_dir/logs/merge.out" \
+    --output="$logs/merge.out" \
     "$@" \
-    --wrap="$(printf '%q ' "$(realpath "$CADRESIM")" merge "${dirs[@]}" --out "$out")")
+    --wrap="exec $(sh_words "$binary" merge "${dirs[@]}" --out "$out")")
 merge=${merge%%;*}
 
 echo "array job $array: shards $tasks of $shards -> $shards_dir/shard-K"
 echo "merge job $merge (after the array succeeds) -> $out"
-echo "watch: $(realpath "$CADRESIM") status ${dirs[*]}"
+echo "watch: $(sh_words "$binary" status "${dirs[@]}")"

@@ -53,6 +53,7 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
             args.dir.display()
         )));
     }
+    output::verify_files(&args.dir, &["points.csv", "sweep.csv"])?;
     let read_error = |error: tables::ReadError| CommandError::Failed(error.to_string());
     let points = tables::read_points(&args.dir.join("points.csv")).map_err(read_error)?;
     let rows = tables::read_summary(&args.dir.join("sweep.csv")).map_err(read_error)?;
@@ -137,15 +138,39 @@ fn slug(condition: &str) -> String {
         text = text.replace(op, word);
     }
     let mut slug = String::new();
-    for c in text.chars() {
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // A minus sign before a number (not the dash inside a class name or an exponent).
+        let before = i.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(i + 1);
+        let sign = c == '-'
+            && !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == '.' || b == '_')
+            && after.is_some_and(|a| a.is_ascii_digit() || *a == '.');
+        if sign {
+            if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            slug.push_str("minus");
+            continue;
+        }
         let keep = c.is_ascii_alphanumeric() || c == '.' || c == '_';
         let c = if keep { c } else { '-' };
         if c != '-' || !slug.ends_with('-') {
             slug.push(c);
         }
     }
-    slug.trim_matches('-').chars().take(80).collect()
+    let slug = slug.trim_matches('-');
+    if slug.chars().count() <= SLUG_LENGTH {
+        return slug.to_string();
+    }
+    // Cut long slugs, then tell apart conditions that share the beginning.
+    let digest = manifest::sha256_hex(condition.as_bytes());
+    let head: String = slug.chars().take(SLUG_LENGTH - 13).collect();
+    format!("{}-{}", head.trim_end_matches('-'), &digest[..12])
 }
+
+/// Longest `discover-<slug>` slug.
+const SLUG_LENGTH: usize = 80;
 
 fn trajectory_rows(found: &Discovery) -> Vec<tables::TrajectoryRow> {
     found
@@ -299,5 +324,19 @@ mod tests {
             slug("welfare>=3000 and class == lazy"),
             "welfare-ge-3000-and-class-eq-lazy"
         );
+    }
+
+    #[test]
+    fn slugs_of_different_conditions_differ() {
+        assert_eq!(slug("welfare < -0.5"), "welfare-lt-minus0.5");
+        assert_ne!(slug("welfare < -0.5"), slug("welfare < 0.5"));
+        assert_eq!(slug("welfare>-.5"), "welfare-gt-minus.5");
+        assert_eq!(slug("share_idle < 1e-3"), "share_idle-lt-1e-3");
+        let long = |last: &str| {
+            format!("mean_innovation < 0.5 and share_idle > 0.25 and welfare >= 1000 and abuse_rate < {last}")
+        };
+        let (a, b) = (slug(&long("0.1")), slug(&long("0.2")));
+        assert_ne!(a, b);
+        assert!(a.chars().count() <= 80 && b.chars().count() <= 80, "{a}");
     }
 }

@@ -3,6 +3,7 @@
 //! the program is produced here.
 
 mod discover;
+mod memory;
 mod reproduce;
 mod robustness;
 mod run;
@@ -19,14 +20,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::charts::{self, ChartError};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use crate::comparison::{self, RunOf};
-use crate::hierarchy::Size;
 use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
 use crate::reproduce::EvidenceError;
-use crate::runner;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep::SweepError;
+pub(crate) use memory::check_memory;
+pub use memory::{memory_limit_from, memory_needed, MemoryLimit};
 pub use run::summary_table;
 
 /// A command's failure, with the exit code it maps to.
@@ -320,6 +321,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     let mut rows = Vec::new();
     let mut runs = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
+        verify_tables(dir)?;
         let named = |scenario: &str| series::compared_name(label, scenario);
         let summary = tables::read_summary(&dir.join("summary.csv"))
             .map_err(|error| CommandError::Failed(error.to_string()))?;
@@ -397,6 +399,23 @@ fn resolved(path: &Path) -> PathBuf {
     resolved
 }
 
+/// Refuse a result directory whose tables differ from its manifest's hashes.
+fn verify_tables(dir: &Path) -> Result<(), CommandError> {
+    let recorded = output::recorded_hashes(dir).map_err(|error| {
+        CommandError::Usage(format!(
+            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
+            dir.display()
+        ))
+    })?;
+    let tables: Vec<&str> = output::RUN_FILES
+        .iter()
+        .chain(output::UNIT_FILES.iter())
+        .copied()
+        .filter(|name| output::RUN_FILES.contains(name) || recorded.contains_key(*name))
+        .collect();
+    Ok(output::verify_files(dir, &tables)?)
+}
+
 pub(crate) fn thread_pool(
     threads: Option<usize>,
 ) -> Result<(rayon::ThreadPool, usize), CommandError> {
@@ -423,56 +442,6 @@ pub(crate) fn thread_pool(
             CommandError::Failed(format!("cannot start {threads} threads: {error}"))
         })?;
     Ok((pool, threads))
-}
-
-/// Total memory of this machine in bytes (Linux), or a conservative guess.
-fn machine_memory() -> u128 {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|text| {
-            let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
-            let kib: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib * 1024)
-        })
-        .unwrap_or(16 << 30)
-}
-
-fn gib(bytes: u128) -> String {
-    format!("{:.1} GiB", bytes as f64 / (1u128 << 30) as f64)
-}
-
-/// Refuse experiments whose state would not fit in memory, naming the file and key.
-pub(crate) fn check_memory(
-    scenarios: &[Scenario],
-    files: &[String],
-    threads: usize,
-) -> Result<(), CommandError> {
-    let budget = machine_memory() * 4 / 5;
-    for (scenario, file) in scenarios.iter().zip(files) {
-        let cadres = Size::of(&scenario.params.hierarchy)
-            .map_err(|why| ScenarioError::Invalid {
-                file: file.clone(),
-                key: "hierarchy.levels".into(),
-                message: why.to_string(),
-            })?
-            .cadres;
-        let need = runner::memory_needed(&scenario.params, threads);
-        if need > budget {
-            return Err(ScenarioError::Invalid {
-                file: file.clone(),
-                key: "hierarchy.levels".into(),
-                message: format!(
-                    "describes {cadres} cadres; with run.steps = {} and run.replicates = {} the run would need about {} of memory, but this machine allows {}",
-                    scenario.params.run.steps,
-                    scenario.params.run.replicates,
-                    gib(need),
-                    gib(budget)
-                ),
-            }
-            .into());
-        }
-    }
-    Ok(())
 }
 
 /// A progress bar on stderr that appears only once work has lasted a second.

@@ -354,6 +354,7 @@ fn sweep_args(
         resume: args.resume,
         shard: None,
         force: !args.resume,
+        mixed_versions: false,
         size: (1000, 625),
     }
 }

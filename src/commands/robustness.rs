@@ -68,6 +68,12 @@ pub(crate) struct Checked {
 /// and a resumed directory started with the same settings.
 pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
     let experiments = request.experiments;
+    if experiments.claims.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "{}: --robustness checks whether the claims hold at other parameter values, but the file has no [[claim]]; add claims or leave out --robustness",
+            experiments.path.display()
+        )));
+    }
     let loaded = load(experiments)?;
     let factors = robustness::factors(&experiments.claims);
     check_named(&loaded, &factors, experiments)?;
@@ -321,8 +327,8 @@ fn decide_sample(
         settle(&mut spec.base.params, &format!("sweep {name}"))?;
         spec.base.override_run(&run)?;
         let out = scratch.join("sweeps").join(name);
-        let lock = SweepLock::new(&spec, None);
-        let _guard = sweep::prepare(&out, &lock, false, true)?;
+        let mut lock = SweepLock::new(&spec, None);
+        let _guard = sweep::prepare(&out, &mut lock, false, true, false)?;
         let points = spec.points();
         sweep::run_points(&spec, &points, &out, &|_| {})?;
         sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;

@@ -12,7 +12,7 @@ use crate::comparison::{self, RunOf};
 use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY};
 use crate::output::manifest::{self, Manifest};
 use crate::output::tables;
-use crate::output::{self, RUN_FILES};
+use crate::output::{self, RUN_FILES, UNIT_FILES};
 use crate::params::Plan;
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, RunOverride, Scenario};
@@ -345,7 +345,14 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         manifest.files = hashes.clone();
         output::write_manifest(&out, &manifest)?;
     }
-    let rerun_differs: Vec<&str> = RUN_FILES
+    // Every table either side has: the by-unit tables too when either recorded them.
+    let compared: Vec<&str> = RUN_FILES
+        .iter()
+        .chain(UNIT_FILES.iter())
+        .copied()
+        .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
+        .collect();
+    let rerun_differs: Vec<&str> = compared
         .iter()
         .copied()
         .filter(|name| recorded.files.get(*name) != hashes.get(*name))
@@ -353,7 +360,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     if rerun_differs.is_empty() && changed_on_disk.is_empty() {
         println!(
             "replay matches: {} identical to {}, and every file beside it matches its hash",
-            RUN_FILES.join(", "),
+            compared.join(", "),
             args.manifest.display()
         );
         return Ok(0);

@@ -161,6 +161,7 @@ pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError
             args.dir.display()
         )));
     }
+    output::verify_files(&args.dir, &["sweep.csv"])?;
     let mut options = Options {
         level: args.level,
         bootstrap: args.bootstrap as usize,

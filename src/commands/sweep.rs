@@ -34,6 +34,8 @@ struct SweepManifest<'a> {
     replicates: u64,
     steps: u64,
     shard: Option<(usize, usize)>,
+    /// Every cadresim build that computed the parts (several only with --mixed-versions).
+    computed_by: &'a [String],
     points: usize,
     /// Worker threads (none for a merge, which simulates nothing).
     threads: Option<usize>,
@@ -69,6 +71,7 @@ fn write_sweep_manifest(
         replicates: lock.replicates,
         steps: lock.steps,
         shard: lock.shard,
+        computed_by: &lock.computed_by,
         points,
         threads,
         started,
@@ -147,8 +150,14 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     for warning in spec.warnings() {
         eprintln!("warning: {warning}");
     }
-    let lock = SweepLock::new(&spec, args.shard);
-    let _lock = sweep::prepare(&out, &lock, args.resume, args.force)?;
+    let mut lock = SweepLock::new(&spec, args.shard);
+    let _lock = sweep::prepare(
+        &out,
+        &mut lock,
+        args.resume,
+        args.force,
+        args.mixed_versions,
+    )?;
     let started = manifest::now_utc();
     let (points, ran, mut files) = if spec.design == Design::Boundary {
         let searches = sweep::shard_points(spec.searches(), args.shard);
@@ -219,6 +228,7 @@ fn write_boundary(
     points.sort_by_key(|p| p.id);
     let columns: Vec<String> = spec.columns()[1..].to_vec();
     let rows: Vec<_> = results.iter().map(boundary_row).collect();
+    warn_imprecise(spec, results);
     let path = output::write_atomically(out, "boundary.csv", |writer| {
         tables::write_boundary(writer, &columns, &rows).map_err(Into::into)
     })?;
@@ -232,8 +242,8 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         "the shard directory",
         "merge into a new directory",
     )?;
-    let lock = sweep::check_shards(&args.dirs)?;
-    let spec = &lock.spec;
+    let mut lock = sweep::merged_lock(&args.dirs, args.mixed_versions)?;
+    let spec = &lock.spec.clone();
     let (points, results) = if spec.design == Design::Boundary {
         // Replay every search from the shards' parts (nothing is simulated).
         let (results, _) =
@@ -245,7 +255,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
         (spec.points(), None)
     };
     let sources = sweep::shard_parts(spec, &points, &args.dirs)?;
-    let _lock = sweep::prepare(&args.out, &lock, false, args.force)?;
+    let _lock = sweep::prepare(&args.out, &mut lock, false, args.force, false)?;
     let started = manifest::now_utc();
     let parts = args.out.join(output::PARTS);
     for source in &sources {
@@ -410,21 +420,19 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
     } else if let Err(error) = sweep::check_shards(&args.dirs) {
         Some(error.to_string())
     } else {
-        let missing: usize = rows.iter().map(|row| row.total - row.done).sum();
-        match missing {
-            0 => None,
-            1 => Some("1 point is not done yet".to_string()),
-            _ => Some(format!("{missing} points are not done yet")),
-        }
+        not_done(&rows)
     };
     let mergeable = sharded && problem.is_none();
     let merge_command = mergeable.then(|| {
-        let dirs: Vec<String> = args.dirs.iter().map(|d| d.display().to_string()).collect();
-        format!(
-            "cadresim merge {} --out {}",
-            dirs.join(" "),
-            PathBuf::from("output").join(&name).display()
-        )
+        let mut words = vec!["cadresim".to_string(), "merge".to_string()];
+        words.extend(args.dirs.iter().map(|d| d.display().to_string()));
+        words.push("--out".into());
+        words.push(PathBuf::from("output").join(&name).display().to_string());
+        words
+            .iter()
+            .map(|word| shell_word(word))
+            .collect::<Vec<_>>()
+            .join(" ")
     });
     let report = StatusReport {
         directories: &rows,
@@ -441,6 +449,43 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
         print_status(&report);
     }
     Ok(0)
+}
+
+/// What keeps complete shards from being merged: points not done, or (boundary designs,
+/// whose searches decide how many points they need) shards whose searches have not ended.
+fn not_done(rows: &[sweep::Progress]) -> Option<String> {
+    let searching: Vec<String> = rows
+        .iter()
+        .filter(|row| row.adaptive && !row.finished)
+        .map(|row| row.dir.display().to_string())
+        .collect();
+    if !searching.is_empty() {
+        return Some(format!(
+            "the searches have not ended in {}",
+            searching.join(", ")
+        ));
+    }
+    let missing: usize = rows
+        .iter()
+        .filter(|row| !row.adaptive)
+        .map(|row| row.total - row.done)
+        .sum();
+    match missing {
+        0 => None,
+        1 => Some("1 point is not done yet".to_string()),
+        _ => Some(format!("{missing} points are not done yet")),
+    }
+}
+
+/// `word` as a POSIX shell reads it back whole: as it is when it holds only plain
+/// characters, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn print_status(report: &StatusReport) {
@@ -478,6 +523,21 @@ fn print_status(report: &StatusReport) {
         (Some(command), _) => println!("mergeable: {command}"),
         (None, Some(problem)) => println!("not mergeable yet: {problem}"),
         (None, None) => {}
+    }
+}
+
+/// Warn when some searches ran out of evaluations before their precision.
+fn warn_imprecise(spec: &SweepSpec, results: &[SearchResult]) {
+    let imprecise = results.iter().filter(|r| r.imprecise).count();
+    if imprecise > 0 {
+        let settings = spec.boundary_spec();
+        eprintln!(
+            "warning: {}: {imprecise} of {} searches used all {} evaluations before bracketing their crossing to precision = {}; boundary.csv flags them `imprecise`; raise sweep.boundary.max_evaluations",
+            spec.name,
+            results.len(),
+            settings.max_evaluations,
+            settings.precision
+        );
     }
 }
 

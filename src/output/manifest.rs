@@ -39,6 +39,15 @@ pub fn git_commit() -> Option<String> {
         .map(str::to_string)
 }
 
+/// This cadresim: its version and, when known, the commit it was built from. Parts of a
+/// sweep record it, so a resume or merge knows which cadresim computed them.
+pub fn cadresim_build() -> String {
+    match git_commit() {
+        Some(commit) => format!("{} ({commit})", env!("CARGO_PKG_VERSION")),
+        None => env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
 /// A commit as `git_commit` records it, shortened to 12 hex digits (`-dirty` kept).
 pub fn short_commit(commit: &str) -> String {
     let (hash, dirty) = match commit.strip_suffix("-dirty") {

@@ -75,6 +75,9 @@ pub enum OutputError {
     NotManifest { path: PathBuf, message: String },
     #[error("{0}: no such directory; name a result directory cadresim wrote")]
     Missing(PathBuf),
+    /// A file that is not what its directory's manifest vouches for.
+    #[error("{path}: {message}")]
+    Altered { path: PathBuf, message: String },
 }
 
 impl OutputError {
@@ -421,6 +424,43 @@ pub fn remove_files_in(
 }
 
 /// Read a manifest.
+/// The files `dir/manifest.json` vouches for, name -> SHA-256 (any manifest cadresim writes:
+/// a run's, a sweep's, a report's).
+pub fn recorded_hashes(dir: &Path) -> Result<BTreeMap<String, String>, OutputError> {
+    #[derive(serde::Deserialize)]
+    struct Files {
+        files: BTreeMap<String, String>,
+    }
+    let path = dir.join("manifest.json");
+    let text = fs::read_to_string(&path).map_err(io_error(&path))?;
+    let recorded: Files =
+        serde_json::from_str(&text).map_err(|error| OutputError::NotManifest {
+            path: path.clone(),
+            message: error.to_string(),
+        })?;
+    Ok(recorded.files)
+}
+
+/// Refuse files of `dir` that are not exactly what its manifest recorded (edited, damaged,
+/// or not listed): an analysis reads only tables the manifest vouches for.
+pub fn verify_files(dir: &Path, names: &[&str]) -> Result<(), OutputError> {
+    let recorded = recorded_hashes(dir)?;
+    for name in names {
+        let path = dir.join(name);
+        let altered = |message: &str| OutputError::Altered {
+            path: path.clone(),
+            message: message.to_string(),
+        };
+        let expected = recorded
+            .get(*name)
+            .ok_or_else(|| altered("is not listed in manifest.json, so nothing vouches for it"))?;
+        if sha256_file(&path).map_err(io_error(&path))? != *expected {
+            return Err(altered("differs from the SHA-256 manifest.json records for it (edited or damaged since it was written); run or replay it again"));
+        }
+    }
+    Ok(())
+}
+
 pub fn read_manifest(path: &Path) -> Result<Manifest, OutputError> {
     let text = fs::read_to_string(path).map_err(io_error(path))?;
     serde_json::from_str(&text).map_err(|error| OutputError::NotManifest {

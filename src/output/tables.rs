@@ -18,6 +18,14 @@ pub fn number(value: f64) -> String {
     format!("{value}")
 }
 
+/// What a cell that is not a finite number is called in errors.
+const NOT_FINITE: &str = "number (a finite number is required)";
+
+/// A finite number read back (NaN and infinities are never written: they mean damage).
+fn finite(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 fn optional(value: Option<f64>) -> String {
     value.map(number).unwrap_or_default()
 }
@@ -81,7 +89,7 @@ pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) ->
                 let (step, unit) = (index / count, index % count);
                 row.clear();
                 row.extend([result.name.clone(), replicate.to_string(), step.to_string()]);
-                row.extend([units.codes[unit].clone(), units.names[unit].clone()]);
+                row.extend([unit_cell(&units.codes[unit]), unit_cell(&units.names[unit])]);
                 row.push(units.level.clone());
                 row.extend(record.iter().map(|v| number(*v)));
                 writer.write_record(&row)?;
@@ -106,13 +114,39 @@ pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> cs
             for (unit, equilibrium) in outcome.unit_equilibria.iter().enumerate() {
                 let mut row =
                     equilibrium_row(&result.name, replicate, &units.level, equilibrium, spans);
-                row.splice(2..2, [units.codes[unit].clone(), units.names[unit].clone()]);
+                row.splice(
+                    2..2,
+                    [unit_cell(&units.codes[unit]), unit_cell(&units.names[unit])],
+                );
                 writer.write_record(&row)?;
             }
         }
     }
     writer.flush()?;
     Ok(())
+}
+
+/// Characters that make a spreadsheet read a cell as a formula when they begin it.
+const FORMULA_STARTS: [char; 4] = ['=', '+', '-', '@'];
+
+/// A unit's code or name as a CSV cell: one beginning with `= + - @` (a formula to a
+/// spreadsheet) or with `'` gets a leading `'`, which spreadsheets show as text and
+/// `unit_text` removes.
+pub fn unit_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A unit's code or name read back from a cell `unit_cell` wrote.
+pub fn unit_text(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) || rest.starts_with('\'') => {
+            rest.to_string()
+        }
+        _ => cell.to_string(),
+    }
 }
 
 /// One metric of one unit read back from `timeseries_by_unit.csv` (with its step) or
@@ -125,6 +159,15 @@ pub struct UnitValue {
     pub code: String,
     pub name: String,
     pub value: f64,
+}
+
+/// Bytes reading `rows` rows of a by-unit table takes (`read_unit_values`: every record held
+/// as strings, then one value per row with its scenario, code and name).
+pub fn unit_rows_memory(rows: u128) -> u128 {
+    let fields = METRIC_COUNT as u128 + 6;
+    let record = fields * (24 + 8) + 96;
+    let value = 3 * 24 + 48 + 40;
+    rows.saturating_mul(record + value)
 }
 
 /// Read one metric of every row of a by-unit table.
@@ -153,11 +196,9 @@ pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, Rea
                 scenario: record[scenario].to_string(),
                 replicate: integer(record, replicate, "replicate")?,
                 step: step.map(|c| integer(record, c, "step")).transpose()?,
-                code: record[code].to_string(),
-                name: record[name].to_string(),
-                value: record[value]
-                    .parse()
-                    .map_err(|_| bad("number", &record[value]))?,
+                code: unit_text(&record[code]),
+                name: unit_text(&record[name]),
+                value: finite(&record[value]).ok_or_else(|| bad(NOT_FINITE, &record[value]))?,
             })
         })
         .collect()
@@ -512,7 +553,7 @@ pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ReadError> {
         .map(|record| {
             let means = metrics
                 .iter()
-                .map(|c| record[*c].parse().map_err(|_| bad("number", &record[*c])))
+                .map(|c| finite(&record[*c]).ok_or_else(|| bad(NOT_FINITE, &record[*c])))
                 .collect::<Result<_, _>>()?;
             Ok(SummaryRow {
                 scenario: record[scenario].to_string(),

@@ -91,7 +91,7 @@ pub fn tipping_section(
     }
     let _ = writeln!(
         text,
-        "\nFlags: `below` (the condition already holds at the low end, for every replicate), `above` (it holds nowhere on the range), `non-monotone` (some replicate's condition changes more than once on the initial grid), `mixed` (some replicates cross, others hold everywhere or nowhere; the mean is over those that cross). Method: docs/discovery.md."
+        "\nFlags: `below` (the condition already holds at the low end, for every replicate), `above` (it holds nowhere on the range), `non-monotone` (some replicate's condition changes more than once on the initial grid), `mixed` (some replicates cross, others hold everywhere or nowhere; the mean is over those that cross), `imprecise` (the search used all its evaluations before every bracket was as narrow as the precision). Method: docs/discovery.md."
     );
     text
 }

@@ -117,6 +117,17 @@ pub fn next(spec: &BoundarySpec, range: &Range, evaluated: &Evaluated) -> Vec<f6
     middles
 }
 
+/// Whether a finished search left some replicate's bracket wider than the precision: it ran
+/// out of evaluations (`max_evaluations`) first.
+pub fn imprecise(spec: &BoundarySpec, evaluated: &Evaluated) -> bool {
+    let replicates = evaluated.first().map(|(_, r)| r.len()).unwrap_or(0);
+    (0..replicates).any(|r| bracket(evaluated, r).is_some_and(|b| !narrow(spec, b)))
+}
+
+/// What `boundary.csv` flags a search with that ran out of evaluations (after its other
+/// flag, if any: `mixed+imprecise`).
+pub const IMPRECISE: &str = "imprecise";
+
 /// How the condition behaves along the range for one search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {
@@ -271,5 +282,36 @@ mod tests {
         let (result, evaluations) = search(&spec, &range, &[0.37]);
         assert_eq!(evaluations, 12);
         assert!((result.replicates[0].unwrap() - 0.37).abs() < 1.0 / 7.0 / 16.0);
+    }
+
+    /// Evaluate a search to its end against replicates crossing at `thresholds`.
+    fn evaluated(spec: &BoundarySpec, range: &Range, thresholds: &[f64]) -> Vec<(f64, Vec<bool>)> {
+        let mut evaluated: Vec<(f64, Vec<bool>)> = Vec::new();
+        loop {
+            let xs = next(spec, range, &evaluated);
+            if xs.is_empty() {
+                return evaluated;
+            }
+            for x in xs {
+                evaluated.push((x, thresholds.iter().map(|t| x >= *t).collect()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_search_that_runs_out_of_evaluations_is_imprecise() {
+        let range = Range {
+            from: 0.0,
+            to: 1.0,
+            log: false,
+        };
+        let mut short = spec(1e-6, true);
+        short.max_evaluations = 12;
+        assert!(imprecise(&short, &evaluated(&short, &range, &[0.37])));
+        let mut enough = spec(1e-6, true);
+        enough.max_evaluations = 100;
+        assert!(!imprecise(&enough, &evaluated(&enough, &range, &[0.37])));
+        // No crossing, no bracket: nothing to be imprecise about.
+        assert!(!imprecise(&short, &evaluated(&short, &range, &[2.0])));
     }
 }

@@ -571,6 +571,14 @@ impl SweepSpec {
             spec.set(&mut scenario.params, value)?;
         }
         registry::check_consistency(&scenario.params)?;
+        // A point that changes the hierarchy must leave the base schedule's `where` valid.
+        if point
+            .settings
+            .iter()
+            .any(|(key, _)| key.starts_with("hierarchy."))
+        {
+            scenario.check_wheres()?;
+        }
         scenario.name = format!("point-{}", point.id);
         Ok(scenario)
     }

@@ -524,6 +524,7 @@ fn parse_axes(
             other => other,
         };
         let axis = parse_axis(value, index, file, base, design)?;
+        check_printable(&axis, index, file)?;
         if axes.iter().any(|other| other.label == axis.label) {
             return Err(invalid(
                 file,
@@ -534,9 +535,51 @@ fn parse_axes(
                 ),
             ));
         }
+        check_shared_keys(&axes, &axis, index, file)?;
         axes.push(axis);
     }
     Ok(axes)
+}
+
+/// An axis's name and its variants' names head columns, label charts and are printed on
+/// one line: refuse empty ones and control characters (a line break, a tab, ...).
+fn check_printable(axis: &Axis, index: usize, file: &str) -> Result<(), ScenarioError> {
+    let mut names = vec![("name", axis.label.as_str())];
+    if let AxisValues::Variants(variants) = &axis.values {
+        names.extend(variants.iter().map(|(name, _)| ("variants", name.as_str())));
+    }
+    for (key, name) in names {
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}].{key}"),
+                format!("{name:?} must be non-empty, without control characters"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuse an axis that sets a key an earlier axis sets: the later axis would win at every
+/// point while points.csv showed both values.
+fn check_shared_keys(
+    earlier: &[Axis],
+    axis: &Axis,
+    index: usize,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    for key in swept_keys(axis) {
+        if let Some(other) = earlier.iter().position(|a| swept_keys(a).contains(&key)) {
+            return Err(invalid(
+                file,
+                format!("sweep.axis[{index}]"),
+                format!(
+                    "sets `{key}`, which sweep.axis[{other}] also sets; each key may be swept by one axis only (merge the two axes into one, e.g. as variants)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The keys an axis sets.
@@ -705,6 +748,13 @@ fn check_setting(
             format!("`{key}` is not a known parameter{hint}"),
         )
     })?;
+    if key == "hierarchy.tree" {
+        return Err(invalid(
+            file,
+            &place,
+            "`hierarchy.tree` cannot be swept (a tree's units are read with the base scenario); set it in the base and run one sweep per tree",
+        ));
+    }
     if spec.section() == "run" {
         return Err(invalid(
             file,

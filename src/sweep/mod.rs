@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Equilibrium, Settling, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::output::manifest::sha256_hex;
+use crate::output::manifest::{cadresim_build, sha256_hex};
 use crate::output::tables::{self, ReadError};
 use crate::output::{self, part_path, write_atomically, DirLock, OutputError, PARTS};
 use crate::params::Plan;
@@ -43,6 +43,10 @@ pub struct SweepLock {
     /// (K, N): this directory runs the K-th of N slices (1-based), or None for all points.
     pub shard: Option<(usize, usize)>,
     pub spec: SweepSpec,
+    /// Every cadresim build (`manifest::cadresim_build`) that computed parts here, in the
+    /// order they did (empty in locks written before builds were recorded: unknown).
+    #[serde(default)]
+    pub computed_by: Vec<String>,
 }
 
 impl SweepLock {
@@ -54,7 +58,42 @@ impl SweepLock {
             steps: spec.base.params.run.steps,
             shard,
             spec: spec.clone(),
+            computed_by: vec![cadresim_build()],
         }
+    }
+
+    /// Refuse parts computed by another cadresim build than this one unless `mixed`; with
+    /// it, record this build beside theirs. `what` names the directory in the error.
+    pub fn accept_builds(
+        &mut self,
+        earlier: &[String],
+        what: &str,
+        mixed: bool,
+    ) -> Result<(), SweepError> {
+        let current = cadresim_build();
+        let others: Vec<&str> = earlier
+            .iter()
+            .filter(|build| **build != current)
+            .map(String::as_str)
+            .collect();
+        if (!others.is_empty() || earlier.is_empty()) && !mixed {
+            let them = if others.is_empty() {
+                "an unrecorded cadresim build".to_string()
+            } else {
+                format!("cadresim {}", others.join(", "))
+            };
+            return Err(SweepError::Usage(format!(
+                "{what}: its parts were computed by {them}, this is cadresim {current}; results may differ between builds: finish it with that build, or pass --mixed-versions to combine them (the manifest then names every build)"
+            )));
+        }
+        let mut builds: Vec<String> = earlier.to_vec();
+        builds.append(&mut self.computed_by);
+        for build in builds {
+            if !self.computed_by.contains(&build) {
+                self.computed_by.push(build);
+            }
+        }
+        Ok(())
     }
 
     /// Whether two locks describe the same sweep (shards aside).
@@ -130,9 +169,10 @@ pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Po
 /// earlier cadresim command wrote (and nothing else). The lock is held until dropped.
 pub fn prepare(
     dir: &Path,
-    lock: &SweepLock,
+    lock: &mut SweepLock,
     resume: bool,
     force: bool,
+    mixed: bool,
 ) -> Result<DirLock, SweepError> {
     let guard = output::lock_dir(dir)?;
     let existing = read_lock(dir).ok();
@@ -143,6 +183,11 @@ pub fn prepare(
                     "{}: --resume needs the same sweep file, seed, replicates, steps (or --until-settled) and --shard as the interrupted run",
                     dir.display()
                 )));
+            }
+            let earlier = existing.computed_by.clone();
+            lock.accept_builds(&earlier, &dir.display().to_string(), mixed)?;
+            if lock.computed_by != earlier {
+                write_lock(dir, lock)?;
             }
             let manifest = dir.join("manifest.json");
             if manifest.exists() {
@@ -163,12 +208,17 @@ pub fn prepare(
                 }
                 output::clear_written(dir)?;
             }
-            let text = serde_json::to_string_pretty(lock).expect("lock serializes");
-            write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
+            write_lock(dir, lock)?;
         }
     }
     output::create_dir(&dir.join(PARTS))?;
     Ok(guard)
+}
+
+fn write_lock(dir: &Path, lock: &SweepLock) -> Result<(), SweepError> {
+    let text = serde_json::to_string_pretty(lock).expect("lock serializes");
+    write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
+    Ok(())
 }
 
 /// The check of a point's part in `dir`: None when the part is missing, else whether it is
@@ -574,5 +624,25 @@ pub fn check_shards(dirs: &[PathBuf]) -> Result<SweepLock, SweepError> {
     }
     let mut lock = first.clone();
     lock.shard = None;
+    lock.computed_by = locks.iter().flat_map(|l| l.computed_by.clone()).collect();
+    Ok(lock)
+}
+
+/// The common lock of the shards `dirs` (`check_shards`) for a merge by this build: shards
+/// computed by other builds (or by several) are refused unless `mixed`.
+pub fn merged_lock(dirs: &[PathBuf], mixed: bool) -> Result<SweepLock, SweepError> {
+    let mut lock = check_shards(dirs)?;
+    let earlier = std::mem::replace(&mut lock.computed_by, vec![cadresim_build()]);
+    lock.accept_builds(&earlier, "the shards", mixed)?;
+    // A shard without a record leaves the builds unknown.
+    let unrecorded = dirs
+        .iter()
+        .any(|dir| read_lock(dir).is_ok_and(|l| l.computed_by.is_empty()));
+    if unrecorded && !mixed {
+        return Err(SweepError::Usage(
+            "the shards: some record no cadresim build; pass --mixed-versions to merge them anyway"
+                .into(),
+        ));
+    }
     Ok(lock)
 }

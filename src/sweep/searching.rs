@@ -32,6 +32,8 @@ pub struct SearchResult {
     pub crossing: Crossing,
     /// Where the condition judged on the replicates' mean equilibrium changes.
     pub mean_bracket: Option<(f64, f64)>,
+    /// It ran out of evaluations before every bracket was as narrow as the precision.
+    pub imprecise: bool,
 }
 
 /// Run every search (in parallel); returns their results in search order and how many
@@ -88,6 +90,7 @@ fn run_search(
         points,
         crossing: boundary::crossing(&range, &evaluated, settings.initial),
         mean_bracket: boundary::bracket(&means, 0),
+        imprecise: boundary::imprecise(settings, &evaluated),
     })
 }
 
@@ -166,6 +169,10 @@ pub fn boundary_row(result: &SearchResult) -> BoundaryRow {
         replicates: result.crossing.replicates.len(),
         bracket: result.mean_bracket,
         evaluations: result.crossing.evaluations,
-        flag: result.crossing.flag.name().to_string(),
+        flag: match (result.crossing.flag.name(), result.imprecise) {
+            (flag, false) => flag.to_string(),
+            ("", true) => boundary::IMPRECISE.to_string(),
+            (flag, true) => format!("{flag}+{}", boundary::IMPRECISE),
+        },
     }
 }
