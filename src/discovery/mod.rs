@@ -58,6 +58,12 @@ pub enum DiscoveryError {
     NoSuchBox { chosen: usize, last: usize },
     #[error("sweep.csv names point {0}, which points.csv does not have")]
     UnknownPoint(String),
+    #[error("--level `{level}` is missing at {count} point(s) (first: point {first}), whose hierarchy has no such level; discover at a level every point has, or `all`")]
+    LevelMissingAt {
+        level: String,
+        count: usize,
+        first: String,
+    },
 }
 
 /// PRIM's options and which box to report.
@@ -162,6 +168,33 @@ fn restriction(
 /// The parameters, PRIM's columns and the outcome of every case.
 type CaseTable = (Vec<Parameter>, Vec<Column>, Vec<bool>);
 
+/// Refuse a level that some points of the sweep do not have (a variant with other levels):
+/// their cases would silently drop out of the discovery.
+fn refuse_points_without(rows: &[SummaryRow], level: &str) -> Result<(), DiscoveryError> {
+    let mut points: Vec<&str> = Vec::new();
+    let mut with_level: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for row in rows {
+        if !points.contains(&row.scenario.as_str()) {
+            points.push(&row.scenario);
+        }
+        if row.level == level {
+            with_level.insert(&row.scenario);
+        }
+    }
+    let missing: Vec<&&str> = points
+        .iter()
+        .filter(|p| !with_level.contains(**p))
+        .collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => Err(DiscoveryError::LevelMissingAt {
+            level: level.to_string(),
+            count: missing.len(),
+            first: first.to_string(),
+        }),
+    }
+}
+
 /// The parameters, PRIM's columns and the outcome of every case (a sweep.csv row at `level`).
 fn cases(
     points: &PointsTable,
@@ -201,6 +234,7 @@ fn cases(
             levels: levels.join(", "),
         });
     }
+    refuse_points_without(rows, level)?;
     let mut parameters = Vec::new();
     let mut columns = Vec::new();
     for (j, name) in points.columns.iter().enumerate() {
@@ -237,4 +271,44 @@ fn cases(
         }
     }
     Ok((parameters, columns, outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(point: &str, level: &str) -> SummaryRow {
+        SummaryRow {
+            scenario: point.to_string(),
+            replicate: 0,
+            level: level.to_string(),
+            means: vec![0.1; crate::metrics::METRIC_COUNT],
+            class: "lazy-routine".to_string(),
+            settled: Some(true),
+        }
+    }
+
+    #[test]
+    fn a_level_that_some_points_lack_is_refused_not_dropped() {
+        let points = PointsTable {
+            columns: vec!["size".to_string()],
+            points: vec![
+                ("0".to_string(), vec!["small".to_string()]),
+                ("1".to_string(), vec!["flat".to_string()]),
+            ],
+        };
+        // Point 1's hierarchy has no county level.
+        let rows = [row("0", "county"), row("0", "all"), row("1", "all")];
+        let condition = condition::parse("mean_innovation < 0.15").unwrap();
+        let error = cases(&points, &rows, "county", &condition).unwrap_err();
+        assert_eq!(
+            error,
+            DiscoveryError::LevelMissingAt {
+                level: "county".to_string(),
+                count: 1,
+                first: "1".to_string(),
+            }
+        );
+        assert!(cases(&points, &rows, "all", &condition).is_ok());
+    }
 }

@@ -73,6 +73,12 @@ pub enum SensitivityError {
     Level { level: String, levels: String },
     #[error("point {0} has no results at the level analysed; the sweep's tables are incomplete")]
     MissingPoint(usize),
+    #[error("--level `{level}` is missing at {count} point(s) (first: point {first}), whose hierarchy has no such level; analyse a level every point has, or `all`")]
+    LevelMissingAt {
+        level: String,
+        count: usize,
+        first: usize,
+    },
 }
 
 /// Analyse the rows of sweep.csv (`SummaryRow`s keyed by point id) of the sweep `spec`.
@@ -140,8 +146,18 @@ fn replicates_at<'a>(
             levels: levels.join(", "),
         });
     }
-    match per_point.iter().position(Vec::is_empty) {
-        Some(point) => Err(SensitivityError::MissingPoint(point)),
+    let with_rows: std::collections::HashSet<&str> =
+        rows.iter().map(|row| row.scenario.as_str()).collect();
+    let has_rows = |point: usize| with_rows.contains(point.to_string().as_str());
+    let missing: Vec<usize> = (0..count).filter(|p| per_point[*p].is_empty()).collect();
+    match missing.first() {
+        // Rows at other levels: the point's hierarchy lacks this one, not the tables a row.
+        Some(&first) if has_rows(first) => Err(SensitivityError::LevelMissingAt {
+            level: level.to_string(),
+            count: missing.iter().filter(|p| has_rows(**p)).count(),
+            first,
+        }),
+        Some(&point) => Err(SensitivityError::MissingPoint(point)),
         None => Ok(per_point),
     }
 }
