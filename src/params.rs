@@ -195,8 +195,8 @@ pub struct RunParams {
     pub warmup_relaxations: f64,
 }
 
-/// Default of `run.max_steps`: the last check of the long-run rule (200·2^8 steps).
-pub const DEFAULT_MAX_STEPS: u64 = 51_200;
+/// Default of `run.max_steps`: the last check of the long-run rule (200·2^6 steps).
+pub const DEFAULT_MAX_STEPS: u64 = 12_800;
 /// Steps after the last schedule entry at which `run.until_settled` first applies its rule.
 pub const FIRST_CHECK: u64 = 200;
 /// Default of `run.precision`.

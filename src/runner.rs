@@ -330,13 +330,20 @@ fn run_until_settled(
     let assessment = assessment.expect("at least one checkpoint");
     let steps = simulations[0].steps_taken();
     progress(cadres * (params.run.max_steps - steps) * simulations.len() as u64);
+    let settled = assessment.shortfall.is_none();
+    // A run stopped by run.max_steps keeps at least its second half as the window.
+    let length = steps as usize - start;
+    let truncation = if settled {
+        assessment.truncation
+    } else {
+        assessment.truncation.min(length / 2)
+    };
     let span = RunSpan {
-        burn_in: start + assessment.truncation,
+        burn_in: start + truncation,
         steps: steps as usize,
         relaxation: assessment.relaxation,
         shortfall: assessment.shortfall,
     };
-    let settled = assessment.shortfall.is_none();
     let finish_one = |simulation| {
         finish(
             simulation,
