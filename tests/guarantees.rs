@@ -3,52 +3,10 @@
 //! cannot eat their inputs. Each test reproduces the misuse on real files.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-
-use tempfile::TempDir;
+use std::path::Path;
 
 mod common;
-use common::{cadresim, SMALL};
-
-/// A small sweep over the small scenario: 3 penalties x 2 tolerance variants.
-const SWEEP: &str = r#"
-base = "small.toml"
-
-[sweep]
-design = "grid"
-replicates = 2
-
-[[sweep.axis]]
-param = "accountability.penalty"
-values = [1.0, 4.0, 16.0]
-
-[[sweep.axis]]
-name = "tolerance"
-variants = { off = { "fault_tolerance.enabled" = false }, on = { "fault_tolerance.enabled" = true } }
-"#;
-
-struct Files {
-    dir: TempDir,
-}
-
-impl Files {
-    fn new() -> Self {
-        let files = Files {
-            dir: TempDir::new().unwrap(),
-        };
-        fs::write(files.path("small.toml"), SMALL).unwrap();
-        fs::write(files.path("sweep.toml"), SWEEP).unwrap();
-        files
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn arg(&self, name: &str) -> String {
-        self.path(name).display().to_string()
-    }
-}
+use common::{cadresim, Files, SMALL, SWEEP};
 
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

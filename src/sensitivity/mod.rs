@@ -277,3 +277,44 @@ fn indices_of(
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(point: usize, level: &str) -> SummaryRow {
+        SummaryRow {
+            scenario: point.to_string(),
+            replicate: 0,
+            level: level.to_string(),
+            means: vec![0.1; crate::metrics::METRIC_COUNT],
+            class: "lazy-routine".to_string(),
+            settled: Some(true),
+        }
+    }
+
+    #[test]
+    fn a_level_that_some_points_lack_is_refused_naming_them() {
+        let text = "[sweep]\ndesign = \"morris\"\ntrajectories = 2\nreplicates = 1\n\n\
+                    [[sweep.axis]]\nparam = \"accountability.penalty\"\nfrom = 1.0\nto = 12.0\n";
+        let spec = crate::sweep::file::parse(text, std::path::Path::new("m.toml"), "m").unwrap();
+        assert_eq!(spec.point_count(), 4);
+        // Points 1 and 3 have no county level (their hierarchies are flatter).
+        let mut rows: Vec<SummaryRow> = (0..4).map(|p| row(p, "all")).collect();
+        rows.extend([0, 2].map(|p| row(p, "county")));
+        let error = replicates_at(&spec, &rows, "county").unwrap_err();
+        assert!(matches!(
+            error,
+            SensitivityError::LevelMissingAt { ref level, count: 2, first: 1 } if level == "county"
+        ));
+        assert!(error
+            .to_string()
+            .contains("missing at 2 point(s) (first: point 1)"));
+        // A point without any rows is an incomplete table, not a missing level.
+        let mut incomplete = rows.clone();
+        incomplete.retain(|r| r.scenario != "3");
+        let error = replicates_at(&spec, &incomplete, "all").unwrap_err();
+        assert!(matches!(error, SensitivityError::MissingPoint(3)));
+        assert_eq!(replicates_at(&spec, &rows, "all").unwrap().len(), 4);
+    }
+}

@@ -45,3 +45,46 @@ pub fn succeeded(output: &std::process::Output) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[allow(dead_code)]
+/// A small sweep over the small scenario: 3 penalties x 2 tolerance variants.
+pub const SWEEP: &str = r#"
+base = "small.toml"
+
+[sweep]
+design = "grid"
+replicates = 2
+
+[[sweep.axis]]
+param = "accountability.penalty"
+values = [1.0, 4.0, 16.0]
+
+[[sweep.axis]]
+name = "tolerance"
+variants = { off = { "fault_tolerance.enabled" = false }, on = { "fault_tolerance.enabled" = true } }
+"#;
+
+#[allow(dead_code)]
+pub struct Files {
+    pub dir: tempfile::TempDir,
+}
+
+#[allow(dead_code, clippy::new_without_default)]
+impl Files {
+    pub fn new() -> Self {
+        let files = Files {
+            dir: tempfile::TempDir::new().unwrap(),
+        };
+        std::fs::write(files.path("small.toml"), SMALL).unwrap();
+        std::fs::write(files.path("sweep.toml"), SWEEP).unwrap();
+        files
+    }
+
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn arg(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+}
