@@ -169,8 +169,8 @@ pub struct RunArgs {
     /// steps/2 if it no longer fits).
     #[arg(long, value_name = "N", conflicts_with = "until_settled")]
     pub steps: Option<u64>,
-    /// Run each replicate until it has settled, then one equilibrium window (sets
-    /// run.until_settled; at most run.max_steps steps, default 2000).
+    /// Run the replicates until their long-run mean is estimated (sets run.until_settled; at
+    /// most run.max_steps steps, default 51200; docs/MODEL.md 7.11).
     #[arg(long)]
     pub until_settled: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
@@ -225,8 +225,8 @@ pub struct SweepArgs {
     /// Steps per replicate (overrides run.steps and run.until_settled).
     #[arg(long, value_name = "N", conflicts_with = "until_settled")]
     pub steps: Option<u64>,
-    /// Run each replicate of every point until it has settled, then one equilibrium window
-    /// (sets run.until_settled; at most run.max_steps steps, default 2000).
+    /// Run the replicates of every point until their long-run mean is estimated (sets
+    /// run.until_settled; at most run.max_steps steps, default 51200).
     #[arg(long)]
     pub until_settled: bool,
     /// Master seed (overrides the base scenario's run.seed; 0 to 2^63 - 1, as in a file).

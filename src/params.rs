@@ -180,29 +180,20 @@ pub struct RunParams {
     pub max_steps: u64,
     /// `run.precision`: with `run.until_settled`, the relative precision asked of the long-run
     /// mean innovation (its batch-means standard error at most this share of it, never below
-    /// 0.002).
+    /// 0.002; the fitted relaxation's remaining bias at most half that).
     #[serde(
         default = "default_precision",
         skip_serializing_if = "is_default_precision"
     )]
     pub precision: f64,
-    /// `run.warmup_relaxations`: with `run.until_settled`, the relaxation times of the
-    /// slowest mode that the discarded warm-up covers at least.
-    #[serde(
-        default = "default_warmup_relaxations",
-        skip_serializing_if = "is_default_warmup_relaxations"
-    )]
-    pub warmup_relaxations: f64,
 }
 
-/// Default of `run.max_steps`: the last check of the long-run rule (200·2^6 steps).
-pub const DEFAULT_MAX_STEPS: u64 = 12_800;
+/// Default of `run.max_steps`: the last check of the long-run rule (200·2^8 steps).
+pub const DEFAULT_MAX_STEPS: u64 = 51_200;
 /// Steps after the last schedule entry at which `run.until_settled` first applies its rule.
 pub const FIRST_CHECK: u64 = 200;
 /// Default of `run.precision`.
 pub const DEFAULT_PRECISION: f64 = 0.02;
-/// Default of `run.warmup_relaxations`.
-pub const DEFAULT_WARMUP_RELAXATIONS: f64 = 5.0;
 
 fn default_precision() -> f64 {
     DEFAULT_PRECISION
@@ -210,14 +201,6 @@ fn default_precision() -> f64 {
 
 fn is_default_precision(value: &f64) -> bool {
     *value == DEFAULT_PRECISION
-}
-
-fn default_warmup_relaxations() -> f64 {
-    DEFAULT_WARMUP_RELAXATIONS
-}
-
-fn is_default_warmup_relaxations(value: &f64) -> bool {
-    *value == DEFAULT_WARMUP_RELAXATIONS
 }
 
 fn default_max_steps() -> u64 {
@@ -254,7 +237,6 @@ impl Default for RunParams {
             until_settled: false,
             max_steps: DEFAULT_MAX_STEPS,
             precision: DEFAULT_PRECISION,
-            warmup_relaxations: DEFAULT_WARMUP_RELAXATIONS,
         }
     }
 }

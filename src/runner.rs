@@ -272,13 +272,14 @@ fn finish(
 }
 
 /// The steps after which the long-run rule is applied: the last schedule change plus
-/// 200·2^j steps (j = 0, 1, ...), and `run.max_steps` last.
+/// 200, 300, 400, 600, 800, ... steps (`longrun::next_check`), and `run.max_steps` last.
 pub fn checkpoints(last_change: u64, max_steps: u64) -> Vec<u64> {
     let mut points = Vec::new();
-    let mut length = crate::params::FIRST_CHECK;
+    let first = crate::params::FIRST_CHECK;
+    let mut length = first;
     while last_change + length < max_steps {
         points.push(last_change + length);
-        length *= 2;
+        length = longrun::next_check(length, first);
     }
     points.push(max_steps);
     points
@@ -300,7 +301,6 @@ fn run_until_settled(
     let start = plan.last_change() as usize;
     let rule = longrun::Rule {
         precision: params.run.precision,
-        relaxations: params.run.warmup_relaxations,
     };
     let mut assessment = None;
     for checkpoint in checkpoints(plan.last_change(), params.run.max_steps) {
@@ -331,12 +331,12 @@ fn run_until_settled(
     let steps = simulations[0].steps_taken();
     progress(cadres * (params.run.max_steps - steps) * simulations.len() as u64);
     let settled = assessment.shortfall.is_none();
-    // A run stopped by run.max_steps keeps at least its second half as the window.
+    // A run stopped by run.max_steps keeps its second half as the window.
     let length = steps as usize - start;
     let truncation = if settled {
         assessment.truncation
     } else {
-        assessment.truncation.min(length / 2)
+        length / 2
     };
     let span = RunSpan {
         burn_in: start + truncation,

@@ -191,12 +191,11 @@ fn run_lengths(results: &[ScenarioResult]) -> String {
             continue;
         };
         text += &format!(
-            "{}: ran {} steps per replicate; long-run means over steps {}..{} (warm-up: MSER-5 and {} relaxation times); relaxation time {:.0} steps",
+            "{}: ran {} steps per replicate; long-run means over steps {}..{} (warm-up by MSER-5 and the relaxation fit); relaxation time {:.0} steps",
             result.name,
             span.steps,
             span.burn_in,
             span.steps - 1,
-            result.params.run.warmup_relaxations,
             span.relaxation
         );
         if let Some(shortfall) = span.shortfall {
