@@ -195,7 +195,8 @@ fn run_writes_effects_csv_and_its_charts_and_lists_them() {
     // (k = 1, 2, 3): the run has 30 steps.
     let rows = records(&out.join("effects.csv"));
     assert_eq!(rows.len(), METRIC_COUNT * (4 + 3));
-    assert_eq!(&rows[0][..4], ["relaxed", "1@20", "share_idle", "1"]);
+    let first: Vec<&str> = rows[0].iter().take(4).collect();
+    assert_eq!(first, ["relaxed", "1@20", "share_idle", "1"]);
     assert!(rows.iter().all(|row| &row[7] == "2"));
     let listed = manifest_files(&out);
     for name in [
@@ -220,7 +221,8 @@ fn run_writes_effects_csv_and_its_charts_and_lists_them() {
 #[test]
 fn effects_csv_is_the_same_for_any_thread_count() {
     let dir = TempDir::new().unwrap();
-    let body = small(3, RELAXED).replace("steps = 30", "steps = 75");
+    let body =
+        format!("name = \"threads\"\n{}", small(3, RELAXED)).replace("steps = 30", "steps = 75");
     let one = run(dir.path(), "one", &body, &["--threads", "1"]);
     let two = run(dir.path(), "two", &body, &["--threads", "2"]);
     let bytes = |out: &Path| fs::read(out.join("effects.csv")).unwrap();
