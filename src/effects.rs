@@ -9,7 +9,7 @@
 //! its t-based 95% interval, `stats::paired`); `output::tables` writes the rows and
 //! `charts::effects` draws them.
 
-use crate::metrics::{METRICS, METRIC_COUNT};
+use crate::metrics::METRICS;
 use crate::output::tables::EffectRow;
 use crate::params::{Plan, AUTOMATIC_EFFECT_EVENTS};
 use crate::runner::ScenarioResult;
@@ -124,7 +124,7 @@ pub fn effects(
         .len()
         .min(counterfactual.replicates.len());
     let mut rows = Vec::new();
-    for metric in 0..METRIC_COUNT {
+    for (metric, name) in METRICS.iter().enumerate() {
         for k in HORIZONS.into_iter().filter(|k| event.at + k < reached) {
             let step = (event.at + k) as usize;
             let values = |result: &ScenarioResult| -> Vec<f64> {
@@ -136,7 +136,7 @@ pub fn effects(
             rows.push(EffectRow {
                 scenario: factual.name.clone(),
                 event: event.name(),
-                metric: METRICS[metric].to_string(),
+                metric: name.to_string(),
                 k,
                 effect: difference.mean,
                 ci95: difference.ci95,
