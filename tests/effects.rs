@@ -263,3 +263,26 @@ fn scenarios_without_effects_write_no_effects_table() {
         assert_eq!(manifest.contains("\"effects\""), name == "off");
     }
 }
+
+#[test]
+fn an_entry_that_a_later_entry_relies_on_is_left_out_with_the_reason() {
+    let schedule = r#"
+[[schedule]]
+at = 5
+set = { "targets.markup_max" = 3.0 }
+
+[[schedule]]
+at = 10
+set = { "targets.markup" = 2.5 }
+"#;
+    let scenario = parse(&small(1, schedule));
+    let (planned, left_out) = effects::counterfactuals(std::slice::from_ref(&scenario));
+    let events: Vec<String> = planned.iter().map(|c| c.event.name()).collect();
+    assert_eq!(events, ["2@10"]);
+    assert_eq!(left_out.len(), 1);
+    assert!(
+        left_out[0].contains("1@5") && left_out[0].contains("targets.markup_max"),
+        "{}",
+        left_out[0]
+    );
+}

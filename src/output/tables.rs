@@ -1429,4 +1429,39 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn effects_are_read_back_as_written() {
+        let rows = vec![
+            EffectRow {
+                scenario: "history".into(),
+                event: "1@60".into(),
+                metric: "mean_innovation".into(),
+                k: 5,
+                effect: 0.0,
+                ci95: Some((0.0, 0.0)),
+                n: 3,
+            },
+            EffectRow {
+                scenario: "history".into(),
+                event: "2@120".into(),
+                metric: "welfare".into(),
+                k: 50,
+                effect: -12.25,
+                ci95: None,
+                n: 1,
+            },
+        ];
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("effects.csv");
+        write_effects(std::fs::File::create(&path).unwrap(), &rows).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "scenario,event,metric,k,effect,ci95_low,ci95_high,n\n\
+             history,1@60,mean_innovation,5,0,0,0,3\n\
+             history,2@120,welfare,50,-12.25,,,1\n"
+        );
+        assert_eq!(read_effects(&path).unwrap(), rows);
+    }
 }
