@@ -1,5 +1,6 @@
-//! `cadresim run` and `cadresim replay`: simulate scenarios, write a result directory,
-//! print the summary table; re-run a manifest and compare file hashes.
+//! `cadresim run` and `cadresim replay`: simulate scenarios (and the counterfactuals of
+//! their schedule entries, for `effects.csv`), write a result directory, print the summary
+//! table; re-run a manifest and compare file hashes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
