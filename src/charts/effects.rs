@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{draw_legend, fail, font, render, stroke, tick_label, Chart, ChartError, Outcome};
-use super::{BLACK_, GREY, LINE_COLOURS};
+use super::{GREY, LINE_COLOURS};
 use crate::effects::HORIZONS;
 use crate::output::tables::EffectRow;
 use crate::scenario::Scenario;
@@ -125,7 +125,7 @@ impl Chart for Effects<'_> {
             entries.extend(lines.iter().map(|line| (format!("   {line}"), colour)));
         }
         entries.push(("(band: 95% CI over replicates)".to_string(), GREY));
-        entries.push(("effect: factual - counterfactual".to_string(), BLACK_));
+        entries.push(("(effect: factual - counterfactual)".to_string(), GREY));
         draw_legend(&legend, &entries, scale)
     }
 }
