@@ -286,3 +286,18 @@ set = { "targets.markup" = 2.5 }
         left_out[0]
     );
 }
+
+#[test]
+fn a_manifest_that_lists_no_effects_still_replays() {
+    let dir = TempDir::new().unwrap();
+    let out = run(dir.path(), "older", &small(2, RELAXED), &[]);
+    let path = out.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let files = manifest["files"].as_object_mut().unwrap();
+    files.retain(|name, _| !name.contains("effects"));
+    fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    let replay = cadresim().arg("replay").arg(&path).output().unwrap();
+    succeeded(&replay);
+    assert!(!String::from_utf8_lossy(&replay.stdout).contains("effects.csv"));
+}

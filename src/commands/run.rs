@@ -391,14 +391,20 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         manifest.files = hashes.clone();
         output::write_manifest(&out, &manifest)?;
     }
-    // Every table either side has: the by-unit tables and the effects too when either
-    // recorded them.
+    // Every table either side has: the by-unit tables too when either recorded them; the
+    // effects when the manifest lists them (one written before effects were reported lists
+    // none, and its tables must still replay).
     let compared: Vec<&str> = RUN_FILES
         .iter()
         .chain(UNIT_FILES.iter())
-        .chain(std::iter::once(&EFFECTS_FILE))
         .copied()
         .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
+        .chain(
+            recorded
+                .files
+                .contains_key(EFFECTS_FILE)
+                .then_some(EFFECTS_FILE),
+        )
         .collect();
     let rerun_differs: Vec<&str> = compared
         .iter()
