@@ -18,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub mod comparison;
 pub mod discovery;
+pub mod effects;
 pub mod hierarchy;
 pub mod longrun;
 pub mod metrics;

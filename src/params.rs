@@ -119,7 +119,16 @@ pub struct OutputParams {
     /// `AUTOMATIC_SERIES_STEPS` recorded steps per replicate with `run.until_settled`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub series_every: u64,
+    /// `output.effects`: whether `effects.csv` reports each schedule entry's effect against
+    /// a counterfactual run without it; None ("auto", the default) for scenarios with at
+    /// most `AUTOMATIC_EFFECT_EVENTS` entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effects: Option<bool>,
 }
+
+/// Schedule entries a scenario may have, at most, for `output.effects = "auto"` to report
+/// their effects (each entry costs one counterfactual run of up to 51 steps after it).
+pub const AUTOMATIC_EFFECT_EVENTS: usize = 4;
 
 /// Recorded steps per replicate, at most, that `output.series_every = 0` keeps of a run with
 /// `run.until_settled`.

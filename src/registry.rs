@@ -105,6 +105,8 @@ pub enum Field {
     Levels,
     Tree,
     ByUnit,
+    /// `output.effects`: true, false or "auto".
+    Effects,
 }
 
 /// One parameter of the registry.
@@ -159,6 +161,7 @@ impl ParamSpec {
                 "1 to {MAX_LEVELS} tables {{ name, branching >= 1, cadres >= 1 }}, names unique (without branching when hierarchy.tree is set)"
             ),
             Field::ByUnit => "the name of a level of hierarchy.levels".to_string(),
+            Field::Effects => "true, false or \"auto\"".to_string(),
             Field::Tree => "the path of a CSV file of units (code, name, parent, level), relative to the scenario file".to_string(),
         }
     }
@@ -209,6 +212,10 @@ impl ParamSpec {
             Field::Tree => match &params.hierarchy.tree {
                 Some(tree) => format!("{:?}", tree.file),
                 None => "none".to_string(),
+            },
+            Field::Effects => match params.output.effects {
+                Some(flag) => flag.to_string(),
+                None => "\"auto\"".to_string(),
             },
         }
     }
@@ -317,6 +324,13 @@ impl ParamSpec {
             Field::ByUnit => {
                 let level = value.as_str().filter(|name| !name.is_empty());
                 params.output.by_unit = Some(level.ok_or_else(wrong)?.to_string());
+            }
+            Field::Effects => {
+                params.output.effects = match value {
+                    toml::Value::Boolean(flag) => Some(*flag),
+                    toml::Value::String(text) if text == "auto" => None,
+                    _ => return Err(wrong()),
+                }
             }
         }
         Ok(())
@@ -574,6 +588,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.socialization_weight", field: Real(|p| &mut p.behaviour.socialization_weight, Probability), meaning: "with socialization: weight w of the group's mean in a recruit's attractions (w x mean + (1 - w) x a fresh cadre's 0)", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "modelling choice: from recruits who ignore the prevailing culture (0) to recruits who take it whole (1, the default); the slow relaxation of the corps comes from this inheritance" }) },
     ParamSpec { key: "output.by_unit", field: Field::ByUnit, meaning: "record every unit of this level with its subtree (timeseries_by_unit.csv, summary_by_unit.csv)", plausible: None },
     ParamSpec { key: "output.series_every", field: Count(|p| &mut p.output.series_every, 0, MAX_STEPS), meaning: "timeseries.csv holds every this many steps from step 0; 0 chooses: every step for runs of run.steps, every ceil(steps / 2000) with run.until_settled (equilibria always use every step)", plausible: None },
+    ParamSpec { key: "output.effects", field: Field::Effects, meaning: "effects.csv and charts/effects-<scenario>: each schedule entry's effect k = 1, 2, 3, 5, 10, 20, 50 steps after it, against a counterfactual run without it (same seeds; one extra run of up to 51 steps after the entry per entry); \"auto\": for scenarios with 1 to 4 schedule entries", plausible: None },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around MODEL.md section 6's 0.25" }) },
     ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this", plausible: Some(Plausible { low: 0.4, high: 0.6, reason: "measurement choice around MODEL.md section 6's 0.5" }) },
     ParamSpec { key: "equilibrium.lazy_innovation", field: Real(|p| &mut p.equilibrium.lazy_innovation, Probability), meaning: "class 'lazy-routine' (lazy governance as not daring) when mean_innovation < this", plausible: Some(Plausible { low: 0.1, high: 0.2, reason: "measurement choice around MODEL.md section 6's 0.15" }) },

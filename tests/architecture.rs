@@ -122,7 +122,13 @@ fn lower_layers_do_not_import_higher_ones() {
         ],
     );
     assert_none(
-        &["sweep", "reproduce", "sensitivity", "discovery"],
+        &[
+            "sweep",
+            "reproduce",
+            "sensitivity",
+            "discovery",
+            "effects.rs",
+        ],
         &["crate::charts", "crate::commands"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);

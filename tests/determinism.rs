@@ -8,17 +8,15 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-fn run(dir: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
+/// timeseries.csv, summary.csv and effects.csv (of history.toml's schedule) of a run.
+type Tables = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+fn run(dir: &Path, name: &str, extra: &[&str]) -> Tables {
     run_with_tunables(dir, name, extra, None)
 }
 
 /// `run` with the environment variable GLIBC_TUNABLES set to `tunables` (unset when None).
-fn run_with_tunables(
-    dir: &Path,
-    name: &str,
-    extra: &[&str],
-    tunables: Option<&str>,
-) -> (Vec<u8>, Vec<u8>) {
+fn run_with_tunables(dir: &Path, name: &str, extra: &[&str], tunables: Option<&str>) -> Tables {
     let out = dir.join(name);
     let mut command = Command::cargo_bin("cadresim").unwrap();
     match tunables {
@@ -44,6 +42,7 @@ fn run_with_tunables(
     (
         fs::read(out.join("timeseries.csv")).unwrap(),
         fs::read(out.join("summary.csv")).unwrap(),
+        fs::read(out.join("effects.csv")).unwrap(),
     )
 }
 
@@ -61,6 +60,10 @@ fn thread_count_and_repetition_do_not_change_results() {
     assert!(
         one.1 == two.1,
         "summary.csv differs between 1 and 2 threads"
+    );
+    assert!(
+        one.2 == two.2,
+        "effects.csv differs between 1 and 2 threads"
     );
     assert!(two == again, "two runs with the same seed differ");
     assert!(one == three, "3 threads differ from 1");
@@ -89,5 +92,9 @@ fn the_math_library_variant_does_not_change_results() {
     assert!(
         usual.1 == older.1,
         "summary.csv differs when the math library uses its non-FMA variants"
+    );
+    assert!(
+        usual.2 == older.2,
+        "effects.csv differs when the math library uses its non-FMA variants"
     );
 }

@@ -1,10 +1,12 @@
 //! Charts, as PNG and SVG: the only module that uses plotters. `run` draws the charts of run
-//! directories, `sweep` the curves and phase diagrams of sweep directories; this file holds
-//! what they share (the committed font, the Okabe-Ito colour-blind-safe palette, legends,
-//! rendering). Charts are drawn from files read back by `output`, never from simulation state.
+//! directories (`effects` the effects of their schedule entries), `sweep` the curves and
+//! phase diagrams of sweep directories; this file holds what they share (the committed font,
+//! the Okabe-Ito colour-blind-safe palette, legends, rendering). Charts are drawn from files
+//! read back by `output`, never from simulation state.
 
 pub mod claims;
 pub mod discovery;
+pub mod effects;
 pub mod robustness;
 pub mod run;
 pub mod sensitivity;
@@ -25,6 +27,7 @@ use crate::output::{self, tables::ReadError, OutputError};
 
 pub use claims::{draw_interaction, draw_regimes, Interaction};
 pub use discovery::{draw_discovery, BoxLimit};
+pub use effects::draw_effects;
 pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;

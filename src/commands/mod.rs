@@ -184,7 +184,7 @@ fn read_results(
 }
 
 /// Draw the charts of results read from `dirs` into `out` (with a single directory, its
-/// by-unit charts too).
+/// by-unit and effects charts too).
 fn draw_results(
     results: &[series::ResultData],
     dirs: &[PathBuf],
@@ -193,10 +193,27 @@ fn draw_results(
     overlay: bool,
 ) -> Result<Vec<PathBuf>, CommandError> {
     let mut files = charts::draw_all(results, out, size, overlay)?;
-    if let [dir] = dirs {
+    if let ([dir], [result]) = (dirs, results) {
         files.extend(draw_unit_charts(dir, out, size)?);
+        files.extend(draw_effect_charts(dir, &result.scenarios, out, size)?);
     }
     Ok(files)
+}
+
+/// The effects charts of a result directory that has `effects.csv`.
+fn draw_effect_charts(
+    dir: &Path,
+    scenarios: &[Scenario],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, CommandError> {
+    let path = dir.join(output::EFFECTS_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let rows =
+        tables::read_effects(&path).map_err(|error| CommandError::Failed(error.to_string()))?;
+    Ok(charts::draw_effects(&rows, scenarios, out, size)?)
 }
 
 /// The by-unit charts of a result directory that has by-unit tables (`output.by_unit`).

@@ -1,5 +1,6 @@
-//! `cadresim run` and `cadresim replay`: simulate scenarios, write a result directory,
-//! print the summary table; re-run a manifest and compare file hashes.
+//! `cadresim run` and `cadresim replay`: simulate scenarios (and the counterfactuals of
+//! their schedule entries, for `effects.csv`), write a result directory, print the summary
+//! table; re-run a manifest and compare file hashes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,10 +10,11 @@ use super::{
 };
 use crate::cli::{ReplayArgs, RunArgs};
 use crate::comparison::{self, RunOf};
+use crate::effects::{self, Counterfactual};
 use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY};
 use crate::output::manifest::{self, Manifest};
-use crate::output::tables;
-use crate::output::{self, RUN_FILES, UNIT_FILES};
+use crate::output::tables::{self, EffectRow};
+use crate::output::{self, EFFECTS_FILE, RUN_FILES, UNIT_FILES};
 use crate::params::Plan;
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, RunOverride, Scenario};
@@ -40,10 +42,45 @@ fn simulate(plans: &[Plan], pool: &rayon::ThreadPool) -> Result<Vec<ScenarioResu
     Ok(results)
 }
 
+/// Run the plans and the counterfactuals of the scenarios that report effects, under one
+/// progress bar; returns the plans' results and, when some scenario reports effects, the
+/// rows of `effects.csv`.
+fn simulate_with_effects(
+    plans: &[Plan],
+    counterfactuals: &[Counterfactual],
+    pool: &rayon::ThreadPool,
+) -> Result<(Vec<ScenarioResult>, Option<Vec<EffectRow>>), CommandError> {
+    let mut all = plans.to_vec();
+    all.extend(counterfactuals.iter().map(|c| c.plan.clone()));
+    let mut results = simulate(&all, pool)?;
+    let outcomes = results.split_off(plans.len());
+    let rows =
+        (!counterfactuals.is_empty()).then(|| effects::rows(&results, counterfactuals, &outcomes));
+    Ok((results, rows))
+}
+
+/// Write the tables of a run (`effects.csv` too when there are effects); returns file name
+/// -> SHA-256.
+fn write_all_tables(
+    out: &Path,
+    results: &[ScenarioResult],
+    effects: Option<&[EffectRow]>,
+) -> Result<BTreeMap<String, String>, CommandError> {
+    let mut files = output::write_tables(out, results)?;
+    if let Some(rows) = effects {
+        files.extend(output::write_effects(out, rows)?);
+    }
+    Ok(files)
+}
+
 /// A run checked completely and ready to write: nothing is on disk yet.
 struct Checked {
     scenarios: Vec<Scenario>,
     plans: Vec<Plan>,
+    /// The runs without one schedule entry each, for `effects.csv`.
+    counterfactuals: Vec<Counterfactual>,
+    /// Entries whose effects cannot be reported, one line each.
+    left_out: Vec<String>,
     pool: rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
@@ -118,8 +155,11 @@ fn checked(args: &RunArgs) -> Result<Checked, CommandError> {
         };
         PathBuf::from("output").join(name)
     });
+    let (counterfactuals, left_out) = effects::counterfactuals(&scenarios);
     Ok(Checked {
         plans: plans(&scenarios)?,
+        counterfactuals,
+        left_out,
         scenarios,
         pool,
         threads,
@@ -131,14 +171,16 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     let Checked {
         scenarios,
         plans,
+        counterfactuals,
+        left_out,
         pool,
         threads,
         out,
     } = checked(&args)?;
     let _lock = output::prepare_dir(&out, args.force)?;
     let started = manifest::now_utc();
-    let results = simulate(&plans, &pool)?;
-    let mut files = output::write_tables(&out, &results)?;
+    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool)?;
+    let mut files = write_all_tables(&out, &results, effects.as_deref())?;
     let charts = pool.install(|| {
         draw_charts(
             std::slice::from_ref(&out),
@@ -169,6 +211,9 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         let all = result.levels.len() - 1;
         let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
         warn_unsettled(&result.name, &settling, "replicates", LENGTHEN_RUN);
+    }
+    for line in &left_out {
+        eprintln!("warning: {line}");
     }
     if let Some(baseline) = &args.baseline {
         print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);
@@ -330,10 +375,11 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         (None, None) => unreachable!("a replay without --out has a temporary directory"),
     };
     let plans = plans(&scenarios)?;
+    let (counterfactuals, _) = effects::counterfactuals(&scenarios);
     let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
     let started = manifest::now_utc();
-    let results = simulate(&plans, &pool)?;
-    let hashes = output::write_tables(&out, &results)?;
+    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool)?;
+    let hashes = write_all_tables(&out, &results, effects.as_deref())?;
     if temporary.is_none() {
         let mut manifest = recorded.clone();
         manifest.threads = threads;
@@ -344,12 +390,20 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         manifest.files = hashes.clone();
         output::write_manifest(&out, &manifest)?;
     }
-    // Every table either side has: the by-unit tables too when either recorded them.
+    // Every table either side has: the by-unit tables too when either recorded them; the
+    // effects when the manifest lists them (one written before effects were reported lists
+    // none, and its tables must still replay).
     let compared: Vec<&str> = RUN_FILES
         .iter()
         .chain(UNIT_FILES.iter())
         .copied()
         .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
+        .chain(
+            recorded
+                .files
+                .contains_key(EFFECTS_FILE)
+                .then_some(EFFECTS_FILE),
+        )
         .collect();
     let rerun_differs: Vec<&str> = compared
         .iter()

@@ -21,9 +21,12 @@ pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.
 /// Files a run adds when some scenario records units one by one (`output.by_unit`).
 pub const UNIT_FILES: [&str; 2] = ["timeseries_by_unit.csv", "summary_by_unit.csv"];
 
+/// The file a run adds when some scenario reports the effects of its schedule entries.
+pub const EFFECTS_FILE: &str = "effects.csv";
+
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 25] = [
+pub const WRITTEN: [&str; 26] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -49,6 +52,7 @@ pub const WRITTEN: [&str; 25] = [
     "boundary.csv",
     "reproduce.lock.json",
     "differences.csv",
+    EFFECTS_FILE,
 ];
 
 /// Failures while writing results.
@@ -333,6 +337,18 @@ pub fn write_tables(
         );
     }
     Ok(hashes)
+}
+
+/// Write `effects.csv`; returns its name -> SHA-256.
+pub fn write_effects(
+    dir: &Path,
+    rows: &[tables::EffectRow],
+) -> Result<BTreeMap<String, String>, OutputError> {
+    let path = write_atomically(dir, EFFECTS_FILE, |out| {
+        tables::write_effects(out, rows).map_err(io::Error::from)
+    })?;
+    let hash = sha256_file(&path).map_err(io_error(&path))?;
+    Ok(BTreeMap::from([(EFFECTS_FILE.to_string(), hash)]))
 }
 
 /// SHA-256 of files inside `dir`, keyed by their path relative to `dir` (`charts/x.png`).

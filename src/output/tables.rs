@@ -1,9 +1,10 @@
 //! The tidy CSV tables, each writer beside its reader: `timeseries.csv`, `summary.csv`,
 //! `equilibrium.csv` of a run (and `timeseries_by_unit.csv`, `summary_by_unit.csv` with
-//! `output.by_unit`); `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part
-//! files of a sweep; `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity
-//! analysis; `trajectory.csv` and `box.csv` of a scenario discovery. Readers find columns by header name. Column layouts are documented in
-//! the README's "Output schema".
+//! `output.by_unit`, `effects.csv` when schedule entries report their effects);
+//! `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part files of a sweep;
+//! `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity analysis;
+//! `trajectory.csv` and `box.csv` of a scenario discovery. Readers find columns by header
+//! name. Column layouts are documented in the README's "Output schema".
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -617,6 +618,88 @@ pub fn write_differences<W: Write>(out: W, rows: &[DifferenceRow]) -> csv::Resul
     }
     writer.flush()?;
     Ok(())
+}
+
+/// One row of `effects.csv`: the effect of one schedule entry on one metric of the whole
+/// hierarchy `k` steps after the entry (the mean over replicates of factual minus
+/// counterfactual, and its t-based 95% interval; None with a single replicate).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EffectRow {
+    pub scenario: String,
+    /// The entry: `N@STEP`, the N-th `[[schedule]]` entry of the scenario (from 1), at STEP.
+    pub event: String,
+    pub metric: String,
+    pub k: u64,
+    pub effect: f64,
+    pub ci95: Option<(f64, f64)>,
+    pub n: usize,
+}
+
+/// Columns of `effects.csv`.
+pub const EFFECTS_HEADER: [&str; 8] = [
+    "scenario",
+    "event",
+    "metric",
+    "k",
+    "effect",
+    "ci95_low",
+    "ci95_high",
+    "n",
+];
+
+/// `effects.csv`: `scenario, event, metric, k, effect, ci95_low, ci95_high, n`.
+pub fn write_effects<W: Write>(out: W, rows: &[EffectRow]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(EFFECTS_HEADER)?;
+    for row in rows {
+        writer.write_record([
+            row.scenario.clone(),
+            row.event.clone(),
+            row.metric.clone(),
+            row.k.to_string(),
+            number(row.effect),
+            optional(row.ci95.map(|c| c.0)),
+            optional(row.ci95.map(|c| c.1)),
+            row.n.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Read `effects.csv` back (for its charts).
+pub fn read_effects(path: &Path) -> Result<Vec<EffectRow>, ReadError> {
+    let table = Table::read(path)?;
+    let [scenario, event, metric, k, effect, low, high, n] =
+        EFFECTS_HEADER.map(|name| table.column(&[name]));
+    let (scenario, event, metric, k, effect, low, high, n) =
+        (scenario?, event?, metric?, k?, effect?, low?, high?, n?);
+    let bad = |what: &str, text: &str| ReadError {
+        path: table.path.clone(),
+        message: format!("bad {what} `{text}`"),
+    };
+    let number_at = |record: &csv::StringRecord, column: usize| {
+        finite(&record[column]).ok_or_else(|| bad(NOT_FINITE, &record[column]))
+    };
+    table
+        .records
+        .iter()
+        .map(|record| {
+            let ci95 = match (&record[low], &record[high]) {
+                ("", "") => None,
+                _ => Some((number_at(record, low)?, number_at(record, high)?)),
+            };
+            Ok(EffectRow {
+                scenario: record[scenario].to_string(),
+                event: record[event].to_string(),
+                metric: record[metric].to_string(),
+                k: record[k].parse().map_err(|_| bad("k", &record[k]))?,
+                effect: number_at(record, effect)?,
+                ci95,
+                n: record[n].parse().map_err(|_| bad("n", &record[n]))?,
+            })
+        })
+        .collect()
 }
 
 /// One row of a statistics table (`equilibrium.csv`, `sweep_summary.csv`) read back.
@@ -1345,5 +1428,40 @@ mod tests {
             text.ends_with("\naccountability.penalty,2.5,16,,0.000125\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn effects_are_read_back_as_written() {
+        let rows = vec![
+            EffectRow {
+                scenario: "history".into(),
+                event: "1@60".into(),
+                metric: "mean_innovation".into(),
+                k: 5,
+                effect: 0.0,
+                ci95: Some((0.0, 0.0)),
+                n: 3,
+            },
+            EffectRow {
+                scenario: "history".into(),
+                event: "2@120".into(),
+                metric: "welfare".into(),
+                k: 50,
+                effect: -12.25,
+                ci95: None,
+                n: 1,
+            },
+        ];
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("effects.csv");
+        write_effects(std::fs::File::create(&path).unwrap(), &rows).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "scenario,event,metric,k,effect,ci95_low,ci95_high,n\n\
+             history,1@60,mean_innovation,5,0,0,0,3\n\
+             history,2@120,welfare,50,-12.25,,,1\n"
+        );
+        assert_eq!(read_effects(&path).unwrap(), rows);
     }
 }
