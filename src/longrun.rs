@@ -592,7 +592,7 @@ fn stationary_from(replicates: &[&[f64]], start: usize) -> Result<usize, (usize,
 /// and 1.5·L·2^k alternately (200, 300, 400, 600, 800, ...), so that a run is at most 50%
 /// longer than the rule needs.
 pub fn next_check(length: u64, first: u64) -> u64 {
-    let doubling = length % first == 0 && (length / first).is_power_of_two();
+    let doubling = length.is_multiple_of(first) && (length / first).is_power_of_two();
     if doubling {
         length * 3 / 2
     } else {
