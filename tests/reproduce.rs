@@ -39,7 +39,7 @@ fn quick_reproduction_agrees_with_the_committed_results() {
             .find(|line| line.starts_with("| run `regimes` |"))
             .map(str::to_string)
     };
-    assert!(quick.contains("\n## Settled equilibria\n"));
+    assert!(quick.contains("\n## Run lengths and long-run estimates\n"));
     assert!(
         regimes(&quick).is_some_and(|row| row.ends_with("| 27 |")),
         "{quick}"

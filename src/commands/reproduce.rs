@@ -1,6 +1,7 @@
 //! `cadresim reproduce`: run every experiment of the manifest, decide each claim from the
 //! data, write RESULTS.md and its figures.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::robustness::{check, run_robustness, Request};
@@ -12,8 +13,9 @@ use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
 use crate::output::{self, manifest, tables};
 use crate::reproduce::tipping::{tipping_section, Search};
 use crate::reproduce::{
-    self, Evidence, Experiments, Figure, RunEvidence, SettledCount, SweepEvidence,
+    self, Evidence, Experiments, Figure, Length, RunEvidence, SettledCount, SweepEvidence,
 };
+use crate::scenario::{self, RunOverride};
 use crate::sweep;
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
@@ -83,8 +85,10 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         }
         _ => None,
     };
+    let quick = (replicates, steps);
     let analysed = [&assumptions, &tipping].into_iter().flatten();
-    let settling = settled_counts(&experiments, &evidence, analysed);
+    let settling = settled_counts(&experiments, &evidence, analysed, quick)?;
+    let lengths = claim_lengths(&experiments, quick)?;
     let mut decided = Vec::new();
     for claim in &experiments.claims {
         let verdict = reproduce::decide(&claim.id, &evidence)?;
@@ -129,8 +133,14 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     if let Some(robust) = &robust {
         appendix.push_str(&robust.section);
     }
-    let markdown =
-        reproduce::results_markdown(&experiments, &decided, &command, &provenance, &appendix)?;
+    let markdown = reproduce::results_markdown(
+        &experiments,
+        &decided,
+        &command,
+        &provenance,
+        &lengths,
+        &appendix,
+    )?;
     let mut targets = vec![args.out.clone()];
     if args.docs {
         targets.push(PathBuf::from("docs"));
@@ -180,35 +190,101 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     Ok(0)
 }
 
-/// Every experiment's count of settled equilibria, in the manifest's order: the runs, the
-/// sweeps, then the analyses' sweeps (sensitivity, tipping) that ran.
+/// Every experiment's run length and count of settled equilibria, in the manifest's order:
+/// the runs, the sweeps, then the analyses' sweeps (sensitivity, tipping) that ran.
 fn settled_counts<'a>(
     experiments: &Experiments,
     evidence: &Evidence,
     analysed: impl Iterator<Item = &'a Analysis>,
-) -> Vec<(String, SettledCount)> {
+    quick: (Option<u64>, Option<u64>),
+) -> Result<Vec<Length>, CommandError> {
     let mut rows = Vec::new();
     for group in &experiments.runs {
         if let Some(run) = evidence.runs.get(&group.name) {
-            rows.push((format!("run `{}`", group.name), run.settled()));
+            let mut lengths = Vec::new();
+            for file in &group.files {
+                let length = length_of(file, false, quick)?;
+                if !lengths.contains(&length) {
+                    lengths.push(length);
+                }
+            }
+            rows.push(Length {
+                label: format!("run `{}`", group.name),
+                length: lengths.join("; "),
+                settled: run.settled(),
+            });
         }
     }
     for file in &experiments.sweeps {
         let name = stem(file);
         if let Some(sweep) = evidence.sweeps.get(&name) {
-            rows.push((format!("sweep `{name}`"), sweep.settled()));
+            rows.push(Length {
+                label: format!("sweep `{name}`"),
+                length: length_of(file, true, quick)?,
+                settled: sweep.settled(),
+            });
         }
     }
-    rows.extend(analysed.map(|analysis| analysis.settled.clone()));
-    rows
+    for analysis in analysed {
+        rows.push(Length {
+            label: analysis.row.label.clone(),
+            length: analysis.row.length.clone(),
+            settled: analysis.row.settled,
+        });
+    }
+    Ok(rows)
+}
+
+/// The run length of every file a claim names (as the claim names it), for RESULTS.md.
+fn claim_lengths(
+    experiments: &Experiments,
+    quick: (Option<u64>, Option<u64>),
+) -> Result<HashMap<String, String>, CommandError> {
+    let dir = experiments.path.parent().unwrap_or(Path::new("."));
+    let mut lengths = HashMap::new();
+    for file in experiments.claims.iter().flat_map(|claim| &claim.files) {
+        let path = dir.join(file);
+        let sweep = experiments.sweeps.contains(&path);
+        lengths.insert(file.clone(), length_of(&path, sweep, quick)?);
+    }
+    Ok(lengths)
+}
+
+/// How a scenario or sweep file's replicates run (`reproduce::run_length`), with quick mode's
+/// (replicates, steps) applied.
+fn length_of(
+    file: &Path,
+    sweep: bool,
+    (replicates, steps): (Option<u64>, Option<u64>),
+) -> Result<String, CommandError> {
+    let mut scenario = if sweep {
+        let spec = sweep::file::load(file)?;
+        if spec.design == sweep::Design::Path {
+            let held = spec.steps_per_point;
+            return Ok(format!(
+                "a path: {held} steps at each value, means over the last {} of them",
+                held - held / 2
+            ));
+        }
+        spec.base
+    } else {
+        scenario::load(file)?
+    };
+    scenario.override_run(&RunOverride {
+        steps,
+        replicates,
+        seed: None,
+        until_settled: false,
+    })?;
+    Ok(reproduce::run_length(&scenario.params.run))
 }
 
 /// The sweep behind a section of RESULTS.md beyond the claims: the section, the charts it
-/// shows, and its settled equilibria (labelled for the settling table).
+/// shows, and its run length and settled equilibria (for the run-lengths table).
 struct Analysis {
     section: String,
     charts: Vec<PathBuf>,
-    settled: (String, SettledCount),
+    row: Length,
 }
 
 /// A file's name without its extension.
@@ -392,12 +468,17 @@ fn run_sensitivity_sweep(
         .iter()
         .map(|m| format!("figures/sensitivity-{m}.png"))
         .collect();
-    let section = reproduce::assumptions_section(&rows, &figures, &relative_to_scenarios(file));
-    let label = "sweep `sensitivity` (Which assumptions matter)".to_string();
+    let length = length_of(file, true, (None, None))?;
+    let source = relative_to_scenarios(file);
+    let section = reproduce::assumptions_section(&rows, &figures, &source, &length);
     Ok(Analysis {
         section,
         charts,
-        settled: (label, SettledCount::read(&out.join("sweep.csv"))?),
+        row: Length {
+            label: "sweep `sensitivity` (Which assumptions matter)".to_string(),
+            length,
+            settled: SettledCount::read(&out.join("sweep.csv"))?,
+        },
     })
 }
 
@@ -415,6 +496,7 @@ fn run_tipping_sweep(
         .map_err(|error| CommandError::Failed(error.to_string()))?;
     let range = spec.boundary_range();
     let source = relative_to_scenarios(file);
+    let length = reproduce::run_length(&spec.base.params.run);
     let search = Search {
         source: &source,
         axis: &spec.axes[0].label,
@@ -423,13 +505,17 @@ fn run_tipping_sweep(
         log: range.log,
         settings: spec.boundary_spec(),
         replicates: spec.base.params.run.replicates,
+        length: &length,
     };
     let section = tipping_section(&search, &columns, &rows, "figures/tipping.png");
-    let label = format!("sweep `{}` (Tipping points)", spec.name);
     Ok(Analysis {
         section,
         charts: vec![out.join("charts").join("boundary.png")],
-        settled: (label, SettledCount::read(&out.join("sweep.csv"))?),
+        row: Length {
+            label: format!("sweep `{}` (Tipping points)", spec.name),
+            length,
+            settled: SettledCount::read(&out.join("sweep.csv"))?,
+        },
     })
 }
 

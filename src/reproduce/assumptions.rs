@@ -12,12 +12,17 @@ pub const NEGLIGIBLE_TOTAL: f64 = 0.05;
 
 /// The section for the rows of a Sobol' sensitivity.csv; `figures` are the chart files (one
 /// per metric, relative to RESULTS.md) and `source` the sweep file.
-pub fn assumptions_section(rows: &[SensitivityRow], figures: &[String], source: &str) -> String {
+pub fn assumptions_section(
+    rows: &[SensitivityRow],
+    figures: &[String],
+    source: &str,
+    length: &str,
+) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "\n## Which assumptions matter\n");
     let _ = writeln!(
         text,
-        "Sobol' indices from `{source}` (design = \"sobol\"; S1 first order as Saltelli 2010, ST total as Jansen 1999, both as SALib computes them; 95% bootstrap intervals over base rows). S1 is the share of a metric's variance across the sampled ranges that a parameter explains alone, ST the share it explains with all its interactions. Intervals and the method: docs/sensitivity.md.\n"
+        "Sobol' indices from `{source}` (design = \"sobol\"; S1 first order as Saltelli 2010, ST total as Jansen 1999, both as SALib computes them; 95% bootstrap intervals over base rows). S1 is the share of a metric's variance across the sampled ranges that a parameter explains alone, ST the share it explains with all its interactions. Intervals and the method: docs/sensitivity.md. Run length of every point: {length}.\n"
     );
     for metric in metrics_of(rows) {
         let of_metric: Vec<&SensitivityRow> = rows.iter().filter(|r| r.metric == metric).collect();
@@ -194,7 +199,12 @@ mod tests {
             row("c", "ST", 0.01),
             row("", "noise_share", 0.02),
         ];
-        let text = assumptions_section(&rows, &["figures/sensitivity-welfare.png".into()], "x");
+        let text = assumptions_section(
+            &rows,
+            &["figures/sensitivity-welfare.png".into()],
+            "x",
+            "fixed horizon: 200 steps, means over steps 100–199",
+        );
         assert!(text.contains("`a` matters most for welfare: it explains 50% of the variance alone (S1 0.50 [0.40, 0.60]) and 60% with its interactions (ST 0.60 [0.50, 0.70])"), "{text}");
         assert!(text.contains("Next is `b` (ST 0.30 [0.20, 0.40])"));
         assert!(

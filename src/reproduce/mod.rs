@@ -345,7 +345,8 @@ fn quantity_text(name: &str, quantities: &[Quantity]) -> Result<String, Evidence
     })
 }
 
-/// RESULTS.md for decided claims, then `appendix` (the sensitivity and robustness sections);
+/// RESULTS.md for decided claims (each file named with its run length from `lengths`, keyed
+/// by the file as the claim names it), then `appendix` (the sensitivity and robustness sections);
 /// figures are referenced as `figures/<id>.png`. A claim that does not hold is followed by
 /// its explanation with the run's numbers (or a note that none is recorded).
 pub fn results_markdown(
@@ -353,6 +354,7 @@ pub fn results_markdown(
     decided: &[(ClaimSpec, Verdict)],
     command: &str,
     provenance: &str,
+    lengths: &std::collections::HashMap<String, String>,
     appendix: &str,
 ) -> Result<String, EvidenceError> {
     let mut text = String::new();
@@ -376,7 +378,10 @@ pub fn results_markdown(
         let files: Vec<String> = claim
             .files
             .iter()
-            .map(|f| format!("`scenarios/{f}`"))
+            .map(|f| match lengths.get(f) {
+                Some(length) => format!("`scenarios/{f}` ({length})"),
+                None => format!("`scenarios/{f}`"),
+            })
             .collect();
         let _ = writeln!(
             text,
@@ -425,19 +430,58 @@ pub fn results_markdown(
     Ok(text)
 }
 
-/// The section "Settled equilibria": for every experiment (a label and its count), how many
-/// of its replicate equilibria at the whole hierarchy had settled.
-pub fn settling_section(rows: &[(String, SettledCount)]) -> String {
-    let mut text = String::from("\n## Settled equilibria\n\n");
+/// How an experiment's replicates ran, for RESULTS.md: until the long-run rule found them
+/// long enough, or a fixed horizon with the steps its means average.
+pub fn run_length(run: &crate::params::RunParams) -> String {
+    if run.until_settled {
+        format!(
+            "until settled (long-run rule, at most {} steps)",
+            grouped(run.max_steps)
+        )
+    } else {
+        format!(
+            "fixed horizon: {} steps, means over steps {}–{}",
+            grouped(run.steps),
+            grouped(run.burn_in),
+            grouped(run.steps - 1)
+        )
+    }
+}
+
+/// An integer with thousands separated by commas (51,200).
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
+/// One experiment in the section "Run lengths": its label, how it ran (`run_length`) and its
+/// count of settled equilibria.
+pub struct Length {
+    pub label: String,
+    pub length: String,
+    pub settled: SettledCount,
+}
+
+/// The section "Run lengths and long-run estimates": for every experiment how its replicates
+/// ran and how many of its replicate equilibria at the whole hierarchy had settled.
+pub fn settling_section(rows: &[Length]) -> String {
+    let mut text = String::from("\n## Run lengths and long-run estimates\n\n");
     text.push_str(
-        "A replicate's equilibrium is settled when its whole-hierarchy mean innovation had stopped moving before the equilibrium window opened (`converged_at` ≤ `burn_in`, MODEL.md §6). The regimes, and the sweeps based on them, run each replicate until it has settled (`run.until_settled`), for at most `run.max_steps` steps: an equilibrium that has not settled there reached that cap. A path sweep holds each value for a fixed number of steps, so its points describe the corps after those steps, settled or not.\n\n",
+        "The regimes run each replicate until the long-run rule finds the run long enough (README, \"Long-run equilibria\"; docs/MODEL.md §7.11): the warm-up chosen by MSER-5 ends in the first half, the retained steps pass Heidelberger–Welch, do not drift between doublings and give the long-run mean innovation to 2% (at least 0.002). Every equilibrium metric is then its mean over the retained steps. A replicate that reaches `run.max_steps` first is counted as not settled here and averages the second half of its run; at the defaults the regimes need tens of thousands of steps, and their means at the cap lie within max(0.005, 5%) of references of at least ten relaxation times (docs/MODEL.md §7.11). The sweeps and analyses cannot afford such runs: they use the fixed horizon stated here and beside their numbers, and their means then include the part of the relaxation not yet done by that horizon (at 4,000 steps, about +3% for pressure and +14% for scoped tolerance at the defaults; docs/MODEL.md §7.11). For a fixed horizon, \"settled\" is the moving-mean criterion of MODEL.md §6 (`converged_at` ≤ `burn_in`), which a slow relaxation can pass. A path sweep holds each value for a fixed number of steps, so its points describe the corps after those steps.\n\n",
     );
-    text.push_str("| experiment | settled | equilibria |\n|---|---|---|\n");
-    for (label, count) in rows {
+    text.push_str("| experiment | run length | settled | equilibria |\n|---|---|---|---|\n");
+    for row in rows {
         let _ = writeln!(
             text,
-            "| {label} | {} | {} |",
-            count.settled, count.equilibria
+            "| {} | {} | {} | {} |",
+            row.label, row.length, row.settled.settled, row.settled.equilibria
         );
     }
     text

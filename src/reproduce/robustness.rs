@@ -341,7 +341,7 @@ pub fn robustness_section(
     );
     let _ = writeln!(
         text,
-        "Each experiment was re-run at {} Latin-hypercube samples of the {} numeric parameters that no claim names, each drawn uniformly within its plausible range (the ranges and their reasons are in docs/PARAMETERS.md), with {} replicates and {} steps per scenario and sweep point, and every claim was decided at every sample by its own test. Fewer replicates than the full runs make each paired test weaker, so a claim can fail at a sample by chance. The parameters the claims name stay at the experiments' values:",
+        "Each experiment was re-run at {} Latin-hypercube samples of the {} numeric parameters that no claim names, each drawn uniformly within its plausible range (the ranges and their reasons are in docs/PARAMETERS.md), with {} replicates and a fixed horizon of {} steps per scenario and sweep point (far shorter than the regimes' relaxation, so each sample decides the claims for the corps after that many steps), and every claim was decided at every sample by its own test. Fewer replicates than the full runs make each paired test weaker, so a claim can fail at a sample by chance. The parameters the claims name stay at the experiments' values:",
         settings.samples,
         settings.factors.len(),
         settings.replicates,

@@ -19,6 +19,8 @@ pub struct Search<'a> {
     pub log: bool,
     pub settings: &'a BoundarySpec,
     pub replicates: u64,
+    /// How every evaluation ran (`reproduce::run_length`).
+    pub length: &'a str,
 }
 
 /// Points a grid would need to place the crossing as precisely as the bisection does.
@@ -48,7 +50,7 @@ pub fn tipping_section(
         rows.iter().map(|r| r.evaluations).sum::<usize>() as f64 / rows.len().max(1) as f64;
     let _ = writeln!(
         text,
-        "Where does the corps tip? `{}` (design = \"boundary\") searches `{}` from {} to {} for the value at which `{}` starts to hold, separately for every replicate ({} per search; common random numbers make each replicate's crossing one number): a grid of {} points first, then bisection of every replicate's bracket to {} {}. The critical value is the mean of the replicates' crossings with a t-based 95% interval. The searches took {:.1} evaluations on average; a grid placing the crossing as precisely would need {} points per search.\n",
+        "Where does the corps tip? `{}` (design = \"boundary\") searches `{}` from {} to {} for the value at which `{}` starts to hold, separately for every replicate ({} per search; common random numbers make each replicate's crossing one number): a grid of {} points first, then bisection of every replicate's bracket to {} {}. The critical value is the mean of the replicates' crossings with a t-based 95% interval. The searches took {:.1} evaluations on average; a grid placing the crossing as precisely would need {} points per search. Run length of every evaluation: {}.\n",
         search.source,
         search.axis,
         search.from,
@@ -59,7 +61,8 @@ pub fn tipping_section(
         search.settings.precision,
         if search.settings.absolute { "(absolute)" } else { "of the value (relative)" },
         mean_evaluations,
-        grid_points_for(search)
+        grid_points_for(search),
+        search.length
     );
     let _ = writeln!(text, "![tipping points]({figure})\n");
     let header: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
@@ -124,6 +127,7 @@ mod tests {
             log: true,
             settings: &settings,
             replicates: 8,
+            length: "fixed horizon: 200 steps, means over steps 100–199",
         };
         // ln(128) / ln(1.02) = 245.03 steps.
         assert_eq!(grid_points_for(&search), 247);
