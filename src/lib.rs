@@ -32,5 +32,6 @@ pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
 pub mod stats;
+pub mod study;
 pub mod sweep;
 pub mod tree;

@@ -305,6 +305,34 @@ impl Settling {
         }
         settling
     }
+
+    /// A warning when some equilibria (of `what`: a scenario or a sweep; counted in `unit`)
+    /// include a transient; `fixed_length_advice` says what to do about those that ran a
+    /// fixed number of steps.
+    pub fn warning(&self, what: &str, unit: &str, fixed_length_advice: &str) -> Option<String> {
+        if self.unsettled == 0 {
+            return None;
+        }
+        if self.capped == self.unsettled {
+            return Some(format!(
+                "{what}: {} of {} {unit} did not satisfy the long-run rule by run.max_steps, so their equilibrium means may include a transient; raise run.max_steps",
+                self.unsettled, self.equilibria
+            ));
+        }
+        let mut details = Vec::new();
+        if let Some(latest) = self.latest {
+            details.push(format!("the latest converged at step {latest}"));
+        }
+        if self.never > 0 {
+            details.push(format!("{} never converged", self.never));
+        }
+        Some(format!(
+            "{what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; {fixed_length_advice}",
+            self.unsettled,
+            self.equilibria,
+            details.join("; ")
+        ))
+    }
 }
 
 /// Equilibrium of a per-step series of metrics (`steps[t][metric]`).

@@ -83,6 +83,7 @@ fn plotters_is_used_only_by_the_charts() {
             "sensitivity",
             "discovery",
             "commands",
+            "study",
             "lib.rs",
             "main.rs",
             "cli.rs",
@@ -98,7 +99,7 @@ fn plotters_is_used_only_by_the_charts() {
 #[test]
 fn lower_layers_do_not_import_higher_ones() {
     // Layers from the bottom: params/rng/stats (and the sensitivity estimators), metrics,
-    // model/registry, scenario/runner, output, charts/sweep/reproduce/sensitivity,
+    // model/registry, scenario/runner, output, charts/sweep/reproduce/sensitivity, study,
     // cli/commands.
     assert_none(
         &["output"],
@@ -129,11 +130,29 @@ fn lower_layers_do_not_import_higher_ones() {
             "discovery",
             "effects.rs",
         ],
-        &["crate::charts", "crate::commands"],
+        &["crate::charts", "crate::commands", "crate::study"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);
+    assert_none(&["output", "charts"], &["crate::study"]);
+    assert_none(&["study"], &["crate::commands", "crate::cli"]);
     assert_none(
         &["scenario.rs", "registry.rs"],
         &["crate::model", "crate::runner", "crate::output"],
+    );
+}
+
+#[test]
+fn the_study_layer_never_prints_parses_arguments_or_exits() {
+    assert_none(
+        &["study"],
+        &[
+            "println!",
+            "eprintln!",
+            "print!(",
+            "eprint!(",
+            "std::process",
+            "clap",
+            "indicatif",
+        ],
     );
 }

@@ -207,9 +207,13 @@ fn normalised(bytes: &[u8], root: &Path, commit: Option<&str>) -> Vec<u8> {
     };
     let mut text = text.replace(&root.display().to_string(), "<OUT>");
     if let Some(commit) = commit.filter(|c| !c.is_empty()) {
-        // The whole commit, then its 12-digit short form (RESULTS.md's provenance).
-        text = text.replace(commit, "<COMMIT>");
-        text = text.replace(&commit[..commit.len().min(12)], "<COMMIT>");
+        // The whole commit, then its 12-digit short form (RESULTS.md's provenance), each
+        // with or without `-dirty` (a build from a changed work tree).
+        let clean = commit.trim_end_matches("-dirty");
+        let short = &clean[..clean.len().min(12)];
+        for form in [commit, clean, &format!("{short}-dirty"), short] {
+            text = text.replace(form, "<COMMIT>");
+        }
     }
     if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(&text) {
         if json.is_object() {

@@ -3,7 +3,6 @@
 //! the program is produced here.
 
 mod discover;
-mod memory;
 mod reproduce;
 mod robustness;
 mod run;
@@ -13,77 +12,25 @@ mod sweep;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts::{self, ChartError};
+use crate::charts;
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use crate::comparison::{self, RunOf};
 use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
-use crate::reproduce::EvidenceError;
-use crate::scenario::{Scenario, ScenarioError};
-use crate::sweep::SweepError;
-pub(crate) use memory::check_memory;
-pub use memory::{memory_limit_from, memory_needed, MemoryLimit};
+use crate::study::charts::{draw_results, read_results, unique_labels};
+pub(crate) use crate::study::memory::check_memory;
+pub use crate::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
+pub(crate) use crate::study::thread_pool;
+/// A command's failure: the study layer's error, with the exit code it maps to.
+pub use crate::study::StudyError as CommandError;
+use crate::study::{Event, Observer};
 pub use run::summary_table;
-
-/// A command's failure, with the exit code it maps to.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
-    /// Bad command-line input.
-    #[error("{0}")]
-    Usage(String),
-    #[error(transparent)]
-    Output(#[from] OutputError),
-    #[error(transparent)]
-    Sweep(#[from] SweepError),
-    #[error(transparent)]
-    Chart(#[from] ChartError),
-    /// A claim's evidence is missing or unreadable.
-    #[error(transparent)]
-    Evidence(#[from] EvidenceError),
-    /// Something failed while running (IO, a replay that differs).
-    #[error("{0}")]
-    Failed(String),
-}
-
-impl CommandError {
-    /// The error as one line: control characters (a newline in a quoted key, say) are shown
-    /// escaped, never printed.
-    pub fn one_line(&self) -> String {
-        self.to_string()
-            .chars()
-            .flat_map(|c| {
-                let escaped: Vec<char> = if c.is_control() {
-                    c.escape_default().collect()
-                } else {
-                    vec![c]
-                };
-                escaped
-            })
-            .collect()
-    }
-
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            CommandError::Scenario(_) | CommandError::Usage(_) => 2,
-            CommandError::Output(error) if error.is_usage() => 2,
-            CommandError::Sweep(SweepError::Usage(_)) => 2,
-            CommandError::Sweep(SweepError::Output(error)) if error.is_usage() => 2,
-            CommandError::Chart(ChartError::Output(error)) if error.is_usage() => 2,
-            CommandError::Output(_)
-            | CommandError::Failed(_)
-            | CommandError::Sweep(_)
-            | CommandError::Chart(_)
-            | CommandError::Evidence(_) => 1,
-        }
-    }
-}
 
 /// Run a parsed command line; returns the exit code.
 pub fn execute(cli: Cli) -> Result<i32, CommandError> {
@@ -116,144 +63,9 @@ pub(crate) fn warn_unsettled(
     unit: &str,
     fixed_length_advice: &str,
 ) {
-    if settling.unsettled == 0 {
-        return;
+    if let Some(warning) = settling.warning(what, unit, fixed_length_advice) {
+        eprintln!("warning: {warning}");
     }
-    if settling.capped == settling.unsettled {
-        eprintln!(
-            "warning: {what}: {} of {} {unit} did not satisfy the long-run rule by run.max_steps, so their equilibrium means may include a transient; raise run.max_steps",
-            settling.unsettled, settling.equilibria
-        );
-        return;
-    }
-    let mut details = Vec::new();
-    if let Some(latest) = settling.latest {
-        details.push(format!("the latest converged at step {latest}"));
-    }
-    if settling.never > 0 {
-        details.push(format!("{} never converged", settling.never));
-    }
-    let advice = fixed_length_advice;
-    eprintln!(
-        "warning: {what}: {} of {} {unit} had not settled when the equilibrium window opened ({}), so their equilibrium means include a transient; {advice}",
-        settling.unsettled,
-        settling.equilibria,
-        details.join("; ")
-    );
-}
-
-/// Draw the charts of result directories into `out`. `scenarios` replaces what the
-/// manifest would say (a run draws its charts before its manifest exists).
-pub(crate) fn draw_charts(
-    dirs: &[PathBuf],
-    out: &Path,
-    size: (u32, u32),
-    scenarios: Option<&[Scenario]>,
-    overlay: bool,
-) -> Result<Vec<PathBuf>, CommandError> {
-    let results = read_results(dirs, scenarios)?;
-    draw_results(&results, dirs, out, size, overlay)
-}
-
-/// Read back result directories for their charts, each labelled for a comparison.
-fn read_results(
-    dirs: &[PathBuf],
-    scenarios: Option<&[Scenario]>,
-) -> Result<Vec<series::ResultData>, CommandError> {
-    let mut results = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        if !dir.join("timeseries.csv").exists() {
-            return Err(CommandError::Usage(format!(
-                "{}: not a result directory (no timeseries.csv)",
-                dir.display()
-            )));
-        }
-        let mut result =
-            series::read_result(dir).map_err(|error| CommandError::Failed(error.to_string()))?;
-        if let Some(scenarios) = scenarios {
-            result.scenarios = scenarios.to_vec();
-        } else if let Some(problem) = &result.manifest_problem {
-            eprintln!("warning: {problem}; charts are drawn without schedule events and targets");
-        }
-        results.push(result);
-    }
-    for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
-        result.label = label;
-    }
-    Ok(results)
-}
-
-/// Draw the charts of results read from `dirs` into `out` (with a single directory, its
-/// by-unit and effects charts too).
-fn draw_results(
-    results: &[series::ResultData],
-    dirs: &[PathBuf],
-    out: &Path,
-    size: (u32, u32),
-    overlay: bool,
-) -> Result<Vec<PathBuf>, CommandError> {
-    let mut files = charts::draw_all(results, out, size, overlay)?;
-    if let ([dir], [result]) = (dirs, results) {
-        files.extend(draw_unit_charts(dir, out, size)?);
-        files.extend(draw_effect_charts(dir, &result.scenarios, out, size)?);
-    }
-    Ok(files)
-}
-
-/// The effects charts of a result directory that has `effects.csv`.
-fn draw_effect_charts(
-    dir: &Path,
-    scenarios: &[Scenario],
-    out: &Path,
-    size: (u32, u32),
-) -> Result<Vec<PathBuf>, CommandError> {
-    let path = dir.join(output::EFFECTS_FILE);
-    if !path.exists() {
-        return Ok(Vec::new());
-    }
-    let rows =
-        tables::read_effects(&path).map_err(|error| CommandError::Failed(error.to_string()))?;
-    Ok(charts::draw_effects(&rows, scenarios, out, size)?)
-}
-
-/// The by-unit charts of a result directory that has by-unit tables (`output.by_unit`).
-fn draw_unit_charts(
-    dir: &Path,
-    out: &Path,
-    size: (u32, u32),
-) -> Result<Vec<PathBuf>, CommandError> {
-    let [series, summary] = output::UNIT_FILES.map(|name| dir.join(name));
-    if !summary.exists() {
-        return Ok(Vec::new());
-    }
-    let read = |path: &Path| {
-        tables::read_unit_values(path, "mean_innovation")
-            .map_err(|error| CommandError::Failed(error.to_string()))
-    };
-    Ok(charts::draw_units(
-        &read(&summary)?,
-        &read(&series)?,
-        out,
-        size,
-    )?)
-}
-
-/// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
-/// directories share a name (a/default, b/default).
-fn unique_labels(dirs: &[PathBuf]) -> Vec<String> {
-    let mut labels: Vec<String> = Vec::with_capacity(dirs.len());
-    for dir in dirs {
-        let name = dir
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| dir.display().to_string());
-        let label = std::iter::once(name.clone())
-            .chain((2..).map(|n| format!("{name}-{n}")))
-            .find(|label| !labels.contains(label))
-            .expect("some label is free");
-        labels.push(label);
-    }
-    labels
 }
 
 /// Whether a file a manifest lists is a chart (`charts/x.png`).
@@ -287,7 +99,7 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
         plot_sweep(&args)?
     } else {
         let dirs = std::slice::from_ref(&args.dir);
-        let results = read_results(dirs, None)?;
+        let results = read_results(dirs, None, &Terminal::default())?;
         relist_charts(&args.dir, None)?;
         draw_results(&results, dirs, &out, args.size, false)?
     };
@@ -361,7 +173,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     }
     let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let results = read_results(&args.dirs, None)?;
+    let results = read_results(&args.dirs, None, &Terminal::default())?;
     let _lock = output::prepare_dir(&args.out, args.force)?;
     let files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
     output::write_atomically(&args.out, "differences.csv", |out| {
@@ -433,34 +245,6 @@ fn verify_tables(dir: &Path) -> Result<(), CommandError> {
     Ok(output::verify_files(dir, &tables)?)
 }
 
-pub(crate) fn thread_pool(
-    threads: Option<usize>,
-) -> Result<(rayon::ThreadPool, usize), CommandError> {
-    let threads = match threads {
-        Some(0) => {
-            return Err(CommandError::Usage(
-                "--threads must be at least 1, got 0".into(),
-            ))
-        }
-        Some(n) if n > 1024 => {
-            return Err(CommandError::Usage(format!(
-                "--threads must be at most 1024, got {n}"
-            )))
-        }
-        Some(n) => n,
-        None => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|error| {
-            CommandError::Failed(format!("cannot start {threads} threads: {error}"))
-        })?;
-    Ok((pool, threads))
-}
-
 /// A progress bar on stderr that appears only once work has lasted a second.
 pub(crate) struct Progress {
     bar: ProgressBar,
@@ -497,6 +281,33 @@ impl Progress {
 
     pub(crate) fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+/// The command line's observer: a progress bar on stderr for the work under way, warnings
+/// on stderr as `warning: ...` lines.
+#[derive(Default)]
+pub(crate) struct Terminal {
+    progress: Mutex<Option<Progress>>,
+}
+
+impl Observer for Terminal {
+    fn event(&self, event: Event) {
+        let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Event::Begin { what, total } => *progress = Some(Progress::new(total, what)),
+            Event::Advance { units } => {
+                if let Some(bar) = progress.as_ref() {
+                    bar.advance(units);
+                }
+            }
+            Event::End => {
+                if let Some(bar) = progress.take() {
+                    bar.finish();
+                }
+            }
+            Event::Warning(message) => eprintln!("warning: {message}"),
+        }
     }
 }
 

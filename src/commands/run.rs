@@ -3,218 +3,73 @@
 //! table; re-run a manifest and compare file hashes.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{
-    check_memory, draw_charts, thread_pool, warn_unsettled, CommandError, Progress, LENGTHEN_RUN,
-};
+use super::{check_memory, thread_pool, CommandError, Terminal};
 use crate::cli::{ReplayArgs, RunArgs};
 use crate::comparison::{self, RunOf};
-use crate::effects::{self, Counterfactual};
-use crate::metrics::{is_lazy_governance, metric_index, Settling, WHOLE_HIERARCHY};
-use crate::output::manifest::{self, Manifest};
-use crate::output::tables::{self, EffectRow};
+use crate::effects;
+use crate::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
+use crate::output::manifest;
+use crate::output::tables;
 use crate::output::{self, EFFECTS_FILE, RUN_FILES, UNIT_FILES};
-use crate::params::Plan;
-use crate::runner::{self, ScenarioResult};
-use crate::scenario::{self, RunOverride, Scenario};
+use crate::runner::ScenarioResult;
+use crate::scenario::{self, Scenario};
 use crate::stats::Spread;
+use crate::study::run::{plans, simulate_with_effects, write_all_tables, RunOutcome, RunRequest};
 
-/// The plan of every scenario: the last check of the input, made before any directory is
-/// touched.
-fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, CommandError> {
-    Ok(scenarios
-        .iter()
-        .map(Scenario::plan)
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// Run the plans on a pool with a progress bar.
-fn simulate(plans: &[Plan], pool: &rayon::ThreadPool) -> Result<Vec<ScenarioResult>, CommandError> {
-    let progress = Progress::new(runner::total_work(plans), "simulating");
-    let results = pool.install(|| runner::run(plans, &|work| progress.advance(work)));
-    progress.finish();
-    if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
-        return Err(CommandError::Failed(format!(
-            "scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level}); no result was written. Please report the scenario file"
-        )));
+/// The study request of a command line.
+fn request(args: &RunArgs) -> RunRequest {
+    RunRequest {
+        scenarios: args.scenarios.clone(),
+        seed: args.seed,
+        replicates: args.replicates,
+        steps: args.steps,
+        until_settled: args.until_settled,
+        threads: args.threads,
+        out: args.out.clone(),
+        force: args.force,
+        size: args.size,
     }
-    Ok(results)
-}
-
-/// Run the plans and the counterfactuals of the scenarios that report effects, under one
-/// progress bar; returns the plans' results and, when some scenario reports effects, the
-/// rows of `effects.csv`.
-fn simulate_with_effects(
-    plans: &[Plan],
-    counterfactuals: &[Counterfactual],
-    pool: &rayon::ThreadPool,
-) -> Result<(Vec<ScenarioResult>, Option<Vec<EffectRow>>), CommandError> {
-    let mut all = plans.to_vec();
-    all.extend(counterfactuals.iter().map(|c| c.plan.clone()));
-    let mut results = simulate(&all, pool)?;
-    let outcomes = results.split_off(plans.len());
-    let rows =
-        (!counterfactuals.is_empty()).then(|| effects::rows(&results, counterfactuals, &outcomes));
-    Ok((results, rows))
-}
-
-/// Write the tables of a run (`effects.csv` too when there are effects); returns file name
-/// -> SHA-256.
-fn write_all_tables(
-    out: &Path,
-    results: &[ScenarioResult],
-    effects: Option<&[EffectRow]>,
-) -> Result<BTreeMap<String, String>, CommandError> {
-    let mut files = output::write_tables(out, results)?;
-    if let Some(rows) = effects {
-        files.extend(output::write_effects(out, rows)?);
-    }
-    Ok(files)
-}
-
-/// A run checked completely and ready to write: nothing is on disk yet.
-struct Checked {
-    scenarios: Vec<Scenario>,
-    plans: Vec<Plan>,
-    /// The runs without one schedule entry each, for `effects.csv`.
-    counterfactuals: Vec<Counterfactual>,
-    /// Entries whose effects cannot be reported, one line each.
-    left_out: Vec<String>,
-    pool: rayon::ThreadPool,
-    threads: usize,
-    out: PathBuf,
 }
 
 /// Check everything `run` would be refused for, before any directory is touched.
 pub(crate) fn check(args: &RunArgs) -> Result<(), CommandError> {
-    checked(args).map(|_| ())
+    crate::study::run::check(&request(args))?;
+    check_baseline(args)
 }
 
-/// Load and validate the scenarios with the command line's overrides, their plans, the
-/// threads and the memory they need; choose the output directory.
-fn checked(args: &RunArgs) -> Result<Checked, CommandError> {
-    let (mut scenarios, files): (Vec<Scenario>, Vec<String>) = if args.scenarios.is_empty() {
-        let scenarios = scenario::built_in();
-        let files = scenarios
-            .iter()
-            .map(|s| format!("scenarios/{}.toml (built in)", s.name))
-            .collect();
-        (scenarios, files)
-    } else {
-        let mut loaded = Vec::new();
-        for path in &args.scenarios {
-            loaded.push(scenario::load(path)?);
-        }
-        let files = args
-            .scenarios
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
-        (loaded, files)
+/// Refuse a `--baseline` that names none of the scenarios run.
+fn check_baseline(args: &RunArgs) -> Result<(), CommandError> {
+    let Some(baseline) = &args.baseline else {
+        return Ok(());
     };
-    for (index, scenario) in scenarios.iter().enumerate() {
-        if scenarios[..index]
+    let names: Vec<String> = if args.scenarios.is_empty() {
+        scenario::built_in().into_iter().map(|s| s.name).collect()
+    } else {
+        args.scenarios
             .iter()
-            .any(|other| other.name == scenario.name)
-        {
-            return Err(CommandError::Usage(format!(
-                "two scenarios are named `{}`; give each file a distinct `name`",
-                scenario.name
-            )));
-        }
+            .map(|path| scenario::load(path).map(|s| s.name))
+            .collect::<Result<_, _>>()?
+    };
+    if names.contains(baseline) {
+        return Ok(());
     }
-    for scenario in &mut scenarios {
-        scenario.override_run(&RunOverride {
-            steps: args.steps,
-            replicates: args.replicates,
-            seed: args.seed,
-            until_settled: args.until_settled,
-        })?;
-    }
-    if let Some(baseline) = &args.baseline {
-        if !scenarios.iter().any(|scenario| &scenario.name == baseline) {
-            let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-            return Err(CommandError::Usage(format!(
-                "--baseline `{baseline}` is not one of the scenarios run: {}",
-                names.join(", ")
-            )));
-        }
-    }
-    let (pool, threads) = thread_pool(args.threads)?;
-    check_memory(&scenarios, &files, threads)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let name = if args.scenarios.is_empty() {
-            "default".to_string()
-        } else {
-            scenarios
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join("+")
-        };
-        PathBuf::from("output").join(name)
-    });
-    let (counterfactuals, left_out) = effects::counterfactuals(&scenarios);
-    Ok(Checked {
-        plans: plans(&scenarios)?,
-        counterfactuals,
-        left_out,
-        scenarios,
-        pool,
-        threads,
-        out,
-    })
+    Err(CommandError::Usage(format!(
+        "--baseline `{baseline}` is not one of the scenarios run: {}",
+        names.join(", ")
+    )))
 }
 
 pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
-    let Checked {
-        scenarios,
-        plans,
-        counterfactuals,
-        left_out,
-        pool,
-        threads,
+    check_baseline(&args)?;
+    let RunOutcome {
         out,
-    } = checked(&args)?;
-    let _lock = output::prepare_dir(&out, args.force)?;
-    let started = manifest::now_utc();
-    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool)?;
-    let mut files = write_all_tables(&out, &results, effects.as_deref())?;
-    let charts = pool.install(|| {
-        draw_charts(
-            std::slice::from_ref(&out),
-            &out.join("charts"),
-            args.size,
-            Some(&scenarios),
-            false,
-        )
-    })?;
-    files.extend(output::hash_files(&out, &charts)?);
-    let manifest = Manifest {
-        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit(),
-        command: "run".to_string(),
-        seed: args.seed,
-        replicates: args.replicates,
-        steps: args.steps,
-        threads,
-        started,
-        finished: manifest::now_utc(),
-        scenarios,
-        files,
-    };
-    output::write_manifest(&out, &manifest)?;
+        results,
+        manifest,
+    } = crate::study::run::run(&request(&args), &Terminal::default())?;
     print!("{}", summary_table(&results));
     print!("{}", run_lengths(&results));
-    for result in &results {
-        let all = result.levels.len() - 1;
-        let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
-        warn_unsettled(&result.name, &settling, "replicates", LENGTHEN_RUN);
-    }
-    for line in &left_out {
-        eprintln!("warning: {line}");
-    }
     if let Some(baseline) = &args.baseline {
         print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);
     }
@@ -378,7 +233,8 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let (counterfactuals, _) = effects::counterfactuals(&scenarios);
     let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
     let started = manifest::now_utc();
-    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool)?;
+    let (results, effects) =
+        simulate_with_effects(&plans, &counterfactuals, &pool, &Terminal::default())?;
     let hashes = write_all_tables(&out, &results, effects.as_deref())?;
     if temporary.is_none() {
         let mut manifest = recorded.clone();

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::CommandError;
+use super::StudyError as CommandError;
 use crate::hierarchy::Size;
 use crate::output::tables;
 use crate::params::Params;

@@ -1,0 +1,123 @@
+//! Charts of a result directory, drawn from its files (a run draws them after writing its
+//! tables; `plot` and `compare` redraw them).
+
+use std::path::{Path, PathBuf};
+
+use super::{Observer, StudyError};
+use crate::charts;
+use crate::output::{self, series, tables};
+use crate::scenario::Scenario;
+
+/// Draw the charts of result directories into `out`. `scenarios` replaces what the
+/// manifest would say (a run draws its charts before its manifest exists).
+pub fn draw_charts(
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    scenarios: Option<&[Scenario]>,
+    overlay: bool,
+    observer: &dyn Observer,
+) -> Result<Vec<PathBuf>, StudyError> {
+    let results = read_results(dirs, scenarios, observer)?;
+    draw_results(&results, dirs, out, size, overlay)
+}
+
+/// Read back result directories for their charts, each labelled for a comparison.
+pub fn read_results(
+    dirs: &[PathBuf],
+    scenarios: Option<&[Scenario]>,
+    observer: &dyn Observer,
+) -> Result<Vec<series::ResultData>, StudyError> {
+    let mut results = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if !dir.join("timeseries.csv").exists() {
+            return Err(StudyError::Usage(format!(
+                "{}: not a result directory (no timeseries.csv)",
+                dir.display()
+            )));
+        }
+        let mut result =
+            series::read_result(dir).map_err(|error| StudyError::Failed(error.to_string()))?;
+        if let Some(scenarios) = scenarios {
+            result.scenarios = scenarios.to_vec();
+        } else if let Some(problem) = &result.manifest_problem {
+            observer.warn(format!(
+                "{problem}; charts are drawn without schedule events and targets"
+            ));
+        }
+        results.push(result);
+    }
+    for (result, label) in results.iter_mut().zip(unique_labels(dirs)) {
+        result.label = label;
+    }
+    Ok(results)
+}
+
+/// Draw the charts of results read from `dirs` into `out` (with a single directory, its
+/// by-unit and effects charts too).
+pub fn draw_results(
+    results: &[series::ResultData],
+    dirs: &[PathBuf],
+    out: &Path,
+    size: (u32, u32),
+    overlay: bool,
+) -> Result<Vec<PathBuf>, StudyError> {
+    let mut files = charts::draw_all(results, out, size, overlay)?;
+    if let ([dir], [result]) = (dirs, results) {
+        files.extend(draw_unit_charts(dir, out, size)?);
+        files.extend(draw_effect_charts(dir, &result.scenarios, out, size)?);
+    }
+    Ok(files)
+}
+
+/// The effects charts of a result directory that has `effects.csv`.
+fn draw_effect_charts(
+    dir: &Path,
+    scenarios: &[Scenario],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, StudyError> {
+    let path = dir.join(output::EFFECTS_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let rows =
+        tables::read_effects(&path).map_err(|error| StudyError::Failed(error.to_string()))?;
+    Ok(charts::draw_effects(&rows, scenarios, out, size)?)
+}
+
+/// The by-unit charts of a result directory that has by-unit tables (`output.by_unit`).
+fn draw_unit_charts(dir: &Path, out: &Path, size: (u32, u32)) -> Result<Vec<PathBuf>, StudyError> {
+    let [series, summary] = output::UNIT_FILES.map(|name| dir.join(name));
+    if !summary.exists() {
+        return Ok(Vec::new());
+    }
+    let read = |path: &Path| {
+        tables::read_unit_values(path, "mean_innovation")
+            .map_err(|error| StudyError::Failed(error.to_string()))
+    };
+    Ok(charts::draw_units(
+        &read(&summary)?,
+        &read(&series)?,
+        out,
+        size,
+    )?)
+}
+
+/// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
+/// directories share a name (a/default, b/default).
+pub fn unique_labels(dirs: &[PathBuf]) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let name = dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| dir.display().to_string());
+        let label = std::iter::once(name.clone())
+            .chain((2..).map(|n| format!("{name}-{n}")))
+            .find(|label| !labels.contains(label))
+            .expect("some label is free");
+        labels.push(label);
+    }
+    labels
+}

@@ -1,0 +1,259 @@
+//! The `run` study: load and check scenarios, simulate them (with the counterfactuals of
+//! their schedule entries, for `effects.csv`), write a result directory with its tables,
+//! charts and manifest. Progress and warnings go to the observer.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::charts::draw_charts;
+use super::memory::check_memory;
+use super::{thread_pool, Event, Observer, StudyError};
+use crate::effects::{self, Counterfactual};
+use crate::metrics::Settling;
+use crate::output::manifest::{self, Manifest};
+use crate::output::{self, tables::EffectRow};
+use crate::params::Plan;
+use crate::runner::{self, ScenarioResult};
+use crate::scenario::{self, RunOverride, Scenario};
+
+/// What to run: scenario files (none: the built-in default set), the run settings that
+/// override theirs, the threads, and where to write.
+#[derive(Clone, Debug, Default)]
+pub struct RunRequest {
+    /// Scenario files, run together (common random numbers); empty runs the built-in set.
+    pub scenarios: Vec<PathBuf>,
+    pub seed: Option<u64>,
+    pub replicates: Option<u64>,
+    pub steps: Option<u64>,
+    /// Run every scenario until the long-run rule is satisfied.
+    pub until_settled: bool,
+    /// Worker threads (default: every core); results do not depend on it.
+    pub threads: Option<usize>,
+    /// The result directory (default: `output/<scenario names>`, or `output/default`).
+    pub out: Option<PathBuf>,
+    /// Replace what cadresim wrote in `out` before.
+    pub force: bool,
+    /// Chart size in pixels.
+    pub size: (u32, u32),
+}
+
+/// A finished run: where it was written, every scenario's result, and its manifest.
+pub struct RunOutcome {
+    pub out: PathBuf,
+    pub results: Vec<ScenarioResult>,
+    pub manifest: Manifest,
+}
+
+/// A run checked completely and ready to write: nothing is on disk yet.
+struct Checked {
+    scenarios: Vec<Scenario>,
+    plans: Vec<Plan>,
+    /// The runs without one schedule entry each, for `effects.csv`.
+    counterfactuals: Vec<Counterfactual>,
+    /// Entries whose effects cannot be reported, one line each.
+    left_out: Vec<String>,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    out: PathBuf,
+}
+
+/// Check everything `run` would be refused for, before any directory is touched.
+pub fn check(request: &RunRequest) -> Result<(), StudyError> {
+    checked(request).map(|_| ())
+}
+
+/// Run the scenarios and write the result directory (refusing one that holds other files
+/// unless `force`).
+pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, StudyError> {
+    let Checked {
+        scenarios,
+        plans,
+        counterfactuals,
+        left_out,
+        pool,
+        threads,
+        out,
+    } = checked(request)?;
+    let _lock = output::prepare_dir(&out, request.force)?;
+    let started = manifest::now_utc();
+    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool, observer)?;
+    let mut files = write_all_tables(&out, &results, effects.as_deref())?;
+    let charts = pool.install(|| {
+        draw_charts(
+            std::slice::from_ref(&out),
+            &out.join("charts"),
+            request.size,
+            Some(&scenarios),
+            false,
+            observer,
+        )
+    })?;
+    files.extend(output::hash_files(&out, &charts)?);
+    let manifest = Manifest {
+        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit(),
+        command: "run".to_string(),
+        seed: request.seed,
+        replicates: request.replicates,
+        steps: request.steps,
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        scenarios,
+        files,
+    };
+    output::write_manifest(&out, &manifest)?;
+    for result in &results {
+        let all = result.levels.len() - 1;
+        let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
+        if let Some(warning) = settling.warning(&result.name, "replicates", LENGTHEN_RUN) {
+            observer.warn(warning);
+        }
+    }
+    for line in left_out {
+        observer.warn(line);
+    }
+    Ok(RunOutcome {
+        out,
+        results,
+        manifest,
+    })
+}
+
+/// What to do about unsettled equilibria of runs of fixed length.
+pub const LENGTHEN_RUN: &str = "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true";
+
+/// Load and validate the scenarios with the request's overrides, their plans, the threads
+/// and the memory they need; choose the output directory.
+fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
+    let (mut scenarios, files) = load(&request.scenarios)?;
+    for scenario in &mut scenarios {
+        scenario.override_run(&RunOverride {
+            steps: request.steps,
+            replicates: request.replicates,
+            seed: request.seed,
+            until_settled: request.until_settled,
+        })?;
+    }
+    let (pool, threads) = thread_pool(request.threads)?;
+    check_memory(&scenarios, &files, threads)?;
+    let out = request.out.clone().unwrap_or_else(|| {
+        let name = if request.scenarios.is_empty() {
+            "default".to_string()
+        } else {
+            scenarios
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        PathBuf::from("output").join(name)
+    });
+    let (counterfactuals, left_out) = effects::counterfactuals(&scenarios);
+    Ok(Checked {
+        plans: plans(&scenarios)?,
+        counterfactuals,
+        left_out,
+        scenarios,
+        pool,
+        threads,
+        out,
+    })
+}
+
+/// The scenarios of `paths` (none: the built-in set) and the file each came from, refusing
+/// two of the same name.
+fn load(paths: &[PathBuf]) -> Result<(Vec<Scenario>, Vec<String>), StudyError> {
+    let (scenarios, files): (Vec<Scenario>, Vec<String>) = if paths.is_empty() {
+        let scenarios = scenario::built_in();
+        let files = scenarios
+            .iter()
+            .map(|s| format!("scenarios/{}.toml (built in)", s.name))
+            .collect();
+        (scenarios, files)
+    } else {
+        let mut loaded = Vec::new();
+        for path in paths {
+            loaded.push(scenario::load(path)?);
+        }
+        let files = paths.iter().map(|p| p.display().to_string()).collect();
+        (loaded, files)
+    };
+    for (index, scenario) in scenarios.iter().enumerate() {
+        if scenarios[..index]
+            .iter()
+            .any(|other| other.name == scenario.name)
+        {
+            return Err(StudyError::Usage(format!(
+                "two scenarios are named `{}`; give each file a distinct `name`",
+                scenario.name
+            )));
+        }
+    }
+    Ok((scenarios, files))
+}
+
+/// The plan of every scenario: the last check of the input, made before any directory is
+/// touched.
+pub(crate) fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, StudyError> {
+    Ok(scenarios
+        .iter()
+        .map(Scenario::plan)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Run the plans on a pool, reporting progress in cadre-steps.
+fn simulate(
+    plans: &[Plan],
+    pool: &rayon::ThreadPool,
+    observer: &dyn Observer,
+) -> Result<Vec<ScenarioResult>, StudyError> {
+    observer.event(Event::Begin {
+        what: "simulating",
+        total: runner::total_work(plans),
+    });
+    let results = pool.install(|| {
+        runner::run(plans, &|units| {
+            observer.event(Event::Advance { units });
+        })
+    });
+    observer.event(Event::End);
+    if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
+        return Err(StudyError::Failed(format!(
+            "scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level}); no result was written. Please report the scenario file"
+        )));
+    }
+    Ok(results)
+}
+
+/// Run the plans and the counterfactuals of the scenarios that report effects, as one piece
+/// of work; returns the plans' results and, when some scenario reports effects, the rows of
+/// `effects.csv`.
+pub(crate) fn simulate_with_effects(
+    plans: &[Plan],
+    counterfactuals: &[Counterfactual],
+    pool: &rayon::ThreadPool,
+    observer: &dyn Observer,
+) -> Result<(Vec<ScenarioResult>, Option<Vec<EffectRow>>), StudyError> {
+    let mut all = plans.to_vec();
+    all.extend(counterfactuals.iter().map(|c| c.plan.clone()));
+    let mut results = simulate(&all, pool, observer)?;
+    let outcomes = results.split_off(plans.len());
+    let rows =
+        (!counterfactuals.is_empty()).then(|| effects::rows(&results, counterfactuals, &outcomes));
+    Ok((results, rows))
+}
+
+/// Write the tables of a run (`effects.csv` too when there are effects); returns file name
+/// -> SHA-256.
+pub(crate) fn write_all_tables(
+    out: &Path,
+    results: &[ScenarioResult],
+    effects: Option<&[EffectRow]>,
+) -> Result<BTreeMap<String, String>, StudyError> {
+    let mut files = output::write_tables(out, results)?;
+    if let Some(rows) = effects {
+        files.extend(output::write_effects(out, rows)?);
+    }
+    Ok(files)
+}
