@@ -761,6 +761,32 @@ impl Scenario {
         Ok(())
     }
 
+    /// Set parameters by key (`accountability.penalty`), each validated as in a scenario
+    /// file, then the whole as a file's would be; `source` names where the settings come
+    /// from in errors. `hierarchy.tree` cannot be set this way (it names a file).
+    pub fn set(
+        &mut self,
+        settings: &[(String, toml::Value)],
+        source: &str,
+    ) -> Result<(), ScenarioError> {
+        for (key, value) in settings {
+            if key == "hierarchy.tree" {
+                return Err(ScenarioError::invalid(
+                    source,
+                    key,
+                    "cannot be set here; write it in the scenario file",
+                ));
+            }
+            let spec = lookup(key).ok_or_else(|| unknown_key(source, key, key, None))?;
+            spec.set(&mut self.params, value)
+                .map_err(|error| ScenarioError::invalid(source, key, error.message))?;
+        }
+        check_consistency(&self.params)
+            .map_err(|ParamError { key, message }| ScenarioError::invalid(source, key, message))?;
+        self.check_wheres()
+            .map_err(|ParamError { key, message }| ScenarioError::invalid(source, key, message))
+    }
+
     /// Override the run settings given on the command line, re-checking the schedule.
     pub fn override_run(&mut self, run: &RunOverride) -> Result<(), ScenarioError> {
         let RunOverride {

@@ -22,6 +22,7 @@ use crate::study::run::{plans, simulate_with_effects, write_all_tables, RunOutco
 fn request(args: &RunArgs) -> RunRequest {
     RunRequest {
         scenarios: args.scenarios.clone(),
+        settings: Vec::new(),
         seed: args.seed,
         replicates: args.replicates,
         steps: args.steps,

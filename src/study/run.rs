@@ -22,6 +22,9 @@ use crate::scenario::{self, RunOverride, Scenario};
 pub struct RunRequest {
     /// Scenario files, run together (common random numbers); empty runs the built-in set.
     pub scenarios: Vec<PathBuf>,
+    /// Parameters set on every scenario, by key (`accountability.penalty`), before the run
+    /// settings below.
+    pub settings: Vec<(String, toml::Value)>,
     pub seed: Option<u64>,
     pub replicates: Option<u64>,
     pub steps: Option<u64>,
@@ -128,6 +131,9 @@ pub const LENGTHEN_RUN: &str = "lengthen the run (run.steps, with run.burn_in af
 fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
     let (mut scenarios, files) = load(&request.scenarios)?;
     for scenario in &mut scenarios {
+        if !request.settings.is_empty() {
+            scenario.set(&request.settings, "settings")?;
+        }
         scenario.override_run(&RunOverride {
             steps: request.steps,
             replicates: request.replicates,

@@ -1,0 +1,238 @@
+//! The Python face of cadresim: `cadresim._cadresim`, the compiled half of the `cadresim`
+//! Python package. It maps Python arguments to the study layer's requests, releases the GIL
+//! while a study runs, turns a study's error into `cadresim.CadresimError` carrying the
+//! command line's one-line message, and runs the command line itself for the `cadresim`
+//! script that `pip install` provides. The pure-Python layer (`python/cadresim`) reads the
+//! result tables into pandas.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+use cadresim::params::Params;
+use cadresim::registry::PARAMS;
+use cadresim::study::run::{run as run_study, RunRequest};
+use cadresim::study::{Event, Observer};
+
+create_exception!(
+    _cadresim,
+    CadresimError,
+    PyException,
+    "A study refused its input or failed; the message is the command line's one line."
+);
+
+/// Chart size of results written from Python: the command line's default.
+const CHART_SIZE: (u32, u32) = (1600, 1000);
+
+/// Collects a study's warnings for Python (progress is not reported yet).
+#[derive(Default)]
+struct Warnings(Mutex<Vec<String>>);
+
+impl Observer for Warnings {
+    fn event(&self, event: Event) {
+        if let Event::Warning(message) = event {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(message);
+        }
+    }
+}
+
+/// Parameter settings from JSON (`{"accountability.penalty": 4.0}`) as TOML values.
+fn settings_from_json(json: &str) -> PyResult<Vec<(String, toml::Value)>> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|error| CadresimError::new_err(format!("settings: {error}")))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| CadresimError::new_err("settings must be a dict of key -> value"))?;
+    object
+        .iter()
+        .map(|(key, value)| Ok((key.clone(), toml_value(key, value)?)))
+        .collect()
+}
+
+/// A JSON value as the TOML value a scenario file would hold.
+fn toml_value(key: &str, value: &serde_json::Value) -> PyResult<toml::Value> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::Bool(b) => toml::Value::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => toml::Value::String(s.clone()),
+        J::Array(items) => toml::Value::Array(
+            items
+                .iter()
+                .map(|item| toml_value(key, item))
+                .collect::<PyResult<_>>()?,
+        ),
+        J::Null | J::Object(_) => {
+            return Err(CadresimError::new_err(format!(
+                "settings: {key} must be a number, a boolean, a string or a list"
+            )))
+        }
+    })
+}
+
+/// A scenario given as JSON (a dict in Python, shaped like a scenario file) as TOML text.
+#[pyfunction]
+fn scenario_text(json: &str) -> PyResult<String> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|error| CadresimError::new_err(format!("scenario: {error}")))?;
+    let table = toml_table("scenario", &value)?;
+    toml::to_string(&table).map_err(|error| CadresimError::new_err(format!("scenario: {error}")))
+}
+
+/// A JSON object as a TOML table (nested objects as tables).
+fn toml_table(key: &str, value: &serde_json::Value) -> PyResult<toml::Table> {
+    let object = value
+        .as_object()
+        .ok_or_else(|| CadresimError::new_err(format!("{key} must be a dict")))?;
+    let mut table = toml::Table::new();
+    for (name, item) in object {
+        let converted = match item {
+            serde_json::Value::Object(_) => toml::Value::Table(toml_table(name, item)?),
+            serde_json::Value::Array(items)
+                if items.iter().all(|i| i.is_object()) && !items.is_empty() =>
+            {
+                toml::Value::Array(
+                    items
+                        .iter()
+                        .map(|i| toml_table(name, i).map(toml::Value::Table))
+                        .collect::<PyResult<_>>()?,
+                )
+            }
+            _ => toml_value(name, item)?,
+        };
+        table.insert(name.clone(), converted);
+    }
+    Ok(table)
+}
+
+/// Run scenario files (none: the built-in set) into `out`; returns the result directory
+/// and the warnings. The GIL is released while simulating.
+#[pyfunction]
+#[pyo3(signature = (scenarios, out, *, settings=None, seed=None, replicates=None, steps=None, until_settled=false, threads=None, force=false))]
+#[allow(clippy::too_many_arguments)]
+fn run(
+    py: Python<'_>,
+    scenarios: Vec<String>,
+    out: String,
+    settings: Option<String>,
+    seed: Option<u64>,
+    replicates: Option<u64>,
+    steps: Option<u64>,
+    until_settled: bool,
+    threads: Option<usize>,
+    force: bool,
+) -> PyResult<(String, Vec<String>)> {
+    let request = RunRequest {
+        scenarios: scenarios.into_iter().map(PathBuf::from).collect(),
+        settings: settings
+            .as_deref()
+            .map(settings_from_json)
+            .transpose()?
+            .unwrap_or_default(),
+        seed,
+        replicates,
+        steps,
+        until_settled,
+        threads,
+        out: Some(PathBuf::from(out)),
+        force,
+        size: CHART_SIZE,
+    };
+    let warnings = Warnings::default();
+    let outcome = py
+        .detach(|| run_study(&request, &warnings))
+        .map_err(|error| CadresimError::new_err(error.one_line()))?;
+    let warnings = warnings.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok((outcome.out.display().to_string(), warnings))
+}
+
+/// Every parameter: (key, default as a scenario file writes it, allowed values, plausible
+/// low, plausible high, meaning).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn params() -> Vec<(String, String, String, Option<f64>, Option<f64>, String)> {
+    let defaults = Params::default();
+    PARAMS
+        .iter()
+        .map(|spec| {
+            (
+                spec.key.to_string(),
+                spec.value_text(&defaults),
+                spec.allowed(),
+                spec.plausible.map(|p| p.low),
+                spec.plausible.map(|p| p.high),
+                spec.meaning.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The TOML text of a scenario of the built-in default set, by name (`pressure`).
+#[pyfunction]
+fn built_in(name: &str) -> Option<String> {
+    cadresim::scenario::BUILT_IN
+        .iter()
+        .find(|(stem, _)| *stem == name)
+        .map(|(_, text)| text.to_string())
+}
+
+/// The names of the built-in default set.
+#[pyfunction]
+fn built_in_names() -> Vec<String> {
+    cadresim::scenario::BUILT_IN
+        .iter()
+        .map(|(stem, _)| stem.to_string())
+        .collect()
+}
+
+/// Run the command line with `args` (without the program name); returns its exit code.
+/// Output and errors go to the process's stdout and stderr, as from the binary.
+#[pyfunction]
+fn main(py: Python<'_>, args: Vec<String>) -> i32 {
+    use clap::Parser;
+    let argv = std::iter::once("cadresim".to_string()).chain(args);
+    let cli = match cadresim::cli::Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
+                let _ = error.print();
+                return 0;
+            }
+            eprintln!("error: {}", cadresim::cli::one_line_error(&error));
+            return 2;
+        }
+    };
+    py.detach(|| match cadresim::commands::execute(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error.one_line());
+            error.exit_code()
+        }
+    })
+}
+
+#[pymodule]
+fn _cadresim(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("CadresimError", module.py().get_type::<CadresimError>())?;
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_function(wrap_pyfunction!(run, module)?)?;
+    module.add_function(wrap_pyfunction!(params, module)?)?;
+    module.add_function(wrap_pyfunction!(built_in, module)?)?;
+    module.add_function(wrap_pyfunction!(built_in_names, module)?)?;
+    module.add_function(wrap_pyfunction!(main, module)?)?;
+    module.add_function(wrap_pyfunction!(scenario_text, module)?)?;
+    Ok(())
+}
