@@ -31,8 +31,9 @@ fn quick_reproduction_agrees_with_the_committed_results() {
         verdicts_of(&committed),
         "quick and full verdicts differ"
     );
-    // Every experiment's settled equilibria are counted: 9 regimes x 3 replicates quick; in
-    // the committed report, 9 x 8, all settled (the regimes run until settled).
+    // Every experiment's run length and settled equilibria are listed: 9 regimes x 3
+    // replicates quick; in the committed report 9 x 8, run until settled, of which only
+    // lifelong and adaptive-markup (16) satisfy the long-run rule before run.max_steps.
     let regimes = |report: &str| {
         report
             .lines()
@@ -46,7 +47,7 @@ fn quick_reproduction_agrees_with_the_committed_results() {
     );
     assert_eq!(
         regimes(&committed).as_deref(),
-        Some("| run `regimes` | 72 | 72 |")
+        Some("| run `regimes` | until settled (long-run rule, at most 51,200 steps) | 16 | 72 |")
     );
     let experiments = reproduce::load("scenarios/experiments.toml".as_ref()).unwrap();
     for claim in &experiments.claims {

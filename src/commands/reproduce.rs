@@ -235,17 +235,22 @@ fn settled_counts<'a>(
     Ok(rows)
 }
 
-/// The run length of every file a claim names (as the claim names it), for RESULTS.md.
+/// The run length of every file a claim names (as the claim names it) that an experiment
+/// runs, for RESULTS.md.
 fn claim_lengths(
     experiments: &Experiments,
     quick: (Option<u64>, Option<u64>),
 ) -> Result<HashMap<String, String>, CommandError> {
     let dir = experiments.path.parent().unwrap_or(Path::new("."));
     let mut lengths = HashMap::new();
+    let run_files: Vec<&PathBuf> = experiments.runs.iter().flat_map(|g| &g.files).collect();
     for file in experiments.claims.iter().flat_map(|claim| &claim.files) {
         let path = dir.join(file);
         let sweep = experiments.sweeps.contains(&path);
-        lengths.insert(file.clone(), length_of(&path, sweep, quick)?);
+        // A file no experiment runs has no run length (its claim lacks evidence anyway).
+        if sweep || run_files.contains(&&path) {
+            lengths.insert(file.clone(), length_of(&path, sweep, quick)?);
+        }
     }
     Ok(lengths)
 }
