@@ -6,8 +6,8 @@
 //!
 //! Runs are shortened (a fixed number of steps, two replicates) so the whole set takes well
 //! under a minute; what varies between runs of the same build is normalised before hashing:
-//! the output directory's path, the build's commit, and the wall-clock fields of manifests
-//! (`started`, `finished`).
+//! the output directory's path, the checkout's path, the build's commit, and the wall-clock
+//! fields of manifests (`started`, `finished`).
 
 mod common;
 
@@ -205,7 +205,10 @@ fn normalised(bytes: &[u8], root: &Path, commit: Option<&str>) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return bytes.to_vec();
     };
-    let mut text = text.replace(&root.display().to_string(), "<OUT>");
+    // The output directory, then the checkout (data files are recorded by absolute path).
+    let mut text = text
+        .replace(&root.display().to_string(), "<OUT>")
+        .replace(env!("CARGO_MANIFEST_DIR"), "<REPO>");
     if let Some(commit) = commit.filter(|c| !c.is_empty()) {
         // The whole commit, then its 12-digit short form (RESULTS.md's provenance), each
         // with or without `-dirty` (a build from a changed work tree).
