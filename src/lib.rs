@@ -17,6 +17,7 @@ pub mod charts;
 pub mod cli;
 pub mod commands;
 pub mod comparison;
+pub mod did;
 pub mod discovery;
 pub mod effects;
 pub mod hierarchy;

@@ -82,6 +82,7 @@ fn plotters_is_used_only_by_the_charts() {
             "reproduce",
             "sensitivity",
             "discovery",
+            "did",
             "commands",
             "study",
             "lib.rs",
@@ -133,6 +134,33 @@ fn lower_layers_do_not_import_higher_ones() {
         &["crate::charts", "crate::commands", "crate::study"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);
+    // The difference-in-differences analysis sits between the runner and the store: it
+    // knows no file format and no face.
+    assert_none(
+        &["did"],
+        &[
+            "crate::output",
+            "crate::charts",
+            "crate::sweep",
+            "crate::reproduce",
+            "crate::study",
+            "crate::commands",
+            "std::fs",
+            "csv::",
+            "toml",
+        ],
+    );
+    // Its estimators take plain numbers: no scenario, run or model.
+    assert_none(
+        &["did/estimate.rs"],
+        &[
+            "crate::scenario",
+            "crate::runner",
+            "crate::model",
+            "crate::hierarchy",
+            "crate::metrics",
+        ],
+    );
     assert_none(&["output", "charts"], &["crate::study"]);
     assert_none(&["study"], &["crate::commands", "crate::cli"]);
     assert_none(

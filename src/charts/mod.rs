@@ -5,6 +5,7 @@
 //! read back by `output`, never from simulation state.
 
 pub mod claims;
+pub mod did;
 pub mod discovery;
 pub mod effects;
 pub mod robustness;
@@ -26,6 +27,7 @@ use crate::output::series::Band;
 use crate::output::{self, tables::ReadError, OutputError};
 
 pub use claims::{draw_interaction, draw_regimes, Interaction};
+pub use did::draw_did;
 pub use discovery::{draw_discovery, BoxLimit};
 pub use effects::draw_effects;
 pub use robustness::draw_robustness;

@@ -2,6 +2,7 @@
 //! progress bar, write result directories, print the summary table. All terminal output of
 //! the program is produced here.
 
+mod did;
 mod discover;
 mod reproduce;
 mod robustness;
@@ -49,6 +50,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Reproduce(args) => reproduce::run_reproduce(args),
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),
+        Command::Did(args) => did::run_did(args),
     }
 }
 

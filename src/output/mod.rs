@@ -3,6 +3,7 @@
 //! them back (`tables` owns every CSV format, `series` aggregates a run's time series,
 //! `manifest` the manifest).
 
+pub mod did;
 pub mod manifest;
 pub mod series;
 pub mod tables;
@@ -26,7 +27,7 @@ pub const EFFECTS_FILE: &str = "effects.csv";
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 26] = [
+pub const WRITTEN: [&str; 31] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -53,6 +54,11 @@ pub const WRITTEN: [&str; 26] = [
     "reproduce.lock.json",
     "differences.csv",
     EFFECTS_FILE,
+    "panel.csv",
+    "att.csv",
+    "pretrend.csv",
+    "spillover.csv",
+    "did_summary.csv",
 ];
 
 /// Failures while writing results.

@@ -6,6 +6,7 @@
 //! pieces every workflow shares (threads, the memory check, charts of a result directory).
 
 pub mod charts;
+pub mod did;
 pub mod memory;
 pub mod run;
 

@@ -1,0 +1,327 @@
+//! `cadresim did`: difference-in-differences on a staggered-adoption scenario. Known truths:
+//! the factual and counterfactual panels agree before every unit's adoption (so the true
+//! pre-adoption effects are exactly 0); a design whose adoptions change nothing has true
+//! effects 0 everywhere; the design and cohorts come from the `where` entries. Then the
+//! files (panel, estimates, summary, charts, manifest), their independence of the thread
+//! count, and the one-line refusals of designs the estimators cannot use.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cadresim::did::{self, Design};
+use cadresim::scenario;
+use tempfile::TempDir;
+
+mod common;
+use common::{cadresim, records, succeeded};
+
+/// Sixteen counties of two townships each: counties 1-4 adopt scoped tolerance at step 15,
+/// 5-8 at step 25, 9-16 never.
+const STAGGERED: &str = r#"
+[run]
+steps = 40
+burn_in = 20
+replicates = 3
+
+[[hierarchy.levels]]
+name = "county"
+branching = 16
+cadres = 4
+
+[[hierarchy.levels]]
+name = "township"
+branching = 2
+cadres = 3
+
+[accountability]
+penalty = 6.0
+
+[[schedule]]
+at = 15
+where = { county = ["1", "2", "3", "4"] }
+set = { "fault_tolerance.enabled" = true, "fault_tolerance.scope" = ["exploratory"] }
+
+[[schedule]]
+at = 25
+where = { county = ["5", "6", "7", "county 8"] }
+set = { "fault_tolerance.enabled" = true, "fault_tolerance.scope" = ["exploratory"] }
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn column(path: &Path, name: &str) -> usize {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("{}: no column {name}", path.display()))
+}
+
+#[test]
+fn the_design_has_one_cohort_per_adoption_step_and_never_treated_units() {
+    let scenario = scenario::parse(STAGGERED, "staggered.toml", "staggered").unwrap();
+    let design: Design = did::design(&scenario).unwrap();
+    assert_eq!(design.level, "county");
+    let expected: Vec<Option<i64>> = (1..=16)
+        .map(|k| match k {
+            1..=4 => Some(15),
+            5..=8 => Some(25),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(design.cohorts, expected);
+    assert_eq!(design.cohort_steps(), vec![15, 25]);
+    assert_eq!(design.never_treated(), 8);
+    let counterfactual = did::counterfactual(&scenario);
+    assert!(counterfactual.schedule.is_empty());
+    assert_eq!(counterfactual.name, "staggered-counterfactual");
+}
+
+#[test]
+fn a_study_writes_its_panel_estimates_summary_charts_and_manifest() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "staggered.toml", STAGGERED);
+    let out = dir.path().join("did");
+    let output = cadresim()
+        .args([
+            "did",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args([
+            "--outcome",
+            "mean_innovation",
+            "--leads",
+            "3",
+            "--lags",
+            "6",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("design: 16 units of `county`, cohorts at steps 15, 25, 8 never treated"),
+        "{stdout}"
+    );
+    for name in [
+        "panel.csv",
+        "att.csv",
+        "pretrend.csv",
+        "spillover.csv",
+        "did_summary.csv",
+        "manifest.json",
+    ] {
+        assert!(out.join(name).is_file(), "{name}");
+    }
+    for chart in ["did-event-mean_innovation", "did-bias"] {
+        for ext in ["png", "svg"] {
+            assert!(
+                out.join("charts").join(format!("{chart}.{ext}")).is_file(),
+                "{chart}.{ext}"
+            );
+        }
+    }
+    let panel = out.join("panel.csv");
+    let rows = records(&panel);
+    assert_eq!(rows.len(), 3 * 16 * 40);
+    // Before the first adoption the factual and counterfactual outcomes are identical.
+    let (step, cohort) = (column(&panel, "step"), column(&panel, "cohort"));
+    let (y, y0) = (
+        column(&panel, "mean_innovation"),
+        column(&panel, "mean_innovation_counterfactual"),
+    );
+    let mut differs_after = false;
+    for row in &rows {
+        let step: i64 = row[step].parse().unwrap();
+        let adopted = row[cohort].parse::<i64>().ok();
+        if step < 15 {
+            assert_eq!(row[y], row[y0], "{row:?}");
+        }
+        if adopted.is_some_and(|g| step >= g) && row[y] != row[y0] {
+            differs_after = true;
+        }
+    }
+    assert!(differs_after, "the adoptions change the adopters' outcomes");
+    // Every estimator reports; true effects before the first adoption (step 15) are exactly
+    // 0 (later, a cohort not yet treated may feel the earlier adopters through its peers).
+    let att = out.join("att.csv");
+    let estimator = column(&att, "estimator");
+    let (cohort, event_time, truth) = (
+        column(&att, "cohort"),
+        column(&att, "event_time"),
+        column(&att, "truth"),
+    );
+    let rows = records(&att);
+    for name in ["twfe", "twfe-event", "callaway-santanna", "sun-abraham"] {
+        assert!(rows.iter().any(|r| &r[estimator] == name), "{name}");
+    }
+    let control = column(&att, "control");
+    for name in ["never-treated", "not-yet-treated"] {
+        assert!(rows.iter().any(|r| &r[control] == name), "{name}");
+    }
+    let step = |r: &csv::StringRecord| -> Option<i64> {
+        Some(r[cohort].parse::<i64>().ok()? + r[event_time].parse::<i64>().ok()?)
+    };
+    let early: Vec<_> = rows
+        .iter()
+        .filter(|r| step(r).is_some_and(|s| s < 15))
+        .collect();
+    assert!(!early.is_empty());
+    for row in early {
+        assert_eq!(row[truth].parse::<f64>().unwrap(), 0.0, "{row:?}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command"], "did");
+    assert_eq!(manifest["scenarios"][1]["name"], "staggered-counterfactual");
+    assert!(manifest["files"]["att.csv"].is_string());
+}
+
+#[test]
+fn the_study_does_not_depend_on_the_thread_count() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "staggered.toml", STAGGERED);
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("did-{threads}"));
+        let output = cadresim()
+            .args([
+                "did",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args(["--threads", threads, "--replicates", "2"])
+            .output()
+            .unwrap();
+        succeeded(&output);
+        [
+            "panel.csv",
+            "att.csv",
+            "did_summary.csv",
+            "pretrend.csv",
+            "spillover.csv",
+        ]
+        .map(|name| fs::read(out.join(name)).unwrap())
+    };
+    assert!(run("1") == run("2"));
+}
+
+#[test]
+fn designs_the_estimators_cannot_use_are_refused_in_one_line() {
+    let dir = TempDir::new().unwrap();
+    let single = STAGGERED
+        .replace(
+            "[\"1\", \"2\", \"3\", \"4\"]",
+            "[\"1\", \"2\", \"3\", \"4\", \"9\", \"10\", \"11\", \"12\", \"13\", \"14\", \"15\", \"16\"]",
+        )
+        .replace("at = 25", "at = 15");
+    let cases = [
+        (
+            "no-where.toml",
+            STAGGERED.split("[[schedule]]").next().unwrap().to_string(),
+            vec![],
+            "has no schedule entry with `where`",
+        ),
+        (
+            "single.toml",
+            single,
+            vec![],
+            "with a single cohort the design needs never-treated units",
+        ),
+        (
+            "late.toml",
+            STAGGERED.replace("at = 25", "at = 60"),
+            vec![],
+            "must be an integer step in 0..40",
+        ),
+        (
+            "outcome.toml",
+            STAGGERED.to_string(),
+            vec!["--outcome", "innovation"],
+            "--outcome `innovation` is not a metric",
+        ),
+    ];
+    for (name, text, extra, expected) in cases {
+        let file = write(dir.path(), name, &text);
+        let out = dir.path().join(format!("out-{name}"));
+        let output = cadresim()
+            .args([
+                "did",
+                file.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(!out.exists(), "{name}: nothing is written");
+    }
+}
+
+#[test]
+fn an_existing_study_is_not_replaced_without_force() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "staggered.toml", STAGGERED);
+    let out = dir.path().join("did");
+    let args = [
+        "did",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--replicates",
+        "1",
+        "--outcome",
+        "share_idle",
+    ];
+    succeeded(&cadresim().args(args).output().unwrap());
+    let before = fs::read(out.join("att.csv")).unwrap();
+    let again = cadresim().args(args).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(fs::read(out.join("att.csv")).unwrap(), before);
+    succeeded(&cadresim().args(args).arg("--force").output().unwrap());
+}
+
+#[test]
+fn adoptions_that_change_nothing_have_true_effects_of_zero() {
+    let dir = TempDir::new().unwrap();
+    let idle = STAGGERED.replace(
+        "set = { \"fault_tolerance.enabled\" = true, \"fault_tolerance.scope\" = [\"exploratory\"] }",
+        "set = { \"accountability.penalty\" = 6.0 }",
+    );
+    let file = write(dir.path(), "idle.toml", &idle);
+    let out = dir.path().join("did");
+    let output = cadresim()
+        .args([
+            "did",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["--replicates", "2", "--outcome", "share_idle"])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let att = out.join("att.csv");
+    let truth = column(&att, "truth");
+    let rows = records(&att);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert_eq!(row[truth].parse::<f64>().unwrap(), 0.0, "{row:?}");
+    }
+    let spillover = out.join("spillover.csv");
+    let effect = column(&spillover, "effect");
+    for row in records(&spillover) {
+        assert_eq!(row[effect].parse::<f64>().unwrap(), 0.0);
+    }
+}
