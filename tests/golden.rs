@@ -1,5 +1,5 @@
-//! Golden outputs: the SHA-256 of every file that every bundled scenario, every bundled sweep
-//! and a quick reproduction write, compared with `tests/golden/*.txt` (rust-analyzer's
+//! Golden outputs: the SHA-256 of every file that every bundled scenario, every bundled sweep,
+//! a quick reproduction and a DiD study write, compared with `tests/golden/*.txt` (rust-analyzer's
 //! expect-test pattern). A change that moves any output byte fails here, naming the files.
 //! After an intended change, rewrite the expectations with
 //! `CADRESIM_UPDATE_GOLDEN=1 cargo test --release --test golden` and commit them with it.
@@ -36,6 +36,7 @@ const SCENARIOS: &[(&str, u64)] = &[
     ("pressure", 40),
     ("rational", 40),
     ("staggered-adoption", 100),
+    ("staggered-adoption-china", 105),
 ];
 
 /// The bundled sweeps (each point runs `--steps 12 --replicates 2`; a path keeps its own
@@ -123,6 +124,15 @@ fn a_quick_reproduction_writes_the_golden_bytes() {
     let out = dir.path().join("reproduce");
     run(&["reproduce", "--quick"], &out);
     expect(hash_tree(&out, "reproduce"), "tests/golden/reproduce.txt");
+}
+
+#[test]
+fn a_did_study_writes_the_golden_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("did");
+    let file = "scenarios/staggered-adoption-china.toml";
+    run(&["did", file, "--replicates", "2"], &out);
+    expect(hash_tree(&out, "did"), "tests/golden/did.txt");
 }
 
 /// The bundled scenario and sweep files are exactly the ones listed above.
