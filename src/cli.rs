@@ -409,9 +409,14 @@ pub struct DidArgs {
     /// Steps per replicate (overrides run.steps); the panel has every step of the run.
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
-    /// Outcome metric, repeatable [default: mean_innovation and output].
+    /// Outcome, repeatable: a metric, or `successes` (successful honest innovations per unit
+    /// and step) [default: mean_innovation and output].
     #[arg(long = "outcome", value_name = "METRIC")]
     pub outcomes: Vec<String>,
+    /// How the studies observe the outcomes: `exact`, or `poisson` (a Poisson count per unit
+    /// and step with the outcome as its mean, for count outcomes such as `successes`).
+    #[arg(long, value_name = "MODEL", default_value = "exact", value_parser = ["exact", "poisson"])]
+    pub observe: String,
     /// Event times reported and tested before adoption (the pre-trend test uses them).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub leads: i64,

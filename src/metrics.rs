@@ -104,6 +104,8 @@ pub struct Tally {
     pub veto_events: f64,
     pub caught_idle: f64,
     pub dismissals: f64,
+    /// Honest innovations that succeeded (no metric column; recorded per unit for `did`).
+    pub successes: f64,
 }
 
 impl Tally {
@@ -128,6 +130,7 @@ impl Tally {
         self.veto_events += other.veto_events;
         self.caught_idle += other.caught_idle;
         self.dismissals += other.dismissals;
+        self.successes += other.successes;
     }
 
     /// The step's metrics, in `METRICS` order; `markup` is the mean parent markup of the units.

@@ -28,6 +28,9 @@ pub struct ReplicateResult {
     /// units (each with its subtree), and each unit's equilibrium; empty otherwise.
     pub unit_records: Vec<[f64; METRIC_COUNT]>,
     pub unit_equilibria: Vec<Equilibrium>,
+    /// With `output.by_unit`: each recorded unit's successful honest innovations per step,
+    /// `[step * units + unit]` (no metric column; the `successes` outcome of `did`).
+    pub unit_successes: Vec<f64>,
 }
 
 /// The units recorded one by one (`output.by_unit`): their level, codes and names.
@@ -181,11 +184,10 @@ pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     let recorded_units = params
         .by_unit_level()
         .map_or(0, |level| hierarchy.level_units[level] as u128);
-    let series = params.run.most_steps() as u128
-        * (hierarchy.levels as u128 + 1 + recorded_units)
-        * METRIC_COUNT as u128
-        * 8
-        * replicates;
+    // Per step: every level's and recorded unit's metrics, and each unit's success count.
+    let per_step = (hierarchy.levels as u128 + 1 + recorded_units) * METRIC_COUNT as u128 * 8
+        + recorded_units * 8;
+    let series = params.run.most_steps() as u128 * per_step * replicates;
     state * concurrent + series
 }
 
@@ -239,7 +241,7 @@ fn finish(
 ) -> ReplicateResult {
     let steps = simulation.steps_taken() as usize;
     let levels = simulation.hierarchy().levels.len() + 1;
-    let (records, unit_records) = simulation.into_records();
+    let (records, unit_records, unit_successes) = simulation.into_all_records();
     let equilibrium_of = |series: Vec<[f64; METRIC_COUNT]>| {
         let mut equilibrium = metrics::equilibrium(&series, burn_in, thresholds);
         if let Some((span, settled)) = verdict {
@@ -268,6 +270,7 @@ fn finish(
         equilibria,
         unit_records,
         unit_equilibria,
+        unit_successes,
     }
 }
 

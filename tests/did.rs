@@ -325,3 +325,98 @@ fn adoptions_that_change_nothing_have_true_effects_of_zero() {
         assert_eq!(row[effect].parse::<f64>().unwrap(), 0.0);
     }
 }
+
+#[test]
+fn successes_are_counted_per_unit_and_never_exceed_the_innovators() {
+    let mut scenario = scenario::parse(STAGGERED, "staggered.toml", "staggered").unwrap();
+    scenario.params.output.by_unit = Some("county".into());
+    let result = &cadresim::runner::run(&[scenario.plan().unwrap()], &|_| {})[0];
+    let innovating = cadresim::metrics::metric_index("share_innovating").unwrap();
+    let all = result.levels.len() - 1;
+    let cadres = 16.0 * 4.0 + 32.0 * 3.0;
+    let mut total = 0.0;
+    for (r, replicate) in result.replicates.iter().enumerate() {
+        for step in 0..40 {
+            let counted: f64 = replicate.unit_successes[step * 16..(step + 1) * 16]
+                .iter()
+                .sum();
+            let innovators = result.record(r, step, all)[innovating] * cadres;
+            assert!(
+                counted <= innovators + 1e-9,
+                "step {step}: {counted} > {innovators}"
+            );
+            assert_eq!(counted, counted.round());
+            total += counted;
+        }
+    }
+    assert!(total > 0.0);
+}
+
+#[test]
+fn a_poisson_observation_counts_successes_and_keeps_the_exact_truth() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "staggered.toml", STAGGERED);
+    let out = dir.path().join("did");
+    let output = cadresim()
+        .args([
+            "did",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args([
+            "--replicates",
+            "2",
+            "--outcome",
+            "successes",
+            "--observe",
+            "poisson",
+        ])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let panel = out.join("panel.csv");
+    let (step, exact, counterfactual, observed) = (
+        column(&panel, "step"),
+        column(&panel, "successes"),
+        column(&panel, "successes_counterfactual"),
+        column(&panel, "successes_observed"),
+    );
+    let rows = records(&panel);
+    let mut differ = 0;
+    for row in &rows {
+        let count: f64 = row[observed].parse().unwrap();
+        assert!(count >= 0.0 && count == count.round(), "{row:?}");
+        if row[step].parse::<i64>().unwrap() < 15 {
+            assert_eq!(row[exact], row[counterfactual]);
+        }
+        differ += (row[observed] != row[exact]) as usize;
+    }
+    assert!(differ > 0, "the counts are drawn, not copied");
+    // The mean count is the mean of the exact outcome, up to Poisson noise.
+    let mean = |c: usize| {
+        rows.iter()
+            .map(|r| r[c].parse::<f64>().unwrap())
+            .sum::<f64>()
+            / rows.len() as f64
+    };
+    let (m_exact, m_observed) = (mean(exact), mean(observed));
+    let se = (m_exact / rows.len() as f64).sqrt();
+    assert!(
+        (m_observed - m_exact).abs() < 5.0 * se,
+        "{m_observed} vs {m_exact}"
+    );
+    let refused = cadresim()
+        .args([
+            "did",
+            file.to_str().unwrap(),
+            "--out",
+            dir.path().join("x").to_str().unwrap(),
+        ])
+        .args(["--outcome", "mean_innovation", "--observe", "poisson"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("is not a count"), "{stderr}");
+}

@@ -3,7 +3,7 @@
 
 use super::{CommandError, Terminal};
 use crate::cli::DidArgs;
-use crate::did::{SummaryRow, Window};
+use crate::did::{Observe, SummaryRow, Window};
 use crate::study::did::{DidOutcome, DidRequest};
 
 fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
@@ -19,6 +19,10 @@ fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
         replicates: args.replicates,
         steps: args.steps,
         outcomes: args.outcomes.clone(),
+        observe: match args.observe.as_str() {
+            "poisson" => Observe::Poisson,
+            _ => Observe::Exact,
+        },
         window: Window {
             leads: args.leads,
             lags: args.lags,

@@ -133,43 +133,97 @@ pub fn prepare(scenario: &mut Scenario, design: &Design) {
 /// The outcome metrics a design estimates when none are asked for.
 pub const DEFAULT_OUTCOMES: [&str; 2] = ["mean_innovation", "output"];
 
-/// The index of every outcome, or a one-line error naming the first unknown one.
-pub fn outcome_indices(outcomes: &[String]) -> Result<Vec<usize>, String> {
-    outcomes
+/// The outcome that counts successful honest innovations per unit and step (not a metric
+/// column of the run tables: the model records it per unit for `did`).
+pub const SUCCESSES: &str = "successes";
+
+/// What a panel holds: a metric (by index in `METRICS`) or the success count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Metric(usize),
+    Successes,
+}
+
+/// The metrics that count events per step, which a Poisson observation can count (besides
+/// `successes`).
+pub const COUNTS: [&str; 9] = [
+    "errors",
+    "detected",
+    "sanctioned",
+    "exempted",
+    "wrongly_exempted",
+    "wrongly_sanctioned",
+    "veto_events",
+    "caught_idle",
+    "dismissals",
+];
+
+/// How the studies observe an outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Observe {
+    /// The outcome itself.
+    #[default]
+    Exact,
+    /// A Poisson count with the outcome as its mean, per unit and step (a count outcome
+    /// as patent or project counts measure it).
+    Poisson,
+}
+
+/// Every outcome, or a one-line error naming the first unknown one (or the first that a
+/// Poisson observation cannot count).
+pub fn outcomes(names: &[String], observe: Observe) -> Result<Vec<Outcome>, String> {
+    names
         .iter()
         .map(|name| {
-            metric_index(name).ok_or_else(|| {
-                format!(
-                    "--outcome `{name}` is not a metric; allowed: {}",
-                    METRICS.join(", ")
-                )
-            })
+            let outcome = if name == SUCCESSES {
+                Outcome::Successes
+            } else {
+                let index = metric_index(name).ok_or_else(|| {
+                    format!(
+                        "--outcome `{name}` is not a metric; allowed: {SUCCESSES}, {}",
+                        METRICS.join(", ")
+                    )
+                })?;
+                Outcome::Metric(index)
+            };
+            if observe == Observe::Poisson && name != SUCCESSES && !COUNTS.contains(&name.as_str()) {
+                return Err(format!(
+                    "--observe poisson counts events: --outcome `{name}` is not a count; allowed: {SUCCESSES}, {}",
+                    COUNTS.join(", ")
+                ));
+            }
+            Ok(outcome)
         })
         .collect()
 }
 
-/// One outcome of one replicate as two panels, factual and counterfactual:
-/// `[unit * steps + step]`.
+/// One outcome of one replicate as two panels, factual and counterfactual, and the
+/// factual as observed (with `Observe::Poisson`): `[unit * steps + step]`.
 pub struct Panels {
     pub steps: usize,
     pub factual: Vec<f64>,
     pub counterfactual: Vec<f64>,
+    pub observed: Option<Vec<f64>>,
 }
 
-/// The panels of outcome `metric` of replicate `replicate`.
+/// The panels of `outcome` of replicate `replicate`.
 pub fn panels(
     factual: &ScenarioResult,
     counterfactual: &ScenarioResult,
     replicate: usize,
-    metric: usize,
+    outcome: Outcome,
 ) -> Panels {
     let of = |result: &ScenarioResult| -> (usize, Vec<f64>) {
-        let records = &result.replicates[replicate].unit_records;
+        let run = &result.replicates[replicate];
         let units = result.units.as_ref().map_or(0, |u| u.codes.len()).max(1);
-        let steps = records.len() / units;
+        let values: Vec<f64> = match outcome {
+            Outcome::Metric(metric) => run.unit_records.iter().map(|r| r[metric]).collect(),
+            Outcome::Successes => run.unit_successes.clone(),
+        };
+        let steps = values.len() / units;
         let mut y = vec![0.0; units * steps];
-        for (index, record) in records.iter().enumerate() {
-            y[(index % units) * steps + index / units] = record[metric];
+        for (index, value) in values.into_iter().enumerate() {
+            y[(index % units) * steps + index / units] = value;
         }
         (steps, y)
     };
@@ -179,7 +233,35 @@ pub fn panels(
         steps,
         factual,
         counterfactual,
+        observed: None,
     }
+}
+
+/// Observe the factual panel as Poisson counts with its values as means, from a stream of
+/// its own: keyed by the run's seed, the replicate and the outcome's position, drawn in
+/// (unit, step) order, so the counts depend on nothing else.
+pub fn observe_poisson(panels: &mut Panels, seed: u64, replicate: usize, outcome: usize) {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Poisson};
+    let key = splitmix(splitmix(splitmix(seed) ^ replicate as u64) ^ outcome as u64);
+    let mut stream = rand_chacha::ChaCha8Rng::seed_from_u64(key);
+    let counts = panels
+        .factual
+        .iter()
+        .map(|&mean| match Poisson::new(mean) {
+            Ok(poisson) if mean > 0.0 => poisson.sample(&mut stream),
+            _ => 0.0,
+        })
+        .collect();
+    panels.observed = Some(counts);
+}
+
+/// SplitMix64's finaliser: a well-mixed 64-bit key from another.
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// The estimators, as `att.csv` names them.
@@ -368,7 +450,7 @@ pub fn estimate_all(
         first: 0,
         periods: panels.steps,
         cohort: &design.cohorts,
-        y: &panels.factual,
+        y: panels.observed.as_ref().unwrap_or(&panels.factual),
     };
     let truth = Truth::new(panels, &design.cohorts);
     let mut rows = Rows {

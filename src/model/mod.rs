@@ -56,6 +56,8 @@ struct UnitRecording {
     markups: Vec<f64>,
     /// Metrics of every step: `records[step * units + unit]`.
     records: Vec<[f64; METRIC_COUNT]>,
+    /// Successful honest innovations of every step, `[step * units + unit]`.
+    successes: Vec<f64>,
 }
 
 const NOT_RECORDED: u32 = u32::MAX;
@@ -89,6 +91,7 @@ impl UnitRecording {
             sums: vec![Tally::default(); shape.units],
             markups: vec![0.0; shape.units],
             records: Vec::with_capacity(steps * shape.units),
+            successes: Vec::with_capacity(steps * shape.units),
         }
     }
 }
@@ -234,8 +237,19 @@ impl<'p> Simulation<'p> {
     /// Consume the simulation, keeping its records: per level, and per unit of the level
     /// recorded unit by unit (`[step * units + unit]`, empty without `output.by_unit`).
     pub fn into_records(self) -> (Vec<[f64; METRIC_COUNT]>, Vec<[f64; METRIC_COUNT]>) {
-        let units = self.by_unit.map(|by_unit| by_unit.records);
-        (self.records, units.unwrap_or_default())
+        let (levels, units, _) = self.into_all_records();
+        (levels, units)
+    }
+
+    /// `into_records`, and each recorded unit's successful honest innovations per step
+    /// (`[step * units + unit]`, empty without `output.by_unit`).
+    pub fn into_all_records(
+        self,
+    ) -> (Vec<[f64; METRIC_COUNT]>, Vec<[f64; METRIC_COUNT]>, Vec<f64>) {
+        match self.by_unit {
+            Some(by_unit) => (self.records, by_unit.records, by_unit.successes),
+            None => (self.records, Vec::new(), Vec::new()),
+        }
     }
 
     /// Every unit applies its level's fixed markup to its children again.
@@ -372,6 +386,7 @@ impl<'p> Simulation<'p> {
         for (k, sum) in by_unit.sums.iter().enumerate() {
             let markup = by_unit.markups[k] / by_unit.subtree_units[k];
             by_unit.records.push(sum.metrics(markup));
+            by_unit.successes.push(sum.successes);
         }
     }
 

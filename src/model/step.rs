@@ -524,6 +524,7 @@ fn act_cadres<U: UnitTallies>(
             t.output += output;
             t.damage += damage;
             t.private_gain += private_gain;
+            t.successes += one_if(success);
         });
         group.unit_output[unit_in_group] += output;
         // Phase 9 (all but the promotion reward, added after the tournament).

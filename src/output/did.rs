@@ -84,8 +84,9 @@ pub fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -
     Ok(())
 }
 
-/// `panel.csv`: `replicate, unit_code, unit_name, step, cohort`, then per outcome `<metric>`
-/// and `<metric>_counterfactual`; `panels[replicate][outcome]`.
+/// `panel.csv`: `replicate, unit_code, unit_name, step, cohort`, then per outcome `<metric>`,
+/// `<metric>_counterfactual` and, when observed, `<metric>_observed`;
+/// `panels[replicate][outcome]`.
 pub fn write_panel<W: Write>(
     out: W,
     design: &Design,
@@ -96,9 +97,16 @@ pub fn write_panel<W: Write>(
     let mut header: Vec<String> = ["replicate", "unit_code", "unit_name", "step", "cohort"]
         .map(String::from)
         .to_vec();
+    let observed = panels
+        .first()
+        .and_then(|p| p.first())
+        .is_some_and(|p| p.observed.is_some());
     for outcome in outcomes {
         header.push(outcome.clone());
         header.push(format!("{outcome}_counterfactual"));
+        if observed {
+            header.push(format!("{outcome}_observed"));
+        }
     }
     writer.write_record(&header)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
@@ -117,8 +125,12 @@ pub fn write_panel<W: Write>(
                         .unwrap_or_default(),
                 );
                 for panel in of_replicate {
-                    row.push(float(panel.factual[unit * steps + step]));
-                    row.push(float(panel.counterfactual[unit * steps + step]));
+                    let at = unit * steps + step;
+                    row.push(float(panel.factual[at]));
+                    row.push(float(panel.counterfactual[at]));
+                    if let Some(counts) = &panel.observed {
+                        row.push(float(counts[at]));
+                    }
                 }
                 writer.write_record(&row)?;
             }

@@ -26,8 +26,10 @@ pub struct DidRequest {
     pub seed: Option<u64>,
     pub replicates: Option<u64>,
     pub steps: Option<u64>,
-    /// Outcome metrics (empty: `did::DEFAULT_OUTCOMES`).
+    /// Outcome metrics or `successes` (empty: `did::DEFAULT_OUTCOMES`).
     pub outcomes: Vec<String>,
+    /// How the estimators see the outcomes (the truth is always the exact effect).
+    pub observe: did::Observe,
     pub window: Window,
     pub threads: Option<usize>,
     /// The study directory (default: `output/did-<scenario name>`).
@@ -51,7 +53,8 @@ struct Checked {
     counterfactual: Scenario,
     design: Design,
     outcomes: Vec<String>,
-    metrics: Vec<usize>,
+    metrics: Vec<did::Outcome>,
+    observe: did::Observe,
     pool: rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
@@ -75,7 +78,7 @@ fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
     } else {
         request.outcomes.clone()
     };
-    let metrics = did::outcome_indices(&outcomes).map_err(StudyError::Usage)?;
+    let metrics = did::outcomes(&outcomes, request.observe).map_err(StudyError::Usage)?;
     let (pool, threads) = thread_pool(request.threads)?;
     let both = [factual.clone(), counterfactual.clone()];
     check_memory(
@@ -93,6 +96,7 @@ fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
         design,
         outcomes,
         metrics,
+        observe: request.observe,
         pool,
         threads,
         out,
@@ -200,11 +204,18 @@ fn estimate(
     observer: &dyn Observer,
 ) -> (Vec<Vec<Panels>>, Vec<Estimated>) {
     let replicates = results[0].replicates.len();
+    let seed = checked.factual.params.run.seed;
     let panels: Vec<Vec<Panels>> = (0..replicates)
         .into_par_iter()
         .map(|r| {
-            let panel = |&metric: &usize| did::panels(&results[0], &results[1], r, metric);
-            checked.metrics.iter().map(panel).collect()
+            let panel = |(o, &outcome): (usize, &did::Outcome)| {
+                let mut panels = did::panels(&results[0], &results[1], r, outcome);
+                if checked.observe == did::Observe::Poisson {
+                    did::observe_poisson(&mut panels, seed, r, o);
+                }
+                panels
+            };
+            checked.metrics.iter().enumerate().map(panel).collect()
         })
         .collect();
     observer.event(Event::Begin {
