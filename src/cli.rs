@@ -427,8 +427,12 @@ pub struct DidArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Overwrite an existing study directory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub force: bool,
+    /// Go on with the unfinished study in DIR (started with the same settings), keeping the
+    /// replicates it finished.
+    #[arg(long)]
+    pub resume: bool,
     /// Chart size in pixels (charts go to DIR/charts).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),

@@ -227,7 +227,8 @@ pub fn run_replicates(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Vec<Repli
     }
 }
 
-fn is_large(plan: &Plan) -> bool {
+/// Whether a plan's hierarchy is large enough that its replicates run one after another.
+pub fn is_large(plan: &Plan) -> bool {
     Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres) >= LARGE_HIERARCHY as u64
 }
 

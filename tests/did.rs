@@ -420,3 +420,93 @@ fn a_poisson_observation_counts_successes_and_keeps_the_exact_truth() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("is not a count"), "{stderr}");
 }
+
+/// The replicates a study's ledger records as done (0 without a ledger).
+fn replicates_done(dir: &Path) -> usize {
+    fs::read_to_string(dir.join("did.lock.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|ledger| ledger["replicates_done"].as_u64())
+        .unwrap_or(0) as usize
+}
+
+#[test]
+fn a_killed_study_resumes_to_exactly_the_uninterrupted_result() {
+    let dir = TempDir::new().unwrap();
+    let longer = STAGGERED.replace("steps = 40", "steps = 400");
+    let file = write(dir.path(), "staggered.toml", &longer);
+    let args = |out: &Path| -> Vec<String> {
+        let mut args = vec!["did".to_string(), file.display().to_string()];
+        args.extend(["--out".into(), out.display().to_string()]);
+        args.extend(
+            [
+                "--replicates",
+                "24",
+                "--threads",
+                "1",
+                "--outcome",
+                "successes",
+            ]
+            .map(String::from),
+        );
+        args.extend(["--observe", "poisson"].map(String::from));
+        args
+    };
+    let whole = dir.path().join("whole");
+    succeeded(&cadresim().args(args(&whole)).output().unwrap());
+
+    let killed = dir.path().join("killed");
+    let binary = assert_cmd::cargo::cargo_bin("cadresim");
+    let mut child = std::process::Command::new(binary)
+        .args(args(&killed))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while replicates_done(&killed) < 4 && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !killed.join("manifest.json").exists(),
+        "a killed study must not look complete"
+    );
+    let done = replicates_done(&killed);
+    assert!(
+        (4..24).contains(&done),
+        "killed after {done} of 24 replicates"
+    );
+
+    // Without --resume the directory is refused; with other settings too; with the same
+    // settings the study goes on and ends with the same bytes.
+    let refused = cadresim().args(args(&killed)).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let mut other = args(&killed);
+    other.extend(["--resume", "--leads", "4"].map(String::from));
+    let refused = cadresim().args(other).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("started with other settings"), "{stderr}");
+    let mut resume = args(&killed);
+    resume.push("--resume".into());
+    succeeded(&cadresim().args(resume.clone()).output().unwrap());
+    assert!(!killed.join("did.lock.json").exists());
+    for name in [
+        "panel.csv",
+        "att.csv",
+        "pretrend.csv",
+        "spillover.csv",
+        "did_summary.csv",
+    ] {
+        assert!(
+            fs::read(whole.join(name)).unwrap() == fs::read(killed.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // A finished study has nothing to resume.
+    let again = cadresim().args(resume).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
+}

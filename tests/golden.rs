@@ -37,6 +37,7 @@ const SCENARIOS: &[(&str, u64)] = &[
     ("rational", 40),
     ("staggered-adoption", 100),
     ("staggered-adoption-china", 105),
+    ("staggered-adoption-prefecture", 105),
 ];
 
 /// The bundled sweeps (each point runs `--steps 12 --replicates 2`; a path keeps its own

@@ -30,6 +30,7 @@ fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
         threads: args.threads,
         out: args.out.clone(),
         force: args.force,
+        resume: args.resume,
         size: args.size,
     })
 }

@@ -9,11 +9,11 @@
 
 pub mod estimate;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::hierarchy::Hierarchy;
 use crate::metrics::{metric_index, METRICS};
-use crate::runner::ScenarioResult;
+use crate::runner::ReplicateResult;
 use crate::scenario::Scenario;
 use crate::stats;
 use estimate::{Control, Estimate, Panel};
@@ -206,20 +206,20 @@ pub struct Panels {
     pub observed: Option<Vec<f64>>,
 }
 
-/// The panels of `outcome` of replicate `replicate`.
+/// The panels of `outcome` of one replicate's factual and counterfactual runs, whose
+/// recorded level has `units` units.
 pub fn panels(
-    factual: &ScenarioResult,
-    counterfactual: &ScenarioResult,
-    replicate: usize,
+    factual: &ReplicateResult,
+    counterfactual: &ReplicateResult,
+    units: usize,
     outcome: Outcome,
 ) -> Panels {
-    let of = |result: &ScenarioResult| -> (usize, Vec<f64>) {
-        let run = &result.replicates[replicate];
-        let units = result.units.as_ref().map_or(0, |u| u.codes.len()).max(1);
+    let of = |run: &ReplicateResult| -> (usize, Vec<f64>) {
         let values: Vec<f64> = match outcome {
             Outcome::Metric(metric) => run.unit_records.iter().map(|r| r[metric]).collect(),
             Outcome::Successes => run.unit_successes.clone(),
         };
+        let units = units.max(1);
         let steps = values.len() / units;
         let mut y = vec![0.0; units * steps];
         for (index, value) in values.into_iter().enumerate() {
@@ -293,13 +293,13 @@ impl Window {
 
 /// One row of `att.csv`: an estimate on one replicate's panel, with its 95% interval and
 /// the truth it estimates (see `Truth`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AttRow {
     pub replicate: usize,
     pub outcome: String,
-    pub estimator: &'static str,
+    pub estimator: String,
     /// Empty for the estimators without a control-group choice.
-    pub control: &'static str,
+    pub control: String,
     /// The cohort of an ATT(g, t) row; None for an aggregate.
     pub cohort: Option<i64>,
     /// None for an overall estimate.
@@ -313,12 +313,12 @@ pub struct AttRow {
 
 /// One row of `pretrend.csv`: the Wald test that every reported pre-adoption estimate of
 /// one estimator is zero, on one replicate's panel.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PretrendRow {
     pub replicate: usize,
     pub outcome: String,
-    pub estimator: &'static str,
-    pub control: &'static str,
+    pub estimator: String,
+    pub control: String,
     pub statistic: f64,
     pub df: usize,
     pub p_value: f64,
@@ -326,7 +326,7 @@ pub struct PretrendRow {
 
 /// One row of `spillover.csv`: the mean effect of the adoptions on the never-treated units
 /// (their outcome minus their counterfactual) at one step of one replicate.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpilloverRow {
     pub replicate: usize,
     pub outcome: String,
@@ -507,8 +507,8 @@ impl Rows<'_> {
         self.estimated.att.push(AttRow {
             replicate: self.replicate,
             outcome: self.outcome.to_string(),
-            estimator,
-            control,
+            estimator: estimator.to_string(),
+            control: control.to_string(),
             cohort,
             event_time,
             estimate: value.estimate,
@@ -532,8 +532,8 @@ impl Rows<'_> {
         self.estimated.pretrend.push(PretrendRow {
             replicate: self.replicate,
             outcome: self.outcome.to_string(),
-            estimator,
-            control,
+            estimator: estimator.to_string(),
+            control: control.to_string(),
             statistic: wald.statistic,
             df: wald.df,
             p_value: wald.p_value,
@@ -625,8 +625,8 @@ impl Rows<'_> {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SummaryRow {
     pub outcome: String,
-    pub estimator: &'static str,
-    pub control: &'static str,
+    pub estimator: String,
+    pub control: String,
     pub event_time: Option<i64>,
     /// Replicates with an estimate.
     pub n: usize,
@@ -650,15 +650,13 @@ pub struct SummaryRow {
 /// The summary over replicates of every aggregate (rows without a cohort), in the order the
 /// aggregates first appear in `att`.
 pub fn summarize(att: &[AttRow], pretrend: &[PretrendRow]) -> Vec<SummaryRow> {
-    type Key<'a> = (&'a str, &'static str, &'static str, Option<i64>);
+    type Key<'a> = (&'a str, &'a str, &'a str, Option<i64>);
+    fn key_of(r: &AttRow) -> Key<'_> {
+        (&r.outcome, &r.estimator, &r.control, r.event_time)
+    }
     let mut keys: Vec<Key> = Vec::new();
     for row in att.iter().filter(|r| r.cohort.is_none()) {
-        let key = (
-            row.outcome.as_str(),
-            row.estimator,
-            row.control,
-            row.event_time,
-        );
+        let key = key_of(row);
         if !keys.contains(&key) {
             keys.push(key);
         }
@@ -668,15 +666,14 @@ pub fn summarize(att: &[AttRow], pretrend: &[PretrendRow]) -> Vec<SummaryRow> {
             let rows: Vec<&AttRow> = att
                 .iter()
                 .filter(|r| {
-                    r.cohort.is_none()
-                        && (r.outcome.as_str(), r.estimator, r.control, r.event_time)
-                            == (outcome, estimator, control, event_time)
+                    r.cohort.is_none() && key_of(r) == (outcome, estimator, control, event_time)
                 })
                 .collect();
             let tests: Vec<&PretrendRow> = pretrend
                 .iter()
                 .filter(|p| {
-                    (p.outcome.as_str(), p.estimator, p.control) == (outcome, estimator, control)
+                    (p.outcome.as_str(), p.estimator.as_str(), p.control.as_str())
+                        == (outcome, estimator, control)
                 })
                 .collect();
             summary_row(&rows, &tests)
@@ -705,8 +702,8 @@ fn summary_row(rows: &[&AttRow], tests: &[&PretrendRow]) -> SummaryRow {
         .collect();
     SummaryRow {
         outcome: rows[0].outcome.clone(),
-        estimator: rows[0].estimator,
-        control: rows[0].control,
+        estimator: rows[0].estimator.clone(),
+        control: rows[0].control.clone(),
         event_time: rows[0].event_time,
         n,
         mean_estimate: mean(&mut estimates.iter().copied()),

@@ -1,19 +1,26 @@
 //! The tables of a difference-in-differences study (`cadresim did`): `panel.csv` (the unit x
 //! step panel of both runs), `att.csv`, `pretrend.csv`, `spillover.csv` and
-//! `did_summary.csv`, from the row types of `did`. Floats are written in their shortest
-//! round-trip form with a decimal point or exponent (`4.0`, `1e-7`), so every CSV reader
-//! types them as floats and reads them exactly; an empty cell is a missing value.
+//! `did_summary.csv`, from the row types of `did`, and the study's ledger. Floats are written
+//! in their shortest round-trip form with a decimal point or exponent (`4.0`, `1e-7`), so
+//! every CSV reader types them as floats and reads them exactly; an empty cell is a missing
+//! value.
+//!
+//! The ledger: the four per-replicate tables are appended batch by batch (the one exception
+//! to writing through `write_atomically`), each batch synced before `did.lock.json` records
+//! the replicates done and every table's length. `--resume` truncates the tables to those
+//! lengths and goes on; `manifest.json`, written last, marks the study complete.
 
 use std::collections::BTreeMap;
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::manifest::sha256_file;
 use super::tables::unit_cell;
 use super::{io_error, write_atomically, OutputError};
-use crate::did::{Design, Panels};
+use crate::did::{AttRow, Design, Panels, PretrendRow};
 
 /// The files of a DiD study, in the order they are written.
 pub const DID_FILES: [&str; 5] = [
@@ -71,12 +78,15 @@ pub const SUMMARY_HEADER: [&str; 15] = [
     "pretrend_rejection",
 ];
 
-/// Write `header`, then rows that serialize as flat records in the header's order.
+/// Write `header` (unless empty), then rows that serialize as flat records in the header's
+/// order.
 pub fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -> csv::Result<()> {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
-    writer.write_record(header)?;
+    if !header.is_empty() {
+        writer.write_record(header)?;
+    }
     for row in rows {
         writer.serialize(row)?;
     }
@@ -84,23 +94,12 @@ pub fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -
     Ok(())
 }
 
-/// `panel.csv`: `replicate, unit_code, unit_name, step, cohort`, then per outcome `<metric>`,
-/// `<metric>_counterfactual` and, when observed, `<metric>_observed`;
-/// `panels[replicate][outcome]`.
-pub fn write_panel<W: Write>(
-    out: W,
-    design: &Design,
-    outcomes: &[String],
-    panels: &[Vec<Panels>],
-) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+/// The header of `panel.csv`: `replicate, unit_code, unit_name, step, cohort`, then per
+/// outcome `<metric>`, `<metric>_counterfactual` and, when observed, `<metric>_observed`.
+pub fn panel_header(outcomes: &[String], observed: bool) -> Vec<String> {
     let mut header: Vec<String> = ["replicate", "unit_code", "unit_name", "step", "cohort"]
         .map(String::from)
         .to_vec();
-    let observed = panels
-        .first()
-        .and_then(|p| p.first())
-        .is_some_and(|p| p.observed.is_some());
     for outcome in outcomes {
         header.push(outcome.clone());
         header.push(format!("{outcome}_counterfactual"));
@@ -108,9 +107,23 @@ pub fn write_panel<W: Write>(
             header.push(format!("{outcome}_observed"));
         }
     }
-    writer.write_record(&header)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for (replicate, of_replicate) in panels.iter().enumerate() {
+    header
+}
+
+/// The rows of `panel.csv` (no header) of replicates `first..`: `panels[k][outcome]` is
+/// replicate `first + k`'s.
+pub fn write_panel_rows<W: Write>(
+    out: W,
+    design: &Design,
+    first: usize,
+    panels: &[Vec<Panels>],
+) -> csv::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(out);
+    let mut row: Vec<String> = Vec::new();
+    for (k, of_replicate) in panels.iter().enumerate() {
+        let replicate = first + k;
         let steps = of_replicate.first().map_or(0, |p| p.steps);
         for unit in 0..design.codes.len() {
             for step in 0..steps {
@@ -151,6 +164,128 @@ pub fn write_file(
     Ok(BTreeMap::from([(name.to_string(), hash)]))
 }
 
+/// The ledger of an unfinished study.
+pub const LOCK: &str = "did.lock.json";
+
+/// The tables appended replicate by replicate, in the order they are written.
+pub const APPENDED: [&str; 4] = ["panel.csv", "att.csv", "pretrend.csv", "spillover.csv"];
+
+/// What `did.lock.json` holds: the study's settings (a SHA-256 of them), the replicates whose
+/// rows every appended table holds, and each table's length in bytes after them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub settings: String,
+    pub replicates_done: usize,
+    pub lengths: BTreeMap<String, u64>,
+}
+
+/// The ledger of `dir`, if it has one.
+pub fn read_ledger(dir: &Path) -> Result<Option<Ledger>, OutputError> {
+    let path = dir.join(LOCK);
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|error| OutputError::NotManifest {
+            path,
+            message: error.to_string(),
+        })
+}
+
+/// Record the ledger (atomically).
+pub fn write_ledger(dir: &Path, ledger: &Ledger) -> Result<(), OutputError> {
+    let text = serde_json::to_string_pretty(ledger).expect("a ledger serializes");
+    write_atomically(dir, LOCK, |out| out.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
+/// Remove the ledger of a finished study (after its manifest is written).
+pub fn remove_ledger(dir: &Path) -> Result<(), OutputError> {
+    let path = dir.join(LOCK);
+    fs::remove_file(&path).map_err(io_error(&path))?;
+    fs::File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .map_err(io_error(dir))
+}
+
+/// Start the appended tables with their headers; returns their lengths.
+pub fn start_tables(
+    dir: &Path,
+    headers: [Vec<String>; 4],
+) -> Result<BTreeMap<String, u64>, OutputError> {
+    for (name, header) in APPENDED.iter().zip(headers) {
+        write_atomically(dir, name, |out| writeln!(out, "{}", header.join(",")))?;
+    }
+    lengths(dir)
+}
+
+/// Cut the appended tables back to the lengths a ledger recorded (what a batch that never
+/// finished wrote goes).
+pub fn truncate_tables(dir: &Path, ledger: &Ledger) -> Result<(), OutputError> {
+    for name in APPENDED {
+        let path = dir.join(name);
+        let length = ledger.lengths.get(name).copied().unwrap_or(0);
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        file.set_len(length).map_err(io_error(&path))?;
+        file.sync_all().map_err(io_error(&path))?;
+    }
+    Ok(())
+}
+
+/// Append one batch's bytes to each table (in `APPENDED` order), synced; returns the new
+/// lengths.
+pub fn append_tables(
+    dir: &Path,
+    batches: [Vec<u8>; 4],
+) -> Result<BTreeMap<String, u64>, OutputError> {
+    for (name, bytes) in APPENDED.iter().zip(batches) {
+        let path = dir.join(name);
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        file.write_all(&bytes).map_err(io_error(&path))?;
+        file.sync_all().map_err(io_error(&path))?;
+    }
+    lengths(dir)
+}
+
+fn lengths(dir: &Path) -> Result<BTreeMap<String, u64>, OutputError> {
+    let mut lengths = BTreeMap::new();
+    for name in APPENDED {
+        let path = dir.join(name);
+        let length = fs::metadata(&path).map_err(io_error(&path))?.len();
+        lengths.insert(name.to_string(), length);
+    }
+    Ok(lengths)
+}
+
+/// The rows of `att.csv` and `pretrend.csv`, read back.
+pub fn read_estimates(dir: &Path) -> Result<(Vec<AttRow>, Vec<PretrendRow>), OutputError> {
+    fn read<R: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<R>, OutputError> {
+        let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+        reader
+            .deserialize()
+            .collect::<Result<Vec<R>, _>>()
+            .map_err(|e| csv_error(path, e))
+    }
+    Ok((
+        read(&dir.join("att.csv"))?,
+        read(&dir.join("pretrend.csv"))?,
+    ))
+}
+
+fn csv_error(path: &Path, error: csv::Error) -> OutputError {
+    OutputError::Io {
+        path: path.to_path_buf(),
+        source: io::Error::other(error.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,8 +304,8 @@ mod tests {
         let att = AttRow {
             replicate: 0,
             outcome: "x".into(),
-            estimator: "twfe",
-            control: "",
+            estimator: "twfe".into(),
+            control: String::new(),
             cohort: None,
             event_time: None,
             estimate: 0.0,
@@ -183,8 +318,8 @@ mod tests {
         let pretrend = PretrendRow {
             replicate: 0,
             outcome: "x".into(),
-            estimator: "twfe",
-            control: "",
+            estimator: "twfe".into(),
+            control: String::new(),
             statistic: 0.0,
             df: 1,
             p_value: 1.0,

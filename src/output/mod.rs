@@ -27,7 +27,7 @@ pub const EFFECTS_FILE: &str = "effects.csv";
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 31] = [
+pub const WRITTEN: [&str; 32] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -59,6 +59,7 @@ pub const WRITTEN: [&str; 31] = [
     "pretrend.csv",
     "spillover.csv",
     "did_summary.csv",
+    "did.lock.json",
 ];
 
 /// Failures while writing results.

@@ -2,10 +2,12 @@
 //! without the adoptions) simulated together, every estimator of `did::estimate` on every
 //! replicate's panel of every outcome, and a directory with the panel, the estimates with
 //! their truth, the summary over replicates (bias, RMSE, coverage, pre-trend rejection), the
-//! charts and the manifest.
+//! charts and the manifest. Replicates run in batches; each batch's rows are appended to the
+//! tables and recorded in the ledger (`output::did`), so `--resume` goes on from the last
+//! batch recorded.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -13,9 +15,11 @@ use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::did::{self, Design, Estimated, Panels, SpilloverRow, SummaryRow, Window};
 use crate::output::did as store;
+use crate::output::did::Ledger;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self};
-use crate::runner::{self, ScenarioResult};
+use crate::params::Plan;
+use crate::runner::{self, ReplicateResult};
 use crate::scenario::{self, RunOverride, Scenario};
 
 /// What to estimate: the scenario file, its run settings, the outcomes and event window,
@@ -35,11 +39,13 @@ pub struct DidRequest {
     /// The study directory (default: `output/did-<scenario name>`).
     pub out: Option<PathBuf>,
     pub force: bool,
+    /// Continue the study that `out` holds (started with the same settings), or start one
+    /// there if it is empty.
+    pub resume: bool,
     pub size: (u32, u32),
 }
 
-/// A finished study: where it was written, its summary, and what some replicate's estimator
-/// could not compute (one line each).
+/// A finished study: where it was written, its design and its summary.
 pub struct DidOutcome {
     pub out: PathBuf,
     pub design: Design,
@@ -108,43 +114,123 @@ pub fn check(request: &DidRequest) -> Result<(), StudyError> {
     checked(request).map(|_| ())
 }
 
-/// Run the study and write its directory.
+/// Run the study (or go on with it, `resume`) and write its directory.
 pub fn did(request: &DidRequest, observer: &dyn Observer) -> Result<DidOutcome, StudyError> {
     let checked = checked(request)?;
-    let _lock = output::prepare_dir(&checked.out, request.force)?;
-    let started = manifest::now_utc();
-    let plans = super::run::plans(&[checked.factual.clone(), checked.counterfactual.clone()])?;
-    let results = simulate(&plans, &checked.pool, observer)?;
-    let (panels, estimated) = checked
-        .pool
-        .install(|| estimate(&checked, &results, request.window, observer));
-    let att: Vec<_> = estimated
-        .iter()
-        .flat_map(|e| e.att.iter().cloned())
-        .collect();
-    let pretrend: Vec<_> = estimated
-        .iter()
-        .flat_map(|e| e.pretrend.iter().cloned())
-        .collect();
-    let summary = did::summarize(&att, &pretrend);
-    let spillover = spillover_rows(&checked, &panels);
     let out = &checked.out;
+    let settings = settings_hash(&checked, request.window);
+    let resumed = match request.resume {
+        true => resumable(out, &settings)?,
+        false => None,
+    };
+    let _lock = match &resumed {
+        Some(_) => output::lock_existing(out)?,
+        None => output::prepare_dir(out, request.force)?,
+    };
+    let started = manifest::now_utc();
+    let mut ledger = match resumed {
+        Some(ledger) => {
+            store::truncate_tables(out, &ledger)?;
+            ledger
+        }
+        None => start(&checked, &settings)?,
+    };
+    let plans = super::run::plans(&[checked.factual.clone(), checked.counterfactual.clone()])?;
+    let replicates = checked.factual.params.run.replicates as usize;
+    let per_replicate = runner::total_work(&plans) / replicates.max(1) as u64;
+    observer.event(Event::Begin {
+        what: "simulating and estimating",
+        total: per_replicate * replicates as u64,
+    });
+    observer.event(Event::Advance {
+        units: per_replicate * ledger.replicates_done as u64,
+    });
+    let batch = checked.threads * 4;
+    while ledger.replicates_done < replicates {
+        let batch = ledger.replicates_done..(ledger.replicates_done + batch).min(replicates);
+        let rows = checked
+            .pool
+            .install(|| run_batch(&checked, &plans, batch.clone(), request.window, observer))?;
+        ledger.lengths = store::append_tables(out, rows)?;
+        ledger.replicates_done = batch.end;
+        store::write_ledger(out, &ledger)?;
+    }
+    observer.event(Event::End);
+    finish(&checked, request, started)
+}
+
+/// The ledger of `out` when it holds a study started with `settings` (None: an empty or
+/// missing directory, where the study starts); any other directory is refused.
+fn resumable(out: &Path, settings: &str) -> Result<Option<Ledger>, StudyError> {
+    if !output::is_occupied(out)? {
+        return Ok(None);
+    }
+    let Some(ledger) = store::read_ledger(out)? else {
+        let what = if out.join("manifest.json").exists() {
+            "holds a finished study: nothing to resume (--force runs it again)"
+        } else {
+            "holds no unfinished `did` study (no did.lock.json): nothing to resume"
+        };
+        return Err(StudyError::Usage(format!("{}: {what}", out.display())));
+    };
+    if ledger.settings != settings {
+        return Err(StudyError::Usage(format!(
+            "{}: the study there was started with other settings (scenario, run, outcomes, --observe, --leads or --lags); resume it with those, or --force to start again",
+            out.display()
+        )));
+    }
+    Ok(Some(ledger))
+}
+
+/// SHA-256 of everything the tables depend on: the scenario as run (its seed and
+/// replicates too), the outcomes, the observation and the window.
+fn settings_hash(checked: &Checked, window: Window) -> String {
+    let settings = serde_json::json!({
+        "scenario": checked.factual,
+        "outcomes": checked.outcomes,
+        "observe": format!("{:?}", checked.observe),
+        "leads": window.leads,
+        "lags": window.lags,
+    });
+    manifest::sha256_hex(settings.to_string().as_bytes())
+}
+
+/// Start the tables with their headers and record an empty ledger.
+fn start(checked: &Checked, settings: &str) -> Result<Ledger, StudyError> {
+    let observed = checked.observe == did::Observe::Poisson;
+    let header = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let headers = [
+        store::panel_header(&checked.outcomes, observed),
+        header(&store::ATT_HEADER),
+        header(&store::PRETREND_HEADER),
+        header(&store::SPILLOVER_HEADER),
+    ];
+    let ledger = Ledger {
+        settings: settings.to_string(),
+        replicates_done: 0,
+        lengths: store::start_tables(&checked.out, headers)?,
+    };
+    store::write_ledger(&checked.out, &ledger)?;
+    Ok(ledger)
+}
+
+/// Summarise the tables, draw the charts, write the manifest and drop the ledger.
+fn finish(
+    checked: &Checked,
+    request: &DidRequest,
+    started: String,
+) -> Result<DidOutcome, StudyError> {
+    let out = &checked.out;
+    let (att, pretrend) = store::read_estimates(out)?;
+    let summary = did::summarize(&att, &pretrend);
     let mut files = BTreeMap::new();
-    files.extend(store::write_file(out, "panel.csv", |w| {
-        store::write_panel(w, &checked.design, &checked.outcomes, &panels)
-    })?);
-    files.extend(store::write_file(out, "att.csv", |w| {
-        store::write_rows(w, &store::ATT_HEADER, &att)
-    })?);
-    files.extend(store::write_file(out, "pretrend.csv", |w| {
-        store::write_rows(w, &store::PRETREND_HEADER, &pretrend)
-    })?);
-    files.extend(store::write_file(out, "spillover.csv", |w| {
-        store::write_rows(w, &store::SPILLOVER_HEADER, &spillover)
-    })?);
     files.extend(store::write_file(out, "did_summary.csv", |w| {
         store::write_rows(w, &store::SUMMARY_HEADER, &summary)
     })?);
+    files.extend(output::hash_files(
+        out,
+        &store::APPENDED.map(|name| out.join(name)),
+    )?);
     let charts = crate::charts::draw_did(
         &summary,
         &checked.factual.name,
@@ -166,101 +252,131 @@ pub fn did(request: &DidRequest, observer: &dyn Observer) -> Result<DidOutcome, 
         files,
     };
     output::write_manifest(out, &manifest)?;
+    store::remove_ledger(out)?;
     Ok(DidOutcome {
-        out: checked.out.clone(),
+        out: out.clone(),
         design: checked.design.clone(),
         summary,
         manifest,
     })
 }
 
-/// Simulate the factual and counterfactual plans, reporting progress in cadre-steps.
-fn simulate(
-    plans: &[crate::params::Plan],
-    pool: &rayon::ThreadPool,
+/// Simulate one batch of replicates (factual and counterfactual), estimate every outcome
+/// of each, and return the batch's bytes of each appended table.
+fn run_batch(
+    checked: &Checked,
+    plans: &[Plan],
+    batch: std::ops::Range<usize>,
+    window: Window,
     observer: &dyn Observer,
-) -> Result<Vec<ScenarioResult>, StudyError> {
-    observer.event(Event::Begin {
-        what: "simulating",
-        total: runner::total_work(plans),
-    });
-    let results =
-        pool.install(|| runner::run(plans, &|units| observer.event(Event::Advance { units })));
-    observer.event(Event::End);
-    if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
+) -> Result<[Vec<u8>; 4], StudyError> {
+    let progress = |units| observer.event(Event::Advance { units });
+    let pair = |r: usize| -> (ReplicateResult, ReplicateResult) {
+        let run = |plan: &Plan| runner::run_replicate(plan, r as u64, &progress);
+        (run(&plans[0]), run(&plans[1]))
+    };
+    let large = runner::is_large(&plans[0]);
+    let results: Vec<(ReplicateResult, ReplicateResult)> = match large {
+        true => batch.clone().map(pair).collect(),
+        false => batch.clone().into_par_iter().map(pair).collect(),
+    };
+    if let Some(r) = results.iter().position(|(f, c)| !finite(f) || !finite(c)) {
         return Err(StudyError::Failed(format!(
-            "scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level}); no result was written. Please report the scenario file"
+            "scenario `{}`: a metric is not a finite number in replicate {}; no result was written. Please report the scenario file",
+            checked.factual.name,
+            batch.start + r
         )));
     }
-    Ok(results)
+    let (panels, estimated) = estimate(checked, &results, batch.start, window, observer);
+    let spillover = spillover_rows(checked, batch.start, &panels);
+    let att: Vec<_> = estimated
+        .iter()
+        .flat_map(|e| e.att.iter().cloned())
+        .collect();
+    let pretrend: Vec<_> = estimated
+        .iter()
+        .flat_map(|e| e.pretrend.iter().cloned())
+        .collect();
+    let bytes = |write: &dyn Fn(&mut Vec<u8>) -> csv::Result<()>| -> Result<Vec<u8>, StudyError> {
+        let mut buffer = Vec::new();
+        write(&mut buffer).map_err(|e| StudyError::Failed(e.to_string()))?;
+        Ok(buffer)
+    };
+    Ok([
+        bytes(&|w| store::write_panel_rows(w, &checked.design, batch.start, &panels))?,
+        bytes(&|w| store::write_rows(w, &[], &att))?,
+        bytes(&|w| store::write_rows(w, &[], &pretrend))?,
+        bytes(&|w| store::write_rows(w, &[], &spillover))?,
+    ])
 }
 
-/// Every replicate's panels (`[replicate][outcome]`) and estimates (in (replicate, outcome)
-/// order, whatever the threads); each estimator that failed on some panel is reported once.
+/// Whether every metric of a replicate is a finite number.
+fn finite(result: &ReplicateResult) -> bool {
+    let records = result.records.iter().chain(&result.unit_records);
+    records.flatten().all(|v| v.is_finite()) && result.unit_successes.iter().all(|v| v.is_finite())
+}
+
+/// Each replicate's panels (`[k][outcome]` for replicate `first + k`) and estimates (in
+/// (replicate, outcome) order, whatever the threads); each estimator that failed on some
+/// panel is reported once per replicate and outcome.
 fn estimate(
     checked: &Checked,
-    results: &[ScenarioResult],
+    results: &[(ReplicateResult, ReplicateResult)],
+    first: usize,
     window: Window,
     observer: &dyn Observer,
 ) -> (Vec<Vec<Panels>>, Vec<Estimated>) {
-    let replicates = results[0].replicates.len();
+    let units = checked.design.codes.len();
     let seed = checked.factual.params.run.seed;
-    let panels: Vec<Vec<Panels>> = (0..replicates)
-        .into_par_iter()
-        .map(|r| {
+    let panels: Vec<Vec<Panels>> = results
+        .par_iter()
+        .enumerate()
+        .map(|(k, (factual, counterfactual))| {
             let panel = |(o, &outcome): (usize, &did::Outcome)| {
-                let mut panels = did::panels(&results[0], &results[1], r, outcome);
+                let mut panels = did::panels(factual, counterfactual, units, outcome);
                 if checked.observe == did::Observe::Poisson {
-                    did::observe_poisson(&mut panels, seed, r, o);
+                    did::observe_poisson(&mut panels, seed, first + k, o);
                 }
                 panels
             };
             checked.metrics.iter().enumerate().map(panel).collect()
         })
         .collect();
-    observer.event(Event::Begin {
-        what: "estimating",
-        total: (replicates * checked.outcomes.len()) as u64,
-    });
-    let work: Vec<(usize, usize)> = (0..replicates)
-        .flat_map(|r| (0..checked.outcomes.len()).map(move |o| (r, o)))
+    let work: Vec<(usize, usize)> = (0..results.len())
+        .flat_map(|k| (0..checked.outcomes.len()).map(move |o| (k, o)))
         .collect();
     let done: Vec<(Estimated, Vec<String>)> = work
         .par_iter()
-        .map(|&(r, o)| {
+        .map(|&(k, o)| {
             let outcome = &checked.outcomes[o];
-            let fit = did::estimate_all(r, outcome, &checked.design, &panels[r][o], window);
-            observer.event(Event::Advance { units: 1 });
-            fit
+            did::estimate_all(first + k, outcome, &checked.design, &panels[k][o], window)
         })
         .collect();
-    observer.event(Event::End);
-    let mut reported: Vec<String> = Vec::new();
     let mut estimated = Vec::with_capacity(done.len());
-    for ((r, o), (fit, failures)) in work.iter().zip(done) {
+    for ((k, o), (fit, failures)) in work.iter().zip(done) {
         for failure in failures {
-            if !reported.contains(&failure) {
-                observer.warn(format!(
-                    "{}: replicate {r}, outcome {}: {failure} (no rows)",
-                    checked.factual.name, checked.outcomes[*o]
-                ));
-                reported.push(failure);
-            }
+            observer.warn(format!(
+                "{}: replicate {}, outcome {}: {failure} (no rows)",
+                checked.factual.name,
+                first + k,
+                checked.outcomes[*o]
+            ));
         }
         estimated.push(fit);
     }
     (panels, estimated)
 }
 
-/// The spillover rows of every replicate and outcome (none without never-treated units).
-fn spillover_rows(checked: &Checked, panels: &[Vec<Panels>]) -> Vec<SpilloverRow> {
+/// The spillover rows of every replicate (`first + k`) and outcome (none without
+/// never-treated units).
+fn spillover_rows(checked: &Checked, first: usize, panels: &[Vec<Panels>]) -> Vec<SpilloverRow> {
     let mut rows = Vec::new();
-    for (replicate, of_replicate) in panels.iter().enumerate() {
+    for (k, of_replicate) in panels.iter().enumerate() {
         for (outcome, panel) in checked.outcomes.iter().zip(of_replicate) {
             let truth = did::Truth::new(panel, &checked.design.cohorts);
             for (step, effect) in truth.spillover().into_iter().enumerate() {
                 rows.push(SpilloverRow {
-                    replicate,
+                    replicate: first + k,
                     outcome: outcome.clone(),
                     step,
                     effect,
