@@ -1,5 +1,6 @@
 //! The difference-in-differences estimators of `cadresim did`: pure functions from a balanced
-//! panel of one outcome to estimates, standard errors and pre-trend tests. No I/O, `std` only.
+//! panel of one outcome to estimates, standard errors and pre-trend tests. No I/O; `std` and
+//! `stats` (the log-gamma function) only.
 //!
 //! * Static and event-study two-way fixed effects (TWFE): OLS on unit + period fixed effects,
 //!   absorbed by two-way demeaning (exact on a balanced panel).
@@ -39,6 +40,8 @@
 //! regression fail.
 
 use std::fmt;
+
+use crate::stats;
 
 /// A balanced panel of one outcome: `cohort.len()` units observed at `periods` consecutive
 /// periods `first, first + 1, ...`.
@@ -1226,7 +1229,7 @@ fn gamma_p_series(a: f64, x: f64) -> f64 {
             break;
         }
     }
-    sum * (-x + a * x.ln() - ln_gamma(a)).exp()
+    sum * (-x + a * x.ln() - stats::ln_gamma(a)).exp()
 }
 
 /// Modified Lentz evaluation of the continued fraction for Q(a, x).
@@ -1250,35 +1253,7 @@ fn gamma_q_fraction(a: f64, x: f64) -> f64 {
             break;
         }
     }
-    (-x + a * x.ln() - ln_gamma(a)).exp() * h
-}
-
-/// ln Gamma(x) for x > 0 (Lanczos, g = 7, n = 9; relative error ~1e-15).
-fn ln_gamma(x: f64) -> f64 {
-    const COEFFICIENTS: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return pi.ln() - (pi * x).sin().ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let series = COEFFICIENTS[1..]
-        .iter()
-        .enumerate()
-        .fold(COEFFICIENTS[0], |sum, (i, c)| {
-            sum + c / (x + i as f64 + 1.0)
-        });
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + series.ln()
+    (-x + a * x.ln() - stats::ln_gamma(a)).exp() * h
 }
 
 #[cfg(test)]
