@@ -33,6 +33,7 @@ fn main() {
 
 /// Let a closed output pipe end the process, as it ends any Unix tool, instead of making
 /// every later print fail (Rust ignores SIGPIPE by default, and a failed print panics).
+#[allow(unsafe_code)]
 fn end_quietly_when_the_output_closes() {
     #[cfg(unix)]
     // SAFETY: called first in main, before any other thread exists; SIG_DFL is a valid

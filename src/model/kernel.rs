@@ -6,6 +6,10 @@
 //! target feature, not enabled) or reassociation, so the two give the same bytes
 //! (`tests/kernel.rs` compares them). The choice changes speed only.
 
+// Calling the AVX2 build needs `unsafe` (a target-feature function); the block says why it is
+// sound.
+#![allow(unsafe_code)]
+
 use crate::model::population::PeerGroup;
 use crate::model::step::{advance, Scratch, StepContext};
 

@@ -9,6 +9,10 @@
 //! Eight blocks measured fastest on the default hierarchy, whose streams mostly use 50-200
 //! words: four leave the rounds' latency exposed, sixteen compute words no draw uses.
 
+// The SIMD paths call intrinsics and target-feature functions, which need `unsafe`; every
+// block says why it is sound.
+#![allow(unsafe_code)]
+
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -210,8 +214,10 @@ fn blocks_avx512(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WO
     let counters: [[u32; BLOCKS]; 2] = std::array::from_fn(|half| {
         std::array::from_fn(|block| (counter.wrapping_add(block as u64) >> (32 * half)) as u32)
     });
-    // SAFETY (all loads and stores): unaligned, within arrays of the size loaded or stored.
-    let counter_lanes = |half: usize| unsafe { _mm256_loadu_si256(counters[half].as_ptr().cast()) };
+    let counter_lanes = |half: usize| {
+        // SAFETY: an unaligned load of the BLOCKS (8) words of `counters[half]`.
+        unsafe { _mm256_loadu_si256(counters[half].as_ptr().cast()) }
+    };
     let start: [__m256i; BLOCK] = std::array::from_fn(|w| match w {
         0..4 => splat(CONSTANTS[w]),
         4..12 => splat(key[w - 4]),
@@ -275,6 +281,7 @@ fn blocks_avx512(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WO
                 _mm256_permute2x128_si256::<0x31>(quads[b], quads[b + 4])
             };
             let at = BLOCK * block + 8 * half;
+            // SAFETY: an unaligned store of 8 words at `at`, within `words` (BLOCKS blocks).
             unsafe { _mm256_storeu_si256(words[at..].as_mut_ptr().cast(), eight) };
         }
     }
@@ -311,13 +318,16 @@ fn blocks_avx2(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORD
             _ => _mm256_shuffle_epi32::<0b10_01_00_11>(x),
         }
     }
-    // SAFETY (all loads and stores): unaligned, within arrays of the size loaded or stored.
     let row = |four: &[u32]| {
-        _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(four.as_ptr().cast()) })
+        debug_assert_eq!(four.len(), 4);
+        // SAFETY: an unaligned load of 4 words; every call passes a slice of 4.
+        let lanes = unsafe { _mm_loadu_si128(four.as_ptr().cast()) };
+        _mm256_broadcastsi128_si256(lanes)
     };
     let (a0, b0, c0) = (row(&CONSTANTS), row(&key[..4]), row(&key[4..]));
     let d0: [__m256i; GROUPS] = std::array::from_fn(|g| {
         let rows = counter_rows::<2>(counter, 2 * g, stream);
+        // SAFETY: an unaligned load of the 8 words of `rows`.
         unsafe { _mm256_loadu_si256(rows.as_ptr().cast()) }
     });
     let (mut a, mut b, mut c, mut d) = ([a0; GROUPS], [b0; GROUPS], [c0; GROUPS], d0);
@@ -357,6 +367,7 @@ fn blocks_avx2(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORD
         ];
         for (k, half) in halves.into_iter().enumerate() {
             let at = BLOCK * 2 * g + 8 * k;
+            // SAFETY: an unaligned store of 8 words at `at`, within `words` (BLOCKS blocks).
             unsafe { _mm256_storeu_si256(words[at..].as_mut_ptr().cast(), half) };
         }
     }
