@@ -53,6 +53,18 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// Run `cadresim did FILE --out OUT EXTRA...`.
+fn did(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    cadresim()
+        .arg("did")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn column(path: &Path, name: &str) -> usize {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let header = reader.headers().unwrap().clone();
@@ -87,23 +99,18 @@ fn a_study_writes_its_panel_estimates_summary_charts_and_manifest() {
     let dir = TempDir::new().unwrap();
     let file = write(dir.path(), "staggered.toml", STAGGERED);
     let out = dir.path().join("did");
-    let output = cadresim()
-        .args([
-            "did",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args([
+    let output = did(
+        &file,
+        &out,
+        &[
             "--outcome",
             "mean_innovation",
             "--leads",
             "3",
             "--lags",
             "6",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     succeeded(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -190,16 +197,7 @@ fn the_study_does_not_depend_on_the_thread_count() {
     let file = write(dir.path(), "staggered.toml", STAGGERED);
     let run = |threads: &str| {
         let out = dir.path().join(format!("did-{threads}"));
-        let output = cadresim()
-            .args([
-                "did",
-                file.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
-            .args(["--threads", threads, "--replicates", "2"])
-            .output()
-            .unwrap();
+        let output = did(&file, &out, &["--threads", threads, "--replicates", "2"]);
         succeeded(&output);
         [
             "panel.csv",
@@ -251,16 +249,7 @@ fn designs_the_estimators_cannot_use_are_refused_in_one_line() {
     for (name, text, extra, expected) in cases {
         let file = write(dir.path(), name, &text);
         let out = dir.path().join(format!("out-{name}"));
-        let output = cadresim()
-            .args([
-                "did",
-                file.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
-            .args(extra)
-            .output()
-            .unwrap();
+        let output = did(&file, &out, &extra);
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(stderr.trim().lines().count(), 1, "{name}: {stderr}");
@@ -301,16 +290,11 @@ fn adoptions_that_change_nothing_have_true_effects_of_zero() {
     );
     let file = write(dir.path(), "idle.toml", &idle);
     let out = dir.path().join("did");
-    let output = cadresim()
-        .args([
-            "did",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args(["--replicates", "2", "--outcome", "share_idle"])
-        .output()
-        .unwrap();
+    let output = did(
+        &file,
+        &out,
+        &["--replicates", "2", "--outcome", "share_idle"],
+    );
     succeeded(&output);
     let att = out.join("att.csv");
     let truth = column(&att, "truth");
@@ -357,23 +341,18 @@ fn a_poisson_observation_counts_successes_and_keeps_the_exact_truth() {
     let dir = TempDir::new().unwrap();
     let file = write(dir.path(), "staggered.toml", STAGGERED);
     let out = dir.path().join("did");
-    let output = cadresim()
-        .args([
-            "did",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .args([
+    let output = did(
+        &file,
+        &out,
+        &[
             "--replicates",
             "2",
             "--outcome",
             "successes",
             "--observe",
             "poisson",
-        ])
-        .output()
-        .unwrap();
+        ],
+    );
     succeeded(&output);
     let panel = out.join("panel.csv");
     let (step, exact, counterfactual, observed) = (
@@ -406,16 +385,11 @@ fn a_poisson_observation_counts_successes_and_keeps_the_exact_truth() {
         (m_observed - m_exact).abs() < 5.0 * se,
         "{m_observed} vs {m_exact}"
     );
-    let refused = cadresim()
-        .args([
-            "did",
-            file.to_str().unwrap(),
-            "--out",
-            dir.path().join("x").to_str().unwrap(),
-        ])
-        .args(["--outcome", "mean_innovation", "--observe", "poisson"])
-        .output()
-        .unwrap();
+    let refused = did(
+        &file,
+        &dir.path().join("x"),
+        &["--outcome", "mean_innovation", "--observe", "poisson"],
+    );
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("is not a count"), "{stderr}");
