@@ -175,7 +175,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", conflicts_with = "until_settled")]
     pub steps: Option<u64>,
     /// Run the replicates until their long-run mean is estimated (sets run.until_settled; at
-    /// most run.max_steps steps, default 51200; docs/MODEL.md 7.11).
+    /// most run.max_steps steps, default 51200; docs/MODEL.md §7.11).
     #[arg(long)]
     pub until_settled: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.

@@ -4,7 +4,7 @@
 //! computes it, with the spectral density at zero of an autoregressive fit as coda's
 //! `spectrum0.ar`), the batch-means standard error of a mean (Schmeiser 1982), and the
 //! relaxation times of a series from a fit of up to two exponential modes. `assess` combines
-//! them into the stopping rule of `run.until_settled` (docs/MODEL.md section 7.11).
+//! them into the stopping rule of `run.until_settled` (docs/MODEL.md §7.11).
 
 /// Observations per batch of MSER-5.
 pub const MSER_BATCH: usize = 5;
@@ -761,7 +761,7 @@ mod tests {
     #[test]
     fn three_modes_over_three_decades_are_bounded_by_a_two_mode_fit() {
         // A decay over three time scales (a slow culture under faster learning), AR(1) noise:
-        // the long-run mean is within 5% of the level (the acceptance of docs/MODEL.md 7.11).
+        // the long-run mean is within 5% of the level (the acceptance of docs/MODEL.md §7.11).
         let mut series = synthetic(8, 307_200, 0.0, 1.0, 0.002);
         for s in &mut series {
             for (t, v) in s.iter_mut().enumerate() {

@@ -1,5 +1,5 @@
 //! Per-step metrics, the per-group tally they are computed from, and the equilibrium summary
-//! of a replicate (means, `converged_at`, class): docs/MODEL.md section 7.11.
+//! of a replicate (means, `converged_at`, class): docs/MODEL.md §7.11.
 
 use serde::Serialize;
 
@@ -168,7 +168,7 @@ impl Tally {
     }
 }
 
-/// Equilibrium classes, in the order the classification tests them (MODEL.md section 6).
+/// Equilibrium classes, in the order the classification tests them (docs/MODEL.md §7.11).
 pub const CLASSES: [&str; 5] = [
     "abusive",
     "lazy-idle",
@@ -197,7 +197,7 @@ pub fn modal_class(weights: &[f64; CLASSES.len()]) -> &'static str {
     CLASSES[best]
 }
 
-/// Classify equilibrium means (MODEL.md section 6).
+/// Classify equilibrium means (docs/MODEL.md §7.11).
 pub fn classify(means: &[f64; METRIC_COUNT], thresholds: &EquilibriumParams) -> &'static str {
     if means[ABUSE_RATE] >= thresholds.abusive_abuse_rate {
         "abusive"

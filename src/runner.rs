@@ -81,7 +81,7 @@ pub struct LevelStatistics {
     pub converged_at: Spread,
     /// Replicates per class, in `CLASSES` order.
     pub class_counts: Vec<usize>,
-    /// Replicates that had settled before the equilibrium window (MODEL.md section 6).
+    /// Replicates that had settled before the equilibrium window (docs/MODEL.md §7.11).
     pub settled: usize,
     pub replicates: usize,
 }

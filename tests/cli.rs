@@ -87,7 +87,7 @@ fn run_writes_a_complete_result_directory() {
     assert!(equilibrium.starts_with("scenario,level,metric,mean,sd,ci95_low,ci95_high,n\n"));
     assert!(equilibrium.contains("small,all,mean_innovation,"));
     assert!(equilibrium.contains("small,all,class_lazy-routine,"));
-    assert!(equilibrium.contains("small,all,settled,0,0,"));
+    assert!(equilibrium.contains("small,all,settled,0.0,0.0,"));
 
     let manifest: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
@@ -186,6 +186,38 @@ fn params_lists_every_key_with_default_and_range() {
     }
     assert!(text.contains("accountability.penalty") && text.contains("= 8.0"));
     assert!(text.contains("a number in [0, 1]"));
+}
+
+#[test]
+fn params_shows_what_the_built_in_regimes_set() {
+    let output = cadresim().arg("params").output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let enabled = text
+        .split("\nfault_tolerance.enabled")
+        .nth(1)
+        .and_then(|rest| rest.split("\nfault_tolerance.scope").next())
+        .expect("fault_tolerance.enabled is listed");
+    assert!(
+        enabled.contains("built-in regimes set: ft-scoped = true, ft-blanket = true"),
+        "{enabled}"
+    );
+    assert!(!enabled.contains("pressure ="), "{enabled}");
+    assert!(
+        text.contains("Built-in regimes: pressure, ft-scoped,"),
+        "{text}"
+    );
+}
+
+#[test]
+fn docs_parameters_md_is_what_params_markdown_prints() {
+    let output = cadresim().args(["params", "--markdown"]).output().unwrap();
+    assert!(output.status.success());
+    let written = std::fs::read_to_string("docs/PARAMETERS.md").unwrap();
+    assert!(
+        written == String::from_utf8_lossy(&output.stdout),
+        "docs/PARAMETERS.md is out of date: cadresim params --markdown > docs/PARAMETERS.md"
+    );
 }
 
 #[test]

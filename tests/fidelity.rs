@@ -1,6 +1,6 @@
-//! The reference behaviour of MODEL.md section 8 on the bundled scenarios: fixed seeds,
-//! four replicates of the specification's 200 steps, and differences required to exceed
-//! twice their standard error.
+//! The reference behaviour of the specification (the patterns of docs/MODEL.md §1) on the
+//! bundled scenarios: fixed seeds, four replicates of the specification's 200 steps, and
+//! differences required to exceed twice their standard error.
 
 use cadresim::metrics::{metric_index, METRIC_COUNT};
 use cadresim::params::Markup;
@@ -10,7 +10,7 @@ use cadresim::scenario::{self, Scenario};
 const REPLICATES: u64 = 4;
 
 /// A bundled scenario with four replicates, run for the specification's fixed length
-/// (run.steps = 200, equilibrium over steps 100..199): MODEL.md section 8 states its
+/// (run.steps = 200, equilibrium over steps 100..199): the specification states its
 /// reference behaviour there. The long-run estimates of the bundled regimes are checked
 /// against long reference runs in docs/MODEL.md (accuracy of the long-run rule).
 fn load(name: &str) -> Scenario {

@@ -260,7 +260,7 @@ fn sobol_sweep_points_follow_salib_row_order_and_a_parameter_without_effect_scor
     assert!(table.starts_with("method,metric,level,parameter,index,estimate,ci95_low,ci95_high\n"));
     for index in ["S1", "ST"] {
         for metric in ["mean_innovation", "share_idle", "welfare", "abuse_rate"] {
-            let row = format!("sobol,{metric},all,targets.markup_max,{index},0,0,0\n");
+            let row = format!("sobol,{metric},all,targets.markup_max,{index},0.0,0.0,0.0\n");
             assert!(table.contains(&row), "missing {row} in\n{table}");
         }
     }
@@ -299,7 +299,7 @@ fn morris_sweep_points_move_one_factor_at_a_time() {
         }
     }
     let table = fs::read_to_string(out.join("sensitivity.csv")).unwrap();
-    assert!(table.contains("morris,welfare,all,targets.markup_max,mu_star,0,0,0\n"));
+    assert!(table.contains("morris,welfare,all,targets.markup_max,mu_star,0.0,0.0,0.0\n"));
 }
 
 fn read(path: PathBuf) -> Vec<u8> {

@@ -54,12 +54,12 @@ fn grid_is_the_cartesian_product_first_axis_slowest() {
     let points = spec.points();
     let labels: Vec<Vec<String>> = points.iter().map(|p| p.labels.clone()).collect();
     let expected = [
-        ["1", "off"],
-        ["1", "scoped"],
-        ["4", "off"],
-        ["4", "scoped"],
-        ["16", "off"],
-        ["16", "scoped"],
+        ["1.0", "off"],
+        ["1.0", "scoped"],
+        ["4.0", "off"],
+        ["4.0", "scoped"],
+        ["16.0", "off"],
+        ["16.0", "scoped"],
     ];
     assert_eq!(labels.len(), 6);
     for (got, want) in labels.iter().zip(expected) {

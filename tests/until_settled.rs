@@ -165,7 +165,7 @@ fn replicates_stopped_by_max_steps_are_reported_as_not_settled() {
     );
     let equilibrium = std::fs::read_to_string(out.join("equilibrium.csv")).unwrap();
     assert!(
-        equilibrium.contains("capped,all,settled,0,0,"),
+        equilibrium.contains("capped,all,settled,0.0,0.0,"),
         "{equilibrium}"
     );
 }
@@ -407,4 +407,25 @@ fn an_explicit_length_wins_over_running_until_settled() {
         stderr.contains("--steps") && stderr.contains("step 40"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_run_cut_short_by_steps_is_told_to_lengthen_steps_not_to_set_what_the_scenario_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_small(dir.path(), "small.toml", 2, "until_settled = true");
+    let output = cadresim()
+        .arg("run")
+        .arg(&file)
+        .args(["--steps", "12", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("had not settled")
+            && stderr.contains("give more --steps, or --until-settled instead of --steps"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("set run.until_settled"), "{stderr}");
 }

@@ -54,9 +54,6 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     }
 }
 
-/// What to do about unsettled equilibria of runs of fixed length.
-pub(crate) const LENGTHEN_RUN: &str = "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true";
-
 /// Warn when some equilibria (of `what`: a scenario or a sweep) include a transient;
 /// `fixed_length_advice` says what to do about those that ran a fixed number of steps.
 pub(crate) fn warn_unsettled(
@@ -313,21 +310,42 @@ impl Observer for Terminal {
     }
 }
 
+/// (regime, value) for every regime of the built-in default set that gives `spec` a value
+/// other than its default.
+fn set_by_built_in(
+    spec: &registry::ParamSpec,
+    defaults: &Params,
+    regimes: &[crate::scenario::Scenario],
+) -> Vec<(String, String)> {
+    let default = spec.value_text(defaults);
+    regimes
+        .iter()
+        .map(|regime| (regime.name.clone(), spec.value_text(&regime.params)))
+        .filter(|(_, value)| *value != default)
+        .collect()
+}
+
 /// The parameter listing of `cadresim params`.
 pub fn params_listing(args: &ParamsArgs) -> String {
     let defaults = Params::default();
+    let regimes = crate::scenario::built_in();
     let mut text = String::new();
     if args.markdown {
         text.push_str(
-            "| key | default | allowed | meaning | plausible | why plausible |\n|---|---|---|---|---|---|\n",
+            "| key | default | allowed | meaning | plausible | why plausible | built-in regimes set |\n|---|---|---|---|---|---|---|\n",
         );
         for spec in PARAMS {
             let (range, reason) = match spec.plausible {
                 Some(p) => (format!("[{}, {}]", p.low, p.high), p.reason),
                 None => (String::new(), ""),
             };
+            let set = set_by_built_in(spec, &defaults, &regimes)
+                .iter()
+                .map(|(name, value)| format!("{name}: `{value}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             text.push_str(&format!(
-                "| `{}` | `{}` | {} | {} | {range} | {reason} |\n",
+                "| `{}` | `{}` | {} | {} | {range} | {reason} | {set} |\n",
                 spec.key,
                 spec.value_text(&defaults),
                 spec.allowed(),
@@ -353,7 +371,24 @@ pub fn params_listing(args: &ParamsArgs) -> String {
                 "", p.low, p.high, p.reason
             ));
         }
+        let set = set_by_built_in(spec, &defaults, &regimes);
+        if !set.is_empty() {
+            let set: Vec<String> = set.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+            text.push_str(&format!(
+                "{:<width$}    built-in regimes set: {}\n",
+                "",
+                set.join(", ")
+            ));
+        }
     }
+    text.push_str(&format!(
+        "\nBuilt-in regimes: {} (scenarios/*.toml; `cadresim run` without files runs them).\n",
+        regimes
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     text.push_str(&format!(
         "\nTop level: name (defaults to the file stem), description.\n[[schedule]] entries: at (a step of the run), set = {{ \"section.key\" = value, ... }}\nfor any key except [run], [hierarchy], [output] and {}, and optionally\nwhere = {{ LEVEL = [\"code or name\", ...] }} to apply them to those units' subtrees.\n",
         registry::UNSCHEDULABLE.join(", ")

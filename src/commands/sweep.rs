@@ -7,7 +7,6 @@ use super::run::aligned;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{
     check_memory, refuse_output_among_inputs, thread_pool, warn_unsettled, CommandError, Progress,
-    LENGTHEN_RUN,
 };
 use crate::charts::{self, BoundaryLayout, SweepLayout};
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
@@ -184,7 +183,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     };
     let (assembled, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
     files.extend(assembled);
-    warn_unsettled_points(&spec, &settling);
+    warn_unsettled_points(&spec, &settling, args.steps.is_some());
     if args.shard.is_none() {
         let charts = pool.install(|| draw_sweep_charts(&spec, &out, args.size))?;
         files.extend(output::hash_files(&out, &charts)?);
@@ -269,7 +268,7 @@ pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
     let (assembled, settling) =
         sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
     files.extend(assembled);
-    warn_unsettled_points(spec, &settling);
+    warn_unsettled_points(spec, &settling, false);
     let charts = draw_sweep_charts(spec, &args.out, args.size)?;
     files.extend(output::hash_files(&args.out, &charts)?);
     if spec.design.is_sensitivity() {
@@ -541,12 +540,13 @@ fn warn_imprecise(spec: &SweepSpec, results: &[SearchResult]) {
     }
 }
 
-/// Warn when some point x replicate equilibria of a sweep include a transient.
-fn warn_unsettled_points(spec: &SweepSpec, settling: &crate::metrics::Settling) {
+/// Warn when some point x replicate equilibria of a sweep include a transient (`steps_given`:
+/// the run's length came from `--steps`).
+fn warn_unsettled_points(spec: &SweepSpec, settling: &crate::metrics::Settling, steps_given: bool) {
     let advice = if spec.design == Design::Path {
         "a path point's equilibrium is the second half of its sweep.steps_per_point steps, which can count as settled only when it opens at least 2 × equilibrium.window − 1 steps into the point; raise sweep.steps_per_point"
     } else {
-        LENGTHEN_RUN
+        crate::study::run::lengthen_advice(steps_given)
     };
     warn_unsettled(&spec.name, settling, "point x replicate equilibria", advice);
 }

@@ -223,7 +223,7 @@ fn class_clause(tokens: &[String]) -> Result<(Clause, &[String]), String> {
     }
 }
 
-/// The classes a name stands for: a class of MODEL.md section 6, or `lazy` for both lazy ones.
+/// The classes a name stands for: a class of docs/MODEL.md §7.11, or `lazy` for both lazy ones.
 fn classes_named(name: &str) -> Result<Vec<&'static str>, String> {
     if name == "lazy" {
         return Ok(CLASSES

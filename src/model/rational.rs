@@ -1,5 +1,5 @@
 //! The "rational person" rule: each cadre picks the action with the highest exact expected
-//! payoff under the true parameters (docs/MODEL.md section 7.8), ties to the lowest index.
+//! payoff under the true parameters (docs/MODEL.md §7.8), ties to the lowest index.
 
 use crate::params::{ErrorClass, Params};
 use crate::stats::normal_cdf;

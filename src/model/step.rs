@@ -1,4 +1,4 @@
-//! One step of one peer group: phases 1-12 of MODEL.md section 3 in order (act, errors,
+//! One step of one peer group: phases 1-12 of docs/MODEL.md §3 in order (act, errors,
 //! detection, processing, damage, inaction, assessment, tournament, payoff, record, learn,
 //! turnover). Reads shared unit data, writes only the group's own arrays.
 

@@ -15,8 +15,11 @@ use crate::output::manifest::sha256_hex;
 use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::stats::{wilson95, Estimate};
 
+/// A float cell: the shortest digits that read back to the same value, always with a decimal
+/// point or an exponent (`4.0`, `0.1`, `1e-7`), so that every CSV reader types the column as
+/// float (polars and DuckDB infer a column written `4` as integer).
 pub fn number(value: f64) -> String {
-    format!("{value}")
+    format!("{value:?}")
 }
 
 /// What a cell that is not a finite number is called in errors.
@@ -267,7 +270,7 @@ fn write_relaxation<W: Write>(
         result.name.clone(),
         crate::metrics::WHOLE_HIERARCHY.to_string(),
         "relaxation_steps".to_string(),
-        format!("{:.0}", span.relaxation),
+        number(span.relaxation.round()),
         String::new(),
         String::new(),
         String::new(),
@@ -420,7 +423,12 @@ pub fn equilibrium_row(
 ) -> Vec<String> {
     let mut row = vec![key.to_string(), replicate.to_string(), level.to_string()];
     row.extend(equilibrium.means.iter().map(|v| number(*v)));
-    row.push(optional(equilibrium.converged_at.map(|t| t as f64)));
+    row.push(
+        equilibrium
+            .converged_at
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+    );
     row.push(equilibrium.settled.to_string());
     row.push(equilibrium.class.to_string());
     if spans {
@@ -1414,6 +1422,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn floats_keep_a_decimal_point_and_round_trip() {
+        for value in [4.0, 0.1, 1e-7, -2.5e16, 0.30000000000000004] {
+            let text = number(value);
+            assert!(text.contains(['.', 'e']), "{text}");
+            assert_eq!(text.parse::<f64>().unwrap(), value);
+        }
+        assert_eq!(number(4.0), "4.0");
+    }
+
+    #[test]
     fn p_values_are_plain_decimals_like_every_other_number() {
         let row = BoxRow {
             parameter: "accountability.penalty".into(),
@@ -1425,7 +1443,7 @@ mod tests {
         write_box(&mut text, &[row]).unwrap();
         let text = String::from_utf8(text).unwrap();
         assert!(
-            text.ends_with("\naccountability.penalty,2.5,16,,0.000125\n"),
+            text.ends_with("\naccountability.penalty,2.5,16.0,,0.000125\n"),
             "{text}"
         );
     }
@@ -1459,7 +1477,7 @@ mod tests {
         assert_eq!(
             text,
             "scenario,event,metric,k,effect,ci95_low,ci95_high,n\n\
-             history,1@60,mean_innovation,5,0,0,0,3\n\
+             history,1@60,mean_innovation,5,0.0,0.0,0.0,3\n\
              history,2@120,welfare,50,-12.25,,,1\n"
         );
         assert_eq!(read_effects(&path).unwrap(), rows);

@@ -109,7 +109,11 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, 
     for result in &results {
         let all = result.levels.len() - 1;
         let settling = Settling::of(result.replicates.iter().map(|r| &r.equilibria[all]));
-        if let Some(warning) = settling.warning(&result.name, "replicates", LENGTHEN_RUN) {
+        if let Some(warning) = settling.warning(
+            &result.name,
+            "replicates",
+            lengthen_advice(request.steps.is_some()),
+        ) {
             observer.warn(warning);
         }
     }
@@ -123,8 +127,16 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, 
     })
 }
 
-/// What to do about unsettled equilibria of runs of fixed length.
-pub const LENGTHEN_RUN: &str = "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true";
+/// What to do about unsettled equilibria of runs of fixed length. With `--steps` given, the
+/// length came from the command line (it overrides a scenario's run.until_settled too), so
+/// the remedy is there; otherwise it is in the scenario.
+pub fn lengthen_advice(steps_given: bool) -> &'static str {
+    if steps_given {
+        "give more --steps, or --until-settled instead of --steps to run each replicate until the long-run rule finds it long enough"
+    } else {
+        "lengthen the run (run.steps, with run.burn_in after the latest convergence) or set run.until_settled = true (or pass --until-settled)"
+    }
+}
 
 /// Load and validate the scenarios with the request's overrides, their plans, the threads
 /// and the memory they need; choose the output directory.

@@ -108,7 +108,15 @@ impl Axis {
         match &self.values {
             AxisValues::List(values) => {
                 let value = values[index].clone();
-                let label = value_label(&value);
+                let label = match (&value, self.param.as_deref().map(crate::registry::lookup)) {
+                    // A whole number given for a real parameter is labelled as the real it is.
+                    (toml::Value::Integer(n), Some(Some(spec)))
+                        if matches!(spec.field, crate::registry::Field::Real(..)) =>
+                    {
+                        value_label(&toml::Value::Float(*n as f64))
+                    }
+                    _ => value_label(&value),
+                };
                 (vec![(self.param.clone().unwrap_or_default(), value)], label)
             }
             AxisValues::Range {
@@ -175,7 +183,7 @@ pub fn latin_strata(n: usize, continuous: &[bool], key: &ReplicateKey) -> Vec<Ve
 pub fn value_label(value: &toml::Value) -> String {
     match value {
         toml::Value::String(text) => text.clone(),
-        toml::Value::Float(number) => format!("{number}"),
+        toml::Value::Float(number) => crate::output::tables::number(*number),
         toml::Value::Integer(number) => number.to_string(),
         toml::Value::Boolean(flag) => flag.to_string(),
         other => other.to_string(),
