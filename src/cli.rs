@@ -39,8 +39,9 @@ pub enum Command {
     Reproduce(ReproduceArgs),
     /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
     Plot(PlotArgs),
-    /// Compare result directories: behaviour and equilibrium charts, and paired differences
-    /// from a baseline (differences.csv).
+    /// Compare result directories (or the scenarios of one): behaviour and equilibrium charts,
+    /// and differences from a baseline (differences.csv): paired under common random numbers,
+    /// Welch intervals where seeds or replicates differ.
     Compare(CompareArgs),
     /// Difference-in-differences on a staggered-adoption scenario, where the truth is known:
     /// the scenario and its counterfactual (the same seeds without the adoptions), static and
@@ -135,8 +136,9 @@ pub struct PlotArgs {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// Result directories to compare (e.g. a baseline and a variant).
-    #[arg(required = true, num_args = 2..)]
+    /// Result directories to compare (e.g. a baseline and a variant), or one directory whose
+    /// scenarios are compared with each other.
+    #[arg(required = true, num_args = 1..)]
     pub dirs: Vec<PathBuf>,
     /// Where to write the charts and differences.csv.
     #[arg(long, value_name = "DIR", default_value = "output/compare")]

@@ -88,6 +88,97 @@ pub fn paired(baseline: &[f64], values: &[f64]) -> Paired {
     }
 }
 
+/// An unpaired comparison of two independent samples (Welch 1947): the difference of their
+/// means (`values` − `baseline`), its standard error √(s₁²/n₁ + s₀²/n₀) and a t interval with
+/// the Welch–Satterthwaite degrees of freedom
+/// (s₁²/n₁ + s₀²/n₀)² / ((s₁²/n₁)²/(n₁−1) + (s₀²/n₀)²/(n₀−1)).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Welch {
+    pub difference: f64,
+    /// None when either sample has fewer than two values.
+    pub se: Option<f64>,
+    pub df: Option<f64>,
+    pub ci95: Option<(f64, f64)>,
+    pub n: usize,
+    pub n_baseline: usize,
+}
+
+/// Compare `values` with an independent `baseline` sample (Welch's t).
+pub fn welch(baseline: &[f64], values: &[f64]) -> Welch {
+    let (ours, theirs) = (spread(values), spread(baseline));
+    let difference = ours.mean - theirs.mean;
+    let mut welch = Welch {
+        difference,
+        se: None,
+        df: None,
+        ci95: None,
+        n: ours.n,
+        n_baseline: theirs.n,
+    };
+    let (Some(s1), Some(s0)) = (ours.sd, theirs.sd) else {
+        return welch;
+    };
+    let (a, b) = (s1 * s1 / ours.n as f64, s0 * s0 / theirs.n as f64);
+    let se = (a + b).sqrt();
+    welch.se = Some(se);
+    if se > 0.0 {
+        let df = (a + b).powi(2) / (a * a / (ours.n - 1) as f64 + b * b / (theirs.n - 1) as f64);
+        let half = t_quantile_975(df.max(1.0)) * se;
+        welch.df = Some(df);
+        welch.ci95 = Some((difference - half, difference + half));
+    } else {
+        welch.ci95 = Some((difference, difference));
+    }
+    welch
+}
+
+/// A scenario's difference from a baseline: paired under common random numbers (the same
+/// seed and replicates), otherwise Welch's unpaired comparison.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Difference {
+    Paired(Paired),
+    Welch(Welch),
+}
+
+impl Difference {
+    /// The difference with its 95% interval; `sd` is the paired differences' (None for Welch).
+    pub fn spread(&self) -> Spread {
+        match self {
+            Difference::Paired(paired) => paired.difference,
+            Difference::Welch(welch) => Spread {
+                mean: welch.difference,
+                sd: None,
+                ci95: welch.ci95,
+                n: welch.n,
+            },
+        }
+    }
+
+    /// `paired` or `welch`, as written in differences.csv.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Difference::Paired(_) => "paired",
+            Difference::Welch(_) => "welch",
+        }
+    }
+
+    /// Replicates of the baseline behind the difference.
+    pub fn n_baseline(&self) -> usize {
+        match self {
+            Difference::Paired(paired) => paired.difference.n,
+            Difference::Welch(welch) => welch.n_baseline,
+        }
+    }
+
+    /// The correlation of the pairs (paired only).
+    pub fn correlation(&self) -> Option<f64> {
+        match self {
+            Difference::Paired(paired) => paired.correlation,
+            Difference::Welch(_) => None,
+        }
+    }
+}
+
 /// Pearson correlation of two equally long samples (None when undefined).
 pub fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
     let n = a.len().min(b.len());
@@ -133,7 +224,12 @@ pub fn wilson95(successes: usize, n: usize) -> (f64, f64) {
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (bisection on the CDF).
 pub fn student_t_quantile_975(df: usize) -> f64 {
-    let df = df.max(1) as f64;
+    t_quantile_975(df.max(1) as f64)
+}
+
+/// The 0.975 quantile of Student's t with real `df` ≥ 1 degrees of freedom (as Welch's
+/// approximation gives them).
+pub fn t_quantile_975(df: f64) -> f64 {
     let (mut low, mut high) = (0.0_f64, 20.0_f64);
     if df == 1.0 {
         return 12.706_204_736_174_7; // tan(0.475 pi)
@@ -267,6 +363,19 @@ fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn welch_matches_scipy_ttest_ind_with_unequal_variances() {
+        // scipy.stats.ttest_ind([2, 4, 6], [1, 2, 3, 4], equal_var=False):
+        // df 3.234718826405868, 95% interval (-2.5423279549230244, 5.542327954923024).
+        let w = super::welch(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0]);
+        assert_eq!(w.difference, 1.5);
+        assert!((w.df.unwrap() - 3.234718826405868).abs() < 1e-12);
+        let (low, high) = w.ci95.unwrap();
+        assert!((low + 2.5423279549230244).abs() < 1e-9, "{low}");
+        assert!((high - 5.542327954923024).abs() < 1e-9, "{high}");
+        assert_eq!((w.n, w.n_baseline), (3, 4));
+        assert_eq!(super::welch(&[1.0], &[2.0, 3.0]).ci95, None);
+    }
 
     #[test]
     fn binomial_tail_is_exact_on_small_cases() {

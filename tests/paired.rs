@@ -147,25 +147,15 @@ fn differences_equal_a_hand_computation_and_pairing_narrows_the_interval() {
 }
 
 #[test]
-fn a_missing_baseline_or_unpaired_runs_are_refused_in_one_line() {
+fn a_missing_baseline_is_refused_in_one_line() {
     let dir = TempDir::new().unwrap();
     run_into(dir.path(), "one", SMALL, &[]);
-    run_into(dir.path(), "two", SMALL, &["--seed", "7"]);
     run_into(dir.path(), "three", SMALL, &[]);
-    for (names, extra, needle) in [
-        (
-            &["one", "three"][..],
-            &["--baseline", "nowhere"][..],
-            "nowhere",
-        ),
-        (&["one", "two"][..], &[][..], "seeds 7 and 1 differ"),
-    ] {
-        let output = compare(dir.path(), names, extra);
-        let message = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{message}");
-        assert_eq!(message.trim_end().lines().count(), 1, "{message}");
-        assert!(message.contains(needle), "{message}");
-    }
+    let output = compare(dir.path(), &["one", "three"], &["--baseline", "nowhere"]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert_eq!(message.trim_end().lines().count(), 1, "{message}");
+    assert!(message.contains("nowhere"), "{message}");
     let file = dir.path().join("one.toml");
     let output = cadresim()
         .arg("run")
@@ -179,4 +169,102 @@ fn a_missing_baseline_or_unpaired_runs_are_refused_in_one_line() {
         !dir.path().join("never").exists(),
         "refused before anything is written"
     );
+}
+
+/// Whole-hierarchy welfare of every replicate of a result directory.
+fn welfare_of(dir: &Path) -> Vec<f64> {
+    let mut reader = csv::Reader::from_path(dir.join("summary.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let (level, value) = (
+        header.iter().position(|h| h == "level").unwrap(),
+        header.iter().position(|h| h == "welfare").unwrap(),
+    );
+    reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[level] == "all")
+        .map(|r| r[value].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn runs_that_cannot_be_paired_are_compared_by_welch_intervals_with_a_note() {
+    let dir = TempDir::new().unwrap();
+    run_into(dir.path(), "one", SMALL, &[]);
+    run_into(dir.path(), "two", SMALL, &["--seed", "7"]);
+    let output = compare(dir.path(), &["one", "two"], &["--overlay"]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains(
+            "note: `two` is compared with `one` unpaired (Welch intervals): seeds 7 and 1 differ"
+        ),
+        "{message}"
+    );
+    assert!(dir.path().join("cmp/overlay.svg").exists());
+    let rows = differences(&dir.path().join("cmp/differences.csv"));
+    let row = &rows[&("two".to_string(), "all".to_string(), "welfare".to_string())];
+    assert_eq!(row["method"], "welch");
+    assert_eq!((row["n"].as_str(), row["n_baseline"].as_str()), ("5", "5"));
+    assert_eq!((row["sd"].as_str(), row["correlation"].as_str()), ("", ""));
+    // By hand: the difference of means, and a half-width of t × se with Welch's 4..8 degrees
+    // of freedom (t between 2.306 and 2.776).
+    let (one, two) = (
+        welfare_of(&dir.path().join("one")),
+        welfare_of(&dir.path().join("two")),
+    );
+    let moments = |v: &[f64]| {
+        let n = v.len() as f64;
+        let m = v.iter().sum::<f64>() / n;
+        (
+            m,
+            v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0) / n,
+        )
+    };
+    let ((m1, a), (m0, b)) = (moments(&two), moments(&one));
+    let reported: f64 = row["difference"].parse().unwrap();
+    assert!((reported - (m1 - m0)).abs() < 1e-9 * (m1 - m0).abs().max(1.0));
+    let half =
+        (row["ci95_high"].parse::<f64>().unwrap() - row["ci95_low"].parse::<f64>().unwrap()) / 2.0;
+    let t = half / (a + b).sqrt();
+    assert!((2.306..2.777).contains(&t), "{t}");
+}
+
+#[test]
+fn one_directory_compares_its_own_scenarios() {
+    let dir = TempDir::new().unwrap();
+    let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+    fs::write(&a, format!("name = \"a\"\n{SMALL}")).unwrap();
+    fs::write(
+        &b,
+        format!("name = \"b\"\n{SMALL}\n[accountability]\npenalty = 2.0\n"),
+    )
+    .unwrap();
+    let ran = cadresim()
+        .arg("run")
+        .args([&a, &b])
+        .arg("--out")
+        .arg(dir.path().join("both"))
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let output = compare(dir.path(), &["both"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rows = differences(&dir.path().join("cmp/differences.csv"));
+    let row = &rows[&("b".to_string(), "all".to_string(), "welfare".to_string())];
+    assert_eq!(row["method"], "paired");
+    // A directory with one scenario has nothing to compare: refused in one line.
+    run_into(dir.path(), "alone", SMALL, &[]);
+    let output = compare(dir.path(), &["alone"], &["--force"]);
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("holds one scenario, `alone`"), "{message}");
 }

@@ -694,7 +694,7 @@ pub fn draw_all(
     Ok(files)
 }
 
-/// Draw `differences.png/.svg` into `out`: each scenario's paired difference from the
+/// Draw `differences.png/.svg` into `out`: each scenario's (paired or Welch) difference from the
 /// baseline at the whole hierarchy, with its 95% interval, for the equilibrium panels' metrics.
 pub fn draw_differences(
     baseline: &str,
@@ -703,6 +703,13 @@ pub fn draw_differences(
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, ChartError> {
     crate::output::create_dir(out)?;
+    let kind = match rows.iter().map(|row| row.difference.method()).max() {
+        Some("welch") if rows.iter().all(|row| row.difference.method() == "welch") => {
+            "Unpaired (Welch) differences"
+        }
+        Some("welch") => "Paired and unpaired (Welch) differences",
+        _ => "Paired differences",
+    };
     let mut scenarios: Vec<ScenarioEquilibrium> = Vec::new();
     for row in rows.iter().filter(|row| row.level == WHOLE_HIERARCHY) {
         let index = match scenarios.iter().position(|s| s.name == row.scenario) {
@@ -716,7 +723,7 @@ pub fn draw_differences(
                 scenarios.len() - 1
             }
         };
-        let spread = &row.paired.difference;
+        let spread = row.difference.spread();
         let (low, high) = spread.ci95.unwrap_or((spread.mean, spread.mean));
         let estimate = crate::stats::Estimate {
             mean: spread.mean,
@@ -729,7 +736,7 @@ pub fn draw_differences(
     }
     let chart = Equilibria {
         scenarios: &scenarios,
-        title: format!("Paired differences from {baseline} (level all, 95% CI)"),
+        title: format!("{kind} from {baseline} (level all, 95% CI)"),
         by_class: false,
         metrics: &EQUILIBRIUM_PANELS,
     };

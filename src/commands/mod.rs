@@ -146,11 +146,16 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
         "choose another --out",
     )?;
     let labels = unique_labels(&args.dirs);
+    let single = args.dirs.len() == 1;
     let mut rows = Vec::new();
     let mut runs = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
         verify_tables(dir)?;
-        let named = |scenario: &str| series::compared_name(label, scenario);
+        // One directory: its scenarios keep their names.
+        let named = |scenario: &str| match single {
+            true => scenario.to_string(),
+            false => series::compared_name(label, scenario),
+        };
         let summary = tables::read_summary(&dir.join("summary.csv"))
             .map_err(|error| CommandError::Failed(error.to_string()))?;
         rows.extend(summary.into_iter().map(|mut row| {
@@ -170,8 +175,22 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
                 .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
         );
     }
-    let (baseline, differences) = comparison::differences(&rows, &runs, args.baseline.as_deref())
+    if let ([dir], [only]) = (&args.dirs[..], &runs[..]) {
+        return Err(CommandError::Usage(format!(
+            "{}: holds one scenario, `{}`; compare needs two (give a second result directory)",
+            dir.display(),
+            only.scenario
+        )));
+    }
+    let comparison::Differences {
+        baseline,
+        rows: differences,
+        notes,
+    } = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| CommandError::Usage(error.to_string()))?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     let results = read_results(&args.dirs, None, &Terminal::default())?;
     let _lock = output::prepare_dir(&args.out, args.force)?;
     let files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
@@ -180,8 +199,13 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     })?;
     let charts = charts::draw_differences(&baseline, &differences, &args.out, args.size)?;
     println!(
-        "{} chart files and differences.csv (paired differences from {baseline}) in {}",
+        "{} chart files and differences.csv ({} differences from {baseline}) in {}",
         files.len() + charts.len(),
+        if notes.is_empty() {
+            "paired"
+        } else {
+            "paired and Welch"
+        },
         args.out.display()
     );
     Ok(0)

@@ -119,8 +119,9 @@ fn difference_table(
         .iter()
         .map(|scenario| RunOf::new(scenario.name.clone(), &scenario.params))
         .collect();
-    let (_, differences) = comparison::differences(&rows, &runs, Some(baseline))
-        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    let differences = comparison::differences(&rows, &runs, Some(baseline))
+        .map_err(|error| CommandError::Usage(error.to_string()))?
+        .rows;
     let columns = [("mean_innovation", 3), ("share_idle", 3), ("welfare", 1)];
     let mut table = vec![vec![format!("difference from {baseline}")]];
     table[0].extend(
@@ -136,10 +137,10 @@ fn difference_table(
             });
             row.push(found.map_or(String::new(), |d| {
                 let r = d
-                    .paired
-                    .correlation
+                    .difference
+                    .correlation()
                     .map_or("-".to_string(), |r| format!("{r:.2}"));
-                format!("{} ({r})", interval(&d.paired.difference, decimals))
+                format!("{} ({r})", interval(&d.difference.spread(), decimals))
             }));
         }
         table.push(row);

@@ -591,12 +591,14 @@ pub struct DifferenceRow {
     pub scenario: String,
     pub level: String,
     pub metric: String,
-    pub paired: crate::stats::Paired,
+    pub difference: crate::stats::Difference,
 }
 
 /// `differences.csv`: `scenario, level, metric, difference, sd, ci95_low, ci95_high, n,
-/// correlation` (mean of per-replicate differences from the baseline, t interval, and the
-/// correlation of the paired replicates; empty where undefined).
+/// correlation, method, n_baseline`: with `method` `paired`, the mean of per-replicate
+/// differences from the baseline, their sd, t interval, number of pairs and correlation; with
+/// `welch` (different seeds or replicates), the difference of means with Welch's interval,
+/// each side's replicates and no sd or correlation. Empty where undefined.
 pub fn write_differences<W: Write>(out: W, rows: &[DifferenceRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -609,9 +611,11 @@ pub fn write_differences<W: Write>(out: W, rows: &[DifferenceRow]) -> csv::Resul
         "ci95_high",
         "n",
         "correlation",
+        "method",
+        "n_baseline",
     ])?;
     for row in rows {
-        let spread = &row.paired.difference;
+        let spread = row.difference.spread();
         writer.write_record([
             row.scenario.clone(),
             row.level.clone(),
@@ -621,7 +625,9 @@ pub fn write_differences<W: Write>(out: W, rows: &[DifferenceRow]) -> csv::Resul
             optional(spread.ci95.map(|c| c.0)),
             optional(spread.ci95.map(|c| c.1)),
             spread.n.to_string(),
-            optional(row.paired.correlation),
+            optional(row.difference.correlation()),
+            row.difference.method().to_string(),
+            row.difference.n_baseline().to_string(),
         ])?;
     }
     writer.flush()?;
