@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand};
 
 /// cadresim: which regimes of punishment, tolerance and incentives put boundedly rational
 /// cadres into the lazy equilibrium, and which bring them out?
+/// The default chart size in pixels (`--size`).
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
+
 #[derive(Debug, Parser)]
 #[command(name = "cadresim", version, about, long_about = None)]
 pub struct Cli {
@@ -17,7 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios (or the built-in default set) and write a result directory.
     Run(RunArgs),
-    /// Re-run what a manifest describes and check that every output file is identical.
+    /// Re-run what a manifest describes (a run, sweep, discovery or DiD study) and check that
+    /// every table is identical.
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),
@@ -196,7 +200,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The manifest.json of a result directory.
+    /// The manifest.json of a result, sweep, discovery or DiD directory.
     pub manifest: PathBuf,
     /// Where to write the re-run [default: a temporary directory, removed afterwards].
     #[arg(long, value_name = "DIR")]

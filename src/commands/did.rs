@@ -15,14 +15,12 @@ fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
     }
     Ok(DidRequest {
         scenario: args.scenario.clone(),
+        recorded: None,
         seed: args.seed,
         replicates: args.replicates,
         steps: args.steps,
         outcomes: args.outcomes.clone(),
-        observe: match args.observe.as_str() {
-            "poisson" => Observe::Poisson,
-            _ => Observe::Exact,
-        },
+        observe: Observe::named(&args.observe).unwrap_or_default(),
         window: Window {
             leads: args.leads,
             lags: args.lags,

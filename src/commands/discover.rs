@@ -44,6 +44,62 @@ struct Record<'a> {
 }
 
 pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
+    let (title, found, out) = write_discovery(&args)?;
+    print!("{}", summary(&title, &found));
+    println!("discovery: {}", out.display());
+    Ok(0)
+}
+
+/// Run the discovery that `record` (a discover.json) describes again into `out` (replaced),
+/// quietly: for `replay`. The sweep is the recorded directory, or `beside` (the directory
+/// above the discovery's) when that one is gone.
+pub(crate) fn rerun(record: &Path, beside: &Path, out: &Path) -> Result<(), CommandError> {
+    let bad = |what: &str| {
+        CommandError::Usage(format!(
+            "{}: {what}; cannot replay the discovery",
+            record.display()
+        ))
+    };
+    let text = std::fs::read_to_string(record).map_err(|e| bad(&e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+    let field = |key: &str| json.get(key).ok_or_else(|| bad(&format!("no `{key}`")));
+    let text_of = |key: &str| -> Result<String, CommandError> {
+        Ok(field(key)?
+            .as_str()
+            .ok_or_else(|| bad(&format!("`{key}` is not text")))?
+            .to_string())
+    };
+    let number = |key: &str| -> Result<f64, CommandError> {
+        field(key)?
+            .as_f64()
+            .ok_or_else(|| bad(&format!("`{key}` is not a number")))
+    };
+    let recorded_dir = PathBuf::from(text_of("sweep_dir")?);
+    let dir = match recorded_dir.join("manifest.json").exists() {
+        true => recorded_dir,
+        false => beside.to_path_buf(),
+    };
+    let chosen = match text_of("chosen_by")?.as_str() {
+        "--box" => Some(number("chosen_box")? as usize),
+        _ => None,
+    };
+    let args = DiscoverArgs {
+        dir,
+        condition: text_of("condition")?,
+        level: text_of("level")?,
+        alpha: number("alpha")?,
+        min_mass: number("min_mass")?,
+        chosen,
+        out: Some(out.to_path_buf()),
+        force: true,
+        size: crate::cli::DEFAULT_SIZE,
+    };
+    write_discovery(&args).map(|_| ())
+}
+
+/// Discover and write the directory; returns the condition in words, the discovery and
+/// where it was written.
+fn write_discovery(args: &DiscoverArgs) -> Result<(String, Discovery, PathBuf), CommandError> {
     let condition = discovery::parse(&args.condition)
         .map_err(|error| CommandError::Usage(format!("--where: {error}")))?;
     let lock = sweep::read_lock(&args.dir)?;
@@ -120,9 +176,7 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
         w.write_all(text.as_bytes())
     })?);
     write_manifest(&out, &output::hash_files(&out, &written)?)?;
-    print!("{}", summary(&title, &found));
-    println!("discovery: {}", out.display());
-    Ok(0)
+    Ok((title, found, out))
 }
 
 /// `discover-<slug>`: the condition with operators in words and other symbols as dashes.

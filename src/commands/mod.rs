@@ -4,6 +4,7 @@
 
 mod did;
 mod discover;
+mod replay;
 mod reproduce;
 mod robustness;
 mod run;
@@ -37,7 +38,7 @@ pub use run::summary_table;
 pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     match cli.command {
         Command::Run(args) => run::run(args),
-        Command::Replay(args) => run::replay(args),
+        Command::Replay(args) => replay::replay(args),
         Command::Params(args) => {
             print!("{}", params_listing(&args));
             Ok(0)

@@ -2,7 +2,6 @@
 //! their schedule entries, for `effects.csv`), write a result directory, print the summary
 //! table; re-run a manifest and compare file hashes.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{check_memory, thread_pool, CommandError, Terminal};
@@ -221,7 +220,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let files: Vec<String> = scenarios.iter().map(|_| file.clone()).collect();
     check_memory(&scenarios, &files, threads)?;
     let beside = args.manifest.parent().unwrap_or(Path::new("."));
-    let changed_on_disk = files_changed_since(beside, &recorded.files);
+    let changed_on_disk = super::replay::files_changed_since(beside, &recorded.files);
     let temporary = match &args.out {
         Some(_) => None,
         None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
@@ -263,46 +262,11 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
                 .then_some(EFFECTS_FILE),
         )
         .collect();
-    let rerun_differs: Vec<&str> = compared
-        .iter()
-        .copied()
-        .filter(|name| recorded.files.get(*name) != hashes.get(*name))
-        .collect();
-    if rerun_differs.is_empty() && changed_on_disk.is_empty() {
-        println!(
-            "replay matches: {} identical to {}, and every file beside it matches its hash",
-            compared.join(", "),
-            args.manifest.display()
-        );
-        return Ok(0);
-    }
-    let mut problems = Vec::new();
-    if !changed_on_disk.is_empty() {
-        problems.push(format!(
-            "files beside it differ from its hashes: {}",
-            changed_on_disk.join(", ")
-        ));
-    }
-    if !rerun_differs.is_empty() {
-        problems.push(format!("the re-run differs: {}", rerun_differs.join(", ")));
-    }
-    Err(CommandError::Failed(format!(
-        "replay of {}: {}",
-        args.manifest.display(),
-        problems.join("; ")
-    )))
-}
-
-/// The files a manifest lists whose bytes in `dir` no longer hash as recorded (or are gone).
-fn files_changed_since(dir: &Path, recorded: &BTreeMap<String, String>) -> Vec<String> {
-    recorded
-        .iter()
-        .filter(|(name, hash)| {
-            manifest::sha256_file(&dir.join(name.as_str()))
-                .ok()
-                .as_ref()
-                != Some(*hash)
-        })
-        .map(|(name, _)| name.clone())
-        .collect()
+    super::replay::verdict(
+        &args.manifest,
+        &compared,
+        &recorded.files,
+        &hashes,
+        &changed_on_disk,
+    )
 }

@@ -117,6 +117,12 @@ fn checked(args: &SweepArgs) -> Result<Checked, CommandError> {
             "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
         ));
     }
+    checked_spec(spec, args)
+}
+
+/// The checks of a sweep whose spec is known (read from its file, or from the lock of a
+/// sweep being replayed).
+fn checked_spec(spec: SweepSpec, args: &SweepArgs) -> Result<Checked, CommandError> {
     let (pool, threads) = thread_pool(args.threads)?;
     check_memory(
         std::slice::from_ref(&largest_point(&spec)),
@@ -140,12 +146,44 @@ fn checked(args: &SweepArgs) -> Result<Checked, CommandError> {
 }
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
+    let checked = checked(&args)?;
+    execute(checked, &args, true)
+}
+
+/// Run the sweep of `spec` again into `out` (replaced), quietly: for `replay`, which reads
+/// the files back from the manifest it writes.
+pub(crate) fn rerun(
+    spec: SweepSpec,
+    shard: Option<(usize, usize)>,
+    out: &Path,
+    threads: Option<usize>,
+) -> Result<(), CommandError> {
+    let args = SweepArgs {
+        file: spec.source_path.clone(),
+        out: Some(out.to_path_buf()),
+        threads,
+        replicates: None,
+        steps: None,
+        until_settled: false,
+        seed: None,
+        resume: false,
+        shard,
+        force: true,
+        mixed_versions: false,
+        size: crate::cli::DEFAULT_SIZE,
+    };
+    let checked = checked_spec(spec, &args)?;
+    execute(checked, &args, false).map(|_| ())
+}
+
+/// Run a checked sweep (`loud`: print warnings' advice, the table and the closing line).
+fn execute(checked: Checked, args: &SweepArgs, loud: bool) -> Result<i32, CommandError> {
     let Checked {
         spec,
         pool,
         threads,
         out,
-    } = checked(&args)?;
+    } = checked;
     for warning in spec.warnings() {
         eprintln!("warning: {warning}");
     }
@@ -202,6 +240,9 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
         started,
         files,
     )?;
+    if !loud {
+        return Ok(0);
+    }
     if args.shard.is_none() {
         print!("{}", sweep_table(&out)?);
     }

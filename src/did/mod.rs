@@ -169,6 +169,25 @@ pub enum Observe {
     Poisson,
 }
 
+impl Observe {
+    /// The name `--observe` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Observe::Exact => "exact",
+            Observe::Poisson => "poisson",
+        }
+    }
+
+    /// The observation named `name` (as `--observe` takes it).
+    pub fn named(name: &str) -> Option<Observe> {
+        match name {
+            "exact" => Some(Observe::Exact),
+            "poisson" => Some(Observe::Poisson),
+            _ => None,
+        }
+    }
+}
+
 /// Every outcome, or a one-line error naming the first unknown one (or the first that a
 /// Poisson observation cannot count).
 pub fn outcomes(names: &[String], observe: Observe) -> Result<Vec<Outcome>, String> {

@@ -29,6 +29,10 @@ pub struct Manifest {
     pub scenarios: Vec<Scenario>,
     /// Output file name -> SHA-256 (hex).
     pub files: BTreeMap<String, String>,
+    /// What else the command was given, so that `replay` can run it again (`did`: outcomes,
+    /// observation, leads and lags); absent for `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<serde_json::Value>,
 }
 
 /// The commit the binary was built from, with `-dirty` when its sources differed from it (set

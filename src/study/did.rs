@@ -27,6 +27,9 @@ use crate::scenario::{self, RunOverride, Scenario};
 #[derive(Clone, Debug)]
 pub struct DidRequest {
     pub scenario: PathBuf,
+    /// The scenario as a manifest recorded it (for `replay`): used instead of reading
+    /// `scenario`, which then only names it.
+    pub recorded: Option<crate::scenario::Scenario>,
     pub seed: Option<u64>,
     pub replicates: Option<u64>,
     pub steps: Option<u64>,
@@ -67,7 +70,10 @@ struct Checked {
 }
 
 fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
-    let mut factual = scenario::load(&request.scenario)?;
+    let mut factual = match &request.recorded {
+        Some(recorded) => recorded.clone(),
+        None => scenario::load(&request.scenario)?,
+    };
     factual.override_run(&RunOverride {
         steps: request.steps,
         replicates: request.replicates,
@@ -250,6 +256,12 @@ fn finish(
         finished: manifest::now_utc(),
         scenarios: vec![checked.factual.clone(), checked.counterfactual.clone()],
         files,
+        settings: Some(serde_json::json!({
+            "outcomes": checked.outcomes,
+            "observe": checked.observe.name(),
+            "leads": request.window.leads,
+            "lags": request.window.lags,
+        })),
     };
     output::write_manifest(out, &manifest)?;
     store::remove_ledger(out)?;

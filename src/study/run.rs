@@ -104,6 +104,7 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, 
         finished: manifest::now_utc(),
         scenarios,
         files,
+        settings: None,
     };
     output::write_manifest(&out, &manifest)?;
     for result in &results {

@@ -1,0 +1,220 @@
+//! `cadresim replay MANIFEST`: run again what a manifest records and check every table
+//! against it. The manifest's `command` says what to run: a run (the scenarios it records),
+//! a sweep of any design, merged or not (the complete sweep as run is in the
+//! `sweep.lock.json` beside the manifest), a discovery (its `discover.json`) or a DiD study
+//! (its scenario and settings). Tables are compared byte for byte; charts are not re-checked
+//! (their bytes depend on the fonts of the machine that draws them).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::CommandError;
+use crate::cli::ReplayArgs;
+use crate::did::{Observe, Window};
+use crate::output::{self, manifest};
+use crate::scenario;
+use crate::study::did::DidRequest;
+use crate::sweep;
+
+pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
+    let json = read_json(&args.manifest)?;
+    let command = json
+        .get("command")
+        .and_then(|c| c.as_str())
+        .unwrap_or("run")
+        .to_string();
+    let beside = args
+        .manifest
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    match command.as_str() {
+        "run" => super::run::replay(args),
+        "sweep" | "merge" => replay_with(&args, &json, |out| rerun_sweep(&args, &beside, out)),
+        "discover" => replay_with(&args, &json, |out| {
+            let above = beside.parent().unwrap_or(Path::new("."));
+            super::discover::rerun(&beside.join("discover.json"), above, out)
+        }),
+        "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
+        other => Err(CommandError::Usage(format!(
+            "{}: a `{other}` manifest cannot be replayed; run `cadresim {other}` again with the settings it records",
+            args.manifest.display()
+        ))),
+    }
+}
+
+/// The manifest as JSON, or a one-line refusal.
+fn read_json(path: &Path) -> Result<serde_json::Value, CommandError> {
+    let unreadable = |why: String| {
+        CommandError::Usage(format!(
+            "{}: not a cadresim manifest ({why})",
+            path.display()
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))
+}
+
+/// Run `rerun` into `--out` (refused when it holds something, unless `--force`) or a
+/// temporary directory, then compare its tables with the recorded ones.
+fn replay_with(
+    args: &ReplayArgs,
+    json: &serde_json::Value,
+    rerun: impl FnOnce(&Path) -> Result<(), CommandError>,
+) -> Result<i32, CommandError> {
+    let recorded = files_of(json, &args.manifest)?;
+    let beside = args.manifest.parent().unwrap_or(Path::new("."));
+    let changed_on_disk = files_changed_since(beside, &recorded);
+    let temporary = tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?;
+    let out = match &args.out {
+        Some(dir) => {
+            if !args.force && output::is_occupied(dir)? {
+                return Err(output::OutputError::Exists(dir.clone()).into());
+            }
+            dir.clone()
+        }
+        None => temporary.path().join("replay"),
+    };
+    rerun(&out)?;
+    let rerun_files = files_of(&read_json(&out.join("manifest.json"))?, &out)?;
+    let compared: Vec<&str> = recorded
+        .keys()
+        .chain(rerun_files.keys())
+        .map(String::as_str)
+        .filter(|name| name.ends_with(".csv"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    verdict(
+        &args.manifest,
+        &compared,
+        &recorded,
+        &rerun_files,
+        &changed_on_disk,
+    )
+}
+
+/// The `files` of a manifest (name -> SHA-256).
+fn files_of(
+    json: &serde_json::Value,
+    path: &Path,
+) -> Result<BTreeMap<String, String>, CommandError> {
+    json.get("files")
+        .and_then(|files| serde_json::from_value(files.clone()).ok())
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "{}: not a cadresim manifest (no `files`)",
+                path.display()
+            ))
+        })
+}
+
+/// The sweep of the lock beside the manifest, run again.
+fn rerun_sweep(args: &ReplayArgs, beside: &Path, out: &Path) -> Result<(), CommandError> {
+    let lock = sweep::read_lock(beside)?;
+    let mut spec = lock.spec;
+    spec.base = scenario::revalidate(&spec.base, &args.manifest.display().to_string())?;
+    super::sweep::rerun(spec, lock.shard, out, args.threads)
+}
+
+/// The DiD study of the manifest, run again from its recorded scenario and settings.
+fn rerun_did(args: &ReplayArgs, out: &Path) -> Result<(), CommandError> {
+    let file = args.manifest.display().to_string();
+    let recorded = output::read_manifest(&args.manifest)
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    let missing = |what: &str| {
+        CommandError::Usage(format!(
+            "{file}: {what}; this study cannot be replayed (run `cadresim did` again)"
+        ))
+    };
+    let settings = recorded
+        .settings
+        .as_ref()
+        .ok_or_else(|| missing("no `settings` (written before DiD studies recorded them)"))?;
+    let factual = recorded
+        .scenarios
+        .first()
+        .ok_or_else(|| missing("no scenario"))?;
+    let text = |key: &str| settings.get(key).and_then(|v| v.as_str());
+    let count = |key: &str| settings.get(key).and_then(|v| v.as_i64());
+    let outcomes: Vec<String> = settings
+        .get("outcomes")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| missing("no `settings.outcomes`"))?;
+    let observe = text("observe")
+        .and_then(Observe::named)
+        .ok_or_else(|| missing("no `settings.observe`"))?;
+    let (Some(leads), Some(lags)) = (count("leads"), count("lags")) else {
+        return Err(missing("no `settings.leads` or `settings.lags`"));
+    };
+    let request = DidRequest {
+        scenario: PathBuf::from(&factual.name),
+        recorded: Some(scenario::revalidate(factual, &file)?),
+        seed: None,
+        replicates: None,
+        steps: None,
+        outcomes,
+        observe,
+        window: Window { leads, lags },
+        threads: args.threads,
+        out: Some(out.to_path_buf()),
+        force: true,
+        resume: false,
+        size: crate::cli::DEFAULT_SIZE,
+    };
+    crate::study::did::did(&request, &crate::study::Silent)?;
+    Ok(())
+}
+
+/// Exit 0 with one line when every compared table is identical and every recorded file
+/// beside the manifest still has its hash; otherwise a one-line failure naming them.
+pub(crate) fn verdict(
+    manifest: &Path,
+    compared: &[&str],
+    recorded: &BTreeMap<String, String>,
+    rerun: &BTreeMap<String, String>,
+    changed_on_disk: &[String],
+) -> Result<i32, CommandError> {
+    let rerun_differs: Vec<&str> = compared
+        .iter()
+        .copied()
+        .filter(|name| recorded.get(*name) != rerun.get(*name))
+        .collect();
+    if rerun_differs.is_empty() && changed_on_disk.is_empty() {
+        println!(
+            "replay matches: {} identical to {}, and every file beside it matches its hash",
+            compared.join(", "),
+            manifest.display()
+        );
+        return Ok(0);
+    }
+    let mut problems = Vec::new();
+    if !changed_on_disk.is_empty() {
+        problems.push(format!(
+            "files beside it differ from its hashes: {}",
+            changed_on_disk.join(", ")
+        ));
+    }
+    if !rerun_differs.is_empty() {
+        problems.push(format!("the re-run differs: {}", rerun_differs.join(", ")));
+    }
+    Err(CommandError::Failed(format!(
+        "replay of {}: {}",
+        manifest.display(),
+        problems.join("; ")
+    )))
+}
+
+/// The files a manifest lists whose bytes in `dir` no longer hash as recorded (or are gone).
+pub(crate) fn files_changed_since(dir: &Path, recorded: &BTreeMap<String, String>) -> Vec<String> {
+    recorded
+        .iter()
+        .filter(|(name, hash)| {
+            manifest::sha256_file(&dir.join(name.as_str()))
+                .ok()
+                .as_ref()
+                != Some(*hash)
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
