@@ -75,7 +75,17 @@ fn sweeps_of_every_kind_and_their_discoveries_replay_and_an_edited_table_is_name
         ("sobol.toml", "sobol"),
         ("boundary.toml", "boundary"),
     ] {
-        succeeded(&run(&["sweep", &files.arg(file), "--out", &files.arg(out)]));
+        let output = run(&["sweep", &files.arg(file), "--out", &files.arg(out)]);
+        succeeded(&output);
+        // A boundary sweep prints its tipping points with their intervals at the end.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            stdout.contains(
+                "tipping points (boundary.csv):\ncrossing of accountability.penalty [95% CI]"
+            ),
+            out == "boundary",
+            "{stdout}"
+        );
     }
     matches(
         &files.path("grid/manifest.json"),

@@ -49,7 +49,7 @@ pub(crate) fn analyse_sweep(
 ) -> Result<BTreeMap<String, String>, CommandError> {
     let analysis = analyse(dir, spec, options)?;
     let files = write_analysis(dir, &analysis, size)?;
-    print_analysis(&analysis, spec.base.params.run.replicates);
+    print_analysis(&analysis, spec);
     Ok(files)
 }
 
@@ -91,8 +91,10 @@ fn of_analysis(name: &str) -> bool {
     name.starts_with("sensitivity")
 }
 
-/// One line per metric with its leading parameters, and a warning per noisy metric.
-fn print_analysis(analysis: &Analysis, replicates: u64) {
+/// One line per metric with its leading parameters, a warning per noisy metric, and one
+/// per first-order index above its total index beyond both intervals.
+fn print_analysis(analysis: &Analysis, spec: &SweepSpec) {
+    let replicates = spec.base.params.run.replicates;
     let mut metrics: Vec<&str> = Vec::new();
     for row in &analysis.indices {
         if !metrics.contains(&row.metric.as_str()) {
@@ -139,6 +141,43 @@ fn print_analysis(analysis: &Analysis, replicates: u64) {
             NOISE_WARNING * 100.0
         );
     }
+    let runs = spec.point_count().saturating_mul(replicates);
+    for warning in s1_above_st(&analysis.indices, spec.samples, runs) {
+        eprintln!("warning: {warning}");
+    }
+}
+
+/// S1 ≤ ST holds for the true indices: an estimate of S1 whose interval lies wholly above
+/// its ST's says the sample is too small. Each such case, with what a sample four times as
+/// large (intervals about half as wide) would cost in simulator runs.
+/// `samples`: the Sobol' base rows; `runs`: the simulator runs they took.
+fn s1_above_st(indices: &[tables::SensitivityRow], samples: usize, runs: u64) -> Vec<String> {
+    let find = |metric: &str, parameter: &str, index: &str| {
+        indices
+            .iter()
+            .find(|row| row.metric == metric && row.parameter == parameter && row.index == index)
+    };
+    indices
+        .iter()
+        .filter(|row| row.index == "S1")
+        .filter_map(|s1| {
+            let st = find(&s1.metric, &s1.parameter, "ST")?;
+            let ((s1_low, _), (_, st_high)) = (s1.interval?, st.interval?);
+            (s1_low > st_high).then(|| {
+                format!(
+                    "{}: S1 of {} ({}) lies above its ST ({}) beyond both intervals, which true indices cannot (S1 <= ST): {} base rows are too few; 4 times as many ({}) would about halve the intervals, at {} simulator runs instead of {}",
+                    s1.metric,
+                    s1.parameter,
+                    super::estimate_text(s1.estimate.unwrap_or(f64::NAN), s1.interval),
+                    super::estimate_text(st.estimate.unwrap_or(f64::NAN), st.interval),
+                    samples,
+                    samples * 4,
+                    runs.saturating_mul(4),
+                    runs
+                )
+            })
+        })
+        .collect()
 }
 
 /// `cadresim sensitivity DIR`: analyse a finished sweep again with the given options and
@@ -185,10 +224,53 @@ pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError
     let files = write_analysis(&args.dir, &analysis, args.size)?;
     let record = serde_json::to_value(AnalysisRecord::from(&options)).expect("options serialize");
     output::relist_manifest(&args.dir, |_| true, &files, &[("sensitivity", record)])?;
-    print_analysis(&analysis, lock.spec.base.params.run.replicates);
+    print_analysis(&analysis, &lock.spec);
     println!(
         "sensitivity.csv, sensitivity_convergence.csv and charts in {}",
         args.dir.display()
     );
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        parameter: &str,
+        index: &str,
+        estimate: f64,
+        interval: (f64, f64),
+    ) -> tables::SensitivityRow {
+        tables::SensitivityRow {
+            method: "sobol".into(),
+            metric: "welfare".into(),
+            level: "all".into(),
+            parameter: parameter.into(),
+            index: index.into(),
+            sample_size: 64,
+            estimate: Some(estimate),
+            interval: Some(interval),
+        }
+    }
+
+    #[test]
+    fn an_s1_above_its_st_beyond_both_intervals_is_named_with_the_cost_of_more_rows() {
+        let rows = [
+            row("a", "S1", 0.9, (0.8, 1.0)),
+            row("a", "ST", 0.5, (0.4, 0.6)),
+            row("b", "S1", 0.5, (0.3, 0.7)),
+            row("b", "ST", 0.4, (0.2, 0.6)),
+        ];
+        let warnings = s1_above_st(&rows, 64, 2048);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with(
+                "welfare: S1 of a (0.90 [0.80, 1.00]) lies above its ST (0.50 [0.40, 0.60])"
+            ),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].ends_with("64 base rows are too few; 4 times as many (256) would about halve the intervals, at 8192 simulator runs instead of 2048"), "{}", warnings[0]);
+    }
 }

@@ -245,6 +245,9 @@ fn execute(checked: Checked, args: &SweepArgs, loud: bool) -> Result<i32, Comman
     }
     if args.shard.is_none() {
         print!("{}", sweep_table(&out)?);
+        if spec.design == Design::Boundary {
+            print!("{}", boundary_table(&spec, &out)?);
+        }
     }
     println!(
         "{} points ({} run now, {} already done) x {} replicates: {}",
@@ -370,6 +373,36 @@ fn sweep_table(dir: &Path) -> Result<String, CommandError> {
         rows.push(row);
     }
     Ok(aligned(&rows))
+}
+
+/// The boundary estimates of a boundary sweep: per search, the crossing of the first axis
+/// with its 95% interval (to the digits the interval supports), the replicates that cross and
+/// the flag.
+fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> {
+    let (columns, rows) = tables::read_boundary(&dir.join("boundary.csv"))
+        .map_err(|error| CommandError::Failed(error.to_string()))?;
+    let first = spec.columns()[0].clone();
+    let mut header = columns.clone();
+    header.extend([
+        format!("crossing of {first} [95% CI]"),
+        "replicates crossing".to_string(),
+        "flag".to_string(),
+    ]);
+    let mut table = vec![header];
+    for row in &rows {
+        let mut line = row.labels.clone();
+        line.push(match row.estimate {
+            Some(estimate) => super::estimate_text(estimate, row.ci95),
+            None => "none".to_string(),
+        });
+        line.push(format!("{} of {}", row.crossed, row.replicates));
+        line.push(row.flag.clone());
+        table.push(line);
+    }
+    Ok(format!(
+        "tipping points (boundary.csv):\n{}",
+        aligned(&table)
+    ))
 }
 
 /// What the sweep charts need to know of a sweep's design.
