@@ -196,6 +196,10 @@ pub struct RunArgs {
     /// Chart size in pixels (charts go to DIR/charts).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Print what this would cost (replicate runs, steps, cadre-steps) and the time it would
+    /// take on this machine (timed on a few steps), then stop: nothing is run or written.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +263,10 @@ pub struct SweepArgs {
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Print what this would cost (replicate runs, steps, cadre-steps) and the time it would
+    /// take on this machine (timed on a few steps), then stop: nothing is run or written.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -442,4 +450,8 @@ pub struct DidArgs {
     /// Chart size in pixels (charts go to DIR/charts).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Print what this would cost (replicate runs, steps, cadre-steps) and the time it would
+    /// take on this machine (timed on a few steps), then stop: nothing is run or written.
+    #[arg(long)]
+    pub dry_run: bool,
 }

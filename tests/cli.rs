@@ -518,3 +518,42 @@ fn sweep_files_whose_names_cannot_name_a_sweep_are_refused_with_a_name_that_can(
         assert!(output.status.success(), "{}", stderr_of(&output));
     }
 }
+
+#[test]
+fn dry_runs_print_the_cost_and_write_nothing() {
+    let files = common::Files::new();
+    let staggered = "scenarios/staggered-adoption.toml".to_string();
+    for args in [
+        vec!["run".to_string(), files.arg("small.toml")],
+        vec!["sweep".to_string(), files.arg("sweep.toml")],
+        vec!["did".to_string(), staggered],
+    ] {
+        let out = files.path(&format!("out-{}", args[0]));
+        let output = cadresim()
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .arg("--dry-run")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.starts_with("dry run: "), "{stdout}");
+        assert!(stdout.contains("cadre-steps; about "), "{stdout}");
+        assert!(
+            stdout.trim_end().ends_with("Nothing was run or written."),
+            "{stdout}"
+        );
+        assert!(!out.exists(), "{} wrote {}", args[0], out.display());
+    }
+    // The small scenario: 2 replicates x 30 steps of 3 x 5 + 12 x 6 cadres.
+    let output = cadresim()
+        .args(["run", &files.arg("small.toml"), "--dry-run"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("dry run: 2 replicate runs x 30 steps = 5.22e3 cadre-steps"),
+        "{stdout}"
+    );
+}

@@ -34,6 +34,11 @@ fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
 }
 
 pub(crate) fn run_did(args: DidArgs) -> Result<i32, CommandError> {
+    if args.dry_run {
+        let cost = crate::study::did::dry_run(&request(&args)?)?;
+        println!("{}", cost.describe());
+        return Ok(0);
+    }
     let DidOutcome {
         out,
         design,

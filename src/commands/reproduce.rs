@@ -411,6 +411,7 @@ fn run_args(
         force: true,
         baseline: None,
         size: (1000, 625),
+        dry_run: false,
     }
 }
 
@@ -437,6 +438,7 @@ fn sweep_args(
         force: !args.resume,
         mixed_versions: false,
         size: (1000, 625),
+        dry_run: false,
     }
 }
 

@@ -63,6 +63,11 @@ fn check_baseline(args: &RunArgs) -> Result<(), CommandError> {
 
 pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     check_baseline(&args)?;
+    if args.dry_run {
+        let cost = crate::study::run::dry_run(&request(&args))?;
+        println!("{}", cost.describe());
+        return Ok(0);
+    }
     let RunOutcome {
         out,
         results,

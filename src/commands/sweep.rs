@@ -147,6 +147,21 @@ fn checked_spec(spec: SweepSpec, args: &SweepArgs) -> Result<Checked, CommandErr
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let checked = checked(&args)?;
+    if args.dry_run {
+        // At most: every point costs what the largest does.
+        let plan = largest_point(&checked.spec).plan()?;
+        let points = checked.spec.point_count();
+        let cost = checked
+            .pool
+            .install(|| crate::study::cost::cost(&[(&plan, points)], checked.threads));
+        let bound = match checked.spec.design {
+            Design::Boundary => " at most",
+            _ => "",
+        };
+        let text = cost.describe().replacen("dry run: ", "", 1);
+        println!("dry run: {points} points{bound}, {text}");
+        return Ok(0);
+    }
     execute(checked, &args, true)
 }
 
@@ -171,6 +186,7 @@ pub(crate) fn rerun(
         force: true,
         mixed_versions: false,
         size: crate::cli::DEFAULT_SIZE,
+        dry_run: false,
     };
     let checked = checked_spec(spec, &args)?;
     execute(checked, &args, false).map(|_| ())

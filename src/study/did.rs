@@ -115,6 +115,16 @@ fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
     })
 }
 
+/// What the study would cost (`--dry-run`): the scenario and its counterfactual.
+pub fn dry_run(request: &DidRequest) -> Result<super::cost::Cost, StudyError> {
+    let checked = checked(request)?;
+    let plans = super::run::plans(&[checked.factual.clone(), checked.counterfactual.clone()])?;
+    let plans: Vec<(&crate::params::Plan, u64)> = plans.iter().map(|plan| (plan, 1)).collect();
+    Ok(checked
+        .pool
+        .install(|| super::cost::cost(&plans, checked.threads)))
+}
+
 /// Check everything `did` would be refused for, before any directory is touched.
 pub fn check(request: &DidRequest) -> Result<(), StudyError> {
     checked(request).map(|_| ())

@@ -2,10 +2,12 @@
 //! reports through an [`Observer`] and returns a typed outcome or a [`StudyError`]. It never
 //! prints, never sees a command line and never exits: the command line (`commands`), the
 //! Python package and any other face turn its events into progress bars, warnings and exit
-//! codes of their own. Today: `run` (simulate scenarios into a result directory), and the
-//! pieces every workflow shares (threads, the memory check, charts of a result directory).
+//! codes of their own. Today: `run` (simulate scenarios into a result directory), `did`, and
+//! the pieces every workflow shares (threads, the memory check, charts of a result
+//! directory, what a study would cost).
 
 pub mod charts;
+pub mod cost;
 pub mod did;
 pub mod memory;
 pub mod run;

@@ -65,6 +65,17 @@ pub fn check(request: &RunRequest) -> Result<(), StudyError> {
     checked(request).map(|_| ())
 }
 
+/// What the run would cost (`--dry-run`): nothing is run or written; the speed of this
+/// machine is measured on a few steps of the largest scenario.
+pub fn dry_run(request: &RunRequest) -> Result<super::cost::Cost, StudyError> {
+    let checked = checked(request)?;
+    let mut plans: Vec<(&Plan, u64)> = checked.plans.iter().map(|plan| (plan, 1)).collect();
+    plans.extend(checked.counterfactuals.iter().map(|c| (&c.plan, 1)));
+    Ok(checked
+        .pool
+        .install(|| super::cost::cost(&plans, checked.threads)))
+}
+
 /// Run the scenarios and write the result directory (refusing one that holds other files
 /// unless `force`).
 pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, StudyError> {
