@@ -1,7 +1,8 @@
 //! Every reference to a section of the model document points to a section that exists:
-//! outside docs/MODEL.md a section is named `docs/MODEL.md §N` (a bare `MODEL.md §N` would be
-//! ambiguous with the specification's own numbering), inside it `§N` or `section N`; and `N`
-//! is the number of one of its headings (`## 7. Submodels`, `### 7.11 Metrics ...`).
+//! outside docs/MODEL.md a `§N` follows `docs/MODEL.md` in its sentence (a bare `MODEL.md §N`
+//! would be ambiguous with the specification's own numbering), inside it `§N` or `section N`
+//! stand alone; and `N` is the number of one of its headings (`## 7. Submodels`,
+//! `### 7.11 Metrics ...`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ fn references(text: &str) -> Vec<(String, String)> {
             .take_while(|c| c.is_ascii_digit() || *c == '.')
             .collect();
         let number = number.trim_end_matches('.').to_string();
-        let mut start = at.saturating_sub(24);
+        let mut start = at.saturating_sub(120);
         while !text.is_char_boundary(start) {
             start -= 1;
         }
@@ -113,7 +114,9 @@ fn every_model_section_reference_names_a_heading_of_docs_model_md() {
         let text = prose(&text);
         for (number, before) in references(&text) {
             checked += 1;
-            if !own && !before.trim_end().ends_with("docs/MODEL.md") {
+            // The sentence up to the reference must name the document.
+            let sentence = before.rsplit(". ").next().unwrap_or(&before);
+            if !own && !sentence.contains("docs/MODEL.md") {
                 wrong.push(format!(
                     "{}: `…{before}§{number}` does not say docs/MODEL.md",
                     path.display()
@@ -149,11 +152,12 @@ fn every_model_section_reference_names_a_heading_of_docs_model_md() {
 
 #[test]
 fn the_scan_finds_a_bare_reference_and_a_missing_section() {
-    let text =
-        prose("/// classes of MODEL.md §6\n/// see docs/MODEL.md\n/// §7.11 and docs/MODEL.md §9.");
+    let text = prose(
+        "/// classes of MODEL.md §6.\n/// see docs/MODEL.md\n/// §7.11 and docs/MODEL.md §9.",
+    );
     let found = references(&text);
     assert_eq!(found.len(), 3);
-    assert!(!found[0].1.ends_with("docs/MODEL.md "));
+    assert!(!found[0].1.contains("docs/MODEL.md"));
     assert!(found[1].1.trim_end().ends_with("docs/MODEL.md") && found[1].0 == "7.11");
     assert_eq!(found[2].0, "9");
     assert!(!sections().contains("9"));

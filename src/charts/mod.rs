@@ -178,6 +178,40 @@ pub(crate) fn drawable(text: &str) -> bool {
     text.chars().all(|c| (c as u32) < 0x250)
 }
 
+/// A value label for legends and terminal tables: a number written with more than six
+/// significant digits (`23.775908626191168`, `7.999999999999999`) shortened to six
+/// (`23.7759`, `8`); anything else as it is. The tables keep the exact value.
+pub fn short_label(label: &str) -> String {
+    let Ok(value) = label.parse::<f64>() else {
+        return label.to_string();
+    };
+    let digits = label
+        .trim_start_matches('-')
+        .chars()
+        .filter(char::is_ascii_digit);
+    if !value.is_finite() || value == 0.0 || digits.count() <= 6 || label.contains(['e', 'E']) {
+        return label.to_string();
+    }
+    let decimals = (5 - value.abs().log10().floor() as i32).clamp(0, 17) as usize;
+    let text = format!("{value:.decimals$}");
+    match text.contains('.') {
+        true => text.trim_end_matches('0').trim_end_matches('.').to_string(),
+        false => text,
+    }
+}
+
+/// A legend entry with every `name = value` value shortened (`short_label`).
+pub(crate) fn short_entry(entry: &str) -> String {
+    entry
+        .split(", ")
+        .map(|part| match part.split_once(" = ") {
+            Some((name, value)) => format!("{name} = {}", short_label(value)),
+            None => short_label(part),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A tick label with the decimals a range of width `span` needs, without trailing zeros
 /// (`4000`, not `4000.0`; `0.015`, not `0.015000`).
 pub(crate) fn tick_label(value: f64, span: f64) -> String {
@@ -309,7 +343,22 @@ pub(crate) fn stroke(colour: RGBColor, scale: f64) -> ShapeStyle {
 
 #[cfg(test)]
 mod tests {
-    use super::tick_label;
+    use super::{short_entry, short_label, tick_label};
+
+    #[test]
+    fn long_numbers_are_shortened_for_reading_and_others_kept() {
+        assert_eq!(short_label("23.775908626191168"), "23.7759");
+        assert_eq!(short_label("7.999999999999999"), "8");
+        assert_eq!(short_label("0.30000000000000004"), "0.3");
+        assert_eq!(short_label("0.5"), "0.5");
+        assert_eq!(short_label("16.0"), "16.0");
+        assert_eq!(short_label("off"), "off");
+        assert_eq!(short_label("1e-7"), "1e-7");
+        assert_eq!(
+            short_entry("targets.markup_max = 0.12345678901, tolerance = on"),
+            "targets.markup_max = 0.123457, tolerance = on"
+        );
+    }
 
     #[test]
     fn tick_labels_carry_only_the_decimals_their_range_needs() {

@@ -11,8 +11,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    category_label, class_colour, class_label, draw_legend, fail, font, render, stroke, tick_label,
-    Chart, ChartError, Outcome, GREY, LINE_COLOURS,
+    category_label, class_colour, class_label, draw_legend, fail, font, render, short_entry,
+    stroke, tick_label, Chart, ChartError, Outcome, GREY, LINE_COLOURS,
 };
 use crate::metrics::{meaning, CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -162,7 +162,7 @@ impl Chart for Curve<'_> {
             .lines
             .iter()
             .enumerate()
-            .map(|(i, (label, _))| (label.clone(), LINE_COLOURS[i % LINE_COLOURS.len()]))
+            .map(|(i, (label, _))| (short_entry(label), LINE_COLOURS[i % LINE_COLOURS.len()]))
             .collect();
         entries.push(("(band: 95% CI)".to_string(), GREY));
         draw_legend(&legend, &entries, scale)

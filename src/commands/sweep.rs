@@ -380,7 +380,7 @@ fn sweep_table(dir: &Path) -> Result<String, CommandError> {
             continue;
         };
         let mut row = vec![id.clone()];
-        row.extend(labels.iter().cloned());
+        row.extend(labels.iter().map(|label| charts::short_label(label)));
         row.push(match summary.metrics.get("mean_innovation") {
             Some(e) => format!("{:.3} [{:.3}, {:.3}]", e.mean, e.low, e.high),
             None => String::new(),
@@ -406,7 +406,7 @@ fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> 
     ]);
     let mut table = vec![header];
     for row in &rows {
-        let mut line = row.labels.clone();
+        let mut line: Vec<String> = row.labels.iter().map(|l| charts::short_label(l)).collect();
         line.push(match row.estimate {
             Some(estimate) => super::estimate_text(estimate, row.ci95),
             None => "none".to_string(),
