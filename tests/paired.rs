@@ -261,6 +261,19 @@ fn one_directory_compares_its_own_scenarios() {
     let rows = differences(&dir.path().join("cmp/differences.csv"));
     let row = &rows[&("b".to_string(), "all".to_string(), "welfare".to_string())];
     assert_eq!(row["method"], "paired");
+    // The comparison has its manifest, and replays.
+    let manifest = dir.path().join("cmp/manifest.json");
+    let recorded: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(recorded["command"], "compare");
+    assert!(recorded["files"]["differences.csv"].is_string());
+    let replayed = cadresim().arg("replay").arg(&manifest).output().unwrap();
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&replayed.stdout).contains("differences.csv identical"));
     // A directory with one scenario has nothing to compare: refused in one line.
     run_into(dir.path(), "alone", SMALL, &[]);
     let output = compare(dir.path(), &["alone"], &["--force"]);

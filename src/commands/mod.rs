@@ -140,6 +140,57 @@ fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
 /// Compare result directories into `--out`: everything is read and checked first; the
 /// output directory is then locked, and refused when it holds anything unless `--force`.
 fn compare(args: CompareArgs) -> Result<i32, CommandError> {
+    let (written, baseline, paired_only) = write_comparison(&args)?;
+    println!(
+        "{} chart files and differences.csv ({} differences from {baseline}) in {}",
+        written - 1,
+        if paired_only {
+            "paired"
+        } else {
+            "paired and Welch"
+        },
+        args.out.display()
+    );
+    Ok(0)
+}
+
+/// Run the comparison that a `compare` manifest records again into `out` (replaced),
+/// quietly: for `replay`.
+pub(crate) fn rerun_comparison(
+    settings: &serde_json::Value,
+    out: &Path,
+) -> Result<(), CommandError> {
+    let missing = |key: &str| {
+        CommandError::Usage(format!(
+            "the manifest records no `settings.{key}`; this comparison cannot be replayed"
+        ))
+    };
+    let dirs: Vec<PathBuf> = settings
+        .get("dirs")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| missing("dirs"))?;
+    let baseline = settings
+        .get("baseline")
+        .and_then(|v| v.as_str())
+        .map(String::from);
+    let overlay = settings
+        .get("overlay")
+        .and_then(|v| v.as_bool())
+        .ok_or_else(|| missing("overlay"))?;
+    let args = CompareArgs {
+        dirs,
+        out: out.to_path_buf(),
+        baseline,
+        overlay,
+        force: true,
+        size: crate::cli::DEFAULT_SIZE,
+    };
+    write_comparison(&args).map(|_| ())
+}
+
+/// Read, check and compare, then write `--out` with its manifest (last); returns the files
+/// written, the baseline and whether every difference was paired.
+fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), CommandError> {
     refuse_output_among_inputs(
         &args.out,
         &args.dirs,
@@ -150,6 +201,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     let single = args.dirs.len() == 1;
     let mut rows = Vec::new();
     let mut runs = Vec::new();
+    let mut scenarios = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
         verify_tables(dir)?;
         // One directory: its scenarios keep their names.
@@ -175,6 +227,7 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
                 .iter()
                 .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
         );
+        scenarios.extend(manifest.scenarios);
     }
     if let ([dir], [only]) = (&args.dirs[..], &runs[..]) {
         return Err(CommandError::Usage(format!(
@@ -194,22 +247,39 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
     }
     let results = read_results(&args.dirs, None, &Terminal::default())?;
     let _lock = output::prepare_dir(&args.out, args.force)?;
-    let files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
-    output::write_atomically(&args.out, "differences.csv", |out| {
-        tables::write_differences(out, &differences).map_err(Into::into)
-    })?;
-    let charts = charts::draw_differences(&baseline, &differences, &args.out, args.size)?;
-    println!(
-        "{} chart files and differences.csv ({} differences from {baseline}) in {}",
-        files.len() + charts.len(),
-        if notes.is_empty() {
-            "paired"
-        } else {
-            "paired and Welch"
-        },
-        args.out.display()
-    );
-    Ok(0)
+    let started = output::manifest::now_utc();
+    let mut files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
+    files.push(output::write_atomically(
+        &args.out,
+        "differences.csv",
+        |out| tables::write_differences(out, &differences).map_err(Into::into),
+    )?);
+    files.extend(charts::draw_differences(
+        &baseline,
+        &differences,
+        &args.out,
+        args.size,
+    )?);
+    let manifest = output::manifest::Manifest {
+        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: output::manifest::git_commit(),
+        command: "compare".to_string(),
+        seed: None,
+        replicates: None,
+        steps: None,
+        threads: 1,
+        started,
+        finished: output::manifest::now_utc(),
+        scenarios,
+        files: output::hash_files(&args.out, &files)?,
+        settings: Some(serde_json::json!({
+            "dirs": args.dirs.iter().map(|d| resolved(d)).collect::<Vec<_>>(),
+            "baseline": args.baseline,
+            "overlay": args.overlay,
+        })),
+    };
+    output::write_manifest(&args.out, &manifest)?;
+    Ok((files.len(), baseline, notes.is_empty()))
 }
 
 /// Refuse an `--out` that is, or contains, one of the directories a command reads (`what`

@@ -1,9 +1,10 @@
 //! `cadresim replay MANIFEST`: run again what a manifest records and check every table
 //! against it. The manifest's `command` says what to run: a run (the scenarios it records),
 //! a sweep of any design, merged or not (the complete sweep as run is in the
-//! `sweep.lock.json` beside the manifest), a discovery (its `discover.json`) or a DiD study
-//! (its scenario and settings). Tables are compared byte for byte; charts are not re-checked
-//! (their bytes depend on the fonts of the machine that draws them).
+//! `sweep.lock.json` beside the manifest), a discovery (its `discover.json`), a DiD study
+//! (its scenario and settings) or a comparison (of the directories it records). Tables are
+//! compared byte for byte; charts are not re-checked (their bytes depend on the fonts of the
+//! machine that draws them).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,10 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             super::discover::rerun(&beside.join("discover.json"), above, out)
         }),
         "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
+        "compare" => {
+            let settings = json.get("settings").cloned().unwrap_or_default();
+            replay_with(&args, &json, |out| super::rerun_comparison(&settings, out))
+        }
         other => Err(CommandError::Usage(format!(
             "{}: a `{other}` manifest cannot be replayed; run `cadresim {other}` again with the settings it records",
             args.manifest.display()
