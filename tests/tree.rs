@@ -347,7 +347,11 @@ fn units_recorded_one_by_one_add_up_to_their_levels() {
         1 + 2 * 2,
         "2 replicates x 2 provinces"
     );
-    assert!(provinces.join("charts/units_ranking_tree.svg").exists());
+    let ranking = fs::read_to_string(provinces.join("charts/units_ranking_tree.svg")).unwrap();
+    assert!(
+        ranking.contains("95% CI over replicates"),
+        "2 replicates: intervals"
+    );
     assert!(provinces.join("charts/units_over_time_tree.png").exists());
     // The same bytes for one thread.
     let one = run_by_unit(&dir.path().join("again"), Some("province"), "1");
@@ -472,4 +476,22 @@ fn staggered_adoption_runs_and_labels_units_the_font_can_draw() {
     let summary = fs::read_to_string(out.join("summary_by_unit.csv")).unwrap();
     assert_eq!(summary.lines().count(), 1 + 31);
     assert!(summary.contains(",44,广东省,province,"));
+}
+
+#[test]
+fn a_single_replicate_ranking_promises_no_interval() {
+    let dir = TempDir::new().unwrap();
+    let path = scenario(dir.path(), TREE, "\n[output]\nby_unit = \"province\"\n");
+    let out = dir.path().join("out");
+    let output = cadresim()
+        .arg("run")
+        .arg(&path)
+        .args(["--replicates", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    succeeded(&output);
+    let ranking = fs::read_to_string(out.join("charts/units_ranking_tree.svg")).unwrap();
+    assert!(ranking.contains("one replicate: no interval"), "caption");
+    assert!(!ranking.contains("95% CI"), "no interval is promised");
 }

@@ -91,15 +91,19 @@ fn by_unit<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Vec<(String, Vec<
 struct Ranking {
     rows: Vec<(String, f64, (f64, f64))>,
     title: String,
+    /// Whether any unit has an interval (none with a single replicate).
+    intervals: bool,
 }
 
 impl Ranking {
     fn of<'a>(values: impl Iterator<Item = &'a UnitValue>) -> Self {
+        let mut intervals = false;
         let mut rows: Vec<(String, f64, (f64, f64))> = by_unit(values)
             .into_iter()
             .map(|(name, values)| {
                 let values: Vec<f64> = values.iter().map(|v| v.value).collect();
                 let spread = stats::spread(&values);
+                intervals |= spread.ci95.is_some();
                 let interval = spread.ci95.unwrap_or((spread.mean, spread.mean));
                 (name, spread.mean, interval)
             })
@@ -114,7 +118,11 @@ impl Ranking {
             rows.drain(RANKED / 2..total - RANKED / 2);
             title = format!("{title}: the {} highest and lowest of {total}", RANKED / 2);
         }
-        Ranking { rows, title }
+        Ranking {
+            rows,
+            title,
+            intervals,
+        }
     }
 }
 
@@ -142,7 +150,10 @@ impl Chart for Ranking {
             .y_labels(count)
             .y_label_formatter(&|y| bar_label(&names, *y))
             .x_label_formatter(&|x| tick_label(*x, high))
-            .x_desc("equilibrium mean innovation (lines: 95% CI over replicates)")
+            .x_desc(match self.intervals {
+                true => "equilibrium mean innovation (lines: 95% CI over replicates)",
+                false => "equilibrium mean innovation (one replicate: no interval)",
+            })
             .label_style(font(scale, (15.0f64).min(700.0 / count as f64).max(8.0)))
             .axis_desc_style(font(scale, 18.0))
             .draw()
