@@ -106,21 +106,10 @@ fn differences_equal_a_hand_computation_and_pairing_narrows_the_interval() {
     );
     let rows = differences(&dir.path().join("cmp/differences.csv"));
     // By hand from the two summary.csv files: welfare at the whole hierarchy, per replicate.
-    let welfare = |name: &str| -> Vec<f64> {
-        let mut reader = csv::Reader::from_path(dir.path().join(name).join("summary.csv")).unwrap();
-        let header = reader.headers().unwrap().clone();
-        let (level, value) = (
-            header.iter().position(|h| h == "level").unwrap(),
-            header.iter().position(|h| h == "welfare").unwrap(),
-        );
-        reader
-            .records()
-            .map(|r| r.unwrap())
-            .filter(|r| &r[level] == "all")
-            .map(|r| r[value].parse().unwrap())
-            .collect()
-    };
-    let (base, lenient) = (welfare("base"), welfare("lenient"));
+    let (base, lenient) = (
+        welfare_of(&dir.path().join("base")),
+        welfare_of(&dir.path().join("lenient")),
+    );
     let diffs: Vec<f64> = lenient.iter().zip(&base).map(|(l, b)| l - b).collect();
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
     let row = &rows[&(
