@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use crate::hierarchy::Size;
 use crate::params::Plan;
 use crate::runner;
 
@@ -115,8 +116,7 @@ pub fn cost(plans: &[(&Plan, u64)], threads: usize) -> Cost {
 }
 
 fn cadres(plan: &Plan) -> u64 {
-    runner::total_work(std::slice::from_ref(plan))
-        / (plan.params.run.most_steps() * plan.params.run.replicates).max(1)
+    Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres)
 }
 
 /// Cadre-steps per second of one replicate of `plan` for a few steps, on this thread.

@@ -250,10 +250,6 @@ def plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
-def all_tables(tables):
-    return [path for paths in tables.values() for path in paths]
-
-
 def pytest_generate_tests(metafunc):
     if "table" in metafunc.fixturenames:
         metafunc.parametrize("table", sorted(EXPECTED))
