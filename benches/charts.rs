@@ -13,7 +13,7 @@ fn draw_default_set(c: &mut Criterion) {
     let scenarios = scenario::built_in();
     let plans: Vec<_> = scenarios.iter().map(|s| s.plan().unwrap()).collect();
     let results = runner::run(&plans, &|_| {});
-    write_tables(dir.path(), &results).unwrap();
+    write_tables(dir.path(), &results, Default::default()).unwrap();
     let out = dir.path().join("charts");
     let mut group = c.benchmark_group("charts");
     group.sample_size(10);

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::params::TableFormat;
+
 /// cadresim: which regimes of punishment, tolerance and incentives put boundedly rational
 /// cadres into the lazy equilibrium, and which bring them out?
 /// The default chart size in pixels (`--size`).
@@ -196,10 +198,18 @@ pub struct RunArgs {
     /// Chart size in pixels (charts go to DIR/charts).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Format of the tables (overrides output.format): csv, or parquet (typed columns,
+    /// compressed; pandas, polars, DuckDB and R's arrow read it).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<TableFormat>,
     /// Print what this would cost (replicate runs, steps, cadre-steps) and the time it would
     /// take on this machine (timed on a few steps), then stop: nothing is run or written.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+fn parse_format(text: &str) -> Result<TableFormat, String> {
+    TableFormat::named(text).ok_or_else(|| format!("`{text}`: choose csv or parquet"))
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@
 //! (what a result directory holds); [`charts::SweepLayout`] (what sweep charts need of a
 //! design). Commands start at [`commands::execute`].
 
+pub mod adoption;
 pub mod charts;
 pub mod cli;
 pub mod commands;

@@ -124,6 +124,40 @@ pub struct OutputParams {
     /// most `AUTOMATIC_EFFECT_EVENTS` entries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effects: Option<bool>,
+    /// `output.format`: how the run's tables are stored (CSV, the default, or Parquet).
+    #[serde(default, skip_serializing_if = "TableFormat::is_csv")]
+    pub format: TableFormat,
+}
+
+/// The file format of a run's tables (`output.format`; `output::store` writes and reads them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    #[default]
+    Csv,
+    Parquet,
+}
+
+impl TableFormat {
+    /// Every format, by name.
+    pub const ALL: [(&'static str, TableFormat); 2] =
+        [("csv", TableFormat::Csv), ("parquet", TableFormat::Parquet)];
+
+    /// The format called `name` (`csv`, `parquet`).
+    pub fn named(name: &str) -> Option<TableFormat> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+
+    fn is_csv(&self) -> bool {
+        *self == TableFormat::Csv
+    }
 }
 
 /// Schedule entries a scenario may have, at most, for `output.effects = "auto"` to report

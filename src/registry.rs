@@ -4,7 +4,8 @@
 
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::params::{
-    Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, TreeRef, MAX_INNOVATION_LEVELS,
+    Decomposition, ErrorClass, LevelSpec, Markup, Params, Rule, TableFormat, TreeRef,
+    MAX_INNOVATION_LEVELS,
 };
 
 /// Largest number of steps a run may have (streams are keyed by 24 bits of step).
@@ -107,6 +108,8 @@ pub enum Field {
     ByUnit,
     /// `output.effects`: true, false or "auto".
     Effects,
+    /// `output.format`: "csv" or "parquet".
+    Format,
 }
 
 /// One parameter of the registry.
@@ -162,6 +165,7 @@ impl ParamSpec {
             ),
             Field::ByUnit => "the name of a level of hierarchy.levels".to_string(),
             Field::Effects => "true, false or \"auto\"".to_string(),
+            Field::Format => "\"csv\" or \"parquet\"".to_string(),
             Field::Tree => "the path of a CSV file of units (code, name, parent, level), relative to the scenario file".to_string(),
         }
     }
@@ -217,6 +221,7 @@ impl ParamSpec {
                 Some(flag) => flag.to_string(),
                 None => "\"auto\"".to_string(),
             },
+            Field::Format => format!("\"{}\"", params.output.format.name()),
         }
     }
 
@@ -331,6 +336,10 @@ impl ParamSpec {
                     toml::Value::String(text) if text == "auto" => None,
                     _ => return Err(wrong()),
                 }
+            }
+            Field::Format => {
+                let name = value.as_str().ok_or_else(wrong)?;
+                params.output.format = TableFormat::named(name).ok_or_else(wrong)?;
             }
         }
         Ok(())
@@ -588,6 +597,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.socialization_weight", field: Real(|p| &mut p.behaviour.socialization_weight, Probability), meaning: "with socialization: weight w of the group's mean in a recruit's attractions (w x mean + (1 - w) x a fresh cadre's 0)", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "modelling choice: from recruits who ignore the prevailing culture (0) to recruits who take it whole (1, the default); the slow relaxation of the corps comes from this inheritance" }) },
     ParamSpec { key: "output.by_unit", field: Field::ByUnit, meaning: "record every unit of this level with its subtree (timeseries_by_unit.csv, summary_by_unit.csv)", plausible: None },
     ParamSpec { key: "output.series_every", field: Count(|p| &mut p.output.series_every, 0, MAX_STEPS), meaning: "timeseries.csv holds every this many steps from step 0; 0 chooses: every step for runs of run.steps, every ceil(steps / 2000) with run.until_settled (equilibria always use every step)", plausible: None },
+    ParamSpec { key: "output.format", field: Field::Format, meaning: "how the run's tables are stored: \"csv\" (the default) or \"parquet\" (Apache Parquet, typed columns, Snappy-compressed, in row groups of 65,536 rows; same columns as the CSV); every command that reads results reads both", plausible: None },
     ParamSpec { key: "output.effects", field: Field::Effects, meaning: "effects.csv and charts/effects-<scenario>: each schedule entry's effect k = 1, 2, 3, 5, 10, 20, 50 steps after it, against a counterfactual run without it (same seeds; one extra run of up to 51 steps after the entry per entry); \"auto\": for scenarios with 1 to 4 schedule entries", plausible: None },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around the specified 0.25 (docs/MODEL.md §7.11)" }) },
     ParamSpec { key: "equilibrium.lazy_idle", field: Real(|p| &mut p.equilibrium.lazy_idle, Probability), meaning: "class 'lazy-idle' (lazy governance as inaction) when share_idle >= this", plausible: Some(Plausible { low: 0.4, high: 0.6, reason: "measurement choice around the specified 0.5 (docs/MODEL.md §7.11)" }) },

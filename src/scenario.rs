@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::hierarchy::Hierarchy;
 use crate::params::{Changes, Params, Plan};
 use crate::registry::{self, check_consistency, did_you_mean, lookup, ParamError, SECTIONS};
-use crate::tree;
+use crate::{adoption, tree};
 
 /// A scenario: a name, a description, resolved parameters and a policy schedule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -398,21 +398,19 @@ fn parse_schedule(
     let mut schedule = Vec::with_capacity(entries.len());
     // Built once, for the first entry with `where`.
     let mut hierarchy: Option<Hierarchy> = None;
-    for (index, entry) in entries.iter().enumerate() {
+    for (index, table, adopted) in expand_adoptions(entries, file, params)? {
         let here = format!("schedule[{index}]");
-        let table = entry.as_table().ok_or_else(|| {
-            ScenarioError::invalid(file, &here, "must be a table with `at` and `set`")
-        })?;
+        let table = &table;
         for key in table.keys() {
             if !matches!(key.as_str(), "at" | "set" | "where") {
-                let hint = did_you_mean(key, ["at", "set", "where"])
+                let hint = did_you_mean(key, ["at", "set", "where", "adopt"])
                     .map(|hint| format!("; did you mean `{hint}`?"))
                     .unwrap_or_default();
                 return Err(ScenarioError::invalid(
                     file,
                     format!("{here}.{key}"),
                     format!(
-                        "is not a known key of a schedule entry (allowed: at, set, where){hint}"
+                        "is not a known key of a schedule entry (allowed: at, set, where, adopt){hint}"
                     ),
                 ));
             }
@@ -420,7 +418,7 @@ fn parse_schedule(
         let where_ = table
             .get("where")
             .map(|value| {
-                let place = format!("{here}.where");
+                let place = adopted.clone().unwrap_or_else(|| format!("{here}.where"));
                 parse_where(value, params, &mut hierarchy, file, &place)
             })
             .transpose()?;
@@ -509,6 +507,76 @@ fn parse_schedule(
         })?;
     }
     Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// The schedule's entries as tables of `at`, `set` and `where`, each with its index in the
+/// file: an entry with `adopt = { LEVEL = "FILE.csv" }` becomes one entry per step of the
+/// file's rows (`adoption::read`, relative to the scenario file), in order of step, each
+/// with `where = { LEVEL = [its units] }` and the entry's `set`, and the place its units'
+/// errors are reported at (`schedule[i].adopt (FILE)`).
+fn expand_adoptions(
+    entries: &[toml::Value],
+    file: &str,
+    params: &Params,
+) -> Result<Vec<(usize, toml::Table, Option<String>)>, ScenarioError> {
+    let mut expanded = Vec::with_capacity(entries.len());
+    for (index, entry) in entries.iter().enumerate() {
+        let here = format!("schedule[{index}]");
+        let table = entry.as_table().ok_or_else(|| {
+            ScenarioError::invalid(file, &here, "must be a table with `at` and `set`")
+        })?;
+        let Some(adopt) = table.get("adopt") else {
+            expanded.push((index, table.clone(), None));
+            continue;
+        };
+        let place = format!("{here}.adopt");
+        let bad = |message: String| ScenarioError::invalid(file, &place, message);
+        if let Some(key) = ["at", "where"].into_iter().find(|k| table.contains_key(*k)) {
+            return Err(bad(format!(
+                "takes the steps and units from its file, so the entry cannot also have `{key}`"
+            )));
+        }
+        let (level, written) = adopt
+            .as_table()
+            .filter(|t| t.len() == 1)
+            .and_then(|t| t.iter().next())
+            .and_then(|(level, path)| Some((level.clone(), path.as_str()?)))
+            .ok_or_else(|| {
+                bad("must be { LEVEL = \"FILE.csv\" }: a level and a CSV of `unit, step` rows, relative to the scenario file".to_string())
+            })?;
+        let path = Path::new(file)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(written);
+        let rows = adoption::read(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let mut by_step: std::collections::BTreeMap<u64, Vec<toml::Value>> = Default::default();
+        for row in rows {
+            if row.step >= params.run.most_steps() {
+                return Err(bad(format!(
+                    "{}: line {}: step {} is beyond the run (steps 0..{})",
+                    path.display(),
+                    row.line,
+                    row.step,
+                    params.run.most_steps()
+                )));
+            }
+            by_step
+                .entry(row.step)
+                .or_default()
+                .push(toml::Value::String(row.unit));
+        }
+        for (step, units) in by_step {
+            let mut entry = table.clone();
+            entry.remove("adopt");
+            entry.insert("at".into(), toml::Value::Integer(step as i64));
+            let mut where_ = toml::Table::new();
+            where_.insert(level.clone(), toml::Value::Array(units));
+            entry.insert("where".into(), toml::Value::Table(where_));
+            let label = format!("{place} ({}, step {step})", path.display());
+            expanded.push((index, entry, Some(label)));
+        }
+    }
+    Ok(expanded)
 }
 
 /// `where = { LEVEL = ["code or name", ...] }`: one level of the scenario and units of it

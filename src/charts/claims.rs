@@ -19,7 +19,7 @@ use crate::stats::Estimate;
 
 /// The whole-hierarchy equilibria of `scenarios` (in that order) from `dir`.
 fn equilibria(dir: &Path, scenarios: &[&str]) -> Result<Vec<ScenarioEquilibrium>, ChartError> {
-    let path = dir.join("equilibrium.csv");
+    let path = crate::output::store::find(dir, "equilibrium");
     let all = read_equilibrium(&path)?;
     scenarios
         .iter()
@@ -79,7 +79,7 @@ pub fn draw_interaction(
         for (x, equilibrium) in equilibria(dir, cells)?.iter().enumerate() {
             values[line][x] = *equilibrium.metrics.get(design.metric).ok_or_else(|| {
                 ReadError::new(
-                    &dir.join("equilibrium.csv"),
+                    &crate::output::store::find(dir, "equilibrium"),
                     format!("no {} of {}", design.metric, equilibrium.name),
                 )
             })?;

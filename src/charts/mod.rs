@@ -8,6 +8,7 @@ pub mod claims;
 pub mod did;
 pub mod discovery;
 pub mod effects;
+pub mod provinces;
 pub mod robustness;
 pub mod run;
 pub mod sensitivity;
@@ -34,7 +35,7 @@ pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
-pub use units::draw_units;
+pub use units::{draw_units, Cohorts};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

@@ -209,7 +209,7 @@ fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), Command
             true => scenario.to_string(),
             false => series::compared_name(label, scenario),
         };
-        let summary = tables::read_summary(&dir.join("summary.csv"))
+        let summary = tables::read_summary(&output::store::find(dir, "summary"))
             .map_err(|error| CommandError::Failed(error.to_string()))?;
         rows.extend(summary.into_iter().map(|mut row| {
             row.scenario = named(&row.scenario);
@@ -330,12 +330,20 @@ fn verify_tables(dir: &Path) -> Result<(), CommandError> {
             dir.display()
         ))
     })?;
-    let tables: Vec<&str> = output::RUN_FILES
-        .iter()
-        .chain(output::UNIT_FILES.iter())
-        .copied()
-        .filter(|name| output::RUN_FILES.contains(name) || recorded.contains_key(*name))
-        .collect();
+    let file = |table: &str| {
+        let path = output::store::find(dir, table);
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut tables: Vec<String> = output::RUN_TABLES.iter().map(|t| file(t)).collect();
+    tables.extend(
+        output::UNIT_TABLES
+            .iter()
+            .map(|t| file(t))
+            .filter(|name| recorded.contains_key(name)),
+    );
+    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
     Ok(output::verify_files(dir, &tables)?)
 }
 

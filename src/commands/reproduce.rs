@@ -411,6 +411,7 @@ fn run_args(
         force: true,
         baseline: None,
         size: (1000, 625),
+        format: None,
         dry_run: false,
     }
 }

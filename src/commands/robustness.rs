@@ -319,7 +319,7 @@ fn decide_sample(
         }
         let out = scratch.join("runs").join(name);
         output::create_dir(&out)?;
-        output::write_tables(&out, &results)?;
+        output::write_tables(&out, &results, output::store::Format::Csv)?;
         evidence.runs.insert(name.clone(), RunEvidence::read(&out)?);
     }
     for (name, spec) in &loaded.sweeps {

@@ -11,17 +11,25 @@ use crate::effects;
 use crate::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
 use crate::output::manifest;
 use crate::output::tables;
-use crate::output::{self, EFFECTS_FILE, RUN_FILES, UNIT_FILES};
+use crate::output::{self, EFFECTS_TABLE, RUN_TABLES, UNIT_TABLES};
 use crate::runner::ScenarioResult;
 use crate::scenario::{self, Scenario};
 use crate::stats::Spread;
-use crate::study::run::{plans, simulate_with_effects, write_all_tables, RunOutcome, RunRequest};
+use crate::study::run::{
+    plans, simulate_with_effects, table_format, write_all_tables, RunOutcome, RunRequest,
+};
 
 /// The study request of a command line.
 fn request(args: &RunArgs) -> RunRequest {
     RunRequest {
         scenarios: args.scenarios.clone(),
-        settings: Vec::new(),
+        settings: args
+            .format
+            .map(|format| {
+                let value = toml::Value::String(format.name().to_string());
+                vec![("output.format".to_string(), value)]
+            })
+            .unwrap_or_default(),
         seed: args.seed,
         replicates: args.replicates,
         steps: args.steps,
@@ -117,7 +125,7 @@ fn difference_table(
     scenarios: &[Scenario],
     baseline: &str,
 ) -> Result<String, CommandError> {
-    let rows = tables::read_summary(&out.join("summary.csv"))
+    let rows = tables::read_summary(&output::store::find(out, "summary"))
         .map_err(|error| CommandError::Failed(error.to_string()))?;
     let runs: Vec<RunOf> = scenarios
         .iter()
@@ -236,12 +244,13 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         (None, None) => unreachable!("a replay without --out has a temporary directory"),
     };
     let plans = plans(&scenarios)?;
+    let format = table_format(&scenarios)?;
     let (counterfactuals, _) = effects::counterfactuals(&scenarios);
     let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
     let started = manifest::now_utc();
     let (results, effects) =
         simulate_with_effects(&plans, &counterfactuals, &pool, &Terminal::default())?;
-    let hashes = write_all_tables(&out, &results, effects.as_deref())?;
+    let hashes = write_all_tables(&out, &results, effects.as_deref(), format)?;
     if temporary.is_none() {
         let mut manifest = recorded.clone();
         manifest.threads = threads;
@@ -255,17 +264,17 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     // Every table either side has: the by-unit tables too when either recorded them; the
     // effects when the manifest lists them (one written before effects were reported lists
     // none, and its tables must still replay).
-    let compared: Vec<&str> = RUN_FILES
+    let effects = output::table_files([EFFECTS_TABLE]);
+    let tables = output::table_files(RUN_TABLES.iter().chain(&UNIT_TABLES).copied());
+    let compared: Vec<&str> = tables
         .iter()
-        .chain(UNIT_FILES.iter())
-        .copied()
         .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
         .chain(
-            recorded
-                .files
-                .contains_key(EFFECTS_FILE)
-                .then_some(EFFECTS_FILE),
+            effects
+                .iter()
+                .filter(|name| recorded.files.contains_key(*name)),
         )
+        .map(String::as_str)
         .collect();
     super::replay::verdict(
         &args.manifest,

@@ -6,6 +6,7 @@
 pub mod did;
 pub mod manifest;
 pub mod series;
+pub mod store;
 pub mod tables;
 
 use std::collections::BTreeMap;
@@ -15,25 +16,41 @@ use std::path::{Path, PathBuf};
 
 use crate::runner::ScenarioResult;
 use manifest::{sha256_file, Manifest};
+use store::Format;
 
-/// Files of a run directory, in the order they are written.
-pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.csv", "equilibrium.csv"];
+/// Tables of a run directory, in the order they are written: each a file `NAME.csv` or, with
+/// `output.format = "parquet"`, `NAME.parquet` (`store::Format::file`).
+pub const RUN_TABLES: [&str; 3] = ["timeseries", "summary", "equilibrium"];
 
-/// Files a run adds when some scenario records units one by one (`output.by_unit`).
-pub const UNIT_FILES: [&str; 2] = ["timeseries_by_unit.csv", "summary_by_unit.csv"];
+/// Tables a run adds when some scenario records units one by one (`output.by_unit`).
+pub const UNIT_TABLES: [&str; 2] = ["timeseries_by_unit", "summary_by_unit"];
 
-/// The file a run adds when some scenario reports the effects of its schedule entries.
-pub const EFFECTS_FILE: &str = "effects.csv";
+/// The table a run adds when some scenario reports the effects of its schedule entries.
+pub const EFFECTS_TABLE: &str = "effects";
+
+/// The file names of `tables` in every format (`summary.csv`, `summary.parquet`).
+pub fn table_files<'a>(tables: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    tables
+        .into_iter()
+        .flat_map(|table| store::Format::ALL.map(|(_, format)| format.file(table)))
+        .collect()
+}
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 32] = [
+pub const WRITTEN: [&str; 38] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
     "summary_by_unit.csv",
     "summary.csv",
     "equilibrium.csv",
+    "timeseries.parquet",
+    "timeseries_by_unit.parquet",
+    "summary_by_unit.parquet",
+    "summary.parquet",
+    "equilibrium.parquet",
+    "effects.parquet",
     "points.csv",
     "sweep.csv",
     "sweep_summary.csv",
@@ -53,7 +70,7 @@ pub const WRITTEN: [&str; 32] = [
     "boundary.csv",
     "reproduce.lock.json",
     "differences.csv",
-    EFFECTS_FILE,
+    "effects.csv",
     "panel.csv",
     "att.csv",
     "pretrend.csv",
@@ -276,7 +293,7 @@ pub fn part_path(dir: &Path, id: usize) -> PathBuf {
 pub fn write_atomically(
     dir: &Path,
     name: &str,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
 ) -> Result<PathBuf, OutputError> {
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
         return Err(OutputError::BadName {
@@ -317,45 +334,46 @@ pub fn copy_atomically(source: &Path, dir: &Path, name: &str) -> Result<PathBuf,
     write_atomically(dir, name, |out| out.write_all(&bytes))
 }
 
-/// Write the CSV tables of a run; returns file name -> SHA-256.
+/// Write the tables of a run in `format`; returns file name -> SHA-256.
 pub fn write_tables(
     dir: &Path,
     results: &[ScenarioResult],
+    format: Format,
 ) -> Result<BTreeMap<String, String>, OutputError> {
     let mut hashes = BTreeMap::new();
     let by_unit = results.iter().any(|result| result.units.is_some());
-    let names = RUN_FILES
+    let names = RUN_TABLES
         .iter()
-        .chain(by_unit.then_some(&UNIT_FILES).into_iter().flatten());
-    for &name in names {
-        let path = write_atomically(dir, name, |out| {
-            match name {
-                "timeseries.csv" => tables::write_timeseries(out, results),
-                "summary.csv" => tables::write_summary(out, results),
-                "timeseries_by_unit.csv" => tables::write_timeseries_by_unit(out, results),
-                "summary_by_unit.csv" => tables::write_summary_by_unit(out, results),
-                _ => tables::write_equilibrium(out, results),
+        .chain(by_unit.then_some(&UNIT_TABLES).into_iter().flatten());
+    for &table in names {
+        let name = format.file(table);
+        let path = write_atomically(dir, &name, |out| {
+            match table {
+                "timeseries" => tables::write_timeseries(out, format, results),
+                "summary" => tables::write_summary(out, format, results),
+                "timeseries_by_unit" => tables::write_timeseries_by_unit(out, format, results),
+                "summary_by_unit" => tables::write_summary_by_unit(out, format, results),
+                _ => tables::write_equilibrium(out, format, results),
             }
             .map_err(io::Error::from)
         })?;
-        hashes.insert(
-            name.to_string(),
-            sha256_file(&path).map_err(io_error(&path))?,
-        );
+        hashes.insert(name, sha256_file(&path).map_err(io_error(&path))?);
     }
     Ok(hashes)
 }
 
-/// Write `effects.csv`; returns its name -> SHA-256.
+/// Write the effects table in `format`; returns its name -> SHA-256.
 pub fn write_effects(
     dir: &Path,
     rows: &[tables::EffectRow],
+    format: Format,
 ) -> Result<BTreeMap<String, String>, OutputError> {
-    let path = write_atomically(dir, EFFECTS_FILE, |out| {
-        tables::write_effects(out, rows).map_err(io::Error::from)
+    let name = format.file(EFFECTS_TABLE);
+    let path = write_atomically(dir, &name, |out| {
+        tables::write_effects(out, format, rows).map_err(io::Error::from)
     })?;
     let hash = sha256_file(&path).map_err(io_error(&path))?;
-    Ok(BTreeMap::from([(EFFECTS_FILE.to_string(), hash)]))
+    Ok(BTreeMap::from([(name, hash)]))
 }
 
 /// SHA-256 of files inside `dir`, keyed by their path relative to `dir` (`charts/x.png`).

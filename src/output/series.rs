@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::metrics::{METRICS, METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::output::store::{self, TableReader};
 use crate::output::tables::{self, ReadError};
 use crate::scenario::{self, Scenario};
 use crate::stats::{student_t_quantile_975, Estimate};
@@ -87,8 +88,8 @@ struct Accumulator {
 
 /// Read a result directory.
 pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
-    let series = read_timeseries(&dir.join("timeseries.csv"))?;
-    let equilibria = read_equilibrium(&dir.join("equilibrium.csv"))?;
+    let series = read_timeseries(&store::find(dir, "timeseries"))?;
+    let equilibria = read_equilibrium(&store::find(dir, "equilibrium"))?;
     let manifest_path = dir.join("manifest.json");
     let (scenarios, manifest_problem) = match crate::output::read_manifest(&manifest_path) {
         Ok(manifest) => (manifest.scenarios, None),
@@ -109,11 +110,8 @@ pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
 }
 
 fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| ReadError::new(path, e))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| ReadError::new(path, e))?
-        .clone();
+    let mut reader = TableReader::open(path)?;
+    let headers = reader.header().to_vec();
     let column = |name: &str| {
         headers
             .iter()
@@ -132,14 +130,9 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
     let mut sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>> = Vec::new();
     // Per scenario: steps between recorded values (0 until a step after 0 is seen).
     let mut strides: Vec<usize> = Vec::new();
-    // A row is at least one byte per column.
-    let most_steps =
-        std::fs::metadata(path).map_or(0, |m| m.len()) / headers.len().max(1) as u64 + 1;
+    let most_steps = reader.most_rows() + 1;
     let mut record = csv::StringRecord::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| ReadError::new(path, e))?
-    {
+    while reader.read_record(&mut record)? {
         let name = &record[scenario_column];
         let scenario = match names.iter().position(|n| n == name) {
             Some(index) => index,

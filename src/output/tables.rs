@@ -12,15 +12,10 @@ use std::path::Path;
 
 use crate::metrics::{modal_class, Equilibrium, RunSpan, CLASSES, METRICS, METRIC_COUNT};
 use crate::output::manifest::sha256_hex;
+pub use crate::output::store::{number, ReadError};
+use crate::output::store::{Format, TableReader, TableWriter};
 use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::stats::{wilson95, Estimate};
-
-/// A float cell: the shortest digits that read back to the same value, always with a decimal
-/// point or an exponent (`4.0`, `0.1`, `1e-7`), so that every CSV reader types the column as
-/// float (polars and DuckDB infer a column written `4` as integer).
-pub fn number(value: f64) -> String {
-    format!("{value:?}")
-}
 
 /// What a cell that is not a finite number is called in errors.
 const NOT_FINITE: &str = "number (a finite number is required)";
@@ -36,8 +31,12 @@ fn optional(value: Option<f64>) -> String {
 
 /// `scenario, replicate, step, level, <metrics>`: one row per scenario x replicate x step x level
 /// (every `Params::series_stride` steps from 0).
-pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_timeseries<W: Write + Send>(
+    out: W,
+    format: Format,
+    results: &[ScenarioResult],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     let mut header = vec!["scenario", "replicate", "step", "level"];
     header.extend(METRICS);
     writer.write_record(&header)?;
@@ -65,15 +64,19 @@ pub fn write_timeseries<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Re
             }
         }
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
 /// `scenario, replicate, step, unit_code, unit_name, level, <metrics>`: with
 /// `output.by_unit`, one row per scenario x replicate x step x unit of the recorded level,
 /// each unit with its whole subtree.
-pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_timeseries_by_unit<W: Write + Send>(
+    out: W,
+    format: Format,
+    results: &[ScenarioResult],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     let mut header = vec![
         "scenario",
         "replicate",
@@ -100,14 +103,18 @@ pub fn write_timeseries_by_unit<W: Write>(out: W, results: &[ScenarioResult]) ->
             }
         }
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
 /// `scenario, replicate, unit_code, unit_name, level, <metric means>, converged_at, settled,
 /// class`: with `output.by_unit`, each recorded unit's equilibrium (its whole subtree).
-pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_summary_by_unit<W: Write + Send>(
+    out: W,
+    format: Format,
+    results: &[ScenarioResult],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     let spans = any_span(results);
     let mut header = equilibrium_header("scenario", spans);
     header.splice(2..2, ["unit_code".to_string(), "unit_name".to_string()]);
@@ -126,7 +133,7 @@ pub fn write_summary_by_unit<W: Write>(out: W, results: &[ScenarioResult]) -> cs
             }
         }
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
@@ -160,57 +167,66 @@ pub struct UnitValue {
     pub scenario: String,
     pub replicate: usize,
     pub step: Option<usize>,
+    /// The recorded level (`province`).
+    pub level: String,
     pub code: String,
     pub name: String,
     pub value: f64,
 }
 
-/// Bytes reading `rows` rows of a by-unit table takes (`read_unit_values`: every record held
-/// as strings, then one value per row with its scenario, code and name).
+/// Bytes reading `rows` rows of a by-unit table takes (`read_unit_values`: records are read
+/// one at a time, and one value kept per row with its scenario, level, code and name).
 pub fn unit_rows_memory(rows: u128) -> u128 {
-    let fields = METRIC_COUNT as u128 + 6;
-    let record = fields * (24 + 8) + 96;
-    let value = 3 * 24 + 48 + 40;
-    rows.saturating_mul(record + value)
+    let value = 4 * 24 + 64 + 40;
+    rows.saturating_mul(value)
 }
 
-/// Read one metric of every row of a by-unit table.
+/// Read one metric of every row of a by-unit table (CSV or Parquet), one record at a time.
 pub fn read_unit_values(path: &Path, metric: &str) -> Result<Vec<UnitValue>, ReadError> {
-    let table = Table::read(path)?;
-    let scenario = table.column(&["scenario"])?;
-    let replicate = table.column(&["replicate"])?;
-    let step = table.column(&["step"]).ok();
-    let code = table.column(&["unit_code"])?;
-    let name = table.column(&["unit_name"])?;
-    let value = table.column(&[metric])?;
-    let bad = |what: &str, text: &str| ReadError {
-        path: table.path.clone(),
-        message: format!("bad {what} `{text}`"),
+    let mut reader = TableReader::open(path)?;
+    let column = |names: &[&str]| {
+        reader
+            .header()
+            .iter()
+            .position(|h| names.contains(&h.as_str()))
+            .ok_or_else(|| ReadError::new(path, format!("no column `{}`", names[0])))
     };
+    let scenario = column(&["scenario"])?;
+    let replicate = column(&["replicate"])?;
+    let step = column(&["step"]).ok();
+    let code = column(&["unit_code"])?;
+    let name = column(&["unit_name"])?;
+    let level = column(&["level"])?;
+    let value = column(&[metric])?;
+    let bad = |what: &str, text: &str| ReadError::new(path, format!("bad {what} `{text}`"));
     let integer = |record: &csv::StringRecord, column: usize, what: &str| {
         record[column]
             .parse::<usize>()
             .map_err(|_| bad(what, &record[column]))
     };
-    table
-        .records
-        .iter()
-        .map(|record| {
-            Ok(UnitValue {
-                scenario: record[scenario].to_string(),
-                replicate: integer(record, replicate, "replicate")?,
-                step: step.map(|c| integer(record, c, "step")).transpose()?,
-                code: unit_text(&record[code]),
-                name: unit_text(&record[name]),
-                value: finite(&record[value]).ok_or_else(|| bad(NOT_FINITE, &record[value]))?,
-            })
-        })
-        .collect()
+    let mut values = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record)? {
+        values.push(UnitValue {
+            scenario: record[scenario].to_string(),
+            replicate: integer(&record, replicate, "replicate")?,
+            step: step.map(|c| integer(&record, c, "step")).transpose()?,
+            level: record[level].to_string(),
+            code: unit_text(&record[code]),
+            name: unit_text(&record[name]),
+            value: finite(&record[value]).ok_or_else(|| bad(NOT_FINITE, &record[value]))?,
+        });
+    }
+    Ok(values)
 }
 
 /// `scenario, replicate, level, <metric means>, converged_at, class`.
-pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_summary<W: Write + Send>(
+    out: W,
+    format: Format,
+    results: &[ScenarioResult],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     let spans = any_span(results);
     writer.write_record(equilibrium_header("scenario", spans))?;
     for result in results {
@@ -227,14 +243,18 @@ pub fn write_summary<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Resul
             }
         }
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
 /// `scenario, level, metric, mean, sd, ci95_low, ci95_high, n`: statistics over replicates of
 /// every equilibrium metric, `converged_at`, and `class_<name>` shares (Wilson interval).
-pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_equilibrium<W: Write + Send>(
+    out: W,
+    format: Format,
+    results: &[ScenarioResult],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     writer.write_record(
         STATISTICS_HEADER
             .iter()
@@ -247,15 +267,15 @@ pub fn write_equilibrium<W: Write>(out: W, results: &[ScenarioResult]) -> csv::R
         }
         write_relaxation(&mut writer, result)?;
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
 /// With `run.until_settled`: the row `relaxation_steps` (level `all`), the relaxation time
 /// of the slowest mode of the replicate-mean series in whole steps (0: none above the
 /// precision), `n` the replicates it was fitted to.
-fn write_relaxation<W: Write>(
-    writer: &mut csv::Writer<W>,
+fn write_relaxation<W: Write + Send>(
+    writer: &mut TableWriter<W>,
     result: &ScenarioResult,
 ) -> csv::Result<()> {
     let Some(span) = result
@@ -291,8 +311,8 @@ pub const STATISTICS_HEADER: [&str; 8] = [
 ];
 
 /// The statistics rows of one scenario (or sweep point) at one level.
-pub fn write_statistics<W: Write>(
-    writer: &mut csv::Writer<W>,
+pub fn write_statistics<W: Write + Send>(
+    writer: &mut TableWriter<W>,
     key: &str,
     level: &str,
     statistics: &LevelStatistics,
@@ -380,11 +400,11 @@ pub fn write_sweep_rows<'a, W: Write>(
 }
 
 /// `sweep_summary.csv`: the statistics table of every point at every level.
-pub fn write_sweep_summary<'a, W: Write>(
+pub fn write_sweep_summary<'a, W: Write + Send>(
     out: W,
     points: impl Iterator<Item = SweepRows<'a>>,
 ) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = TableWriter::csv(out);
     writer.write_record(
         STATISTICS_HEADER
             .iter()
@@ -407,7 +427,7 @@ pub fn write_sweep_summary<'a, W: Write>(
             write_statistics(&mut writer, &point.to_string(), level, &statistics)?;
         }
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
@@ -468,24 +488,7 @@ pub fn equilibrium_header(key: &str, spans: bool) -> Vec<String> {
     header
 }
 
-/// A table that cannot be read back, with the file and what is wrong.
-#[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct ReadError {
-    pub path: String,
-    pub message: String,
-}
-
-impl ReadError {
-    pub(crate) fn new(path: &Path, message: impl std::fmt::Display) -> Self {
-        ReadError {
-            path: path.display().to_string(),
-            message: message.to_string(),
-        }
-    }
-}
-
-/// Every record of a CSV file with its header row, and the position of each named column.
+/// Every record of a table (CSV or Parquet) with its header row, and the position of each named column.
 struct Table {
     path: String,
     header: Vec<String>,
@@ -494,17 +497,9 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Result<Self, ReadError> {
-        let mut reader = csv::Reader::from_path(path).map_err(|e| ReadError::new(path, e))?;
-        let header = reader
-            .headers()
-            .map_err(|e| ReadError::new(path, e))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let records = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ReadError::new(path, e))?;
+        let reader = TableReader::open(path)?;
+        let header = reader.header().to_vec();
+        let records = reader.records()?;
         Ok(Table {
             path: path.display().to_string(),
             header,
@@ -662,8 +657,12 @@ pub const EFFECTS_HEADER: [&str; 8] = [
 ];
 
 /// `effects.csv`: `scenario, event, metric, k, effect, ci95_low, ci95_high, n`.
-pub fn write_effects<W: Write>(out: W, rows: &[EffectRow]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+pub fn write_effects<W: Write + Send>(
+    out: W,
+    format: Format,
+    rows: &[EffectRow],
+) -> csv::Result<()> {
+    let mut writer = TableWriter::new(out, format);
     writer.write_record(EFFECTS_HEADER)?;
     for row in rows {
         writer.write_record([
@@ -677,7 +676,7 @@ pub fn write_effects<W: Write>(out: W, rows: &[EffectRow]) -> csv::Result<()> {
             row.n.to_string(),
         ])?;
     }
-    writer.flush()?;
+    writer.finish()?;
     Ok(())
 }
 
@@ -1478,7 +1477,7 @@ mod tests {
         ];
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join("effects.csv");
-        write_effects(std::fs::File::create(&path).unwrap(), &rows).unwrap();
+        write_effects(std::fs::File::create(&path).unwrap(), Format::Csv, &rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,

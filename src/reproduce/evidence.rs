@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{metric_index, modal_class, CLASSES, WHOLE_HIERARCHY};
+use crate::output::store;
 use crate::output::tables::{self, ReadError, SummaryRow};
 use crate::stats::{self, Estimate, Paired};
 
@@ -30,7 +31,7 @@ pub struct RunEvidence {
 
 impl RunEvidence {
     pub fn read(dir: &Path) -> Result<Self, EvidenceError> {
-        let rows = tables::read_statistics(&dir.join("equilibrium.csv"))?;
+        let rows = tables::read_statistics(&store::find(dir, "equilibrium"))?;
         let mut stats = HashMap::new();
         let mut levels: HashMap<String, Vec<String>> = HashMap::new();
         for row in rows {
@@ -46,7 +47,7 @@ impl RunEvidence {
             dir: dir.to_path_buf(),
             stats,
             levels,
-            replicates: replicates_by_key(&dir.join("summary.csv"))?,
+            replicates: replicates_by_key(&store::find(dir, "summary"))?,
         })
     }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Observer, StudyError};
 use crate::charts;
-use crate::output::{self, series, tables};
+use crate::output::{self, series, store, tables};
 use crate::scenario::Scenario;
 
 /// Draw the charts of result directories into `out`. `scenarios` replaces what the
@@ -30,9 +30,9 @@ pub fn read_results(
 ) -> Result<Vec<series::ResultData>, StudyError> {
     let mut results = Vec::with_capacity(dirs.len());
     for dir in dirs {
-        if !dir.join("timeseries.csv").exists() {
+        if !store::find(dir, "timeseries").exists() {
             return Err(StudyError::Usage(format!(
-                "{}: not a result directory (no timeseries.csv)",
+                "{}: not a result directory (no timeseries.csv or timeseries.parquet)",
                 dir.display()
             )));
         }
@@ -64,7 +64,7 @@ pub fn draw_results(
 ) -> Result<Vec<PathBuf>, StudyError> {
     let mut files = charts::draw_all(results, out, size, overlay)?;
     if let ([dir], [result]) = (dirs, results) {
-        files.extend(draw_unit_charts(dir, out, size)?);
+        files.extend(draw_unit_charts(dir, &result.scenarios, out, size)?);
         files.extend(draw_effect_charts(dir, &result.scenarios, out, size)?);
     }
     Ok(files)
@@ -77,7 +77,7 @@ fn draw_effect_charts(
     out: &Path,
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, StudyError> {
-    let path = dir.join(output::EFFECTS_FILE);
+    let path = store::find(dir, output::EFFECTS_TABLE);
     if !path.exists() {
         return Ok(Vec::new());
     }
@@ -87,8 +87,13 @@ fn draw_effect_charts(
 }
 
 /// The by-unit charts of a result directory that has by-unit tables (`output.by_unit`).
-fn draw_unit_charts(dir: &Path, out: &Path, size: (u32, u32)) -> Result<Vec<PathBuf>, StudyError> {
-    let [series, summary] = output::UNIT_FILES.map(|name| dir.join(name));
+fn draw_unit_charts(
+    dir: &Path,
+    scenarios: &[Scenario],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, StudyError> {
+    let [series, summary] = output::UNIT_TABLES.map(|table| store::find(dir, table));
     if !summary.exists() {
         return Ok(Vec::new());
     }
@@ -99,6 +104,7 @@ fn draw_unit_charts(dir: &Path, out: &Path, size: (u32, u32)) -> Result<Vec<Path
     Ok(charts::draw_units(
         &read(&summary)?,
         &read(&series)?,
+        &charts::Cohorts::of(scenarios),
         out,
         size,
     )?)

@@ -19,7 +19,8 @@ pub struct MemoryLimit {
 }
 
 /// Bytes a scenario needs at most: its replicates and series (`runner::memory_needed`) and,
-/// with `output.by_unit`, the by-unit tables the charts read back whole.
+/// with `output.by_unit`, the value per row of the by-unit tables that the charts keep when
+/// they read them back.
 pub fn memory_needed(params: &Params, threads: usize) -> u128 {
     let simulation = runner::memory_needed(params, threads);
     let (Ok(size), Some(level)) = (Size::of(&params.hierarchy), params.by_unit_level()) else {
@@ -195,11 +196,12 @@ mod tests {
         let recorded = runner::memory_needed(&params, 2);
         let units = Size::of(&params.hierarchy).unwrap().level_units[3] as u128;
         let rows = 1000 * units * 4;
-        // The series in memory, then the table read back as strings, several times larger.
+        // The series in memory, then one value per row of the table read back (its
+        // scenario, level, code and name as strings, 200 bytes).
         assert!(recorded >= levels_only + rows * crate::metrics::METRIC_COUNT as u128 * 8);
-        assert!(
-            memory_needed(&params, 2)
-                >= recorded + rows * 4 * crate::metrics::METRIC_COUNT as u128 * 8
+        assert_eq!(
+            memory_needed(&params, 2),
+            recorded + (rows + units * 4) * 200
         );
     }
 }

@@ -12,7 +12,7 @@ use crate::effects::{self, Counterfactual};
 use crate::metrics::Settling;
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, tables::EffectRow};
-use crate::params::Plan;
+use crate::params::{Plan, TableFormat};
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, RunOverride, Scenario};
 
@@ -58,6 +58,8 @@ struct Checked {
     pool: rayon::ThreadPool,
     threads: usize,
     out: PathBuf,
+    /// The format of the tables (`output.format`, the same for every scenario).
+    format: TableFormat,
 }
 
 /// Check everything `run` would be refused for, before any directory is touched.
@@ -87,11 +89,12 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, 
         pool,
         threads,
         out,
+        format,
     } = checked(request)?;
     let _lock = output::prepare_dir(&out, request.force)?;
     let started = manifest::now_utc();
     let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool, observer)?;
-    let mut files = write_all_tables(&out, &results, effects.as_deref())?;
+    let mut files = write_all_tables(&out, &results, effects.as_deref(), format)?;
     let charts = pool.install(|| {
         draw_charts(
             std::slice::from_ref(&out),
@@ -180,6 +183,7 @@ fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
         PathBuf::from("output").join(name)
     });
     let (counterfactuals, left_out) = effects::counterfactuals(&scenarios);
+    let format = table_format(&scenarios)?;
     Ok(Checked {
         plans: plans(&scenarios)?,
         counterfactuals,
@@ -188,7 +192,25 @@ fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
         pool,
         threads,
         out,
+        format,
     })
+}
+
+/// The format of a run's tables: one file holds every scenario, so they must agree.
+pub(crate) fn table_format(scenarios: &[Scenario]) -> Result<TableFormat, StudyError> {
+    let format = scenarios
+        .first()
+        .map_or(TableFormat::Csv, |s| s.params.output.format);
+    match scenarios.iter().find(|s| s.params.output.format != format) {
+        Some(other) => Err(StudyError::Usage(format!(
+            "scenarios `{}` and `{}` set output.format to \"{}\" and \"{}\", but their tables share one file; set the same format in both, or pass --format",
+            scenarios[0].name,
+            other.name,
+            format.name(),
+            other.params.output.format.name()
+        ))),
+        None => Ok(format),
+    }
 }
 
 /// The scenarios of `paths` (none: the built-in set) and the file each came from, refusing
@@ -280,10 +302,11 @@ pub(crate) fn write_all_tables(
     out: &Path,
     results: &[ScenarioResult],
     effects: Option<&[EffectRow]>,
+    format: TableFormat,
 ) -> Result<BTreeMap<String, String>, StudyError> {
-    let mut files = output::write_tables(out, results)?;
+    let mut files = output::write_tables(out, results, format)?;
     if let Some(rows) = effects {
-        files.extend(output::write_effects(out, rows)?);
+        files.extend(output::write_effects(out, rows, format)?);
     }
     Ok(files)
 }

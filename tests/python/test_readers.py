@@ -1,6 +1,9 @@
 """Every table kind cadresim writes, read by pandas, polars and DuckDB at their defaults, must
 give back exactly the values in the file: integer columns as integers, float columns as floats
 (never typed integer and then rounded), flags as booleans, text as text, empty cells as nulls.
+The Parquet tables of a run (`--format parquet`) must read, with each reader, as exactly the
+values of the same run's CSV tables, with the column types cadresim declares (text columns,
+unit codes among them, as text).
 
 The tables are made by the release binary on small inputs (one session fixture); the test
 fails if any expected table kind is missing, so it cannot pass on nothing.
@@ -29,6 +32,15 @@ EXPECTED = {
     "samples.csv", "verdicts.csv", "robustness.csv", "failures.csv",
     "panel.csv", "att.csv", "pretrend.csv", "spillover.csv", "did_summary.csv",
 }
+
+# The tables a run writes with `--format parquet`, each beside the same run's CSV table.
+EXPECTED_PARQUET = {
+    "timeseries.parquet", "timeseries_by_unit.parquet", "summary_by_unit.parquet",
+    "summary.parquet", "equilibrium.parquet", "effects.parquet",
+}
+
+# Columns Parquet stores as text (src/output/store.rs): a unit code stays text there.
+PARQUET_TEXT = {"scenario", "level", "metric", "class", "unit_code", "unit_name", "event", "method"}
 
 SMALL = """
 [run]
@@ -164,6 +176,8 @@ def tables(tmp_path_factory):
     for name, text in files.items():
         (root / name).write_text(text)
     cadresim("run", root / "history.toml", root / "settled.toml", "--out", root / "run")
+    cadresim("run", root / "history.toml", root / "settled.toml", "--out", root / "parquet",
+             "--format", "parquet")
     cadresim("run", root / "small.toml", "--out", root / "base")
     cadresim("compare", root / "base", root / "run", "--out", root / "compare")
     cadresim("sweep", root / "grid.toml", "--out", root / "grid")
@@ -174,7 +188,7 @@ def tables(tmp_path_factory):
              "--experiments", ROOT / "tests/data/robustness/experiments.toml")
     cadresim("did", root / "staggered.toml", "--out", root / "did")
     found = {}
-    for path in sorted(root.rglob("*.csv")):
+    for path in sorted([*root.rglob("*.csv"), *root.rglob("*.parquet")]):
         if "parts" not in path.parts:
             found.setdefault(path.name, []).append(path)
     return found
@@ -182,6 +196,12 @@ def tables(tmp_path_factory):
 
 def test_every_table_kind_was_made(tables):
     assert EXPECTED <= set(tables), f"missing: {sorted(EXPECTED - set(tables))}"
+    assert set(tables) - EXPECTED == EXPECTED_PARQUET
+
+
+def twin(path):
+    """The CSV table of the same run as a Parquet table."""
+    return path.parent.parent / "run" / path.name.replace(".parquet", ".csv")
 
 
 INTEGER = re.compile(r"-?[0-9]+")
@@ -226,11 +246,12 @@ def columns(path):
     return header, [[row[i] for row in body] for i in range(len(header))]
 
 
-def check(path, names, values_by_column, reader):
+def check(path, names, values_by_column, reader, text_columns=()):
+    """The values read (by column) against the file's cells; `text_columns` as text."""
     header, cells = columns(path)
     assert list(names) == header, f"{path.name} ({reader}): header {names} != {header}"
     for name, texts, got in zip(header, cells, values_by_column):
-        what = kind(texts)
+        what = "str" if name in text_columns else kind(texts)
         if what == "int":
             # Integers must keep their digits (no leading zeros to lose).
             assert all(str(int(t)) == t for t in texts if t), f"{path.name}.{name}"
@@ -253,6 +274,8 @@ def plain(value):
 def pytest_generate_tests(metafunc):
     if "table" in metafunc.fixturenames:
         metafunc.parametrize("table", sorted(EXPECTED))
+    if "parquet_table" in metafunc.fixturenames:
+        metafunc.parametrize("parquet_table", sorted(EXPECTED_PARQUET))
 
 
 def test_polars_reads_exactly(tables, table):
@@ -277,11 +300,33 @@ def test_pandas_reads_exactly(tables, table):
         check_pandas(path, list(frame.columns), values)
 
 
-def check_pandas(path, names, values):
+def check_pandas(path, names, values, text_columns=()):
     header, cells = columns(path)
     fixed = []
-    for texts, got in zip(cells, values):
-        if kind(texts) == "int" and any(t == "" for t in texts):
+    for name, texts, got in zip(header, cells, values):
+        if name not in text_columns and kind(texts) == "int" and any(t == "" for t in texts):
             got = [None if g != g else int(g) for g in got]
         fixed.append(got)
-    check(path, names, fixed, "pandas")
+    check(path, names, fixed, "pandas", text_columns)
+
+
+def test_parquet_reads_as_the_csv_with_polars(tables, parquet_table):
+    for path in tables[parquet_table]:
+        frame = pl.read_parquet(path)
+        values = [frame[c].to_list() for c in frame.columns]
+        check(twin(path), frame.columns, values, "polars (Parquet)", PARQUET_TEXT)
+
+
+def test_parquet_reads_as_the_csv_with_duckdb(tables, parquet_table):
+    for path in tables[parquet_table]:
+        relation = duckdb.read_parquet(str(path))
+        rows = relation.fetchall()
+        values = [list(col) for col in zip(*rows)] or [[] for _ in relation.columns]
+        check(twin(path), relation.columns, values, "DuckDB (Parquet)", PARQUET_TEXT)
+
+
+def test_parquet_reads_as_the_csv_with_pandas(tables, parquet_table):
+    for path in tables[parquet_table]:
+        frame = pd.read_parquet(path)
+        values = [[plain(v) for v in frame[c].tolist()] for c in frame.columns]
+        check_pandas(twin(path), list(frame.columns), values, PARQUET_TEXT)

@@ -65,27 +65,32 @@ class Result:
         self._keep = keep  # a temporary directory that lives as long as the result
         self._tables: dict[str, Optional[pd.DataFrame]] = {}
 
-    def _table(self, name: str) -> Optional[pd.DataFrame]:
-        if name not in self._tables:
-            path = self.out / name
-            self._tables[name] = _read_csv(path) if path.exists() else None
-        return self._tables[name]
+    def _table(self, stem: str) -> Optional[pd.DataFrame]:
+        """Table `stem` (`summary`) from `stem.parquet` (output.format = "parquet", read with
+        pyarrow) or `stem.csv`; None when the run has neither."""
+        if stem not in self._tables:
+            parquet, text = self.out / f"{stem}.parquet", self.out / f"{stem}.csv"
+            if parquet.exists():
+                self._tables[stem] = pd.read_parquet(parquet)
+            else:
+                self._tables[stem] = _read_csv(text) if text.exists() else None
+        return self._tables[stem]
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        return self._table("timeseries.csv")
+        return self._table("timeseries")
 
     @property
     def summary(self) -> pd.DataFrame:
-        return self._table("summary.csv")
+        return self._table("summary")
 
     @property
     def equilibrium(self) -> pd.DataFrame:
-        return self._table("equilibrium.csv")
+        return self._table("equilibrium")
 
     @property
     def effects(self) -> Optional[pd.DataFrame]:
-        return self._table("effects.csv")
+        return self._table("effects")
 
     @property
     def manifest(self) -> dict:
