@@ -35,6 +35,39 @@ pub const METRICS: [&str; 22] = [
     "markup",
 ];
 
+/// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
+/// in [0, 1]; counts, output, losses, attainment and markups are never negative; welfare and
+/// payoffs can have either sign. Intervals of their means are kept inside (`Spread::within`).
+pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
+    const SHARE: (f64, f64) = (0.0, 1.0);
+    const NON_NEGATIVE: (f64, f64) = (0.0, f64::INFINITY);
+    const ANY: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+    [
+        SHARE,        // share_idle
+        SHARE,        // share_routine
+        SHARE,        // share_innovating
+        SHARE,        // mean_innovation
+        NON_NEGATIVE, // mean_attainment
+        SHARE,        // share_missed
+        NON_NEGATIVE, // output
+        NON_NEGATIVE, // damage
+        NON_NEGATIVE, // private_gain
+        ANY,          // welfare
+        ANY,          // mean_payoff
+        NON_NEGATIVE, // errors
+        NON_NEGATIVE, // detected
+        NON_NEGATIVE, // sanctioned
+        NON_NEGATIVE, // exempted
+        NON_NEGATIVE, // wrongly_exempted
+        NON_NEGATIVE, // wrongly_sanctioned
+        NON_NEGATIVE, // veto_events
+        NON_NEGATIVE, // caught_idle
+        NON_NEGATIVE, // dismissals
+        SHARE,        // abuse_rate
+        NON_NEGATIVE, // markup
+    ]
+};
+
 /// What each metric measures, in words for chart titles and axes (in `METRICS` order).
 pub const MEANINGS: [&str; METRIC_COUNT] = [
     "share of idle cadres",

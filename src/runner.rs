@@ -92,7 +92,7 @@ impl LevelStatistics {
         let metrics = (0..METRIC_COUNT)
             .map(|metric| {
                 let values: Vec<f64> = equilibria.iter().map(|e| e.means[metric]).collect();
-                stats::spread(&values)
+                stats::spread(&values).within(crate::metrics::BOUNDS[metric])
             })
             .collect();
         let converged: Vec<f64> = equilibria
@@ -105,7 +105,7 @@ impl LevelStatistics {
             .collect();
         LevelStatistics {
             metrics,
-            converged_at: stats::spread(&converged),
+            converged_at: stats::spread(&converged).within((0.0, f64::INFINITY)),
             class_counts,
             settled: equilibria.iter().filter(|e| e.settled).count(),
             replicates: equilibria.len(),

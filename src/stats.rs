@@ -46,6 +46,21 @@ pub struct Spread {
     pub n: usize,
 }
 
+impl Spread {
+    /// The interval intersected with `bounds`, the values the quantity can take (a share's
+    /// [0, 1]). The true mean lies inside the bounds, so the interval covers it exactly as
+    /// often as before (Mandelkern 2002, "Setting confidence intervals for bounded
+    /// parameters", Statistical Science 17(2)); only the impossible part is cut off.
+    pub fn within(self, (low, high): (f64, f64)) -> Spread {
+        Spread {
+            ci95: self
+                .ci95
+                .map(|(a, b)| (a.clamp(low, high), b.clamp(low, high))),
+            ..self
+        }
+    }
+}
+
 pub fn spread(values: &[f64]) -> Spread {
     let n = values.len();
     let mean = values.iter().sum::<f64>() / n.max(1) as f64;

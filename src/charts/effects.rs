@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{draw_legend, fail, font, render, stroke, tick_label, Chart, ChartError, Outcome};
+use super::{
+    draw_legend, fail, font, interval_note, render, stroke, tick_label, Chart, ChartError, Outcome,
+};
 use super::{GREY, LINE_COLOURS};
 use crate::effects::HORIZONS;
 use crate::output::tables::EffectRow;
@@ -124,7 +126,8 @@ impl Chart for Effects<'_> {
             entries.push((format!("entry {event}"), colour));
             entries.extend(lines.iter().map(|line| (format!("   {line}"), colour)));
         }
-        entries.push(("(band: 95% CI over replicates)".to_string(), GREY));
+        let shown = self.rows.iter().any(|row| row.ci95.is_some());
+        entries.push(interval_note("band", shown));
         entries.push(("(effect: factual - counterfactual)".to_string(), GREY));
         draw_legend(&legend, &entries, scale)
     }

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod provinces;
 pub mod robustness;
 pub mod run;
+pub mod scatter;
 pub mod sensitivity;
 pub mod sweep;
 pub mod units;
@@ -320,6 +321,15 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
         .map_err(fail)?;
     }
     Ok(())
+}
+
+/// The legend's note on intervals: what the `shape` (band, bars) shows, or that there is no
+/// interval (a single replicate), so no chart promises an interval it does not draw.
+pub(crate) fn interval_note(shape: &str, shown: bool) -> (String, RGBColor) {
+    match shown {
+        true => (format!("({shape}: 95% CI over replicates)"), GREY),
+        false => ("(one replicate: no interval)".to_string(), GREY),
+    }
 }
 
 /// A band's 95% interval as a filled polygon (values `stride` steps apart).

@@ -10,9 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    band_polygon, class_colour, class_label, draw_legend, fail, font, points, render, stroke,
-    tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN, GREY, LINE_COLOURS,
-    ORANGE, PURPLE, SKY_BLUE, VERMILLION,
+    band_polygon, class_colour, class_label, draw_legend, fail, font, interval_note, points,
+    render, stroke, tick_label, Chart, ChartError, Outcome, AREA_ALPHA, BLACK_, BLUE, GREEN,
+    LINE_COLOURS, ORANGE, PURPLE, SKY_BLUE, VERMILLION,
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{compared_name, Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
@@ -156,7 +156,7 @@ impl Chart for Behaviour<'_> {
             ("routine".to_string(), lighten(SKY_BLUE, AREA_ALPHA)),
             ("innovating".to_string(), lighten(GREEN, AREA_ALPHA)),
             ("mean innovation".to_string(), BLACK_),
-            ("(band: 95% CI)".to_string(), GREY),
+            interval_note("band", self.series.replicates > 1),
         ];
         for (number, (_, lines)) in self.events.iter().enumerate() {
             for (index, line) in lines.iter().enumerate() {
@@ -247,7 +247,7 @@ impl Chart for Levels<'_> {
             &[
                 ("mean innovation".to_string(), GREEN),
                 ("share idle".to_string(), ORANGE),
-                ("(band: 95% CI)".to_string(), GREY),
+                interval_note("band", self.series.replicates > 1),
             ],
             scale,
         )
@@ -327,7 +327,7 @@ impl Chart for Accountability<'_> {
             .iter()
             .map(|(_, label, colour)| (label.to_string(), *colour))
             .collect();
-        entries.push(("(band: 95% CI)".to_string(), GREY));
+        entries.push(interval_note("band", self.series.replicates > 1));
         draw_legend(&legend, &entries, scale)
     }
 }
@@ -492,7 +492,11 @@ impl Chart for Equilibria<'_> {
         } else {
             vec![("difference".to_string(), BLUE)]
         };
-        entries.push(("(bars: 95% CI)".to_string(), GREY));
+        let widths = self.scenarios.iter().flat_map(|s| s.metrics.values());
+        entries.push(interval_note(
+            "bars",
+            widths.into_iter().any(|e| e.high > e.low),
+        ));
         draw_legend(&legend, &entries, scale)
     }
 }
@@ -579,7 +583,8 @@ impl Chart for Overlay<'_> {
             .enumerate()
             .map(|(i, (name, _))| (name.clone(), LINE_COLOURS[i % LINE_COLOURS.len()]))
             .collect();
-        entries.push(("(band: 95% CI)".to_string(), GREY));
+        let shown = self.series.iter().any(|(_, series)| series.replicates > 1);
+        entries.push(interval_note("band", shown));
         draw_legend(&legend, &entries, scale)
     }
 }

@@ -10,6 +10,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::scatter::{Panel, Scatter};
 use super::{
     category_label, class_colour, class_label, draw_legend, fail, font, render, short_entry,
     stroke, tick_label, Chart, ChartError, Outcome, GREY, LINE_COLOURS,
@@ -26,6 +27,11 @@ pub struct SweepLayout {
     pub grid: bool,
     /// The points follow a continuation path with outbound and return branches.
     pub path: bool,
+    /// The points are sampled over the space (Latin hypercube, Sobol', Morris): scatter
+    /// charts per factor instead of curves.
+    pub sampled: bool,
+    /// Class thresholds drawn on the curves: (metric, value, what holds from there).
+    pub thresholds: Vec<(&'static str, f64, String)>,
 }
 
 /// Metrics drawn as curves.
@@ -35,8 +41,9 @@ pub const CURVE_METRICS: [(&str, &str); 3] = [
     ("welfare", "welfare (output - damage - private gain)"),
 ];
 
-/// (x, mean, ci95_low, ci95_high) of one point of a curve.
-type CurvePoint = (f64, f64, f64, f64);
+/// (x, mean, ci95_low, ci95_high, the point's equilibrium class if it has one) of one point
+/// of a curve.
+type CurvePoint = (f64, f64, f64, f64, Option<&'static str>);
 
 struct Curve<'a> {
     title: String,
@@ -45,8 +52,10 @@ struct Curve<'a> {
     log_x: bool,
     /// Category names when the first axis is not numeric.
     categories: Option<Vec<String>>,
-    /// (line label, points (x, mean, low, high)).
+    /// (line label, points (x, mean, low, high, class)).
     lines: Vec<(String, Vec<CurvePoint>)>,
+    /// Class thresholds on the y axis: (value, what holds from there).
+    thresholds: Vec<(f64, String)>,
 }
 
 impl Curve<'_> {
@@ -96,7 +105,10 @@ impl Curve<'_> {
         let to_x = |x: f64| if log_x { x.log10() } else { x };
         for (index, (_, line)) in self.lines.iter().enumerate() {
             let colour = LINE_COLOURS[index % LINE_COLOURS.len()];
-            let line: Vec<CurvePoint> = line.iter().map(|p| (to_x(p.0), p.1, p.2, p.3)).collect();
+            let line: Vec<CurvePoint> = line
+                .iter()
+                .map(|p| (to_x(p.0), p.1, p.2, p.3, p.4))
+                .collect();
             let mut outline: Vec<(f64, f64)> = line.iter().map(|p| (p.0, p.3)).collect();
             let line = &line;
             outline.extend(line.iter().rev().map(|p| (p.0, p.2)));
@@ -113,10 +125,33 @@ impl Curve<'_> {
                 ))
                 .map_err(fail)?;
             chart
-                .draw_series(
-                    line.iter()
-                        .map(|p| Circle::new((p.0, p.1), (6.0 * scale) as i32, colour.filled())),
-                )
+                .draw_series(line.iter().map(|p| {
+                    let fill = p.4.map_or(colour, class_colour);
+                    Circle::new((p.0, p.1), (6.0 * scale) as i32, fill.filled())
+                }))
+                .map_err(fail)?;
+            if line.iter().any(|p| p.4.is_some()) {
+                chart
+                    .draw_series(line.iter().map(|p| {
+                        Circle::new((p.0, p.1), (7.0 * scale) as i32, stroke(colour, scale))
+                    }))
+                    .map_err(fail)?;
+            }
+        }
+        let (x_low, x_high) = (chart.x_range().start, chart.x_range().end);
+        for (value, label) in &self.thresholds {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x_low, *value), (x_high, *value)],
+                    stroke(GREY, scale * 0.8),
+                )))
+                .map_err(fail)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label.clone(),
+                    (x_low, *value),
+                    font(scale, 16.0).color(&GREY),
+                )))
                 .map_err(fail)?;
         }
         Ok(())
@@ -165,6 +200,17 @@ impl Chart for Curve<'_> {
             .map(|(i, (label, _))| (short_entry(label), LINE_COLOURS[i % LINE_COLOURS.len()]))
             .collect();
         entries.push(("(band: 95% CI)".to_string(), GREY));
+        let classes = CLASSES.iter().filter(|class| {
+            self.lines
+                .iter()
+                .any(|(_, line)| line.iter().any(|p| p.4 == Some(**class)))
+        });
+        entries.extend(
+            classes.map(|class| (format!("dot: {}", class_label(class)), class_colour(class))),
+        );
+        if !self.thresholds.is_empty() {
+            entries.push(("grey lines: class thresholds".to_string(), GREY));
+        }
         draw_legend(&legend, &entries, scale)
     }
 }
@@ -380,11 +426,23 @@ pub fn draw_sweep(
     if points.columns.is_empty() || points.points.is_empty() || layout.axes.is_empty() {
         return Ok(Vec::new());
     }
-    let curves = build_curves(layout, &points, &stats);
+    let curves = match layout.sampled {
+        true => Vec::new(),
+        false => build_curves(layout, &points, &stats),
+    };
+    let scatters = match layout.sampled {
+        true => build_scatters(layout, &points, &stats),
+        false => Vec::new(),
+    };
     let phases = build_phases(layout, &points, &stats);
     let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = curves
         .par_iter()
         .map(|(stem, chart)| render(out, stem, size, chart))
+        .chain(
+            scatters
+                .par_iter()
+                .map(|(stem, chart)| render(out, stem, size, chart)),
+        )
         .chain(
             phases
                 .par_iter()
@@ -459,7 +517,7 @@ pub fn draw_boundary(
                 lines.len() - 1
             }
         };
-        lines[index].1.push((x, estimate, low, high));
+        lines[index].1.push((x, estimate, low, high, None));
     }
     for (_, line) in &mut lines {
         line.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -480,6 +538,7 @@ pub fn draw_boundary(
         log_x: numeric && log,
         categories: (!numeric).then_some(categories),
         lines,
+        thresholds: Vec::new(),
     };
     render(out, "boundary", size, &chart)
 }
@@ -543,7 +602,13 @@ fn build_curves<'a>(
                     lines.len() - 1
                 }
             };
-            let point = (x_of(&row[0]), estimate.mean, estimate.low, estimate.high);
+            let point = (
+                x_of(&row[0]),
+                estimate.mean,
+                estimate.low,
+                estimate.high,
+                Some(stat.class),
+            );
             if layout.path && row.get(1).is_some_and(|b| b == "return") {
                 if let Some((before, turn)) = previous {
                     if before.get(1).is_some_and(|b| b == "outbound") && before[2..] == row[2..] {
@@ -574,10 +639,59 @@ fn build_curves<'a>(
                 log_x: log,
                 categories: (!numeric).then(|| categories.clone()),
                 lines,
+                thresholds: layout
+                    .thresholds
+                    .iter()
+                    .filter(|t| t.0 == metric)
+                    .map(|t| (t.1, t.2.clone()))
+                    .collect(),
             },
         ));
     }
     curves
+}
+
+/// For a sampled design, one scatter chart per metric of `CURVE_METRICS`: a panel per
+/// numeric factor (variants axes have no scale to scatter on).
+fn build_scatters(
+    layout: &SweepLayout,
+    points: &PointsTable,
+    stats: &[LevelSummary],
+) -> Vec<(String, Scatter)> {
+    let factors: Vec<usize> = (0..points.columns.len())
+        .filter(|&i| layout.axes.get(i).is_some_and(|axis| axis.0))
+        .collect();
+    CURVE_METRICS
+        .iter()
+        .map(|(metric, description)| {
+            let panels = factors
+                .iter()
+                .map(|&i| Panel {
+                    factor: points.columns[i].clone(),
+                    log: layout.axes[i].1,
+                    points: points
+                        .points
+                        .iter()
+                        .zip(stats)
+                        .filter_map(|((_, labels), stat)| {
+                            let x = labels.get(i)?.parse().ok()?;
+                            Some((x, stat.metrics.get(*metric)?.mean, stat.class))
+                        })
+                        .collect(),
+                })
+                .collect();
+            let chart = Scatter {
+                title: format!(
+                    "{} against each factor ({} points)",
+                    capitalised(meaning(metric)),
+                    points.points.len()
+                ),
+                y_label: description.to_string(),
+                panels,
+            };
+            (format!("scatter-{metric}"), chart)
+        })
+        .collect()
 }
 
 /// A sentence's first letter in capitals.

@@ -209,7 +209,7 @@ impl Ranking {
             .map(|(name, values)| {
                 let colour = palette.colour(cohorts.step(values[0]));
                 let values: Vec<f64> = values.iter().map(|v| v.value).collect();
-                let spread = stats::spread(&values);
+                let spread = stats::spread(&values).within((0.0, 1.0));
                 intervals |= spread.ci95.is_some();
                 let interval = spread.ci95.unwrap_or((spread.mean, spread.mean));
                 (name, spread.mean, interval, colour)

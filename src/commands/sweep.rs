@@ -454,7 +454,42 @@ pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
             .collect(),
         grid: spec.design == Design::Grid,
         path: spec.design == Design::Path,
+        sampled: matches!(spec.design, Design::Lhs | Design::Sobol | Design::Morris),
+        thresholds: match spec.design {
+            Design::Grid | Design::Path => class_thresholds(spec),
+            _ => Vec::new(),
+        },
     }
+}
+
+/// The class thresholds of the sweep's base scenario, for its curves; none when an axis
+/// varies them (each point would have its own).
+fn class_thresholds(spec: &SweepSpec) -> Vec<(&'static str, f64, String)> {
+    let varied = spec.points().iter().any(|point| {
+        spec.scenario_for(point)
+            .is_ok_and(|s| s.params.equilibrium != spec.base.params.equilibrium)
+    });
+    if varied {
+        return Vec::new();
+    }
+    let classes = &spec.base.params.equilibrium;
+    vec![
+        (
+            "mean_innovation",
+            classes.lazy_innovation,
+            format!("below {}: lazy-routine", classes.lazy_innovation),
+        ),
+        (
+            "mean_innovation",
+            classes.innovative_innovation,
+            format!("from {}: innovative", classes.innovative_innovation),
+        ),
+        (
+            "share_idle",
+            classes.lazy_idle,
+            format!("from {}: lazy-idle", classes.lazy_idle),
+        ),
+    ]
 }
 
 /// The scenario of the point that needs the most memory (an axis may change the hierarchy).

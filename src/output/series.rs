@@ -41,6 +41,8 @@ pub struct ScenarioSeries {
     pub steps: usize,
     /// Steps between recorded values (`output.series_every`).
     pub stride: usize,
+    /// Replicates at the first step: with one, the bands have no width (no interval).
+    pub replicates: usize,
 }
 
 impl ScenarioSeries {
@@ -195,16 +197,24 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
                 .iter()
                 .map(|by_step| {
                     (0..METRIC_COUNT)
-                        .map(|metric| band(by_step.iter().map(|step| step[metric])))
+                        .map(|metric| {
+                            let steps = by_step.iter().map(|step| step[metric]);
+                            band(steps, crate::metrics::BOUNDS[metric])
+                        })
                         .collect()
                 })
                 .collect();
+            let replicates = sums
+                .first()
+                .and_then(|by_step| by_step.first())
+                .map_or(0, |step| step[0].count as usize);
             ScenarioSeries {
                 name,
                 levels,
                 bands,
                 steps,
                 stride: stride.max(1),
+                replicates,
             }
         })
         .collect())
@@ -240,7 +250,9 @@ fn steps_of_every_replicate(by_step: &[[Accumulator; METRIC_COUNT]]) -> usize {
         .unwrap_or(by_step.len())
 }
 
-fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
+/// The mean over replicates at each step and its t-based 95% band, kept inside the metric's
+/// `bounds` (`metrics::BOUNDS`).
+fn band(steps: impl Iterator<Item = Accumulator>, (lowest, highest): (f64, f64)) -> Band {
     let mut result = Band::default();
     // The quantile depends only on the replicate count, which rarely changes: keep the last.
     let mut quantile: Option<(f64, f64)> = None;
@@ -262,8 +274,8 @@ fn band(steps: impl Iterator<Item = Accumulator>) -> Band {
             0.0
         };
         result.mean.push(mean);
-        result.low.push(mean - half);
-        result.high.push(mean + half);
+        result.low.push((mean - half).clamp(lowest, highest));
+        result.high.push((mean + half).clamp(lowest, highest));
     }
     result
 }

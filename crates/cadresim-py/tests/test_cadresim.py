@@ -48,6 +48,18 @@ def test_a_run_writes_the_command_lines_bytes(tmp_path):
     assert list(result.summary.columns[:3]) == ["scenario", "replicate", "level"]
 
 
+def test_parquet_tables_read_as_the_csv_ones():
+    text = cadresim.run(PRESSURE, steps=20, replicates=2, seed=1)
+    parquet = cadresim.run(PRESSURE, steps=20, replicates=2, seed=1,
+                           set={"output.format": "parquet"})
+    assert (parquet.out / "summary.parquet").exists()
+    assert not (parquet.out / "summary.csv").exists()
+    for name in ["timeseries", "summary", "equilibrium"]:
+        a, b = getattr(text, name), getattr(parquet, name)
+        # The same columns and values; Parquet types integers with nulls as nullable.
+        pd.testing.assert_frame_equal(a, b, check_exact=True, check_dtype=False), name
+
+
 def test_a_built_in_name_a_dict_and_settings_run(tmp_path):
     by_name = cadresim.run("pressure", steps=20, replicates=2, seed=1)
     by_file = cadresim.run(PRESSURE, steps=20, replicates=2, seed=1)
