@@ -411,6 +411,11 @@ pub struct ReproduceArgs {
     /// Overwrite DIR if it holds results.
     #[arg(long)]
     pub force: bool,
+    /// Print what the reproduction would cost (replicate runs, steps, cadre-steps; a sweep's
+    /// points each at the cost of its largest) and the time it would take on this machine,
+    /// then stop: nothing is run or written.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -527,6 +527,7 @@ fn dry_runs_print_the_cost_and_write_nothing() {
         vec!["run".to_string(), files.arg("small.toml")],
         vec!["sweep".to_string(), files.arg("sweep.toml")],
         vec!["did".to_string(), staggered],
+        vec!["reproduce".to_string(), "--quick".to_string()],
     ] {
         let out = files.path(&format!("out-{}", args[0]));
         let output = cadresim()
@@ -556,4 +557,21 @@ fn dry_runs_print_the_cost_and_write_nothing() {
         stdout.starts_with("dry run: 2 replicate runs x 30 steps = 5.22e3 cadre-steps"),
         "{stdout}"
     );
+    // A robustness check runs the experiments again at the defaults and at every sample: 4
+    // samples add 5 times the replicate runs of the quick experiments.
+    let runs = |extra: &[&str]| {
+        let output = cadresim()
+            .args(["reproduce", "--quick", "--dry-run"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let count = stdout
+            .trim_start_matches("dry run: ")
+            .split(' ')
+            .next()
+            .unwrap();
+        count.parse::<u64>().unwrap_or_else(|_| panic!("{stdout}"))
+    };
+    assert_eq!(runs(&["--robustness", "4"]), 6 * runs(&[]));
 }

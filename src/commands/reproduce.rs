@@ -40,6 +40,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         size,
     });
     check_experiments(&experiments, &args, (replicates, steps))?;
+    if args.dry_run {
+        println!(
+            "{}",
+            dry_run(&experiments, &args, (replicates, steps))?.describe()
+        );
+        return Ok(0);
+    }
     let checked = robustness.as_ref().map(check).transpose()?;
     let _lock = prepare(&args)?;
     let mut evidence = Evidence {
@@ -188,6 +195,54 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     }
     println!("report: {}", args.out.join("RESULTS.md").display());
     Ok(0)
+}
+
+/// What the reproduction would cost (`--dry-run`): the runs, the sweeps (each point at the
+/// cost of its largest), the sensitivity and tipping sweeps of a full reproduction, and with
+/// `--robustness N` the runs and sweeps again at the defaults and at each of the N samples.
+fn dry_run(
+    experiments: &Experiments,
+    args: &ReproduceArgs,
+    quick: (Option<u64>, Option<u64>),
+) -> Result<crate::study::cost::Cost, CommandError> {
+    let mut plans: Vec<(crate::params::Plan, u64)> = Vec::new();
+    let evidence = |(replicates, steps): (Option<u64>, Option<u64>), times: u64| {
+        let mut plans = Vec::new();
+        for file in experiments.runs.iter().flat_map(|group| &group.files) {
+            let mut scenario = scenario::load(file)?;
+            scenario.override_run(&RunOverride {
+                steps,
+                replicates,
+                seed: Some(experiments.seed),
+                until_settled: false,
+            })?;
+            plans.push((scenario.plan()?, times));
+        }
+        for file in &experiments.sweeps {
+            let sweep = sweep_args(file, &args.out, args, experiments.seed, (replicates, steps));
+            let (plan, points) = super::sweep::dry_plan(&sweep)?;
+            plans.push((plan, points * times));
+        }
+        Ok::<_, CommandError>(plans)
+    };
+    plans.extend(evidence(quick, 1)?);
+    if let Some(samples) = args.robustness {
+        let settings = (
+            quick.0.or(Some(experiments.robustness_replicates)),
+            quick.1.or(Some(experiments.robustness_steps)),
+        );
+        // At the defaults (sample 0), then at every sample.
+        plans.extend(evidence(settings, samples + 1)?);
+    }
+    if !args.quick {
+        for file in experiments.sensitivity.iter().chain(&experiments.tipping) {
+            let sweep = sweep_args(file, &args.out, args, experiments.seed, (None, None));
+            plans.push(super::sweep::dry_plan(&sweep)?);
+        }
+    }
+    let (_, threads) = super::thread_pool(args.threads)?;
+    let refs: Vec<(&crate::params::Plan, u64)> = plans.iter().map(|(p, n)| (p, *n)).collect();
+    Ok(crate::study::cost::cost(&refs, threads))
 }
 
 /// Every experiment's run length and count of settled equilibria, in the manifest's order:

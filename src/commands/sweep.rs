@@ -145,6 +145,14 @@ fn checked_spec(spec: SweepSpec, args: &SweepArgs) -> Result<Checked, CommandErr
     })
 }
 
+/// The plan a dry run counts for every point of the sweep of `args` (at most: each point
+/// costs what the largest does) and the number of points.
+pub(crate) fn dry_plan(args: &SweepArgs) -> Result<(crate::params::Plan, u64), CommandError> {
+    let checked = checked(args)?;
+    let plan = largest_point(&checked.spec).plan()?;
+    Ok((plan, checked.spec.point_count() as u64))
+}
+
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     let checked = checked(&args)?;
     if args.dry_run {
