@@ -150,7 +150,7 @@ fn checked_spec(spec: SweepSpec, args: &SweepArgs) -> Result<Checked, CommandErr
 pub(crate) fn dry_plan(args: &SweepArgs) -> Result<(crate::params::Plan, u64), CommandError> {
     let checked = checked(args)?;
     let plan = largest_point(&checked.spec).plan()?;
-    Ok((plan, checked.spec.point_count() as u64))
+    Ok((plan, checked.spec.point_count()))
 }
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
