@@ -43,7 +43,7 @@ pub enum Command {
     Status(StatusArgs),
     /// Run every experiment behind the paper's claims and write RESULTS.md with verdicts.
     Reproduce(ReproduceArgs),
-    /// Redraw the charts of a result or sweep directory from its CSV files (into DIR/charts).
+    /// Redraw the charts of a result or sweep directory from its tables (into DIR/charts).
     Plot(PlotArgs),
     /// Compare result directories (or the scenarios of one): behaviour and equilibrium charts,
     /// and differences from a baseline (differences.csv): paired under common random numbers,

@@ -1,5 +1,6 @@
 //! Statistics used across the project: the spread of replicate values with its t-based 95%
-//! interval, the Wilson interval of a share, the Student t quantile and the normal CDF. Pure
+//! interval (kept inside a quantity's bounds by `Spread::within`), the Wilson interval of a
+//! share, the Student t quantile and the normal CDF. Pure
 //! functions, no state; the model, the tables and the charts all take them from here.
 
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! Charts, as PNG and SVG: the only module that uses plotters. `run` draws the charts of run
-//! directories (`effects` the effects of their schedule entries), `sweep` the curves and
-//! phase diagrams of sweep directories; this file holds what they share (the committed font,
+//! directories (`effects` the effects of their schedule entries, `units` the by-unit charts
+//! and province map), `sweep` the curves, scatters and phase diagrams of sweep directories;
+//! this file holds what they share (the committed font,
 //! the Okabe-Ito colour-blind-safe palette, legends, rendering). Charts are drawn from files
 //! read back by `output`, never from simulation state.
 

@@ -44,14 +44,17 @@ pub fn all() -> &'static [Province] {
     })
 }
 
-/// The provincial unit with this code (`33`, or a longer code ending in zeros such as
-/// `330000`) or Chinese name.
+/// The provincial unit with this Chinese name, or with this code (`33`, or a longer code
+/// ending in zeros such as `330000`) and no other name (empty, or its Chinese or English
+/// name): a unit of another tree whose code happens to be `33` is not Zhejiang.
 pub fn find(code: &str, name: &str) -> Option<&'static Province> {
     let short = match code.len() {
-        6 | 9 | 12 if code[2..].bytes().all(|b| b == b'0') => &code[..2],
+        6 | 9 | 12 if code.is_ascii() && code[2..].bytes().all(|b| b == b'0') => &code[..2],
         _ => code,
     };
-    all().iter().find(|p| p.code == short || p.name == name)
+    all()
+        .iter()
+        .find(|p| p.name == name || (p.code == short && (name.is_empty() || p.name_en == name)))
 }
 
 #[cfg(test)]
@@ -92,5 +95,13 @@ mod tests {
         assert_eq!(find("330000", "").unwrap().letters(), "ZJ");
         assert_eq!(find("x", "浙江省").unwrap().code, "33");
         assert!(find("3301", "杭州市").is_none());
+        assert!(
+            find("33", "province 33").is_none(),
+            "another tree's unit 33"
+        );
+        assert!(
+            find("北京北京北京", "").is_none(),
+            "a code of six bytes that is not ASCII"
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! Charts of run directories: behaviour over time, levels, accountability and equilibria.
-//! Drawn from the CSV files (and the manifest, for schedule events and targets), so
+//! Drawn from the tables, CSV or Parquet (and the manifest, for schedule events and targets), so
 //! `cadresim plot DIR` redraws them without re-running anything.
 
 use std::path::{Path, PathBuf};

@@ -96,7 +96,8 @@ impl Chart for Scatter {
             })
             .map(|c| (class_label(c), class_colour(c)))
             .collect();
-        entries.push((format!("line: mean in {BINS} bins"), BLACK_));
+        let bins = self.panels.first().map_or(0, |p| p.smoother().len());
+        entries.push((format!("line: mean in {bins} equal-count bins"), BLACK_));
         draw_legend(&legend, &entries, scale)
     }
 }

@@ -1,6 +1,7 @@
 //! Sweep charts: innovation-versus-parameter curves (one line per value of the second axis,
-//! 95% bands, log x axis for log-spaced sweeps) and, with two numeric axes, phase diagrams
-//! of mean innovation and of the equilibrium class. Drawn from points.csv and
+//! 95% bands, log x axis for log-spaced sweeps, dots coloured by class, the class thresholds)
+//! or, for sampled designs, per-factor scatters (`scatter`), and, with two numeric axes,
+//! phase diagrams of mean innovation and of the equilibrium class. Drawn from points.csv and
 //! sweep_summary.csv, so `cadresim plot DIR` redraws them.
 
 use std::path::{Path, PathBuf};
@@ -12,8 +13,8 @@ use plotters::prelude::*;
 
 use super::scatter::{Panel, Scatter};
 use super::{
-    category_label, class_colour, class_label, draw_legend, fail, font, render, short_entry,
-    stroke, tick_label, Chart, ChartError, Outcome, GREY, LINE_COLOURS,
+    category_label, class_colour, class_label, draw_legend, fail, font, interval_note, render,
+    short_entry, stroke, tick_label, Chart, ChartError, Outcome, GREY, LINE_COLOURS,
 };
 use crate::metrics::{meaning, CLASSES, WHOLE_HIERARCHY};
 use crate::output::tables::{self, LevelSummary, PointsTable};
@@ -139,7 +140,13 @@ impl Curve<'_> {
             }
         }
         let (x_low, x_high) = (chart.x_range().start, chart.x_range().end);
-        for (value, label) in &self.thresholds {
+        let y_range = chart.y_range();
+        // A threshold outside the data's range is left out (plotters would draw it on the edge).
+        let inside = self
+            .thresholds
+            .iter()
+            .filter(|(value, _)| y_range.contains(value));
+        for (value, label) in inside {
             chart
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(x_low, *value), (x_high, *value)],
@@ -199,7 +206,8 @@ impl Chart for Curve<'_> {
             .enumerate()
             .map(|(i, (label, _))| (short_entry(label), LINE_COLOURS[i % LINE_COLOURS.len()]))
             .collect();
-        entries.push(("(band: 95% CI)".to_string(), GREY));
+        let widths = self.lines.iter().flat_map(|(_, line)| line.iter());
+        entries.push(interval_note("band", widths.into_iter().any(|p| p.3 > p.2)));
         let classes = CLASSES.iter().filter(|class| {
             self.lines
                 .iter()

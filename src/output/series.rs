@@ -1,7 +1,7 @@
 //! Reading a result directory back for charts: per-step means and 95% intervals across
-//! replicates from `timeseries.csv` (over the steps every replicate ran), equilibrium
-//! statistics from `equilibrium.csv`, and the scenarios (schedules, targets) from
-//! `manifest.json` when present.
+//! replicates from the `timeseries` table (over the steps every replicate ran; intervals kept
+//! inside `metrics::BOUNDS`), equilibrium statistics from the `equilibrium` table (either
+//! format), and the scenarios (schedules, targets) from `manifest.json` when present.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -6,8 +6,8 @@
 //! formatting (`number`) and the read error of every table.
 //!
 //! Architecture Invariant: a column's Parquet type is a function of its name alone
-//! (`column_kind`), the type every CSV reader infers for it; a float written to Parquet reads
-//! back as the text `number` wrote to CSV.
+//! (`column_kind`), the type every CSV reader infers for it except unit codes, kept as text;
+//! a float written to Parquet reads back as the text `number` wrote to CSV.
 
 use std::fs::File;
 use std::io::Write;

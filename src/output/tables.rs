@@ -4,7 +4,8 @@
 //! `points.csv`, `sweep.csv`, `sweep_summary.csv` and the part files of a sweep;
 //! `sensitivity.csv` and `sensitivity_convergence.csv` of a sensitivity analysis;
 //! `trajectory.csv` and `box.csv` of a scenario discovery. Readers find columns by header
-//! name. Column layouts are documented in the README's "Output schema".
+//! name. Column layouts are documented in the README's "Output schema". A run's tables are
+//! stored as CSV or Parquet by `store` (the rest as CSV).
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -66,8 +66,9 @@ class Result:
         self._tables: dict[str, Optional[pd.DataFrame]] = {}
 
     def _table(self, stem: str) -> Optional[pd.DataFrame]:
-        """Table `stem` (`summary`) from `stem.parquet` (output.format = "parquet", read with
-        pyarrow) or `stem.csv`; None when the run has neither."""
+        """Table `stem` (`summary`) from `stem.parquet` (output.format = "parquet", read by
+        pandas with pyarrow: ``pip install cadresim[parquet]``) or `stem.csv`; None when the
+        run has neither."""
         if stem not in self._tables:
             parquet, text = self.out / f"{stem}.parquet", self.out / f"{stem}.csv"
             if parquet.exists():
