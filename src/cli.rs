@@ -138,6 +138,21 @@ pub struct PlotArgs {
     /// Chart size in pixels (PNG; the SVG has the same geometry).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
     pub size: (u32, u32),
+    /// Also draw the province map of METRIC (any metric, e.g. share_idle) for a run that
+    /// recorded China's provinces (output.by_unit = "province"), as
+    /// charts/units_map_<scenario>-<METRIC>; repeatable.
+    #[arg(long = "map", value_name = "METRIC", value_parser = parse_metric)]
+    pub maps: Vec<String>,
+}
+
+fn parse_metric(text: &str) -> Result<String, String> {
+    match crate::metrics::metric_index(text) {
+        Some(_) => Ok(text.to_string()),
+        None => Err(format!(
+            "`{text}` is not a metric; choose one of {}",
+            crate::metrics::METRICS.join(", ")
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

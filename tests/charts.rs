@@ -199,3 +199,57 @@ fn axis_ticks_are_round_numbers() {
         assert!((tick - expected).abs() < 1e-12, "{unit:?}");
     }
 }
+
+#[test]
+fn plot_draws_a_province_map_of_any_metric_and_refuses_other_runs() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("china");
+    let run = cadresim()
+        .args([
+            "run",
+            "scenarios/staggered-adoption-china.toml",
+            "--replicates",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let charts = out.join("charts");
+    assert!(charts
+        .join("units_map_staggered-adoption-china.svg")
+        .exists());
+    let plot = cadresim()
+        .arg("plot")
+        .arg(&out)
+        .args(["--map", "share_idle"])
+        .output()
+        .unwrap();
+    assert!(plot.status.success(), "{plot:?}");
+    let svg = fs::read_to_string(charts.join("units_map_staggered-adoption-china-share_idle.svg"))
+        .unwrap();
+    assert!(
+        svg.contains("Share of idle cadres by province"),
+        "the title names the metric"
+    );
+    assert!(
+        svg.contains("ZJ") && svg.contains("ring: adopts at step"),
+        "tiles and cohorts"
+    );
+    let manifest = fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("charts/units_map_staggered-adoption-china-share_idle.png"));
+    // Units that are not the provinces, or a metric that does not exist: one line, exit 2.
+    let small = small_run(dir.path());
+    for args in [vec!["--map", "share_idle"], vec!["--map", "idleness"]] {
+        let refused = cadresim()
+            .arg("plot")
+            .arg(&small)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains("--map"), "{stderr}");
+    }
+}

@@ -37,7 +37,7 @@ pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
 pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
-pub use units::{draw_units, Cohorts};
+pub use units::{draw_province_maps, draw_units, Cohorts};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");

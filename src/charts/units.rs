@@ -38,6 +38,11 @@ fn label(value: &UnitValue) -> String {
     }
 }
 
+/// Whether a recorded unit is one of China's provinces (a province map can show it).
+pub fn is_province(value: &UnitValue) -> bool {
+    provinces::find(&value.code, &value.name).is_some()
+}
+
 /// When units adopted what their scenario's schedule gives them by unit: every entry with
 /// `where`, by scenario, as (step, level, units by code or name).
 #[derive(Clone, Debug, Default)]
@@ -152,7 +157,7 @@ pub fn draw_units(
             size,
             &panels,
         )?);
-        if let Some(map) = ProvinceMap::of(&values, cohorts, &palette) {
+        if let Some(map) = ProvinceMap::of(&values, "mean_innovation", cohorts, &palette) {
             files.extend(render(out, &format!("units_map_{scenario}"), size, &map)?);
         }
     }
@@ -420,8 +425,13 @@ struct ProvinceMap {
 }
 
 impl ProvinceMap {
-    /// The map of a scenario's units, when every one of them is a province.
-    fn of(values: &[&UnitValue], cohorts: &Cohorts, palette: &Palette) -> Option<Self> {
+    /// The map of `metric` over a scenario's units, when every one of them is a province.
+    fn of(
+        values: &[&UnitValue],
+        metric: &str,
+        cohorts: &Cohorts,
+        palette: &Palette,
+    ) -> Option<Self> {
         let mut tiles: Vec<Tile> = Vec::new();
         let mut replicates = 0;
         for (_, values) in by_unit(values.iter().copied()) {
@@ -445,7 +455,7 @@ impl ProvinceMap {
             tiles,
             title: format!(
                 "{} by province ({over}; tile grid, not to scale)",
-                capitalised(metrics::meaning("mean_innovation"))
+                capitalised(metrics::meaning(metric))
             ),
             range: (low, high),
             legend: palette.legend(),
@@ -499,17 +509,17 @@ impl Chart for ProvinceMap {
             chart
                 .draw_series([
                     centred(province.letters().to_string(), 0.32),
-                    centred(format!("{value:.2}"), -0.02),
+                    centred(shown(*value), -0.02),
                 ])
                 .map_err(fail)?;
         }
         let mut entries = vec![
             (
-                format!("{:.2} (highest)", self.range.1),
+                format!("{} (highest)", shown(self.range.1)),
                 self.fill(self.range.1),
             ),
             (
-                format!("{:.2} (lowest)", self.range.0),
+                format!("{} (lowest)", shown(self.range.0)),
                 self.fill(self.range.0),
             ),
         ];
@@ -520,6 +530,45 @@ impl Chart for ProvinceMap {
         );
         draw_legend(&legend, &entries, scale)
     }
+}
+
+/// Draw `units_map_<scenario>-<metric>` for every scenario whose recorded units are China's
+/// provinces, from `equilibria` (summary_by_unit) of `metric`; returns no file when none is.
+pub fn draw_province_maps(
+    equilibria: &[UnitValue],
+    metric: &str,
+    cohorts: &Cohorts,
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, ChartError> {
+    crate::output::create_dir(out)?;
+    let mut files = Vec::new();
+    for scenario in unique(equilibria.iter().map(|v| v.scenario.as_str())) {
+        let values: Vec<&UnitValue> = equilibria
+            .iter()
+            .filter(|v| v.scenario == scenario)
+            .collect();
+        let palette = Palette {
+            steps: cohorts.steps(&values),
+        };
+        if let Some(map) = ProvinceMap::of(&values, metric, cohorts, &palette) {
+            let stem = format!("units_map_{scenario}-{metric}");
+            files.extend(render(out, &stem, size, &map)?);
+        }
+    }
+    Ok(files)
+}
+
+/// A value in a tile or legend: three significant digits, at most three decimals
+/// (`0.123`, `12.3`, `4521`).
+fn shown(value: f64) -> String {
+    let magnitude = if value == 0.0 || !value.is_finite() {
+        0.0
+    } else {
+        value.abs().log10().floor()
+    };
+    let decimals = (2.0 - magnitude).clamp(0.0, 3.0) as usize;
+    format!("{value:.decimals$}")
 }
 
 fn capitalised(text: &str) -> String {
@@ -612,7 +661,7 @@ mod tests {
         assert_eq!(label(&values[0]), "Zhejiang");
         let refs: Vec<&UnitValue> = values.iter().collect();
         let none = (Cohorts::default(), Palette::default());
-        let map = ProvinceMap::of(&refs, &none.0, &none.1).unwrap();
+        let map = ProvinceMap::of(&refs, "mean_innovation", &none.0, &none.1).unwrap();
         assert_eq!(map.range, (0.2, 0.4));
         assert!(map.title.contains("one replicate"), "{}", map.title);
         assert_eq!(map.fill(0.2), RGBColor(222, 235, 247));
@@ -622,6 +671,9 @@ mod tests {
             province("7", "county 7", 0.1),
         ];
         let refs: Vec<&UnitValue> = mixed.iter().collect();
-        assert!(ProvinceMap::of(&refs, &none.0, &none.1).is_none());
+        assert!(ProvinceMap::of(&refs, "mean_innovation", &none.0, &none.1).is_none());
+        assert_eq!(shown(0.1234), "0.123");
+        assert_eq!(shown(12.34), "12.3");
+        assert_eq!(shown(4521.7), "4522");
     }
 }

@@ -25,7 +25,7 @@ use crate::comparison::{self, RunOf};
 use crate::output::{self, series, tables, OutputError};
 use crate::params::Params;
 use crate::registry::{self, PARAMS};
-use crate::study::charts::{draw_results, read_results, unique_labels};
+use crate::study::charts::{draw_maps, draw_results, read_results, unique_labels};
 pub(crate) use crate::study::memory::check_memory;
 pub use crate::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
 pub(crate) use crate::study::thread_pool;
@@ -96,12 +96,28 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let _lock = output::lock_existing(&args.dir)?;
     let out = args.dir.join("charts");
     let files = if args.dir.join("sweep_summary.csv").exists() {
+        if !args.maps.is_empty() {
+            return Err(CommandError::Usage(format!(
+                "{}: --map draws the provinces of a run directory, not of a sweep",
+                args.dir.display()
+            )));
+        }
         plot_sweep(&args)?
     } else {
+        if !args.maps.is_empty() {
+            crate::study::charts::check_maps(&args.dir)?;
+        }
         let dirs = std::slice::from_ref(&args.dir);
         let results = read_results(dirs, None, &Terminal::default())?;
         relist_charts(&args.dir, None)?;
-        draw_results(&results, dirs, &out, args.size, false)?
+        let mut files = draw_results(&results, dirs, &out, args.size, false)?;
+        if !args.maps.is_empty() {
+            let scenarios = &results[0].scenarios;
+            files.extend(draw_maps(
+                &args.dir, scenarios, &out, args.size, &args.maps,
+            )?);
+        }
+        files
     };
     relist_charts(&args.dir, Some(&output::hash_files(&args.dir, &files)?))?;
     println!("{} chart files in {}", files.len(), out.display());

@@ -110,6 +110,50 @@ fn draw_unit_charts(
     )?)
 }
 
+/// Province maps of `metrics` (any metric of the by-unit summary) for a result directory
+/// whose recorded units are China's provinces (`plot --map`).
+pub fn draw_maps(
+    dir: &Path,
+    scenarios: &[Scenario],
+    out: &Path,
+    size: (u32, u32),
+    metrics: &[String],
+) -> Result<Vec<PathBuf>, StudyError> {
+    check_maps(dir)?;
+    let summary = store::find(dir, "summary_by_unit");
+    let cohorts = charts::Cohorts::of(scenarios);
+    let mut files = Vec::new();
+    for metric in metrics {
+        let values = tables::read_unit_values(&summary, metric)
+            .map_err(|error| StudyError::Failed(error.to_string()))?;
+        files.extend(charts::draw_province_maps(
+            &values, metric, &cohorts, out, size,
+        )?);
+    }
+    Ok(files)
+}
+
+/// Refuse `--map` for a directory whose recorded units are not China's provinces (checked
+/// before any chart is touched).
+pub fn check_maps(dir: &Path) -> Result<(), StudyError> {
+    let summary = store::find(dir, "summary_by_unit");
+    if !summary.exists() {
+        return Err(StudyError::Usage(format!(
+            "{}: --map needs the by-unit tables of a run with output.by_unit = \"province\" (there is no summary_by_unit)",
+            dir.display()
+        )));
+    }
+    let values = tables::read_unit_values(&summary, "mean_innovation")
+        .map_err(|error| StudyError::Failed(error.to_string()))?;
+    if values.is_empty() || !values.iter().all(charts::units::is_province) {
+        return Err(StudyError::Usage(format!(
+            "{}: --map draws China's provinces, and the recorded units are not the 31 of scenarios/data/china-provinces.csv",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// A label per directory for comparisons: its name, with `-2`, `-3`, ... added where
 /// directories share a name (a/default, b/default).
 pub fn unique_labels(dirs: &[PathBuf]) -> Vec<String> {
