@@ -1,6 +1,7 @@
 //! The bundled data files are what their README says: `scenarios/data/china-2023.csv` has 31
 //! provinces, 342 prefecture-level, 2,978 county-level and 41,352 township-level units, unique
-//! codes, and every parent one level up with a code its child's begins with.
+//! codes, and every parent one level up with a code its child's begins with;
+//! `scenarios/data/prefecture-calendar.csv` is what its script writes.
 
 use std::collections::HashMap;
 
@@ -32,4 +33,21 @@ fn the_china_2023_tree_has_the_stated_counts_and_structure() {
         );
     }
     assert_eq!(counts, [31, 342, 2978, 41352]);
+}
+
+#[test]
+fn the_prefecture_calendar_is_what_its_script_writes() {
+    let output = std::process::Command::new("python3")
+        .arg("scenarios/data/make-prefecture-calendar.py")
+        .output()
+        .expect("python3 runs (it is on every machine the CI uses)");
+    assert!(output.status.success(), "{output:?}");
+    let committed = std::fs::read("scenarios/data/prefecture-calendar.csv").unwrap();
+    assert!(
+        output.stdout == committed,
+        "scenarios/data/prefecture-calendar.csv differs from make-prefecture-calendar.py's output"
+    );
+    let rows = String::from_utf8(committed).unwrap();
+    assert_eq!(rows.lines().next(), Some("unit,step,year"));
+    assert_eq!(rows.lines().count(), 1 + 236, "236 of the 342 units adopt");
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Write the schedule of scenarios/staggered-adoption-prefecture.toml: an ILLUSTRATIVE
+"""Write the adoption dates of scenarios/staggered-adoption-prefecture.toml
+(scenarios/data/prefecture-calendar.csv, rows `unit, step, year`): an ILLUSTRATIVE
 calendar of prefecture-level fault-tolerance rules on the 342 prefecture-level units of
 china-2023.csv. Only one figure is sourced: 66% of prefecture-level governments had issued
 tolerance rules by mid-2020 (雷玉琼 & 刘展余 2021). The cumulative shares of the earlier
@@ -9,7 +10,7 @@ the SHA-256 of its code (u = first 8 bytes / 2^64): the first cumulative share a
 gives its year, and units with u >= 0.66 never adopt. Re-running this script reproduces the
 schedule exactly.
 
-Usage: python3 scenarios/data/make-prefecture-calendar.py > /tmp/schedule.toml
+Usage: python3 scenarios/data/make-prefecture-calendar.py > scenarios/data/prefecture-calendar.csv
 """
 import csv
 import hashlib
@@ -36,16 +37,10 @@ def main():
         year = year_of(code)
         if year is not None:
             by_year.setdefault(year, []).append(code)
+    print("unit,step,year")
     for year, _ in CUMULATIVE:
-        units = by_year.get(year, [])
-        listed = ", ".join(f'"{c}"' for c in units)
-        print(f"# {year}: {len(units)} prefecture-level units")
-        print("[[schedule]]")
-        print(f"at = {STEP_OF_2016 + year - 2016}")
-        print(f"where = {{ prefecture = [{listed}] }}")
-        print('set = { "fault_tolerance.enabled" = true, "fault_tolerance.scope" = ["exploratory"] }')
-        print()
-
+        for code in by_year.get(year, []):
+            print(f"{code},{STEP_OF_2016 + year - 2016},{year}")
 
 if __name__ == "__main__":
     main()
