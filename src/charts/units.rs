@@ -130,15 +130,7 @@ pub fn draw_units(
 ) -> Result<Vec<PathBuf>, ChartError> {
     crate::output::create_dir(out)?;
     let mut files = Vec::new();
-    let scenarios: Vec<&str> = unique(equilibria.iter().map(|v| v.scenario.as_str()));
-    for scenario in scenarios {
-        let values: Vec<&UnitValue> = equilibria
-            .iter()
-            .filter(|v| v.scenario == scenario)
-            .collect();
-        let palette = Palette {
-            steps: cohorts.steps(&values),
-        };
+    for (scenario, values, palette) in by_scenario(equilibria, cohorts) {
         let ranking = Ranking::of(values.iter().copied(), cohorts, &palette);
         files.extend(render(
             out,
@@ -162,6 +154,27 @@ pub fn draw_units(
         }
     }
     Ok(files)
+}
+
+/// Each scenario of `equilibria` (in order of first appearance) with its units' values and
+/// the palette of its adoption cohorts.
+fn by_scenario<'a>(
+    equilibria: &'a [UnitValue],
+    cohorts: &Cohorts,
+) -> Vec<(&'a str, Vec<&'a UnitValue>, Palette)> {
+    unique(equilibria.iter().map(|v| v.scenario.as_str()))
+        .into_iter()
+        .map(|scenario| {
+            let values: Vec<&UnitValue> = equilibria
+                .iter()
+                .filter(|v| v.scenario == scenario)
+                .collect();
+            let palette = Palette {
+                steps: cohorts.steps(&values),
+            };
+            (scenario, values, palette)
+        })
+        .collect()
 }
 
 fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -543,14 +556,7 @@ pub fn draw_province_maps(
 ) -> Result<Vec<PathBuf>, ChartError> {
     crate::output::create_dir(out)?;
     let mut files = Vec::new();
-    for scenario in unique(equilibria.iter().map(|v| v.scenario.as_str())) {
-        let values: Vec<&UnitValue> = equilibria
-            .iter()
-            .filter(|v| v.scenario == scenario)
-            .collect();
-        let palette = Palette {
-            steps: cohorts.steps(&values),
-        };
+    for (scenario, values, palette) in by_scenario(equilibria, cohorts) {
         if let Some(map) = ProvinceMap::of(&values, metric, cohorts, &palette) {
             let stem = format!("units_map_{scenario}-{metric}");
             files.extend(render(out, &stem, size, &map)?);
