@@ -111,7 +111,8 @@ fn draw_unit_charts(
 }
 
 /// Province maps of `metrics` (any metric of the by-unit summary) for a result directory
-/// whose recorded units are China's provinces (`plot --map`).
+/// whose recorded units are China's provinces (`plot --map`, which has called `check_maps`
+/// before touching any chart).
 pub fn draw_maps(
     dir: &Path,
     scenarios: &[Scenario],
@@ -119,7 +120,6 @@ pub fn draw_maps(
     size: (u32, u32),
     metrics: &[String],
 ) -> Result<Vec<PathBuf>, StudyError> {
-    check_maps(dir)?;
     let summary = store::find(dir, "summary_by_unit");
     let cohorts = charts::Cohorts::of(scenarios);
     let mut files = Vec::new();
