@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 22] = [
+pub const METRICS: [&str; 23] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -33,6 +33,7 @@ pub const METRICS: [&str; 22] = [
     "dismissals",
     "abuse_rate",
     "markup",
+    "share_units_missed",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -65,6 +66,7 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         NON_NEGATIVE, // dismissals
         SHARE,        // abuse_rate
         NON_NEGATIVE, // markup
+        SHARE,        // share_units_missed
     ]
 };
 
@@ -92,6 +94,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "dismissals per step",
     "abuse rate (wrongly exempted / exempted)",
     "mean markup added per layer",
+    "share of units whose jurisdiction misses its target",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -113,6 +116,16 @@ pub const SHARE_INNOVATING: usize = 2;
 pub const MEAN_INNOVATION: usize = 3;
 pub const WELFARE: usize = 9;
 pub const ABUSE_RATE: usize = 20;
+
+/// The metrics of a step measured on units, not cadres (over the same set: a level, all
+/// levels, or a recorded unit's subtree).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UnitMeasures {
+    /// Mean over the units of the markup their parent applied to them.
+    pub markup: f64,
+    /// Share of the units whose jurisdiction attainment is below 1.
+    pub share_missed: f64,
+}
 
 /// Raw sums of one step over a set of cadres (a peer group, a level, or all).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -166,8 +179,9 @@ impl Tally {
         self.successes += other.successes;
     }
 
-    /// The step's metrics, in `METRICS` order; `markup` is the mean parent markup of the units.
-    pub fn metrics(&self, markup: f64) -> [f64; METRIC_COUNT] {
+    /// The step's metrics, in `METRICS` order, given what is measured on the units rather
+    /// than the cadres.
+    pub fn metrics(&self, units: &UnitMeasures) -> [f64; METRIC_COUNT] {
         let n = self.cadres.max(1.0);
         let abuse_rate = if self.exempted > 0.0 {
             self.wrongly_exempted / self.exempted
@@ -196,7 +210,8 @@ impl Tally {
             self.caught_idle,
             self.dismissals,
             abuse_rate,
-            markup,
+            units.markup,
+            units.share_missed,
         ]
     }
 }

@@ -647,6 +647,23 @@ pub struct IncentiveParams {
     pub seniority_weight: f64,
     /// `incentives.evaluation_noise`: sd of the normal noise in tournament scores.
     pub evaluation_noise: f64,
+    /// `incentives.tenure_weight`: weight of the tenure-average attainment in the attainment the tournament scores (the rest on this step's).
+    pub tenure_weight: f64,
+}
+
+impl IncentiveParams {
+    /// The attainment the tournament scores: this step's `attainment`, or with a tenure
+    /// weight w, (1 - w) x it + w x the mean over the cadre's steps in post (`sum` of the
+    /// earlier ones over `tenure` steps, and this one).
+    #[inline]
+    pub fn evaluated_attainment(&self, attainment: f64, sum: f64, tenure: f64) -> f64 {
+        let w = self.tenure_weight;
+        if w == 0.0 {
+            return attainment;
+        }
+        let average = (sum + attainment) / (tenure + 1.0);
+        (1.0 - w) * attainment + w * average
+    }
 }
 
 impl Default for IncentiveParams {
@@ -660,6 +677,7 @@ impl Default for IncentiveParams {
             jurisdiction_weight: 0.0,
             seniority_weight: 0.0,
             evaluation_noise: 0.1,
+            tenure_weight: 0.0,
         }
     }
 }

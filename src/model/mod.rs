@@ -15,7 +15,7 @@ pub mod step;
 use rayon::prelude::*;
 
 use crate::hierarchy::Hierarchy;
-use crate::metrics::{Tally, METRIC_COUNT};
+use crate::metrics::{Tally, UnitMeasures, METRIC_COUNT};
 use crate::params::{Decomposition, Params, Plan};
 use crate::rng::{Phase, ReplicateKey};
 use kernel::Kernel;
@@ -37,6 +37,16 @@ struct Units {
     subtree_cadres: Vec<f64>,
 }
 
+impl Units {
+    /// How many of `units` have a jurisdiction attainment below 1.
+    fn missed(&self, units: std::ops::Range<usize>) -> f64 {
+        self.jurisdiction[units]
+            .iter()
+            .map(|&j| f64::from(u8::from(j < 1.0)))
+            .sum()
+    }
+}
+
 thread_local! {
     /// Working arrays of the thread's current peer group (no state survives a group).
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
@@ -54,6 +64,8 @@ struct UnitRecording {
     subtree_units: Vec<f64>,
     sums: Vec<Tally>,
     markups: Vec<f64>,
+    /// Units of each recorded subtree whose jurisdiction missed its target.
+    missed: Vec<f64>,
     /// Metrics of every step: `records[step * units + unit]`.
     records: Vec<[f64; METRIC_COUNT]>,
     /// Successful honest innovations of every step, `[step * units + unit]`.
@@ -90,6 +102,7 @@ impl UnitRecording {
             subtree_units,
             sums: vec![Tally::default(); shape.units],
             markups: vec![0.0; shape.units],
+            missed: vec![0.0; shape.units],
             records: Vec::with_capacity(steps * shape.units),
             successes: Vec::with_capacity(steps * shape.units),
         }
@@ -280,7 +293,8 @@ impl<'p> Simulation<'p> {
         }
     }
 
-    /// Take one step: schedule, phases 1-12 in every peer group, record, unit updates.
+    /// Take one step: schedule, phases 1-12 in every peer group, jurisdiction attainment,
+    /// record, adaptive markups.
     pub fn step(&mut self) {
         let step = self.step;
         if let Some(params) = self.plan.change_at(step) {
@@ -319,8 +333,9 @@ impl<'p> Simulation<'p> {
             .for_each(|group| {
                 SCRATCH.with(|scratch| kernel.advance(group, &context, &mut scratch.borrow_mut()))
             });
+        self.update_jurisdiction();
         self.record();
-        self.update_units();
+        self.adapt_markups();
         self.step += 1;
     }
 
@@ -341,18 +356,29 @@ impl<'p> Simulation<'p> {
         }
         let mut all = Tally::default();
         let mut markup_sum = 0.0;
+        let mut missed_sum = 0.0;
         for (index, tally) in level_tallies.iter().enumerate() {
+            let level = &self.hierarchy.levels[index];
             let markup = if index == 0 {
                 self.params.targets.markup.at(0)
             } else {
                 self.mean_parent_markup(index)
             };
-            markup_sum += markup * self.hierarchy.levels[index].units as f64;
-            self.records.push(tally.metrics(markup));
+            let units = level.first_unit..level.first_unit + level.units;
+            let missed = self.units.missed(units);
+            markup_sum += markup * level.units as f64;
+            missed_sum += missed;
+            self.records.push(tally.metrics(&UnitMeasures {
+                markup,
+                share_missed: missed / level.units as f64,
+            }));
             all.add(tally);
         }
-        self.records
-            .push(all.metrics(markup_sum / self.hierarchy.units as f64));
+        let units = self.hierarchy.units as f64;
+        self.records.push(all.metrics(&UnitMeasures {
+            markup: markup_sum / units,
+            share_missed: missed_sum / units,
+        }));
         self.record_units();
     }
 
@@ -365,6 +391,7 @@ impl<'p> Simulation<'p> {
         let first = self.hierarchy.levels[by_unit.level].first_unit;
         by_unit.sums.fill(Tally::default());
         by_unit.markups.fill(0.0);
+        by_unit.missed.fill(0.0);
         for (index, group) in self.groups.iter().enumerate() {
             if let Some(tallies) = &group.unit_tallies {
                 for (k, tally) in tallies.iter().enumerate() {
@@ -381,11 +408,15 @@ impl<'p> Simulation<'p> {
                     Some(parent) => self.units.markup[parent],
                 };
                 by_unit.markups[owner as usize] += applied;
+                by_unit.missed[owner as usize] += self.units.missed(unit..unit + 1);
             }
         }
         for (k, sum) in by_unit.sums.iter().enumerate() {
-            let markup = by_unit.markups[k] / by_unit.subtree_units[k];
-            by_unit.records.push(sum.metrics(markup));
+            let units = by_unit.subtree_units[k];
+            by_unit.records.push(sum.metrics(&UnitMeasures {
+                markup: by_unit.markups[k] / units,
+                share_missed: by_unit.missed[k] / units,
+            }));
             by_unit.successes.push(sum.successes);
         }
     }
@@ -405,8 +436,8 @@ impl<'p> Simulation<'p> {
         weighted / hierarchy.levels[index].units as f64
     }
 
-    /// Jurisdiction attainment of every unit, then adaptive markups.
-    fn update_units(&mut self) {
+    /// Jurisdiction attainment of every unit in the step just taken.
+    fn update_jurisdiction(&mut self) {
         let units = &mut self.units;
         let mut unit = 0;
         for group in &self.groups {
@@ -425,6 +456,11 @@ impl<'p> Simulation<'p> {
             units.jurisdiction[unit] = units.subtree_output[unit]
                 / (units.cadre_target[unit] * units.subtree_cadres[unit]);
         }
+    }
+
+    /// Adaptive markups, from this step's jurisdiction attainment.
+    fn adapt_markups(&mut self) {
+        let units = &mut self.units;
         let step_size = self.params.targets.adaptive_markup;
         if step_size > 0.0 {
             let ceiling = self.params.targets.markup_max;

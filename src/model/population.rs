@@ -38,6 +38,9 @@ pub struct PeerGroup {
     pub action: Box<[u8]>,
     pub opportunist: Box<[bool]>,
     pub tenure: Box<[u32]>,
+    /// Sum of the cadre's attainment over its steps in post before this one (for the
+    /// tenure-average evaluation, `incentives.tenure_weight`).
+    pub attainment_sum: Box<[f32]>,
     /// Latent (undetected) errors by slot `class * 2 + veto`, saturating at 255.
     pub latent: Box<[[u8; LATENT_SLOTS]]>,
     /// Score of the lowest-scoring promoted cadre of the previous step.
@@ -154,6 +157,7 @@ impl PeerGroup {
             action: vec![0; size].into_boxed_slice(),
             opportunist: vec![false; size].into_boxed_slice(),
             tenure: vec![0; size].into_boxed_slice(),
+            attainment_sum: vec![0.0; size].into_boxed_slice(),
             latent: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
             cutoff: None,
             tally: Tally::default(),
@@ -180,6 +184,7 @@ impl PeerGroup {
             + self.action.len()
             + self.opportunist.len()
             + self.tenure.len() * 4
+            + self.attainment_sum.len() * 4
             + self.latent.len() * LATENT_SLOTS
     }
 
@@ -201,6 +206,7 @@ impl PeerGroup {
         self.proneness[i] = 1.0;
         self.aspiration[i] = 0.0;
         self.tenure[i] = 0;
+        self.attainment_sum[i] = 0.0;
         self.latent[i] = [0; LATENT_SLOTS];
         let row = &mut self.attraction[i * actions..(i + 1) * actions];
         match socialized {

@@ -15,6 +15,8 @@ pub struct CadreView {
     pub proneness: f64,
     pub opportunist: bool,
     pub tenure: f64,
+    /// Sum of the cadre's attainment over its earlier steps in post.
+    pub attainment_sum: f64,
     /// Jurisdiction attainment of the unit in the previous step.
     pub jurisdiction: f64,
 }
@@ -147,7 +149,12 @@ fn branch_payoff(
         Some(cutoff) => outcomes
             .iter()
             .map(|&(p, succeeded)| {
-                let score = incentives.target_weight * attainment(succeeded)
+                let evaluated = incentives.evaluated_attainment(
+                    attainment(succeeded),
+                    cadre.attainment_sum,
+                    cadre.tenure,
+                );
+                let score = incentives.target_weight * evaluated
                     + incentives.innovation_weight * if succeeded { intensity } else { 0.0 }
                     + incentives.jurisdiction_weight * cadre.jurisdiction
                     + incentives.seniority_weight * cadre.tenure;
@@ -194,6 +201,7 @@ mod tests {
             proneness: 1.0,
             opportunist: false,
             tenure: 3.0,
+            attainment_sum: 2.5,
             jurisdiction: 1.0,
         }
     }

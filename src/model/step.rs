@@ -256,6 +256,7 @@ fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
             proneness: group.proneness[i] as f64,
             opportunist: group.opportunist[i],
             tenure: group.tenure[i] as f64,
+            attainment_sum: group.attainment_sum[i] as f64,
             jurisdiction: ctx.jurisdiction[unit],
         };
         let mut best = (0usize, f64::NEG_INFINITY);
@@ -569,7 +570,14 @@ fn tournament_and_payoff(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut
         } else {
             0.0
         };
-        scratch.score[i] = incentives.target_weight * scratch.attainment[i]
+        let attainment = scratch.attainment[i];
+        let evaluated = incentives.evaluated_attainment(
+            attainment,
+            group.attainment_sum[i] as f64,
+            group.tenure[i] as f64,
+        );
+        group.attainment_sum[i] += attainment as f32;
+        scratch.score[i] = incentives.target_weight * evaluated
             + incentives.innovation_weight * scratch.success_intensity[i]
             + incentives.jurisdiction_weight * ctx.jurisdiction[unit]
             + incentives.seniority_weight * group.tenure[i] as f64
@@ -783,6 +791,7 @@ fn column_means_of<const ACTIONS: usize>(attraction: &[f32], means: &mut [f32]) 
 mod tests {
     use super::*;
 
+    use crate::model::population::{Derived, PeerGroup};
     use crate::params::ErrorClass::{Exploratory, Negligence, Violation};
 
     /// Process one detected error with screening accuracy `accuracy` (0 or 1 makes it exact).
@@ -875,6 +884,65 @@ mod tests {
         let (exempted, proneness, ..) = judge(&params, Negligence, false);
         assert!(exempted);
         assert_eq!(proneness, 1.0);
+    }
+
+    /// The cadres promoted in a one-unit group of four whose attainment this step and
+    /// tenure-average history are given, without evaluation noise (quota: one of four).
+    fn promoted_with_tenure_weight(weight: f64) -> Vec<bool> {
+        let mut params = Params::default();
+        params.incentives.evaluation_noise = 0.0;
+        params.incentives.promotion_quota = 0.25;
+        params.incentives.tenure_weight = weight;
+        let derived = Derived::new(&params);
+        let key = ReplicateKey::new(1, 0);
+        let mut group = PeerGroup::new(0, 0, 0, 1, 4, derived.actions);
+        // Cadre 0 excels this step after a poor tenure; cadre 1 has always attained 1.
+        let attainment = [1.2, 1.0, 0.9, 0.8];
+        group.tenure.copy_from_slice(&[5, 5, 5, 5]);
+        group.attainment_sum.copy_from_slice(&[0.5, 5.0, 4.5, 4.0]);
+        let ctx = StepContext {
+            params: &params,
+            derived: &derived,
+            key: &key,
+            step: 1,
+            unit_target: &[1.0],
+            unit_capacity: &[1.0],
+            jurisdiction: &[1.0],
+            regional: &[],
+            unit_regime: &[],
+        };
+        let mut scratch = Scratch::default();
+        scratch.prepare(4, derived.actions);
+        scratch.attainment.copy_from_slice(&attainment);
+        scratch.success_intensity.fill(0.0);
+        scratch.payoff.fill(0.0);
+        scratch.sanctions.fill(0.0);
+        scratch.vetoed.fill(false);
+        tournament_and_payoff(&mut group, &ctx, &mut scratch);
+        // This step's attainment joins the tenure sums.
+        assert_eq!(group.attainment_sum[0], 1.7);
+        scratch.promoted.clone()
+    }
+
+    /// `incentives.tenure_weight`: annual attainment decides at 0 (the default), the
+    /// tenure average at 1.
+    #[test]
+    fn the_tenure_weight_moves_promotion_to_the_tenure_average() {
+        assert_eq!(
+            promoted_with_tenure_weight(0.0),
+            [true, false, false, false]
+        );
+        assert_eq!(
+            promoted_with_tenure_weight(1.0),
+            [false, true, false, false]
+        );
+        let incentives = crate::params::IncentiveParams {
+            tenure_weight: 0.5,
+            ..Default::default()
+        };
+        // 0.5 x 1.2 + 0.5 x (0.5 + 1.2) / 6.
+        let expected = 0.6 + 0.5 * 1.7 / 6.0;
+        assert_eq!(incentives.evaluated_attainment(1.2, 0.5, 5.0), expected);
     }
 
     /// With or without a hint (any threshold), the same cadres are selected, ties included.
