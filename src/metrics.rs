@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 23] = [
+pub const METRICS: [&str; 27] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -34,6 +34,10 @@ pub const METRICS: [&str; 23] = [
     "abuse_rate",
     "markup",
     "share_units_missed",
+    "sanctioned_talk",
+    "sanctioned_light",
+    "sanctioned_heavy",
+    "sanctioned_prosecution",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -67,6 +71,10 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         SHARE,        // abuse_rate
         NON_NEGATIVE, // markup
         SHARE,        // share_units_missed
+        NON_NEGATIVE, // sanctioned_talk
+        NON_NEGATIVE, // sanctioned_light
+        NON_NEGATIVE, // sanctioned_heavy
+        NON_NEGATIVE, // sanctioned_prosecution
     ]
 };
 
@@ -95,6 +103,10 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "abuse rate (wrongly exempted / exempted)",
     "mean markup added per layer",
     "share of units whose jurisdiction misses its target",
+    "sanctions in the first form (talks) per step",
+    "sanctions in the second form (light discipline) per step",
+    "sanctions in the third form (heavy discipline) per step",
+    "sanctions in the fourth form (prosecution) per step",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -152,6 +164,8 @@ pub struct Tally {
     pub dismissals: f64,
     /// Honest innovations that succeeded (no metric column; recorded per unit for `did`).
     pub successes: f64,
+    /// Sanctioned errors by form of discipline, mildest first.
+    pub forms: [f64; 4],
 }
 
 impl Tally {
@@ -177,6 +191,9 @@ impl Tally {
         self.caught_idle += other.caught_idle;
         self.dismissals += other.dismissals;
         self.successes += other.successes;
+        for (form, other) in self.forms.iter_mut().zip(other.forms) {
+            *form += other;
+        }
     }
 
     /// The step's metrics, in `METRICS` order, given what is measured on the units rather
@@ -212,6 +229,10 @@ impl Tally {
             abuse_rate,
             units.markup,
             units.share_missed,
+            self.forms[0],
+            self.forms[1],
+            self.forms[2],
+            self.forms[3],
         ]
     }
 }

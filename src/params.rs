@@ -545,6 +545,77 @@ pub struct AccountabilityParams {
     pub inaction_detection: f64,
     /// `accountability.inaction_penalty`: sanction for inaction.
     pub inaction_penalty: f64,
+    /// `[accountability.forms]`: the four forms of discipline a sanctioned error takes.
+    #[serde(default)]
+    pub forms: SanctionForms,
+}
+
+/// The four forms of discipline (四种形态), mildest first.
+pub const SANCTION_FORMS: [&str; 4] = ["talk", "light", "heavy", "prosecution"];
+
+/// `[accountability.forms]`: the form a sanctioned error takes, drawn from shares that
+/// depend on its class and veto status, and each form's severity as a multiple of
+/// `accountability.penalty` (docs/MODEL.md §7.14). At the defaults every sanction is `light`,
+/// of severity 1: the specification's single sanction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SanctionForms {
+    /// `accountability.forms.talk`: severity of criticism and talks (first form), x penalty.
+    pub talk: f64,
+    /// `accountability.forms.light`: severity of light discipline (second form), x penalty.
+    pub light: f64,
+    /// `accountability.forms.heavy`: severity of heavy discipline or demotion (third form), x penalty.
+    pub heavy: f64,
+    /// `accountability.forms.prosecution`: severity of expulsion and prosecution (fourth form), x penalty.
+    pub prosecution: f64,
+    /// `accountability.forms.exploratory`: shares of the four forms for a sanctioned exploratory error (not veto-class).
+    pub exploratory: [f64; 4],
+    /// `accountability.forms.negligence`: shares of the four forms for a sanctioned negligence error (not veto-class).
+    pub negligence: [f64; 4],
+    /// `accountability.forms.violation`: shares of the four forms for a sanctioned violation (not veto-class).
+    pub violation: [f64; 4],
+    /// `accountability.forms.veto`: shares of the four forms for a sanctioned veto-class error of any class.
+    pub veto: [f64; 4],
+}
+
+impl Default for SanctionForms {
+    fn default() -> Self {
+        const LIGHT: [f64; 4] = [0.0, 1.0, 0.0, 0.0];
+        SanctionForms {
+            talk: 0.1,
+            light: 1.0,
+            heavy: 2.5,
+            prosecution: 6.0,
+            exploratory: LIGHT,
+            negligence: LIGHT,
+            violation: LIGHT,
+            veto: LIGHT,
+        }
+    }
+}
+
+impl SanctionForms {
+    /// Severity of each form, mildest first.
+    pub fn severities(&self) -> [f64; 4] {
+        [self.talk, self.light, self.heavy, self.prosecution]
+    }
+
+    /// Shares of the forms for a sanctioned error of `class`, veto-class or not.
+    pub fn shares(&self, class: ErrorClass, veto: bool) -> &[f64; 4] {
+        match (veto, class) {
+            (true, _) => &self.veto,
+            (false, ErrorClass::Exploratory) => &self.exploratory,
+            (false, ErrorClass::Negligence) => &self.negligence,
+            (false, ErrorClass::Violation) => &self.violation,
+        }
+    }
+
+    /// Expected severity of a sanctioned error of `class`, veto-class or not.
+    pub fn expected_severity(&self, class: ErrorClass, veto: bool) -> f64 {
+        let shares = self.shares(class, veto);
+        let severities = self.severities();
+        (0..4).map(|form| shares[form] * severities[form]).sum()
+    }
 }
 
 impl Default for AccountabilityParams {
@@ -560,6 +631,7 @@ impl Default for AccountabilityParams {
             late_detection: 0.1,
             inaction_detection: 0.0,
             inaction_penalty: 1.0,
+            forms: SanctionForms::default(),
         }
     }
 }
@@ -648,6 +720,7 @@ pub struct IncentiveParams {
     /// `incentives.evaluation_noise`: sd of the normal noise in tournament scores.
     pub evaluation_noise: f64,
     /// `incentives.tenure_weight`: weight of the tenure-average attainment in the attainment the tournament scores (the rest on this step's).
+    #[serde(default)]
     pub tenure_weight: f64,
 }
 

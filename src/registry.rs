@@ -37,6 +37,33 @@ impl ParamError {
     }
 }
 
+/// Whether `prefix` (`section.group`) is a group of keys written as a table of its own,
+/// such as `[accountability.forms]`.
+pub fn is_group(prefix: &str) -> bool {
+    PARAMS.iter().any(|spec| {
+        spec.key
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// Four numbers in [0, 1] whose sum is 1 (to 1e-9).
+fn parse_shares(value: &toml::Value) -> Option<[f64; 4]> {
+    let items = value.as_array().filter(|items| items.len() == 4)?;
+    let mut shares = [0.0; 4];
+    for (share, item) in shares.iter_mut().zip(items) {
+        *share = match item {
+            toml::Value::Float(number) => *number,
+            toml::Value::Integer(number) => *number as f64,
+            _ => return None,
+        };
+        if !Range::Probability.contains(*share) {
+            return None;
+        }
+    }
+    ((shares.iter().sum::<f64>() - 1.0).abs() <= 1e-9).then_some(shares)
+}
+
 /// Largest magnitude of a real parameter that is not a probability: far beyond any
 /// meaningful value, small enough that payoffs summed over millions of cadres stay finite.
 pub const MAX_MAGNITUDE: f64 = 1e6;
@@ -110,6 +137,8 @@ pub enum Field {
     Effects,
     /// `output.format`: "csv" or "parquet".
     Format,
+    /// Four shares in [0, 1] summing to 1, one per form of discipline.
+    Shares(fn(&mut Params) -> &mut [f64; 4]),
 }
 
 /// One parameter of the registry.
@@ -140,7 +169,7 @@ impl ParamSpec {
     }
 
     pub fn name(&self) -> &'static str {
-        self.key.split('.').nth(1).unwrap_or("")
+        self.key.split_once('.').map_or("", |(_, name)| name)
     }
 
     /// Whether a `[[schedule]]` entry may change this parameter.
@@ -166,6 +195,10 @@ impl ParamSpec {
             Field::ByUnit => "the name of a level of hierarchy.levels".to_string(),
             Field::Effects => "true, false or \"auto\"".to_string(),
             Field::Format => "\"csv\" or \"parquet\"".to_string(),
+            Field::Shares(_) => {
+                "a list of 4 shares in [0, 1] summing to 1 (talk, light, heavy, prosecution)"
+                    .to_string()
+            }
             Field::Tree => "the path of a CSV file of units (code, name, parent, level), relative to the scenario file".to_string(),
         }
     }
@@ -222,6 +255,10 @@ impl ParamSpec {
                 None => "\"auto\"".to_string(),
             },
             Field::Format => format!("\"{}\"", params.output.format.name()),
+            Field::Shares(get) => {
+                let texts: Vec<String> = get(&mut params).iter().map(|v| format_real(*v)).collect();
+                format!("[{}]", texts.join(", "))
+            }
         }
     }
 
@@ -323,6 +360,7 @@ impl ParamSpec {
             Field::Levels => {
                 params.hierarchy.levels = parse_levels(value, self)?;
             }
+            Field::Shares(get) => *get(params) = parse_shares(value).ok_or_else(wrong)?,
             Field::Tree => {
                 params.hierarchy.tree = Some(parse_tree(value).ok_or_else(wrong)?);
             }
@@ -569,6 +607,14 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "accountability.late_detection", field: Real(|p| &mut p.accountability.late_detection, Probability), meaning: "yearly detection probability of a latent error under lifelong accountability", plausible: Some(Plausible { low: 0.02, high: 0.2, reason: "modelling choice: yearly chance that an old error surfaces" }) },
     ParamSpec { key: "accountability.inaction_detection", field: Real(|p| &mut p.accountability.inaction_detection, Probability), meaning: "probability that an idle cadre is held to account for inaction", plausible: Some(Plausible { low: 0.0, high: 0.3, reason: "0 = inaction goes unpunished, the paper's 'do nothing, err never'; up to 0.3 as campaigns against inaction" }) },
     ParamSpec { key: "accountability.inaction_penalty", field: Real(|p| &mut p.accountability.inaction_penalty, NonNegative), meaning: "sanction for inaction", plausible: Some(Plausible { low: 0.5, high: 2.0, reason: "modelling choice: half to twice the default sanction for caught idleness" }) },
+    ParamSpec { key: "accountability.forms.talk", field: Real(|p| &mut p.accountability.forms.talk, NonNegative), meaning: "severity of the first form of discipline (criticism, talks, written self-criticism), as a multiple of accountability.penalty", plausible: Some(Plausible { low: 0.0, high: 0.3, reason: "modelling choice: a talk costs reputation, not rank; up to 0.3 x penalty" }) },
+    ParamSpec { key: "accountability.forms.light", field: Real(|p| &mut p.accountability.forms.light, NonNegative), meaning: "severity of the second form (light party or government discipline), as a multiple of accountability.penalty", plausible: Some(Plausible { low: 0.5, high: 1.5, reason: "modelling choice: the specification's single sanction (1) is this form" }) },
+    ParamSpec { key: "accountability.forms.heavy", field: Real(|p| &mut p.accountability.forms.heavy, NonNegative), meaning: "severity of the third form (heavy discipline, demotion, major job adjustment), as a multiple of accountability.penalty", plausible: Some(Plausible { low: 1.5, high: 4.0, reason: "modelling choice: as harsh as a one-vote veto (veto_multiplier's range)" }) },
+    ParamSpec { key: "accountability.forms.prosecution", field: Real(|p| &mut p.accountability.forms.prosecution, NonNegative), meaning: "severity of the fourth form (expulsion, criminal prosecution), as a multiple of accountability.penalty", plausible: Some(Plausible { low: 3.0, high: 12.0, reason: "modelling choice: loss of post, pension and liberty, several times a light sanction" }) },
+    ParamSpec { key: "accountability.forms.exploratory", field: Field::Shares(|p| &mut p.accountability.forms.exploratory), meaning: "shares of the four forms for a sanctioned exploratory error (not veto-class)", plausible: None },
+    ParamSpec { key: "accountability.forms.negligence", field: Field::Shares(|p| &mut p.accountability.forms.negligence), meaning: "shares of the four forms for a sanctioned negligence error (not veto-class)", plausible: None },
+    ParamSpec { key: "accountability.forms.violation", field: Field::Shares(|p| &mut p.accountability.forms.violation), meaning: "shares of the four forms for a sanctioned violation (not veto-class)", plausible: None },
+    ParamSpec { key: "accountability.forms.veto", field: Field::Shares(|p| &mut p.accountability.forms.veto), meaning: "shares of the four forms for a sanctioned veto-class error of any class (CCDI 2020 Q1, all cases: 0.709, 0.224, 0.032, 0.035)", plausible: None },
     ParamSpec { key: "fault_tolerance.enabled", field: Flag(|p| &mut p.fault_tolerance.enabled), meaning: "fault-tolerance mechanism in force", plausible: None },
     ParamSpec { key: "fault_tolerance.scope", field: Field::Scope, meaning: "error classes eligible for exemption (the three distinctions)", plausible: None },
     ParamSpec { key: "fault_tolerance.screening_accuracy", field: Real(|p| &mut p.fault_tolerance.screening_accuracy, Probability), meaning: "probability that an investigation judges eligibility correctly", plausible: Some(Plausible { low: 0.55, high: 1.0, reason: "modelling choice: from barely better than a coin to perfect screening of honest mistakes" }) },

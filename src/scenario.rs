@@ -235,10 +235,16 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
                 })?;
                 for (name, value) in entries {
                     let full = format!("{section}.{name}");
-                    let spec = lookup(&full)
-                        .ok_or_else(|| unknown_key(file, &full, name, Some(section)))?;
-                    spec.set(&mut scenario.params, value)
-                        .map_err(|error| ScenarioError::invalid(file, &full, error.message))?;
+                    match value.as_table() {
+                        // A group of keys such as [accountability.forms].
+                        Some(group) if registry::is_group(&full) => {
+                            for (member, value) in group {
+                                let key = format!("{full}.{member}");
+                                set_key(&mut scenario.params, file, &key, section, value)?;
+                            }
+                        }
+                        _ => set_key(&mut scenario.params, file, &full, section, value)?,
+                    }
                 }
             }
             other => return Err(unknown_key(file, other, other, None)),
@@ -257,6 +263,20 @@ pub fn from_table(table: &toml::Table, file: &str, stem: &str) -> Result<Scenari
         scenario.schedule = parse_schedule(value, file, &scenario.params)?;
     }
     Ok(scenario)
+}
+
+/// Set `key` (in `section`) from a scenario file's value.
+fn set_key(
+    params: &mut Params,
+    file: &str,
+    key: &str,
+    section: &str,
+    value: &toml::Value,
+) -> Result<(), ScenarioError> {
+    let name = key.split_once('.').map_or(key, |(_, name)| name);
+    let spec = lookup(key).ok_or_else(|| unknown_key(file, key, name, Some(section)))?;
+    spec.set(params, value)
+        .map_err(|error| ScenarioError::invalid(file, key, error.message))
 }
 
 /// Read the units of `hierarchy.tree`: a path written in a scenario file is relative to

@@ -58,7 +58,8 @@ fn run_writes_a_complete_result_directory() {
     let mut lines = timeseries.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("scenario,replicate,step,level,share_idle,"));
-    assert!(header.ends_with(",abuse_rate,markup"));
+    assert!(header.contains(",abuse_rate,markup,share_units_missed,"));
+    assert!(header.ends_with(",sanctioned_heavy,sanctioned_prosecution"));
     // 2 replicates x 30 steps x (2 levels + all).
     assert_eq!(lines.count(), 2 * 30 * 3);
     assert!(timeseries.contains("small,1,29,all,"));

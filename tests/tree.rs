@@ -8,7 +8,6 @@ use std::fs;
 use std::path::Path;
 
 use cadresim::hierarchy::Size;
-use cadresim::output::manifest::sha256_file;
 use common::{cadresim, succeeded};
 use tempfile::TempDir;
 
@@ -218,10 +217,39 @@ fn the_china_scenario_has_the_real_counts() {
     assert!((7_000_000..7_400_000).contains(&size.cadres));
 }
 
+/// The columns `timeseries.csv` and `summary.csv` had when the hashes below were recorded;
+/// later columns (docs/MODEL.md §7.14) are left out before hashing.
+const TIMESERIES_COLUMNS: &str = "scenario,replicate,step,level,share_idle,share_routine,share_innovating,mean_innovation,mean_attainment,share_missed,output,damage,private_gain,welfare,mean_payoff,errors,detected,sanctioned,exempted,wrongly_exempted,wrongly_sanctioned,veto_events,caught_idle,dismissals,abuse_rate,markup";
+const SUMMARY_COLUMNS: &str = "scenario,replicate,level,share_idle,share_routine,share_innovating,mean_innovation,mean_attainment,share_missed,output,damage,private_gain,welfare,mean_payoff,errors,detected,sanctioned,exempted,wrongly_exempted,wrongly_sanctioned,veto_events,caught_idle,dismissals,abuse_rate,markup,converged_at,settled,class";
+
+/// SHA-256 (hex) of a CSV file (plain cells, no quoting) cut down to `columns`, in order.
+fn hash_of_columns(path: &Path, columns: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let keep: Vec<usize> = columns
+        .split(',')
+        .map(|c| header.iter().position(|h| *h == c).unwrap())
+        .collect();
+    let mut kept = format!("{columns}\n");
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let row: Vec<&str> = keep.iter().map(|&i| cells[i]).collect();
+        kept.push_str(&row.join(","));
+        kept.push('\n');
+    }
+    Sha256::digest(kept.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// SHA-256 of `timeseries.csv` and `summary.csv` of two uniform scenarios, recorded before
 /// hierarchies could be trees: the generalisation must not change a byte. (Re-recorded when
 /// floats gained their decimal point, `4` becoming `4.0`: the old hashes were reproduced
-/// from the new files by writing each float back in the old form.)
+/// from the new files by writing each float back in the old form.) Columns added since are
+/// left out.
 #[test]
 fn uniform_hierarchies_keep_their_bytes() {
     let dir = TempDir::new().unwrap();
@@ -237,13 +265,12 @@ fn uniform_hierarchies_keep_their_bytes() {
         .output()
         .unwrap();
     succeeded(&output);
-    let hash = |name: &str| sha256_file(&out.join(name)).unwrap();
     assert_eq!(
-        hash("timeseries.csv"),
+        hash_of_columns(&out.join("timeseries.csv"), TIMESERIES_COLUMNS),
         "e42d93bde2df7249eb2819b8d555009a6fffc6486f10665ec092a1201b811119"
     );
     assert_eq!(
-        hash("summary.csv"),
+        hash_of_columns(&out.join("summary.csv"), SUMMARY_COLUMNS),
         "5951aba6c8212d1e5dc5d695bbf379eaf270bb609eda79d85c00950337fff904"
     );
 }

@@ -4,7 +4,7 @@
 use crate::metrics::Tally;
 use crate::model::beta::Beta;
 use crate::model::expf::expf;
-use crate::params::{Params, MAX_ACTIONS};
+use crate::params::{ErrorClass, Params, MAX_ACTIONS};
 use crate::rng::Stream;
 
 /// Action code of idling (effort `work.idle_effort`, no innovation). Actions are numbered
@@ -60,6 +60,62 @@ pub struct Derived {
     pub effort: Vec<f64>,
     pub intensity: Vec<f64>,
     pub psm: Beta,
+    /// How the form of a sanction is drawn, by `FormDraw::case`.
+    pub forms: [FormDraw; 4],
+    /// Severity of each form of discipline, x `accountability.penalty`.
+    pub severity: [f64; 4],
+}
+
+/// The draw of a sanctioned error's form of discipline (docs/MODEL.md §7.14).
+#[derive(Clone, Copy, Debug)]
+pub struct FormDraw {
+    /// Cumulative shares of the forms, mildest first.
+    cumulative: [f64; 4],
+    /// The form that has every share, when one has (no draw is then made).
+    certain: Option<usize>,
+    /// The last form with a positive share (when rounding leaves a draw above every
+    /// cumulative share).
+    last: usize,
+}
+
+impl FormDraw {
+    fn new(shares: &[f64; 4]) -> Self {
+        let mut cumulative = [0.0; 4];
+        let mut sum = 0.0;
+        for (total, share) in cumulative.iter_mut().zip(shares) {
+            sum += share;
+            *total = sum;
+        }
+        FormDraw {
+            cumulative,
+            certain: shares.iter().position(|&share| share == 1.0),
+            last: shares.iter().rposition(|&share| share > 0.0).unwrap_or(0),
+        }
+    }
+
+    /// Index into `Derived::forms` of an error of `class`, veto-class or not.
+    #[inline(always)]
+    pub fn case(class: ErrorClass, veto: bool) -> usize {
+        if veto {
+            3
+        } else {
+            class as usize
+        }
+    }
+
+    /// The form: the certain one, or the first whose cumulative share exceeds a uniform draw
+    /// (the last form with a positive share when rounding leaves none).
+    #[inline(always)]
+    pub fn draw(&self, stream: &mut Stream) -> usize {
+        if let Some(form) = self.certain {
+            return form;
+        }
+        let u = stream.uniform();
+        self.cumulative
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(self.last)
+    }
 }
 
 impl Derived {
@@ -83,6 +139,16 @@ impl Derived {
             intensity,
             psm: Beta::new(params.cadres.psm_alpha, params.cadres.psm_beta)
                 .expect("psm_alpha and psm_beta are validated > 0"),
+            forms: {
+                let forms = &params.accountability.forms;
+                [
+                    FormDraw::new(&forms.exploratory),
+                    FormDraw::new(&forms.negligence),
+                    FormDraw::new(&forms.violation),
+                    FormDraw::new(&forms.veto),
+                ]
+            },
+            severity: params.accountability.forms.severities(),
         }
     }
 }

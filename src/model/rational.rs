@@ -117,10 +117,12 @@ fn branch_payoff(
             cadre.proneness * work.innovation_error * intensity,
         )
     };
-    let veto_penalty = if accountability.one_vote_veto {
-        accountability.penalty * accountability.veto_multiplier
+    let forms = &accountability.forms;
+    let penalty = |class, veto| accountability.penalty * forms.expected_severity(class, veto);
+    let veto_multiplier = if accountability.one_vote_veto {
+        accountability.veto_multiplier
     } else {
-        accountability.penalty
+        1.0
     };
     let detection = effective_detection(params);
     let veto_share = accountability.veto_share;
@@ -131,8 +133,10 @@ fn branch_payoff(
             * detection
             * ((1.0 - veto_share)
                 * sanction_probability(params, class, false)
-                * accountability.penalty
-                + veto_share * sanction_probability(params, class, true) * veto_penalty);
+                * penalty(class, false)
+                + veto_share
+                    * sanction_probability(params, class, true)
+                    * (penalty(class, true) * veto_multiplier));
         if accountability.one_vote_veto {
             no_veto *= 1.0
                 - rate

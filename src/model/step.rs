@@ -3,7 +3,9 @@
 //! turnover). Reads shared unit data, writes only the group's own arrays.
 
 use crate::metrics::Tally;
-use crate::model::population::{logit_choice, Derived, PeerGroup, IDLE, LATENT_SLOTS, ROUTINE};
+use crate::model::population::{
+    logit_choice, Derived, FormDraw, PeerGroup, IDLE, LATENT_SLOTS, ROUTINE,
+};
 use crate::model::rational;
 use crate::params::{ErrorClass, Params, Rule, MAX_ACTIONS};
 use crate::rng::{Phase, ReplicateKey, Stream};
@@ -289,7 +291,7 @@ struct Accused<'a> {
 fn process_detected<U: UnitTallies>(
     class: ErrorClass,
     veto: bool,
-    params: &Params,
+    (params, derived): (&Params, &Derived),
     stream: &mut Stream,
     accused: &mut Accused,
     tally: &mut Tallies<U>,
@@ -313,12 +315,15 @@ fn process_detected<U: UnitTallies>(
         if class == ErrorClass::Exploratory {
             tally.add(|t| t.wrongly_sanctioned += 1.0);
         }
+        let form = derived.forms[FormDraw::case(class, veto)].draw(stream);
+        tally.add(|t| t.forms[form] += 1.0);
+        let sanction = accountability.penalty * derived.severity[form];
         if veto && accountability.one_vote_veto {
-            *accused.sanctions += accountability.penalty * accountability.veto_multiplier;
+            *accused.sanctions += sanction * accountability.veto_multiplier;
             *accused.vetoed = true;
             tally.add(|t| t.veto_events += 1.0);
         } else {
-            *accused.sanctions += accountability.penalty;
+            *accused.sanctions += sanction;
         }
     }
     tolerated
@@ -474,7 +479,8 @@ fn act_cadres<U: UnitTallies>(
             tally.add(|t| t.errors += 1.0);
             if stream.chance(accountability.detection) {
                 tally.add(|t| t.detected += 1.0);
-                let exempted = process_detected(class, veto, params, stream, &mut accused, tally);
+                let exempted =
+                    process_detected(class, veto, (params, derived), stream, &mut accused, tally);
                 damage += if exempted {
                     damage_exempted
                 } else {
@@ -494,7 +500,14 @@ fn act_cadres<U: UnitTallies>(
                     if stream.chance(accountability.late_detection) {
                         *count -= 1;
                         tally.add(|t| t.detected += 1.0);
-                        process_detected(class, veto, params, stream, &mut accused, tally);
+                        process_detected(
+                            class,
+                            veto,
+                            (params, derived),
+                            stream,
+                            &mut accused,
+                            tally,
+                        );
                     }
                 }
             }
@@ -808,8 +821,15 @@ mod tests {
             group: &mut tally,
             units: NoUnits,
         };
-        let exempted =
-            process_detected(class, veto, params, &mut stream, &mut accused, &mut tallies);
+        let derived = Derived::new(params);
+        let exempted = process_detected(
+            class,
+            veto,
+            (params, &derived),
+            &mut stream,
+            &mut accused,
+            &mut tallies,
+        );
         (exempted, proneness, sanctions, vetoed, tally)
     }
 
@@ -884,6 +904,57 @@ mod tests {
         let (exempted, proneness, ..) = judge(&params, Negligence, false);
         assert!(exempted);
         assert_eq!(proneness, 1.0);
+    }
+
+    /// `[accountability.forms]`: a certain form scales the penalty by its severity (the
+    /// veto multiplier on top) and is counted; at the defaults every sanction is `light`.
+    #[test]
+    fn sanctions_take_the_form_their_class_and_veto_status_give() {
+        let (_, _, sanctions, _, tally) = judge(&Params::default(), Exploratory, false);
+        assert_eq!((sanctions, tally.forms), (8.0, [0.0, 1.0, 0.0, 0.0]));
+        let mut params = Params::default();
+        params.accountability.forms.exploratory = [1.0, 0.0, 0.0, 0.0];
+        params.accountability.forms.veto = [0.0, 0.0, 0.0, 1.0];
+        let (_, _, sanctions, _, tally) = judge(&params, Exploratory, false);
+        assert_eq!((sanctions, tally.forms), (8.0 * 0.1, [1.0, 0.0, 0.0, 0.0]));
+        let (_, _, sanctions, vetoed, tally) = judge(&params, Exploratory, true);
+        assert_eq!(sanctions, 8.0 * 6.0 * 2.5);
+        assert!(vetoed);
+        assert_eq!(tally.forms, [0.0, 0.0, 0.0, 1.0]);
+        // Negligence keeps the default.
+        let (_, _, sanctions, _, tally) = judge(&params, Negligence, false);
+        assert_eq!((sanctions, tally.forms), (8.0, [0.0, 1.0, 0.0, 0.0]));
+    }
+
+    /// A drawn form follows its shares (20,000 draws, within 4 standard errors), and a form
+    /// without a share is never drawn.
+    #[test]
+    fn drawn_forms_follow_their_shares() {
+        let mut params = Params::default();
+        params.accountability.forms.violation = [0.709, 0.224, 0.032, 0.035];
+        params.accountability.forms.negligence = [0.5, 0.0, 0.5, 0.0];
+        let derived = Derived::new(&params);
+        let mut stream = ReplicateKey::new(3, 0).stream(0, 0, Phase::Act);
+        let n = 20_000;
+        let mut counts = [[0usize; 4]; 2];
+        for _ in 0..n {
+            counts[0][derived.forms[2].draw(&mut stream)] += 1;
+            counts[1][derived.forms[1].draw(&mut stream)] += 1;
+        }
+        for (shares, counts) in [
+            (params.accountability.forms.violation, counts[0]),
+            (params.accountability.forms.negligence, counts[1]),
+        ] {
+            for (share, count) in shares.iter().zip(counts) {
+                let se = (share * (1.0 - share) / n as f64).sqrt();
+                let observed = count as f64 / n as f64;
+                assert!(
+                    (observed - share).abs() <= 4.0 * se,
+                    "{observed} vs {share}"
+                );
+            }
+        }
+        assert_eq!(counts[1][1] + counts[1][3], 0);
     }
 
     /// The cadres promoted in a one-unit group of four whose attainment this step and
