@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 27] = [
+pub const METRICS: [&str; 31] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -38,6 +38,10 @@ pub const METRICS: [&str; 27] = [
     "sanctioned_light",
     "sanctioned_heavy",
     "sanctioned_prosecution",
+    "reopened",
+    "leadership_cost",
+    "corruption_cost",
+    "enforcement_cost",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -75,6 +79,10 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         NON_NEGATIVE, // sanctioned_light
         NON_NEGATIVE, // sanctioned_heavy
         NON_NEGATIVE, // sanctioned_prosecution
+        NON_NEGATIVE, // reopened
+        NON_NEGATIVE, // leadership_cost
+        NON_NEGATIVE, // corruption_cost
+        NON_NEGATIVE, // enforcement_cost
     ]
 };
 
@@ -89,7 +97,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "total output per step",
     "public loss from new errors per step",
     "private gain of self-serving reform per step",
-    "welfare (output - damage - private gain)",
+    "welfare (output - damage - private gain - corruption and enforcement costs)",
     "mean payoff",
     "new errors per step",
     "errors detected per step",
@@ -107,6 +115,10 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "sanctions in the second form (light discipline) per step",
     "sanctions in the third form (heavy discipline) per step",
     "sanctions in the fourth form (prosecution) per step",
+    "exemptions re-opened and sanctioned per step",
+    "leadership costs borne by superiors per step",
+    "social cost of corruption beyond the transfer per step",
+    "cost of investigations per step",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -166,6 +178,10 @@ pub struct Tally {
     pub successes: f64,
     /// Sanctioned errors by form of discipline, mildest first.
     pub forms: [f64; 4],
+    pub reopened: f64,
+    pub leadership_cost: f64,
+    pub corruption_cost: f64,
+    pub enforcement_cost: f64,
 }
 
 impl Tally {
@@ -194,6 +210,10 @@ impl Tally {
         for (form, other) in self.forms.iter_mut().zip(other.forms) {
             *form += other;
         }
+        self.reopened += other.reopened;
+        self.leadership_cost += other.leadership_cost;
+        self.corruption_cost += other.corruption_cost;
+        self.enforcement_cost += other.enforcement_cost;
     }
 
     /// The step's metrics, in `METRICS` order, given what is measured on the units rather
@@ -215,7 +235,11 @@ impl Tally {
             self.output,
             self.damage,
             self.private_gain,
-            self.output - self.damage - self.private_gain,
+            self.output
+                - self.damage
+                - self.private_gain
+                - self.corruption_cost
+                - self.enforcement_cost,
             self.payoff / n,
             self.errors,
             self.detected,
@@ -233,6 +257,10 @@ impl Tally {
             self.forms[1],
             self.forms[2],
             self.forms[3],
+            self.reopened,
+            self.leadership_cost,
+            self.corruption_cost,
+            self.enforcement_cost,
         ]
     }
 }

@@ -498,6 +498,12 @@ pub struct WorkParams {
     pub self_serving_rate: f64,
     /// `work.private_gain`: private gain per unit of intensity of self-serving 'reform'.
     pub private_gain: f64,
+    /// `work.corruption_opportunity`: probability per step that an opportunist not self-serving meets a chance of private gain outside reform.
+    #[serde(default)]
+    pub corruption_opportunity: f64,
+    /// `work.corruption_social_cost`: social cost per unit of private gain beyond the transfer.
+    #[serde(default)]
+    pub corruption_social_cost: f64,
 }
 
 impl Default for WorkParams {
@@ -518,6 +524,8 @@ impl Default for WorkParams {
             damage_persistence: 2.0,
             self_serving_rate: 0.5,
             private_gain: 0.8,
+            corruption_opportunity: 0.0,
+            corruption_social_cost: 0.0,
         }
     }
 }
@@ -548,6 +556,18 @@ pub struct AccountabilityParams {
     /// `[accountability.forms]`: the four forms of discipline a sanctioned error takes.
     #[serde(default)]
     pub forms: SanctionForms,
+    /// `accountability.reopen_rate`: under lifelong accountability, probability per step that an earlier exemption is re-opened and sanctioned.
+    #[serde(default)]
+    pub reopen_rate: f64,
+    /// `accountability.leadership_share`: share of a sanction that the sanctioned cadre's superiors bear (the next step).
+    #[serde(default)]
+    pub leadership_share: f64,
+    /// `accountability.leadership_supervision`: how strongly superiors' recent leadership costs raise detection below them.
+    #[serde(default)]
+    pub leadership_supervision: f64,
+    /// `accountability.enforcement_cost`: public cost of one investigation.
+    #[serde(default)]
+    pub enforcement_cost: f64,
 }
 
 /// The four forms of discipline (四种形态), mildest first.
@@ -632,6 +652,10 @@ impl Default for AccountabilityParams {
             inaction_detection: 0.0,
             inaction_penalty: 1.0,
             forms: SanctionForms::default(),
+            reopen_rate: 0.0,
+            leadership_share: 0.0,
+            leadership_supervision: 0.0,
+            enforcement_cost: 0.0,
         }
     }
 }

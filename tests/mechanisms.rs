@@ -133,3 +133,174 @@ fn forms_are_read_as_a_table_and_checked() {
     assert!(error.contains("summing to 1"), "{error}");
     assert_eq!(error.lines().count(), 1);
 }
+
+/// 120 cadres: 4 counties of 10, each with 5 townships of 4; 60 steps.
+const MEDIUM: &str = r#"
+[run]
+steps = 60
+burn_in = 20
+replicates = 1
+
+[[hierarchy.levels]]
+name = "county"
+branching = 4
+cadres = 10
+
+[[hierarchy.levels]]
+name = "township"
+branching = 5
+cadres = 4
+"#;
+
+fn medium(extra: &str) -> Scenario {
+    scenario::parse(&format!("{MEDIUM}\n{extra}"), "medium.toml", "medium").unwrap()
+}
+
+/// Per replicate (four), the mean over steps 20..59 of `metric` at `level` (2 = all), or of
+/// a function of the whole record.
+fn replicate_means(
+    scenario: &Scenario,
+    level: usize,
+    value: impl Fn(&[f64; cadresim::metrics::METRIC_COUNT]) -> f64,
+) -> Vec<f64> {
+    (0..4)
+        .map(|replicate| {
+            let plan = scenario.plan().unwrap();
+            let mut simulation = Simulation::new(&plan, replicate);
+            for _ in 0..60 {
+                simulation.step();
+            }
+            let rows = simulation.records();
+            (20..60)
+                .map(|step| value(&rows[step * 3 + level]))
+                .sum::<f64>()
+                / 40.0
+        })
+        .collect()
+}
+
+fn metric(name: &str) -> impl Fn(&[f64; cadresim::metrics::METRIC_COUNT]) -> f64 {
+    let index = metric_index(name).unwrap();
+    move |row| row[index]
+}
+
+/// `a`'s mean exceeds `b`'s by more than twice the standard error of the difference.
+fn assert_above(a: &[f64], b: &[f64], what: &str) {
+    let stats = |v: &[f64]| {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, var / n)
+    };
+    let ((ma, va), (mb, vb)) = (stats(a), stats(b));
+    let margin = 2.0 * (va + vb).sqrt();
+    assert!(
+        ma - mb > margin,
+        "{what}: {ma:.4} not above {mb:.4} by {margin:.4}"
+    );
+}
+
+/// `accountability.reopen_rate`: under lifelong accountability and scoped tolerance,
+/// re-opened exemptions are sanctioned (counted in `reopened` and `sanctioned`), and the
+/// corps innovates less than when exemptions are final.
+#[test]
+fn reopened_exemptions_deter_innovation() {
+    let base = "[fault_tolerance]\nenabled = true\n[accountability]\nlifelong = true\n";
+    let final_ = medium(base);
+    let reopening = medium(&format!("{base}reopen_rate = 0.3\n"));
+    let reopened = replicate_means(&reopening, 2, metric("reopened"));
+    assert!(reopened.iter().all(|&r| r > 0.0), "{reopened:?}");
+    assert!(replicate_means(&final_, 2, metric("reopened"))
+        .iter()
+        .all(|&r| r == 0.0));
+    let innovation = |s: &Scenario| replicate_means(s, 2, metric("mean_innovation"));
+    assert_above(
+        &innovation(&final_),
+        &innovation(&reopening),
+        "final vs re-opened",
+    );
+}
+
+/// `accountability.leadership_share`: the county cadres bear, one step later, the share of
+/// the townships' sanctions (without vetoes or tolerance each sanction is the penalty, so
+/// the cost is share x penalty x sanctions, exactly); the townships, with nobody below
+/// them, bear nothing.
+#[test]
+fn superiors_bear_a_share_of_their_subordinates_sanctions() {
+    let scenario = medium("[accountability]\nveto_share = 0.0\nleadership_share = 0.25\n");
+    let plan = scenario.plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
+    for _ in 0..60 {
+        simulation.step();
+    }
+    let rows = simulation.records();
+    let (cost, sanctioned) = (metric("leadership_cost"), metric("sanctioned"));
+    let mut borne = 0.0;
+    for step in 1..60 {
+        let expected = 0.25 * 8.0 * sanctioned(&rows[(step - 1) * 3 + 1]);
+        assert!(
+            (cost(&rows[step * 3]) - expected).abs() < 1e-9,
+            "step {step}"
+        );
+        assert_eq!(
+            cost(&rows[step * 3 + 1]),
+            0.0,
+            "townships have no cadres below"
+        );
+        borne += cost(&rows[step * 3]);
+    }
+    assert!(borne > 0.0);
+}
+
+/// `accountability.leadership_supervision`: superiors who bore leadership costs raise the
+/// detection of their subordinates' errors (detected / errors at township level).
+#[test]
+fn leadership_costs_tighten_supervision_below() {
+    let rate = |row: &[f64; cadresim::metrics::METRIC_COUNT]| {
+        metric("detected")(row) / metric("errors")(row).max(1.0)
+    };
+    let share = "[accountability]\nleadership_share = 0.5\n";
+    let loose = replicate_means(&medium(share), 1, rate);
+    let tight = replicate_means(
+        &medium(&format!("{share}leadership_supervision = 1.0\n")),
+        1,
+        rate,
+    );
+    assert_above(&tight, &loose, "supervised vs not");
+}
+
+/// Misconduct outside innovation (`work.corruption_opportunity`): opportunists take chances
+/// of private gain worth more than their expected sanction, so a higher penalty deters it;
+/// its social cost and the cost of investigations are what the definitions say, and welfare
+/// subtracts both.
+#[test]
+fn corruption_is_deterred_and_costs_enter_welfare() {
+    let scenario = |penalty: f64| {
+        medium(&format!(
+            "[cadres]\nopportunist_share = 0.5\n[work]\ncorruption_opportunity = 0.5\ncorruption_social_cost = 1.5\n[accountability]\npenalty = {penalty}\nenforcement_cost = 0.2\ninaction_detection = 0.1\n"
+        ))
+    };
+    let gain = |s: &Scenario| replicate_means(s, 2, metric("private_gain"));
+    assert_above(
+        &gain(&scenario(1.0)),
+        &gain(&scenario(16.0)),
+        "penalty 1 vs 16",
+    );
+    let plan = scenario(2.0).plan().unwrap();
+    let mut simulation = Simulation::new(&plan, 0);
+    for _ in 0..60 {
+        simulation.step();
+    }
+    for row in simulation.records() {
+        let m = |name| metric(name)(row);
+        assert!((m("corruption_cost") - 1.5 * m("private_gain")).abs() < 1e-9);
+        let investigations = m("detected") + m("reopened") + m("caught_idle");
+        assert!((m("enforcement_cost") - 0.2 * investigations).abs() < 1e-9);
+        let welfare = m("output")
+            - m("damage")
+            - m("private_gain")
+            - m("corruption_cost")
+            - m("enforcement_cost");
+        assert!((m("welfare") - welfare).abs() < 1e-9);
+    }
+}

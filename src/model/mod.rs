@@ -35,6 +35,22 @@ struct Units {
     jurisdiction: Vec<f64>,
     subtree_output: Vec<f64>,
     subtree_cadres: Vec<f64>,
+    /// Leadership responsibility and supervision (docs/MODEL.md §7.14).
+    leadership: Leadership,
+}
+
+/// Per-unit state of leadership responsibility: what each unit's cadres bear next step for
+/// the sanctions below them, their recent such cost, and the detection it adds below.
+#[derive(Default)]
+struct Leadership {
+    /// Sanctions for errors of each unit's own cadres in the step just taken.
+    sanctions: Vec<f64>,
+    /// Cost each cadre of each unit bears in the next step (empty while never in force).
+    cost: Vec<f64>,
+    /// R: exponentially weighted recent cost per cadre of each unit.
+    recent: Vec<f64>,
+    /// b of each unit (from its parent's R; empty while supervision was never in force).
+    boost: Vec<f64>,
 }
 
 impl Units {
@@ -189,6 +205,7 @@ impl<'p> Simulation<'p> {
             jurisdiction: vec![1.0; hierarchy.units],
             subtree_output: vec![0.0; hierarchy.units],
             subtree_cadres,
+            leadership: Leadership::default(),
         };
         let steps = params.run.steps as usize;
         let records = Vec::with_capacity(steps * (hierarchy.levels.len() + 1));
@@ -321,6 +338,8 @@ impl<'p> Simulation<'p> {
             jurisdiction: &self.units.jurisdiction,
             regional: &self.regional,
             unit_regime: &self.plan.unit_regime,
+            leadership_cost: &self.units.leadership.cost,
+            detection_boost: &self.units.leadership.boost,
         };
         // Every group is its own piece of work: groups differ in size by orders of
         // magnitude (a tree's top group and its townships), and rayon's default splitting
@@ -336,6 +355,7 @@ impl<'p> Simulation<'p> {
         self.update_jurisdiction();
         self.record();
         self.adapt_markups();
+        self.update_leadership();
         self.step += 1;
     }
 
@@ -476,6 +496,78 @@ impl<'p> Simulation<'p> {
                 .clamp(0.0, ceiling);
             }
         }
+    }
+
+    /// The parameters in force at a unit (its regime's).
+    fn params_at(&self, unit: usize) -> &Params {
+        match self.plan.unit_regime.get(unit).copied().unwrap_or(0) {
+            0 => &self.params,
+            r => &self.regional[r as usize - 1].params,
+        }
+    }
+
+    /// Leadership responsibility (docs/MODEL.md §7.14): each unit's cadres will bear, next
+    /// step, `leadership_share` x the sanctions of its children's cadres this step, split
+    /// equally; their recent cost R follows it at the rate `behaviour.recency`, and their
+    /// children's detection rises by b = 1 - exp(-`leadership_supervision` R). Nothing is
+    /// computed until a regime turns either on; from then on the state is kept.
+    fn update_leadership(&mut self) {
+        let on = |p: &Params| {
+            let a = &p.accountability;
+            (a.leadership_share > 0.0, a.leadership_supervision > 0.0)
+        };
+        let regimes = std::iter::once(&self.params).chain(self.regional.iter().map(|r| &r.params));
+        let (share_on, supervision_on) =
+            regimes.fold((false, false), |(s, v), p| (s || on(p).0, v || on(p).1));
+        let units = self.hierarchy.units;
+        let leadership = &mut self.units.leadership;
+        if !share_on && leadership.cost.is_empty() {
+            return;
+        }
+        if leadership.cost.is_empty() {
+            leadership.cost = vec![0.0; units];
+            leadership.recent = vec![0.0; units];
+            leadership.sanctions = vec![0.0; units];
+        }
+        let mut unit = 0;
+        for group in &self.groups {
+            for sanctions in group.unit_sanctions.iter() {
+                self.units.leadership.sanctions[unit] = *sanctions;
+                unit += 1;
+            }
+        }
+        for unit in 0..units {
+            let params = self.params_at(unit);
+            let (share, recency) = (
+                params.accountability.leadership_share,
+                params.behaviour.recency,
+            );
+            let below: f64 = self
+                .hierarchy
+                .children(unit)
+                .map(|child| self.units.leadership.sanctions[child])
+                .sum();
+            let cadres = self.hierarchy.levels[self.hierarchy.level_of_unit(unit)].cadres_per_unit;
+            let cost = share * below / cadres as f64;
+            let leadership = &mut self.units.leadership;
+            leadership.cost[unit] = cost;
+            leadership.recent[unit] = (1.0 - recency) * leadership.recent[unit] + recency * cost;
+        }
+        if !supervision_on && self.units.leadership.boost.is_empty() {
+            return;
+        }
+        let mut boost = std::mem::take(&mut self.units.leadership.boost);
+        boost.resize(units, 0.0);
+        for (unit, value) in boost.iter_mut().enumerate() {
+            *value = match self.hierarchy.parent(unit) {
+                None => 0.0,
+                Some(parent) => {
+                    let sigma = self.params_at(parent).accountability.leadership_supervision;
+                    1.0 - (-sigma * self.units.leadership.recent[parent]).exp()
+                }
+            };
+        }
+        self.units.leadership.boost = boost;
     }
 
     /// Per-cadre target of each unit at the current step (after `refresh_targets`).

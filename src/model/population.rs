@@ -43,12 +43,18 @@ pub struct PeerGroup {
     pub attainment_sum: Box<[f32]>,
     /// Latent (undetected) errors by slot `class * 2 + veto`, saturating at 255.
     pub latent: Box<[[u8; LATENT_SLOTS]]>,
+    /// Exempted errors on record (open to re-opening under lifelong accountability), by
+    /// the same slots, saturating at 255.
+    pub exempted: Box<[[u8; LATENT_SLOTS]]>,
     /// Score of the lowest-scoring promoted cadre of the previous step.
     pub cutoff: Option<f64>,
     /// Sums of the step just taken.
     pub tally: Tally,
     /// Output of each of the group's units in the step just taken.
     pub unit_output: Box<[f64]>,
+    /// Sanctions for errors of each of the group's units' cadres in the step just taken
+    /// (what leadership responsibility passes up).
+    pub unit_sanctions: Box<[f64]>,
     /// Sums of the step just taken per unit, when the group's level is recorded unit by
     /// unit (`output.by_unit`).
     pub unit_tallies: Option<Box<[Tally]>>,
@@ -64,6 +70,9 @@ pub struct Derived {
     pub forms: [FormDraw; 4],
     /// Severity of each form of discipline, x `accountability.penalty`.
     pub severity: [f64; 4],
+    /// Expected sanction of taking a chance of private gain outside reform: what it must
+    /// be worth to be taken (`work.corruption_opportunity`).
+    pub corruption_deterrent: f64,
 }
 
 /// The draw of a sanctioned error's form of discipline (docs/MODEL.md §7.14).
@@ -149,6 +158,7 @@ impl Derived {
                 ]
             },
             severity: params.accountability.forms.severities(),
+            corruption_deterrent: crate::model::rational::violation_deterrent(params),
         }
     }
 }
@@ -225,9 +235,11 @@ impl PeerGroup {
             tenure: vec![0; size].into_boxed_slice(),
             attainment_sum: vec![0.0; size].into_boxed_slice(),
             latent: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
+            exempted: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
             cutoff: None,
             tally: Tally::default(),
             unit_output: vec![0.0; units].into_boxed_slice(),
+            unit_sanctions: vec![0.0; units].into_boxed_slice(),
             unit_tallies: None,
         }
     }
@@ -252,6 +264,7 @@ impl PeerGroup {
             + self.tenure.len() * 4
             + self.attainment_sum.len() * 4
             + self.latent.len() * LATENT_SLOTS
+            + self.exempted.len() * LATENT_SLOTS
     }
 
     /// Replace cadre `i` by a recruit. With `socialized` attractions its first action is a
@@ -274,6 +287,7 @@ impl PeerGroup {
         self.tenure[i] = 0;
         self.attainment_sum[i] = 0.0;
         self.latent[i] = [0; LATENT_SLOTS];
+        self.exempted[i] = [0; LATENT_SLOTS];
         let row = &mut self.attraction[i * actions..(i + 1) * actions];
         match socialized {
             Some(mean) => {

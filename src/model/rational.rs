@@ -21,18 +21,51 @@ pub struct CadreView {
     pub jurisdiction: f64,
 }
 
-/// P(sanctioned | detected error of `class`, veto-class or not).
+/// P(sanctioned | detected error of `class`, veto-class or not): not exempted, or under
+/// lifelong accountability exempted and re-opened before the cadre leaves,
+/// r / (r + turnover) for a re-opening rate r.
 pub fn sanction_probability(params: &Params, class: ErrorClass, veto: bool) -> f64 {
     let tolerance = &params.fault_tolerance;
     if !tolerance.enabled || (veto && !tolerance.tolerate_veto) {
         return 1.0;
     }
     let accuracy = tolerance.screening_accuracy;
-    if tolerance.in_scope(class) {
+    let sanctioned = if tolerance.in_scope(class) {
         1.0 - accuracy
     } else {
         accuracy
+    };
+    let accountability = &params.accountability;
+    let reopen = accountability.reopen_rate;
+    if !accountability.lifelong || reopen == 0.0 {
+        return sanctioned;
     }
+    let reopened = reopen / (reopen + params.cadres.turnover);
+    sanctioned + (1.0 - sanctioned) * reopened
+}
+
+/// Expected sanction of one violation error: detection over its life x P(sanctioned) x
+/// the expected penalty (veto-class with `veto_share`, each form's severity), times the
+/// probability `work.violation_error` that taking a chance of private gain makes one.
+pub fn violation_deterrent(params: &Params) -> f64 {
+    let accountability = &params.accountability;
+    let forms = &accountability.forms;
+    let class = ErrorClass::Violation;
+    let veto_multiplier = if accountability.one_vote_veto {
+        accountability.veto_multiplier
+    } else {
+        1.0
+    };
+    let share = accountability.veto_share;
+    let penalty = accountability.penalty
+        * ((1.0 - share)
+            * sanction_probability(params, class, false)
+            * forms.expected_severity(class, false)
+            + share
+                * sanction_probability(params, class, true)
+                * forms.expected_severity(class, true)
+                * veto_multiplier);
+    params.work.violation_error * effective_detection(params) * penalty
 }
 
 /// Detection probability over an error's life: d, or with lifelong accountability
@@ -252,6 +285,28 @@ mod tests {
         let got = expected_payoff(&params, 1.0, 0.5, false, &c, Some(cutoff));
         // Phi is accurate to about 1e-7, which bounds the agreement here.
         assert!((got - expected).abs() < 1e-6, "{got} vs {expected}");
+    }
+
+    #[test]
+    fn reopening_and_the_deterrent_of_private_gain() {
+        let mut params = Params::default();
+        // 0.3 x 0.5 x 8 x (0.8 + 0.2 x 2.5).
+        assert!((violation_deterrent(&params) - 1.56).abs() < 1e-12);
+        params.fault_tolerance.enabled = true;
+        params.accountability.lifelong = true;
+        params.accountability.reopen_rate = 0.1;
+        let exploratory = sanction_probability(&params, ErrorClass::Exploratory, false);
+        let expected = 0.15 + 0.85 * 0.1 / (0.1 + 0.03);
+        assert!((exploratory - expected).abs() < 1e-15);
+        // A veto-class error is never exempted, so never re-opened.
+        assert_eq!(
+            sanction_probability(&params, ErrorClass::Exploratory, true),
+            1.0
+        );
+        params.accountability.lifelong = false;
+        assert!(
+            (sanction_probability(&params, ErrorClass::Exploratory, false) - 0.15).abs() < 1e-15
+        );
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub struct StepContext<'a> {
     pub regional: &'a [Regime],
     /// Regime of every unit (0: `params`); empty when there is only one.
     pub unit_regime: &'a [u8],
+    /// Leadership cost each cadre of each unit bears this step; empty without leadership
+    /// responsibility.
+    pub leadership_cost: &'a [f64],
+    /// b of each unit: detection of its cadres' new errors is d + (1 - d) b; empty without
+    /// leadership supervision.
+    pub detection_boost: &'a [f64],
 }
 
 /// The parameters in force in one part of the hierarchy, with their derived constants.
@@ -229,6 +235,7 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
         });
     }
     group.unit_output.fill(0.0);
+    group.unit_sanctions.fill(0.0);
     let rule = ctx.params.behaviour.rule;
     if rule == Rule::Rational {
         choose_actions(group, ctx);
@@ -279,6 +286,27 @@ fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
     }
 }
 
+/// Phase 1, outside innovation: a chance of private gain worth 2 U `work.private_gain`
+/// comes with probability `work.corruption_opportunity` and is taken when worth more than
+/// its expected sanction; returns whether it was taken (docs/MODEL.md §7.14).
+#[inline(always)]
+fn take_private_gain(
+    work: &crate::params::WorkParams,
+    derived: &Derived,
+    stream: &mut Stream,
+    private_gain: &mut f64,
+) -> bool {
+    if !stream.chance(work.corruption_opportunity) {
+        return false;
+    }
+    let value = 2.0 * work.private_gain * stream.uniform();
+    let taken = value > derived.corruption_deterrent;
+    if taken {
+        *private_gain += value;
+    }
+    taken
+}
+
 /// The consequences of one detected error for its cadre.
 struct Accused<'a> {
     proneness: &'a mut f32,
@@ -286,7 +314,7 @@ struct Accused<'a> {
     vetoed: &'a mut bool,
 }
 
-/// Phase 4: judge a detected error; returns true when it is exempted.
+/// Phase 4: investigate and judge a detected error; returns true when it is exempted.
 #[inline(always)]
 fn process_detected<U: UnitTallies>(
     class: ErrorClass,
@@ -297,7 +325,7 @@ fn process_detected<U: UnitTallies>(
     tally: &mut Tallies<U>,
 ) -> bool {
     let tolerance = &params.fault_tolerance;
-    let accountability = &params.accountability;
+    investigate(params, tally);
     let tolerated = tolerance.enabled
         && (!veto || tolerance.tolerate_veto)
         && stream.chance(tolerance.screening_accuracy) == tolerance.in_scope(class);
@@ -311,22 +339,71 @@ fn process_detected<U: UnitTallies>(
             *accused.proneness = learned.max(tolerance.proneness_floor) as f32;
         }
     } else {
-        tally.add(|t| t.sanctioned += 1.0);
-        if class == ErrorClass::Exploratory {
-            tally.add(|t| t.wrongly_sanctioned += 1.0);
-        }
-        let form = derived.forms[FormDraw::case(class, veto)].draw(stream);
-        tally.add(|t| t.forms[form] += 1.0);
-        let sanction = accountability.penalty * derived.severity[form];
-        if veto && accountability.one_vote_veto {
-            *accused.sanctions += sanction * accountability.veto_multiplier;
-            *accused.vetoed = true;
-            tally.add(|t| t.veto_events += 1.0);
-        } else {
-            *accused.sanctions += sanction;
-        }
+        sanction(class, veto, (params, derived), stream, accused, tally);
     }
     tolerated
+}
+
+/// The public cost of one investigation (`accountability.enforcement_cost`).
+#[inline(always)]
+fn investigate<U: UnitTallies>(params: &Params, tally: &mut Tallies<U>) {
+    let cost = params.accountability.enforcement_cost;
+    if cost > 0.0 {
+        tally.add(|t| t.enforcement_cost += cost);
+    }
+}
+
+/// Sanction an error: its form of discipline, its penalty and, for a veto-class error under
+/// the one-vote veto, the veto.
+#[inline(always)]
+fn sanction<U: UnitTallies>(
+    class: ErrorClass,
+    veto: bool,
+    (params, derived): (&Params, &Derived),
+    stream: &mut Stream,
+    accused: &mut Accused,
+    tally: &mut Tallies<U>,
+) {
+    let accountability = &params.accountability;
+    tally.add(|t| t.sanctioned += 1.0);
+    if class == ErrorClass::Exploratory {
+        tally.add(|t| t.wrongly_sanctioned += 1.0);
+    }
+    let form = derived.forms[FormDraw::case(class, veto)].draw(stream);
+    tally.add(|t| t.forms[form] += 1.0);
+    let sanction = accountability.penalty * derived.severity[form];
+    if veto && accountability.one_vote_veto {
+        *accused.sanctions += sanction * accountability.veto_multiplier;
+        *accused.vetoed = true;
+        tally.add(|t| t.veto_events += 1.0);
+    } else {
+        *accused.sanctions += sanction;
+    }
+}
+
+/// Under lifelong accountability, re-open each exemption on `record` with probability
+/// `accountability.reopen_rate` and sanction it (docs/MODEL.md §7.14).
+#[inline(always)]
+fn reopen_exemptions<U: UnitTallies>(
+    record: &mut [u8; LATENT_SLOTS],
+    regime: (&Params, &Derived),
+    stream: &mut Stream,
+    accused: &mut Accused,
+    tally: &mut Tallies<U>,
+) {
+    let rate = regime.0.accountability.reopen_rate;
+    for (slot, count) in record.iter_mut().enumerate() {
+        let class = ErrorClass::ALL[slot / 2];
+        let veto = slot % 2 == 1;
+        for _ in 0..*count {
+            if stream.chance(rate) {
+                *count -= 1;
+                tally.add(|t| t.reopened += 1.0);
+                investigate(regime.0, tally);
+                sanction(class, veto, regime, stream, accused, tally);
+            }
+        }
+    }
 }
 
 /// Phases 1-7 for every cadre, into the group's tally and, when its units are recorded one
@@ -440,14 +517,18 @@ fn act_cadres<U: UnitTallies>(
         let success_intensity = if success { intensity } else { 0.0 };
         let capability = group.ability[i] as f64 * ctx.unit_capacity[unit];
         let output = capability * (effort + work.innovation_gain * success_intensity);
-        let private_gain = if self_serving {
+        let mut private_gain = if self_serving {
             work.private_gain * intensity
         } else {
             0.0
         };
+        let corrupt = !self_serving
+            && work.corruption_opportunity > 0.0
+            && group.opportunist[i]
+            && take_private_gain(work, derived, stream, &mut private_gain);
         // Phase 2: new errors.
         let proneness = group.proneness[i] as f64;
-        let mut new_errors = [ErrorClass::Negligence; 2];
+        let mut new_errors = [ErrorClass::Negligence; 3];
         let mut error_count = 0;
         if stream.chance(proneness * work.routine_error * effort) {
             new_errors[error_count] = ErrorClass::Negligence;
@@ -462,6 +543,10 @@ fn act_cadres<U: UnitTallies>(
             new_errors[error_count] = ErrorClass::Exploratory;
             error_count += 1;
         }
+        if corrupt && stream.chance(work.violation_error) {
+            new_errors[error_count] = ErrorClass::Violation;
+            error_count += 1;
+        }
         // Phases 3-5: detection, processing, damage.
         let mut sanctions = 0.0;
         let mut vetoed = false;
@@ -474,14 +559,20 @@ fn act_cadres<U: UnitTallies>(
             sanctions: &mut sanctions,
             vetoed: &mut vetoed,
         };
+        let mut exempted_now = [0u8; LATENT_SLOTS];
+        let detection = match ctx.detection_boost.get(unit) {
+            Some(&boost) => accountability.detection + (1.0 - accountability.detection) * boost,
+            None => accountability.detection,
+        };
         for &class in &new_errors[..error_count] {
             let veto = stream.chance(accountability.veto_share);
             tally.add(|t| t.errors += 1.0);
-            if stream.chance(accountability.detection) {
+            if stream.chance(detection) {
                 tally.add(|t| t.detected += 1.0);
                 let exempted =
                     process_detected(class, veto, (params, derived), stream, &mut accused, tally);
                 damage += if exempted {
+                    exempted_now[latent_slot(class, veto)] += 1;
                     damage_exempted
                 } else {
                     work.error_damage
@@ -500,14 +591,10 @@ fn act_cadres<U: UnitTallies>(
                     if stream.chance(accountability.late_detection) {
                         *count -= 1;
                         tally.add(|t| t.detected += 1.0);
-                        process_detected(
-                            class,
-                            veto,
-                            (params, derived),
-                            stream,
-                            &mut accused,
-                            tally,
-                        );
+                        let regime = (params, derived);
+                        if process_detected(class, veto, regime, stream, &mut accused, tally) {
+                            exempted_now[slot] += 1;
+                        }
                     }
                 }
             }
@@ -518,11 +605,34 @@ fn act_cadres<U: UnitTallies>(
                 *count = count.saturating_add(new);
             }
         }
+        let record = &mut group.exempted[i];
+        if accountability.lifelong && accountability.reopen_rate > 0.0 {
+            let regime = (params, derived);
+            reopen_exemptions(record, regime, stream, &mut accused, tally);
+        }
+        if exempted_now != [0; LATENT_SLOTS] {
+            for (count, new) in record.iter_mut().zip(exempted_now) {
+                *count = count.saturating_add(new);
+            }
+        }
         group.proneness[i] = proneness_now;
+        group.unit_sanctions[unit_in_group] += sanctions;
         // Phase 6: inaction accountability.
         if action == IDLE && stream.chance(accountability.inaction_detection) {
             sanctions += accountability.inaction_penalty;
             tally.add(|t| t.caught_idle += 1.0);
+            investigate(params, tally);
+        }
+        // Leadership responsibility for the last step's sanctions below the unit.
+        if let Some(&borne) = ctx.leadership_cost.get(unit) {
+            if borne > 0.0 {
+                sanctions += borne;
+                tally.add(|t| t.leadership_cost += borne);
+            }
+        }
+        if private_gain > 0.0 && work.corruption_social_cost > 0.0 {
+            let cost = work.corruption_social_cost * private_gain;
+            tally.add(|t| t.corruption_cost += cost);
         }
         // Phase 7: target assessment.
         let attainment = output / ctx.unit_target[unit];
@@ -981,6 +1091,8 @@ mod tests {
             jurisdiction: &[1.0],
             regional: &[],
             unit_regime: &[],
+            leadership_cost: &[],
+            detection_boost: &[],
         };
         let mut scratch = Scratch::default();
         scratch.prepare(4, derived.actions);
