@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 31] = [
+pub const METRICS: [&str; 33] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -42,6 +42,8 @@ pub const METRICS: [&str; 31] = [
     "leadership_cost",
     "corruption_cost",
     "enforcement_cost",
+    "mean_ability",
+    "share_opportunist",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -83,6 +85,8 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         NON_NEGATIVE, // leadership_cost
         NON_NEGATIVE, // corruption_cost
         NON_NEGATIVE, // enforcement_cost
+        NON_NEGATIVE, // mean_ability
+        SHARE,        // share_opportunist
     ]
 };
 
@@ -119,6 +123,8 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "leadership costs borne by superiors per step",
     "social cost of corruption beyond the transfer per step",
     "cost of investigations per step",
+    "mean ability of cadres in post",
+    "share of opportunists among cadres in post",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -182,6 +188,9 @@ pub struct Tally {
     pub leadership_cost: f64,
     pub corruption_cost: f64,
     pub enforcement_cost: f64,
+    /// Sum of the cadres' ability.
+    pub ability: f64,
+    pub opportunists: f64,
 }
 
 impl Tally {
@@ -214,6 +223,8 @@ impl Tally {
         self.leadership_cost += other.leadership_cost;
         self.corruption_cost += other.corruption_cost;
         self.enforcement_cost += other.enforcement_cost;
+        self.ability += other.ability;
+        self.opportunists += other.opportunists;
     }
 
     /// The step's metrics, in `METRICS` order, given what is measured on the units rather
@@ -261,6 +272,8 @@ impl Tally {
             self.leadership_cost,
             self.corruption_cost,
             self.enforcement_cost,
+            self.ability / n,
+            self.opportunists / n,
         ]
     }
 }
@@ -333,9 +346,15 @@ pub fn converged_at(series: &[f64], window: usize, tolerance: f64) -> Option<usi
     candidate
 }
 
+/// Serialize an array as a sequence (serde derives arrays of at most 32 elements).
+fn as_sequence<S: serde::Serializer>(values: &[f64], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values)
+}
+
 /// The equilibrium of one replicate at one level.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Equilibrium {
+    #[serde(serialize_with = "as_sequence")]
     pub means: [f64; METRIC_COUNT],
     pub converged_at: Option<usize>,
     /// converged_at <= burn_in: the equilibrium window holds no transient.

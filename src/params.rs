@@ -450,6 +450,12 @@ pub struct CadreParams {
     pub opportunist_share: f64,
     /// `cadres.turnover`: yearly probability that a cadre leaves.
     pub turnover: f64,
+    /// `cadres.selection_ability`: how much stronger enforcement lowers recruits' ability (log-ability shifts by -a (I - 1)).
+    #[serde(default)]
+    pub selection_ability: f64,
+    /// `cadres.selection_opportunism`: how much stronger enforcement lowers the share of opportunists among recruits (x exp(-b (I - 1))).
+    #[serde(default)]
+    pub selection_opportunism: f64,
 }
 
 impl Default for CadreParams {
@@ -461,6 +467,8 @@ impl Default for CadreParams {
             psm_beta: 2.0,
             opportunist_share: 0.1,
             turnover: 0.03,
+            selection_ability: 0.0,
+            selection_opportunism: 0.0,
         }
     }
 }

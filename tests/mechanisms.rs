@@ -304,3 +304,31 @@ fn corruption_is_deterred_and_costs_enter_welfare() {
         assert!((m("welfare") - welfare).abs() < 1e-9);
     }
 }
+
+/// Selection into the service (`cadres.selection_ability`, `cadres.selection_opportunism`):
+/// under enforcement twice the default's (penalty 16), recruits are less able and fewer are
+/// opportunists, so the corps in post becomes so; the corps of step 0 entered before the
+/// regime and is unchanged.
+#[test]
+fn stronger_enforcement_selects_less_able_and_fewer_opportunist_recruits() {
+    let base = "[accountability]\npenalty = 16.0\n[cadres]\nturnover = 0.1\n";
+    let plain = medium(base);
+    let selective = medium(&format!(
+        "{base}selection_ability = 0.2\nselection_opportunism = 1.0\n"
+    ));
+    let first = |s: &Scenario| {
+        let plan = s.plan().unwrap();
+        let mut simulation = Simulation::new(&plan, 0);
+        simulation.step();
+        simulation.records()[2]
+    };
+    assert_eq!(first(&plain), first(&selective));
+    for (metric_name, what) in [
+        ("mean_ability", "ability"),
+        ("share_opportunist", "opportunists"),
+    ] {
+        let with = replicate_means(&selective, 2, metric(metric_name));
+        let without = replicate_means(&plain, 2, metric(metric_name));
+        assert_above(&without, &with, what);
+    }
+}

@@ -188,7 +188,7 @@ impl<'p> Simulation<'p> {
                     *value = lognormal_mean_one(&mut stream, params.cadres.capacity_sd);
                 }
                 for i in 0..group.len() {
-                    group.recruit(i, &params, &derived, None, &mut stream);
+                    group.recruit(i, &params, &derived, None, false, &mut stream);
                 }
             });
         let mut subtree_cadres = vec![0.0; hierarchy.units];

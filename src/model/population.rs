@@ -73,6 +73,35 @@ pub struct Derived {
     /// Expected sanction of taking a chance of private gain outside reform: what it must
     /// be worth to be taken (`work.corruption_opportunity`).
     pub corruption_deterrent: f64,
+    /// Who joins under this regime, when enforcement selects recruits (None: as at step 0).
+    pub selection: Option<Selection>,
+}
+
+/// Recruits under an enforcement regime (docs/MODEL.md §7.14): their ability multiplier and
+/// the share of opportunists among them.
+#[derive(Clone, Copy, Debug)]
+pub struct Selection {
+    pub ability: f64,
+    pub opportunist_share: f64,
+}
+
+impl Selection {
+    /// None when neither elasticity is set; else the multipliers at the enforcement
+    /// intensity I = d* S / (0.5 x 8), d* the detection over an error's life.
+    fn of(params: &Params) -> Option<Self> {
+        let cadres = &params.cadres;
+        if cadres.selection_ability == 0.0 && cadres.selection_opportunism == 0.0 {
+            return None;
+        }
+        let detection = crate::model::rational::effective_detection(params);
+        let excess = detection * params.accountability.penalty / (0.5 * 8.0) - 1.0;
+        Some(Selection {
+            ability: (-cadres.selection_ability * excess).exp(),
+            opportunist_share: (cadres.opportunist_share
+                * (-cadres.selection_opportunism * excess).exp())
+            .min(1.0),
+        })
+    }
 }
 
 /// The draw of a sanctioned error's form of discipline (docs/MODEL.md §7.14).
@@ -159,6 +188,7 @@ impl Derived {
             },
             severity: params.accountability.forms.severities(),
             corruption_deterrent: crate::model::rational::violation_deterrent(params),
+            selection: Selection::of(params),
         }
     }
 }
@@ -268,7 +298,9 @@ impl PeerGroup {
     }
 
     /// Replace cadre `i` by a recruit. With `socialized` attractions its first action is a
-    /// logit draw on them; otherwise attractions are 0 and the action is uniform.
+    /// logit draw on them; otherwise attractions are 0 and the action is uniform. A recruit
+    /// `entering` during the run (not at step 0) is selected by the regime
+    /// (`Derived::selection`).
     #[inline(always)]
     pub fn recruit(
         &mut self,
@@ -276,12 +308,19 @@ impl PeerGroup {
         params: &Params,
         derived: &Derived,
         socialized: Option<&[f32]>,
+        entering: bool,
         stream: &mut Stream,
     ) {
         let actions = derived.actions;
-        self.ability[i] = lognormal_mean_one(stream, params.cadres.ability_sd) as f32;
+        let ability = lognormal_mean_one(stream, params.cadres.ability_sd);
+        let selection = derived.selection.filter(|_| entering);
+        self.ability[i] = match selection {
+            Some(selected) => (ability * selected.ability) as f32,
+            None => ability as f32,
+        };
         self.psm[i] = derived.psm.sample(stream) as f32;
-        self.opportunist[i] = stream.chance(params.cadres.opportunist_share);
+        let share = selection.map_or(params.cadres.opportunist_share, |s| s.opportunist_share);
+        self.opportunist[i] = stream.chance(share);
         self.proneness[i] = 1.0;
         self.aspiration[i] = 0.0;
         self.tenure[i] = 0;

@@ -515,7 +515,9 @@ fn act_cadres<U: UnitTallies>(
         let honest_innovation = innovating && !self_serving;
         let success = honest_innovation && stream.chance(work.innovation_success);
         let success_intensity = if success { intensity } else { 0.0 };
-        let capability = group.ability[i] as f64 * ctx.unit_capacity[unit];
+        let ability = group.ability[i] as f64;
+        let opportunist = group.opportunist[i];
+        let capability = ability * ctx.unit_capacity[unit];
         let output = capability * (effort + work.innovation_gain * success_intensity);
         let mut private_gain = if self_serving {
             work.private_gain * intensity
@@ -649,6 +651,8 @@ fn act_cadres<U: UnitTallies>(
             t.damage += damage;
             t.private_gain += private_gain;
             t.successes += one_if(success);
+            t.ability += ability;
+            t.opportunists += one_if(opportunist);
         });
         group.unit_output[unit_in_group] += output;
         // Phase 9 (all but the promotion reward, added after the tournament).
@@ -882,7 +886,7 @@ fn turnover(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) {
     for i in 0..n {
         if scratch.leaving[i] {
             let mean = socialized.then_some(&scratch.mean_attraction[..]);
-            group.recruit(i, params, ctx.derived, mean, &mut stream);
+            group.recruit(i, params, ctx.derived, mean, true, &mut stream);
         }
     }
 }
