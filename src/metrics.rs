@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 33] = [
+pub const METRICS: [&str; 34] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -44,6 +44,7 @@ pub const METRICS: [&str; 33] = [
     "enforcement_cost",
     "mean_ability",
     "share_opportunist",
+    "eligible_exemption_rate",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -87,6 +88,7 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         NON_NEGATIVE, // enforcement_cost
         NON_NEGATIVE, // mean_ability
         SHARE,        // share_opportunist
+        SHARE,        // eligible_exemption_rate
     ]
 };
 
@@ -125,6 +127,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "cost of investigations per step",
     "mean ability of cadres in post",
     "share of opportunists among cadres in post",
+    "exemption rate among errors eligible for tolerance",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -191,6 +194,10 @@ pub struct Tally {
     /// Sum of the cadres' ability.
     pub ability: f64,
     pub opportunists: f64,
+    /// Detected errors eligible for tolerance (in scope, and not veto-class unless
+    /// `tolerate_veto`), and those of them exempted.
+    pub eligible: f64,
+    pub eligible_exempted: f64,
 }
 
 impl Tally {
@@ -225,6 +232,8 @@ impl Tally {
         self.enforcement_cost += other.enforcement_cost;
         self.ability += other.ability;
         self.opportunists += other.opportunists;
+        self.eligible += other.eligible;
+        self.eligible_exempted += other.eligible_exempted;
     }
 
     /// The step's metrics, in `METRICS` order, given what is measured on the units rather
@@ -274,6 +283,11 @@ impl Tally {
             self.enforcement_cost,
             self.ability / n,
             self.opportunists / n,
+            if self.eligible > 0.0 {
+                self.eligible_exempted / self.eligible
+            } else {
+                0.0
+            },
         ]
     }
 }

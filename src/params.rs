@@ -709,6 +709,9 @@ pub struct FaultToleranceParams {
     pub correction_learning: f64,
     /// `fault_tolerance.proneness_floor`: lowest error proneness correction can reach.
     pub proneness_floor: f64,
+    /// `fault_tolerance.approver_liability`: cost to the screening body of an exemption later found to have covered a violation.
+    #[serde(default)]
+    pub approver_liability: f64,
 }
 
 impl Default for FaultToleranceParams {
@@ -722,6 +725,7 @@ impl Default for FaultToleranceParams {
             correction_efficacy: 0.7,
             correction_learning: 0.2,
             proneness_floor: 0.3,
+            approver_liability: 0.0,
         }
     }
 }

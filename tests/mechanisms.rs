@@ -332,3 +332,24 @@ fn stronger_enforcement_selects_less_able_and_fewer_opportunist_recruits() {
         assert_above(&without, &with, what);
     }
 }
+
+/// The screeners' incentives (`fault_tolerance.approver_liability`): a screening body that
+/// pays for exemptions found to have covered violations learns to grant fewer, so the
+/// exemption rate among eligible errors falls; without violations to be found it pays
+/// nothing and the run is the same as without liability, bit for bit.
+#[test]
+fn liable_screeners_exempt_fewer_eligible_errors() {
+    let base = "[fault_tolerance]\nenabled = true\n";
+    let liable = format!("{base}approver_liability = 8.0\n");
+    let rate = |extra: &str| {
+        let scenario = medium(&format!("[cadres]\nopportunist_share = 0.3\n{extra}"));
+        replicate_means(&scenario, 2, metric("eligible_exemption_rate"))
+    };
+    assert_above(&rate(base), &rate(&liable), "free vs liable screeners");
+    let honest = |extra: &str| {
+        records(&small(&format!(
+            "[cadres]\nopportunist_share = 0.0\n{extra}"
+        )))
+    };
+    assert_eq!(honest(base), honest(&liable));
+}

@@ -48,6 +48,8 @@ pub struct PeerGroup {
     pub exempted: Box<[[u8; LATENT_SLOTS]]>,
     /// Score of the lowest-scoring promoted cadre of the previous step.
     pub cutoff: Option<f64>,
+    /// The body that screens the group's detected errors for exemption.
+    pub screen: Screen,
     /// Sums of the step just taken.
     pub tally: Tally,
     /// Output of each of the group's units in the step just taken.
@@ -58,6 +60,36 @@ pub struct PeerGroup {
     /// Sums of the step just taken per unit, when the group's level is recorded unit by
     /// unit (`output.by_unit`).
     pub unit_tallies: Option<Box<[Tally]>>,
+}
+
+/// A peer group's screening body (docs/MODEL.md §7.14): its attraction to granting the
+/// exemptions its investigations judge tolerable (0: it grants every one), and this step's
+/// exemptions granted and found to have covered a violation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Screen {
+    pub attraction: f64,
+    pub granted: u32,
+    pub found: u32,
+}
+
+impl Screen {
+    /// Whether the body grants an exemption judged tolerable: always while its attraction is
+    /// 0, else with probability exp(beta A).
+    #[inline(always)]
+    pub fn grants(&self, rationality: f64, stream: &mut Stream) -> bool {
+        self.attraction == 0.0 || stream.chance((rationality * self.attraction).exp())
+    }
+
+    /// Learn from this step's cost per exemption granted (`liability` x found / granted) at
+    /// rate `recency`; nothing is learned in a step without exemptions.
+    pub fn learn(&mut self, liability: f64, recency: f64) {
+        if self.granted > 0 && (liability > 0.0 || self.attraction != 0.0) {
+            let cost = liability * self.found as f64 / self.granted as f64;
+            self.attraction = (1.0 - recency) * self.attraction - recency * cost;
+        }
+        self.granted = 0;
+        self.found = 0;
+    }
 }
 
 /// Constants of a step derived from the parameters in force.
@@ -267,6 +299,7 @@ impl PeerGroup {
             latent: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
             exempted: vec![[0; LATENT_SLOTS]; size].into_boxed_slice(),
             cutoff: None,
+            screen: Screen::default(),
             tally: Tally::default(),
             unit_output: vec![0.0; units].into_boxed_slice(),
             unit_sanctions: vec![0.0; units].into_boxed_slice(),

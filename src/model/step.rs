@@ -4,7 +4,7 @@
 
 use crate::metrics::Tally;
 use crate::model::population::{
-    logit_choice, Derived, FormDraw, PeerGroup, IDLE, LATENT_SLOTS, ROUTINE,
+    logit_choice, Derived, FormDraw, PeerGroup, Screen, IDLE, LATENT_SLOTS, ROUTINE,
 };
 use crate::model::rational;
 use crate::params::{ErrorClass, Params, Rule, MAX_ACTIONS};
@@ -307,11 +307,12 @@ fn take_private_gain(
     taken
 }
 
-/// The consequences of one detected error for its cadre.
+/// The consequences of one detected error for its cadre, and for the screening body.
 struct Accused<'a> {
     proneness: &'a mut f32,
     sanctions: &'a mut f64,
     vetoed: &'a mut bool,
+    screen: &'a mut Screen,
 }
 
 /// Phase 4: investigate and judge a detected error; returns true when it is exempted.
@@ -326,11 +327,27 @@ fn process_detected<U: UnitTallies>(
 ) -> bool {
     let tolerance = &params.fault_tolerance;
     investigate(params, tally);
-    let tolerated = tolerance.enabled
-        && (!veto || tolerance.tolerate_veto)
-        && stream.chance(tolerance.screening_accuracy) == tolerance.in_scope(class);
+    let screened = tolerance.enabled && (!veto || tolerance.tolerate_veto);
+    let eligible = screened && tolerance.in_scope(class);
+    let tolerated = screened
+        && stream.chance(tolerance.screening_accuracy) == tolerance.in_scope(class)
+        && accused.screen.grants(params.behaviour.rationality, stream);
+    if eligible {
+        tally.add(|t| t.eligible += 1.0);
+    }
     if tolerated {
         tally.add(|t| t.exempted += 1.0);
+        if eligible {
+            tally.add(|t| t.eligible_exempted += 1.0);
+        }
+        accused.screen.granted += 1;
+        let liability = tolerance.approver_liability;
+        if class == ErrorClass::Violation
+            && liability > 0.0
+            && stream.chance(params.accountability.detection)
+        {
+            accused.screen.found += 1;
+        }
         if class == ErrorClass::Violation {
             tally.add(|t| t.wrongly_exempted += 1.0);
         }
@@ -468,6 +485,9 @@ fn act_runs<U: UnitTallies>(
         act_cadres(group, &run, ctx, scratch, tally, &mut stream);
         start = end;
     }
+    let params = ctx.params_at(group.first_unit);
+    let liability = params.fault_tolerance.approver_liability;
+    group.screen.learn(liability, params.behaviour.recency);
 }
 
 /// Units of a group (positions within it) under one regime's parameters.
@@ -560,6 +580,7 @@ fn act_cadres<U: UnitTallies>(
             proneness: &mut proneness_now,
             sanctions: &mut sanctions,
             vetoed: &mut vetoed,
+            screen: &mut group.screen,
         };
         let mut exempted_now = [0u8; LATENT_SLOTS];
         let detection = match ctx.detection_boost.get(unit) {
@@ -926,10 +947,12 @@ mod tests {
         let mut stream = ReplicateKey::new(1, 0).stream(0, 0, Phase::Act);
         let (mut proneness, mut sanctions, mut vetoed) = (1.0f32, 0.0, false);
         let mut tally = Tally::default();
+        let mut screen = Screen::default();
         let mut accused = Accused {
             proneness: &mut proneness,
             sanctions: &mut sanctions,
             vetoed: &mut vetoed,
+            screen: &mut screen,
         };
         let mut tallies = Tallies {
             group: &mut tally,
