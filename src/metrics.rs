@@ -10,7 +10,7 @@ use crate::params::EquilibriumParams;
 pub const WHOLE_HIERARCHY: &str = "all";
 
 /// The metrics of one step, in output column order.
-pub const METRICS: [&str; 34] = [
+pub const METRICS: [&str; 35] = [
     "share_idle",
     "share_routine",
     "share_innovating",
@@ -45,6 +45,7 @@ pub const METRICS: [&str; 34] = [
     "mean_ability",
     "share_opportunist",
     "eligible_exemption_rate",
+    "believed_exemption",
 ];
 
 /// The values each metric can take (in `METRICS` order): shares, intensities and rates lie
@@ -89,6 +90,7 @@ pub const BOUNDS: [(f64, f64); METRIC_COUNT] = {
         NON_NEGATIVE, // mean_ability
         SHARE,        // share_opportunist
         SHARE,        // eligible_exemption_rate
+        SHARE,        // believed_exemption
     ]
 };
 
@@ -128,6 +130,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "mean ability of cadres in post",
     "share of opportunists among cadres in post",
     "exemption rate among errors eligible for tolerance",
+    "believed chance that an exploratory error is exempted",
 ];
 
 /// The meaning of a metric in words (the name itself if it is not a metric).
@@ -198,6 +201,8 @@ pub struct Tally {
     /// `tolerate_veto`), and those of them exempted.
     pub eligible: f64,
     pub eligible_exempted: f64,
+    /// Sum over cadres of their group's belief that an exploratory error is exempted.
+    pub belief: f64,
 }
 
 impl Tally {
@@ -234,6 +239,7 @@ impl Tally {
         self.opportunists += other.opportunists;
         self.eligible += other.eligible;
         self.eligible_exempted += other.eligible_exempted;
+        self.belief += other.belief;
     }
 
     /// The step's metrics, in `METRICS` order, given what is measured on the units rather
@@ -288,6 +294,7 @@ impl Tally {
             } else {
                 0.0
             },
+            self.belief / n,
         ]
     }
 }

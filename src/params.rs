@@ -668,6 +668,11 @@ impl Default for AccountabilityParams {
     }
 }
 
+/// `true`, the serde default of flags that are on by default.
+fn yes() -> bool {
+    true
+}
+
 /// The three classes of error the "three distinctions" separate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -712,6 +717,9 @@ pub struct FaultToleranceParams {
     /// `fault_tolerance.approver_liability`: cost to the screening body of an exemption later found to have covered a violation.
     #[serde(default)]
     pub approver_liability: f64,
+    /// `fault_tolerance.lists`: published power, responsibility and tolerance lists make the exemption rule known (false: cadres go by what their group has seen exempted).
+    #[serde(default = "yes")]
+    pub lists: bool,
 }
 
 impl Default for FaultToleranceParams {
@@ -726,6 +734,7 @@ impl Default for FaultToleranceParams {
             correction_learning: 0.2,
             proneness_floor: 0.3,
             approver_liability: 0.0,
+            lists: true,
         }
     }
 }

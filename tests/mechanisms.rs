@@ -353,3 +353,24 @@ fn liable_screeners_exempt_fewer_eligible_errors() {
     };
     assert_eq!(honest(base), honest(&liable));
 }
+
+/// Ambiguous scope (`fault_tolerance.lists = false`): cadres deciding by expected payoff use
+/// what their group has seen exempted instead of the rule. Having seen nothing they expect
+/// every error to be sanctioned, so under scoped tolerance they innovate less than with
+/// published lists, which make the rule known.
+#[test]
+fn without_published_lists_cadres_innovate_less() {
+    let base = "[behaviour]\nrule = \"rational\"\n[fault_tolerance]\nenabled = true\n";
+    let innovation = |extra: &str| {
+        replicate_means(
+            &medium(&format!("{base}{extra}")),
+            2,
+            metric("mean_innovation"),
+        )
+    };
+    assert_above(
+        &innovation(""),
+        &innovation("lists = false\n"),
+        "lists vs none",
+    );
+}

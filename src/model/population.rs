@@ -70,6 +70,12 @@ pub struct Screen {
     pub attraction: f64,
     pub granted: u32,
     pub found: u32,
+    /// This step's detected errors and exemptions by class.
+    pub judged: [u32; 3],
+    pub exempted: [u32; 3],
+    /// What the group has seen: the recent share of each class's detected errors exempted
+    /// (0 until it has seen one).
+    pub belief: [f64; 3],
 }
 
 impl Screen {
@@ -81,8 +87,17 @@ impl Screen {
     }
 
     /// Learn from this step's cost per exemption granted (`liability` x found / granted) at
-    /// rate `recency`; nothing is learned in a step without exemptions.
+    /// rate `recency`; nothing is learned in a step without exemptions. The group's belief
+    /// follows the share exempted of each class it saw judged, at the same rate.
     pub fn learn(&mut self, liability: f64, recency: f64) {
+        for class in 0..3 {
+            if self.judged[class] > 0 {
+                let seen = self.exempted[class] as f64 / self.judged[class] as f64;
+                self.belief[class] = (1.0 - recency) * self.belief[class] + recency * seen;
+            }
+        }
+        self.judged = [0; 3];
+        self.exempted = [0; 3];
         if self.granted > 0 && (liability > 0.0 || self.attraction != 0.0) {
             let cost = liability * self.found as f64 / self.granted as f64;
             self.attraction = (1.0 - recency) * self.attraction - recency * cost;

@@ -19,21 +19,35 @@ pub struct CadreView {
     pub attainment_sum: f64,
     /// Jurisdiction attainment of the unit in the previous step.
     pub jurisdiction: f64,
+    /// Without published lists (`fault_tolerance.lists = false`): the share of each class's
+    /// detected errors the cadre's group has seen exempted, used instead of the rule.
+    pub belief: Option<[f64; 3]>,
 }
 
 /// P(sanctioned | detected error of `class`, veto-class or not): not exempted, or under
 /// lifelong accountability exempted and re-opened before the cadre leaves,
 /// r / (r + turnover) for a re-opening rate r.
 pub fn sanction_probability(params: &Params, class: ErrorClass, veto: bool) -> f64 {
+    believed_sanction_probability(params, class, veto, None)
+}
+
+/// `sanction_probability`, with the chance of exemption (before any re-opening) taken from
+/// `belief` (the share of each class's detected errors seen exempted) when given.
+pub fn believed_sanction_probability(
+    params: &Params,
+    class: ErrorClass,
+    veto: bool,
+    belief: Option<&[f64; 3]>,
+) -> f64 {
     let tolerance = &params.fault_tolerance;
     if !tolerance.enabled || (veto && !tolerance.tolerate_veto) {
         return 1.0;
     }
     let accuracy = tolerance.screening_accuracy;
-    let sanctioned = if tolerance.in_scope(class) {
-        1.0 - accuracy
-    } else {
-        accuracy
+    let sanctioned = match belief {
+        Some(seen) => 1.0 - seen[class as usize],
+        None if tolerance.in_scope(class) => 1.0 - accuracy,
+        None => accuracy,
     };
     let accountability = &params.accountability;
     let reopen = accountability.reopen_rate;
@@ -114,6 +128,7 @@ fn branch_payoff(
     let work = &params.work;
     let accountability = &params.accountability;
     let incentives = &params.incentives;
+    let belief = cadre.belief.as_ref();
     let honest_innovation = intensity > 0.0 && !self_serving;
     let success_probability = if honest_innovation {
         work.innovation_success
@@ -165,17 +180,17 @@ fn branch_payoff(
         sanctions += rate
             * detection
             * ((1.0 - veto_share)
-                * sanction_probability(params, class, false)
+                * believed_sanction_probability(params, class, false, belief)
                 * penalty(class, false)
                 + veto_share
-                    * sanction_probability(params, class, true)
+                    * believed_sanction_probability(params, class, true, belief)
                     * (penalty(class, true) * veto_multiplier));
         if accountability.one_vote_veto {
             no_veto *= 1.0
                 - rate
                     * veto_share
                     * accountability.detection
-                    * sanction_probability(params, class, true);
+                    * believed_sanction_probability(params, class, true, belief);
         }
     }
     if idle {
@@ -240,6 +255,7 @@ mod tests {
             tenure: 3.0,
             attainment_sum: 2.5,
             jurisdiction: 1.0,
+            belief: None,
         }
     }
 

@@ -267,6 +267,7 @@ fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
             tenure: group.tenure[i] as f64,
             attainment_sum: group.attainment_sum[i] as f64,
             jurisdiction: ctx.jurisdiction[unit],
+            belief: (!params.fault_tolerance.lists).then_some(group.screen.belief),
         };
         let mut best = (0usize, f64::NEG_INFINITY);
         for action in 0..derived.actions {
@@ -335,6 +336,8 @@ fn process_detected<U: UnitTallies>(
     if eligible {
         tally.add(|t| t.eligible += 1.0);
     }
+    accused.screen.judged[class as usize] += 1;
+    accused.screen.exempted[class as usize] += u32::from(tolerated);
     if tolerated {
         tally.add(|t| t.exempted += 1.0);
         if eligible {
@@ -537,6 +540,7 @@ fn act_cadres<U: UnitTallies>(
         let success_intensity = if success { intensity } else { 0.0 };
         let ability = group.ability[i] as f64;
         let opportunist = group.opportunist[i];
+        let belief = group.screen.belief[ErrorClass::Exploratory as usize];
         let capability = ability * ctx.unit_capacity[unit];
         let output = capability * (effort + work.innovation_gain * success_intensity);
         let mut private_gain = if self_serving {
@@ -674,6 +678,7 @@ fn act_cadres<U: UnitTallies>(
             t.successes += one_if(success);
             t.ability += ability;
             t.opportunists += one_if(opportunist);
+            t.belief += belief;
         });
         group.unit_output[unit_in_group] += output;
         // Phase 9 (all but the promotion reward, added after the tournament).
