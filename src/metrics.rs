@@ -105,7 +105,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "total output per step",
     "public loss from new errors per step",
     "private gain of self-serving reform per step",
-    "welfare (output - damage - private gain - corruption and enforcement costs)",
+    "welfare (output - damage - private gain - costs)",
     "mean payoff",
     "new errors per step",
     "errors detected per step",

@@ -50,6 +50,7 @@ const SWEEPS: &[&str] = &[
     "rational-vs-bounded",
     "screening",
     "sensitivity",
+    "welfare-accountability",
 ];
 
 /// A small scenario that runs until the long-run rule stops it (or its cap of 1,600 steps).

@@ -39,7 +39,10 @@ pub struct SweepLayout {
 pub const CURVE_METRICS: [(&str, &str); 3] = [
     ("mean_innovation", "mean innovation intensity (0-1)"),
     ("share_idle", "share of idle cadres (0-1)"),
-    ("welfare", "welfare (output - damage - private gain)"),
+    (
+        "welfare",
+        "welfare (output - damage - private gain - costs)",
+    ),
 ];
 
 /// (x, mean, ci95_low, ci95_high, the point's equilibrium class if it has one) of one point
