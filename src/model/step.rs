@@ -599,7 +599,8 @@ fn act_cadres<U: UnitTallies>(
                 let exempted =
                     process_detected(class, veto, (params, derived), stream, &mut accused, tally);
                 damage += if exempted {
-                    exempted_now[latent_slot(class, veto)] += 1;
+                    let slot = latent_slot(class, veto);
+                    exempted_now[slot] = exempted_now[slot].saturating_add(1);
                     damage_exempted
                 } else {
                     work.error_damage
@@ -620,7 +621,7 @@ fn act_cadres<U: UnitTallies>(
                         tally.add(|t| t.detected += 1.0);
                         let regime = (params, derived);
                         if process_detected(class, veto, regime, stream, &mut accused, tally) {
-                            exempted_now[slot] += 1;
+                            exempted_now[slot] = exempted_now[slot].saturating_add(1);
                         }
                     }
                 }
