@@ -1,6 +1,7 @@
 //! Statistics used across the project: the spread of replicate values with its t-based 95%
 //! interval (kept inside a quantity's bounds by `Spread::within`), the Wilson interval of a
-//! share, the Student t quantile and the normal CDF. Pure
+//! share, the Student t quantile, the normal CDF, and an estimate written to the digits its interval
+//! supports. Pure
 //! functions, no state; the model, the tables and the charts all take them from here.
 
 use serde::Serialize;
@@ -377,6 +378,28 @@ fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
+/// An estimate with its 95% interval, to the digits the interval supports: two significant
+/// digits of its half-width (`4.27 [3.91, 4.63]`), or three significant digits without one.
+pub fn estimate_text(estimate: f64, ci95: Option<(f64, f64)>) -> String {
+    let digits_for = |scale: f64, significant: i32| {
+        if scale > 0.0 && scale.is_finite() {
+            (significant - 1 - scale.log10().floor() as i32).clamp(0, 9) as usize
+        } else {
+            3
+        }
+    };
+    match ci95 {
+        Some((low, high)) => {
+            let d = digits_for((high - low) / 2.0, 2);
+            format!("{estimate:.d$} [{low:.d$}, {high:.d$}]")
+        }
+        None => {
+            let d = digits_for(estimate.abs(), 3);
+            format!("{estimate:.d$}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -402,6 +425,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn estimates_carry_the_digits_their_interval_supports() {
+        assert_eq!(
+            estimate_text(4.2714, Some((3.9123, 4.6301))),
+            "4.27 [3.91, 4.63]"
+        );
+        assert_eq!(estimate_text(12.6, Some((2.0, 23.0))), "13 [2, 23]");
+        assert_eq!(estimate_text(0.5, None), "0.500");
+        assert_eq!(estimate_text(1234.4, None), "1234");
+        assert_eq!(estimate_text(1.0, Some((1.0, 1.0))), "1.000 [1.000, 1.000]");
+    }
 
     #[test]
     fn wilson_bounds_are_exact_at_none_and_all() {

@@ -45,6 +45,7 @@ const SCENARIOS: &[(&str, u64)] = &[
 const SWEEPS: &[&str] = &[
     "critical-penalty",
     "lazy-trap",
+    "mechanisms",
     "penalty-curve",
     "phase-diagram",
     "rational-vs-bounded",

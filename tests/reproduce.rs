@@ -99,6 +99,11 @@ fn quick_reproduction_agrees_with_the_committed_results() {
     assert!(quick.contains("## Tipping points\n\nNot computed in quick mode"));
     assert!(committed.contains("## Tipping points\n\nWhere does the corps tip?"));
     assert!(committed.contains("![tipping points](figures/tipping.png)"));
+    assert!(quick.contains("## Mechanisms beyond the first model\n\nNot computed in quick mode"));
+    assert!(committed.contains(
+        "## Mechanisms beyond the first model\n\nWhat does each mechanism of docs/MODEL.md §7.14 do"
+    ));
+    assert!(committed.contains("| `forms` |"));
     assert!(committed.contains("## Robustness: do the claims survive other plausible values?"));
     assert!(committed.contains("![robustness](figures/robustness.png)"));
     assert!(std::path::Path::new("docs/figures/robustness.png").exists());
@@ -148,6 +153,10 @@ fn experiments_files_refuse_unknown_nested_keys_and_unplain_or_repeated_run_name
         (
             "[sensitivity]\nfile = \"s.toml\"\nfiles = 2\n",
             "sensitivity.files` is not a known key (allowed: file)",
+        ),
+        (
+            "[mechanisms]\nfile = \"m.toml\"\nnote = 2\n",
+            "mechanisms.note` must be a string",
         ),
         (
             "[[sweep]]\nfile = \"s.toml\"\nfiel = \"t.toml\"\n",

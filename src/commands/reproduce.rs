@@ -93,7 +93,11 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         _ => None,
     };
     let quick = (replicates, steps);
-    let analysed = [&assumptions, &tipping].into_iter().flatten();
+    let mechanisms = match &experiments.mechanisms {
+        Some(file) if !args.quick => Some(run_mechanisms_sweep(file, &args, &experiments)?),
+        _ => None,
+    };
+    let analysed = [&assumptions, &tipping, &mechanisms].into_iter().flatten();
     let settling = settled_counts(&experiments, &evidence, analysed, quick)?;
     let lengths = claim_lengths(&experiments, quick)?;
     let mut decided = Vec::new();
@@ -133,6 +137,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     match (&experiments.tipping, &tipping) {
         (Some(_), Some(analysis)) => appendix.push_str(&analysis.section),
         (Some(file), None) => appendix.push_str(&reproduce::tipping::tipping_skipped(
+            &relative_to_scenarios(file),
+        )),
+        (None, _) => {}
+    }
+    match (&experiments.mechanisms, &mechanisms) {
+        (Some(_), Some(analysis)) => appendix.push_str(&analysis.section),
+        (Some(file), None) => appendix.push_str(&reproduce::mechanisms::mechanisms_skipped(
             &relative_to_scenarios(file),
         )),
         (None, _) => {}
@@ -198,7 +209,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
 }
 
 /// What the reproduction would cost (`--dry-run`): the runs, the sweeps (each point at the
-/// cost of its largest), the sensitivity and tipping sweeps of a full reproduction, and with
+/// cost of its largest), the sensitivity, tipping and mechanisms sweeps of a full reproduction, and with
 /// `--robustness N` the runs and sweeps again at the defaults and at each of the N samples.
 fn dry_run(
     experiments: &Experiments,
@@ -235,7 +246,12 @@ fn dry_run(
         plans.extend(evidence(settings, samples + 1)?);
     }
     if !args.quick {
-        for file in experiments.sensitivity.iter().chain(&experiments.tipping) {
+        let analyses = [
+            &experiments.sensitivity,
+            &experiments.tipping,
+            &experiments.mechanisms,
+        ];
+        for file in analyses.into_iter().flatten() {
             let sweep = sweep_args(file, &args.out, args, experiments.seed, (None, None));
             plans.push(super::sweep::dry_plan(&sweep)?);
         }
@@ -246,7 +262,7 @@ fn dry_run(
 }
 
 /// Every experiment's run length and count of settled equilibria, in the manifest's order:
-/// the runs, the sweeps, then the analyses' sweeps (sensitivity, tipping) that ran.
+/// the runs, the sweeps, then the analyses' sweeps (sensitivity, tipping, mechanisms) that ran.
 fn settled_counts<'a>(
     experiments: &Experiments,
     evidence: &Evidence,
@@ -412,7 +428,11 @@ fn check_experiments(
         super::sweep::check(&sweep_args(file, &out, args, seed, quick))?;
     }
     if !args.quick {
-        let analyses = [&experiments.sensitivity, &experiments.tipping];
+        let analyses = [
+            &experiments.sensitivity,
+            &experiments.tipping,
+            &experiments.mechanisms,
+        ];
         for file in analyses.into_iter().flatten() {
             super::sweep::check(&sweep_args(file, &out, args, seed, (None, None)))?;
         }
@@ -576,6 +596,51 @@ fn run_tipping_sweep(
         charts: vec![out.join("charts").join("boundary.png")],
         row: Length {
             label: format!("sweep `{}` (Tipping points)", spec.name),
+            length,
+            settled: SettledCount::read(&out.join("sweep.csv"))?,
+        },
+    })
+}
+
+/// Run the grid sweep behind "Mechanisms beyond the first model" (tables, no chart).
+fn run_mechanisms_sweep(
+    file: &Path,
+    args: &ReproduceArgs,
+    experiments: &Experiments,
+) -> Result<Analysis, CommandError> {
+    let seed = experiments.seed;
+    let spec = sweep::file::load(file)?;
+    let out = args.out.join("sweeps").join(&spec.name);
+    eprintln!("reproduce: mechanisms {}", file.display());
+    sweep_into(file, &out, args, seed, (None, None))?;
+    let variants = |label: &str| -> Result<Vec<(String, Vec<String>)>, CommandError> {
+        spec.variants_of(label).ok_or_else(|| {
+            CommandError::Failed(format!(
+                "{}: needs a variants axis named `{label}`",
+                file.display()
+            ))
+        })
+    };
+    let source = relative_to_scenarios(file);
+    let length = reproduce::run_length(&spec.base.params.run);
+    let design = reproduce::mechanisms::Design {
+        source: &source,
+        regimes: variants("regime")?
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
+        mechanisms: variants("mechanism")?,
+        replicates: spec.base.params.run.replicates,
+        length: &length,
+        note: experiments.mechanisms_note.as_deref(),
+    };
+    let sweep = SweepEvidence::read(&out)?;
+    let tables = reproduce::mechanisms::tables(&design, &sweep)?;
+    Ok(Analysis {
+        section: reproduce::mechanisms::mechanisms_section(&design, &tables),
+        charts: Vec::new(),
+        row: Length {
+            label: format!("sweep `{}` (Mechanisms beyond the first model)", spec.name),
             length,
             settled: SettledCount::read(&out.join("sweep.csv"))?,
         },

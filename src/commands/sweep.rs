@@ -416,7 +416,7 @@ fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> 
     for row in &rows {
         let mut line: Vec<String> = row.labels.iter().map(|l| charts::short_label(l)).collect();
         line.push(match row.estimate {
-            Some(estimate) => super::estimate_text(estimate, row.ci95),
+            Some(estimate) => crate::stats::estimate_text(estimate, row.ci95),
             None => "none".to_string(),
         });
         line.push(format!("{} of {}", row.crossed, row.replicates));

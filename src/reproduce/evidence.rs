@@ -285,6 +285,20 @@ impl SweepEvidence {
             .collect()
     }
 
+    /// The estimate of a metric at one point (by id), over its replicates.
+    pub(crate) fn statistic(&self, point: &str, metric: &str) -> Result<Estimate, EvidenceError> {
+        self.labels
+            .iter()
+            .position(|labels| labels.get("point").map(String::as_str) == Some(point))
+            .and_then(|index| self.stats[index].get(metric).copied())
+            .ok_or_else(|| {
+                EvidenceError::Missing(format!(
+                    "{}: no {metric} at point {point}",
+                    self.dir.display()
+                ))
+            })
+    }
+
     /// The paired difference `point - baseline` of a metric, replicate by replicate.
     pub(crate) fn paired(
         &self,

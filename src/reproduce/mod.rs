@@ -6,6 +6,7 @@
 mod assumptions;
 mod claims;
 mod evidence;
+pub mod mechanisms;
 pub mod robustness;
 pub mod tipping;
 
@@ -57,6 +58,10 @@ pub struct Experiments {
     pub sensitivity: Option<PathBuf>,
     /// The boundary sweep behind "Tipping points" (full mode only).
     pub tipping: Option<PathBuf>,
+    /// The grid sweep behind "Mechanisms beyond the first model" (full mode only).
+    pub mechanisms: Option<PathBuf>,
+    /// What the mechanisms' tables need said beside them (written by hand, like the claims).
+    pub mechanisms_note: Option<String>,
     pub claims: Vec<ClaimSpec>,
 }
 
@@ -77,12 +82,20 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     for key in table.keys() {
         if !matches!(
             key.as_str(),
-            "seed" | "quick" | "robustness" | "run" | "sweep" | "sensitivity" | "tipping" | "claim"
+            "seed"
+                | "quick"
+                | "robustness"
+                | "run"
+                | "sweep"
+                | "sensitivity"
+                | "tipping"
+                | "mechanisms"
+                | "claim"
         ) {
             return Err(invalid(
                 &file,
                 key,
-                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, tipping, claim)",
+                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, tipping, mechanisms, claim)",
             ));
         }
     }
@@ -130,10 +143,10 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
             .ok_or_else(|| invalid(&file, &format!("sweep[{index}].file"), "is required"))?;
         sweeps.push(dir.join(path));
     }
-    let optional_file = |key: &str| -> Result<Option<PathBuf>, ScenarioError> {
+    let optional_file = |key: &str, allowed: &[&str]| -> Result<Option<PathBuf>, ScenarioError> {
         match table.get(key) {
             None => Ok(None),
-            Some(_) => section(&table, key, &["file"], &file)?
+            Some(_) => section(&table, key, allowed, &file)?
                 .get("file")
                 .and_then(|v| v.as_str())
                 .map(|f| Some(dir.join(f)))
@@ -146,8 +159,15 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
                 }),
         }
     };
-    let sensitivity = optional_file("sensitivity")?;
-    let tipping = optional_file("tipping")?;
+    let sensitivity = optional_file("sensitivity", &["file"])?;
+    let tipping = optional_file("tipping", &["file"])?;
+    let mechanisms = optional_file("mechanisms", &["file", "note"])?;
+    let mechanisms_note = match section(&table, "mechanisms", &["file", "note"], &file)?.get("note")
+    {
+        None => None,
+        Some(toml::Value::String(text)) => Some(text.trim().to_string()),
+        Some(_) => return Err(invalid(&file, "mechanisms.note", "must be a string")),
+    };
     let mut claims = Vec::new();
     let claim_keys = ["id", "text", "files", "regime", "explanation"];
     for (index, claim) in tables("claim", &claim_keys)?.iter().enumerate() {
@@ -208,6 +228,8 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         sweeps,
         sensitivity,
         tipping,
+        mechanisms,
+        mechanisms_note,
         claims,
     })
 }

@@ -460,6 +460,27 @@ impl SweepSpec {
             .expect("a boundary design has [sweep.boundary]")
     }
 
+    /// The variants of the axis labelled `label`, each with its settings as `key = value`
+    /// text in the file's order; None when there is no such variants axis.
+    pub fn variants_of(&self, label: &str) -> Option<Vec<(String, Vec<String>)>> {
+        let axis = self.axes.iter().find(|axis| axis.label == label)?;
+        let AxisValues::Variants(variants) = &axis.values else {
+            return None;
+        };
+        let settings = |table: &toml::Table| -> Vec<String> {
+            table
+                .iter()
+                .map(|(key, value)| format!("`{key} = {value}`"))
+                .collect()
+        };
+        Some(
+            variants
+                .iter()
+                .map(|(name, table)| (name.clone(), settings(table)))
+                .collect(),
+        )
+    }
+
     /// Boundary: the range the first axis is searched over.
     pub fn boundary_range(&self) -> boundary::Range {
         match &self.axes[0].values {
