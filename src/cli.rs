@@ -54,6 +54,10 @@ pub enum Command {
     /// event-study TWFE, Callaway & Sant'Anna and Sun & Abraham on every replicate's unit x
     /// step panel, with bias, RMSE and coverage (panel.csv, att.csv, did_summary.csv, charts).
     Did(DidArgs),
+    /// The explorer in the browser: a local server with controls for every parameter, runs
+    /// drawn while they go, comparisons, an agent view, penalty curves and downloads. Prints
+    /// its URL as the first line.
+    Serve(ServeArgs),
 }
 
 /// Parse a seed: 0 to 2^63 - 1, what a scenario file's run.seed (a TOML integer) and so
@@ -484,4 +488,26 @@ pub struct DidArgs {
     /// take on this machine (timed on a few steps), then stop: nothing is run or written.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim serve --open                      (then press Run in the page)\n         cadresim serve scenarios/lifelong.toml --port 8080"
+)]
+pub struct ServeArgs {
+    /// Scenario files to offer besides the built-in regimes.
+    pub scenarios: Vec<PathBuf>,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = 8737)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback makes the explorer reachable from other
+    /// machines, and is done only when asked, with a warning.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// Where downloaded runs' result directories are written (run-<n>/ each).
+    #[arg(long, value_name = "DIR", default_value = "output/serve")]
+    pub out: PathBuf,
 }

@@ -33,6 +33,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
+pub mod serve;
 pub mod stats;
 pub mod study;
 pub mod sweep;

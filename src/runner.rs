@@ -204,6 +204,12 @@ pub fn run_replicate(
     }
     let mut simulation = Simulation::new(plan, replicate);
     simulation.run(progress);
+    finish_fixed(simulation, plan)
+}
+
+/// A replicate of `plan` run for its fixed `run.steps` (by `run_replicate`, or step by step
+/// by a face), with its equilibria over steps `run.burn_in..`.
+pub fn finish_fixed(simulation: Simulation, plan: &Plan) -> ReplicateResult {
     let burn_in = plan.params.run.burn_in as usize;
     finish(simulation, burn_in, &plan.params.equilibrium, None)
 }

@@ -322,14 +322,36 @@ pub fn revalidate(scenario: &Scenario, file: &str) -> Result<Scenario, ScenarioE
     let unwritable = |error: toml::ser::Error| {
         ScenarioError::invalid(&place, "scenario", format!("cannot be checked: {error}"))
     };
-    let mut table = toml::Table::try_from(&scenario.params).map_err(unwritable)?;
+    let table = written_table(scenario).map_err(unwritable)?;
+    from_table(&table, &place, &scenario.name)
+}
+
+/// A scenario as the TOML a file would hold: every parameter, the name, the description and
+/// the schedule (a tree as its recorded absolute path and hash). Read back, it is the same
+/// scenario.
+fn written_table(scenario: &Scenario) -> Result<toml::Table, toml::ser::Error> {
+    let mut table = toml::Table::new();
     table.insert("name".into(), scenario.name.clone().into());
     table.insert("description".into(), scenario.description.clone().into());
+    table.extend(toml::Table::try_from(&scenario.params)?);
     if !scenario.schedule.is_empty() {
-        let schedule = toml::Value::try_from(&scenario.schedule).map_err(unwritable)?;
+        let schedule = toml::Value::try_from(&scenario.schedule)?;
         table.insert("schedule".into(), schedule);
     }
-    from_table(&table, &place, &scenario.name)
+    Ok(table)
+}
+
+/// The text of a scenario file holding `scenario` completely (every parameter written out),
+/// for a face that lets a researcher download what it ran.
+pub fn to_toml_text(scenario: &Scenario) -> Result<String, ScenarioError> {
+    let table = written_table(scenario).map_err(|error| {
+        ScenarioError::invalid(
+            &scenario.name,
+            "scenario",
+            format!("cannot be written: {error}"),
+        )
+    })?;
+    Ok(toml::to_string(&table).expect("a table that serialized once writes as text"))
 }
 
 /// Whether `name` is a plain scenario name: 1-100 letters, digits, '-', '_' or '.', not

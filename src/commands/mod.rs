@@ -9,6 +9,7 @@ mod reproduce;
 mod robustness;
 mod run;
 mod sensitivity;
+mod serve;
 mod sweep;
 
 use std::collections::BTreeMap;
@@ -52,6 +53,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),
         Command::Did(args) => did::run_did(args),
+        Command::Serve(args) => serve::run_serve(args),
     }
 }
 

@@ -125,6 +125,20 @@ impl UnitRecording {
     }
 }
 
+/// What a face shows of one cadre at the current step (`Simulation::cadres_of`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CadreView {
+    pub unit: usize,
+    /// This step's action: 0 idle, 1 routine, 2.. innovation at increasing intensity.
+    pub action: u8,
+    /// Errors not (yet) detected, and exempted errors on record (each saturating at 255 per
+    /// class and veto status).
+    pub hidden_errors: u32,
+    pub exempted: u32,
+    /// Steps in post (0: recruited this step).
+    pub tenure: u32,
+}
+
 /// One replicate of a plan in progress.
 pub struct Simulation<'p> {
     plan: &'p Plan,
@@ -574,6 +588,30 @@ impl<'p> Simulation<'p> {
     pub fn unit_targets(&mut self) -> Vec<f64> {
         self.refresh_targets();
         self.units.cadre_target.clone()
+    }
+
+    /// The cadres of `units` (global unit indices), unit by unit in the order given, as a
+    /// face shows them (the explorer's agent view); `out` is cleared first.
+    pub fn cadres_of(&self, units: &[usize], out: &mut Vec<CadreView>) {
+        out.clear();
+        for &unit in units {
+            let Some(group) = self.groups.iter().find(|group| {
+                let count = group.len() / group.cadres_per_unit.max(1);
+                (group.first_unit..group.first_unit + count).contains(&unit)
+            }) else {
+                continue;
+            };
+            let first = (unit - group.first_unit) * group.cadres_per_unit;
+            for cadre in first..first + group.cadres_per_unit {
+                out.push(CadreView {
+                    unit,
+                    action: group.action[cadre],
+                    hidden_errors: group.latent[cadre].iter().map(|&n| u32::from(n)).sum(),
+                    exempted: group.exempted[cadre].iter().map(|&n| u32::from(n)).sum(),
+                    tenure: group.tenure[cadre],
+                });
+            }
+        }
     }
 
     /// Members of a peer group (for tests): (level, units, cadres).
