@@ -85,6 +85,7 @@ fn plotters_is_used_only_by_the_charts() {
             "did",
             "commands",
             "study",
+            "serve",
             "lib.rs",
             "main.rs",
             "cli.rs",
@@ -134,6 +135,49 @@ fn lower_layers_do_not_import_higher_ones() {
         &["crate::charts", "crate::commands", "crate::study"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);
+    // The explorer's server is a face like the command line: nothing imports it, and it
+    // reaches the model through the study layer, never through the command line.
+    assert_none(
+        &[
+            "model",
+            "output",
+            "charts",
+            "sweep",
+            "reproduce",
+            "sensitivity",
+            "discovery",
+            "did",
+            "study",
+            "commands/run.rs",
+            "scenario.rs",
+            "registry.rs",
+            "runner.rs",
+        ],
+        &["crate::serve"],
+    );
+    assert_none(&["serve"], &["crate::commands", "crate::cli", "println!"]);
+    // The HTTP stack stays in the server.
+    assert_none(
+        &[
+            "model",
+            "output",
+            "charts",
+            "sweep",
+            "reproduce",
+            "sensitivity",
+            "discovery",
+            "did",
+            "study",
+            "commands",
+            "lib.rs",
+            "main.rs",
+            "cli.rs",
+            "scenario.rs",
+            "registry.rs",
+            "runner.rs",
+        ],
+        &["axum", "tokio"],
+    );
     // The difference-in-differences analysis sits between the runner and the store: it
     // knows no file format and no face.
     assert_none(

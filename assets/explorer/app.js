@@ -78,7 +78,7 @@ function control(p) {
     range.id = idOf(p.key) + "-slider";
     range.min = p.low;
     range.max = p.high;
-    range.step = p.kind === "integer" ? 1 : (p.high - p.low) / 200 || 0.01;
+    range.step = p.kind === "integer" ? 1 : "any";
     range.setAttribute("aria-label", p.key + " slider");
     const number = document.createElement("input");
     number.type = "number";
@@ -155,7 +155,7 @@ function markChanged(div) {
 function applyScenario() {
   const s = scenario();
   $("scenario-description").textContent = s.description +
-    (s.until_settled ? " (The file runs until settled; here every run has the steps below.)" : "");
+    (s.until_settled ? " Here every run has the steps below, not the file's run until settled." : "");
   for (const p of state.params) setValue(p, s.values[p.key]);
   document.querySelectorAll(".control").forEach((div) => div.classList.remove("changed"));
 }
@@ -423,7 +423,7 @@ async function curve() {
       sorted.map((p) => p.metrics.mean_innovation[1]), sorted.map((p) => p.metrics.mean_innovation[2])];
     if (state.curveChart) state.curveChart.destroy();
     state.curveChart = new uPlot({ width: Math.max(400, $("curve-chart").clientWidth - 10), height: 280,
-      scales: { x: { time: false, distr: 3 } },
+      scales: { x: { time: false, distr: 3, range: () => [0.5, 16] } },
       series: [{ label: "penalty" }, { label: "mean innovation", stroke: "#1f77b4", width: 2, points: { show: true } },
         { label: "95% low", stroke: "#9ecae1", dash: [4, 4] }, { label: "95% high", stroke: "#9ecae1", dash: [4, 4] }],
       axes: [{ label: "accountability.penalty" }, { label: "mean innovation (all)" }] }, data, $("curve-chart"));

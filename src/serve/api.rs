@@ -22,6 +22,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use super::State;
 use crate::metrics::{is_lazy_governance, METRICS};
 use crate::model::CadreView;
+use crate::output;
 use crate::registry::{self, Field, ParamSpec, PARAMS};
 use crate::runner::{LevelStatistics, ScenarioResult};
 use crate::scenario::{self, Scenario};
@@ -106,19 +107,19 @@ fn refuse_study(error: &StudyError) -> Response {
     refuse(status, &error.one_line())
 }
 
-/// Refuse a request for another host (DNS rebinding) when serving on loopback.
-fn check_host(state: &State, headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal of a request for another host (DNS rebinding) when serving on loopback.
+fn refused_host(state: &State, headers: &HeaderMap) -> Option<Response> {
     if state.hosts.is_empty() {
-        return Ok(());
+        return None;
     }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
     if state.hosts.iter().any(|allowed| allowed == host) {
-        Ok(())
+        None
     } else {
-        Err(refuse(
+        Some(refuse(
             StatusCode::FORBIDDEN,
             &format!("refused: Host `{host}` is not this server's address"),
         ))
@@ -131,7 +132,7 @@ pub async fn not_found() -> Response {
 
 /// `GET /api/scenarios`: the scenarios on offer with the values of every control.
 pub async fn scenarios(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let list: Vec<Value> = state
@@ -182,7 +183,7 @@ fn toml_to_json(value: &toml::Value) -> Value {
 
 /// `GET /api/params`: every control with its meaning, kind and slider range.
 pub async fn params(Shared(state): Shared<Arc<State>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let defaults = crate::params::Params::default();
@@ -331,7 +332,7 @@ fn stream(events: tokio::sync::mpsc::Receiver<Result<Event, Infallible>>) -> Res
 /// `POST /api/run`: run a scenario with the page's settings, streaming `start`, `series`,
 /// `agents` and finally `done` (or `error`).
 pub async fn run(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let (_, request) = match explore_request(&state, &body) {
@@ -445,7 +446,7 @@ fn metric_values(statistics: &LevelStatistics) -> serde_json::Map<String, Value>
 /// `POST /api/curve`: the whole hierarchy's equilibrium mean innovation at log-spaced
 /// penalties, streamed as `point` events, then `done`.
 pub async fn curve(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let (body, request) = match explore_request(&state, &body) {
@@ -505,7 +506,7 @@ pub async fn scenario_file(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let Some(run) = finished(&state, id) else {
@@ -537,7 +538,7 @@ pub async fn result_zip(
     headers: HeaderMap,
     Path(id): Path<u64>,
 ) -> Response {
-    if let Err(refused) = check_host(&state, &headers) {
+    if let Some(refused) = refused_host(&state, &headers) {
         return refused;
     }
     let Some(run) = finished(&state, id) else {
@@ -576,12 +577,11 @@ fn write_result(out: &FsPath, id: u64, scenario: &Scenario) -> Result<Vec<u8>, S
     let dir = out.join(format!("run-{id}"));
     let result = dir.join("result");
     if !result.join("manifest.json").exists() {
-        let failed = |error: std::io::Error| {
-            StudyError::Failed(format!("{}: cannot write: {error}", dir.display()))
-        };
-        std::fs::create_dir_all(&dir).map_err(failed)?;
-        let file = dir.join(format!("{}.toml", scenario.name));
-        std::fs::write(&file, scenario::to_toml_text(scenario)?).map_err(failed)?;
+        output::create_dir(&dir)?;
+        let text = scenario::to_toml_text(scenario)?;
+        let file = output::write_atomically(&dir, &format!("{}.toml", scenario.name), |out| {
+            out.write_all(text.as_bytes())
+        })?;
         let request = RunRequest {
             scenarios: vec![file],
             out: Some(result.clone()),

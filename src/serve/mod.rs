@@ -111,9 +111,7 @@ pub fn bind(request: &ServeRequest) -> Result<Bound, StudyError> {
         }
         scenarios.push(loaded);
     }
-    std::fs::create_dir_all(&request.out).map_err(|error| {
-        StudyError::Failed(format!("{}: cannot create: {error}", request.out.display()))
-    })?;
+    crate::output::create_dir(&request.out)?;
     let listener = TcpListener::bind((request.host, request.port)).map_err(|error| {
         StudyError::Usage(format!(
             "cannot listen on {}:{}: {error}",

@@ -212,7 +212,7 @@ pub struct CurvePoint {
 
 /// The penalties of a curve: `points` values from `from` to `to`, log-spaced.
 pub fn curve_penalties(from: f64, to: f64, points: usize) -> Result<Vec<f64>, StudyError> {
-    if !(from > 0.0 && to > from && to <= 1e6) || !(2..=25).contains(&points) {
+    if !(from > 0.0 && to > from && to <= 1e6 && (2..=25).contains(&points)) {
         return Err(StudyError::Usage(format!(
             "a penalty curve needs 0 < from < to <= 1e6 and 2..=25 points, got from {from}, to {to}, {points} points"
         )));
