@@ -388,7 +388,7 @@ function drawAgents(index) {
     else if (action === 1) ctx.fillStyle = "#6a8fd0";
     else { const t = (action - 1) / (maxAction - 1); ctx.fillStyle = "rgb(" + Math.round(90 - 60 * t) + "," + Math.round(190 - 60 * t) + "," + Math.round(100 - 50 * t) + ")"; }
     ctx.fillRect(x, y, size, size);
-    if (frame.new[i]) { ctx.strokeStyle = "#fff"; ctx.lineWidth = 2; ctx.strokeRect(x + 1, y + 1, size - 2, size - 2); }
+    if (frame.new[i]) { ctx.strokeStyle = "#222"; ctx.lineWidth = 2; ctx.strokeRect(x + 1, y + 1, size - 2, size - 2); }
     if (frame.hidden[i] > 0) { ctx.fillStyle = "#f08c00"; ctx.beginPath(); ctx.arc(x + size - 3, y + 3, 3, 0, 7); ctx.fill(); }
     if (previous && previous.exempted[i] < frame.exempted[i] && !frame.new[i]) {
       ctx.strokeStyle = "#1565c0"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x + size / 2, y + size / 2, size / 2 + 1, 0, 7); ctx.stroke();
@@ -398,6 +398,16 @@ function drawAgents(index) {
       const level = state.levels[state.unitLevels[units.indexOf(unit)]] || "";
       ctx.fillText(level + " " + unit, 2, y + size - 3);
     }
+  });
+  // After each unit's cadres, a red bar as long as the sanctions they bore this step.
+  units.forEach((unit, row) => {
+    const sanction = frame.sanctions[row] || 0;
+    if (sanction <= 0) return;
+    const x = 90 + column[unit] * (size + gap) + 6, y = 5 + row * (size + gap);
+    ctx.fillStyle = "#c62828";
+    ctx.fillRect(x, y + 3, Math.min(300, sanction * 4), size - 6);
+    ctx.font = "10px sans-serif";
+    ctx.fillText(sanction.toFixed(1), x + Math.min(300, sanction * 4) + 4, y + size - 3);
   });
 }
 

@@ -614,6 +614,25 @@ impl<'p> Simulation<'p> {
         }
     }
 
+    /// The sanctions (in years' salary) the cadres of each of `units` bore for their errors
+    /// in the step just taken, in the order given.
+    pub fn sanctions_of(&self, units: &[usize]) -> Vec<f64> {
+        units
+            .iter()
+            .map(|&unit| {
+                self.groups
+                    .iter()
+                    .find_map(|group| {
+                        let count = group.len() / group.cadres_per_unit.max(1);
+                        (group.first_unit..group.first_unit + count)
+                            .contains(&unit)
+                            .then(|| group.unit_sanctions[unit - group.first_unit])
+                    })
+                    .unwrap_or(0.0)
+            })
+            .collect()
+    }
+
     /// Members of a peer group (for tests): (level, units, cadres).
     pub fn group_shape(&self, group: usize) -> (usize, std::ops::Range<usize>, usize) {
         let (level, units) = self.hierarchy.group_units(group);

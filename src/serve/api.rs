@@ -394,13 +394,18 @@ fn frame_event(frame: &Frame) -> Result<Event, Infallible> {
                 .collect();
             event("series", json!({ "from": from, "values": values }))
         }
-        Frame::Agents { step, cadres } => event("agents", agents(*step, cadres)),
+        Frame::Agents {
+            step,
+            cadres,
+            sanctions,
+        } => event("agents", agents(*step, cadres, sanctions)),
     }
 }
 
 /// The agent view's frame: per cadre its unit, action, whether it carries undetected errors,
-/// its exempted errors on record and whether it was recruited this step.
-fn agents(step: u64, cadres: &[CadreView]) -> Value {
+/// its exempted errors on record and whether it was recruited this step; per sampled unit
+/// the sanctions its cadres bore.
+fn agents(step: u64, cadres: &[CadreView], sanctions: &[f64]) -> Value {
     let column = |f: &dyn Fn(&CadreView) -> u64| cadres.iter().map(f).collect::<Vec<u64>>();
     json!({
         "step": step,
@@ -409,6 +414,7 @@ fn agents(step: u64, cadres: &[CadreView]) -> Value {
         "hidden": column(&|c| u64::from(c.hidden_errors)),
         "exempted": column(&|c| u64::from(c.exempted)),
         "new": column(&|c| u64::from(c.tenure == 0)),
+        "sanctions": sanctions,
     })
 }
 

@@ -52,8 +52,13 @@ pub enum Frame {
         from: u64,
         values: Vec<Vec<[f64; METRIC_COUNT]>>,
     },
-    /// The sampled cadres of replicate 0 after step `step`.
-    Agents { step: u64, cadres: Vec<CadreView> },
+    /// The sampled cadres of replicate 0 after step `step`, and the sanctions each sampled
+    /// unit's cadres bore in that step.
+    Agents {
+        step: u64,
+        cadres: Vec<CadreView>,
+        sanctions: Vec<f64>,
+    },
 }
 
 /// The scenario of an explorer run with its run settings (a fixed horizon), and its plan,
@@ -123,6 +128,7 @@ pub fn explore(
             frames.push(Frame::Agents {
                 step: done - 1,
                 cadres: cadres.clone(),
+                sanctions: simulations[0].sanctions_of(&units),
             });
         }
         let values = (done - chunk..done)
