@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod cost;
 pub mod did;
+pub mod evaluate;
 pub mod explore;
 pub mod memory;
 pub mod run;

@@ -9,7 +9,7 @@ venv=target/python-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" || { apt-get install -y python3-venv >/dev/null && python3 -m venv "$venv"; }
 fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check "maturin==1.16.0" pandas pyarrow pytest
+"$venv/bin/pip" install --quiet --disable-pip-version-check "maturin==1.16.0" pandas pyarrow pytest SALib ema_workbench
 rm -rf target/wheels
 "$venv/bin/maturin" build --release --quiet -m crates/cadresim-py/Cargo.toml --out target/wheels
 "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/cadresim-*.whl

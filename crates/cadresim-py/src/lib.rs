@@ -14,6 +14,7 @@ use pyo3::prelude::*;
 
 use cadresim::params::Params;
 use cadresim::registry::PARAMS;
+use cadresim::study::evaluate::{evaluate as evaluate_study, EvaluateRequest};
 use cadresim::study::run::{run as run_study, RunRequest};
 use cadresim::study::{Event, Observer};
 
@@ -155,6 +156,56 @@ fn run(
     Ok((outcome.out.display().to_string(), warnings))
 }
 
+/// Evaluate points of one scenario file without writing files: each point's settings (a JSON
+/// list of dicts) applied to the scenario, run with common random numbers, reduced to the
+/// equilibrium means of `metrics` at `level` and, with `series`, their mean series over
+/// replicates. Returns (means per point, series per point and metric). The GIL is released
+/// while simulating.
+#[pyfunction]
+#[pyo3(signature = (scenario, points, metrics, *, level="all".to_string(), seed=None, replicates=None, steps=None, series=false, threads=None))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn evaluate(
+    py: Python<'_>,
+    scenario: String,
+    points: String,
+    metrics: Vec<String>,
+    level: String,
+    seed: Option<u64>,
+    replicates: Option<u64>,
+    steps: Option<u64>,
+    series: bool,
+    threads: Option<usize>,
+) -> PyResult<(Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>)> {
+    let failed = |error: cadresim::study::StudyError| CadresimError::new_err(error.one_line());
+    let loaded = cadresim::scenario::load(std::path::Path::new(&scenario))
+        .map_err(|error| failed(error.into()))?;
+    let list: Vec<serde_json::Value> = serde_json::from_str(&points)
+        .map_err(|error| CadresimError::new_err(format!("points: {error}")))?;
+    let points = list
+        .iter()
+        .map(|point| settings_from_json(&point.to_string()))
+        .collect::<PyResult<Vec<_>>>()?;
+    let request = EvaluateRequest {
+        scenario: loaded,
+        source: scenario,
+        points,
+        metrics,
+        level,
+        seed,
+        replicates,
+        steps,
+        series,
+        threads,
+    };
+    let values = py
+        .detach(|| evaluate_study(&request, &Warnings::default()))
+        .map_err(failed)?;
+    Ok(values
+        .into_iter()
+        .map(|point| (point.means, point.series))
+        .unzip())
+}
+
 /// Every parameter: (key, default as a scenario file writes it, allowed values, plausible
 /// low, plausible high, meaning).
 #[pyfunction]
@@ -234,5 +285,6 @@ fn _cadresim(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(built_in_names, module)?)?;
     module.add_function(wrap_pyfunction!(main, module)?)?;
     module.add_function(wrap_pyfunction!(scenario_text, module)?)?;
+    module.add_function(wrap_pyfunction!(evaluate, module)?)?;
     Ok(())
 }

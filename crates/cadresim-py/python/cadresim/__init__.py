@@ -22,7 +22,15 @@ import pandas as pd
 from . import _cadresim
 from ._cadresim import CadresimError
 
-__all__ = ["run", "params", "built_in", "Result", "CadresimError", "__version__"]
+__all__ = [
+    "run",
+    "evaluate",
+    "params",
+    "built_in",
+    "Result",
+    "CadresimError",
+    "__version__",
+]
 __version__ = _cadresim.__version__
 
 Scenario = Union[str, os.PathLike, Mapping[str, Any]]
@@ -175,3 +183,76 @@ def run(
     if out is not None:
         scratch.cleanup()
     return Result(directory, warnings, keep)
+
+
+def _one_scenario_file(scenario: Scenario, scratch: Path) -> str:
+    files = _scenario_files(scenario, scratch)
+    if len(files) != 1:
+        raise CadresimError("evaluate takes one scenario (a path, a built-in name or a dict)")
+    return files[0]
+
+
+def _evaluate(
+    scenario: Scenario,
+    points: Sequence[Mapping[str, Any]],
+    metrics: Sequence[str],
+    *,
+    level: str = "all",
+    seed: Optional[int] = None,
+    replicates: Optional[int] = None,
+    steps: Optional[int] = None,
+    series: bool = False,
+    threads: Optional[int] = None,
+):
+    """(means, series) as lists: means[point][metric], series[point][metric][step]."""
+    with tempfile.TemporaryDirectory(prefix="cadresim-") as scratch:
+        file = _one_scenario_file(scenario, Path(scratch))
+        return _cadresim.evaluate(
+            file,
+            json.dumps([dict(p) for p in points]),
+            list(metrics),
+            level=level,
+            seed=seed,
+            replicates=replicates,
+            steps=steps,
+            series=series,
+            threads=threads,
+        )
+
+
+def evaluate(
+    scenario: Scenario,
+    points: Iterable[Mapping[str, Any]],
+    metrics: Sequence[str] = ("mean_innovation",),
+    *,
+    level: str = "all",
+    seed: Optional[int] = None,
+    replicates: Optional[int] = None,
+    steps: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> pd.DataFrame:
+    """Run one scenario at many points and return one row per point: the settings, then the
+    equilibrium mean of each metric at ``level`` over the replicates.
+
+    Nothing is written to disk. Every point runs with the seeds :func:`run` would use (common
+    random numbers), so a row's numbers are those :func:`run` reports in ``equilibrium``
+    (``mean``) for the same settings, exactly.
+
+    >>> cadresim.evaluate("pressure", [{"accountability.penalty": p} for p in (2, 8)],
+    ...                   ["mean_innovation", "welfare"], steps=200, replicates=4)
+    """
+    points = [dict(p) for p in points]
+    means, _ = _evaluate(
+        scenario,
+        points,
+        metrics,
+        level=level,
+        seed=seed,
+        replicates=replicates,
+        steps=steps,
+        threads=threads,
+    )
+    table = pd.DataFrame(points)
+    for index, metric in enumerate(metrics):
+        table[metric] = [row[index] for row in means]
+    return table
