@@ -394,23 +394,28 @@ fn recorded_units(params: &Params) -> Option<RecordedUnits> {
     })
 }
 
+/// A plan's level names, then "all" (the levels of its results).
+pub fn level_names(plan: &Plan) -> Vec<String> {
+    let mut levels: Vec<String> = plan
+        .params
+        .hierarchy
+        .levels
+        .iter()
+        .map(|level| level.name.clone())
+        .collect();
+    levels.push(WHOLE_HIERARCHY.to_string());
+    levels
+}
+
 /// Run every replicate of every plan; results come back in input order.
 pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResult> {
     let mut results = Vec::with_capacity(plans.len());
     for plan in plans {
         let replicate_results = run_replicates(plan, progress);
-        let mut levels: Vec<String> = plan
-            .params
-            .hierarchy
-            .levels
-            .iter()
-            .map(|level| level.name.clone())
-            .collect();
-        levels.push(WHOLE_HIERARCHY.to_string());
         results.push(ScenarioResult {
             name: plan.name.clone(),
             params: plan.params.clone(),
-            levels,
+            levels: level_names(plan),
             replicates: replicate_results,
             units: recorded_units(&plan.params),
         });

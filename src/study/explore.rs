@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use super::memory::check_memory;
 use super::StudyError;
 use crate::hierarchy::Hierarchy;
-use crate::metrics::{METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::metrics::METRIC_COUNT;
 use crate::model::{CadreView, Simulation};
 use crate::params::Plan;
 use crate::runner::{self, LevelStatistics, ScenarioResult};
@@ -107,7 +107,7 @@ pub fn explore(
     let hierarchy = simulations[0].hierarchy();
     let units = sample_units(hierarchy);
     let unit_levels = units.iter().map(|&u| hierarchy.level_of_unit(u)).collect();
-    let levels = level_names(plan);
+    let levels = runner::level_names(plan);
     let stride = levels.len();
     if !report(Frame::Start {
         levels: levels.clone(),
@@ -155,19 +155,6 @@ pub fn explore(
         replicates,
         units: None,
     })
-}
-
-/// Level names, then "all".
-fn level_names(plan: &Plan) -> Vec<String> {
-    let mut levels: Vec<String> = plan
-        .params
-        .hierarchy
-        .levels
-        .iter()
-        .map(|level| level.name.clone())
-        .collect();
-    levels.push(WHOLE_HIERARCHY.to_string());
-    levels
 }
 
 /// Each level's metrics at `step`, averaged over the replicates.
