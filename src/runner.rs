@@ -394,10 +394,9 @@ fn recorded_units(params: &Params) -> Option<RecordedUnits> {
     })
 }
 
-/// A plan's level names, then "all" (the levels of its results).
-pub fn level_names(plan: &Plan) -> Vec<String> {
-    let mut levels: Vec<String> = plan
-        .params
+/// The level names of a hierarchy, then "all" (the levels of its results).
+pub fn level_names(params: &Params) -> Vec<String> {
+    let mut levels: Vec<String> = params
         .hierarchy
         .levels
         .iter()
@@ -415,7 +414,7 @@ pub fn run(plans: &[Plan], progress: &(dyn Fn(u64) + Sync)) -> Vec<ScenarioResul
         results.push(ScenarioResult {
             name: plan.name.clone(),
             params: plan.params.clone(),
-            levels: level_names(plan),
+            levels: level_names(&plan.params),
             replicates: replicate_results,
             units: recorded_units(&plan.params),
         });

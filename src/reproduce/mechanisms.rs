@@ -74,21 +74,25 @@ pub fn tables(design: &Design, sweep: &SweepEvidence) -> Result<Vec<Table>, Evid
         })
     };
     let baseline = &design.mechanisms[0].0;
+    let off: Vec<String> = design
+        .regimes
+        .iter()
+        .map(|regime| point(regime, baseline))
+        .collect::<Result<_, _>>()?;
     let mut tables = Vec::new();
     for (metric, title) in METRICS {
         let mut levels = Vec::new();
-        for regime in &design.regimes {
-            let stat = sweep.statistic(&point(regime, baseline)?, metric)?;
+        for point in &off {
+            let stat = sweep.statistic(point, metric)?;
             levels.push(estimate_text(stat.mean, Some((stat.low, stat.high))));
         }
         let mut cells = Vec::new();
         for (mechanism, _) in &design.mechanisms[1..] {
             let mut row = Vec::new();
-            for regime in &design.regimes {
+            for (regime, off) in design.regimes.iter().zip(&off) {
                 let on = point(regime, mechanism)?;
-                let off = point(regime, baseline)?;
                 row.push(Cell {
-                    paired: sweep.paired(&on, &off, metric)?.paired,
+                    paired: sweep.paired(&on, off, metric)?.paired,
                 });
             }
             cells.push(row);

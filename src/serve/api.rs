@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::io::Write as _;
 use std::path::Path as FsPath;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -227,6 +227,19 @@ fn slider_range(spec: &ParamSpec, default: f64) -> (f64, f64) {
     }
 }
 
+/// The checked request of `POST /api/run` and `/api/curve`, or the refusal to send.
+fn checked(
+    state: &State,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Body, ExploreRequest), Box<Response>> {
+    if let Some(refused) = refused_host(state, headers) {
+        return Err(Box::new(refused));
+    }
+    explore_request(state, body)
+        .map_err(|message| Box::new(refuse(StatusCode::BAD_REQUEST, &message)))
+}
+
 /// The scenario named in a request, with its settings applied and checked as the command
 /// line checks `--set`; the study request.
 fn explore_request(state: &State, body: &Bytes) -> Result<(Body, ExploreRequest), String> {
@@ -291,11 +304,7 @@ fn event(name: &str, data: Value) -> Result<Event, Infallible> {
 
 /// Wait for a permit (telling the page its place in line), then do `work` on a blocking
 /// thread; nothing runs when the page went away while waiting.
-async fn in_line(
-    state: Arc<State>,
-    events: Events,
-    work: impl FnOnce(&Events, &AtomicBool) + Send + 'static,
-) {
+async fn in_line(state: Arc<State>, events: Events, work: impl FnOnce(&Events) + Send + 'static) {
     let permit = match state.permits.clone().try_acquire_owned() {
         Ok(permit) => permit,
         Err(_) => {
@@ -316,8 +325,7 @@ async fn in_line(
     }
     let _ = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let cancel = AtomicBool::new(false);
-        work(&events, &cancel);
+        work(&events);
     })
     .await;
 }
@@ -332,12 +340,9 @@ fn stream(events: tokio::sync::mpsc::Receiver<Result<Event, Infallible>>) -> Res
 /// `POST /api/run`: run a scenario with the page's settings, streaming `start`, `series`,
 /// `agents` and finally `done` (or `error`).
 pub async fn run(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refused) = refused_host(&state, &headers) {
-        return refused;
-    }
-    let (_, request) = match explore_request(&state, &body) {
+    let (_, request) = match checked(&state, &headers, &body) {
         Ok(parsed) => parsed,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
+        Err(refused) => return *refused,
     };
     let (scenario, plan) = match explore::plan(&request) {
         Ok(planned) => planned,
@@ -346,10 +351,10 @@ pub async fn run(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: By
     let id = state.next_run.fetch_add(1, Ordering::SeqCst);
     let (sender, receiver) = tokio::sync::mpsc::channel(256);
     let shared = state.clone();
-    tokio::spawn(in_line(state, sender, move |events, cancel| {
+    tokio::spawn(in_line(state, sender, move |events| {
         let mut report = |frame: Frame| events.blocking_send(frame_event(&frame)).is_ok();
         let _ = report_start(events, id);
-        let Some(result) = explore::explore(&plan, request.every, cancel, &mut report) else {
+        let Some(result) = explore::explore(&plan, request.every, &mut report) else {
             return;
         };
         let done = json!({
@@ -452,12 +457,9 @@ fn metric_values(statistics: &LevelStatistics) -> serde_json::Map<String, Value>
 /// `POST /api/curve`: the whole hierarchy's equilibrium mean innovation at log-spaced
 /// penalties, streamed as `point` events, then `done`.
 pub async fn curve(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(refused) = refused_host(&state, &headers) {
-        return refused;
-    }
-    let (body, request) = match explore_request(&state, &body) {
+    let (body, request) = match checked(&state, &headers, &body) {
         Ok(parsed) => parsed,
-        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
+        Err(refused) => return *refused,
     };
     let penalties = match explore::curve_penalties(
         body.from.unwrap_or(0.5),
@@ -471,7 +473,7 @@ pub async fn curve(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: 
         return refuse_study(&error);
     }
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
-    tokio::spawn(in_line(state, sender, move |events, cancel| {
+    tokio::spawn(in_line(state, sender, move |events| {
         let mut report = |point: explore::CurvePoint| {
             let statistics = &point.statistics;
             let class = statistics.modal_class();
@@ -483,7 +485,7 @@ pub async fn curve(Shared(state): Shared<Arc<State>>, headers: HeaderMap, body: 
             });
             events.blocking_send(event("point", data)).is_ok()
         };
-        match explore::penalty_curve(&request, &penalties, cancel, &mut report) {
+        match explore::penalty_curve(&request, &penalties, &mut report) {
             Ok(Some(_)) => {
                 let _ = events.blocking_send(event("done", json!({})));
             }

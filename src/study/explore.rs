@@ -1,11 +1,10 @@
 //! The explorer's studies, for a face that draws while the model runs (`cadresim serve`):
 //! one scenario run step by step, its replicates in lockstep, reporting every few steps the
 //! mean over replicates of every level's metrics and the cadres of a few units of replicate
-//! 0; and a small penalty curve. A cancelled study stops between steps. The simulation is
+//! 0; and a small penalty curve. A study stops between steps when its face's report says so
+//! (the page went away). The simulation is
 //! `run`'s at a fixed horizon: the equilibria are those `cadresim run --steps N` reports for
 //! the same scenario, replicates and seed.
-
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -94,11 +93,10 @@ pub fn plan(request: &ExploreRequest) -> Result<(Scenario, Plan), StudyError> {
 }
 
 /// Run the plan step by step, reporting to `report` (which returns false to stop); None when
-/// stopped by `report` or `cancel`.
+/// stopped.
 pub fn explore(
     plan: &Plan,
     every: u64,
-    cancel: &AtomicBool,
     report: &mut dyn FnMut(Frame) -> bool,
 ) -> Option<ScenarioResult> {
     let replicates = plan.params.run.replicates;
@@ -107,7 +105,7 @@ pub fn explore(
     let hierarchy = simulations[0].hierarchy();
     let units = sample_units(hierarchy);
     let unit_levels = units.iter().map(|&u| hierarchy.level_of_unit(u)).collect();
-    let levels = runner::level_names(plan);
+    let levels = runner::level_names(&plan.params);
     let stride = levels.len();
     if !report(Frame::Start {
         levels: levels.clone(),
@@ -139,7 +137,7 @@ pub fn explore(
             values,
         };
         for frame in std::iter::once(series).chain(frames) {
-            if cancel.load(Ordering::Relaxed) || !report(frame) {
+            if !report(frame) {
                 return None;
             }
         }
@@ -221,14 +219,10 @@ pub fn curve_penalties(from: f64, to: f64, points: usize) -> Result<Vec<f64>, St
 pub fn penalty_curve(
     request: &ExploreRequest,
     penalties: &[f64],
-    cancel: &AtomicBool,
     report: &mut dyn FnMut(CurvePoint) -> bool,
 ) -> Result<Option<Vec<CurvePoint>>, StudyError> {
     let mut points = Vec::new();
     for &penalty in penalties {
-        if cancel.load(Ordering::Relaxed) {
-            return Ok(None);
-        }
         let mut scenario = request.scenario.clone();
         let value = toml::Value::Float(penalty);
         scenario.set(

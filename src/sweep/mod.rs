@@ -492,14 +492,7 @@ fn write_part(
     scenario: &Scenario,
     equilibria: &[Vec<Equilibrium>],
 ) -> Result<(), SweepError> {
-    let mut levels: Vec<String> = scenario
-        .params
-        .hierarchy
-        .levels
-        .iter()
-        .map(|l| l.name.clone())
-        .collect();
-    levels.push(WHOLE_HIERARCHY.to_string());
+    let levels = crate::runner::level_names(&scenario.params);
     let path = part_path(dir, point.id);
     let name = path.file_name().expect("a part path names a file");
     write_atomically(&dir.join(PARTS), &name.to_string_lossy(), |out| {
