@@ -54,6 +54,12 @@ pub enum Command {
     /// event-study TWFE, Callaway & Sant'Anna and Sun & Abraham on every replicate's unit x
     /// step panel, with bias, RMSE and coverage (panel.csv, att.csv, did_summary.csv, charts).
     Did(DidArgs),
+    /// Calibrate parameters against published figures: waves of history matching with
+    /// Gaussian-process emulators, then ABC-SMC in the non-implausible region, then a
+    /// predictive check (runs.csv, waves.csv, emulators.csv, generations.csv, parameters.csv,
+    /// posterior.csv, predictive.csv). With --check N, test the method on N synthetic datasets
+    /// drawn from the prior (check.csv, coverage.csv).
+    Calibrate(CalibrateArgs),
     /// The explorer in the browser: a local server with controls for every parameter, runs
     /// drawn while they go, comparisons, an agent view, penalty curves and downloads. Prints
     /// its URL as the first line.
@@ -488,6 +494,31 @@ pub struct DidArgs {
     /// take on this machine (timed on a few steps), then stop: nothing is run or written.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim calibrate scenarios/calibration/tiny.toml --out output/tiny\n         cadresim calibrate scenarios/calibration/tiny.toml --check 50 --out output/tiny-check"
+)]
+pub struct CalibrateArgs {
+    /// The calibration file: `base` (the scenario), `[calibrate]` settings,
+    /// `[[calibrate.parameter]]` (key, prior, range) and `[[calibrate.target]]` (name, metric,
+    /// statistic, steps, level, value, sd_obs, sd_discrepancy, source); docs/CALIBRATION.md.
+    pub file: PathBuf,
+    /// Result directory [default: output/calibrate-<file name>, or output/check-<file name>
+    /// with --check].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Check the method instead: calibrate N synthetic datasets simulated at truths drawn
+    /// from the prior, and report the truths' ranks and the intervals' coverage.
+    #[arg(long, value_name = "N")]
+    pub check: Option<usize>,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Overwrite an existing result directory.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@
 //! design). Commands start at [`commands::execute`].
 
 pub mod adoption;
+pub mod calibrate;
 pub mod charts;
 pub mod cli;
 pub mod commands;

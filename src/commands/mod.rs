@@ -2,6 +2,7 @@
 //! progress bar, write result directories, print the summary table. All terminal output of
 //! the program is produced here.
 
+mod calibrate;
 mod did;
 mod discover;
 mod replay;
@@ -53,6 +54,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Plot(args) => plot(args),
         Command::Compare(args) => compare(args),
         Command::Did(args) => did::run_did(args),
+        Command::Calibrate(args) => calibrate::run_calibrate(args),
         Command::Serve(args) => serve::run_serve(args),
     }
 }

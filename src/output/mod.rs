@@ -1,8 +1,10 @@
 //! Result directories on disk: their layout, writing every file under a temporary name renamed
 //! when complete (the manifest, written last, marks a directory as complete), and reading
 //! them back (`tables` owns every table's columns, `store` how a table is stored, CSV or
-//! Parquet, `series` aggregates a run's time series, `manifest` the manifest).
+//! Parquet, `series` aggregates a run's time series, `manifest` the manifest, `calibration`
+//! a calibration's tables).
 
+pub mod calibration;
 pub mod did;
 pub mod manifest;
 pub mod series;

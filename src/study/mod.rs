@@ -6,6 +6,7 @@
 //! the pieces every workflow shares (threads, the memory check, charts of a result
 //! directory, what a study would cost).
 
+pub mod calibrate;
 pub mod charts;
 pub mod cost;
 pub mod did;

@@ -140,7 +140,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
 
 /// A sweep is named by its file (its directory, the scenarios of its points): refuse a file
 /// whose name without `.toml` is not a plain name, suggesting one that is.
-fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
+pub(crate) fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
     if scenario::is_plain_name(stem) {
         return Ok(());
     }
@@ -165,7 +165,7 @@ fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
 
 /// The base scenario: `base` (a file relative to the sweep file), then the sweep file's own
 /// sections over it. The base file is validated on its own first, so its errors name it.
-fn base_scenario(
+pub(crate) fn base_scenario(
     table: toml::Table,
     path: &Path,
     file: &str,

@@ -1,0 +1,454 @@
+//! History matching (Craig et al. 1997; Vernon, Goldstein & Bower 2010; Andrianakis et al.
+//! 2015): waves of simulator runs, emulators of each target's mean and ensemble variance
+//! fitted to them, and the implausibility
+//! I(x) = |z − E[f(x)]| / sqrt(V_obs + V_disc + V_emulator(x) + V_ensemble(x) / R),
+//! which rules out the points where the simulator cannot match a target. A point is
+//! non-implausible when, for every wave's emulators, the cut measure (the largest
+//! implausibility over targets with fewer than three targets, the second largest with three
+//! or more) is at most the cut (3, after Pukelsheim's three-sigma rule). Each wave's design is
+//! spread over the region left by the waves before it; matching stops when a wave shrinks the
+//! non-implausible volume by less than a tenth, when the waves' budget is spent, or after
+//! `max_waves`.
+
+use std::sync::Arc;
+
+use rand::Rng;
+
+use super::emulator::Emulator;
+use super::space::{latin_hypercube, spread_subset, Box};
+
+/// A target: the observed value and the variance of its measurement and of the model's
+/// discrepancy together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Observation {
+    pub value: f64,
+    pub variance: f64,
+}
+
+/// One simulator run: its point in the unit cube and, per target, the mean over replicates
+/// and the variance between replicates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub point: Vec<f64>,
+    pub means: Vec<f64>,
+    pub variances: Vec<f64>,
+}
+
+/// How matching proceeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Simulator runs per wave.
+    pub wave_runs: usize,
+    /// Most waves.
+    pub max_waves: usize,
+    /// Simulator runs all waves may use together.
+    pub budget: usize,
+    /// Replicates per run (R).
+    pub replicates: usize,
+    /// The implausibility cut.
+    pub cut: f64,
+    /// Points drawn to estimate the non-implausible volume after each wave.
+    pub candidates: usize,
+    /// Most runs an emulator is trained on (the most spread out of those available).
+    pub max_training: usize,
+}
+
+/// Emulators of one target: its mean, and the logarithm of its ensemble variance.
+struct TargetEmulator {
+    mean: Emulator,
+    log_variance: Emulator,
+}
+
+/// One wave's emulators of every target.
+pub struct Emulators {
+    targets: Vec<TargetEmulator>,
+    replicates: f64,
+    dims: usize,
+}
+
+/// Emulated expectations and variances at some points, `[target][point]`.
+pub struct Prediction {
+    pub means: Vec<Vec<f64>>,
+    pub emulator_variances: Vec<Vec<f64>>,
+    /// The ensemble variance of a mean over R replicates (V_ensemble / R).
+    pub ensemble_variances: Vec<Vec<f64>>,
+}
+
+/// Variance of the logarithm of a sample variance of R normal values (≈ trigamma((R−1)/2)).
+fn log_variance_noise(replicates: f64) -> f64 {
+    2.0 / (replicates - 1.0).max(1.0)
+}
+
+/// Floor under a sample variance before its logarithm is taken.
+const VARIANCE_FLOOR: f64 = 1e-12;
+
+impl Emulators {
+    /// Fit every target's emulators to `runs`.
+    pub fn fit(runs: &[&Run], replicates: usize) -> Result<Emulators, String> {
+        let points: Vec<Vec<f64>> = runs.iter().map(|r| r.point.clone()).collect();
+        let targets = runs.first().map_or(0, |r| r.means.len());
+        let r = replicates as f64;
+        let mut emulators = Vec::with_capacity(targets);
+        for t in 0..targets {
+            let means: Vec<f64> = runs.iter().map(|run| run.means[t]).collect();
+            let variances: Vec<f64> = runs.iter().map(|run| run.variances[t]).collect();
+            let noise = variances.iter().sum::<f64>() / variances.len() as f64 / r;
+            let logs: Vec<f64> = variances
+                .iter()
+                .map(|v| v.max(VARIANCE_FLOOR).ln())
+                .collect();
+            emulators.push(TargetEmulator {
+                mean: Emulator::fit(&points, &means, noise)?,
+                log_variance: Emulator::fit(&points, &logs, log_variance_noise(r))?,
+            });
+        }
+        Ok(Emulators {
+            targets: emulators,
+            replicates: r,
+            dims: points.first().map_or(0, Vec::len),
+        })
+    }
+
+    pub fn predict(&self, points: &[Vec<f64>]) -> Prediction {
+        let mut prediction = Prediction {
+            means: Vec::new(),
+            emulator_variances: Vec::new(),
+            ensemble_variances: Vec::new(),
+        };
+        for target in &self.targets {
+            let (means, variances) = target.mean.predict(points);
+            let (logs, _) = target.log_variance.predict(points);
+            prediction.means.push(means);
+            prediction.emulator_variances.push(variances);
+            let ensemble = logs.iter().map(|l| l.exp() / self.replicates).collect();
+            prediction.ensemble_variances.push(ensemble);
+        }
+        prediction
+    }
+}
+
+impl Prediction {
+    /// Every target's implausibility at point `i`.
+    pub fn implausibilities(&self, observations: &[Observation], i: usize) -> Vec<f64> {
+        observations
+            .iter()
+            .enumerate()
+            .map(|(t, z)| {
+                let variance =
+                    z.variance + self.emulator_variances[t][i] + self.ensemble_variances[t][i];
+                (z.value - self.means[t][i]).abs() / variance.sqrt()
+            })
+            .collect()
+    }
+}
+
+/// The cut measure: the largest implausibility with fewer than three targets, the second
+/// largest otherwise.
+pub fn cut_measure(mut implausibilities: Vec<f64>) -> f64 {
+    implausibilities.sort_by(|a, b| b.total_cmp(a));
+    match implausibilities.len() {
+        0 => 0.0,
+        1 | 2 => implausibilities[0],
+        _ => implausibilities[1],
+    }
+}
+
+/// How well one target's emulator predicted runs held out of its fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Validation {
+    pub target: usize,
+    /// Runs held out.
+    pub points: usize,
+    /// Of those, the runs whose standardized error lies within ±3.
+    pub within_three: usize,
+    /// Root mean square of the standardized errors (1 when the variances are right).
+    pub rms_standardized: f64,
+}
+
+/// What one wave did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Wave {
+    /// 1, 2, ...
+    pub wave: usize,
+    /// Simulator runs of this wave.
+    pub runs: usize,
+    /// Runs its emulators were trained on.
+    pub training: usize,
+    /// Share of the prior's unit cube that is non-implausible after this wave.
+    pub volume: f64,
+    pub validation: Vec<Validation>,
+}
+
+/// The outcome of history matching.
+pub struct Matching {
+    pub waves: Vec<Wave>,
+    pub emulators: Vec<Arc<Emulators>>,
+    /// Every run, with the wave (1, 2, ...) that made it.
+    pub runs: Vec<(usize, Run)>,
+    /// A box holding the non-implausible region, and points drawn uniformly from the region.
+    pub region: Box,
+    pub region_points: Vec<Vec<f64>>,
+    pub cut: f64,
+    pub observations: Vec<Observation>,
+}
+
+impl Matching {
+    /// Whether each point passes every wave's cut.
+    pub fn non_implausible(&self, points: &[Vec<f64>]) -> Vec<bool> {
+        non_implausible(&self.emulators, &self.observations, self.cut, points)
+    }
+
+    /// Matching with emulators fitted elsewhere (the check's, over the whole prior) against
+    /// `observations`: the non-implausible region they leave in the unit cube, or None when
+    /// none of `candidates` points is non-implausible.
+    pub fn with_emulators(
+        emulators: Vec<Arc<Emulators>>,
+        observations: Vec<Observation>,
+        cut: f64,
+        candidates: usize,
+        rng: &mut impl Rng,
+    ) -> Option<Matching> {
+        let dims = emulators.first()?.dims;
+        let mut matching = Matching {
+            waves: Vec::new(),
+            emulators,
+            runs: Vec::new(),
+            region: Box::unit(dims),
+            region_points: Vec::new(),
+            cut,
+            observations,
+        };
+        let (region, points, _) = region_after(&matching, candidates, rng);
+        if points.is_empty() {
+            return None;
+        }
+        matching.region = region;
+        matching.region_points = points;
+        Some(matching)
+    }
+
+    /// The last wave's emulators.
+    pub fn last(&self) -> &Emulators {
+        self.emulators
+            .last()
+            .expect("matching has at least one wave")
+    }
+}
+
+fn non_implausible(
+    emulators: &[Arc<Emulators>],
+    observations: &[Observation],
+    cut: f64,
+    points: &[Vec<f64>],
+) -> Vec<bool> {
+    let mut keep = vec![true; points.len()];
+    for wave in emulators {
+        let prediction = wave.predict(points);
+        for (i, keep) in keep.iter_mut().enumerate() {
+            if *keep {
+                *keep = cut_measure(prediction.implausibilities(observations, i)) <= cut;
+            }
+        }
+    }
+    keep
+}
+
+/// Why matching stopped short.
+#[derive(Debug)]
+pub enum MatchError<E> {
+    /// The simulator failed.
+    Simulator(E),
+    /// An emulator could not be fitted.
+    Emulator(String),
+    /// After `wave` no point was found non-implausible.
+    Empty { wave: usize },
+}
+
+/// Run waves of history matching. `simulate(wave, points)` runs the simulator at points of
+/// the unit cube (wave counts from 1) and returns one `Run` per point, in order.
+pub fn history_match<E>(
+    settings: &Settings,
+    observations: &[Observation],
+    dims: usize,
+    rng: &mut impl Rng,
+    simulate: &mut dyn FnMut(usize, &[Vec<f64>]) -> Result<Vec<Run>, E>,
+) -> Result<Matching, MatchError<E>> {
+    let mut matching = Matching {
+        waves: Vec::new(),
+        emulators: Vec::new(),
+        runs: Vec::new(),
+        region: Box::unit(dims),
+        region_points: Vec::new(),
+        cut: settings.cut,
+        observations: observations.to_vec(),
+    };
+    let mut volume = 1.0;
+    let mut spent = 0;
+    for wave in 1..=settings.max_waves {
+        let design = if wave == 1 {
+            latin_hypercube(settings.wave_runs, dims, rng)
+        } else {
+            let chosen = spread_subset(&matching.region_points, settings.wave_runs);
+            chosen
+                .iter()
+                .map(|&i| matching.region_points[i].clone())
+                .collect()
+        };
+        if spent + design.len() > settings.budget {
+            break;
+        }
+        spent += design.len();
+        let runs = simulate(wave, &design).map_err(MatchError::Simulator)?;
+        matching
+            .runs
+            .extend(runs.into_iter().map(|run| (wave, run)));
+        let (emulators, training, validation) = next_emulators(&matching, settings)?;
+        matching.emulators.push(Arc::new(emulators));
+        let (region, points, new_volume) = region_after(&matching, settings.candidates, rng);
+        if points.is_empty() {
+            return Err(MatchError::Empty { wave });
+        }
+        matching.region = region;
+        matching.region_points = points;
+        matching.waves.push(Wave {
+            wave,
+            runs: design.len(),
+            training,
+            volume: new_volume,
+            validation,
+        });
+        let shrink = (volume - new_volume) / volume;
+        volume = new_volume;
+        if shrink < 0.1 {
+            break;
+        }
+    }
+    if matching.emulators.is_empty() {
+        return Err(MatchError::Emulator(format!(
+            "the budget ({} runs) is smaller than one wave ({} runs)",
+            settings.budget, settings.wave_runs
+        )));
+    }
+    Ok(matching)
+}
+
+/// Emulators for the next wave, trained on the runs the earlier waves left non-implausible
+/// (at most `max_training`, spread out), with a validation on a fifth of them held out.
+fn next_emulators<E>(
+    matching: &Matching,
+    settings: &Settings,
+) -> Result<(Emulators, usize, Vec<Validation>), MatchError<E>> {
+    let points: Vec<Vec<f64>> = matching.runs.iter().map(|(_, r)| r.point.clone()).collect();
+    let inside = matching.non_implausible(&points);
+    let mut available: Vec<&Run> = matching
+        .runs
+        .iter()
+        .zip(&inside)
+        .filter(|(_, inside)| **inside)
+        .map(|((_, run), _)| run)
+        .collect();
+    if available.len() > settings.max_training {
+        let candidates: Vec<Vec<f64>> = available.iter().map(|r| r.point.clone()).collect();
+        let chosen = spread_subset(&candidates, settings.max_training);
+        available = chosen.iter().map(|&i| available[i]).collect();
+    }
+    let validation = validate(&available, settings.replicates).map_err(MatchError::Emulator)?;
+    let emulators =
+        Emulators::fit(&available, settings.replicates).map_err(MatchError::Emulator)?;
+    Ok((emulators, available.len(), validation))
+}
+
+/// Fit on four fifths of `runs` and predict the rest (every fifth run).
+pub fn validate(runs: &[&Run], replicates: usize) -> Result<Vec<Validation>, String> {
+    let (held, kept): (Vec<(usize, &Run)>, Vec<(usize, &Run)>) = runs
+        .iter()
+        .copied()
+        .enumerate()
+        .partition(|(i, _)| i % 5 == 4);
+    let targets = runs.first().map_or(0, |r| r.means.len());
+    if held.is_empty() || kept.len() < 3 {
+        return Ok(Vec::new());
+    }
+    let kept: Vec<&Run> = kept.into_iter().map(|(_, r)| r).collect();
+    let emulators = Emulators::fit(&kept, replicates)?;
+    let points: Vec<Vec<f64>> = held.iter().map(|(_, r)| r.point.clone()).collect();
+    let prediction = emulators.predict(&points);
+    Ok((0..targets)
+        .map(|t| {
+            let errors: Vec<f64> = held
+                .iter()
+                .enumerate()
+                .map(|(i, (_, run))| {
+                    let variance =
+                        prediction.emulator_variances[t][i] + run.variances[t] / replicates as f64;
+                    (run.means[t] - prediction.means[t][i]) / variance.max(VARIANCE_FLOOR).sqrt()
+                })
+                .collect();
+            Validation {
+                target: t,
+                points: errors.len(),
+                within_three: errors.iter().filter(|e| e.abs() <= 3.0).count(),
+                rms_standardized: (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64)
+                    .sqrt(),
+            }
+        })
+        .collect())
+}
+
+/// The region after the latest wave: candidates drawn uniformly in a box around the region
+/// left before it, kept where every wave passes; the volume is the box's volume times the
+/// share kept.
+fn region_after(
+    matching: &Matching,
+    candidates: usize,
+    rng: &mut impl Rng,
+) -> (Box, Vec<Vec<f64>>, f64) {
+    let dims = matching.region.low.len();
+    let search = if matching.region_points.is_empty() {
+        Box::unit(dims)
+    } else {
+        Box::around(&matching.region_points, dims, 0.1)
+    };
+    let count = candidates;
+    let candidates: Vec<Vec<f64>> = (0..count).map(|_| search.sample(rng)).collect();
+    let keep = matching.non_implausible(&candidates);
+    let kept: Vec<Vec<f64>> = candidates
+        .into_iter()
+        .zip(&keep)
+        .filter(|(_, keep)| **keep)
+        .map(|(point, _)| point)
+        .collect();
+    let volume = search.volume() * kept.len() as f64 / count as f64;
+    let region = if kept.is_empty() {
+        search
+    } else {
+        Box::around(&kept, dims, 0.1)
+    };
+    (region, kept, volume)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cut_measure_is_the_second_largest_with_three_targets_or_more() {
+        assert_eq!(cut_measure(vec![1.0, 5.0]), 5.0);
+        assert_eq!(cut_measure(vec![1.0, 5.0, 2.0]), 2.0);
+        assert_eq!(cut_measure(vec![]), 0.0);
+    }
+
+    #[test]
+    fn implausibility_divides_the_distance_by_every_variance() {
+        let prediction = Prediction {
+            means: vec![vec![1.0]],
+            emulator_variances: vec![vec![0.5]],
+            ensemble_variances: vec![vec![0.25]],
+        };
+        let z = [Observation {
+            value: 3.0,
+            variance: 0.25,
+        }];
+        assert_eq!(prediction.implausibilities(&z, 0), vec![2.0]);
+    }
+}

@@ -1,0 +1,188 @@
+//! Calibration against published figures (docs/CALIBRATION.md): the calibration file's
+//! content, the prior space, Gaussian-process emulators, waves of history matching, ABC-SMC on
+//! the last wave's emulators, posterior summaries and the simulation-based check of the whole
+//! method. Numbers in, numbers out: the simulator is a function the study hands in
+//! (`study::calibrate`); only `file` reads anything (the calibration file).
+
+pub mod abc;
+pub mod emulator;
+pub mod file;
+pub mod history;
+pub mod sbc;
+pub mod space;
+
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::scenario::Scenario;
+use history::{Matching, Observation};
+use space::Parameter;
+
+/// How a target's simulated value is computed from a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    /// The metric's mean over the window (as in timeseries.csv).
+    Mean,
+    /// The metric's mean over the window divided by the cadres of the level (a count per
+    /// cadre and step).
+    PerCadre,
+}
+
+impl Statistic {
+    pub fn name(self) -> &'static str {
+        match self {
+            Statistic::Mean => "mean",
+            Statistic::PerCadre => "per_cadre",
+        }
+    }
+}
+
+/// A published figure the model should reproduce.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub name: String,
+    pub metric: String,
+    pub statistic: Statistic,
+    /// Inclusive window of scenario steps.
+    pub steps: (u64, u64),
+    pub level: String,
+    pub value: f64,
+    pub sd_obs: f64,
+    pub sd_discrepancy: f64,
+    pub source: String,
+}
+
+impl Target {
+    pub fn observation(&self) -> Observation {
+        Observation {
+            value: self.value,
+            variance: self.sd_obs * self.sd_obs + self.sd_discrepancy * self.sd_discrepancy,
+        }
+    }
+}
+
+/// The `[calibrate]` settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub seed: u64,
+    /// Replicates per simulator run.
+    pub replicates: u64,
+    /// Simulator runs at most, waves and predictive check together.
+    pub budget: usize,
+    /// Simulator runs per wave of history matching.
+    pub wave_runs: usize,
+    pub max_waves: usize,
+    /// The implausibility cut.
+    pub cut: f64,
+    /// Particles of ABC-SMC.
+    pub population: usize,
+    /// Most generations of ABC-SMC after the prior.
+    pub generations: usize,
+    /// Simulator runs at posterior draws for the predictive check.
+    pub predictive_runs: usize,
+}
+
+/// A calibration file, read and checked.
+#[derive(Clone, Debug)]
+pub struct CalibrationSpec {
+    /// The file's stem.
+    pub name: String,
+    /// The file, as errors name it.
+    pub file: String,
+    /// The scenario the targets refer to.
+    pub scenario: Scenario,
+    pub settings: Settings,
+    pub parameters: Vec<Parameter>,
+    pub targets: Vec<Target>,
+}
+
+impl CalibrationSpec {
+    pub fn observations(&self) -> Vec<Observation> {
+        self.targets.iter().map(Target::observation).collect()
+    }
+
+    /// The settings of a point of the unit cube, by key, on the natural scale.
+    pub fn settings_at(&self, point: &[f64]) -> Vec<(String, toml::Value)> {
+        self.parameters
+            .iter()
+            .zip(point)
+            .map(|(parameter, &u)| {
+                let value = parameter.natural(u);
+                let value = if parameter.integer {
+                    toml::Value::Integer(value as i64)
+                } else {
+                    toml::Value::Float(value)
+                };
+                (parameter.key.clone(), value)
+            })
+            .collect()
+    }
+}
+
+/// The targets as the last wave's emulators predict them, with every variance of the
+/// implausibility as noise: the model ABC-SMC samples, on the non-implausible region.
+pub struct Emulated<'a> {
+    pub matching: &'a Matching,
+}
+
+impl abc::Model for Emulated<'_> {
+    fn inside(&self, points: &[Vec<f64>]) -> Vec<bool> {
+        self.matching.non_implausible(points)
+    }
+
+    fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Vec<f64>> {
+        let prediction = self.matching.last().predict(points);
+        let observations = &self.matching.observations;
+        (0..points.len())
+            .map(|i| {
+                observations
+                    .iter()
+                    .enumerate()
+                    .map(|(t, z)| {
+                        let variance = z.variance
+                            + prediction.emulator_variances[t][i]
+                            + prediction.ensemble_variances[t][i];
+                        let noise: f64 = StandardNormal.sample(&mut *rng);
+                        prediction.means[t][i] + variance.sqrt() * noise
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// A parameter's posterior, on its natural scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParameterSummary {
+    pub median: f64,
+    pub q05: f64,
+    pub q95: f64,
+    /// Posterior sd / prior sd, on the prior's uniform scale (the unit interval).
+    pub sd_ratio: f64,
+}
+
+/// Identified: the posterior's sd is at most half the prior's.
+pub const IDENTIFIED_SD_RATIO: f64 = 0.5;
+
+/// Summaries of each parameter of a weighted population of unit-cube points.
+pub fn summarize(
+    parameters: &[Parameter],
+    points: &[Vec<f64>],
+    weights: &[f64],
+) -> Vec<ParameterSummary> {
+    let prior_sd = (1.0f64 / 12.0).sqrt();
+    parameters
+        .iter()
+        .enumerate()
+        .map(|(d, parameter)| {
+            let units: Vec<f64> = points.iter().map(|p| p[d]).collect();
+            let (_, sd) = sbc::weighted_moments(&units, weights);
+            let quantile = |q| parameter.natural(sbc::weighted_quantile(&units, weights, q));
+            ParameterSummary {
+                median: quantile(0.5),
+                q05: quantile(0.05),
+                q95: quantile(0.95),
+                sd_ratio: sd / prior_sd,
+            }
+        })
+        .collect()
+}

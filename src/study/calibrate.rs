@@ -1,0 +1,824 @@
+//! The `calibrate` study: a calibration file's parameters estimated from its targets by waves
+//! of history matching on the simulator, then ABC-SMC on the last wave's emulators inside the
+//! non-implausible region, then a predictive check on the simulator at posterior draws; or,
+//! with `check`, the simulation-based check of that method (emulators fitted once over the
+//! prior, synthetic datasets simulated at truths drawn from the prior, each calibrated, the
+//! truths' ranks and coverage). Writes the tables of `output::calibration` and the manifest.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use super::memory::check_memory;
+use super::{thread_pool, Event, Observer, StudyError};
+use crate::calibrate::abc::{self, abc_smc};
+use crate::calibrate::file::{self, cadres_per_level};
+use crate::calibrate::history::{self, history_match, Emulators, MatchError, Matching, Run};
+use crate::calibrate::sbc::{self, RANK_BINS};
+use crate::calibrate::space::latin_hypercube;
+use crate::calibrate::{
+    summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic, IDENTIFIED_SD_RATIO,
+};
+use crate::metrics::{metric_index, WHOLE_HIERARCHY};
+use crate::output::calibration::{write_tables, Table};
+use crate::output::manifest::{self, Manifest};
+use crate::output::{self, store::number};
+use crate::runner::{self, ScenarioResult};
+use crate::scenario::RunOverride;
+
+/// What to calibrate, and where to write.
+#[derive(Clone, Debug)]
+pub struct CalibrateRequest {
+    pub file: PathBuf,
+    pub out: PathBuf,
+    /// Replace what an earlier command wrote in `out`.
+    pub force: bool,
+    /// Check the method on this many synthetic datasets instead of calibrating.
+    pub check: Option<usize>,
+    pub threads: Option<usize>,
+}
+
+/// What a calibration found.
+pub struct CalibrateOutcome {
+    pub out: PathBuf,
+    pub spec: CalibrationSpec,
+    /// Per parameter (calibration only).
+    pub summaries: Vec<ParameterSummary>,
+    pub waves: Vec<history::Wave>,
+    /// Simulator runs made.
+    pub runs: usize,
+    /// Per target: inside its predictive interval (calibration only).
+    pub inside: Vec<bool>,
+    /// Per parameter: coverage of the 50% and 90% intervals (check only).
+    pub coverage: Vec<(f64, f64)>,
+}
+
+/// Points drawn to find the non-implausible region.
+const CANDIDATES: usize = 20_000;
+/// Most runs an emulator is trained on.
+const MAX_TRAINING: usize = 300;
+/// Offset of the predictive runs' seeds from the calibration's seed (apart from the
+/// synthetic datasets' of `--check`, which start at seed + 2).
+const PREDICTIVE_SEEDS: u64 = 1 << 32;
+/// Draws of measurement and discrepancy noise per predictive run.
+const PREDICTIVE_DRAWS: usize = 50;
+
+/// Read the calibration file only (for `--dry-run`-like checks and errors).
+pub fn check_file(path: &Path) -> Result<CalibrationSpec, StudyError> {
+    Ok(file::load(path)?)
+}
+
+pub fn calibrate(
+    request: &CalibrateRequest,
+    observer: &dyn Observer,
+) -> Result<CalibrateOutcome, StudyError> {
+    let started = manifest::now_utc();
+    let spec = file::load(&request.file)?;
+    if request.check == Some(0) {
+        return Err(StudyError::Usage("--check needs at least 1 dataset".into()));
+    }
+    let (pool, threads) = thread_pool(request.threads)?;
+    check_memory(
+        std::slice::from_ref(&spec.scenario),
+        std::slice::from_ref(&spec.file),
+        threads,
+    )?;
+    let _lock = output::prepare_dir(&request.out, request.force)?;
+    let simulator = Simulator::new(&spec, &pool, observer)?;
+    let (tables, outcome) = match request.check {
+        None => calibration(&spec, &simulator)?,
+        Some(datasets) => method_check(&spec, &simulator, datasets, observer)?,
+    };
+    let files = write_tables(&request.out, &tables)?;
+    let manifest = Manifest {
+        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: manifest::git_commit(),
+        command: "calibrate".to_string(),
+        seed: Some(spec.settings.seed),
+        replicates: Some(spec.settings.replicates),
+        steps: Some(spec.scenario.params.run.steps),
+        threads,
+        started,
+        finished: manifest::now_utc(),
+        scenarios: vec![spec.scenario.clone()],
+        files,
+        settings: Some(settings_json(&spec, request.check)),
+    };
+    output::write_manifest(&request.out, &manifest)?;
+    Ok(CalibrateOutcome {
+        out: request.out.clone(),
+        spec,
+        ..outcome
+    })
+}
+
+fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Value {
+    let s = &spec.settings;
+    serde_json::json!({
+        "file": spec.file,
+        "check": check,
+        "budget": s.budget,
+        "wave_runs": s.wave_runs,
+        "max_waves": s.max_waves,
+        "cut": s.cut,
+        "population": s.population,
+        "generations": s.generations,
+        "predictive_runs": s.predictive_runs,
+        "parameters": spec.parameters.iter().map(|p| serde_json::json!({
+            "key": p.key, "prior": p.prior.name(), "range": [p.low, p.high],
+        })).collect::<Vec<_>>(),
+        "targets": spec.targets.iter().map(|t| serde_json::json!({
+            "name": t.name, "metric": t.metric, "statistic": t.statistic.name(),
+            "steps": [t.steps.0, t.steps.1], "level": t.level, "value": t.value,
+            "sd_obs": t.sd_obs, "sd_discrepancy": t.sd_discrepancy, "source": t.source,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Runs the base scenario at points of the unit cube and reduces each run to its targets.
+struct Simulator<'a> {
+    spec: &'a CalibrationSpec,
+    pool: &'a rayon::ThreadPool,
+    observer: &'a dyn Observer,
+    /// Per target: metric index, level index, divisor.
+    targets: Vec<(usize, usize, f64)>,
+}
+
+impl<'a> Simulator<'a> {
+    fn new(
+        spec: &'a CalibrationSpec,
+        pool: &'a rayon::ThreadPool,
+        observer: &'a dyn Observer,
+    ) -> Result<Self, StudyError> {
+        let cadres = cadres_per_level(&spec.scenario)?;
+        let levels = &spec.scenario.params.hierarchy.levels;
+        let targets = spec
+            .targets
+            .iter()
+            .map(|target| {
+                let metric = metric_index(&target.metric).expect("checked metric");
+                let level = if target.level == WHOLE_HIERARCHY {
+                    levels.len()
+                } else {
+                    levels
+                        .iter()
+                        .position(|l| l.name == target.level)
+                        .expect("checked level")
+                };
+                let divisor = match target.statistic {
+                    Statistic::Mean => 1.0,
+                    Statistic::PerCadre => cadres[level].max(1) as f64,
+                };
+                (metric, level, divisor)
+            })
+            .collect();
+        Ok(Simulator {
+            spec,
+            pool,
+            observer,
+            targets,
+        })
+    }
+
+    /// Simulate each point with its seed.
+    fn run(&self, points: &[Vec<f64>], seeds: &[u64]) -> Result<Vec<Run>, StudyError> {
+        let mut plans = Vec::with_capacity(points.len());
+        for (index, (point, &seed)) in points.iter().zip(seeds).enumerate() {
+            let mut scenario = self.spec.scenario.clone();
+            let source = format!("{} (run at point {index})", self.spec.file);
+            scenario.set(&self.spec.settings_at(point), &source)?;
+            scenario.override_run(&RunOverride {
+                steps: Some(self.spec.scenario.params.run.steps),
+                replicates: Some(self.spec.settings.replicates),
+                seed: Some(seed),
+                until_settled: false,
+            })?;
+            plans.push(scenario.plan()?);
+        }
+        self.observer.event(Event::Begin {
+            what: "cadre-steps",
+            total: runner::total_work(&plans),
+        });
+        let progress = |units: u64| self.observer.event(Event::Advance { units });
+        let results = self.pool.install(|| runner::run(&plans, &progress));
+        self.observer.event(Event::End);
+        results
+            .iter()
+            .zip(points)
+            .map(|(result, point)| self.reduce(result, point))
+            .collect()
+    }
+
+    /// A run's targets: per replicate, the metric's mean over the window (divided by the
+    /// cadres for `per_cadre`); their mean and variance over replicates.
+    fn reduce(&self, result: &ScenarioResult, point: &[f64]) -> Result<Run, StudyError> {
+        let mut run = Run {
+            point: point.to_vec(),
+            means: Vec::new(),
+            variances: Vec::new(),
+        };
+        for (target, &(metric, level, divisor)) in self.spec.targets.iter().zip(&self.targets) {
+            let (first, last) = target.steps;
+            let values: Vec<f64> = (0..result.replicates.len())
+                .map(|r| {
+                    (first..=last)
+                        .map(|step| result.record(r, step as usize, level)[metric])
+                        .sum::<f64>()
+                        / (last - first + 1) as f64
+                        / divisor
+                })
+                .collect();
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(StudyError::Failed(format!(
+                    "{}: target `{}` is not finite at {:?}",
+                    self.spec.file,
+                    target.name,
+                    self.spec.settings_at(point)
+                )));
+            }
+            let n = values.len() as f64;
+            let mean = values.iter().sum::<f64>() / n;
+            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            run.means.push(mean);
+            run.variances.push(variance);
+        }
+        Ok(run)
+    }
+}
+
+fn matching_settings(spec: &CalibrationSpec) -> history::Settings {
+    let s = &spec.settings;
+    history::Settings {
+        wave_runs: s.wave_runs,
+        max_waves: s.max_waves,
+        budget: s.budget - s.predictive_runs,
+        replicates: s.replicates as usize,
+        cut: s.cut,
+        candidates: CANDIDATES,
+        max_training: MAX_TRAINING,
+    }
+}
+
+fn abc_settings(spec: &CalibrationSpec) -> abc::Settings {
+    abc::Settings {
+        population: spec.settings.population,
+        generations: spec.settings.generations,
+        min_acceptance: 0.01,
+        max_proposals_factor: 1000,
+    }
+}
+
+/// Seeds of the streams each stage draws from, apart from the simulator's.
+fn stream(seed: u64, stage: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stage);
+    rng
+}
+
+fn matching_error(error: MatchError<StudyError>, spec: &CalibrationSpec) -> StudyError {
+    match error {
+        MatchError::Simulator(error) => error,
+        MatchError::Emulator(message) => StudyError::Failed(format!("{}: {message}", spec.file)),
+        MatchError::Empty { wave } => StudyError::Failed(format!(
+            "{}: after wave {wave} no parameter vector is non-implausible: the targets cannot all be matched within the priors (or their variances are too small); the runs are in the model's reach only if sd_obs and sd_discrepancy are widened",
+            spec.file
+        )),
+    }
+}
+
+type Tabled = (Vec<Table>, CalibrateOutcome);
+
+fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, StudyError> {
+    let seed = spec.settings.seed;
+    let dims = spec.parameters.len();
+    let observations = spec.observations();
+    let mut simulate =
+        |_wave: usize, points: &[Vec<f64>]| simulator.run(points, &vec![seed; points.len()]);
+    let matching = history_match(
+        &matching_settings(spec),
+        &observations,
+        dims,
+        &mut stream(seed, 1),
+        &mut simulate,
+    )
+    .map_err(|error| matching_error(error, spec))?;
+    let observed: Vec<f64> = observations.iter().map(|o| o.value).collect();
+    let posterior = abc_smc(
+        &abc_settings(spec),
+        &Emulated {
+            matching: &matching,
+        },
+        &matching.region,
+        &observed,
+        &mut stream(seed, 2),
+    );
+    let population = &posterior.population;
+    let summaries = summarize(&spec.parameters, &population.points, &population.weights);
+    let draws = resample(
+        &population.points,
+        &population.weights,
+        spec.settings.predictive_runs,
+        &mut stream(seed, 3),
+    );
+    let predictive = if draws.is_empty() {
+        Vec::new()
+    } else {
+        // Each draw its own streams, so the predictive spread includes the ensemble's.
+        let seeds: Vec<u64> = (0..draws.len() as u64)
+            .map(|k| seed.wrapping_add(PREDICTIVE_SEEDS + k))
+            .collect();
+        simulator.run(&draws, &seeds)?
+    };
+    let predicted = predictive_rows(spec, &predictive, &mut stream(seed, 4));
+    let runs = matching.runs.len() + predictive.len();
+    let tables = vec![
+        runs_table(spec, &matching.runs),
+        waves_table(&matching),
+        emulators_table(spec, &matching.waves),
+        generations_table(&posterior.generations),
+        parameters_table(spec, &summaries),
+        posterior_table(spec, &population.points, &population.weights),
+        predicted.0,
+    ];
+    Ok((
+        tables,
+        CalibrateOutcome {
+            out: PathBuf::new(),
+            spec: spec.clone(),
+            summaries,
+            waves: matching.waves.clone(),
+            runs,
+            inside: predicted.1,
+            coverage: Vec::new(),
+        },
+    ))
+}
+
+/// `n` draws from a weighted population by systematic resampling.
+fn resample(points: &[Vec<f64>], weights: &[f64], n: usize, rng: &mut impl Rng) -> Vec<Vec<f64>> {
+    if n == 0 || points.is_empty() {
+        return Vec::new();
+    }
+    let start: f64 = rng.random::<f64>() / n as f64;
+    let mut draws = Vec::with_capacity(n);
+    let (mut cumulative, mut i) = (weights[0], 0);
+    for k in 0..n {
+        let u = start + k as f64 / n as f64;
+        while u > cumulative && i + 1 < points.len() {
+            i += 1;
+            cumulative += weights[i];
+        }
+        draws.push(points[i].clone());
+    }
+    draws
+}
+
+/// The predictive table: per target, the simulated values at posterior draws with
+/// measurement and discrepancy noise added; and whether each observed value lies inside its
+/// central 95% interval.
+fn predictive_rows(spec: &CalibrationSpec, runs: &[Run], rng: &mut impl Rng) -> (Table, Vec<bool>) {
+    let mut rows = Vec::new();
+    let mut inside = Vec::new();
+    for (t, target) in spec.targets.iter().enumerate() {
+        if runs.is_empty() {
+            continue;
+        }
+        let sd = target.observation().variance.sqrt();
+        let mut draws = Vec::with_capacity(runs.len() * PREDICTIVE_DRAWS);
+        for run in runs {
+            for _ in 0..PREDICTIVE_DRAWS {
+                let z: f64 = StandardNormal.sample(rng);
+                draws.push(run.means[t] + sd * z);
+            }
+        }
+        let weights = vec![1.0; draws.len()];
+        let mean = runs.iter().map(|r| r.means[t]).sum::<f64>() / runs.len() as f64;
+        let low = sbc::weighted_quantile(&draws, &weights, 0.025);
+        let high = sbc::weighted_quantile(&draws, &weights, 0.975);
+        let is_inside = (low..=high).contains(&target.value);
+        inside.push(is_inside);
+        rows.push(vec![
+            target.name.clone(),
+            number(target.value),
+            number(mean),
+            number(low),
+            number(high),
+            is_inside.to_string(),
+        ]);
+    }
+    let header = [
+        "target",
+        "value",
+        "pred_mean",
+        "pred_q025",
+        "pred_q975",
+        "inside",
+    ];
+    (
+        Table {
+            name: "predictive.csv",
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows,
+        },
+        inside,
+    )
+}
+
+fn header(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|s| s.to_string()).collect()
+}
+
+fn runs_table(spec: &CalibrationSpec, runs: &[(usize, Run)]) -> Table {
+    let mut columns = vec!["wave".to_string(), "run".to_string()];
+    columns.extend(spec.parameters.iter().map(|p| p.key.clone()));
+    for target in &spec.targets {
+        columns.push(format!("{}:mean", target.name));
+        columns.push(format!("{}:sd", target.name));
+    }
+    let rows = runs
+        .iter()
+        .enumerate()
+        .map(|(i, (wave, run))| {
+            let mut row = vec![wave.to_string(), i.to_string()];
+            row.extend(
+                spec.parameters
+                    .iter()
+                    .zip(&run.point)
+                    .map(|(p, &u)| number(p.natural(u))),
+            );
+            for (mean, variance) in run.means.iter().zip(&run.variances) {
+                row.push(number(*mean));
+                row.push(number(variance.sqrt()));
+            }
+            row
+        })
+        .collect();
+    Table {
+        name: "runs.csv",
+        header: columns,
+        rows,
+    }
+}
+
+fn waves_table(matching: &Matching) -> Table {
+    let rows = matching
+        .waves
+        .iter()
+        .map(|w| {
+            vec![
+                w.wave.to_string(),
+                w.runs.to_string(),
+                w.training.to_string(),
+                number(w.volume),
+            ]
+        })
+        .collect();
+    Table {
+        name: "waves.csv",
+        header: header(&["wave", "runs", "training_runs", "non_implausible_share"]),
+        rows,
+    }
+}
+
+fn emulators_table(spec: &CalibrationSpec, waves: &[history::Wave]) -> Table {
+    let rows = waves
+        .iter()
+        .flat_map(|w| {
+            w.validation.iter().map(move |v| {
+                vec![
+                    w.wave.to_string(),
+                    spec.targets[v.target].name.clone(),
+                    v.points.to_string(),
+                    number(v.within_three as f64 / v.points.max(1) as f64),
+                    number(v.rms_standardized),
+                ]
+            })
+        })
+        .collect();
+    Table {
+        name: "emulators.csv",
+        header: header(&[
+            "wave",
+            "target",
+            "held_out",
+            "share_within_3sd",
+            "rms_standardized_error",
+        ]),
+        rows,
+    }
+}
+
+fn generations_table(generations: &[abc::Generation]) -> Table {
+    let rows = generations
+        .iter()
+        .map(|g| {
+            vec![
+                g.generation.to_string(),
+                number(g.epsilon),
+                g.proposals.to_string(),
+                number(g.acceptance),
+            ]
+        })
+        .collect();
+    Table {
+        name: "generations.csv",
+        header: header(&["generation", "epsilon", "proposals", "acceptance_rate"]),
+        rows,
+    }
+}
+
+fn parameters_table(spec: &CalibrationSpec, summaries: &[ParameterSummary]) -> Table {
+    let rows = spec
+        .parameters
+        .iter()
+        .zip(summaries)
+        .map(|(p, s)| {
+            vec![
+                p.key.clone(),
+                p.prior.name().to_string(),
+                number(p.low),
+                number(p.high),
+                number(s.median),
+                number(s.q05),
+                number(s.q95),
+                number(s.sd_ratio),
+                (s.sd_ratio <= IDENTIFIED_SD_RATIO).to_string(),
+            ]
+        })
+        .collect();
+    Table {
+        name: "parameters.csv",
+        header: header(&[
+            "key",
+            "prior",
+            "prior_low",
+            "prior_high",
+            "post_median",
+            "post_q05",
+            "post_q95",
+            "sd_ratio",
+            "identified",
+        ]),
+        rows,
+    }
+}
+
+fn posterior_table(spec: &CalibrationSpec, points: &[Vec<f64>], weights: &[f64]) -> Table {
+    let mut columns = vec!["weight".to_string()];
+    columns.extend(spec.parameters.iter().map(|p| p.key.clone()));
+    let rows = points
+        .iter()
+        .zip(weights)
+        .map(|(point, w)| {
+            let mut row = vec![number(*w)];
+            row.extend(
+                spec.parameters
+                    .iter()
+                    .zip(point)
+                    .map(|(p, &u)| number(p.natural(u))),
+            );
+            row
+        })
+        .collect();
+    Table {
+        name: "posterior.csv",
+        header: columns,
+        rows,
+    }
+}
+
+/// One synthetic dataset's outcome per parameter: rank bin, in 50%, in 90%, posterior median.
+type DatasetCheck = Option<Vec<(usize, bool, bool, f64)>>;
+
+fn method_check(
+    spec: &CalibrationSpec,
+    simulator: &Simulator,
+    datasets: usize,
+    observer: &dyn Observer,
+) -> Result<Tabled, StudyError> {
+    let seed = spec.settings.seed;
+    let dims = spec.parameters.len();
+    let design_runs = spec.settings.budget.saturating_sub(datasets);
+    if design_runs < 5 * dims.max(2) {
+        return Err(StudyError::Usage(format!(
+            "{}: calibrate.budget ({}) leaves {design_runs} runs for the emulators after {datasets} synthetic datasets; raise the budget to at least {}",
+            spec.file, spec.settings.budget, datasets + 5 * dims.max(2)
+        )));
+    }
+    let design = latin_hypercube(design_runs, dims, &mut stream(seed, 1));
+    let runs = simulator.run(&design, &vec![seed; design.len()])?;
+    let (emulators, validation) = prior_emulators(&runs, spec)?;
+    let mut truth_rng = stream(seed, 5);
+    let truths: Vec<Vec<f64>> = (0..datasets)
+        .map(|_| (0..dims).map(|_| truth_rng.random::<f64>()).collect())
+        .collect();
+    let seeds: Vec<u64> = (0..datasets as u64)
+        .map(|n| seed.wrapping_add(2 + n))
+        .collect();
+    let synthetic = simulator.run(&truths, &seeds)?;
+    observer.event(Event::Begin {
+        what: "datasets",
+        total: datasets as u64,
+    });
+    let checks: Vec<DatasetCheck> = simulator.pool.install(|| {
+        (0..datasets)
+            .into_par_iter()
+            .map(|n| {
+                let check = check_dataset(spec, &emulators, &truths[n], &synthetic[n], n as u64);
+                observer.event(Event::Advance { units: 1 });
+                check
+            })
+            .collect()
+    });
+    observer.event(Event::End);
+    let (check, coverage_table, coverage) = check_tables(spec, &truths, &checks);
+    let wrapped = vec![(1, runs)];
+    let tables = vec![
+        runs_table(spec, &wrapped_runs(&wrapped)),
+        validation,
+        check,
+        coverage_table,
+    ];
+    Ok((
+        tables,
+        CalibrateOutcome {
+            out: PathBuf::new(),
+            spec: spec.clone(),
+            summaries: Vec::new(),
+            waves: Vec::new(),
+            runs: design_runs + datasets,
+            inside: Vec::new(),
+            coverage,
+        },
+    ))
+}
+
+fn wrapped_runs(waves: &[(usize, Vec<Run>)]) -> Vec<(usize, Run)> {
+    waves
+        .iter()
+        .flat_map(|(wave, runs)| runs.iter().map(move |r| (*wave, r.clone())))
+        .collect()
+}
+
+/// Emulators over the whole prior, and their validation table.
+fn prior_emulators(
+    runs: &[Run],
+    spec: &CalibrationSpec,
+) -> Result<(Arc<Emulators>, Table), StudyError> {
+    let failed = |message: String| StudyError::Failed(format!("{}: {message}", spec.file));
+    let mut training: Vec<&Run> = runs.iter().collect();
+    if training.len() > MAX_TRAINING {
+        let points: Vec<Vec<f64>> = training.iter().map(|r| r.point.clone()).collect();
+        let chosen = crate::calibrate::space::spread_subset(&points, MAX_TRAINING);
+        training = chosen.iter().map(|&i| training[i]).collect();
+    }
+    let replicates = spec.settings.replicates as usize;
+    let validation = history::validate(&training, replicates).map_err(failed)?;
+    let emulators = Emulators::fit(&training, replicates).map_err(failed)?;
+    let wave = history::Wave {
+        wave: 1,
+        runs: runs.len(),
+        training: training.len(),
+        volume: 1.0,
+        validation,
+    };
+    let table = emulators_table(spec, std::slice::from_ref(&wave));
+    Ok((Arc::new(emulators), table))
+}
+
+/// Calibrate one synthetic dataset on the prior's emulators; None when no point is
+/// non-implausible.
+fn check_dataset(
+    spec: &CalibrationSpec,
+    emulators: &Arc<Emulators>,
+    truth: &[f64],
+    synthetic: &Run,
+    dataset: u64,
+) -> DatasetCheck {
+    let mut rng = stream(spec.settings.seed, 16 + dataset);
+    let observations: Vec<history::Observation> = spec
+        .targets
+        .iter()
+        .zip(&synthetic.means)
+        .map(|(target, mean)| {
+            let mut observation = target.observation();
+            let z: f64 = StandardNormal.sample(&mut rng);
+            observation.value = mean + observation.variance.sqrt() * z;
+            observation
+        })
+        .collect();
+    let observed: Vec<f64> = observations.iter().map(|o| o.value).collect();
+    let matching = Matching::with_emulators(
+        vec![emulators.clone()],
+        observations,
+        spec.settings.cut,
+        CANDIDATES,
+        &mut rng,
+    )?;
+    let posterior = abc_smc(
+        &abc_settings(spec),
+        &Emulated {
+            matching: &matching,
+        },
+        &matching.region,
+        &observed,
+        &mut rng,
+    );
+    let p = &posterior.population;
+    Some(
+        (0..truth.len())
+            .map(|d| {
+                let values: Vec<f64> = p.points.iter().map(|x| x[d]).collect();
+                let median = sbc::weighted_quantile(&values, &p.weights, 0.5);
+                (
+                    sbc::rank_bin(&values, &p.weights, truth[d]),
+                    sbc::covers(&values, &p.weights, truth[d], 0.5),
+                    sbc::covers(&values, &p.weights, truth[d], 0.9),
+                    spec.parameters[d].natural(median),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn check_tables(
+    spec: &CalibrationSpec,
+    truths: &[Vec<f64>],
+    checks: &[DatasetCheck],
+) -> (Table, Table, Vec<(f64, f64)>) {
+    let mut rows = Vec::new();
+    for (n, (truth, check)) in truths.iter().zip(checks).enumerate() {
+        for (d, parameter) in spec.parameters.iter().enumerate() {
+            let cells = match check {
+                Some(c) => [c[d].0.to_string(), c[d].1.to_string(), c[d].2.to_string()],
+                None => [String::new(), "false".into(), "false".into()],
+            };
+            let mut row = vec![
+                n.to_string(),
+                parameter.key.clone(),
+                number(parameter.natural(truth[d])),
+            ];
+            row.extend(cells);
+            rows.push(row);
+        }
+    }
+    let mut coverage_rows = Vec::new();
+    let mut coverage = Vec::new();
+    let n = checks.len() as f64;
+    for (d, parameter) in spec.parameters.iter().enumerate() {
+        let done: Vec<&(usize, bool, bool, f64)> = checks.iter().flatten().map(|c| &c[d]).collect();
+        let in50 = done.iter().filter(|c| c.1).count() as f64 / n;
+        let in90 = done.iter().filter(|c| c.2).count() as f64 / n;
+        let mut counts = [0usize; RANK_BINS];
+        for c in &done {
+            counts[c.0] += 1;
+        }
+        let errors: Vec<f64> = checks
+            .iter()
+            .zip(truths)
+            .filter_map(|(c, truth)| {
+                c.as_ref().map(|c| {
+                    (c[d].3 - parameter.natural(truth[d])).abs() / (parameter.high - parameter.low)
+                })
+            })
+            .collect();
+        let median_error = if errors.is_empty() {
+            f64::NAN
+        } else {
+            sbc::weighted_quantile(&errors, &vec![1.0; errors.len()], 0.5)
+        };
+        coverage.push((in50, in90));
+        coverage_rows.push(vec![
+            parameter.key.clone(),
+            number(in50),
+            number(in90),
+            number(sbc::uniformity_p(&counts)),
+            number(median_error),
+            (checks.len() - done.len()).to_string(),
+        ]);
+    }
+    (
+        Table {
+            name: "check.csv",
+            header: header(&["dataset", "key", "truth", "rank", "in50", "in90"]),
+            rows,
+        },
+        Table {
+            name: "coverage.csv",
+            header: header(&[
+                "key",
+                "coverage50",
+                "coverage90",
+                "rank_chi2_p",
+                "median_rel_error",
+                "unmatched",
+            ]),
+            rows: coverage_rows,
+        },
+        coverage,
+    )
+}

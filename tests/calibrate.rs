@@ -1,0 +1,264 @@
+//! `cadresim calibrate` on the planted-truth calibration (scenarios/calibration/tiny.toml):
+//! the truth inside the posterior's 90% intervals, the inert control not identified, the
+//! planted values reproduced, results identical for any thread count, the method check's
+//! tables, and one-line refusals of bad calibration files.
+
+mod common;
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+
+use common::{cadresim, records, succeeded};
+
+const TINY: &str = "scenarios/calibration/tiny.toml";
+
+fn calibrate(file: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    cadresim()
+        .args(["calibrate", file, "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// parameters.csv as key -> (post_q05, post_q95, sd_ratio, identified).
+fn parameters(dir: &Path) -> HashMap<String, (f64, f64, f64, bool)> {
+    records(&dir.join("parameters.csv"))
+        .iter()
+        .map(|r| {
+            let number = |i: usize| r[i].parse::<f64>().unwrap();
+            (
+                r[0].to_string(),
+                (number(5), number(6), number(7), &r[8] == "true"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_planted_truth_is_recovered_and_the_inert_control_is_not_identified() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tiny");
+    let output = calibrate(TINY, &out, &[]);
+    succeeded(&output);
+    let found = parameters(&out);
+    for (key, truth) in [
+        ("accountability.penalty", 4.0),
+        ("accountability.detection", 0.5),
+    ] {
+        let (low, high, sd_ratio, identified) = found[key];
+        assert!(
+            (low..=high).contains(&truth),
+            "{key}: {truth} outside [{low}, {high}]"
+        );
+        assert!(identified && sd_ratio <= 0.5, "{key}: sd ratio {sd_ratio}");
+    }
+    let (_, _, sd_ratio, identified) = found["work.error_damage"];
+    assert!(
+        !identified && sd_ratio >= 0.9,
+        "inert control: sd ratio {sd_ratio}"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command"], "calibrate");
+    for file in [
+        "runs.csv",
+        "waves.csv",
+        "emulators.csv",
+        "generations.csv",
+        "parameters.csv",
+        "posterior.csv",
+        "predictive.csv",
+    ] {
+        assert!(
+            manifest["files"][file].is_string(),
+            "{file} not in the manifest"
+        );
+    }
+    let waves = records(&out.join("waves.csv"));
+    let shares: Vec<f64> = waves.iter().map(|r| r[3].parse().unwrap()).collect();
+    assert!(shares[0] < 1.0 && shares.windows(2).all(|w| w[1] <= w[0] * 1.05));
+    // A second calibration into the same directory is refused, not merged.
+    let again = calibrate(TINY, &out, &[]);
+    assert_eq!(again.status.code(), Some(2));
+}
+
+/// The planted values in tiny.toml are the base scenario's at the truth (seed 99, 32
+/// replicates), within 1% (the file gives three digits).
+#[test]
+fn the_planted_values_are_the_models_at_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::read_to_string("scenarios/calibration/tiny-base.toml").unwrap();
+    let truth = dir.path().join("truth.toml");
+    fs::write(
+        &truth,
+        format!("{base}\n[accountability]\npenalty = 4.0\ndetection = 0.5\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("truth");
+    succeeded(
+        &cadresim()
+            .args([
+                "run",
+                truth.to_str().unwrap(),
+                "--seed",
+                "99",
+                "--replicates",
+                "32",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let mut reader = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (step, level) = (column("step"), column("level"));
+    let metrics = [
+        ("mean_innovation", 1.0, 0.314),
+        ("sanctioned", 150.0, 0.0316),
+        ("errors", 150.0, 0.063),
+    ];
+    let mut sums = [0.0; 3];
+    let mut rows = 0.0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let s: u64 = record[step].parse().unwrap();
+        if &record[level] == "all" && (20..=39).contains(&s) {
+            rows += 1.0;
+            for (i, (name, _, _)) in metrics.iter().enumerate() {
+                sums[i] += record[column(name)].parse::<f64>().unwrap();
+            }
+        }
+    }
+    for (i, (name, cadres, planted)) in metrics.iter().enumerate() {
+        let value = sums[i] / rows / cadres;
+        assert!(
+            (value - planted).abs() <= 0.01 * planted,
+            "{name}: {value} vs {planted}"
+        );
+    }
+}
+
+#[test]
+fn calibration_is_the_same_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one");
+    let two = dir.path().join("two");
+    succeeded(&calibrate(TINY, &one, &["--threads", "1"]));
+    succeeded(&calibrate(TINY, &two, &["--threads", "2"]));
+    for file in [
+        "runs.csv",
+        "posterior.csv",
+        "parameters.csv",
+        "predictive.csv",
+    ] {
+        assert_eq!(
+            fs::read(one.join(file)).unwrap(),
+            fs::read(two.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+}
+
+#[test]
+fn the_method_check_writes_ranks_and_coverage() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(TINY)
+        .unwrap()
+        .replace(
+            "base = \"tiny-base.toml\"",
+            &format!(
+                "base = {:?}",
+                fs::canonicalize("scenarios/calibration/tiny-base.toml").unwrap()
+            ),
+        )
+        .replace("population = 1000", "population = 200")
+        .replace("generations = 10", "generations = 4")
+        .replace("budget = 140", "budget = 70");
+    let file = dir.path().join("tiny-check.toml");
+    fs::write(&file, text).unwrap();
+    let out = dir.path().join("check");
+    succeeded(&calibrate(file.to_str().unwrap(), &out, &["--check", "8"]));
+    let check = records(&out.join("check.csv"));
+    assert_eq!(check.len(), 8 * 3);
+    let coverage = records(&out.join("coverage.csv"));
+    assert_eq!(coverage.len(), 3);
+    for row in &coverage {
+        let c50: f64 = row[1].parse().unwrap();
+        let c90: f64 = row[2].parse().unwrap();
+        assert!((0.0..=1.0).contains(&c50) && c50 <= c90, "{row:?}");
+        let p: f64 = row[3].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+}
+
+/// A calibration file with `body` after `base`, in a directory beside the tiny base.
+fn refused(body: &str, key: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize("scenarios/calibration/tiny-base.toml").unwrap();
+    let file = dir.path().join("bad.toml");
+    fs::write(
+        &file,
+        format!("base = {:?}\n{body}", base.display().to_string()),
+    )
+    .unwrap();
+    let output = calibrate(file.to_str().unwrap(), &dir.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(2), "{body}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains(key),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").join("manifest.json").exists());
+}
+
+const PARAMETER: &str =
+    "[[calibrate.parameter]]\nkey = \"accountability.penalty\"\nrange = [1.0, 8.0]\n";
+const TARGET: &str = "[[calibrate.target]]\nname = \"innovation\"\nmetric = \"mean_innovation\"\nsteps = [20, 39]\nvalue = 0.3\nsd_obs = 0.01\nsd_discrepancy = 0.01\nsource = \"test\"\n";
+
+#[test]
+fn bad_calibration_files_are_refused_in_one_line() {
+    refused(
+        &format!("[calibrate]\nbudjet = 10\n{PARAMETER}{TARGET}"),
+        "calibrate.budjet",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n[[calibrate.parameter]]\nkey = \"accountability.penalty\"\n{TARGET}"
+        ),
+        "calibrate.parameter[0].range",
+    );
+    refused(
+        &format!("[calibrate]\n[[calibrate.parameter]]\nkey = \"accountability.penality\"\nrange = [1.0, 2.0]\n{TARGET}"),
+        "calibrate.parameter[0].key",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET.replace("mean_innovation", "innovation")
+        ),
+        "calibrate.target[0].metric",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET.replace("[20, 39]", "[20, 40]")
+        ),
+        "calibrate.target[0].steps",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET.replace(
+                "sd_obs = 0.01\nsd_discrepancy = 0.01",
+                "sd_obs = 0.0\nsd_discrepancy = 0.0"
+            )
+        ),
+        "calibrate.target[0].sd_obs",
+    );
+    refused(&format!("[calibrate]\n{PARAMETER}"), "calibrate.target");
+}
