@@ -517,8 +517,12 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Overwrite an existing result directory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "resume")]
     pub force: bool,
+    /// Go on with the unfinished calibration in DIR (started with the same file and
+    /// settings): every batch of simulator runs it finished is reused, nothing is run twice.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 #[derive(Debug, Args)]

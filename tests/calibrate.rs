@@ -155,9 +155,8 @@ fn calibration_is_the_same_for_any_thread_count() {
         "parameters.csv",
         "predictive.csv",
     ] {
-        assert_eq!(
-            fs::read(one.join(file)).unwrap(),
-            fs::read(two.join(file)).unwrap(),
+        assert!(
+            fs::read(one.join(file)).unwrap() == fs::read(two.join(file)).unwrap(),
             "{file} differs"
         );
     }
@@ -261,4 +260,92 @@ fn bad_calibration_files_are_refused_in_one_line() {
         "calibrate.target[0].sd_obs",
     );
     refused(&format!("[calibrate]\n{PARAMETER}"), "calibrate.target");
+}
+
+#[test]
+fn an_interrupted_calibration_resumes_to_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    succeeded(&calibrate(TINY, &whole, &[]));
+    let cut = dir.path().join("cut");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadresim"))
+        .args(["calibrate", TINY, "--out"])
+        .arg(&cut)
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let first = cut.join("calibrate.parts").join("batch-0000.json");
+    let started = std::time::Instant::now();
+    while !first.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it was interrupted"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no batch recorded");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "finished before it was interrupted"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!cut.join("manifest.json").exists());
+    // Without --resume the unfinished directory is refused, not replaced.
+    assert_eq!(calibrate(TINY, &cut, &[]).status.code(), Some(2));
+    succeeded(&calibrate(TINY, &cut, &["--resume"]));
+    for file in [
+        "runs.csv",
+        "posterior.csv",
+        "parameters.csv",
+        "predictive.csv",
+    ] {
+        assert!(
+            fs::read(whole.join(file)).unwrap() == fs::read(cut.join(file)).unwrap(),
+            "{file} differs"
+        );
+    }
+    assert!(!cut.join("calibrate.parts").exists());
+    // A finished calibration has nothing to resume.
+    let again = calibrate(TINY, &cut, &["--resume"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to resume"));
+}
+
+#[test]
+fn a_ratio_target_and_a_scheduled_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize("scenarios/calibration/tiny-base.toml").unwrap();
+    let text = format!(
+        "base = {:?}\n[calibrate]\nbudget = 40\nwave_runs = 20\npredictive_runs = 4\npopulation = 100\ngenerations = 2\n{PARAMETER}{}",
+        base.display().to_string(),
+        TARGET
+            .replace("metric = \"mean_innovation\"", "metric = \"detected\"\nstatistic = \"ratio\"\ndenominator = \"errors\"")
+            .replace("value = 0.3", "value = 0.5")
+    );
+    let file = dir.path().join("ratio.toml");
+    fs::write(&file, &text).unwrap();
+    let out = dir.path().join("out");
+    succeeded(&calibrate(file.to_str().unwrap(), &out, &[]));
+    // Detected errors among all errors: the detection probability (0.5 by default).
+    let runs = records(&out.join("runs.csv"));
+    for run in &runs {
+        let share: f64 = run[3].parse().unwrap();
+        assert!((0.4..0.6).contains(&share), "{run:?}");
+    }
+    refused(
+        &format!("[[schedule]]\nat = 5\nset = {{ \"accountability.penalty\" = 8.0 }}\n[calibrate]\n{PARAMETER}{TARGET}"),
+        "calibrate.parameter[0].key",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET.replace(
+                "metric = \"mean_innovation\"",
+                "metric = \"detected\"\nstatistic = \"ratio\""
+            )
+        ),
+        "calibrate.target[0].denominator",
+    );
 }

@@ -60,13 +60,14 @@ pub struct Outcome {
 /// Proposals made and simulated at once.
 const BATCH: usize = 512;
 
-/// Run ABC-SMC against `observed` summaries.
+/// Run ABC-SMC against `observed` summaries; `report` hears of each generation when done.
 pub fn abc_smc(
     settings: &Settings,
     model: &dyn Model,
     region: &Box,
     observed: &[f64],
     rng: &mut impl Rng,
+    report: &mut dyn FnMut(&Generation),
 ) -> Outcome {
     let (mut population, all) = generation_zero(settings, model, region, rng);
     let mut generations = vec![Generation {
@@ -75,6 +76,7 @@ pub fn abc_smc(
         proposals: all.len(),
         acceptance: settings.population as f64 / all.len() as f64,
     }];
+    report(&generations[0]);
     let mut scales = inverse_mad(&all);
     for generation in 1..=settings.generations {
         let mut distances: Vec<f64> = population
@@ -101,6 +103,7 @@ pub fn abc_smc(
             proposals: all.len(),
             acceptance,
         });
+        report(generations.last().expect("just pushed"));
         population = next;
         scales = inverse_mad(&all);
         if acceptance < settings.min_acceptance {
@@ -400,7 +403,14 @@ mod tests {
             max_proposals_factor: 1000,
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let outcome = abc_smc(&settings, &Normal, &Box::unit(1), &[0.4], &mut rng);
+        let outcome = abc_smc(
+            &settings,
+            &Normal,
+            &Box::unit(1),
+            &[0.4],
+            &mut rng,
+            &mut |_| {},
+        );
         let p = &outcome.population;
         let mean: f64 = p.points.iter().zip(&p.weights).map(|(x, w)| w * x[0]).sum();
         let variance: f64 = p

@@ -27,10 +27,11 @@ const CALIBRATE_KEYS: [&str; 11] = [
     "target",
 ];
 const PARAMETER_KEYS: [&str; 3] = ["key", "prior", "range"];
-const TARGET_KEYS: [&str; 9] = [
+const TARGET_KEYS: [&str; 10] = [
     "name",
     "metric",
     "statistic",
+    "denominator",
     "steps",
     "level",
     "value",
@@ -247,6 +248,16 @@ fn parse_parameter(
             ))
         }
     };
+    if let Some(entry) = scenario.schedule.iter().find(|e| e.set.contains_key(&key)) {
+        return Err(invalid(
+            file,
+            format!("{at}.key"),
+            format!(
+                "`{key}` is set by the base scenario's schedule at step {}, which would overwrite the calibrated value; calibrate a key no schedule entry sets",
+                entry.at
+            ),
+        ));
+    }
     let spec = lookup(&key).ok_or_else(|| {
         let hint = did_you_mean(&key, registry::PARAMS.iter().map(|s| s.key))
             .map(|s| format!(" (did you mean `{s}`?)"))
@@ -368,34 +379,8 @@ fn parse_target(
     let name = text(table, "name", at, file)?;
     let source = text(table, "source", at, file)?;
     let metric = text(table, "metric", at, file)?;
-    if !METRICS.contains(&metric.as_str()) {
-        let hint = did_you_mean(&metric, METRICS.iter().copied())
-            .map(|s| format!(" (did you mean `{s}`?)"))
-            .unwrap_or_default();
-        return Err(invalid(
-            file,
-            format!("{at}.metric"),
-            format!(
-                "`{metric}` is not a metric{hint}; metrics: {}",
-                METRICS.join(", ")
-            ),
-        ));
-    }
-    let statistic = match table.get("statistic") {
-        None => Statistic::Mean,
-        Some(toml::Value::String(s)) if s == "mean" => Statistic::Mean,
-        Some(toml::Value::String(s)) if s == "per_cadre" => Statistic::PerCadre,
-        Some(other) => {
-            return Err(invalid(
-                file,
-                format!("{at}.statistic"),
-                format!(
-                    "must be \"mean\" or \"per_cadre\", got {}",
-                    registry::describe_value(other)
-                ),
-            ))
-        }
-    };
+    parse_metric_name(&metric, &format!("{at}.metric"), file)?;
+    let statistic = parse_statistic(table, at, file)?;
     let level = match table.get("level") {
         None => WHOLE_HIERARCHY.to_string(),
         Some(_) => text(table, "level", at, file)?,
@@ -438,6 +423,54 @@ fn parse_target(
         sd_discrepancy,
         source,
     })
+}
+
+fn parse_metric_name(name: &str, key: &str, file: &str) -> Result<(), ScenarioError> {
+    if METRICS.contains(&name) {
+        return Ok(());
+    }
+    let hint = did_you_mean(name, METRICS.iter().copied())
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    Err(invalid(
+        file,
+        key,
+        format!(
+            "`{name}` is not a metric{hint}; metrics: {}",
+            METRICS.join(", ")
+        ),
+    ))
+}
+
+fn parse_statistic(table: &toml::Table, at: &str, file: &str) -> Result<Statistic, ScenarioError> {
+    let statistic = match table.get("statistic") {
+        None => Statistic::Mean,
+        Some(toml::Value::String(s)) if s == "mean" => Statistic::Mean,
+        Some(toml::Value::String(s)) if s == "per_cadre" => Statistic::PerCadre,
+        Some(toml::Value::String(s)) if s == "ratio" => {
+            let denominator = text(table, "denominator", at, file)?;
+            parse_metric_name(&denominator, &format!("{at}.denominator"), file)?;
+            return Ok(Statistic::Ratio { denominator });
+        }
+        Some(other) => {
+            return Err(invalid(
+                file,
+                format!("{at}.statistic"),
+                format!(
+                    "must be \"mean\", \"per_cadre\" or \"ratio\" (with `denominator`), got {}",
+                    registry::describe_value(other)
+                ),
+            ))
+        }
+    };
+    if table.contains_key("denominator") {
+        return Err(invalid(
+            file,
+            format!("{at}.denominator"),
+            "is only for statistic = \"ratio\"",
+        ));
+    }
+    Ok(statistic)
 }
 
 fn check_level(

@@ -18,20 +18,24 @@ use history::{Matching, Observation};
 use space::Parameter;
 
 /// How a target's simulated value is computed from a metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Statistic {
     /// The metric's mean over the window (as in timeseries.csv).
     Mean,
     /// The metric's mean over the window divided by the cadres of the level (a count per
     /// cadre and step).
     PerCadre,
+    /// The metric's mean over the window divided by another metric's (a share, such as
+    /// sanctions of one form among all sanctions); 0 when the denominator's is 0.
+    Ratio { denominator: String },
 }
 
 impl Statistic {
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Statistic::Mean => "mean",
             Statistic::PerCadre => "per_cadre",
+            Statistic::Ratio { .. } => "ratio",
         }
     }
 }

@@ -28,6 +28,7 @@ fn request(args: &CalibrateArgs) -> CalibrateRequest {
             .unwrap_or_else(|| PathBuf::from("output").join(format!("{prefix}-{stem}"))),
         force: args.force,
         check: args.check,
+        resume: args.resume,
         threads: args.threads,
     }
 }

@@ -1,14 +1,18 @@
-//! The tables of a calibration directory (runs, waves, emulators, generations, parameters,
-//! posterior, predictive; with `--check`, check and coverage): each a CSV of text cells the
-//! calibration study formats, written atomically and hashed for the manifest.
+//! The files of a calibration directory: its tables (runs, waves, emulators, generations,
+//! parameters, posterior, predictive; with `--check`, check and coverage), each a CSV of text
+//! cells the calibration study formats, written atomically and hashed for the manifest; and,
+//! while it works, its ledger (`calibrate.parts/`: the settings it was started with and every
+//! finished batch of simulator runs, so that `--resume` simulates nothing twice).
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use super::manifest::sha256_file;
 use super::store::TableWriter;
-use super::{io_error, write_atomically, OutputError};
+use super::{create_dir, io_error, write_atomically, OutputError};
 
 /// A table: its file name, header and rows of cells.
 pub struct Table {
@@ -37,4 +41,82 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> Result<BTreeMap<String, Str
         );
     }
     Ok(hashes)
+}
+
+/// The ledger's folder in a calibration directory.
+pub const PARTS: &str = "calibrate.parts";
+const LEDGER: &str = "ledger.json";
+
+/// One finished batch of simulator runs: `key` identifies its points and seeds; per run, the
+/// point and each target's mean and variance over replicates, as the bits of each f64 (so that
+/// a resumed calibration reads back exactly what it wrote).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Batch {
+    pub key: String,
+    pub points: Vec<Vec<u64>>,
+    pub means: Vec<Vec<u64>>,
+    pub variances: Vec<Vec<u64>>,
+}
+
+/// The bits of each value.
+pub fn to_bits(values: &[f64]) -> Vec<u64> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+/// The values of some bits.
+pub fn from_bits(bits: &[u64]) -> Vec<f64> {
+    bits.iter().map(|b| f64::from_bits(*b)).collect()
+}
+
+#[derive(Serialize, Deserialize)]
+struct Ledger {
+    settings: String,
+}
+
+/// Start the ledger of a calibration started with `settings` (a hash).
+pub fn start_ledger(dir: &Path, settings: &str) -> Result<(), OutputError> {
+    let parts = dir.join(PARTS);
+    create_dir(&parts)?;
+    let text = serde_json::to_string(&Ledger {
+        settings: settings.to_string(),
+    })
+    .expect("ledger serializes");
+    write_atomically(&parts, LEDGER, |out| out.write_all(text.as_bytes()))?;
+    Ok(())
+}
+
+/// The settings hash of the unfinished calibration in `dir`, if it holds one.
+pub fn ledger_settings(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(PARTS).join(LEDGER)).ok()?;
+    serde_json::from_str::<Ledger>(&text)
+        .ok()
+        .map(|l| l.settings)
+}
+
+fn batch_name(index: usize) -> String {
+    format!("batch-{index:04}.json")
+}
+
+/// Batch `index` of the ledger, when it was finished (an unreadable one counts as missing).
+pub fn read_batch(dir: &Path, index: usize) -> Option<Batch> {
+    let text = std::fs::read_to_string(dir.join(PARTS).join(batch_name(index))).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Record batch `index` in the ledger.
+pub fn write_batch(dir: &Path, index: usize, batch: &Batch) -> Result<(), OutputError> {
+    let text = serde_json::to_string(batch).expect("batch serializes");
+    write_atomically(&dir.join(PARTS), &batch_name(index), |out| {
+        out.write_all(text.as_bytes())
+    })?;
+    Ok(())
+}
+
+/// Remove the ledger (after the manifest is written).
+pub fn remove_ledger(dir: &Path) -> Result<(), OutputError> {
+    let parts = dir.join(PARTS);
+    if parts.exists() {
+        std::fs::remove_dir_all(&parts).map_err(io_error(&parts))?;
+    }
+    Ok(())
 }

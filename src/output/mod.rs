@@ -40,7 +40,7 @@ pub fn table_files<'a>(tables: impl IntoIterator<Item = &'a str>) -> Vec<String>
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 38] = [
+pub const WRITTEN: [&str; 48] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -79,6 +79,16 @@ pub const WRITTEN: [&str; 38] = [
     "spillover.csv",
     "did_summary.csv",
     "did.lock.json",
+    "runs.csv",
+    "waves.csv",
+    "emulators.csv",
+    "generations.csv",
+    "parameters.csv",
+    "posterior.csv",
+    "predictive.csv",
+    "check.csv",
+    "coverage.csv",
+    "calibrate.parts",
 ];
 
 /// Failures while writing results.

@@ -6,6 +6,7 @@
 //! truths' ranks and coverage). Writes the tables of `output::calibration` and the manifest.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
@@ -24,7 +25,7 @@ use crate::calibrate::{
     summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic, IDENTIFIED_SD_RATIO,
 };
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
-use crate::output::calibration::{write_tables, Table};
+use crate::output::calibration::{self as ledger, write_tables, Table};
 use crate::output::manifest::{self, Manifest};
 use crate::output::{self, store::number};
 use crate::runner::{self, ScenarioResult};
@@ -39,6 +40,9 @@ pub struct CalibrateRequest {
     pub force: bool,
     /// Check the method on this many synthetic datasets instead of calibrating.
     pub check: Option<usize>,
+    /// Go on with the unfinished calibration in `out` (started with the same file and
+    /// settings), reusing every batch of simulator runs it finished.
+    pub resume: bool,
     pub threads: Option<usize>,
 }
 
@@ -87,8 +91,13 @@ pub fn calibrate(
         std::slice::from_ref(&spec.file),
         threads,
     )?;
-    let _lock = output::prepare_dir(&request.out, request.force)?;
-    let simulator = Simulator::new(&spec, &pool, observer)?;
+    let settings = manifest::sha256_hex(
+        serde_json::to_string(&(settings_json(&spec, request.check), &spec.scenario))
+            .expect("settings serialize")
+            .as_bytes(),
+    );
+    let _lock = open_dir(request, &settings)?;
+    let simulator = Simulator::new(&spec, &pool, observer, &request.out)?;
     let (tables, outcome) = match request.check {
         None => calibration(&spec, &simulator)?,
         Some(datasets) => method_check(&spec, &simulator, datasets, observer)?,
@@ -109,11 +118,33 @@ pub fn calibrate(
         settings: Some(settings_json(&spec, request.check)),
     };
     output::write_manifest(&request.out, &manifest)?;
+    ledger::remove_ledger(&request.out)?;
     Ok(CalibrateOutcome {
         out: request.out.clone(),
         spec,
         ..outcome
     })
+}
+
+/// Lock `out` and start its ledger, or, with `resume`, check that it holds an unfinished
+/// calibration started with the same settings.
+fn open_dir(request: &CalibrateRequest, settings: &str) -> Result<output::DirLock, StudyError> {
+    let out = &request.out;
+    if !request.resume {
+        let lock = output::prepare_dir(out, request.force)?;
+        ledger::start_ledger(out, settings)?;
+        return Ok(lock);
+    }
+    let lock = output::lock_existing(out)?;
+    let refuse = |why: &str| Err(StudyError::Usage(format!("{}: {why}", out.display())));
+    if out.join("manifest.json").exists() {
+        return refuse("holds a finished result (manifest.json): nothing to resume");
+    }
+    match ledger::ledger_settings(out) {
+        Some(found) if found == settings => Ok(lock),
+        Some(_) => refuse("holds a calibration started with another file or settings; use another --out, or --force to start again"),
+        None => refuse("holds no unfinished calibration (no calibrate.parts/ledger.json): nothing to resume"),
+    }
 }
 
 fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Value {
@@ -133,10 +164,22 @@ fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Va
         })).collect::<Vec<_>>(),
         "targets": spec.targets.iter().map(|t| serde_json::json!({
             "name": t.name, "metric": t.metric, "statistic": t.statistic.name(),
+            "denominator": match &t.statistic {
+                Statistic::Ratio { denominator } => Some(denominator.clone()),
+                _ => None,
+            },
             "steps": [t.steps.0, t.steps.1], "level": t.level, "value": t.value,
             "sd_obs": t.sd_obs, "sd_discrepancy": t.sd_discrepancy, "source": t.source,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// How a target is computed from a run: the metric, the level, what it is divided by.
+struct Reduction {
+    metric: usize,
+    level: usize,
+    cadres: f64,
+    denominator: Option<usize>,
 }
 
 /// Runs the base scenario at points of the unit cube and reduces each run to its targets.
@@ -144,8 +187,11 @@ struct Simulator<'a> {
     spec: &'a CalibrationSpec,
     pool: &'a rayon::ThreadPool,
     observer: &'a dyn Observer,
-    /// Per target: metric index, level index, divisor.
-    targets: Vec<(usize, usize, f64)>,
+    targets: Vec<Reduction>,
+    /// The result directory, whose ledger holds every finished batch of runs.
+    out: &'a Path,
+    /// Batches asked for so far (the ledger's index of the next).
+    batches: AtomicUsize,
 }
 
 impl<'a> Simulator<'a> {
@@ -153,6 +199,7 @@ impl<'a> Simulator<'a> {
         spec: &'a CalibrationSpec,
         pool: &'a rayon::ThreadPool,
         observer: &'a dyn Observer,
+        out: &'a Path,
     ) -> Result<Self, StudyError> {
         let cadres = cadres_per_level(&spec.scenario)?;
         let levels = &spec.scenario.params.hierarchy.levels;
@@ -169,11 +216,20 @@ impl<'a> Simulator<'a> {
                         .position(|l| l.name == target.level)
                         .expect("checked level")
                 };
-                let divisor = match target.statistic {
-                    Statistic::Mean => 1.0,
-                    Statistic::PerCadre => cadres[level].max(1) as f64,
+                let (cadres, denominator) = match &target.statistic {
+                    Statistic::Mean => (1.0, None),
+                    Statistic::PerCadre => (cadres[level].max(1) as f64, None),
+                    Statistic::Ratio { denominator } => (
+                        1.0,
+                        Some(metric_index(denominator).expect("checked metric")),
+                    ),
                 };
-                (metric, level, divisor)
+                Reduction {
+                    metric,
+                    level,
+                    cadres,
+                    denominator,
+                }
             })
             .collect();
         Ok(Simulator {
@@ -181,11 +237,45 @@ impl<'a> Simulator<'a> {
             pool,
             observer,
             targets,
+            out,
+            batches: AtomicUsize::new(0),
         })
     }
 
-    /// Simulate each point with its seed.
+    /// Simulate each point with its seed, or take the runs from the ledger when this batch
+    /// was finished before (the same points and seeds).
     fn run(&self, points: &[Vec<f64>], seeds: &[u64]) -> Result<Vec<Run>, StudyError> {
+        let index = self.batches.fetch_add(1, Ordering::SeqCst);
+        let key = manifest::sha256_hex(
+            serde_json::to_string(&(points, seeds))
+                .expect("points serialize")
+                .as_bytes(),
+        );
+        if let Some(batch) = ledger::read_batch(self.out, index).filter(|b| b.key == key) {
+            return Ok(batch
+                .points
+                .into_iter()
+                .zip(batch.means)
+                .zip(batch.variances)
+                .map(|((point, means), variances)| Run {
+                    point: ledger::from_bits(&point),
+                    means: ledger::from_bits(&means),
+                    variances: ledger::from_bits(&variances),
+                })
+                .collect());
+        }
+        let runs = self.simulate(points, seeds)?;
+        let batch = ledger::Batch {
+            key,
+            points: runs.iter().map(|r| ledger::to_bits(&r.point)).collect(),
+            means: runs.iter().map(|r| ledger::to_bits(&r.means)).collect(),
+            variances: runs.iter().map(|r| ledger::to_bits(&r.variances)).collect(),
+        };
+        ledger::write_batch(self.out, index, &batch)?;
+        Ok(runs)
+    }
+
+    fn simulate(&self, points: &[Vec<f64>], seeds: &[u64]) -> Result<Vec<Run>, StudyError> {
         let mut plans = Vec::with_capacity(points.len());
         for (index, (point, &seed)) in points.iter().zip(seeds).enumerate() {
             let mut scenario = self.spec.scenario.clone();
@@ -221,16 +311,9 @@ impl<'a> Simulator<'a> {
             means: Vec::new(),
             variances: Vec::new(),
         };
-        for (target, &(metric, level, divisor)) in self.spec.targets.iter().zip(&self.targets) {
-            let (first, last) = target.steps;
+        for (target, reduction) in self.spec.targets.iter().zip(&self.targets) {
             let values: Vec<f64> = (0..result.replicates.len())
-                .map(|r| {
-                    (first..=last)
-                        .map(|step| result.record(r, step as usize, level)[metric])
-                        .sum::<f64>()
-                        / (last - first + 1) as f64
-                        / divisor
-                })
+                .map(|r| reduction.value(result, r, target.steps))
                 .collect();
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(StudyError::Failed(format!(
@@ -247,6 +330,26 @@ impl<'a> Simulator<'a> {
             run.variances.push(variance);
         }
         Ok(run)
+    }
+}
+
+impl Reduction {
+    /// Replicate `r`'s value over the inclusive window `(first, last)`.
+    fn value(&self, result: &ScenarioResult, r: usize, (first, last): (u64, u64)) -> f64 {
+        let mean = |metric: usize| {
+            (first..=last)
+                .map(|step| result.record(r, step as usize, self.level)[metric])
+                .sum::<f64>()
+                / (last - first + 1) as f64
+        };
+        let numerator = mean(self.metric) / self.cadres;
+        match self.denominator {
+            None => numerator,
+            Some(denominator) => match mean(denominator) {
+                0.0 => 0.0,
+                d => numerator / d,
+            },
+        }
     }
 }
 
@@ -284,7 +387,7 @@ fn matching_error(error: MatchError<StudyError>, spec: &CalibrationSpec) -> Stud
         MatchError::Simulator(error) => error,
         MatchError::Emulator(message) => StudyError::Failed(format!("{}: {message}", spec.file)),
         MatchError::Empty { wave } => StudyError::Failed(format!(
-            "{}: after wave {wave} no parameter vector is non-implausible: the targets cannot all be matched within the priors (or their variances are too small); the runs are in the model's reach only if sd_obs and sd_discrepancy are widened",
+            "{}: after wave {wave} no parameter vector is non-implausible: within the priors the model cannot match every target at once (widen a prior, or sd_obs / sd_discrepancy where they understate the uncertainty)",
             spec.file
         )),
     }
@@ -307,6 +410,10 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
     )
     .map_err(|error| matching_error(error, spec))?;
     let observed: Vec<f64> = observations.iter().map(|o| o.value).collect();
+    simulator.observer.event(Event::Begin {
+        what: "ABC-SMC generations",
+        total: spec.settings.generations as u64 + 1,
+    });
     let posterior = abc_smc(
         &abc_settings(spec),
         &Emulated {
@@ -315,7 +422,9 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
         &matching.region,
         &observed,
         &mut stream(seed, 2),
+        &mut |_| simulator.observer.event(Event::Advance { units: 1 }),
     );
+    simulator.observer.event(Event::End);
     let population = &posterior.population;
     let summaries = summarize(&spec.parameters, &population.points, &population.weights);
     let draws = resample(
@@ -727,6 +836,7 @@ fn check_dataset(
         &matching.region,
         &observed,
         &mut rng,
+        &mut |_| {},
     );
     let p = &posterior.population;
     Some(
