@@ -228,3 +228,58 @@ fn the_study_layer_never_prints_parses_arguments_or_exits() {
         ],
     );
 }
+
+#[test]
+fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_emulator() {
+    // The calibration methods know no result directory, chart or face; only `file` reads
+    // (the calibration file), through the scenario and sweep readers.
+    assert_none(
+        &[
+            "calibrate/abc.rs",
+            "calibrate/emulator.rs",
+            "calibrate/history.rs",
+            "calibrate/sbc.rs",
+            "calibrate/space.rs",
+            "calibrate/mod.rs",
+        ],
+        &[
+            "crate::output",
+            "crate::charts",
+            "crate::study",
+            "crate::commands",
+            "crate::runner",
+            "std::fs",
+            "csv::",
+            "println!",
+        ],
+    );
+    assert_none(
+        &["calibrate"],
+        &["crate::study", "crate::commands", "crate::charts"],
+    );
+    // egobox-gp, linfa and ndarray only behind the emulator's own type.
+    assert_none(
+        &[
+            "model",
+            "output",
+            "charts",
+            "sweep",
+            "reproduce",
+            "sensitivity",
+            "discovery",
+            "did",
+            "study",
+            "commands",
+            "serve",
+            "calibrate/abc.rs",
+            "calibrate/history.rs",
+            "calibrate/sbc.rs",
+            "calibrate/space.rs",
+            "calibrate/file.rs",
+            "calibrate/mod.rs",
+            "lib.rs",
+            "runner.rs",
+        ],
+        &["egobox", "linfa", "ndarray"],
+    );
+}

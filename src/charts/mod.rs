@@ -5,6 +5,7 @@
 //! the Okabe-Ito colour-blind-safe palette, legends, rendering). Charts are drawn from files
 //! read back by `output`, never from simulation state.
 
+pub mod calibration;
 pub mod claims;
 pub mod did;
 pub mod discovery;

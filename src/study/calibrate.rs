@@ -20,10 +20,11 @@ use crate::calibrate::abc::{self, abc_smc};
 use crate::calibrate::file::{self, cadres_per_level};
 use crate::calibrate::history::{self, history_match, Emulators, MatchError, Matching, Run};
 use crate::calibrate::sbc::{self, RANK_BINS};
-use crate::calibrate::space::latin_hypercube;
+use crate::calibrate::space::{latin_hypercube, Prior};
 use crate::calibrate::{
     summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic, IDENTIFIED_SD_RATIO,
 };
+use crate::charts::calibration::{draw_calibration, Calibration, Posterior, Predicted};
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
 use crate::output::calibration::{self as ledger, write_tables, Table};
 use crate::output::manifest::{self, Manifest};
@@ -61,6 +62,8 @@ pub struct CalibrateOutcome {
     pub coverage: Vec<(f64, f64)>,
 }
 
+/// Size of the charts (the posterior's pair plot is square).
+const CHART_SIZE: (u32, u32) = (1600, 1000);
 /// Points drawn to find the non-implausible region.
 const CANDIDATES: usize = 20_000;
 /// Most runs an emulator is trained on.
@@ -98,11 +101,13 @@ pub fn calibrate(
     );
     let _lock = open_dir(request, &settings)?;
     let simulator = Simulator::new(&spec, &pool, observer, &request.out)?;
-    let (tables, outcome) = match request.check {
+    let (tables, charts, outcome) = match request.check {
         None => calibration(&spec, &simulator)?,
         Some(datasets) => method_check(&spec, &simulator, datasets, observer)?,
     };
-    let files = write_tables(&request.out, &tables)?;
+    let mut files = write_tables(&request.out, &tables)?;
+    let drawn = draw_calibration(&charts, &request.out.join("charts"), CHART_SIZE)?;
+    files.extend(output::hash_files(&request.out, &drawn)?);
     let manifest = Manifest {
         cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: manifest::git_commit(),
@@ -393,7 +398,7 @@ fn matching_error(error: MatchError<StudyError>, spec: &CalibrationSpec) -> Stud
     }
 }
 
-type Tabled = (Vec<Table>, CalibrateOutcome);
+type Tabled = (Vec<Table>, Calibration, CalibrateOutcome);
 
 fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, StudyError> {
     let seed = spec.settings.seed;
@@ -442,7 +447,7 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
             .collect();
         simulator.run(&draws, &seeds)?
     };
-    let predicted = predictive_rows(spec, &predictive, &mut stream(seed, 4));
+    let checks = predictive_checks(spec, &predictive, &mut stream(seed, 4));
     let runs = matching.runs.len() + predictive.len();
     let tables = vec![
         runs_table(spec, &matching.runs),
@@ -451,20 +456,59 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
         generations_table(&posterior.generations),
         parameters_table(spec, &summaries),
         posterior_table(spec, &population.points, &population.weights),
-        predicted.0,
+        predictive_table(&checks),
     ];
-    Ok((
-        tables,
-        CalibrateOutcome {
-            out: PathBuf::new(),
-            spec: spec.clone(),
-            summaries,
-            waves: matching.waves.clone(),
-            runs,
-            inside: predicted.1,
-            coverage: Vec::new(),
-        },
-    ))
+    let outcome = CalibrateOutcome {
+        out: PathBuf::new(),
+        spec: spec.clone(),
+        summaries,
+        waves: matching.waves.clone(),
+        runs,
+        inside: checks.iter().map(inside).collect(),
+        coverage: Vec::new(),
+    };
+    let natural: Vec<Vec<f64>> = population
+        .points
+        .iter()
+        .map(|u| {
+            spec.parameters
+                .iter()
+                .zip(u)
+                .map(|(p, &u)| p.natural(u))
+                .collect()
+        })
+        .collect();
+    let charts = Calibration {
+        posterior: Some(Posterior {
+            parameters: spec
+                .parameters
+                .iter()
+                .map(|p| (p.key.clone(), (p.low, p.high), p.prior == Prior::LogUniform))
+                .collect(),
+            points: natural,
+            weights: population.weights.clone(),
+        }),
+        volumes: matching.waves.iter().map(|w| (w.wave, w.volume)).collect(),
+        predictive: checks,
+        validation: validation_points(spec, &matching.waves),
+    };
+    Ok((tables, charts, outcome))
+}
+
+/// (wave, target, RMS standardized error) of every validation.
+fn validation_points(spec: &CalibrationSpec, waves: &[history::Wave]) -> Vec<(usize, String, f64)> {
+    waves
+        .iter()
+        .flat_map(|w| {
+            w.validation.iter().map(move |v| {
+                (
+                    w.wave,
+                    spec.targets[v.target].name.clone(),
+                    v.rms_standardized,
+                )
+            })
+        })
+        .collect()
 }
 
 /// `n` draws from a weighted population by systematic resampling.
@@ -486,16 +530,14 @@ fn resample(points: &[Vec<f64>], weights: &[f64], n: usize, rng: &mut impl Rng) 
     draws
 }
 
-/// The predictive table: per target, the simulated values at posterior draws with
-/// measurement and discrepancy noise added; and whether each observed value lies inside its
-/// central 95% interval.
-fn predictive_rows(spec: &CalibrationSpec, runs: &[Run], rng: &mut impl Rng) -> (Table, Vec<bool>) {
-    let mut rows = Vec::new();
-    let mut inside = Vec::new();
+/// Per target: the simulated values at posterior draws with measurement and discrepancy
+/// noise added, their mean and central 95% interval.
+fn predictive_checks(spec: &CalibrationSpec, runs: &[Run], rng: &mut impl Rng) -> Vec<Predicted> {
+    if runs.is_empty() {
+        return Vec::new();
+    }
+    let mut checks = Vec::new();
     for (t, target) in spec.targets.iter().enumerate() {
-        if runs.is_empty() {
-            continue;
-        }
         let sd = target.observation().variance.sqrt();
         let mut draws = Vec::with_capacity(runs.len() * PREDICTIVE_DRAWS);
         for run in runs {
@@ -505,36 +547,47 @@ fn predictive_rows(spec: &CalibrationSpec, runs: &[Run], rng: &mut impl Rng) -> 
             }
         }
         let weights = vec![1.0; draws.len()];
-        let mean = runs.iter().map(|r| r.means[t]).sum::<f64>() / runs.len() as f64;
-        let low = sbc::weighted_quantile(&draws, &weights, 0.025);
-        let high = sbc::weighted_quantile(&draws, &weights, 0.975);
-        let is_inside = (low..=high).contains(&target.value);
-        inside.push(is_inside);
-        rows.push(vec![
-            target.name.clone(),
-            number(target.value),
-            number(mean),
-            number(low),
-            number(high),
-            is_inside.to_string(),
-        ]);
+        checks.push(Predicted {
+            target: target.name.clone(),
+            value: target.value,
+            mean: runs.iter().map(|r| r.means[t]).sum::<f64>() / runs.len() as f64,
+            low: sbc::weighted_quantile(&draws, &weights, 0.025),
+            high: sbc::weighted_quantile(&draws, &weights, 0.975),
+        });
     }
-    let header = [
-        "target",
-        "value",
-        "pred_mean",
-        "pred_q025",
-        "pred_q975",
-        "inside",
-    ];
-    (
-        Table {
-            name: "predictive.csv",
-            header: header.iter().map(|s| s.to_string()).collect(),
-            rows,
-        },
-        inside,
-    )
+    checks
+}
+
+fn inside(check: &Predicted) -> bool {
+    (check.low..=check.high).contains(&check.value)
+}
+
+fn predictive_table(checks: &[Predicted]) -> Table {
+    let rows = checks
+        .iter()
+        .map(|c| {
+            vec![
+                c.target.clone(),
+                number(c.value),
+                number(c.mean),
+                number(c.low),
+                number(c.high),
+                inside(c).to_string(),
+            ]
+        })
+        .collect();
+    Table {
+        name: "predictive.csv",
+        header: header(&[
+            "target",
+            "value",
+            "pred_mean",
+            "pred_q025",
+            "pred_q975",
+            "inside",
+        ]),
+        rows,
+    }
 }
 
 fn header(cells: &[&str]) -> Vec<String> {
@@ -720,7 +773,7 @@ fn method_check(
     }
     let design = latin_hypercube(design_runs, dims, &mut stream(seed, 1));
     let runs = simulator.run(&design, &vec![seed; design.len()])?;
-    let (emulators, validation) = prior_emulators(&runs, spec)?;
+    let (emulators, wave) = prior_emulators(&runs, spec)?;
     let mut truth_rng = stream(seed, 5);
     let truths: Vec<Vec<f64>> = (0..datasets)
         .map(|_| (0..dims).map(|_| truth_rng.random::<f64>()).collect())
@@ -745,15 +798,23 @@ fn method_check(
     });
     observer.event(Event::End);
     let (check, coverage_table, coverage) = check_tables(spec, &truths, &checks);
-    let wrapped = vec![(1, runs)];
+    let runs: Vec<(usize, Run)> = runs.into_iter().map(|run| (1, run)).collect();
+    let waves = std::slice::from_ref(&wave);
     let tables = vec![
-        runs_table(spec, &wrapped_runs(&wrapped)),
-        validation,
+        runs_table(spec, &runs),
+        emulators_table(spec, waves),
         check,
         coverage_table,
     ];
+    let charts = Calibration {
+        posterior: None,
+        volumes: Vec::new(),
+        predictive: Vec::new(),
+        validation: validation_points(spec, waves),
+    };
     Ok((
         tables,
+        charts,
         CalibrateOutcome {
             out: PathBuf::new(),
             spec: spec.clone(),
@@ -766,18 +827,11 @@ fn method_check(
     ))
 }
 
-fn wrapped_runs(waves: &[(usize, Vec<Run>)]) -> Vec<(usize, Run)> {
-    waves
-        .iter()
-        .flat_map(|(wave, runs)| runs.iter().map(move |r| (*wave, r.clone())))
-        .collect()
-}
-
-/// Emulators over the whole prior, and their validation table.
+/// Emulators over the whole prior, and their validation (as wave 1).
 fn prior_emulators(
     runs: &[Run],
     spec: &CalibrationSpec,
-) -> Result<(Arc<Emulators>, Table), StudyError> {
+) -> Result<(Arc<Emulators>, history::Wave), StudyError> {
     let failed = |message: String| StudyError::Failed(format!("{}: {message}", spec.file));
     let mut training: Vec<&Run> = runs.iter().collect();
     if training.len() > MAX_TRAINING {
@@ -795,8 +849,7 @@ fn prior_emulators(
         volume: 1.0,
         validation,
     };
-    let table = emulators_table(spec, std::slice::from_ref(&wave));
-    Ok((Arc::new(emulators), table))
+    Ok((Arc::new(emulators), wave))
 }
 
 /// Calibrate one synthetic dataset on the prior's emulators; None when no point is
