@@ -680,7 +680,12 @@ fn generations_table(generations: &[abc::Generation]) -> Table {
         .map(|g| {
             vec![
                 g.generation.to_string(),
-                number(g.epsilon),
+                // Generation 0 (the prior) has no tolerance: an empty cell.
+                if g.epsilon.is_finite() {
+                    number(g.epsilon)
+                } else {
+                    String::new()
+                },
                 g.proposals.to_string(),
                 number(g.acceptance),
             ]
@@ -960,7 +965,11 @@ fn check_tables(
             number(in50),
             number(in90),
             number(sbc::uniformity_p(&counts)),
-            number(median_error),
+            if median_error.is_finite() {
+                number(median_error)
+            } else {
+                String::new()
+            },
             (checks.len() - done.len()).to_string(),
         ]);
     }

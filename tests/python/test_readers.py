@@ -31,6 +31,8 @@ EXPECTED = {
     "sensitivity.csv", "sensitivity_convergence.csv", "trajectory.csv", "box.csv",
     "samples.csv", "verdicts.csv", "robustness.csv", "failures.csv",
     "panel.csv", "att.csv", "pretrend.csv", "spillover.csv", "did_summary.csv",
+    "runs.csv", "waves.csv", "emulators.csv", "generations.csv", "parameters.csv",
+    "posterior.csv", "predictive.csv", "check.csv", "coverage.csv",
 }
 
 # The tables a run writes with `--format parquet`, each beside the same run's CSV table.
@@ -187,6 +189,15 @@ def tables(tmp_path_factory):
     cadresim("reproduce", "--quick", "--out", root / "reproduce", "--robustness", "4",
              "--experiments", ROOT / "tests/data/robustness/experiments.toml")
     cadresim("did", root / "staggered.toml", "--out", root / "did")
+    tiny = ROOT / "scenarios" / "calibration" / "tiny.toml"
+    cadresim("calibrate", tiny, "--out", root / "calibrate")
+    (root / "check.toml").write_text(
+        tiny.read_text()
+        .replace('base = "tiny-base.toml"', f'base = "{tiny.parent / "tiny-base.toml"}"')
+        .replace("population = 1000", "population = 100")
+        .replace("generations = 10", "generations = 2")
+        .replace("budget = 140", "budget = 40"))
+    cadresim("calibrate", root / "check.toml", "--check", "4", "--out", root / "check")
     found = {}
     for path in sorted([*root.rglob("*.csv"), *root.rglob("*.parquet")]):
         if "parts" not in path.parts:
