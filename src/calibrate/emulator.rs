@@ -55,6 +55,17 @@ impl Emulator {
         })
     }
 
+    /// Expected outputs at `points` (without their variances, which cost more).
+    pub fn predict_mean(&self, points: &[Vec<f64>]) -> Vec<f64> {
+        match &self.model {
+            Model::Constant(value) => vec![*value; points.len()],
+            Model::Process(gp) => gp
+                .predict(&matrix(points))
+                .expect("prediction at valid points")
+                .to_vec(),
+        }
+    }
+
     /// Expected outputs and their variances at `points`.
     pub fn predict(&self, points: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
         match &self.model {

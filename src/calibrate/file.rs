@@ -269,7 +269,8 @@ fn parse_parameter(
         )
     })?;
     let integer = match spec.field {
-        Field::Real(..) => false,
+        // A markup given as one number is the same markup at every level.
+        Field::Real(..) | Field::Markup => false,
         Field::Count(..) => true,
         _ => {
             return Err(invalid(

@@ -117,7 +117,7 @@ impl Emulators {
         };
         for target in &self.targets {
             let (means, variances) = target.mean.predict(points);
-            let (logs, _) = target.log_variance.predict(points);
+            let logs = target.log_variance.predict_mean(points);
             prediction.means.push(means);
             prediction.emulator_variances.push(variances);
             let ensemble = logs.iter().map(|l| l.exp() / self.replicates).collect();
@@ -243,11 +243,15 @@ fn non_implausible(
 ) -> Vec<bool> {
     let mut keep = vec![true; points.len()];
     for wave in emulators {
-        let prediction = wave.predict(points);
-        for (i, keep) in keep.iter_mut().enumerate() {
-            if *keep {
-                *keep = cut_measure(prediction.implausibilities(observations, i)) <= cut;
-            }
+        // Only the points every earlier wave kept.
+        let alive: Vec<usize> = (0..points.len()).filter(|&i| keep[i]).collect();
+        if alive.is_empty() {
+            break;
+        }
+        let tested: Vec<Vec<f64>> = alive.iter().map(|&i| points[i].clone()).collect();
+        let prediction = wave.predict(&tested);
+        for (k, &i) in alive.iter().enumerate() {
+            keep[i] = cut_measure(prediction.implausibilities(observations, k)) <= cut;
         }
     }
     keep
