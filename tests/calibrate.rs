@@ -349,3 +349,12 @@ fn a_ratio_target_and_a_scheduled_key() {
         "calibrate.target[0].denominator",
     );
 }
+
+#[test]
+fn the_china_calibration_loads() {
+    let spec = cadresim::calibrate::file::load(Path::new("scenarios/calibration/china.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(spec.parameters.len(), 13);
+    assert_eq!(spec.targets.len(), 6);
+    assert!(spec.parameters.iter().any(|p| p.key == "work.error_damage"));
+}

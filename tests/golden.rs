@@ -25,6 +25,7 @@ const UPDATE: &str = "CADRESIM_UPDATE_GOLDEN";
 const SCENARIOS: &[(&str, u64)] = &[
     ("adaptive-markup", 40),
     ("china", 2),
+    ("china-history", 325),
     ("ft-blanket", 40),
     ("ft-incentives", 40),
     ("ft-no-correction", 40),
@@ -138,7 +139,17 @@ fn a_did_study_writes_the_golden_bytes() {
     expect(hash_tree(&out, "did"), "tests/golden/did.txt");
 }
 
-/// The bundled scenario and sweep files are exactly the ones listed above.
+/// The planted-truth calibration (the China calibration is too long for the tests: it is
+/// checked to load in tests/calibrate.rs).
+#[test]
+fn a_calibration_writes_the_golden_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("calibrate");
+    run(&["calibrate", "scenarios/calibration/tiny.toml"], &out);
+    expect(hash_tree(&out, "calibrate"), "tests/golden/calibrate.txt");
+}
+
+/// The bundled scenario, sweep and calibration files are exactly the ones listed above.
 #[test]
 fn the_golden_lists_name_every_bundled_file() {
     let stems = |dir: &str| -> Vec<String> {
@@ -155,6 +166,10 @@ fn the_golden_lists_name_every_bundled_file() {
     let listed: Vec<&str> = SCENARIOS.iter().map(|(name, _)| *name).collect();
     assert_eq!(stems("scenarios"), listed);
     assert_eq!(stems("scenarios/sweeps"), SWEEPS);
+    assert_eq!(
+        stems("scenarios/calibration"),
+        ["china", "tiny", "tiny-base"]
+    );
 }
 
 /// Run the binary from the repository root into `out` on two threads.
