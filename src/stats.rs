@@ -321,7 +321,7 @@ pub fn ln_gamma(x: f64) -> f64 {
 
 /// P(X ≥ x) for X chi-squared with `df` degrees of freedom: the regularized upper incomplete
 /// gamma function Q(df/2, x/2), by its series below a + 1 and its continued fraction above
-/// (Press et al., Numerical Recipes, 3rd ed., §6.2).
+/// (Press et al., Numerical Recipes, 3rd ed., section 6.2).
 pub fn chi_square_survival(x: f64, df: f64) -> f64 {
     let (a, x) = (df / 2.0, x / 2.0);
     if x <= 0.0 {
