@@ -299,12 +299,10 @@ fn weighted_covariance(points: &[Vec<f64>], weights: &[f64]) -> Vec<Vec<f64>> {
             }
         }
     }
-    for i in 0..dims {
-        for j in 0..i {
-            covariance[j][i] = covariance[i][j];
-        }
-    }
-    covariance
+    // Mirror the lower triangle.
+    (0..dims)
+        .map(|i| (0..dims).map(|j| covariance[i.max(j)][i.min(j)]).collect())
+        .collect()
 }
 
 /// Smallest variance kept on the kernel's diagonal (a population collapsed in one dimension).

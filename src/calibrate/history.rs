@@ -268,6 +268,9 @@ pub enum MatchError<E> {
     Empty { wave: usize },
 }
 
+/// The simulator as matching calls it: `(wave, points)` to one run per point.
+pub type Simulate<'a, E> = dyn FnMut(usize, &[Vec<f64>]) -> Result<Vec<Run>, E> + 'a;
+
 /// Run waves of history matching. `simulate(wave, points)` runs the simulator at points of
 /// the unit cube (wave counts from 1) and returns one `Run` per point, in order.
 pub fn history_match<E>(
@@ -275,7 +278,7 @@ pub fn history_match<E>(
     observations: &[Observation],
     dims: usize,
     rng: &mut impl Rng,
-    simulate: &mut dyn FnMut(usize, &[Vec<f64>]) -> Result<Vec<Run>, E>,
+    simulate: &mut Simulate<E>,
 ) -> Result<Matching, MatchError<E>> {
     let mut matching = Matching {
         waves: Vec::new(),
@@ -364,25 +367,27 @@ fn next_emulators<E>(
 
 /// Fit on four fifths of `runs` and predict the rest (every fifth run).
 pub fn validate(runs: &[&Run], replicates: usize) -> Result<Vec<Validation>, String> {
-    let (held, kept): (Vec<(usize, &Run)>, Vec<(usize, &Run)>) = runs
+    let held: Vec<&Run> = runs.iter().copied().skip(4).step_by(5).collect();
+    let kept: Vec<&Run> = runs
         .iter()
         .copied()
         .enumerate()
-        .partition(|(i, _)| i % 5 == 4);
+        .filter(|(i, _)| i % 5 != 4)
+        .map(|(_, run)| run)
+        .collect();
     let targets = runs.first().map_or(0, |r| r.means.len());
     if held.is_empty() || kept.len() < 3 {
         return Ok(Vec::new());
     }
-    let kept: Vec<&Run> = kept.into_iter().map(|(_, r)| r).collect();
     let emulators = Emulators::fit(&kept, replicates)?;
-    let points: Vec<Vec<f64>> = held.iter().map(|(_, r)| r.point.clone()).collect();
+    let points: Vec<Vec<f64>> = held.iter().map(|r| r.point.clone()).collect();
     let prediction = emulators.predict(&points);
     Ok((0..targets)
         .map(|t| {
             let errors: Vec<f64> = held
                 .iter()
                 .enumerate()
-                .map(|(i, (_, run))| {
+                .map(|(i, run)| {
                     let variance =
                         prediction.emulator_variances[t][i] + run.variances[t] / replicates as f64;
                     (run.means[t] - prediction.means[t][i]) / variance.max(VARIANCE_FLOOR).sqrt()
