@@ -319,46 +319,6 @@ pub fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
-/// P(X ≥ x) for X chi-squared with `df` degrees of freedom: the regularized upper incomplete
-/// gamma function Q(df/2, x/2), by its series below a + 1 and its continued fraction above
-/// (Press et al., Numerical Recipes, 3rd ed., section 6.2).
-pub fn chi_square_survival(x: f64, df: f64) -> f64 {
-    let (a, x) = (df / 2.0, x / 2.0);
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let prefix = (-x + a * x.ln() - ln_gamma(a)).exp();
-    if x < a + 1.0 {
-        let (mut term, mut sum, mut n) = (1.0 / a, 1.0 / a, a);
-        while term.abs() > sum.abs() * 1e-15 {
-            n += 1.0;
-            term *= x / n;
-            sum += term;
-        }
-        return (1.0 - sum * prefix).clamp(0.0, 1.0);
-    }
-    let tiny = 1e-300;
-    let mut b = x + 1.0 - a;
-    let mut c = 1.0 / tiny;
-    let mut d = 1.0 / b;
-    let mut h = d;
-    for i in 1..1000 {
-        let an = -(i as f64) * (i as f64 - a);
-        b += 2.0;
-        d = an * d + b;
-        d = if d.abs() < tiny { tiny } else { d };
-        c = b + an / c;
-        c = if c.abs() < tiny { tiny } else { c };
-        d = 1.0 / d;
-        let delta = d * c;
-        h *= delta;
-        if (delta - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    (prefix * h).clamp(0.0, 1.0)
-}
-
 fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
@@ -443,14 +403,6 @@ pub fn estimate_text(estimate: f64, ci95: Option<(f64, f64)>) -> String {
 #[cfg(test)]
 mod tests {
 
-    #[test]
-    fn chi_square_tail_matches_tables() {
-        // R: pchisq(c(30.14, 3.84, 10), c(19, 1, 10), lower.tail = FALSE)
-        assert!((chi_square_survival(30.14, 19.0) - 0.05).abs() < 2e-4);
-        assert!((chi_square_survival(3.841459, 1.0) - 0.05).abs() < 1e-6);
-        assert!((chi_square_survival(10.0, 10.0) - 0.440_493_7).abs() < 1e-6);
-        assert_eq!(chi_square_survival(0.0, 4.0), 1.0);
-    }
     #[test]
     fn welch_matches_scipy_ttest_ind_with_unequal_variances() {
         // scipy.stats.ttest_ind([2, 4, 6], [1, 2, 3, 4], equal_var=False):

@@ -3,7 +3,7 @@
 //! each truth within its posterior is uniform and central intervals cover it at their nominal
 //! rate when the method is right.
 
-use crate::stats::chi_square_survival;
+use crate::did::estimate::chi_square_sf;
 
 /// The `q` quantile of weighted values (the smallest value whose cumulative weight reaches
 /// q; weights need not sum to 1).
@@ -72,7 +72,7 @@ pub fn uniformity_p(counts: &[usize]) -> f64 {
         .iter()
         .map(|&c| (c as f64 - expected).powi(2) / expected)
         .sum();
-    chi_square_survival(statistic, (counts.len() - 1) as f64)
+    chi_square_sf(statistic, counts.len() - 1)
 }
 
 #[cfg(test)]
