@@ -9,7 +9,7 @@ use super::space::{Parameter, Prior};
 use super::{CalibrationSpec, Settings, Statistic, Target};
 use crate::hierarchy::Size;
 use crate::metrics::{METRICS, WHOLE_HIERARCHY};
-use crate::registry::{self, did_you_mean, lookup, Field};
+use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::sweep::file::{base_scenario, check_file_name};
 
@@ -238,6 +238,52 @@ fn parse_parameter(
     at: &str,
     file: &str,
 ) -> Result<Parameter, ScenarioError> {
+    let (key, spec) = parse_key(table, scenario, at, file)?;
+    let integer = match spec.field {
+        // A markup given as one number is the same markup at every level.
+        Field::Real(..) | Field::Markup => false,
+        Field::Count(..) => true,
+        _ => {
+            return Err(invalid(
+                file,
+                format!("{at}.key"),
+                format!("`{key}` is not a number; only numeric parameters can be calibrated"),
+            ))
+        }
+    };
+    let prior = parse_prior(table, at, file)?;
+    let (low, high) = parse_range(table, prior, &key, at, file)?;
+    for end in [low, high] {
+        let value = if integer {
+            toml::Value::Integer(end.round() as i64)
+        } else {
+            toml::Value::Float(end)
+        };
+        let mut params = scenario.params.clone();
+        spec.set(&mut params, &value).map_err(|error| {
+            invalid(
+                file,
+                format!("{at}.range"),
+                format!("{end} is not allowed for `{key}`: {}", error.message),
+            )
+        })?;
+    }
+    Ok(Parameter {
+        key,
+        prior,
+        low,
+        high,
+        integer,
+    })
+}
+
+/// The parameter's key: a parameter of the registry that no schedule entry sets.
+fn parse_key(
+    table: &toml::Table,
+    scenario: &Scenario,
+    at: &str,
+    file: &str,
+) -> Result<(String, &'static ParamSpec), ScenarioError> {
     let key = match table.get("key") {
         Some(toml::Value::String(key)) => key.clone(),
         _ => {
@@ -268,33 +314,33 @@ fn parse_parameter(
             format!("`{key}` is not a parameter{hint}; `cadresim params` lists them"),
         )
     })?;
-    let integer = match spec.field {
-        // A markup given as one number is the same markup at every level.
-        Field::Real(..) | Field::Markup => false,
-        Field::Count(..) => true,
-        _ => {
-            return Err(invalid(
-                file,
-                format!("{at}.key"),
-                format!("`{key}` is not a number; only numeric parameters can be calibrated"),
-            ))
-        }
-    };
-    let prior = match table.get("prior") {
-        None => Prior::Uniform,
-        Some(toml::Value::String(p)) if p == "uniform" => Prior::Uniform,
-        Some(toml::Value::String(p)) if p == "log-uniform" => Prior::LogUniform,
-        Some(other) => {
-            return Err(invalid(
-                file,
-                format!("{at}.prior"),
-                format!(
-                    "must be \"uniform\" or \"log-uniform\", got {}",
-                    registry::describe_value(other)
-                ),
-            ))
-        }
-    };
+    Ok((key, spec))
+}
+
+fn parse_prior(table: &toml::Table, at: &str, file: &str) -> Result<Prior, ScenarioError> {
+    match table.get("prior") {
+        None => Ok(Prior::Uniform),
+        Some(toml::Value::String(p)) if p == "uniform" => Ok(Prior::Uniform),
+        Some(toml::Value::String(p)) if p == "log-uniform" => Ok(Prior::LogUniform),
+        Some(other) => Err(invalid(
+            file,
+            format!("{at}.prior"),
+            format!(
+                "must be \"uniform\" or \"log-uniform\", got {}",
+                registry::describe_value(other)
+            ),
+        )),
+    }
+}
+
+/// `range = [low, high]`: two numbers, low below high, low above 0 for a log-uniform prior.
+fn parse_range(
+    table: &toml::Table,
+    prior: Prior,
+    key: &str,
+    at: &str,
+    file: &str,
+) -> Result<(f64, f64), ScenarioError> {
     let range = match table.get("range") {
         Some(toml::Value::Array(ends)) if ends.len() == 2 => {
             (number(ends.first()), number(ends.get(1)))
@@ -320,28 +366,7 @@ fn parse_parameter(
             format!("[{low}, {high}]: {why}"),
         ));
     }
-    for end in [low, high] {
-        let value = if integer {
-            toml::Value::Integer(end.round() as i64)
-        } else {
-            toml::Value::Float(end)
-        };
-        let mut params = scenario.params.clone();
-        spec.set(&mut params, &value).map_err(|error| {
-            invalid(
-                file,
-                format!("{at}.range"),
-                format!("{end} is not allowed for `{key}`: {}", error.message),
-            )
-        })?;
-    }
-    Ok(Parameter {
-        key,
-        prior,
-        low,
-        high,
-        integer,
-    })
+    Ok((low, high))
 }
 
 fn parse_targets(
