@@ -11,15 +11,15 @@
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use super::linalg::cholesky;
 use super::space::Box;
 
-/// What ABC-SMC samples: a prior uniform on a region of the unit cube (given by a box that
-/// holds it and a membership test) and a stochastic simulator of the summaries.
+/// What ABC-SMC samples: a prior uniform on a region of the unit cube (a box that holds it,
+/// and the model's own membership test) and a stochastic simulator of the summaries.
 pub trait Model {
-    /// Whether each point lies in the prior's support.
-    fn inside(&self, points: &[Vec<f64>]) -> Vec<bool>;
-    /// Simulated summaries at each point, drawing any randomness from `rng`.
-    fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Vec<f64>>;
+    /// Simulated summaries at each point, or None where the point lies outside the prior's
+    /// support; any randomness drawn from `rng`.
+    fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Option<Vec<f64>>>;
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -123,20 +123,19 @@ fn generation_zero(
     region: &Box,
     rng: &mut impl Rng,
 ) -> (Population, Vec<Vec<f64>>) {
-    let mut points = Vec::with_capacity(settings.population);
+    let (mut points, mut summaries) = (Vec::new(), Vec::new());
     while points.len() < settings.population {
         let batch: Vec<Vec<f64>> = (0..BATCH).map(|_| region.sample(rng)).collect();
-        let inside = model.inside(&batch);
-        points.extend(
-            batch
-                .into_iter()
-                .zip(inside)
-                .filter(|(_, i)| *i)
-                .map(|(p, _)| p),
-        );
+        let simulated = model.simulate(&batch, rng);
+        for (point, summary) in batch.into_iter().zip(simulated) {
+            if let Some(summary) = summary {
+                points.push(point);
+                summaries.push(summary);
+            }
+        }
     }
     points.truncate(settings.population);
-    let summaries = model.simulate(&points, rng);
+    summaries.truncate(settings.population);
     let n = points.len() as f64;
     let population = Population {
         weights: vec![1.0 / n; points.len()],
@@ -164,9 +163,10 @@ fn next_generation(
         if all.len() >= limit {
             return None;
         }
-        let batch = perturbed(model, previous, &kernel, rng);
+        let batch = perturbed(previous, &kernel, rng);
         let simulated = model.simulate(&batch, rng);
         for (point, summary) in batch.into_iter().zip(simulated) {
+            let Some(summary) = summary else { continue };
             if points.len() < settings.population && distance(scales, &summary, observed) <= epsilon
             {
                 points.push(point);
@@ -186,30 +186,14 @@ fn next_generation(
     ))
 }
 
-/// A batch of proposals: ancestors drawn by weight, moved by the kernel, kept inside.
-fn perturbed(
-    model: &dyn Model,
-    previous: &Population,
-    kernel: &Kernel,
-    rng: &mut impl Rng,
-) -> Vec<Vec<f64>> {
+/// A batch of proposals: ancestors drawn by weight, moved by the kernel, kept in the cube.
+fn perturbed(previous: &Population, kernel: &Kernel, rng: &mut impl Rng) -> Vec<Vec<f64>> {
     let mut batch = Vec::with_capacity(BATCH);
     while batch.len() < BATCH {
-        let proposals: Vec<Vec<f64>> = (0..BATCH)
-            .map(|_| {
-                let ancestor = draw_index(&previous.weights, rng);
-                kernel.perturb(&previous.points[ancestor], rng)
-            })
-            .collect();
-        let in_cube: Vec<bool> = proposals
-            .iter()
-            .map(|p| p.iter().all(|x| (0.0..=1.0).contains(x)))
-            .collect();
-        let inside = model.inside(&proposals);
-        for ((proposal, cube), inside) in proposals.into_iter().zip(in_cube).zip(inside) {
-            if cube && inside && batch.len() < BATCH {
-                batch.push(proposal);
-            }
+        let ancestor = draw_index(&previous.weights, rng);
+        let proposal = kernel.perturb(&previous.points[ancestor], rng);
+        if proposal.iter().all(|x| (0.0..=1.0).contains(x)) {
+            batch.push(proposal);
         }
     }
     batch
@@ -240,7 +224,7 @@ impl Kernel {
             .map(|row| row.iter().map(|v| 2.0 * v).collect())
             .collect();
         Kernel {
-            cholesky: cholesky(&doubled),
+            cholesky: cholesky(&doubled, MIN_KERNEL_VARIANCE),
         }
     }
 
@@ -308,24 +292,6 @@ fn weighted_covariance(points: &[Vec<f64>], weights: &[f64]) -> Vec<Vec<f64>> {
 /// Smallest variance kept on the kernel's diagonal (a population collapsed in one dimension).
 const MIN_KERNEL_VARIANCE: f64 = 1e-10;
 
-/// Lower Cholesky factor of a symmetric positive semi-definite matrix; a pivot that is not
-/// positive is replaced by the smallest kernel variance.
-pub fn cholesky(matrix: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let n = matrix.len();
-    let mut lower = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..=i {
-            let sum: f64 = (0..j).map(|k| lower[i][k] * lower[j][k]).sum();
-            if i == j {
-                lower[i][i] = (matrix[i][i] - sum).max(MIN_KERNEL_VARIANCE).sqrt();
-            } else {
-                lower[i][j] = (matrix[i][j] - sum) / lower[j][j];
-            }
-        }
-    }
-    lower
-}
-
 /// The weighted Euclidean distance Σ (w_j (s_j − o_j))², square-rooted.
 fn distance(scales: &[f64], simulated: &[f64], observed: &[f64]) -> f64 {
     simulated
@@ -378,15 +344,16 @@ mod tests {
     struct Normal;
 
     impl Model for Normal {
-        fn inside(&self, points: &[Vec<f64>]) -> Vec<bool> {
-            vec![true; points.len()]
-        }
-        fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Vec<f64>> {
+        fn simulate(
+            &self,
+            points: &[Vec<f64>],
+            rng: &mut dyn rand::RngCore,
+        ) -> Vec<Option<Vec<f64>>> {
             points
                 .iter()
                 .map(|p| {
                     let z: f64 = StandardNormal.sample(rng);
-                    vec![p[0] + 0.05 * z]
+                    Some(vec![p[0] + 0.05 * z])
                 })
                 .collect()
         }
@@ -430,12 +397,6 @@ mod tests {
             .generations
             .windows(2)
             .all(|g| g[1].epsilon < g[0].epsilon));
-    }
-
-    #[test]
-    fn cholesky_factors_a_known_matrix() {
-        let l = cholesky(&[vec![4.0, 2.0], vec![2.0, 5.0]]);
-        assert_eq!(l, vec![vec![2.0, 0.0], vec![1.0, 2.0]]);
     }
 
     #[test]

@@ -198,6 +198,34 @@ impl Matching {
         non_implausible(&self.emulators, &self.observations, self.cut, points)
     }
 
+    /// The last wave's prediction at each point that passes every wave's cut (None for the
+    /// others), as `(means, variances)` per target with every variance of the implausibility.
+    pub fn predicted_inside(&self, points: &[Vec<f64>]) -> Vec<Option<(Vec<f64>, Vec<f64>)>> {
+        let (keep, alive, prediction) =
+            non_implausible_predicted(&self.emulators, &self.observations, self.cut, points);
+        let mut predicted = vec![None; points.len()];
+        let Some(prediction) = prediction else {
+            return predicted;
+        };
+        for (k, &i) in alive.iter().enumerate() {
+            if keep[i] {
+                let (means, variances) = self
+                    .observations
+                    .iter()
+                    .enumerate()
+                    .map(|(t, z)| {
+                        let variance = z.variance
+                            + prediction.emulator_variances[t][k]
+                            + prediction.ensemble_variances[t][k];
+                        (prediction.means[t][k], variance)
+                    })
+                    .unzip();
+                predicted[i] = Some((means, variances));
+            }
+        }
+        predicted
+    }
+
     /// Matching with emulators fitted elsewhere (the check's, over the whole prior) against
     /// `observations`: the non-implausible region they leave in the unit cube, or None when
     /// none of `candidates` points is non-implausible.
@@ -241,20 +269,33 @@ fn non_implausible(
     cut: f64,
     points: &[Vec<f64>],
 ) -> Vec<bool> {
+    non_implausible_predicted(emulators, observations, cut, points).0
+}
+
+/// Whether each point passes every wave's cut, and the last wave's prediction at the points
+/// that reached it (`alive`, in order; those that pass are among them).
+fn non_implausible_predicted(
+    emulators: &[Arc<Emulators>],
+    observations: &[Observation],
+    cut: f64,
+    points: &[Vec<f64>],
+) -> (Vec<bool>, Vec<usize>, Option<Prediction>) {
     let mut keep = vec![true; points.len()];
+    let mut last = (Vec::new(), None);
     for wave in emulators {
         // Only the points every earlier wave kept.
         let alive: Vec<usize> = (0..points.len()).filter(|&i| keep[i]).collect();
         if alive.is_empty() {
-            break;
+            return (keep, Vec::new(), None);
         }
         let tested: Vec<Vec<f64>> = alive.iter().map(|&i| points[i].clone()).collect();
         let prediction = wave.predict(&tested);
         for (k, &i) in alive.iter().enumerate() {
             keep[i] = cut_measure(prediction.implausibilities(observations, k)) <= cut;
         }
+        last = (alive, Some(prediction));
     }
-    keep
+    (keep, last.0, last.1)
 }
 
 /// Why matching stopped short.

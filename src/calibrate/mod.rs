@@ -8,6 +8,7 @@ pub mod abc;
 pub mod emulator;
 pub mod file;
 pub mod history;
+pub mod linalg;
 pub mod sbc;
 pub mod space;
 
@@ -129,26 +130,21 @@ pub struct Emulated<'a> {
 }
 
 impl abc::Model for Emulated<'_> {
-    fn inside(&self, points: &[Vec<f64>]) -> Vec<bool> {
-        self.matching.non_implausible(points)
-    }
-
-    fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Vec<f64>> {
-        let prediction = self.matching.last().predict(points);
-        let observations = &self.matching.observations;
-        (0..points.len())
-            .map(|i| {
-                observations
+    fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Option<Vec<f64>>> {
+        self.matching
+            .predicted_inside(points)
+            .into_iter()
+            .map(|predicted| {
+                let (means, variances) = predicted?;
+                let summaries = means
                     .iter()
-                    .enumerate()
-                    .map(|(t, z)| {
-                        let variance = z.variance
-                            + prediction.emulator_variances[t][i]
-                            + prediction.ensemble_variances[t][i];
+                    .zip(&variances)
+                    .map(|(mean, variance)| {
                         let noise: f64 = StandardNormal.sample(&mut *rng);
-                        prediction.means[t][i] + variance.sqrt() * noise
+                        mean + variance.sqrt() * noise
                     })
-                    .collect()
+                    .collect();
+                Some(summaries)
             })
             .collect()
     }
