@@ -176,7 +176,7 @@ fn the_method_check_writes_ranks_and_coverage() {
         )
         .replace("population = 1000", "population = 200")
         .replace("generations = 10", "generations = 4")
-        .replace("budget = 140", "budget = 70");
+        .replace("budget = 240", "budget = 70");
     let file = dir.path().join("tiny-check.toml");
     fs::write(&file, text).unwrap();
     let out = dir.path().join("check");

@@ -32,6 +32,29 @@ pub struct Run {
     pub point: Vec<f64>,
     pub means: Vec<f64>,
     pub variances: Vec<f64>,
+    /// The covariance between replicates of each pair of targets, in the order of `pairs`.
+    pub covariances: Vec<f64>,
+}
+
+/// The pairs of distinct targets (t, u), t < u: (0, 1), (0, 2), ..., (1, 2), ...
+pub fn pairs(targets: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..targets).flat_map(move |t| (t + 1..targets).map(move |u| (t, u)))
+}
+
+/// The sample variances and covariances of replicate values `values[target][replicate]`.
+pub fn moments(values: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let n = values.first().map_or(0, Vec::len) as f64;
+    let means: Vec<f64> = values.iter().map(|v| v.iter().sum::<f64>() / n).collect();
+    let covariance = |t: usize, u: usize| {
+        let products = values[t].iter().zip(&values[u]);
+        products
+            .map(|(a, b)| (a - means[t]) * (b - means[u]))
+            .sum::<f64>()
+            / (n - 1.0)
+    };
+    let variances = (0..values.len()).map(|t| covariance(t, t)).collect();
+    let covariances = pairs(values.len()).map(|(t, u)| covariance(t, u)).collect();
+    (means, variances, covariances)
 }
 
 /// How matching proceeds.
@@ -64,6 +87,9 @@ pub struct Emulators {
     targets: Vec<TargetEmulator>,
     replicates: f64,
     dims: usize,
+    /// The correlation of the targets between replicates, pooled over the training runs
+    /// (taken as the same everywhere in the region).
+    pub ensemble_correlation: Vec<Vec<f64>>,
 }
 
 /// Emulated expectations and variances at some points, `[target][point]`.
@@ -106,6 +132,7 @@ impl Emulators {
             targets: emulators,
             replicates: r,
             dims: points.first().map_or(0, Vec::len),
+            ensemble_correlation: pooled_correlation(runs, targets),
         })
     }
 
@@ -125,6 +152,27 @@ impl Emulators {
         }
         prediction
     }
+}
+
+/// The between-replicate correlation of the targets: the runs' mean covariance over the
+/// square root of the product of their mean variances (0 where a variance is 0).
+fn pooled_correlation(runs: &[&Run], targets: usize) -> Vec<Vec<f64>> {
+    let n = runs.len().max(1) as f64;
+    let variances: Vec<f64> = (0..targets)
+        .map(|t| runs.iter().map(|r| r.variances[t]).sum::<f64>() / n)
+        .collect();
+    let mut correlation = vec![vec![0.0; targets]; targets];
+    for (t, row) in correlation.iter_mut().enumerate() {
+        row[t] = 1.0;
+    }
+    for (k, (t, u)) in pairs(targets).enumerate() {
+        let covariance = runs.iter().map(|r| r.covariances[k]).sum::<f64>() / n;
+        let scale = (variances[t] * variances[u]).sqrt();
+        let rho = if scale > 0.0 { covariance / scale } else { 0.0 };
+        correlation[t][u] = rho.clamp(-1.0, 1.0);
+        correlation[u][t] = correlation[t][u];
+    }
+    correlation
 }
 
 impl Prediction {
@@ -179,6 +227,17 @@ pub struct Wave {
     pub validation: Vec<Validation>,
 }
 
+/// The last wave's prediction at one point, per target: the expectation, the variances
+/// independent between targets (measurement, discrepancy, emulator) and the ensemble
+/// variance of a mean over R replicates (correlated between targets as
+/// `Emulators::ensemble_correlation`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predicted {
+    pub means: Vec<f64>,
+    pub independent: Vec<f64>,
+    pub ensemble: Vec<f64>,
+}
+
 /// The outcome of history matching.
 pub struct Matching {
     pub waves: Vec<Wave>,
@@ -199,8 +258,8 @@ impl Matching {
     }
 
     /// The last wave's prediction at each point that passes every wave's cut (None for the
-    /// others), as `(means, variances)` per target with every variance of the implausibility.
-    pub fn predicted_inside(&self, points: &[Vec<f64>]) -> Vec<Option<(Vec<f64>, Vec<f64>)>> {
+    /// others).
+    pub fn predicted_inside(&self, points: &[Vec<f64>]) -> Vec<Option<Predicted>> {
         let (keep, alive, prediction) =
             non_implausible_predicted(&self.emulators, &self.observations, self.cut, points);
         let mut predicted = vec![None; points.len()];
@@ -209,18 +268,19 @@ impl Matching {
         };
         for (k, &i) in alive.iter().enumerate() {
             if keep[i] {
-                let (means, variances) = self
-                    .observations
-                    .iter()
-                    .enumerate()
-                    .map(|(t, z)| {
-                        let variance = z.variance
-                            + prediction.emulator_variances[t][k]
-                            + prediction.ensemble_variances[t][k];
-                        (prediction.means[t][k], variance)
-                    })
-                    .unzip();
-                predicted[i] = Some((means, variances));
+                let targets = 0..self.observations.len();
+                predicted[i] = Some(Predicted {
+                    means: targets.clone().map(|t| prediction.means[t][k]).collect(),
+                    independent: targets
+                        .clone()
+                        .map(|t| {
+                            self.observations[t].variance + prediction.emulator_variances[t][k]
+                        })
+                        .collect(),
+                    ensemble: targets
+                        .map(|t| prediction.ensemble_variances[t][k])
+                        .collect(),
+                });
             }
         }
         predicted
@@ -480,6 +540,29 @@ fn region_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replicate_moments_and_their_pooled_correlation() {
+        let values = vec![
+            vec![1.0, 2.0, 3.0],
+            vec![2.0, 4.0, 6.0],
+            vec![3.0, 1.0, 2.0],
+        ];
+        let (means, variances, covariances) = moments(&values);
+        assert_eq!(means, vec![2.0, 4.0, 2.0]);
+        assert_eq!(variances, vec![1.0, 4.0, 1.0]);
+        // Pairs (0, 1), (0, 2), (1, 2).
+        assert_eq!(covariances, vec![2.0, -0.5, -1.0]);
+        let run = Run {
+            point: vec![0.5],
+            means,
+            variances,
+            covariances,
+        };
+        let correlation = pooled_correlation(&[&run, &run], 3);
+        assert_eq!(correlation[0], vec![1.0, 1.0, -0.5]);
+        assert_eq!(correlation[2], vec![-0.5, -0.5, 1.0]);
+    }
 
     #[test]
     fn the_cut_measure_is_the_second_largest_with_three_targets_or_more() {

@@ -15,7 +15,7 @@ pub mod space;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::scenario::Scenario;
-use history::{Matching, Observation};
+use history::{Matching, Observation, Predicted};
 use space::Parameter;
 
 /// How a target's simulated value is computed from a metric.
@@ -124,9 +124,43 @@ impl CalibrationSpec {
 }
 
 /// The targets as the last wave's emulators predict them, with every variance of the
-/// implausibility as noise: the model ABC-SMC samples, on the non-implausible region.
+/// implausibility as noise (the ensemble's correlated between targets as between the training
+/// runs' replicates): the model ABC-SMC samples, on the non-implausible region.
 pub struct Emulated<'a> {
-    pub matching: &'a Matching,
+    matching: &'a Matching,
+    /// Cholesky factor of the ensemble correlation.
+    ensemble_factor: Vec<Vec<f64>>,
+}
+
+/// Smallest pivot of the ensemble correlation's factor (perfectly correlated targets).
+const MIN_CORRELATION_PIVOT: f64 = 1e-12;
+
+impl<'a> Emulated<'a> {
+    pub fn new(matching: &'a Matching) -> Emulated<'a> {
+        let correlation = &matching.last().ensemble_correlation;
+        Emulated {
+            matching,
+            ensemble_factor: linalg::cholesky(correlation, MIN_CORRELATION_PIVOT),
+        }
+    }
+
+    /// Summaries drawn at one point's prediction: independent noise, then ensemble noise.
+    fn draw(&self, predicted: &Predicted, rng: &mut dyn rand::RngCore) -> Vec<f64> {
+        let targets = predicted.means.len();
+        let mut normal = || -> f64 { StandardNormal.sample(&mut *rng) };
+        let independent: Vec<f64> = (0..targets).map(|_| normal()).collect();
+        let shared: Vec<f64> = (0..targets).map(|_| normal()).collect();
+        (0..targets)
+            .map(|t| {
+                let correlated: f64 = (0..=t)
+                    .map(|k| self.ensemble_factor[t][k] * shared[k])
+                    .sum();
+                predicted.means[t]
+                    + predicted.independent[t].sqrt() * independent[t]
+                    + predicted.ensemble[t].sqrt() * correlated
+            })
+            .collect()
+    }
 }
 
 impl abc::Model for Emulated<'_> {
@@ -134,18 +168,7 @@ impl abc::Model for Emulated<'_> {
         self.matching
             .predicted_inside(points)
             .into_iter()
-            .map(|predicted| {
-                let (means, variances) = predicted?;
-                let summaries = means
-                    .iter()
-                    .zip(&variances)
-                    .map(|(mean, variance)| {
-                        let noise: f64 = StandardNormal.sample(&mut *rng);
-                        mean + variance.sqrt() * noise
-                    })
-                    .collect();
-                Some(summaries)
-            })
+            .map(|predicted| Some(self.draw(&predicted?, rng)))
             .collect()
     }
 }

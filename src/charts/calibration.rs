@@ -94,7 +94,7 @@ impl Chart for Posterior {
         let (title, grid) = root.split_vertically((50.0 * scale) as u32);
         title
             .titled(
-                "Posterior (diagonal: weighted histograms; below: particles; axes span the priors)",
+                "Posterior (diagonal: weighted histograms, titled by the key's last part; below: particles; axes span the priors)",
                 font(scale, 22.0),
             )
             .map_err(fail)?;
@@ -139,12 +139,10 @@ impl Posterior {
             .fold(0.0, f64::max)
             .max(f64::MIN_POSITIVE)
             * 1.1;
-        let name = &self.parameters[p].0;
-        let label = if log {
-            format!("{name} (log10)")
-        } else {
-            name.clone()
-        };
+        // The key's last part: whole keys are wider than a panel of 13 parameters.
+        let key = &self.parameters[p].0;
+        let name = key.rsplit('.').next().unwrap_or(key).to_string();
+        let label = if log { format!("{name} (log10)") } else { name };
         let mut chart = ChartBuilder::on(panel)
             .caption(label, font(scale, 13.0))
             .margin((4.0 * scale) as u32)

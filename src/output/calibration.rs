@@ -56,6 +56,7 @@ pub struct Batch {
     pub points: Vec<Vec<u64>>,
     pub means: Vec<Vec<u64>>,
     pub variances: Vec<Vec<u64>>,
+    pub covariances: Vec<Vec<u64>>,
 }
 
 /// The bits of each value.

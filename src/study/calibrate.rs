@@ -262,10 +262,12 @@ impl<'a> Simulator<'a> {
                 .into_iter()
                 .zip(batch.means)
                 .zip(batch.variances)
-                .map(|((point, means), variances)| Run {
+                .zip(batch.covariances)
+                .map(|(((point, means), variances), covariances)| Run {
                     point: ledger::from_bits(&point),
                     means: ledger::from_bits(&means),
                     variances: ledger::from_bits(&variances),
+                    covariances: ledger::from_bits(&covariances),
                 })
                 .collect());
         }
@@ -275,6 +277,10 @@ impl<'a> Simulator<'a> {
             points: runs.iter().map(|r| ledger::to_bits(&r.point)).collect(),
             means: runs.iter().map(|r| ledger::to_bits(&r.means)).collect(),
             variances: runs.iter().map(|r| ledger::to_bits(&r.variances)).collect(),
+            covariances: runs
+                .iter()
+                .map(|r| ledger::to_bits(&r.covariances))
+                .collect(),
         };
         ledger::write_batch(self.out, index, &batch)?;
         Ok(runs)
@@ -309,18 +315,14 @@ impl<'a> Simulator<'a> {
     }
 
     /// A run's targets: per replicate, the metric's mean over the window (divided by the
-    /// cadres for `per_cadre`); their mean and variance over replicates.
+    /// cadres for `per_cadre`); their means, variances and covariances over replicates.
     fn reduce(&self, result: &ScenarioResult, point: &[f64]) -> Result<Run, StudyError> {
-        let mut run = Run {
-            point: point.to_vec(),
-            means: Vec::new(),
-            variances: Vec::new(),
-        };
+        let mut values = Vec::with_capacity(self.targets.len());
         for (target, reduction) in self.spec.targets.iter().zip(&self.targets) {
-            let values: Vec<f64> = (0..result.replicates.len())
+            let replicates: Vec<f64> = (0..result.replicates.len())
                 .map(|r| reduction.value(result, r, target.steps))
                 .collect();
-            if values.iter().any(|v| !v.is_finite()) {
+            if replicates.iter().any(|v| !v.is_finite()) {
                 return Err(StudyError::Failed(format!(
                     "{}: target `{}` is not finite at {:?}",
                     self.spec.file,
@@ -328,13 +330,15 @@ impl<'a> Simulator<'a> {
                     self.spec.settings_at(point)
                 )));
             }
-            let n = values.len() as f64;
-            let mean = values.iter().sum::<f64>() / n;
-            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-            run.means.push(mean);
-            run.variances.push(variance);
+            values.push(replicates);
         }
-        Ok(run)
+        let (means, variances, covariances) = history::moments(&values);
+        Ok(Run {
+            point: point.to_vec(),
+            means,
+            variances,
+            covariances,
+        })
     }
 }
 
@@ -421,9 +425,7 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
     });
     let posterior = abc_smc(
         &abc_settings(spec),
-        &Emulated {
-            matching: &matching,
-        },
+        &Emulated::new(&matching),
         &matching.region,
         &observed,
         &mut stream(seed, 2),
@@ -888,9 +890,7 @@ fn check_dataset(
     )?;
     let posterior = abc_smc(
         &abc_settings(spec),
-        &Emulated {
-            matching: &matching,
-        },
+        &Emulated::new(&matching),
         &matching.region,
         &observed,
         &mut rng,
