@@ -426,6 +426,12 @@ pub struct ReproduceArgs {
     /// section in RESULTS.md).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "64", value_parser = clap::value_parser!(u64).range(2..=100_000))]
     pub robustness: Option<u64>,
+    /// With --robustness: also check the claims at draws from the posterior of a calibration
+    /// (the --out DIR of `cadresim calibrate`): the parameters it calibrated take posterior
+    /// draws, the others uniform values as before (into OUT/robustness-posterior; RESULTS.md
+    /// reports both).
+    #[arg(long, value_name = "DIR", requires = "robustness")]
+    pub posterior: Option<PathBuf>,
     /// Continue an interrupted reproduction in DIR: finished sweep points and robustness
     /// samples are kept, the rest is run.
     #[arg(long, conflicts_with = "force")]

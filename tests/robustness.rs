@@ -135,3 +135,99 @@ fn a_regime_parameter_no_claim_names_is_refused() {
     assert!(message.contains("targets.adaptive_markup"), "{message}");
     assert!(message.contains("adaptive-markup"), "{message}");
 }
+
+/// A calibration directory holding only what `--posterior` reads: a posterior of two
+/// particles over one varied key and one the claims name.
+fn posterior_dir(dir: &Path, keys: &str) -> std::path::PathBuf {
+    let calibration = dir.join("calibration");
+    fs::create_dir_all(&calibration).unwrap();
+    fs::write(calibration.join("manifest.json"), "{}").unwrap();
+    fs::write(
+        calibration.join("posterior.csv"),
+        format!("weight,{keys}\n0.25,0.1,1\n0.75,0.3,1\n"),
+    )
+    .unwrap();
+    calibration
+}
+
+#[test]
+fn posterior_draws_replace_the_calibrated_factors_and_results_report_both_checks() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("reproduce");
+    let calibration = posterior_dir(
+        dir.path(),
+        "behaviour.aspiration_rate,accountability.lifelong",
+    );
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &[
+            "--robustness",
+            "4",
+            "--threads",
+            "1",
+            "--posterior",
+            calibration.to_str().unwrap(),
+        ],
+    ));
+    let column = |dir: &str| -> Vec<String> {
+        let path = out.join(dir).join("samples.csv");
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let index = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "behaviour.aspiration_rate")
+            .unwrap();
+        reader
+            .records()
+            .skip(1)
+            .map(|r| r.unwrap()[index].to_string())
+            .collect()
+    };
+    // Systematic resampling of 4 draws from weights 1/4, 3/4: one 0.1 and three 0.3.
+    let mut drawn = column("robustness-posterior");
+    drawn.sort();
+    assert_eq!(drawn, ["0.1", "0.3", "0.3", "0.3"]);
+    assert!(column("robustness")
+        .iter()
+        .all(|v| v != "0.1" && v != "0.3"));
+    let manifest = fs::read_to_string(out.join("robustness-posterior/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"behaviour.aspiration_rate\""),
+        "{manifest}"
+    );
+    let report = fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    assert!(report.contains("## Robustness: do the claims"));
+    assert!(report.contains("## Robustness on the calibrated posterior"));
+    assert!(report.contains("![robustness](figures/robustness-posterior.png)"));
+    assert!(out.join("figures/robustness-posterior.png").exists());
+}
+
+#[test]
+fn a_posterior_that_calibrated_no_varied_factor_is_refused() {
+    let dir = TempDir::new().unwrap();
+    let calibration = posterior_dir(dir.path(), "accountability.lifelong,run.steps");
+    let output = reproduce(
+        &dir.path().join("out"),
+        MANIFEST.as_ref(),
+        &[
+            "--robustness",
+            "2",
+            "--posterior",
+            calibration.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("posterior.csv"), "{message}");
+    assert!(message.contains("none of its calibrated keys"), "{message}");
+    let missing = reproduce(
+        &dir.path().join("out2"),
+        MANIFEST.as_ref(),
+        &["--robustness", "2", "--posterior", "/nonexistent"],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no manifest.json"));
+}

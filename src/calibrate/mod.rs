@@ -209,3 +209,28 @@ pub fn summarize(
         })
         .collect()
 }
+
+/// `n` draws from a weighted population by systematic resampling (Kitagawa 1996): one
+/// uniform offset, then every 1/n of the cumulative weights.
+pub fn resample(
+    points: &[Vec<f64>],
+    weights: &[f64],
+    n: usize,
+    rng: &mut impl rand::Rng,
+) -> Vec<Vec<f64>> {
+    if n == 0 || points.is_empty() {
+        return Vec::new();
+    }
+    let start: f64 = rng.random::<f64>() / n as f64;
+    let mut draws = Vec::with_capacity(n);
+    let (mut cumulative, mut i) = (weights[0], 0);
+    for k in 0..n {
+        let u = start + k as f64 / n as f64;
+        while u > cumulative && i + 1 < points.len() {
+            i += 1;
+            cumulative += weights[i];
+        }
+        draws.push(points[i].clone());
+    }
+    draws
+}

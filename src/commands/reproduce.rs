@@ -29,16 +29,29 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         (None, None)
     };
     let size = (1000, 625);
-    let robustness = args.robustness.map(|samples| Request {
-        experiments: &experiments,
-        dir: args.out.join("robustness"),
-        samples: samples as usize,
-        replicates: replicates.unwrap_or(experiments.robustness_replicates),
-        steps: steps.unwrap_or(experiments.robustness_steps),
-        resume: args.resume,
-        threads: args.threads,
-        size,
-    });
+    // Uniform samples into robustness/; with --posterior, also posterior draws into
+    // robustness-posterior/ (RESULTS.md reports both).
+    let posteriors = std::iter::once(None).chain(args.posterior.iter().map(Some));
+    let robustness: Vec<Request> = match args.robustness {
+        None => Vec::new(),
+        Some(samples) => posteriors
+            .map(|posterior| Request {
+                experiments: &experiments,
+                dir: args.out.join(if posterior.is_some() {
+                    "robustness-posterior"
+                } else {
+                    "robustness"
+                }),
+                samples: samples as usize,
+                replicates: replicates.unwrap_or(experiments.robustness_replicates),
+                steps: steps.unwrap_or(experiments.robustness_steps),
+                resume: args.resume,
+                threads: args.threads,
+                size,
+                posterior: posterior.cloned(),
+            })
+            .collect(),
+    };
     check_experiments(&experiments, &args, (replicates, steps))?;
     if args.dry_run {
         println!(
@@ -47,7 +60,10 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         );
         return Ok(0);
     }
-    let checked = robustness.as_ref().map(check).transpose()?;
+    let checked = robustness
+        .iter()
+        .map(check)
+        .collect::<Result<Vec<_>, _>>()?;
     let _lock = prepare(&args)?;
     let mut evidence = Evidence {
         runs: Default::default(),
@@ -82,16 +98,19 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         Some(file) if !args.quick => Some(run_tipping_sweep(file, &args, experiments.seed)?),
         _ => None,
     };
-    let robust = match (&robustness, checked) {
-        (Some(request), Some(checked)) => {
-            eprintln!(
-                "reproduce: robustness, the defaults and {} samples",
-                request.samples
-            );
-            Some(run_robustness(request, checked)?)
-        }
-        _ => None,
-    };
+    let mut robust = Vec::new();
+    for (request, checked) in robustness.iter().zip(checked) {
+        eprintln!(
+            "reproduce: robustness ({}), the defaults and {} samples",
+            if request.posterior.is_some() {
+                "posterior draws"
+            } else {
+                "uniform samples"
+            },
+            request.samples
+        );
+        robust.push(run_robustness(request, checked)?);
+    }
     let quick = (replicates, steps);
     let mechanisms = match &experiments.mechanisms {
         Some(file) if !args.quick => Some(run_mechanisms_sweep(file, &args, &experiments)?),
@@ -112,6 +131,11 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         args.robustness
             .map(|n| format!(" --robustness {n}"))
             .unwrap_or_default()
+            + &args
+                .posterior
+                .as_ref()
+                .map(|dir| format!(" --posterior {}", dir.display()))
+                .unwrap_or_default()
     );
     let mode = if args.quick {
         format!(
@@ -148,7 +172,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         )),
         (None, _) => {}
     }
-    if let Some(robust) = &robust {
+    for robust in &robust {
         appendix.push_str(&robust.section);
     }
     let markdown = reproduce::results_markdown(
@@ -177,8 +201,8 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
                 output::copy_atomically(&drawn.join(&name), &figures, &name)?;
             }
         }
-        if let Some(robust) = &robust {
-            output::copy_atomically(&robust.chart, &figures, "robustness.png")?;
+        for robust in &robust {
+            output::copy_atomically(&robust.chart, &figures, &robust.figure)?;
         }
         if let Some(analysis) = &tipping {
             output::copy_atomically(&analysis.charts[0], &figures, "tipping.png")?;
@@ -242,8 +266,9 @@ fn dry_run(
             quick.0.or(Some(experiments.robustness_replicates)),
             quick.1.or(Some(experiments.robustness_steps)),
         );
-        // At the defaults (sample 0), then at every sample.
-        plans.extend(evidence(settings, samples + 1)?);
+        // At the defaults (sample 0), then at every sample; twice with --posterior.
+        let checks = if args.posterior.is_some() { 2 } else { 1 };
+        plans.extend(evidence(settings, checks * (samples + 1))?);
     }
     if !args.quick {
         let analyses = [

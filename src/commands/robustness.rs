@@ -27,12 +27,16 @@ pub(crate) struct Request<'a> {
     pub resume: bool,
     pub threads: Option<usize>,
     pub size: (u32, u32),
+    /// A calibration directory whose posterior the calibrated factors are drawn from.
+    pub posterior: Option<PathBuf>,
 }
 
 /// The section of RESULTS.md and the chart it shows.
 pub(crate) struct Outcome {
     pub section: String,
     pub chart: PathBuf,
+    /// The chart's name among RESULTS.md's figures.
+    pub figure: String,
 }
 
 /// What a robustness directory was started with; `--resume` continues only the same.
@@ -44,6 +48,9 @@ struct RobustnessLock {
     replicates: u64,
     steps: u64,
     factors: Vec<Factor>,
+    /// SHA-256 of the posterior.csv the calibrated factors were drawn from.
+    #[serde(default)]
+    posterior_sha256: Option<String>,
 }
 
 /// The experiments' scenarios and sweeps, loaded once.
@@ -62,6 +69,8 @@ pub(crate) struct Checked {
     factors: Vec<Factor>,
     rows: Vec<Vec<f64>>,
     lock: RobustnessLock,
+    /// The factors drawn from the posterior.
+    drawn: Vec<String>,
 }
 
 /// Check a robustness run before anything runs: every regime parameter named by a claim,
@@ -86,6 +95,10 @@ pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
         request.samples,
         experiments.seed,
     ));
+    let (drawn, posterior_sha256) = match &request.posterior {
+        Some(dir) => draw_posterior(dir, &factors, &mut rows[1..], experiments.seed)?,
+        None => (Vec::new(), None),
+    };
     let lock = RobustnessLock {
         experiments_sha256: fingerprint(experiments, &loaded),
         seed: experiments.seed,
@@ -93,12 +106,13 @@ pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
         replicates: request.replicates,
         steps: request.steps,
         factors: factors.clone(),
+        posterior_sha256,
     };
     if request.resume {
         if let Some(existing) = read_lock(&request.dir) {
             if existing != lock {
                 return Err(CommandError::Usage(format!(
-                    "{}: --resume needs the same experiments, seed, number of samples, replicates and steps as the interrupted run (or --force to start again)",
+                    "{}: --resume needs the same experiments, seed, number of samples, replicates, steps and posterior as the interrupted run (or --force to start again)",
                     request.dir.display()
                 )));
             }
@@ -109,7 +123,38 @@ pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
         factors,
         rows,
         lock,
+        drawn,
     })
+}
+
+/// Draw the factors a calibration calibrated from its posterior (in `dir`) into the sample
+/// rows: the keys drawn and the posterior file's hash; refused when it calibrated none of
+/// the factors (every key named by a claim or not numeric with a plausible range).
+fn draw_posterior(
+    dir: &Path,
+    factors: &[Factor],
+    rows: &mut [Vec<f64>],
+    seed: u64,
+) -> Result<(Vec<String>, Option<String>), CommandError> {
+    let (keys, points, weights) =
+        output::calibration::read_posterior(dir).map_err(CommandError::Usage)?;
+    let posterior = robustness::Posterior {
+        keys,
+        points,
+        weights,
+    };
+    let drawn = robustness::draw_from_posterior(rows, factors, &posterior, seed);
+    if drawn.is_empty() {
+        return Err(CommandError::Usage(format!(
+            "{}: none of its calibrated keys ({}) is varied by the robustness check (each is named by a claim or has no plausible range); calibrate other keys or leave out --posterior",
+            dir.join("posterior.csv").display(),
+            posterior.keys.join(", ")
+        )));
+    }
+    let path = dir.join("posterior.csv");
+    let hash = manifest::sha256_file(&path)
+        .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?;
+    Ok((drawn, Some(hash)))
 }
 
 pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outcome, CommandError> {
@@ -118,6 +163,7 @@ pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outc
         factors,
         rows,
         lock,
+        drawn,
     } = checked;
     let experiments = request.experiments;
     let _guard = prepare(&request.dir, &lock, request.resume)?;
@@ -152,7 +198,7 @@ pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outc
         std::fs::remove_dir_all(&scratch)
             .map_err(|e| CommandError::Failed(format!("{}: {e}", scratch.display())))?;
     }
-    summarise(request, &factors, &rows, threads, started)
+    summarise(request, &factors, &rows, &drawn, threads, started)
 }
 
 fn read_lock(dir: &Path) -> Option<RobustnessLock> {
@@ -355,6 +401,7 @@ fn summarise(
     request: &Request,
     factors: &[Factor],
     rows: &[Vec<f64>],
+    drawn: &[String],
     threads: usize,
     started: String,
 ) -> Result<Outcome, CommandError> {
@@ -411,7 +458,7 @@ fn summarise(
         request.size,
     )?;
     files.extend(output::hash_files(dir, &charts)?);
-    write_manifest(request, factors, threads, started, files)?;
+    write_manifest(request, factors, drawn, threads, started, files)?;
     let at_defaults: Vec<(String, bool)> = holds[0]
         .iter()
         .zip(&claims)
@@ -423,15 +470,25 @@ fn summarise(
         steps: request.steps,
         factors,
         at_defaults: &at_defaults,
+        posterior: request
+            .posterior
+            .as_ref()
+            .map(|dir| (dir.display().to_string(), drawn)),
+    };
+    let figure = if request.posterior.is_some() {
+        "robustness-posterior.png"
+    } else {
+        "robustness.png"
     };
     Ok(Outcome {
         section: robustness::robustness_section(
             &settings,
             &request.experiments.claims,
             &summary,
-            "figures/robustness.png",
+            &format!("figures/{figure}"),
         ),
         chart: dir.join("charts").join("robustness.png"),
+        figure: figure.to_string(),
     })
 }
 
@@ -479,6 +536,9 @@ struct RobustnessManifest<'a> {
     replicates: u64,
     steps: u64,
     factors: &'a [Factor],
+    /// The calibration directory the factors in `drawn` were drawn from.
+    posterior: Option<String>,
+    drawn: &'a [String],
     threads: usize,
     started: String,
     finished: String,
@@ -488,6 +548,7 @@ struct RobustnessManifest<'a> {
 fn write_manifest(
     request: &Request,
     factors: &[Factor],
+    drawn: &[String],
     threads: usize,
     started: String,
     files: BTreeMap<String, String>,
@@ -502,6 +563,8 @@ fn write_manifest(
         replicates: request.replicates,
         steps: request.steps,
         factors,
+        posterior: request.posterior.as_ref().map(|d| d.display().to_string()),
+        drawn,
         threads,
         started,
         finished: manifest::now_utc(),

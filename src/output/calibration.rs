@@ -43,6 +43,45 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> Result<BTreeMap<String, Str
     Ok(hashes)
 }
 
+/// A calibration directory's posterior (`posterior.csv`, `weight` then one column per key):
+/// the keys, each particle's values and the weights; the error is one line naming the file.
+pub fn read_posterior(dir: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>, Vec<f64>), String> {
+    let path = dir.join("posterior.csv");
+    let fail = |what: String| format!("{}: {what}", path.display());
+    if !dir.join("manifest.json").exists() {
+        return Err(format!(
+            "{}: not a finished calibration (no manifest.json); pass the --out directory of `cadresim calibrate`",
+            dir.display()
+        ));
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| fail(e.to_string()))?;
+    let header = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
+    if header.get(0) != Some("weight") || header.len() < 2 {
+        return Err(fail(
+            "the first column must be `weight`, then one column per parameter key".into(),
+        ));
+    }
+    let keys: Vec<String> = header.iter().skip(1).map(str::to_string).collect();
+    let (mut points, mut weights) = (Vec::new(), Vec::new());
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| fail(e.to_string()))?;
+        let values: Vec<f64> = record
+            .iter()
+            .map(|cell| cell.parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| fail(format!("row {}: every cell must be a number", line + 2)))?;
+        weights.push(values[0]);
+        points.push(values[1..].to_vec());
+    }
+    let total: f64 = weights.iter().sum();
+    if points.is_empty() || !(total > 0.0) || weights.iter().any(|w| !(*w >= 0.0)) {
+        return Err(fail(
+            "needs at least one particle and non-negative weights with a positive sum".into(),
+        ));
+    }
+    Ok((keys, points, weights.iter().map(|w| w / total).collect()))
+}
+
 /// The ledger's folder in a calibration directory.
 pub const PARTS: &str = "calibrate.parts";
 const LEDGER: &str = "ledger.json";

@@ -6,7 +6,12 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
 use super::ClaimSpec;
+use crate::calibrate;
 use crate::discovery::prim::{self, Cases, Column, Limit};
 use crate::discovery::{densest_covering, DEFAULT_COVERAGE};
 use crate::params::Params;
@@ -121,6 +126,52 @@ impl Factor {
             .parse()
             .expect("a numeric parameter's text is a number")
     }
+}
+
+/// A calibration's posterior (its `posterior.csv`): the calibrated keys and the weighted
+/// particles, on the parameters' natural scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Posterior {
+    pub keys: Vec<String>,
+    pub points: Vec<Vec<f64>>,
+    pub weights: Vec<f64>,
+}
+
+/// Stream of ChaCha8, seeded by the experiments' seed, of the posterior draws.
+const POSTERIOR_STREAM: u64 = u64::MAX - 2;
+
+/// Replace, in every sample row, each factor the posterior calibrated by a draw from the
+/// posterior: systematic resampling of its particles, in an order shuffled by `seed`, so the
+/// calibrated keys keep their joint posterior and are independent of the other factors'
+/// hypercube. Returns the keys drawn, in factor order.
+pub fn draw_from_posterior(
+    rows: &mut [Vec<f64>],
+    factors: &[Factor],
+    posterior: &Posterior,
+    seed: u64,
+) -> Vec<String> {
+    let columns: Vec<(usize, usize)> = factors
+        .iter()
+        .enumerate()
+        .filter_map(|(f, factor)| {
+            let k = posterior.keys.iter().position(|key| *key == factor.key)?;
+            Some((f, k))
+        })
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(POSTERIOR_STREAM);
+    let mut draws =
+        calibrate::resample(&posterior.points, &posterior.weights, rows.len(), &mut rng);
+    draws.shuffle(&mut rng);
+    for (row, draw) in rows.iter_mut().zip(&draws) {
+        for &(f, k) in &columns {
+            row[f] = draw[k];
+        }
+    }
+    columns
+        .iter()
+        .map(|&(f, _)| factors[f].key.clone())
+        .collect()
 }
 
 /// Set every factor to its value in `values`; fails if the parameters become inconsistent.
@@ -325,6 +376,8 @@ pub struct Settings<'a> {
     pub factors: &'a [Factor],
     /// The verdicts at the defaults under these settings, per claim.
     pub at_defaults: &'a [(String, bool)],
+    /// The calibration directory and the factors drawn from its posterior.
+    pub posterior: Option<(String, &'a [String])>,
 }
 
 /// The section "Robustness" of RESULTS.md.
@@ -337,8 +390,21 @@ pub fn robustness_section(
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "\n## Robustness: do the claims survive other plausible values?\n"
+        "{}",
+        match &settings.posterior {
+            None => "\n## Robustness: do the claims survive other plausible values?\n",
+            Some(_) => "\n## Robustness on the calibrated posterior\n",
+        }
     );
+    if let Some((dir, drawn)) = &settings.posterior {
+        let keys: Vec<String> = drawn.iter().map(|k| format!("`{k}`")).collect();
+        let _ = writeln!(
+            text,
+            "As the section before, except that the {} parameters calibrated in `{dir}` that the robustness check varies ({}) take draws from the calibration's posterior (systematic resampling of its particles, in shuffled order, so they keep their joint posterior), instead of uniform values in their plausible ranges; the other parameters are drawn as before (docs/CALIBRATION.md).\n",
+            drawn.len(),
+            keys.join(", ")
+        );
+    }
     let _ = writeln!(
         text,
         "Each experiment was re-run at {} Latin-hypercube samples of the {} numeric parameters that no claim names, each drawn uniformly within its plausible range (the ranges and their reasons are in docs/PARAMETERS.md), with {} replicates and a fixed horizon of {} steps per scenario and sweep point (far shorter than the regimes' relaxation, so each sample decides the claims for the corps after that many steps), and every claim was decided at every sample by its own test. Fewer replicates than the full runs make each paired test weaker, so a claim can fail at a sample by chance. The parameters the claims name stay at the experiments' values:",

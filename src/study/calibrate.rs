@@ -22,7 +22,8 @@ use crate::calibrate::history::{self, history_match, Emulators, MatchError, Matc
 use crate::calibrate::sbc::{self, RANK_BINS};
 use crate::calibrate::space::{latin_hypercube, Prior};
 use crate::calibrate::{
-    summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic, IDENTIFIED_SD_RATIO,
+    resample, summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic,
+    IDENTIFIED_SD_RATIO,
 };
 use crate::charts::calibration::{draw_calibration, Calibration, Posterior, Predicted};
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
@@ -511,25 +512,6 @@ fn validation_points(spec: &CalibrationSpec, waves: &[history::Wave]) -> Vec<(us
             })
         })
         .collect()
-}
-
-/// `n` draws from a weighted population by systematic resampling.
-fn resample(points: &[Vec<f64>], weights: &[f64], n: usize, rng: &mut impl Rng) -> Vec<Vec<f64>> {
-    if n == 0 || points.is_empty() {
-        return Vec::new();
-    }
-    let start: f64 = rng.random::<f64>() / n as f64;
-    let mut draws = Vec::with_capacity(n);
-    let (mut cumulative, mut i) = (weights[0], 0);
-    for k in 0..n {
-        let u = start + k as f64 / n as f64;
-        while u > cumulative && i + 1 < points.len() {
-            i += 1;
-            cumulative += weights[i];
-        }
-        draws.push(points[i].clone());
-    }
-    draws
 }
 
 /// Per target: the simulated values at posterior draws with measurement and discrepancy
