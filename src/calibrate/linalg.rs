@@ -53,9 +53,16 @@ mod tests {
         let inverse = lower_inverse(&l);
         assert_eq!(inverse[0], vec![0.5, 0.0, 0.0]);
         assert_eq!(inverse[1], vec![-0.25, 0.5, 0.0]);
-        for i in 0..3 {
-            for j in 0..3 {
-                let product: f64 = (0..3).map(|k| l[i][k] * inverse[k][j]).sum();
+        let products: Vec<Vec<f64>> = l
+            .iter()
+            .map(|row| {
+                (0..3)
+                    .map(|j| (0..3).map(|k| row[k] * inverse[k][j]).sum())
+                    .collect()
+            })
+            .collect();
+        for (i, row) in products.iter().enumerate() {
+            for (j, product) in row.iter().enumerate() {
                 let identity = if i == j { 1.0 } else { 0.0 };
                 assert!((product - identity).abs() < 1e-15, "({i},{j}) {product}");
             }

@@ -210,6 +210,15 @@ pub fn summarize(
         .collect()
 }
 
+/// A calibration's posterior as written in its `posterior.csv`: the calibrated keys and the
+/// weighted particles, on the parameters' natural scale (weights summing to 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Posterior {
+    pub keys: Vec<String>,
+    pub points: Vec<Vec<f64>>,
+    pub weights: Vec<f64>,
+}
+
 /// `n` draws from a weighted population by systematic resampling (Kitagawa 1996): one
 /// uniform offset, then every 1/n of the cumulative weights.
 pub fn resample(

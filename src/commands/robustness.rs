@@ -136,13 +136,7 @@ fn draw_posterior(
     rows: &mut [Vec<f64>],
     seed: u64,
 ) -> Result<(Vec<String>, Option<String>), CommandError> {
-    let (keys, points, weights) =
-        output::calibration::read_posterior(dir).map_err(CommandError::Usage)?;
-    let posterior = robustness::Posterior {
-        keys,
-        points,
-        weights,
-    };
+    let posterior = output::calibration::read_posterior(dir).map_err(CommandError::Usage)?;
     let drawn = robustness::draw_from_posterior(rows, factors, &posterior, seed);
     if drawn.is_empty() {
         return Err(CommandError::Usage(format!(

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::manifest::sha256_file;
 use super::store::TableWriter;
 use super::{create_dir, io_error, write_atomically, OutputError};
+use crate::calibrate::Posterior;
 
 /// A table: its file name, header and rows of cells.
 pub struct Table {
@@ -43,9 +44,9 @@ pub fn write_tables(dir: &Path, tables: &[Table]) -> Result<BTreeMap<String, Str
     Ok(hashes)
 }
 
-/// A calibration directory's posterior (`posterior.csv`, `weight` then one column per key):
-/// the keys, each particle's values and the weights; the error is one line naming the file.
-pub fn read_posterior(dir: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>, Vec<f64>), String> {
+/// A calibration directory's posterior (`posterior.csv`, `weight` then one column per key);
+/// the error is one line naming the file.
+pub fn read_posterior(dir: &Path) -> Result<Posterior, String> {
     let path = dir.join("posterior.csv");
     let fail = |what: String| format!("{}: {what}", path.display());
     if !dir.join("manifest.json").exists() {
@@ -74,12 +75,17 @@ pub fn read_posterior(dir: &Path) -> Result<(Vec<String>, Vec<Vec<f64>>, Vec<f64
         points.push(values[1..].to_vec());
     }
     let total: f64 = weights.iter().sum();
-    if points.is_empty() || !(total > 0.0) || weights.iter().any(|w| !(*w >= 0.0)) {
+    let negative = weights.iter().any(|w| w.is_nan() || *w < 0.0);
+    if points.is_empty() || total.is_nan() || total <= 0.0 || negative {
         return Err(fail(
             "needs at least one particle and non-negative weights with a positive sum".into(),
         ));
     }
-    Ok((keys, points, weights.iter().map(|w| w / total).collect()))
+    Ok(Posterior {
+        keys,
+        points,
+        weights: weights.iter().map(|w| w / total).collect(),
+    })
 }
 
 /// The ledger's folder in a calibration directory.

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::ClaimSpec;
-use crate::calibrate;
+use crate::calibrate::{self, Posterior};
 use crate::discovery::prim::{self, Cases, Column, Limit};
 use crate::discovery::{densest_covering, DEFAULT_COVERAGE};
 use crate::params::Params;
@@ -126,15 +126,6 @@ impl Factor {
             .parse()
             .expect("a numeric parameter's text is a number")
     }
-}
-
-/// A calibration's posterior (its `posterior.csv`): the calibrated keys and the weighted
-/// particles, on the parameters' natural scale.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Posterior {
-    pub keys: Vec<String>,
-    pub points: Vec<Vec<f64>>,
-    pub weights: Vec<f64>,
 }
 
 /// Stream of ChaCha8, seeded by the experiments' seed, of the posterior draws.
