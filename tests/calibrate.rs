@@ -192,6 +192,25 @@ fn the_method_check_writes_ranks_and_coverage() {
         let p: f64 = row[3].parse().unwrap();
         assert!((0.0..=1.0).contains(&p));
     }
+    // Killed after its first dataset, the check resumes to the same tables.
+    let cut = dir.path().join("cut");
+    let file = file.to_str().unwrap();
+    interrupt(
+        &[file, "--check", "8", "--threads", "1"],
+        &cut,
+        "dataset-0000.json",
+    );
+    succeeded(&calibrate(
+        file,
+        &cut,
+        &["--check", "8", "--threads", "1", "--resume"],
+    ));
+    for table in ["check.csv", "coverage.csv", "runs.csv"] {
+        assert!(
+            fs::read(out.join(table)).unwrap() == fs::read(cut.join(table)).unwrap(),
+            "{table} differs"
+        );
+    }
 }
 
 /// A calibration file with `body` after `base`, in a directory beside the tiny base.
@@ -262,27 +281,25 @@ fn bad_calibration_files_are_refused_in_one_line() {
     refused(&format!("[calibrate]\n{PARAMETER}"), "calibrate.target");
 }
 
-#[test]
-fn an_interrupted_calibration_resumes_to_the_same_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let whole = dir.path().join("whole");
-    succeeded(&calibrate(TINY, &whole, &[]));
-    let cut = dir.path().join("cut");
+/// Start `calibrate ARGS --out OUT` and kill it once its ledger holds `part`.
+fn interrupt(args: &[&str], out: &Path, part: &str) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cadresim"))
-        .args(["calibrate", TINY, "--out"])
-        .arg(&cut)
+        .arg("calibrate")
+        .args(args)
+        .arg("--out")
+        .arg(out)
         .stderr(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let first = cut.join("calibrate.parts").join("batch-0000.json");
+    let first = out.join("calibrate.parts").join(part);
     let started = std::time::Instant::now();
     while !first.exists() {
         assert!(
             child.try_wait().unwrap().is_none(),
             "finished before it was interrupted"
         );
-        assert!(started.elapsed().as_secs() < 120, "no batch recorded");
+        assert!(started.elapsed().as_secs() < 120, "no {part} recorded");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     assert!(
@@ -291,6 +308,16 @@ fn an_interrupted_calibration_resumes_to_the_same_result() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
+    assert!(!out.join("manifest.json").exists());
+}
+
+#[test]
+fn an_interrupted_calibration_resumes_to_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    succeeded(&calibrate(TINY, &whole, &[]));
+    let cut = dir.path().join("cut");
+    interrupt(&[TINY], &cut, "batch-0000.json");
     assert!(!cut.join("manifest.json").exists());
     // Without --resume the unfinished directory is refused, not replaced.
     assert_eq!(calibrate(TINY, &cut, &[]).status.code(), Some(2));

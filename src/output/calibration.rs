@@ -143,6 +143,35 @@ fn batch_name(index: usize) -> String {
     format!("batch-{index:04}.json")
 }
 
+/// One synthetic dataset's outcome in the method check's ledger: `key` identifies its truth
+/// and data; per parameter, the rank bin, whether the central 50% and 90% intervals cover
+/// the truth, and the bits of the posterior median (None: no point was non-implausible).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DatasetPart {
+    pub key: String,
+    pub checks: Option<Vec<(usize, bool, bool, u64)>>,
+}
+
+fn dataset_name(index: usize) -> String {
+    format!("dataset-{index:04}.json")
+}
+
+/// Dataset `index` of the method check's ledger, when it was finished.
+pub fn read_dataset(dir: &Path, index: usize) -> Option<DatasetPart> {
+    let path = dir.join(PARTS).join(dataset_name(index));
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Record dataset `index` in the method check's ledger.
+pub fn write_dataset(dir: &Path, index: usize, part: &DatasetPart) -> Result<(), OutputError> {
+    let text = serde_json::to_string(part).expect("a dataset part serializes");
+    write_atomically(&dir.join(PARTS), &dataset_name(index), |out| {
+        out.write_all(text.as_bytes())
+    })?;
+    Ok(())
+}
+
 /// Batch `index` of the ledger, when it was finished (an unreadable one counts as missing).
 pub fn read_batch(dir: &Path, index: usize) -> Option<Batch> {
     let text = std::fs::read_to_string(dir.join(PARTS).join(batch_name(index))).ok()?;

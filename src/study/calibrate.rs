@@ -779,12 +779,18 @@ fn method_check(
         (0..datasets)
             .into_par_iter()
             .map(|n| {
-                let check = check_dataset(spec, &emulators, &truths[n], &synthetic[n], n as u64);
+                let check = ledgered_check(
+                    spec,
+                    simulator.out,
+                    n,
+                    (&truths[n], &synthetic[n]),
+                    &emulators,
+                );
                 observer.event(Event::Advance { units: 1 });
                 check
             })
-            .collect()
-    });
+            .collect::<Result<_, StudyError>>()
+    })?;
     observer.event(Event::End);
     let (check, coverage_table, coverage) = check_tables(spec, &truths, &checks);
     let runs: Vec<(usize, Run)> = runs.into_iter().map(|run| (1, run)).collect();
@@ -839,6 +845,42 @@ fn prior_emulators(
         validation,
     };
     Ok((Arc::new(emulators), wave))
+}
+
+/// Dataset `n`'s check from the ledger when it was finished before, or computed and
+/// recorded (so that a killed method check resumes where it stopped).
+fn ledgered_check(
+    spec: &CalibrationSpec,
+    out: &Path,
+    n: usize,
+    (truth, synthetic): (&[f64], &Run),
+    emulators: &Arc<Emulators>,
+) -> Result<DatasetCheck, StudyError> {
+    let key = manifest::sha256_hex(
+        serde_json::to_string(&(truth, &synthetic.means))
+            .expect("a dataset serializes")
+            .as_bytes(),
+    );
+    if let Some(part) = ledger::read_dataset(out, n).filter(|p| p.key == key) {
+        return Ok(part.checks.map(|checks| {
+            checks
+                .into_iter()
+                .map(|(rank, in50, in90, median)| (rank, in50, in90, f64::from_bits(median)))
+                .collect()
+        }));
+    }
+    let check = check_dataset(spec, emulators, truth, synthetic, n as u64);
+    let part = ledger::DatasetPart {
+        key,
+        checks: check.as_ref().map(|checks| {
+            checks
+                .iter()
+                .map(|&(rank, in50, in90, median)| (rank, in50, in90, median.to_bits()))
+                .collect()
+        }),
+    };
+    ledger::write_dataset(out, n, &part)?;
+    Ok(check)
 }
 
 /// Calibrate one synthetic dataset on the prior's emulators; None when no point is
