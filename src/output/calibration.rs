@@ -1,8 +1,10 @@
 //! The files of a calibration directory: its tables (runs, waves, emulators, generations,
 //! parameters, posterior, predictive; with `--check`, check and coverage), each a CSV of text
 //! cells the calibration study formats, written atomically and hashed for the manifest; and,
-//! while it works, its ledger (`calibrate.parts/`: the settings it was started with and every
-//! finished batch of simulator runs, so that `--resume` simulates nothing twice).
+//! while it works, its ledger (`calibrate.parts/`: the settings it was started with, every
+//! finished batch of simulator runs and, for `--check`, every finished dataset, so that
+//! `--resume` simulates and calibrates nothing twice); and a finished calibration's
+//! posterior, read back for `reproduce --robustness --posterior`.
 
 use std::collections::BTreeMap;
 use std::io;
