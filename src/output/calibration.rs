@@ -160,32 +160,34 @@ fn dataset_name(index: usize) -> String {
 
 /// Dataset `index` of the method check's ledger, when it was finished.
 pub fn read_dataset(dir: &Path, index: usize) -> Option<DatasetPart> {
-    let path = dir.join(PARTS).join(dataset_name(index));
-    let text = std::fs::read_to_string(path).ok()?;
-    serde_json::from_str(&text).ok()
+    read_part(dir, &dataset_name(index))
 }
 
 /// Record dataset `index` in the method check's ledger.
 pub fn write_dataset(dir: &Path, index: usize, part: &DatasetPart) -> Result<(), OutputError> {
-    let text = serde_json::to_string(part).expect("a dataset part serializes");
-    write_atomically(&dir.join(PARTS), &dataset_name(index), |out| {
-        out.write_all(text.as_bytes())
-    })?;
-    Ok(())
+    write_part(dir, &dataset_name(index), part)
 }
 
-/// Batch `index` of the ledger, when it was finished (an unreadable one counts as missing).
+/// Batch `index` of the ledger, when it was finished.
 pub fn read_batch(dir: &Path, index: usize) -> Option<Batch> {
-    let text = std::fs::read_to_string(dir.join(PARTS).join(batch_name(index))).ok()?;
-    serde_json::from_str(&text).ok()
+    read_part(dir, &batch_name(index))
 }
 
 /// Record batch `index` in the ledger.
 pub fn write_batch(dir: &Path, index: usize, batch: &Batch) -> Result<(), OutputError> {
-    let text = serde_json::to_string(batch).expect("batch serializes");
-    write_atomically(&dir.join(PARTS), &batch_name(index), |out| {
-        out.write_all(text.as_bytes())
-    })?;
+    write_part(dir, &batch_name(index), batch)
+}
+
+/// A part of the ledger (an unreadable one counts as missing).
+fn read_part<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Option<T> {
+    let text = std::fs::read_to_string(dir.join(PARTS).join(name)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Record a part of the ledger, atomically.
+fn write_part<T: Serialize>(dir: &Path, name: &str, part: &T) -> Result<(), OutputError> {
+    let text = serde_json::to_string(part).expect("a ledger part serializes");
+    write_atomically(&dir.join(PARTS), name, |out| out.write_all(text.as_bytes()))?;
     Ok(())
 }
 
