@@ -6,11 +6,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::params::TableFormat;
 
+pub use crate::charts::DEFAULT_SIZE;
+
 /// cadresim: which regimes of punishment, tolerance and incentives put boundedly rational
 /// cadres into the lazy equilibrium, and which bring them out?
-/// The default chart size in pixels (`--size`).
-pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
-
 #[derive(Debug, Parser)]
 #[command(name = "cadresim", version, about, long_about = None)]
 pub struct Cli {

@@ -47,6 +47,9 @@ const FONT_NAME: &str = "DejaVu Sans";
 /// The family charts ask for (plotters registers the committed font under it).
 const FAMILY: &str = "sans-serif";
 
+/// The default chart size in pixels (`--size` on the command line).
+pub const DEFAULT_SIZE: (u32, u32) = (1600, 1000);
+
 pub const BLACK_: RGBColor = RGBColor(0, 0, 0);
 pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
 pub const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);

@@ -30,9 +30,9 @@ use crate::registry::{self, PARAMS};
 use crate::study::charts::{draw_maps, draw_results, read_results, unique_labels};
 pub(crate) use crate::study::memory::check_memory;
 pub use crate::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
-pub(crate) use crate::study::thread_pool;
 /// A command's failure: the study layer's error, with the exit code it maps to.
 pub use crate::study::StudyError as CommandError;
+pub(crate) use crate::study::{refuse_output_among_inputs, resolved, thread_pool};
 use crate::study::{Event, Observer};
 pub use run::summary_table;
 
@@ -56,19 +56,6 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
         Command::Did(args) => did::run_did(args),
         Command::Calibrate(args) => calibrate::run_calibrate(args),
         Command::Serve(args) => serve::run_serve(args),
-    }
-}
-
-/// Warn when some equilibria (of `what`: a scenario or a sweep) include a transient;
-/// `fixed_length_advice` says what to do about those that ran a fixed number of steps.
-pub(crate) fn warn_unsettled(
-    what: &str,
-    settling: &crate::metrics::Settling,
-    unit: &str,
-    fixed_length_advice: &str,
-) {
-    if let Some(warning) = settling.warning(what, unit, fixed_length_advice) {
-        eprintln!("warning: {warning}");
     }
 }
 
@@ -144,7 +131,7 @@ fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
         None
     };
     relist_charts(&args.dir, None)?;
-    let mut files = sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
+    let mut files = crate::study::sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
     if let Some((indices, convergence)) = analysed {
         let out = args.dir.join("charts");
         files.extend(charts::draw_sensitivity(
@@ -300,46 +287,6 @@ fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), Command
     };
     output::write_manifest(&args.out, &manifest)?;
     Ok((files.len(), baseline, notes.is_empty()))
-}
-
-/// Refuse an `--out` that is, or contains, one of the directories a command reads (`what`
-/// names them, `advice` says what to do instead).
-pub(crate) fn refuse_output_among_inputs(
-    out: &Path,
-    inputs: &[PathBuf],
-    what: &str,
-    advice: &str,
-) -> Result<(), CommandError> {
-    let out = resolved(out);
-    for input in inputs {
-        if resolved(input).starts_with(&out) {
-            return Err(CommandError::Usage(format!(
-                "--out {} is or contains {what} {}; {advice}",
-                out.display(),
-                input.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A path made absolute, with every existing part resolved (links, `..`).
-fn resolved(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut existing = absolute.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => return absolute,
-        }
-    }
-    let mut resolved = existing.canonicalize().unwrap_or(existing);
-    resolved.extend(rest.iter().rev());
-    resolved
 }
 
 /// Refuse a result directory whose tables differ from its manifest's hashes.

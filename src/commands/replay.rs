@@ -34,7 +34,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         "sweep" | "merge" => replay_with(&args, &json, |out| rerun_sweep(&args, &beside, out)),
         "discover" => replay_with(&args, &json, |out| {
             let above = beside.parent().unwrap_or(Path::new("."));
-            super::discover::rerun(&beside.join("discover.json"), above, out)
+            crate::study::discover::rerun(&beside.join("discover.json"), above, out)
         }),
         "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
         "compare" => {
@@ -119,7 +119,7 @@ fn rerun_sweep(args: &ReplayArgs, beside: &Path, out: &Path) -> Result<(), Comma
     let lock = sweep::read_lock(beside)?;
     let mut spec = lock.spec;
     spec.base = scenario::revalidate(&spec.base, &args.manifest.display().to_string())?;
-    super::sweep::rerun(spec, lock.shard, out, args.threads)
+    crate::study::sweep::rerun(spec, lock.shard, out, args.threads)
 }
 
 /// The DiD study of the manifest, run again from its recorded scenario and settings.

@@ -5,17 +5,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::robustness::{check, run_robustness, Request};
-use super::run::run;
-use super::sweep::run_sweep;
-use super::CommandError;
+use super::{CommandError, Terminal};
 use crate::charts::{self, Interaction};
-use crate::cli::{ReproduceArgs, RunArgs, SweepArgs};
+use crate::cli::ReproduceArgs;
 use crate::output::{self, manifest, tables};
 use crate::reproduce::tipping::{tipping_section, Search};
 use crate::reproduce::{
     self, Evidence, Experiments, Figure, Length, RunEvidence, SettledCount, SweepEvidence,
 };
 use crate::scenario::{self, RunOverride};
+use crate::study::run::RunRequest;
+use crate::study::sweep::SweepRequest;
 use crate::sweep;
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
@@ -72,13 +72,8 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     for group in &experiments.runs {
         let out = args.out.join("runs").join(&group.name);
         eprintln!("reproduce: running {}", group.name);
-        run(run_args(
-            group,
-            &out,
-            &args,
-            experiments.seed,
-            (replicates, steps),
-        ))?;
+        let request = run_request(group, &out, &args, experiments.seed, (replicates, steps));
+        crate::study::run::run(&request, &Terminal::default())?;
         evidence
             .runs
             .insert(group.name.clone(), RunEvidence::read(&out)?);
@@ -254,8 +249,8 @@ fn dry_run(
             plans.push((scenario.plan()?, times));
         }
         for file in &experiments.sweeps {
-            let sweep = sweep_args(file, &args.out, args, experiments.seed, (replicates, steps));
-            let (plan, points) = super::sweep::dry_plan(&sweep)?;
+            let sweep = sweep_request(file, &args.out, args, experiments.seed, (replicates, steps));
+            let (plan, points) = crate::study::sweep::dry_plan(&sweep)?;
             plans.push((plan, points * times));
         }
         Ok::<_, CommandError>(plans)
@@ -277,8 +272,8 @@ fn dry_run(
             &experiments.mechanisms,
         ];
         for file in analyses.into_iter().flatten() {
-            let sweep = sweep_args(file, &args.out, args, experiments.seed, (None, None));
-            plans.push(super::sweep::dry_plan(&sweep)?);
+            let sweep = sweep_request(file, &args.out, args, experiments.seed, (None, None));
+            plans.push(crate::study::sweep::dry_plan(&sweep)?);
         }
     }
     let (_, threads) = super::thread_pool(args.threads)?;
@@ -446,11 +441,11 @@ fn check_experiments(
     let seed = experiments.seed;
     for group in &experiments.runs {
         let out = args.out.join("runs").join(&group.name);
-        super::run::check(&run_args(group, &out, args, seed, quick))?;
+        crate::study::run::check(&run_request(group, &out, args, seed, quick))?;
     }
     let out = args.out.join("sweeps").join("check");
     for file in &experiments.sweeps {
-        super::sweep::check(&sweep_args(file, &out, args, seed, quick))?;
+        crate::study::sweep::check(&sweep_request(file, &out, args, seed, quick))?;
     }
     if !args.quick {
         let analyses = [
@@ -459,7 +454,7 @@ fn check_experiments(
             &experiments.mechanisms,
         ];
         for file in analyses.into_iter().flatten() {
-            super::sweep::check(&sweep_args(file, &out, args, seed, (None, None)))?;
+            crate::study::sweep::check(&sweep_request(file, &out, args, seed, (None, None)))?;
         }
     }
     Ok(())
@@ -491,59 +486,52 @@ fn prepare(args: &ReproduceArgs) -> Result<output::DirLock, CommandError> {
     Ok(lock)
 }
 
-/// The arguments that run one group of scenarios of the experiments into `out` (replacing
+/// The request that runs one group of scenarios of the experiments into `out` (replacing
 /// an earlier run), with the manifest's seed and, in quick mode, its (replicates, steps).
-fn run_args(
+fn run_request(
     group: &reproduce::RunGroup,
     out: &Path,
     args: &ReproduceArgs,
     seed: u64,
     (replicates, steps): (Option<u64>, Option<u64>),
-) -> RunArgs {
-    RunArgs {
+) -> RunRequest {
+    RunRequest {
         scenarios: group.files.clone(),
         out: Some(out.to_path_buf()),
         seed: Some(seed),
         replicates,
         steps,
-        until_settled: false,
         threads: args.threads,
         force: true,
-        baseline: None,
         size: (1000, 625),
-        format: None,
-        dry_run: false,
+        ..RunRequest::default()
     }
 }
 
-/// The arguments that run one sweep of the experiments into `out` (resumed with
+/// The request that runs one sweep of the experiments into `out` (resumed with
 /// `--resume`, else replacing an earlier run), with the manifest's seed and, in quick mode,
 /// its (replicates, steps).
-fn sweep_args(
+fn sweep_request(
     file: &Path,
     out: &Path,
     args: &ReproduceArgs,
     seed: u64,
     (replicates, steps): (Option<u64>, Option<u64>),
-) -> SweepArgs {
-    SweepArgs {
-        file: file.to_path_buf(),
+) -> SweepRequest {
+    SweepRequest {
         out: Some(out.to_path_buf()),
         threads: args.threads,
         replicates,
         steps,
-        until_settled: false,
         seed: Some(seed),
         resume: args.resume,
-        shard: None,
         force: !args.resume,
-        mixed_versions: false,
         size: (1000, 625),
-        dry_run: false,
+        ..SweepRequest::new(file.to_path_buf())
     }
 }
 
-/// Run one sweep of the experiments into `out` (see `sweep_args`).
+/// Run one sweep of the experiments into `out` (see `sweep_request`).
 fn sweep_into(
     file: &Path,
     out: &Path,
@@ -551,7 +539,8 @@ fn sweep_into(
     seed: u64,
     quick: (Option<u64>, Option<u64>),
 ) -> Result<(), CommandError> {
-    run_sweep(sweep_args(file, out, args, seed, quick))?;
+    let request = sweep_request(file, out, args, seed, quick);
+    crate::study::sweep::sweep(&request, &Terminal::default())?;
     Ok(())
 }
 

@@ -41,12 +41,6 @@ fn request(args: &RunArgs) -> RunRequest {
     }
 }
 
-/// Check everything `run` would be refused for, before any directory is touched.
-pub(crate) fn check(args: &RunArgs) -> Result<(), CommandError> {
-    crate::study::run::check(&request(args))?;
-    check_baseline(args)
-}
-
 /// Refuse a `--baseline` that names none of the scenarios run.
 fn check_baseline(args: &RunArgs) -> Result<(), CommandError> {
     let Some(baseline) = &args.baseline else {

@@ -1,366 +1,89 @@
-//! `cadresim sweep` and `cadresim merge`: run a sweep directory (resumable, shardable) and
-//! combine shards; both end by writing the sweep's manifest.
+//! `cadresim sweep`, `merge` and `status`: the study's sweep, shard merge and progress
+//! report, with the points' table, the tipping points and the closing line in the terminal.
 
 use std::path::{Path, PathBuf};
 
 use super::run::aligned;
-use super::sensitivity::{analyse_sweep, AnalysisRecord};
-use super::{
-    check_memory, refuse_output_among_inputs, thread_pool, warn_unsettled, CommandError, Progress,
-};
-use crate::charts::{self, BoundaryLayout, SweepLayout};
+use super::sensitivity::leading_parameters;
+use super::{CommandError, Terminal};
+use crate::charts;
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
 use crate::metrics::WHOLE_HIERARCHY;
-use crate::output;
-use crate::output::manifest;
 use crate::output::tables;
-use crate::runner;
-use crate::scenario::{RunOverride, Scenario};
-use crate::sensitivity::Options;
-use crate::sweep::searching::{boundary_row, run_searches, SearchResult, Source};
-use crate::sweep::{self, Design, Point, SweepLock, SweepSpec};
+use crate::study::sweep::{self as study, MergeRequest, SweepOutcome, SweepRequest};
+use crate::sweep::{self, Design, SweepSpec};
 
-/// What `manifest.json` of a sweep directory records.
-#[derive(Debug, serde::Serialize)]
-struct SweepManifest<'a> {
-    cadresim_version: &'static str,
-    git_commit: Option<String>,
-    command: &'static str,
-    sweep_file: String,
-    sweep_sha256: &'a str,
-    sweep_text: &'a str,
-    seed: u64,
-    replicates: u64,
-    steps: u64,
-    shard: Option<(usize, usize)>,
-    /// Every cadresim build that computed the parts (several only with --mixed-versions).
-    computed_by: &'a [String],
-    points: usize,
-    /// Worker threads (none for a merge, which simulates nothing).
-    threads: Option<usize>,
-    started: String,
-    finished: String,
-    base: &'a Scenario,
-    axes: &'a [sweep::Axis],
-    design: sweep::Design,
-    /// The options of the sensitivity analysis (sobol and morris designs).
-    sensitivity: Option<AnalysisRecord>,
-    files: std::collections::BTreeMap<String, String>,
-}
-
-/// Write `manifest.json` of a sweep directory (last: it marks the directory complete).
-fn write_sweep_manifest(
-    dir: &Path,
-    command: &'static str,
-    lock: &SweepLock,
-    points: usize,
-    threads: Option<usize>,
-    started: String,
-    files: std::collections::BTreeMap<String, String>,
-) -> Result<(), CommandError> {
-    let spec = &lock.spec;
-    let manifest = SweepManifest {
-        cadresim_version: env!("CARGO_PKG_VERSION"),
-        git_commit: manifest::git_commit(),
-        command,
-        sweep_file: spec.source_path.display().to_string(),
-        sweep_sha256: &lock.sweep_sha256,
-        sweep_text: &spec.source_text,
-        seed: lock.seed,
-        replicates: lock.replicates,
-        steps: lock.steps,
-        shard: lock.shard,
-        computed_by: &lock.computed_by,
-        points,
-        threads,
-        started,
-        finished: manifest::now_utc(),
-        base: &spec.base,
-        axes: &spec.axes,
-        design: spec.design,
-        sensitivity: spec
-            .design
-            .is_sensitivity()
-            .then(|| AnalysisRecord::from(&Options::default())),
-        files,
-    };
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-    output::write_atomically(dir, "manifest.json", |out| out.write_all(text.as_bytes()))?;
-    Ok(())
-}
-
-/// A sweep checked completely and ready to run: nothing is on disk yet.
-struct Checked {
-    spec: SweepSpec,
-    pool: rayon::ThreadPool,
-    threads: usize,
-    out: PathBuf,
-}
-
-/// Check everything `sweep` would be refused for, before any directory is touched.
-pub(crate) fn check(args: &SweepArgs) -> Result<(), CommandError> {
-    checked(args).map(|_| ())
-}
-
-/// Load and validate the sweep file with the command line's overrides, the plan of every
-/// point, the threads and the memory; choose the output directory.
-fn checked(args: &SweepArgs) -> Result<Checked, CommandError> {
-    let mut spec = sweep::file::load(&args.file)?;
-    spec.base.override_run(&RunOverride {
-        steps: args.steps,
+/// The study request of a command line.
+pub(crate) fn request(args: &SweepArgs) -> SweepRequest {
+    SweepRequest {
+        file: args.file.clone(),
+        out: args.out.clone(),
+        threads: args.threads,
         replicates: args.replicates,
-        seed: args.seed,
+        steps: args.steps,
         until_settled: args.until_settled,
-    })?;
-    if args.until_settled && spec.design == Design::Path {
-        return Err(CommandError::Usage(
-            "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
-        ));
+        seed: args.seed,
+        resume: args.resume,
+        shard: args.shard,
+        force: args.force,
+        mixed_versions: args.mixed_versions,
+        size: args.size,
     }
-    checked_spec(spec, args)
-}
-
-/// The checks of a sweep whose spec is known (read from its file, or from the lock of a
-/// sweep being replayed).
-fn checked_spec(spec: SweepSpec, args: &SweepArgs) -> Result<Checked, CommandError> {
-    let (pool, threads) = thread_pool(args.threads)?;
-    check_memory(
-        std::slice::from_ref(&largest_point(&spec)),
-        &[args.file.display().to_string()],
-        threads,
-    )?;
-    pool.install(|| sweep::check_plans(&spec))?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        let name = match args.shard {
-            Some((k, n)) => format!("{}-shard-{k}-of-{n}", spec.name),
-            None => spec.name.clone(),
-        };
-        PathBuf::from("output").join(name)
-    });
-    Ok(Checked {
-        spec,
-        pool,
-        threads,
-        out,
-    })
-}
-
-/// The plan a dry run counts for every point of the sweep of `args` (at most: each point
-/// costs what the largest does) and the number of points.
-pub(crate) fn dry_plan(args: &SweepArgs) -> Result<(crate::params::Plan, u64), CommandError> {
-    let checked = checked(args)?;
-    let plan = largest_point(&checked.spec).plan()?;
-    Ok((plan, checked.spec.point_count()))
 }
 
 pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
-    let checked = checked(&args)?;
+    let request = request(&args);
     if args.dry_run {
-        // At most: every point costs what the largest does.
-        let plan = largest_point(&checked.spec).plan()?;
-        let points = checked.spec.point_count();
-        let cost = checked
-            .pool
-            .install(|| crate::study::cost::cost(&[(&plan, points)], checked.threads));
-        let bound = match checked.spec.design {
-            Design::Boundary => " at most",
-            _ => "",
-        };
-        let text = cost.describe().replacen("dry run: ", "", 1);
-        println!("dry run: {points} points{bound}, {text}");
+        let dry = study::dry_run(&request)?;
+        let bound = if dry.at_most { " at most" } else { "" };
+        let text = dry.cost.describe().replacen("dry run: ", "", 1);
+        println!("dry run: {} points{bound}, {text}", dry.points);
         return Ok(0);
     }
-    execute(checked, &args, true)
-}
-
-/// Run the sweep of `spec` again into `out` (replaced), quietly: for `replay`, which reads
-/// the files back from the manifest it writes.
-pub(crate) fn rerun(
-    spec: SweepSpec,
-    shard: Option<(usize, usize)>,
-    out: &Path,
-    threads: Option<usize>,
-) -> Result<(), CommandError> {
-    let args = SweepArgs {
-        file: spec.source_path.clone(),
-        out: Some(out.to_path_buf()),
-        threads,
-        replicates: None,
-        steps: None,
-        until_settled: false,
-        seed: None,
-        resume: false,
-        shard,
-        force: true,
-        mixed_versions: false,
-        size: crate::cli::DEFAULT_SIZE,
-        dry_run: false,
-    };
-    let checked = checked_spec(spec, &args)?;
-    execute(checked, &args, false).map(|_| ())
-}
-
-/// Run a checked sweep (`loud`: print warnings' advice, the table and the closing line).
-fn execute(checked: Checked, args: &SweepArgs, loud: bool) -> Result<i32, CommandError> {
-    let Checked {
-        spec,
-        pool,
-        threads,
-        out,
-    } = checked;
-    for warning in spec.warnings() {
-        eprintln!("warning: {warning}");
-    }
-    let mut lock = SweepLock::new(&spec, args.shard);
-    let _lock = sweep::prepare(
-        &out,
-        &mut lock,
-        args.resume,
-        args.force,
-        args.mixed_versions,
-    )?;
-    let started = manifest::now_utc();
-    let (points, ran, mut files) = if spec.design == Design::Boundary {
-        let searches = sweep::shard_points(spec.searches(), args.shard);
-        let progress = Progress::new(spec.point_count(), "points (at most)");
-        let searched = pool.install(|| {
-            run_searches(&spec, &searches, &Source::Run(&out), &|n| {
-                progress.advance(n)
-            })
-        });
-        progress.finish();
-        let (results, ran) = searched?;
-        let (points, boundary) = write_boundary(&spec, &results, &out)?;
-        (points, ran, boundary)
-    } else {
-        let points = sweep::shard_points(spec.points(), args.shard);
-        for damage in sweep::damaged_parts(&spec, &points, &out) {
-            eprintln!("warning: running the point again: {damage}");
-        }
-        let progress = Progress::new(points.len() as u64, "points");
-        let ran =
-            pool.install(|| sweep::run_points(&spec, &points, &out, &|n| progress.advance(n)));
-        progress.finish();
-        (points, ran?, Default::default())
-    };
-    let (assembled, settling) = sweep::assemble(&spec, &points, std::slice::from_ref(&out), &out)?;
-    files.extend(assembled);
-    warn_unsettled_points(&spec, &settling, args.steps.is_some());
-    if args.shard.is_none() {
-        let charts = pool.install(|| draw_sweep_charts(&spec, &out, args.size))?;
-        files.extend(output::hash_files(&out, &charts)?);
-        if spec.design.is_sensitivity() {
-            let analysed =
-                pool.install(|| analyse_sweep(&out, &spec, &Options::default(), args.size))?;
-            files.extend(analysed);
-        }
-    }
-    write_sweep_manifest(
-        &out,
-        "sweep",
-        &lock,
-        points.len(),
-        Some(threads),
-        started,
-        files,
-    )?;
-    if !loud {
-        return Ok(0);
+    let outcome = study::sweep(&request, &Terminal::default())?;
+    if let Some(analysis) = &outcome.analysis {
+        print!("{}", leading_parameters(analysis));
     }
     if args.shard.is_none() {
-        print!("{}", sweep_table(&out)?);
-        if spec.design == Design::Boundary {
-            print!("{}", boundary_table(&spec, &out)?);
-        }
+        print_tables(&outcome)?;
     }
     println!(
         "{} points ({} run now, {} already done) x {} replicates: {}",
-        points.len(),
-        ran,
-        points.len() - ran,
-        lock.replicates,
-        out.display()
+        outcome.points,
+        outcome.ran,
+        outcome.points - outcome.ran,
+        outcome.lock.replicates,
+        outcome.out.display()
     );
     Ok(0)
 }
 
-/// Write `boundary.csv` from finished searches; returns every evaluated point (in id order)
-/// and the file's hash.
-fn write_boundary(
-    spec: &SweepSpec,
-    results: &[SearchResult],
-    out: &Path,
-) -> Result<(Vec<Point>, std::collections::BTreeMap<String, String>), CommandError> {
-    let mut points: Vec<Point> = results.iter().flat_map(|r| r.points.clone()).collect();
-    points.sort_by_key(|p| p.id);
-    let columns: Vec<String> = spec.columns()[1..].to_vec();
-    let rows: Vec<_> = results.iter().map(boundary_row).collect();
-    warn_imprecise(spec, results);
-    let path = output::write_atomically(out, "boundary.csv", |writer| {
-        tables::write_boundary(writer, &columns, &rows).map_err(Into::into)
-    })?;
-    Ok((points, output::hash_files(out, &[path])?))
+/// The points' table, and a boundary design's tipping points.
+fn print_tables(outcome: &SweepOutcome) -> Result<(), CommandError> {
+    print!("{}", sweep_table(&outcome.out)?);
+    if outcome.lock.spec.design == Design::Boundary {
+        print!("{}", boundary_table(&outcome.lock.spec, &outcome.out)?);
+    }
+    Ok(())
 }
 
 pub(crate) fn merge(args: MergeArgs) -> Result<i32, CommandError> {
-    refuse_output_among_inputs(
-        &args.out,
-        &args.dirs,
-        "the shard directory",
-        "merge into a new directory",
-    )?;
-    let mut lock = sweep::merged_lock(&args.dirs, args.mixed_versions)?;
-    let spec = &lock.spec.clone();
-    let (points, results) = if spec.design == Design::Boundary {
-        // Replay every search from the shards' parts (nothing is simulated).
-        let (results, _) =
-            run_searches(spec, &spec.searches(), &Source::Read(&args.dirs), &|_| {})?;
-        let mut points: Vec<Point> = results.iter().flat_map(|r| r.points.clone()).collect();
-        points.sort_by_key(|p| p.id);
-        (points, Some(results))
-    } else {
-        (spec.points(), None)
+    let request = MergeRequest {
+        dirs: args.dirs.clone(),
+        out: args.out.clone(),
+        force: args.force,
+        mixed_versions: args.mixed_versions,
+        size: args.size,
     };
-    let sources = sweep::shard_parts(spec, &points, &args.dirs)?;
-    let _lock = sweep::prepare(&args.out, &mut lock, false, args.force, false)?;
-    let started = manifest::now_utc();
-    let parts = args.out.join(output::PARTS);
-    for source in &sources {
-        let name = source.file_name().expect("a part path names a file");
-        output::copy_atomically(source, &parts, &name.to_string_lossy())?;
+    let outcome = study::merge(&request, &Terminal::default())?;
+    if let Some(analysis) = &outcome.analysis {
+        print!("{}", leading_parameters(analysis));
     }
-    let mut files = match &results {
-        Some(results) => write_boundary(spec, results, &args.out)?.1,
-        None => Default::default(),
-    };
-    let (assembled, settling) =
-        sweep::assemble(spec, &points, std::slice::from_ref(&args.out), &args.out)?;
-    files.extend(assembled);
-    warn_unsettled_points(spec, &settling, false);
-    let charts = draw_sweep_charts(spec, &args.out, args.size)?;
-    files.extend(output::hash_files(&args.out, &charts)?);
-    if spec.design.is_sensitivity() {
-        files.extend(analyse_sweep(
-            &args.out,
-            spec,
-            &Options::default(),
-            args.size,
-        )?);
-    }
-    write_sweep_manifest(
-        &args.out,
-        "merge",
-        &lock,
-        points.len(),
-        None,
-        started,
-        files,
-    )?;
     print!("{}", sweep_table(&args.out)?);
     println!(
         "merged {} shards, {} points: {}",
         args.dirs.len(),
-        points.len(),
+        outcome.points,
         args.out.display()
     );
     Ok(0)
@@ -427,94 +150,6 @@ fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> 
         "tipping points (boundary.csv):\n{}",
         aligned(&table)
     ))
-}
-
-/// What the sweep charts need to know of a sweep's design.
-/// Every chart of a sweep directory: the curves (and phase diagrams), and for a boundary
-/// design the tipping-point chart.
-pub(crate) fn draw_sweep_charts(
-    spec: &SweepSpec,
-    dir: &Path,
-    size: (u32, u32),
-) -> Result<Vec<PathBuf>, CommandError> {
-    let out = dir.join("charts");
-    let mut files = charts::draw_sweep(&chart_layout(spec), dir, &out, size)?;
-    if spec.design == Design::Boundary {
-        let layout = BoundaryLayout {
-            axis: &spec.axes[0].label,
-            condition: &spec.boundary_spec().condition,
-            others: spec.axes[1..]
-                .iter()
-                .map(|axis| (axis.is_numeric(), axis.is_log()))
-                .collect(),
-        };
-        files.extend(charts::draw_boundary(&layout, dir, &out, size)?);
-    }
-    Ok(files)
-}
-
-pub(crate) fn chart_layout(spec: &SweepSpec) -> SweepLayout {
-    SweepLayout {
-        axes: spec
-            .axes
-            .iter()
-            .map(|axis| (axis.is_numeric(), axis.is_log()))
-            .collect(),
-        grid: spec.design == Design::Grid,
-        path: spec.design == Design::Path,
-        sampled: matches!(spec.design, Design::Lhs | Design::Sobol | Design::Morris),
-        thresholds: match spec.design {
-            Design::Grid | Design::Path => class_thresholds(spec),
-            _ => Vec::new(),
-        },
-    }
-}
-
-/// The class thresholds of the sweep's base scenario, for its curves; none when an axis
-/// varies them (each point would have its own).
-fn class_thresholds(spec: &SweepSpec) -> Vec<(&'static str, f64, String)> {
-    let varied = spec.points().iter().any(|point| {
-        spec.scenario_for(point)
-            .is_ok_and(|s| s.params.equilibrium != spec.base.params.equilibrium)
-    });
-    if varied {
-        return Vec::new();
-    }
-    let classes = &spec.base.params.equilibrium;
-    vec![
-        (
-            "mean_innovation",
-            classes.lazy_innovation,
-            format!("below {}: lazy-routine", classes.lazy_innovation),
-        ),
-        (
-            "mean_innovation",
-            classes.innovative_innovation,
-            format!("from {}: innovative", classes.innovative_innovation),
-        ),
-        (
-            "share_idle",
-            classes.lazy_idle,
-            format!("from {}: lazy-idle", classes.lazy_idle),
-        ),
-    ]
-}
-
-/// The scenario of the point that needs the most memory (an axis may change the hierarchy).
-fn largest_point(spec: &SweepSpec) -> Scenario {
-    let mut largest = (
-        runner::memory_needed(&spec.base.params, 1),
-        spec.base.clone(),
-    );
-    for point in spec.points() {
-        if let Ok(scenario) = spec.scenario_for(&point) {
-            let need = runner::memory_needed(&scenario.params, 1);
-            if need > largest.0 {
-                largest = (need, scenario);
-            }
-        }
-    }
-    largest.1
 }
 
 /// What `status` says of the directories as a whole.
@@ -656,30 +291,4 @@ fn print_status(report: &StatusReport) {
         (None, Some(problem)) => println!("not mergeable yet: {problem}"),
         (None, None) => {}
     }
-}
-
-/// Warn when some searches ran out of evaluations before their precision.
-fn warn_imprecise(spec: &SweepSpec, results: &[SearchResult]) {
-    let imprecise = results.iter().filter(|r| r.imprecise).count();
-    if imprecise > 0 {
-        let settings = spec.boundary_spec();
-        eprintln!(
-            "warning: {}: {imprecise} of {} searches used all {} evaluations before bracketing their crossing to precision = {}; boundary.csv flags them `imprecise`; raise sweep.boundary.max_evaluations",
-            spec.name,
-            results.len(),
-            settings.max_evaluations,
-            settings.precision
-        );
-    }
-}
-
-/// Warn when some point x replicate equilibria of a sweep include a transient (`steps_given`:
-/// the run's length came from `--steps`).
-fn warn_unsettled_points(spec: &SweepSpec, settling: &crate::metrics::Settling, steps_given: bool) {
-    let advice = if spec.design == Design::Path {
-        "a path point's equilibrium is the second half of its sweep.steps_per_point steps, which can count as settled only when it opens at least 2 × equilibrium.window − 1 steps into the point; raise sweep.steps_per_point"
-    } else {
-        crate::study::run::lengthen_advice(steps_given)
-    };
-    warn_unsettled(&spec.name, settling, "point x replicate equilibria", advice);
 }

@@ -2,18 +2,25 @@
 //! reports through an [`Observer`] and returns a typed outcome or a [`StudyError`]. It never
 //! prints, never sees a command line and never exits: the command line (`commands`), the
 //! Python package and any other face turn its events into progress bars, warnings and exit
-//! codes of their own. Today: `run` (simulate scenarios into a result directory), `did`, and
-//! the pieces every workflow shares (threads, the memory check, charts of a result
-//! directory, what a study would cost).
+//! codes of their own. Today: `run` (simulate scenarios into a result directory), `sweep` and
+//! `merge`, `sensitivity`, `discover`, `did`, `calibrate`, `evaluate` (the Python adapters'
+//! batches), `explore` (the browser's runs), and the pieces every workflow shares (threads,
+//! the memory check, charts of a result directory, what a study would cost, the refusal of
+//! an output among the inputs).
 
 pub mod calibrate;
 pub mod charts;
 pub mod cost;
 pub mod did;
+pub mod discover;
 pub mod evaluate;
 pub mod explore;
 pub mod memory;
 pub mod run;
+pub mod sensitivity;
+pub mod sweep;
+
+use std::path::{Path, PathBuf};
 
 use crate::charts::ChartError;
 use crate::output::OutputError;
@@ -131,4 +138,44 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize),
         .build()
         .map_err(|error| StudyError::Failed(format!("cannot start {threads} threads: {error}")))?;
     Ok((pool, threads))
+}
+
+/// Refuse an `--out` that is, or contains, one of the directories a command reads (`what`
+/// names them, `advice` says what to do instead).
+pub fn refuse_output_among_inputs(
+    out: &Path,
+    inputs: &[PathBuf],
+    what: &str,
+    advice: &str,
+) -> Result<(), StudyError> {
+    let out = resolved(out);
+    for input in inputs {
+        if resolved(input).starts_with(&out) {
+            return Err(StudyError::Usage(format!(
+                "--out {} is or contains {what} {}; {advice}",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path made absolute, with every existing part resolved (links, `..`).
+pub fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return absolute,
+        }
+    }
+    let mut resolved = existing.canonicalize().unwrap_or(existing);
+    resolved.extend(rest.iter().rev());
+    resolved
 }
