@@ -132,6 +132,12 @@ pub fn reanalyse(
     request: &SensitivityRequest,
     observer: &dyn Observer,
 ) -> Result<SensitivityOutcome, StudyError> {
+    let bootstrap = request.options.bootstrap;
+    if !(2..=100_000).contains(&bootstrap) {
+        return Err(StudyError::Usage(format!(
+            "--bootstrap: expected 2 to 100000 resamples, got {bootstrap}"
+        )));
+    }
     let dir = &request.dir;
     let _lock = output::lock_existing(dir)?;
     let lock = sweep::read_lock(dir)?;

@@ -14,9 +14,12 @@ use pyo3::prelude::*;
 
 use cadresim::params::Params;
 use cadresim::registry::PARAMS;
+use cadresim::study::discover::{discover as discover_study, DiscoverRequest};
 use cadresim::study::evaluate::{evaluate as evaluate_study, EvaluateRequest};
 use cadresim::study::run::{run as run_study, RunRequest};
-use cadresim::study::{Event, Observer};
+use cadresim::study::sensitivity::{reanalyse, SensitivityRequest};
+use cadresim::study::sweep::{sweep as sweep_study, SweepRequest};
+use cadresim::study::{Event, Observer, StudyError};
 
 create_exception!(
     _cadresim,
@@ -26,11 +29,22 @@ create_exception!(
 );
 
 /// Chart size of results written from Python: the command line's default.
-const CHART_SIZE: (u32, u32) = (1600, 1000);
+const CHART_SIZE: (u32, u32) = cadresim::charts::DEFAULT_SIZE;
 
 /// Collects a study's warnings for Python (progress is not reported yet).
 #[derive(Default)]
 struct Warnings(Mutex<Vec<String>>);
+
+impl Warnings {
+    fn into_list(self) -> Vec<String> {
+        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A study's error as the Python exception carrying the command line's one line.
+fn failed(error: StudyError) -> PyErr {
+    CadresimError::new_err(error.one_line())
+}
 
 impl Observer for Warnings {
     fn event(&self, event: Event) {
@@ -206,6 +220,104 @@ fn evaluate(
         .unzip())
 }
 
+/// Run the sweep of a sweep file into `out`, as `cadresim sweep` does (resumable with
+/// `resume`, one slice with `shard`); returns (directory, warnings, points, points run now).
+/// The GIL is released while simulating.
+#[pyfunction]
+#[pyo3(signature = (file, out, *, seed=None, replicates=None, steps=None, until_settled=false, threads=None, shard=None, resume=false, force=false))]
+#[allow(clippy::too_many_arguments)]
+fn sweep(
+    py: Python<'_>,
+    file: String,
+    out: String,
+    seed: Option<u64>,
+    replicates: Option<u64>,
+    steps: Option<u64>,
+    until_settled: bool,
+    threads: Option<usize>,
+    shard: Option<(usize, usize)>,
+    resume: bool,
+    force: bool,
+) -> PyResult<(String, Vec<String>, usize, usize)> {
+    let request = SweepRequest {
+        out: Some(PathBuf::from(out)),
+        threads,
+        replicates,
+        steps,
+        until_settled,
+        seed,
+        resume,
+        shard,
+        force,
+        size: CHART_SIZE,
+        ..SweepRequest::new(PathBuf::from(file))
+    };
+    let warnings = Warnings::default();
+    let outcome = py
+        .detach(|| sweep_study(&request, &warnings))
+        .map_err(failed)?;
+    let directory = outcome.out.display().to_string();
+    Ok((directory, warnings.into_list(), outcome.points, outcome.ran))
+}
+
+/// Analyse a finished sobol or morris sweep again, as `cadresim sensitivity` does (the
+/// earlier analysis is replaced); returns the warnings.
+#[pyfunction]
+#[pyo3(signature = (dir, *, metrics=None, level="all".to_string(), bootstrap=None))]
+fn sensitivity(
+    py: Python<'_>,
+    dir: String,
+    metrics: Option<Vec<String>>,
+    level: String,
+    bootstrap: Option<usize>,
+) -> PyResult<Vec<String>> {
+    let defaults = cadresim::sensitivity::Options::default();
+    let options = cadresim::sensitivity::Options {
+        metrics: metrics.unwrap_or(defaults.metrics),
+        level,
+        bootstrap: bootstrap.unwrap_or(defaults.bootstrap),
+    };
+    let request = SensitivityRequest {
+        dir: PathBuf::from(dir),
+        options,
+        size: CHART_SIZE,
+    };
+    let warnings = Warnings::default();
+    py.detach(|| reanalyse(&request, &warnings))
+        .map_err(failed)?;
+    Ok(warnings.into_list())
+}
+
+/// PRIM on a finished sweep, as `cadresim discover` does; returns (directory, the condition
+/// in words).
+#[pyfunction]
+#[pyo3(signature = (dir, condition, *, level="all".to_string(), alpha=0.05, min_mass=0.05, chosen=None, out=None, force=false))]
+#[allow(clippy::too_many_arguments)]
+fn discover(
+    py: Python<'_>,
+    dir: String,
+    condition: String,
+    level: String,
+    alpha: f64,
+    min_mass: f64,
+    chosen: Option<usize>,
+    out: Option<String>,
+    force: bool,
+) -> PyResult<(String, String)> {
+    let request = DiscoverRequest {
+        level,
+        alpha,
+        min_mass,
+        chosen,
+        out: out.map(PathBuf::from),
+        force,
+        size: CHART_SIZE,
+        ..DiscoverRequest::new(PathBuf::from(dir), condition)
+    };
+    let outcome = py.detach(|| discover_study(&request)).map_err(failed)?;
+    Ok((outcome.out.display().to_string(), outcome.title))
+}
+
 /// Every parameter: (key, default as a scenario file writes it, allowed values, plausible
 /// low, plausible high, meaning).
 #[pyfunction]
@@ -286,5 +398,8 @@ fn _cadresim(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(main, module)?)?;
     module.add_function(wrap_pyfunction!(scenario_text, module)?)?;
     module.add_function(wrap_pyfunction!(evaluate, module)?)?;
+    module.add_function(wrap_pyfunction!(sweep, module)?)?;
+    module.add_function(wrap_pyfunction!(sensitivity, module)?)?;
+    module.add_function(wrap_pyfunction!(discover, module)?)?;
     Ok(())
 }

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings as _warnings
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
@@ -24,10 +25,15 @@ from ._cadresim import CadresimError
 
 __all__ = [
     "run",
+    "sweep",
+    "sensitivity",
+    "discover",
     "evaluate",
     "params",
     "built_in",
     "Result",
+    "SweepResult",
+    "Discovery",
     "CadresimError",
     "__version__",
 ]
@@ -59,15 +65,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, **_EXACT)
 
 
-class Result:
-    """A finished run: its directory and its tables as pandas DataFrames, read on first use.
+class _Directory:
+    """A result directory whose tables are read into DataFrames on first use."""
 
-    Attributes: ``out`` (the directory), ``warnings`` (what the command line prints as
-    ``warning:`` lines), ``timeseries``, ``summary``, ``equilibrium``, ``effects`` (None
-    without schedule effects), ``manifest`` (dict).
-    """
-
-    def __init__(self, out: str, warnings: Sequence[str], keep: Any = None):
+    def __init__(self, out: str, warnings: Sequence[str] = (), keep: Any = None):
         self.out = Path(out)
         self.warnings = list(warnings)
         self._keep = keep  # a temporary directory that lives as long as the result
@@ -76,7 +77,7 @@ class Result:
     def _table(self, stem: str) -> Optional[pd.DataFrame]:
         """Table `stem` (`summary`) from `stem.parquet` (output.format = "parquet", read by
         pandas with pyarrow: ``pip install cadresim[parquet]``) or `stem.csv`; None when the
-        run has neither."""
+        directory has neither."""
         if stem not in self._tables:
             parquet, text = self.out / f"{stem}.parquet", self.out / f"{stem}.csv"
             if parquet.exists():
@@ -84,6 +85,32 @@ class Result:
             else:
                 self._tables[stem] = _read_csv(text) if text.exists() else None
         return self._tables[stem]
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.out / "manifest.json").read_text())
+
+    def save(self, directory: Union[str, os.PathLike]) -> Path:
+        """Copy the directory to `directory`, which must not exist yet."""
+        target = Path(directory)
+        if target.exists():
+            raise CadresimError(
+                f"{target}: already exists; choose a new directory (nothing was replaced)"
+            )
+        shutil.copytree(self.out, target)
+        return target
+
+    def __repr__(self) -> str:
+        return f"cadresim.{type(self).__name__}({str(self.out)!r})"
+
+
+class Result(_Directory):
+    """A finished run: its directory and its tables as pandas DataFrames, read on first use.
+
+    Attributes: ``out`` (the directory), ``warnings`` (what the command line prints as
+    ``warning:`` lines), ``timeseries``, ``summary``, ``equilibrium``, ``effects`` (None
+    without schedule effects), ``manifest`` (dict).
+    """
 
     @property
     def timeseries(self) -> pd.DataFrame:
@@ -101,22 +128,71 @@ class Result:
     def effects(self) -> Optional[pd.DataFrame]:
         return self._table("effects")
 
+
+class SweepResult(_Directory):
+    """A finished sweep (or shard): its directory and its tables as pandas DataFrames.
+
+    Attributes: ``out``, ``warnings``, ``points`` (``points.csv``: one row per point, a
+    column per axis), ``sweep`` (``sweep.csv``: per point, replicate and level, the
+    equilibrium means), ``summary`` (``sweep_summary.csv``: tidy, per point, level and
+    metric), ``sensitivity`` and ``sensitivity_convergence`` (sobol and morris designs, else
+    None), ``boundary`` (boundary designs, else None), ``ran`` (points run by this call; the
+    others were already done), ``manifest`` (dict).
+    """
+
+    def __init__(self, out: str, warnings: Sequence[str] = (), keep: Any = None, ran: int = 0):
+        super().__init__(out, warnings, keep)
+        self.ran = ran
+
     @property
-    def manifest(self) -> dict:
-        return json.loads((self.out / "manifest.json").read_text())
+    def points(self) -> pd.DataFrame:
+        return self._table("points")
 
-    def save(self, directory: Union[str, os.PathLike]) -> Path:
-        """Copy the result directory to `directory`, which must not exist yet."""
-        target = Path(directory)
-        if target.exists():
-            raise CadresimError(
-                f"{target}: already exists; choose a new directory (nothing was replaced)"
-            )
-        shutil.copytree(self.out, target)
-        return target
+    @property
+    def sweep(self) -> pd.DataFrame:
+        return self._table("sweep")
 
-    def __repr__(self) -> str:
-        return f"cadresim.Result({str(self.out)!r})"
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self._table("sweep_summary")
+
+    @property
+    def sensitivity(self) -> Optional[pd.DataFrame]:
+        return self._table("sensitivity")
+
+    @property
+    def sensitivity_convergence(self) -> Optional[pd.DataFrame]:
+        return self._table("sensitivity_convergence")
+
+    @property
+    def boundary(self) -> Optional[pd.DataFrame]:
+        return self._table("boundary")
+
+
+class Discovery(_Directory):
+    """A finished scenario discovery (PRIM): its directory and tables.
+
+    Attributes: ``out``, ``title`` (the condition in words), ``box`` (``box.csv``: the chosen
+    box's restrictions), ``trajectory`` (``trajectory.csv``: the peeling trajectory),
+    ``record`` (``discover.json`` as a dict: the chosen box's coverage, density and mass,
+    the settings), ``manifest`` (dict).
+    """
+
+    def __init__(self, out: str, title: str):
+        super().__init__(out)
+        self.title = title
+
+    @property
+    def box(self) -> pd.DataFrame:
+        return self._table("box")
+
+    @property
+    def trajectory(self) -> pd.DataFrame:
+        return self._table("trajectory")
+
+    @property
+    def record(self) -> dict:
+        return json.loads((self.out / "discover.json").read_text())
 
 
 def _scenario_files(scenario: Union[Scenario, Sequence[Scenario], None], scratch: Path) -> list[str]:
@@ -183,6 +259,114 @@ def run(
     if out is not None:
         scratch.cleanup()
     return Result(directory, warnings, keep)
+
+
+def sweep(
+    file: Union[str, os.PathLike],
+    *,
+    seed: Optional[int] = None,
+    replicates: Optional[int] = None,
+    steps: Optional[int] = None,
+    until_settled: bool = False,
+    threads: Optional[int] = None,
+    shard: Optional[tuple[int, int]] = None,
+    out: Union[str, os.PathLike, None] = None,
+    resume: bool = False,
+    force: bool = False,
+) -> SweepResult:
+    """Run the sweep of a sweep file (TOML with a ``[sweep]`` section) and return it.
+
+    The same study as ``cadresim sweep FILE``: the same points, seeds and files (a sobol or
+    morris design ends with its sensitivity analysis, a boundary design with
+    ``boundary.csv``). ``seed``, ``replicates``, ``steps`` and ``until_settled`` override the
+    base scenario's run settings; ``threads`` never changes the numbers. ``shard=(k, n)``
+    runs only the k-th of n slices (merge the shards with ``cadresim merge``). ``out``: the
+    sweep directory (default: a temporary one that lives as long as the result); an
+    existing one is refused unless ``force``, or continued with ``resume``.
+
+    >>> swept = cadresim.sweep("scenarios/sweeps/penalty-curve.toml", steps=100, replicates=2)
+    >>> swept.summary.query("metric == 'mean_innovation' and level == 'all'")
+    """
+    scratch = None
+    if out is None:
+        scratch = tempfile.TemporaryDirectory(prefix="cadresim-")
+        out = Path(scratch.name) / "sweep"
+    directory, warnings, _, ran = _cadresim.sweep(
+        str(file),
+        str(out),
+        seed=seed,
+        replicates=replicates,
+        steps=steps,
+        until_settled=until_settled,
+        threads=threads,
+        shard=tuple(shard) if shard is not None else None,
+        resume=resume,
+        force=force,
+    )
+    return SweepResult(directory, warnings, scratch, ran)
+
+
+def _directory_of(result: Union[_Directory, str, os.PathLike]) -> str:
+    return str(result.out if isinstance(result, _Directory) else result)
+
+
+def sensitivity(
+    swept: Union[SweepResult, str, os.PathLike],
+    *,
+    metrics: Optional[Sequence[str]] = None,
+    level: str = "all",
+    bootstrap: Optional[int] = None,
+) -> pd.DataFrame:
+    """Analyse a finished sobol or morris sweep again (as ``cadresim sensitivity DIR``) and
+    return its ``sensitivity.csv``: Sobol' S1, ST (Saltelli 2010, Jansen) or Morris mu,
+    mu*, sigma, with bootstrap 95% intervals. The earlier analysis in the directory is
+    replaced. ``metrics`` (default: mean_innovation, share_idle, welfare, abuse_rate),
+    ``level`` and ``bootstrap`` (default 1000 resamples) as the command line's flags.
+    Warnings (large replicate noise, S1 above ST) are issued with :mod:`warnings`.
+    """
+    directory = _directory_of(swept)
+    found = _cadresim.sensitivity(
+        directory,
+        metrics=list(metrics) if metrics is not None else None,
+        level=level,
+        bootstrap=bootstrap,
+    )
+    for message in found:
+        _warnings.warn(message, stacklevel=2)
+    if isinstance(swept, _Directory):
+        swept._tables.clear()
+    return _read_csv(Path(directory) / "sensitivity.csv")
+
+
+def discover(
+    swept: Union[SweepResult, str, os.PathLike],
+    where: str,
+    *,
+    level: str = "all",
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+    box: Optional[int] = None,
+    out: Union[str, os.PathLike, None] = None,
+    force: bool = False,
+) -> Discovery:
+    """Scenario discovery (PRIM; Friedman & Fisher 1999, as in the EMA Workbench) on a
+    finished sweep: the box of parameter values where the condition ``where`` holds (as
+    ``cadresim discover DIR --where CONDITION``, e.g. ``"class in [lazy-idle,
+    lazy-routine]"``). ``alpha``: the share each peel removes; ``min_mass``: the smallest
+    box; ``box``: report this box of the trajectory (default: the densest with coverage at
+    least 0.5). Written to ``out`` (default ``DIR/discover-<condition>``).
+    """
+    directory, title = _cadresim.discover(
+        _directory_of(swept),
+        where,
+        level=level,
+        alpha=alpha,
+        min_mass=min_mass,
+        chosen=box,
+        out=str(out) if out is not None else None,
+        force=force,
+    )
+    return Discovery(directory, title)
 
 
 def _one_scenario_file(scenario: Scenario, scratch: Path) -> str:
