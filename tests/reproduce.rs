@@ -186,3 +186,33 @@ fn experiments_files_refuse_unknown_nested_keys_and_unplain_or_repeated_run_name
         assert_eq!(message.lines().count(), 1, "{message}");
     }
 }
+
+#[test]
+fn every_claim_has_a_type_with_its_reason_and_names_claims_outside_the_paper() {
+    let experiments = reproduce::load("scenarios/experiments.toml".as_ref()).unwrap();
+    for claim in &experiments.claims {
+        assert!(claim.why.len() > 20, "{}: {}", claim.id, claim.why);
+    }
+    let outside: Vec<&str> = experiments
+        .claims
+        .iter()
+        .filter(|claim| !claim.in_paper)
+        .map(|claim| claim.id.as_str())
+        .collect();
+    assert_eq!(outside, ["rational-threshold"]);
+    let claim = "[[claim]]\nid = \"lifelong\"\ntext = \"t\"\nfiles = []\nregime = []\n";
+    let refused = refusal(&format!("{claim}why = \"w\"\nkind = \"obvious\"\n"));
+    assert!(
+        refused.contains("claim[0].kind` must be one of: accounting, by design, behavioural"),
+        "{refused}"
+    );
+    let refused = refusal(&format!("{claim}kind = \"accounting\"\n"));
+    assert!(refused.contains("claim[0].why` is required"), "{refused}");
+    let refused = refusal(&format!(
+        "{claim}kind = \"accounting\"\nwhy = \"w\"\nin_paper = \"no\"\n"
+    ));
+    assert!(
+        refused.contains("claim[0].in_paper` must be true or false"),
+        "{refused}"
+    );
+}

@@ -28,11 +28,52 @@ pub struct RunGroup {
     pub files: Vec<PathBuf>,
 }
 
+/// Why a claim could, or could not, have come out otherwise in the model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimKind {
+    /// It follows from the bookkeeping: what the model counts makes it true.
+    Accounting,
+    /// The defaults were chosen to produce it (docs/MODEL.md §1, verified by
+    /// tests/fidelity.rs): at the defaults it is a design requirement, not a finding.
+    ByDesign,
+    /// It could have gone either way: a finding of the model.
+    Behavioural,
+}
+
+impl ClaimKind {
+    /// The words an experiments file and RESULTS.md use.
+    pub const NAMES: [&'static str; 3] = ["accounting", "by design", "behavioural"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ClaimKind::Accounting => Self::NAMES[0],
+            ClaimKind::ByDesign => Self::NAMES[1],
+            ClaimKind::Behavioural => Self::NAMES[2],
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            ClaimKind::Accounting,
+            ClaimKind::ByDesign,
+            ClaimKind::Behavioural,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == text)
+    }
+}
+
 /// One claim of the paper.
 #[derive(Clone, Debug)]
 pub struct ClaimSpec {
     pub id: String,
     pub text: String,
+    /// Accounting, by design or behavioural.
+    pub kind: ClaimKind,
+    /// Why the claim is of its kind, in one or two sentences.
+    pub why: String,
+    /// Whether the founding paper makes the claim (false: cadresim asks it besides).
+    pub in_paper: bool,
     pub files: Vec<String>,
     /// The parameters that define the regimes the claim compares: never varied by the
     /// robustness check.
@@ -169,7 +210,16 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         Some(_) => return Err(invalid(&file, "mechanisms.note", "must be a string")),
     };
     let mut claims = Vec::new();
-    let claim_keys = ["id", "text", "files", "regime", "explanation"];
+    let claim_keys = [
+        "id",
+        "text",
+        "kind",
+        "why",
+        "in_paper",
+        "files",
+        "regime",
+        "explanation",
+    ];
     for (index, claim) in tables("claim", &claim_keys)?.iter().enumerate() {
         let get = |key: &str| {
             claim
@@ -209,9 +259,31 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
                 ))
             }
         };
+        let kind_key = format!("claim[{index}].kind");
+        let kind = ClaimKind::parse(&get("kind")?).ok_or_else(|| {
+            invalid(
+                &file,
+                &kind_key,
+                format!("must be one of: {}", ClaimKind::NAMES.join(", ")),
+            )
+        })?;
+        let in_paper = match claim.get("in_paper") {
+            None => true,
+            Some(toml::Value::Boolean(value)) => *value,
+            Some(_) => {
+                return Err(invalid(
+                    &file,
+                    &format!("claim[{index}].in_paper"),
+                    "must be true or false",
+                ))
+            }
+        };
         claims.push(ClaimSpec {
             id,
             text: get("text")?,
+            kind,
+            why: get("why")?,
+            in_paper,
             files: strings(claim.get("files"), &format!("claim[{index}].files"))?,
             regime,
             explanation,
@@ -391,9 +463,25 @@ pub fn results_markdown(
         text,
         "Comparisons between regimes, or between points of a sweep, are paired: replicate r of every scenario and point runs the same random streams (common random numbers), so each test judges the mean of the per-replicate differences with its t-based 95% interval, and reports the correlation r of the pairs (a high r is what makes pairing sharper than comparing two separate intervals).\n"
     );
-    let _ = writeln!(text, "| claim | verdict |\n|---|---|");
+    let _ = writeln!(
+        text,
+        "Each claim has a type. `accounting`: it follows from what the model counts. `by design`: the defaults were chosen to produce it (docs/MODEL.md §1; tests/fidelity.rs verifies that they do), so at the defaults it is a requirement the model meets, not a finding. `behavioural`: it could have gone either way.\n"
+    );
+    let _ = writeln!(text, "| claim | type | why | verdict |\n|---|---|---|---|");
     for (claim, verdict) in decided {
-        let _ = writeln!(text, "| `{}` | {} |", claim.id, verdict_word(verdict.holds));
+        let source = if claim.in_paper {
+            ""
+        } else {
+            " Not a claim of the paper: cadresim asks it besides."
+        };
+        let _ = writeln!(
+            text,
+            "| `{}` | {} | {}{source} | {} |",
+            claim.id,
+            claim.kind.name(),
+            claim.why,
+            verdict_word(verdict.holds)
+        );
     }
     for (index, (claim, verdict)) in decided.iter().enumerate() {
         let _ = writeln!(text, "\n## {}. {}\n", index + 1, claim.text);
@@ -407,8 +495,9 @@ pub fn results_markdown(
             .collect();
         let _ = writeln!(
             text,
-            "Claim `{}`. Scenario files: {}.\n",
+            "Claim `{}` ({}). Scenario files: {}.\n",
             claim.id,
+            claim.kind.name(),
             files.join(", ")
         );
         let _ = writeln!(text, "![{}](figures/{}.png)\n", claim.id, claim.id);
@@ -515,9 +604,15 @@ pub fn verdicts_of(markdown: &str) -> Vec<(String, bool)> {
         .lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            if cells.len() == 4 && cells[1].starts_with('`') {
+            // | `id` | verdict |, or | `id` | type | why | verdict |.
+            let headline = match cells.len() {
+                4 => true,
+                6 => ClaimKind::parse(cells[2]).is_some(),
+                _ => false,
+            };
+            if headline && cells[1].starts_with('`') {
                 let id = cells[1].trim_matches('`').to_string();
-                match cells[2] {
+                match cells[cells.len() - 2] {
                     "holds" => Some((id, true)),
                     "does not hold" => Some((id, false)),
                     _ => None,

@@ -485,6 +485,9 @@ mod tests {
         let claim = ClaimSpec {
             id: "lifelong".into(),
             text: String::new(),
+            kind: crate::reproduce::ClaimKind::Accounting,
+            why: String::new(),
+            in_paper: true,
             files: Vec::new(),
             regime: vec!["cadres.turnover".into()],
             explanation: None,
