@@ -364,6 +364,10 @@ pub struct DiscoverArgs {
     /// Report box K of the trajectory [default: the densest box with coverage >= 0.5].
     #[arg(long = "box", value_name = "K")]
     pub chosen: Option<usize>,
+    /// Bootstrap resamples of bagged PRIM: the box keeps only restrictions that recur in at
+    /// least 80% of them (0: plain PRIM, every restriction kept).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub resamples: usize,
     /// Output directory [default: DIR/discover-<condition>].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

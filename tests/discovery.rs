@@ -246,3 +246,84 @@ fn reported_statistics_are_what_the_box_gives_on_the_sweep_tables() {
         );
     }
 }
+
+/// A sweep over the penalty and `work.error_damage`, which enters only damage and welfare,
+/// never a payoff: an inert parameter for innovation, planted beside the dummy factor.
+const INERT: &str = r#"
+[sweep]
+design = "lhs"
+samples = 60
+replicates = 2
+
+[[sweep.axis]]
+param = "accountability.penalty"
+from = 0.5
+to = 16.0
+scale = "log"
+
+[[sweep.axis]]
+param = "work.error_damage"
+from = 0.5
+to = 4.0
+"#;
+
+#[test]
+fn bagged_prim_keeps_the_penalty_and_never_the_inert_parameter_or_the_dummy() {
+    let tmp = TempDir::new().unwrap();
+    fs::write(tmp.path().join("small.toml"), SMALL).unwrap();
+    let file = tmp.path().join("sweep.toml");
+    fs::write(&file, format!("base = \"small.toml\"\n{INERT}")).unwrap();
+    let dir = tmp.path().join("sweep");
+    cadresim()
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    // The condition: below the median of mean innovation (half the cases of interest).
+    let (header, rows) = csv_rows(&dir.join("sweep.csv"));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut innovation: Vec<f64> = rows
+        .iter()
+        .filter(|row| row[column("level")] == "all")
+        .map(|row| row[column("mean_innovation")].parse().unwrap())
+        .collect();
+    innovation.sort_by(f64::total_cmp);
+    let condition = format!("mean_innovation < {}", innovation[innovation.len() / 2]);
+    let out = tmp.path().join("found");
+    cadresim()
+        .args([
+            "discover",
+            dir.to_str().unwrap(),
+            "--where",
+            &condition,
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let (box_header, restrictions) = csv_rows(&out.join("box.csv"));
+    assert_eq!(box_header.last().map(String::as_str), Some("inclusion"));
+    let restricted: Vec<&str> = restrictions.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(restricted, ["accountability.penalty"], "{restrictions:?}");
+    let inclusion: f64 = restrictions[0][5].parse().unwrap();
+    assert!(inclusion >= 0.8, "{inclusion}");
+    let record: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("discover.json")).unwrap()).unwrap();
+    assert_eq!(record["spurious"], false);
+    assert_eq!(record["resamples"], 100);
+    assert_eq!(record["keep"], 0.8);
+    // Plain PRIM (no bagging) writes no inclusion.
+    let plain = tmp.path().join("plain");
+    cadresim()
+        .args(["discover", dir.to_str().unwrap(), "--where", &condition])
+        .args(["--resamples", "0", "--out"])
+        .arg(&plain)
+        .assert()
+        .success();
+    let (_, plain_rows) = csv_rows(&plain.join("box.csv"));
+    assert!(plain_rows.iter().all(|r| r[5].is_empty()), "{plain_rows:?}");
+}

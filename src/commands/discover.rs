@@ -14,6 +14,7 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
         alpha: args.alpha,
         min_mass: args.min_mass,
         chosen: args.chosen,
+        resamples: args.resamples,
         out: args.out,
         force: args.force,
         size: args.size,
@@ -26,7 +27,7 @@ pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
 
 /// The printed summary: the box in one sentence, then its statistics.
 fn summary(title: &str, found: &Discovery) -> String {
-    let chosen = &found.trajectory[found.chosen];
+    let chosen = &found.reported;
     let limits: Vec<String> = found
         .restrictions
         .iter()
@@ -43,21 +44,40 @@ fn summary(title: &str, found: &Discovery) -> String {
         }
     );
     for r in &found.restrictions {
-        let p = r
+        let mut notes: Vec<String> = r
             .row
             .p_value
             .map(|p| format!("quasi-p {p:.3}"))
-            .unwrap_or_default();
+            .into_iter()
+            .collect();
+        if let Some(share) = r.row.inclusion {
+            notes.push(format!("in {:.0}% of the resamples", 100.0 * share));
+        }
         text.push_str(&format!(
-            "  {} {}  ({p})\n",
+            "  {} {}  ({})\n",
             r.row.parameter,
-            limit_words(r)
+            limit_words(r),
+            notes.join(", ")
         ));
     }
+    if !found.dropped.is_empty() {
+        text.push_str(&format!(
+            "dropped by bagging (in fewer than 80% of the resamples' boxes): {}\n",
+            found.dropped.join(", ")
+        ));
+    }
+    if found.spurious {
+        text.push_str("warning: the box restricts the dummy factor (uniform noise, which no outcome depends on): it fits noise; do not report it\n");
+    }
     text.push_str(&format!(
-        "box {} of {}: coverage {:.3}, density {:.3}, mass {:.3} ({} of {} cases; {} of interest overall)\n",
+        "box {} of {}{}: coverage {:.3}, density {:.3}, mass {:.3} ({} of {} cases; {} of interest overall)\n",
         found.chosen,
         found.trajectory.len() - 1,
+        if found.dropped.is_empty() {
+            ""
+        } else {
+            " without the dropped restrictions"
+        },
         chosen.coverage,
         chosen.density,
         chosen.mass,

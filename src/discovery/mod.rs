@@ -3,6 +3,7 @@
 //! of points.csv and sweep.csv read by the caller, runs `prim`, chooses a box and describes
 //! it. Knows no file format.
 
+pub mod bagging;
 pub mod condition;
 pub mod prim;
 
@@ -34,11 +35,22 @@ pub struct Restriction {
 /// The result of a discovery.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Discovery {
+    /// The swept parameters, then the dummy factor (`bagging::DUMMY`).
     pub parameters: Vec<Parameter>,
     pub trajectory: Vec<TrajectoryBox>,
     /// Index of the chosen box on the trajectory.
     pub chosen: usize,
-    /// One entry per restricted parameter of the chosen box, in parameter order.
+    /// The box reported: the chosen box without the restrictions that recur in fewer than
+    /// `bagging::KEEP` of the bootstrap resamples (the chosen box itself without bagging).
+    pub reported: TrajectoryBox,
+    /// Per parameter, the share of bootstrap resamples whose box restricts it (None
+    /// without bagging).
+    pub inclusion: Option<Vec<f64>>,
+    /// Parameters the chosen box restricts that bagging dropped.
+    pub dropped: Vec<String>,
+    /// The reported box restricts the dummy factor: it fits noise.
+    pub spurious: bool,
+    /// One entry per restricted parameter of the reported box, in parameter order.
     pub restrictions: Vec<Restriction>,
     /// Cases (point x replicate) and cases of interest.
     pub cases: usize,
@@ -66,12 +78,16 @@ pub enum DiscoveryError {
     },
 }
 
-/// PRIM's options and which box to report.
+/// PRIM's options, which box to report, and bagging.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Options {
     pub prim: prim::Options,
     /// A box on the trajectory, or None for the densest with coverage >= 0.5.
     pub chosen: Option<usize>,
+    /// Bootstrap resamples of bagged PRIM (0: plain PRIM).
+    pub resamples: usize,
+    /// Seeds the dummy factor and the resamples.
+    pub seed: u64,
 }
 
 /// Discover where `condition` holds among the cases of a sweep at `level`.
@@ -82,7 +98,7 @@ pub fn discover(
     condition: &Condition,
     options: &Options,
 ) -> Result<Discovery, DiscoveryError> {
-    let (parameters, columns, outcome) = cases(points, rows, level, condition)?;
+    let (parameters, columns, outcome) = cases(points, rows, level, condition, options.seed)?;
     let of_interest = outcome.iter().filter(|o| **o).count();
     if of_interest == 0 {
         return Err(DiscoveryError::NoneOfInterest(condition.text.clone()));
@@ -106,16 +122,56 @@ pub fn discover(
         None => densest_covering(&trajectory, DEFAULT_COVERAGE),
     };
     let initial = cases.initial_box();
-    let limits = &trajectory[chosen].limits;
-    let p_values = prim::quasi_p_values(&cases, limits, &initial);
+    let choose = |t: &[TrajectoryBox]| densest_covering(t, DEFAULT_COVERAGE);
+    let inclusion = (options.resamples > 0).then(|| {
+        bagging::inclusion(
+            &cases,
+            &options.prim,
+            options.resamples,
+            options.seed,
+            &choose,
+        )
+    });
+    let recurs = |j: usize| {
+        inclusion
+            .as_ref()
+            .is_none_or(|shares| shares[j] >= bagging::KEEP)
+    };
+    let limits: Vec<Limit> = (0..parameters.len())
+        .map(|j| match recurs(j) {
+            true => trajectory[chosen].limits[j].clone(),
+            false => initial[j].clone(),
+        })
+        .collect();
+    let dropped = (0..parameters.len())
+        .filter(|&j| trajectory[chosen].limits[j] != initial[j] && !recurs(j))
+        .map(|j| parameters[j].name.clone())
+        .collect();
+    let all: Vec<usize> = (0..outcome.len()).collect();
+    let reported = cases.statistics(limits.clone(), &cases.inside(&limits, &all), &initial);
+    let p_values = prim::quasi_p_values(&cases, &limits, &initial);
+    let share = |j: usize| inclusion.as_ref().map(|shares| shares[j]);
     let restrictions = (0..parameters.len())
         .filter(|&j| limits[j] != initial[j])
-        .map(|j| restriction(&parameters[j], &limits[j], &initial[j], p_values[j]))
+        .map(|j| {
+            restriction(
+                &parameters[j],
+                &limits[j],
+                &initial[j],
+                p_values[j],
+                share(j),
+            )
+        })
         .collect();
+    let dummy = parameters.len() - 1;
     Ok(Discovery {
+        spurious: limits[dummy] != initial[dummy],
         parameters,
         trajectory,
         chosen,
+        reported,
+        inclusion,
+        dropped,
         restrictions,
         cases: outcome.len(),
         of_interest,
@@ -138,6 +194,7 @@ fn restriction(
     limit: &Limit,
     initial: &Limit,
     p_value: Option<f64>,
+    inclusion: Option<f64>,
 ) -> Restriction {
     match (limit, initial) {
         (Limit::Range(low, high), Limit::Range(min, max)) => Restriction {
@@ -146,6 +203,7 @@ fn restriction(
                 bounds: Some((*low, *high)),
                 values: Vec::new(),
                 p_value,
+                inclusion,
             },
             range: Some((*min, *max)),
         },
@@ -158,6 +216,7 @@ fn restriction(
                     .map(|&c| parameter.categories[c].clone())
                     .collect(),
                 p_value,
+                inclusion,
             },
             range: None,
         },
@@ -195,20 +254,24 @@ fn refuse_points_without(rows: &[SummaryRow], level: &str) -> Result<(), Discove
     }
 }
 
-/// The parameters, PRIM's columns and the outcome of every case (a sweep.csv row at `level`).
+/// The parameters, PRIM's columns and the outcome of every case (a sweep.csv row at `level`),
+/// with the dummy factor last: one uniform value per point, drawn from `seed`.
 fn cases(
     points: &PointsTable,
     rows: &[SummaryRow],
     level: &str,
     condition: &Condition,
+    seed: u64,
 ) -> Result<CaseTable, DiscoveryError> {
-    let labels_of_point: std::collections::HashMap<&str, &[String]> = points
+    let labels_of_point: std::collections::HashMap<&str, (usize, &[String])> = points
         .points
         .iter()
-        .map(|(id, labels)| (id.as_str(), labels.as_slice()))
+        .enumerate()
+        .map(|(index, (id, labels))| (id.as_str(), (index, labels.as_slice())))
         .collect();
     let mut levels: Vec<&str> = Vec::new();
     let mut labels_of_case: Vec<&[String]> = Vec::new();
+    let mut point_of_case: Vec<usize> = Vec::new();
     let mut outcome = Vec::new();
     for row in rows {
         if !levels.contains(&row.level.as_str()) {
@@ -217,10 +280,11 @@ fn cases(
         if row.level != level {
             continue;
         }
-        let labels = *labels_of_point
+        let (point, labels) = *labels_of_point
             .get(row.scenario.as_str())
             .ok_or_else(|| DiscoveryError::UnknownPoint(row.scenario.clone()))?;
         labels_of_case.push(labels);
+        point_of_case.push(point);
         let means: [f64; crate::metrics::METRIC_COUNT] = row
             .means
             .as_slice()
@@ -270,6 +334,14 @@ fn cases(
             }
         }
     }
+    let dummy = bagging::dummy_values(points.points.len(), seed);
+    columns.push(Column::Numeric(
+        point_of_case.iter().map(|&point| dummy[point]).collect(),
+    ));
+    parameters.push(Parameter {
+        name: bagging::DUMMY.to_string(),
+        categories: Vec::new(),
+    });
     Ok((parameters, columns, outcome))
 }
 
@@ -300,7 +372,7 @@ mod tests {
         // Point 1's hierarchy has no county level.
         let rows = [row("0", "county"), row("0", "all"), row("1", "all")];
         let condition = condition::parse("mean_innovation < 0.15").unwrap();
-        let error = cases(&points, &rows, "county", &condition).unwrap_err();
+        let error = cases(&points, &rows, "county", &condition, 1).unwrap_err();
         assert_eq!(
             error,
             DiscoveryError::LevelMissingAt {
@@ -309,6 +381,6 @@ mod tests {
                 first: "1".to_string(),
             }
         );
-        assert!(cases(&points, &rows, "all", &condition).is_ok());
+        assert!(cases(&points, &rows, "all", &condition, 1).is_ok());
     }
 }

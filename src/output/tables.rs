@@ -1403,13 +1403,23 @@ pub struct BoxRow {
     /// Kept values (categorical parameters).
     pub values: Vec<String>,
     pub p_value: Option<f64>,
+    /// Share of bagged PRIM's bootstrap resamples whose box restricts the parameter.
+    pub inclusion: Option<f64>,
 }
 
-/// `box.csv`: `parameter, lower, upper, values, p_value` (bounds inclusive, empty for a
-/// categorical parameter; values joined by `|`, empty for a numeric one).
+/// `box.csv`: `parameter, lower, upper, values, p_value, inclusion` (bounds inclusive, empty
+/// for a categorical parameter; values joined by `|`, empty for a numeric one; inclusion
+/// empty without bagging).
 pub fn write_box<W: Write>(out: W, rows: &[BoxRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["parameter", "lower", "upper", "values", "p_value"])?;
+    writer.write_record([
+        "parameter",
+        "lower",
+        "upper",
+        "values",
+        "p_value",
+        "inclusion",
+    ])?;
     for row in rows {
         writer.write_record([
             row.parameter.clone(),
@@ -1417,6 +1427,7 @@ pub fn write_box<W: Write>(out: W, rows: &[BoxRow]) -> csv::Result<()> {
             optional(row.bounds.map(|b| b.1)),
             row.values.join("|"),
             optional(row.p_value),
+            optional(row.inclusion),
         ])?;
     }
     writer.flush()?;
@@ -1444,12 +1455,13 @@ mod tests {
             bounds: Some((2.5, 16.0)),
             values: Vec::new(),
             p_value: Some(0.000_125),
+            inclusion: Some(0.93),
         };
         let mut text = Vec::new();
         write_box(&mut text, &[row]).unwrap();
         let text = String::from_utf8(text).unwrap();
         assert!(
-            text.ends_with("\naccountability.penalty,2.5,16.0,,0.000125\n"),
+            text.ends_with("\naccountability.penalty,2.5,16.0,,0.000125,0.93\n"),
             "{text}"
         );
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{refuse_output_among_inputs, StudyError};
 use crate::charts::{self, BoxLimit};
-use crate::discovery::{self, prim, Discovery, DiscoveryError, Restriction};
+use crate::discovery::{self, bagging, prim, Discovery, DiscoveryError, Restriction};
 use crate::output::{self, manifest, tables};
 use crate::sweep;
 
@@ -27,6 +27,8 @@ pub struct DiscoverRequest {
     /// The box of the peeling trajectory to report (default: the densest with coverage at
     /// least 0.5).
     pub chosen: Option<usize>,
+    /// Bootstrap resamples of bagged PRIM (0: plain PRIM, every restriction kept).
+    pub resamples: usize,
     /// The discovery directory (default: `DIR/discover-<condition>`).
     pub out: Option<PathBuf>,
     pub force: bool,
@@ -43,6 +45,7 @@ impl DiscoverRequest {
             alpha: prim::Options::default().peel_alpha,
             min_mass: prim::Options::default().min_mass,
             chosen: None,
+            resamples: bagging::DEFAULT_RESAMPLES,
             out: None,
             force: false,
             size: charts::DEFAULT_SIZE,
@@ -77,6 +80,15 @@ struct Record<'a> {
     min_mass: f64,
     chosen_box: usize,
     chosen_by: &'static str,
+    /// Bagged PRIM's bootstrap resamples (0: none) and the share a restriction must recur in.
+    resamples: usize,
+    keep: f64,
+    /// Restrictions of the chosen box that recur in too few resamples, dropped.
+    dropped: &'a [String],
+    /// Seeds the dummy factor and the resamples (the sweep's seed).
+    seed: u64,
+    /// The reported box restricts the dummy factor (uniform noise): it fits noise.
+    spurious: bool,
     sweep_dir: String,
     sweep_file: String,
     sweep_sha256: &'a str,
@@ -121,6 +133,13 @@ pub fn rerun(record: &Path, beside: &Path, out: &Path) -> Result<(), StudyError>
         "--box" => Some(number("chosen_box")? as usize),
         _ => None,
     };
+    let resamples = match json.get("resamples") {
+        None => 0,
+        Some(value) => value
+            .as_u64()
+            .ok_or_else(|| bad("`resamples` is not a whole number"))?
+            as usize,
+    };
     let request = DiscoverRequest {
         dir,
         condition: text_of("condition")?,
@@ -128,6 +147,7 @@ pub fn rerun(record: &Path, beside: &Path, out: &Path) -> Result<(), StudyError>
         alpha: number("alpha")?,
         min_mass: number("min_mass")?,
         chosen,
+        resamples,
         out: Some(out.to_path_buf()),
         force: true,
         size: charts::DEFAULT_SIZE,
@@ -158,6 +178,8 @@ pub fn discover(args: &DiscoverRequest) -> Result<DiscoverOutcome, StudyError> {
             min_mass: args.min_mass,
         },
         chosen: args.chosen,
+        resamples: args.resamples,
+        seed: lock.seed,
     };
     let found = discovery::discover(&points, &rows, &args.level, &condition, &options)?;
     let out = args
@@ -181,7 +203,7 @@ pub fn discover(args: &DiscoverRequest) -> Result<DiscoverOutcome, StudyError> {
         &out.join("charts"),
         args.size,
     )?);
-    let chosen = &found.trajectory[found.chosen];
+    let chosen = &found.reported;
     let record = Record {
         cadresim_version: env!("CARGO_PKG_VERSION"),
         git_commit: manifest::git_commit(),
@@ -195,6 +217,11 @@ pub fn discover(args: &DiscoverRequest) -> Result<DiscoverOutcome, StudyError> {
         } else {
             "the densest box with coverage >= 0.5"
         },
+        resamples: args.resamples,
+        keep: bagging::KEEP,
+        dropped: &found.dropped,
+        seed: lock.seed,
+        spurious: found.spurious,
         sweep_dir: args.dir.display().to_string(),
         sweep_file: lock.spec.source_path.display().to_string(),
         sweep_sha256: &lock.sweep_sha256,
@@ -225,6 +252,12 @@ fn check_settings(args: &DiscoverRequest) -> Result<(), StudyError> {
         return Err(StudyError::Usage(format!(
             "--alpha: expected a number strictly between 0 and 0.5, got `{}`",
             args.alpha
+        )));
+    }
+    if args.resamples > 10_000 {
+        return Err(StudyError::Usage(format!(
+            "--resamples: expected 0 (plain PRIM) to 10000, got {}",
+            args.resamples
         )));
     }
     if !share(args.min_mass, 1.0) {

@@ -291,7 +291,7 @@ fn sensitivity(
 /// PRIM on a finished sweep, as `cadresim discover` does; returns (directory, the condition
 /// in words).
 #[pyfunction]
-#[pyo3(signature = (dir, condition, *, level="all".to_string(), alpha=0.05, min_mass=0.05, chosen=None, out=None, force=false))]
+#[pyo3(signature = (dir, condition, *, level="all".to_string(), alpha=0.05, min_mass=0.05, chosen=None, resamples=100, out=None, force=false))]
 #[allow(clippy::too_many_arguments)]
 fn discover(
     py: Python<'_>,
@@ -301,6 +301,7 @@ fn discover(
     alpha: f64,
     min_mass: f64,
     chosen: Option<usize>,
+    resamples: usize,
     out: Option<String>,
     force: bool,
 ) -> PyResult<(String, String)> {
@@ -309,6 +310,7 @@ fn discover(
         alpha,
         min_mass,
         chosen,
+        resamples,
         out: out.map(PathBuf::from),
         force,
         size: CHART_SIZE,

@@ -346,6 +346,7 @@ def discover(
     alpha: float = 0.05,
     min_mass: float = 0.05,
     box: Optional[int] = None,
+    resamples: int = 100,
     out: Union[str, os.PathLike, None] = None,
     force: bool = False,
 ) -> Discovery:
@@ -354,7 +355,10 @@ def discover(
     ``cadresim discover DIR --where CONDITION``, e.g. ``"class in [lazy-idle,
     lazy-routine]"``). ``alpha``: the share each peel removes; ``min_mass``: the smallest
     box; ``box``: report this box of the trajectory (default: the densest with coverage at
-    least 0.5). Written to ``out`` (default ``DIR/discover-<condition>``).
+    least 0.5); ``resamples``: bagged PRIM's bootstrap resamples (Kwakkel & Cunningham
+    2016: the box keeps the restrictions that recur in at least 80% of them; 0: plain PRIM).
+    A dummy factor (uniform noise) joins the parameters; ``record["spurious"]`` is true when
+    the box restricts it. Written to ``out`` (default ``DIR/discover-<condition>``).
     """
     directory, title = _cadresim.discover(
         _directory_of(swept),
@@ -363,6 +367,7 @@ def discover(
         alpha=alpha,
         min_mass=min_mass,
         chosen=box,
+        resamples=resamples,
         out=str(out) if out is not None else None,
         force=force,
     )
