@@ -966,3 +966,80 @@ impl Scenario {
         Ok(())
     }
 }
+/// A sweep is named by its file (its directory, the scenarios of its points): refuse a file
+/// whose name without `.toml` is not a plain name, suggesting one that is.
+pub fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
+    if is_plain_name(stem) {
+        return Ok(());
+    }
+    let plain: String = stem
+        .chars()
+        .map(|c| match c {
+            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') => c,
+            _ => '-',
+        })
+        .take(100)
+        .collect();
+    let plain = plain.trim_start_matches(['.', '-']).trim_end_matches('-');
+    let suggestion = if plain.is_empty() { "sweep" } else { plain };
+    Err(ScenarioError::Invalid {
+        file: file.to_string(),
+        key: "file name".to_string(),
+        message:
+        format!(
+            "{stem:?}: a sweep is named by its file, and the name must be 1-100 characters of letters, digits, '-', '_' or '.', not starting with '.'; rename the file, e.g. to {suggestion}.toml"
+        ),
+    })
+}
+
+/// The base scenario: `base` (a file relative to the sweep file), then the sweep file's own
+/// sections over it. The base file is validated on its own first, so its errors name it.
+pub fn base_scenario(
+    table: toml::Table,
+    path: &Path,
+    file: &str,
+    stem: &str,
+) -> Result<Scenario, ScenarioError> {
+    let mut table = table;
+    let mut merged = match table.remove("base") {
+        None => toml::Table::new(),
+        Some(toml::Value::String(base)) => {
+            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            let base_file = base_path.display().to_string();
+            let base_text =
+                std::fs::read_to_string(&base_path).map_err(|error| ScenarioError::Invalid {
+                    file: file.to_string(),
+                    key: "base".to_string(),
+                    message: format!("cannot read {base_file}: {error}"),
+                })?;
+            let base_table = parse_table(&base_text, &base_file)?;
+            from_table(&base_table, &base_file, stem)?;
+            base_table
+        }
+        Some(other) => {
+            return Err(ScenarioError::Invalid {
+                file: file.to_string(),
+                key: "base".to_string(),
+                message: format!(
+                    "must be a path string, got {}",
+                    registry::describe_value(&other)
+                ),
+            })
+        }
+    };
+    for (key, value) in table {
+        match (merged.get_mut(&key), value) {
+            (Some(toml::Value::Table(existing)), toml::Value::Table(inline)) => {
+                for (inner, value) in inline {
+                    existing.insert(inner, value);
+                }
+            }
+            (_, value) => {
+                merged.insert(key, value);
+            }
+        }
+    }
+    // A sweep is named by its file; the base scenario's own name does not carry over.
+    merged.remove("name");
+    from_table(&merged, file, stem)
+}

@@ -10,8 +10,7 @@ use super::{CalibrationSpec, Settings, Statistic, Target};
 use crate::hierarchy::Size;
 use crate::metrics::{METRICS, WHOLE_HIERARCHY};
 use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
-use crate::scenario::{self, Scenario, ScenarioError};
-use crate::sweep::file::{base_scenario, check_file_name};
+use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
 const CALIBRATE_KEYS: [&str; 11] = [
     "seed",

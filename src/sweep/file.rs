@@ -7,7 +7,7 @@ use super::boundary::{BoundarySpec, DEFAULT_INITIAL, DEFAULT_MAX_EVALUATIONS, DE
 use super::design::{Axis, AxisValues, Design, Scale, SweepSpec, MAX_POINTS};
 use super::sampling::{MAX_SOBOL_FACTORS, MAX_SOBOL_ROWS};
 use crate::registry::{self, did_you_mean, lookup, ParamError};
-use crate::scenario::{self, Scenario, ScenarioError};
+use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
 fn invalid(file: &str, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
     ScenarioError::Invalid {
@@ -136,80 +136,6 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
             })?;
     }
     Ok(spec)
-}
-
-/// A sweep is named by its file (its directory, the scenarios of its points): refuse a file
-/// whose name without `.toml` is not a plain name, suggesting one that is.
-pub(crate) fn check_file_name(stem: &str, file: &str) -> Result<(), ScenarioError> {
-    if scenario::is_plain_name(stem) {
-        return Ok(());
-    }
-    let plain: String = stem
-        .chars()
-        .map(|c| match c {
-            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') => c,
-            _ => '-',
-        })
-        .take(100)
-        .collect();
-    let plain = plain.trim_start_matches(['.', '-']).trim_end_matches('-');
-    let suggestion = if plain.is_empty() { "sweep" } else { plain };
-    Err(invalid(
-        file,
-        "file name",
-        format!(
-            "{stem:?}: a sweep is named by its file, and the name must be 1-100 characters of letters, digits, '-', '_' or '.', not starting with '.'; rename the file, e.g. to {suggestion}.toml"
-        ),
-    ))
-}
-
-/// The base scenario: `base` (a file relative to the sweep file), then the sweep file's own
-/// sections over it. The base file is validated on its own first, so its errors name it.
-pub(crate) fn base_scenario(
-    table: toml::Table,
-    path: &Path,
-    file: &str,
-    stem: &str,
-) -> Result<Scenario, ScenarioError> {
-    let mut table = table;
-    let mut merged = match table.remove("base") {
-        None => toml::Table::new(),
-        Some(toml::Value::String(base)) => {
-            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
-            let base_file = base_path.display().to_string();
-            let base_text = std::fs::read_to_string(&base_path).map_err(|error| {
-                invalid(file, "base", format!("cannot read {base_file}: {error}"))
-            })?;
-            let base_table = scenario::parse_table(&base_text, &base_file)?;
-            scenario::from_table(&base_table, &base_file, stem)?;
-            base_table
-        }
-        Some(other) => {
-            return Err(invalid(
-                file,
-                "base",
-                format!(
-                    "must be a path string, got {}",
-                    registry::describe_value(&other)
-                ),
-            ))
-        }
-    };
-    for (key, value) in table {
-        match (merged.get_mut(&key), value) {
-            (Some(toml::Value::Table(existing)), toml::Value::Table(inline)) => {
-                for (inner, value) in inline {
-                    existing.insert(inner, value);
-                }
-            }
-            (_, value) => {
-                merged.insert(key, value);
-            }
-        }
-    }
-    // A sweep is named by its file; the base scenario's own name does not carry over.
-    merged.remove("name");
-    scenario::from_table(&merged, file, stem)
 }
 
 fn check_sweep_keys(sweep: &toml::Table, file: &str) -> Result<(), ScenarioError> {
