@@ -418,7 +418,8 @@ fn summarise(
         .chunks(claims.len())
         .map(|chunk| chunk.iter().map(|row| row.holds).collect())
         .collect();
-    let summary = robustness::summarise(&claims, factors, &rows[1..], &holds[1..]);
+    let seed = request.experiments.seed;
+    let summary = robustness::summarise(&claims, factors, &rows[1..], &holds[1..], seed);
     let keys: Vec<String> = factors.iter().map(|f| f.key.clone()).collect();
     let robustness_rows: Vec<RobustnessRow> = summary.iter().map(robustness_row).collect();
     let failures: Vec<FailureRow> = summary.iter().flat_map(failure_rows).collect();
@@ -511,6 +512,7 @@ fn failure_rows(claim: &ClaimRobustness) -> Vec<FailureRow> {
             lower: bound.lower,
             upper: bound.upper,
             p_value: bound.p_value,
+            inclusion: bound.inclusion,
             coverage: failure.coverage,
             density: failure.density,
             mass: failure.mass,

@@ -1358,14 +1358,16 @@ pub struct FailureRow {
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     pub p_value: Option<f64>,
+    pub inclusion: Option<f64>,
     pub coverage: f64,
     pub density: f64,
     pub mass: f64,
 }
 
-/// `failures.csv`: `claim, parameter, lower, upper, p_value, coverage, density, mass`, one
-/// row per restricted parameter of each claim's failure box (inclusive limits, empty where
-/// the box keeps the sampled end; the box's statistics repeated on each of its rows).
+/// `failures.csv`: `claim, parameter, lower, upper, p_value, inclusion, coverage, density,
+/// mass`, one row per restricted parameter of each claim's failure box (inclusive limits,
+/// empty where the box keeps the sampled end; the share of bootstrap resamples restricting
+/// it; the box's statistics repeated on each of its rows).
 pub fn write_failures<W: Write>(out: W, rows: &[FailureRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -1374,6 +1376,7 @@ pub fn write_failures<W: Write>(out: W, rows: &[FailureRow]) -> csv::Result<()> 
         "lower",
         "upper",
         "p_value",
+        "inclusion",
         "coverage",
         "density",
         "mass",
@@ -1385,6 +1388,7 @@ pub fn write_failures<W: Write>(out: W, rows: &[FailureRow]) -> csv::Result<()> 
             optional(row.lower),
             optional(row.upper),
             optional(row.p_value),
+            optional(row.inclusion),
             number(row.coverage),
             number(row.density),
             number(row.mass),

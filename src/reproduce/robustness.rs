@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::ClaimSpec;
 use crate::calibrate::{self, Posterior};
+use crate::discovery::bagging;
 use crate::discovery::prim::{self, Cases, Column, Limit};
 use crate::discovery::{densest_covering, DEFAULT_COVERAGE};
 use crate::params::Params;
@@ -180,13 +181,15 @@ pub fn apply(params: &mut Params, factors: &[Factor], values: &[f64]) -> Result<
 }
 
 /// One restricted parameter of a failure box: inclusive limits (None where the box keeps the
-/// sampled end) and PRIM's quasi-p-value.
+/// sampled end), PRIM's quasi-p-value in the final box, and the share of bootstrap resamples
+/// whose box restricts it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bound {
     pub key: String,
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     pub p_value: Option<f64>,
+    pub inclusion: Option<f64>,
 }
 
 /// Where a claim fails: PRIM's densest box with coverage >= 0.5 of the failing samples.
@@ -196,6 +199,8 @@ pub struct FailureBox {
     pub coverage: f64,
     pub density: f64,
     pub mass: f64,
+    /// The box restricts the dummy factor (uniform noise): it fits noise.
+    pub spurious: bool,
 }
 
 /// How one claim fared over the samples.
@@ -225,6 +230,10 @@ impl ClaimRobustness {
             return "fails at every sample".to_string();
         }
         match &self.failure {
+            Some(failure) if failure.spurious => format!(
+                "fails at {} samples; PRIM's box restricts the dummy factor (uniform noise), so it fits noise and is not reported",
+                self.samples - self.holding
+            ),
             Some(failure) if !failure.bounds.is_empty() => {
                 let conditions: Vec<String> = failure.bounds.iter().map(Bound::words).collect();
                 format!(
@@ -279,10 +288,12 @@ pub fn summarise(
     factors: &[Factor],
     values: &[Vec<f64>],
     holds: &[Vec<bool>],
+    seed: u64,
 ) -> Vec<ClaimRobustness> {
-    let columns: Vec<Column> = (0..factors.len())
+    let mut columns: Vec<Column> = (0..factors.len())
         .map(|j| Column::Numeric(values.iter().map(|row| row[j]).collect()))
         .collect();
+    columns.push(Column::Numeric(bagging::dummy_values(values.len(), seed)));
     claims
         .iter()
         .enumerate()
@@ -292,7 +303,7 @@ pub fn summarise(
             let (low, high) = wilson95(holding, fails.len());
             let failing = fails.len() - holding;
             let failure = (holding >= MIN_CASES_FOR_A_BOX && failing >= MIN_CASES_FOR_A_BOX)
-                .then(|| failure_box(&columns, &fails, factors));
+                .then(|| failure_box(&columns, &fails, factors, seed));
             ClaimRobustness {
                 claim: claim.clone(),
                 samples: fails.len(),
@@ -312,28 +323,40 @@ pub const MIN_CASES_FOR_A_BOX: usize = 3;
 /// Largest quasi-p-value of a limit kept in a failure box.
 pub const SIGNIFICANCE: f64 = 0.05;
 
-/// PRIM (default options) on the failing samples: the densest box with coverage >= 0.5, then
-/// every limit whose quasi-p-value is not below `SIGNIFICANCE` dropped and the box's
-/// statistics recomputed (the EMA Workbench's `PrimBox.drop_restriction`).
-fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor]) -> FailureBox {
+/// PRIM (default options) on the failing samples, with the dummy factor as the last column:
+/// the densest box with coverage >= 0.5; the restrictions that recur in fewer than
+/// `bagging::KEEP` of `bagging::DEFAULT_RESAMPLES` bootstrap resamples lifted; then, while
+/// some kept limit's quasi-p-value, computed in the current box, is not below
+/// `SIGNIFICANCE`, the least significant one lifted (the EMA Workbench's
+/// `PrimBox.drop_restriction`, one at a time) and the box's statistics recomputed.
+fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor], seed: u64) -> FailureBox {
     let cases = Cases {
         columns,
         outcome: fails,
     };
-    let trajectory = prim::prim(&cases, &prim::Options::default());
-    let chosen = &trajectory[densest_covering(&trajectory, DEFAULT_COVERAGE)];
+    let options = prim::Options::default();
+    let trajectory = prim::prim(&cases, &options);
+    let choose = |t: &[prim::TrajectoryBox]| densest_covering(t, DEFAULT_COVERAGE);
+    let chosen = &trajectory[choose(&trajectory)];
     let initial = cases.initial_box();
-    let p_values = prim::quasi_p_values(&cases, &chosen.limits, &initial);
-    let significant = |j: usize| p_values[j].is_some_and(|p| p < SIGNIFICANCE);
-    let limits: Vec<Limit> = (0..factors.len())
-        .map(|j| {
-            if significant(j) {
-                chosen.limits[j].clone()
-            } else {
-                initial[j].clone()
-            }
+    let inclusion = bagging::inclusion(&cases, &options, bagging::DEFAULT_RESAMPLES, seed, &choose);
+    let mut limits: Vec<Limit> = (0..columns.len())
+        .map(|j| match inclusion[j] >= bagging::KEEP {
+            true => chosen.limits[j].clone(),
+            false => initial[j].clone(),
         })
         .collect();
+    let p_values = loop {
+        let p_values = prim::quasi_p_values(&cases, &limits, &initial);
+        let weakest = (0..columns.len())
+            .filter_map(|j| p_values[j].map(|p| (j, p)))
+            .filter(|&(_, p)| p >= SIGNIFICANCE)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match weakest {
+            Some((j, _)) => limits[j] = initial[j].clone(),
+            None => break p_values,
+        }
+    };
     let all: Vec<usize> = (0..fails.len()).collect();
     let relaxed = cases.statistics(limits.clone(), &cases.inside(&limits, &all), &initial);
     let bounds = factors
@@ -346,16 +369,19 @@ fn failure_box(columns: &[Column], fails: &[bool], factors: &[Factor]) -> Failur
                     lower: (low > first).then_some(*low),
                     upper: (high < last).then_some(*high),
                     p_value: p_values[j],
+                    inclusion: Some(inclusion[j]),
                 })
             }
             _ => None,
         })
         .collect();
+    let dummy = columns.len() - 1;
     FailureBox {
         bounds,
         coverage: relaxed.coverage,
         density: relaxed.density,
         mass: relaxed.mass,
+        spurious: limits[dummy] != initial[dummy],
     }
 }
 
@@ -438,7 +464,7 @@ pub fn robustness_section(
     }
     let _ = writeln!(
         text,
-        "\nA failure box is PRIM's densest box (Friedman & Fisher 1999, as in the EMA Workbench; peeling alpha 0.05, minimum mass 0.05) that still holds at least half of the claim's failing samples, with every limit whose quasi-p-value is 0.05 or more dropped and the box's statistics recomputed (the EMA Workbench's `drop_restriction`); it is sought only where at least {MIN_CASES_FOR_A_BOX} samples fail and {MIN_CASES_FOR_A_BOX} hold. With {} samples over {} parameters a box is a pointer to where to look, not a finding: its limits and quasi-p-values are in `failures.csv`, and `cadresim discover` on a dedicated sweep can test it.",
+        "\nA failure box is PRIM's densest box (Friedman & Fisher 1999, as in the EMA Workbench; peeling alpha 0.05, minimum mass 0.05) that still holds at least half of the claim's failing samples, bagged (Kwakkel & Cunningham 2016: only restrictions that recur in at least 80% of 100 bootstrap resamples' boxes are kept), then with the least significant limit dropped while any has a quasi-p-value of 0.05 or more, each recomputed in the box that remains (the EMA Workbench's `drop_restriction`), and the box's statistics recomputed. A dummy factor (uniform noise, one value per sample) joins the parameters; a box that restricts it fits noise and is not reported. A box is sought only where at least {MIN_CASES_FOR_A_BOX} samples fail and {MIN_CASES_FOR_A_BOX} hold. With {} samples over {} parameters a box is a pointer to where to look, not a finding: its limits and quasi-p-values are in `failures.csv`, and `cadresim discover` on a dedicated sweep can test it.",
         settings.samples,
         settings.factors.len()
     );
@@ -510,7 +536,7 @@ mod tests {
             .map(|row| vec![true, row[0] <= 0.6, false])
             .collect();
         let claims = ["a".to_string(), "b".to_string(), "c".to_string()];
-        let rows = summarise(&claims, &factors, &values, &holds);
+        let rows = summarise(&claims, &factors, &values, &holds, 1);
         assert_eq!(rows[0].fails_where(), "holds at every sample");
         assert_eq!((rows[0].holding, rows[0].samples), (200, 200));
         assert_eq!(rows[2].fails_where(), "fails at every sample");
@@ -519,10 +545,33 @@ mod tests {
         assert_eq!(failure.bounds[0].key, "behaviour.aspiration_rate");
         let lower = failure.bounds[0].lower.expect("a lower limit");
         assert!((0.55..=0.65).contains(&lower), "{lower}");
+        // Kept by bagging, significant in the final box, and the dummy factor is free.
+        assert!(failure.bounds[0].inclusion.is_some_and(|i| i >= 0.8));
+        assert!(failure.bounds[0].p_value.is_some_and(|p| p < SIGNIFICANCE));
+        assert!(!failure.spurious);
         assert!(rows[1]
             .fails_where()
             .starts_with("fails when `behaviour.aspiration_rate` ≥ 0."));
         let (low, high) = wilson95(rows[1].holding, 200);
         assert_eq!((rows[1].low, rows[1].high), (low, high));
+    }
+
+    #[test]
+    fn failures_at_random_get_no_significant_box() {
+        let factors = [
+            factor("behaviour.aspiration_rate", 0.0, 1.0, false),
+            factor("cadres.turnover", 0.0, 1.0, false),
+            factor("behaviour.explore", 0.0, 1.0, false),
+        ];
+        let values = samples(&factors, 120, 5);
+        // Fails at every third sample, whatever the parameters.
+        let holds: Vec<Vec<bool>> = (0..values.len()).map(|s| vec![s % 3 != 0]).collect();
+        let rows = summarise(&["a".to_string()], &factors, &values, &holds, 2);
+        let failure = rows[0].failure.as_ref().expect("a box is sought");
+        assert!(
+            failure.bounds.is_empty() || failure.spurious,
+            "{:?}",
+            failure.bounds
+        );
     }
 }
