@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -31,13 +32,76 @@ create_exception!(
 /// Chart size of results written from Python: the command line's default.
 const CHART_SIZE: (u32, u32) = cadresim::charts::DEFAULT_SIZE;
 
-/// Collects a study's warnings for Python (progress is not reported yet).
+/// Collects a study's warnings for Python and reports its progress to a Python callback
+/// `progress(what, done, total)`, at most every `PROGRESS_EVERY` and at each start and end.
 #[derive(Default)]
-struct Warnings(Mutex<Vec<String>>);
+struct Warnings {
+    warnings: Mutex<Vec<String>>,
+    progress: Option<Py<PyAny>>,
+    state: Mutex<Progress>,
+}
+
+/// The work under way: what, how much is done of how much, when Python last heard.
+#[derive(Default)]
+struct Progress {
+    what: &'static str,
+    done: u64,
+    total: u64,
+    told: Option<Instant>,
+}
+
+/// Least time between two progress reports to Python.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
 impl Warnings {
+    fn with_progress(progress: Option<Py<PyAny>>) -> Self {
+        Warnings {
+            progress,
+            ..Warnings::default()
+        }
+    }
+
     fn into_list(self) -> Vec<String> {
-        self.0.into_inner().unwrap_or_else(|e| e.into_inner())
+        self.warnings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Tell the callback, holding the GIL (the study runs on other threads, detached).
+    /// A callback that raises is ignored: progress never stops a study.
+    fn tell(&self, what: &str, done: u64, total: u64) {
+        if let Some(callback) = &self.progress {
+            Python::attach(|py| {
+                let _ = callback.call1(py, (what, done, total));
+            });
+        }
+    }
+
+    fn on_progress(&self, event: &Event) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        match *event {
+            Event::Begin { what, total } => {
+                *state = Progress {
+                    what,
+                    done: 0,
+                    total,
+                    told: Some(now),
+                };
+            }
+            Event::Advance { units } => {
+                state.done = (state.done + units).min(state.total);
+                if state.told.is_some_and(|t| now - t < PROGRESS_EVERY) {
+                    return;
+                }
+                state.told = Some(now);
+            }
+            Event::End => state.done = state.total,
+            Event::Warning(_) => return,
+        }
+        let (what, done, total) = (state.what, state.done, state.total);
+        drop(state);
+        self.tell(what, done, total);
     }
 }
 
@@ -48,8 +112,11 @@ fn failed(error: StudyError) -> PyErr {
 
 impl Observer for Warnings {
     fn event(&self, event: Event) {
+        if self.progress.is_some() {
+            self.on_progress(&event);
+        }
         if let Event::Warning(message) = event {
-            self.0
+            self.warnings
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(message);
@@ -132,7 +199,7 @@ fn toml_table(key: &str, value: &serde_json::Value) -> PyResult<toml::Table> {
 /// Run scenario files (none: the built-in set) into `out`; returns the result directory
 /// and the warnings. The GIL is released while simulating.
 #[pyfunction]
-#[pyo3(signature = (scenarios, out, *, settings=None, seed=None, replicates=None, steps=None, until_settled=false, threads=None, force=false))]
+#[pyo3(signature = (scenarios, out, *, settings=None, seed=None, replicates=None, steps=None, until_settled=false, threads=None, force=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -145,6 +212,7 @@ fn run(
     until_settled: bool,
     threads: Option<usize>,
     force: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(String, Vec<String>)> {
     let request = RunRequest {
         scenarios: scenarios.into_iter().map(PathBuf::from).collect(),
@@ -162,12 +230,11 @@ fn run(
         force,
         size: CHART_SIZE,
     };
-    let warnings = Warnings::default();
+    let warnings = Warnings::with_progress(progress);
     let outcome = py
         .detach(|| run_study(&request, &warnings))
-        .map_err(|error| CadresimError::new_err(error.one_line()))?;
-    let warnings = warnings.0.into_inner().unwrap_or_else(|e| e.into_inner());
-    Ok((outcome.out.display().to_string(), warnings))
+        .map_err(failed)?;
+    Ok((outcome.out.display().to_string(), warnings.into_list()))
 }
 
 /// Evaluate points of one scenario file without writing files: each point's settings (a JSON
@@ -224,7 +291,7 @@ fn evaluate(
 /// `resume`, one slice with `shard`); returns (directory, warnings, points, points run now).
 /// The GIL is released while simulating.
 #[pyfunction]
-#[pyo3(signature = (file, out, *, seed=None, replicates=None, steps=None, until_settled=false, threads=None, shard=None, resume=false, force=false))]
+#[pyo3(signature = (file, out, *, seed=None, replicates=None, steps=None, until_settled=false, threads=None, shard=None, resume=false, force=false, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn sweep(
     py: Python<'_>,
@@ -238,6 +305,7 @@ fn sweep(
     shard: Option<(usize, usize)>,
     resume: bool,
     force: bool,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(String, Vec<String>, usize, usize)> {
     let request = SweepRequest {
         out: Some(PathBuf::from(out)),
@@ -252,7 +320,7 @@ fn sweep(
         size: CHART_SIZE,
         ..SweepRequest::new(PathBuf::from(file))
     };
-    let warnings = Warnings::default();
+    let warnings = Warnings::with_progress(progress);
     let outcome = py
         .detach(|| sweep_study(&request, &warnings))
         .map_err(failed)?;

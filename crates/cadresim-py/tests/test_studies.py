@@ -168,3 +168,23 @@ def test_an_unfinished_sweep_is_not_analysed(tmp_path):
     done = command_line("sensitivity", tmp_path / "nothing")
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: {raised.value}"
+
+
+def test_progress_reaches_its_total_and_changes_no_number(tmp_path, monkeypatch):
+    import cadresim as package
+
+    told = []
+
+    def recording(enabled):
+        return lambda what, done, total: told.append((what, done, total))
+
+    monkeypatch.setattr(package, "_progress", recording)
+    file = sweep_file(tmp_path, GRID)
+    swept = cadresim.sweep(file, seed=3, steps=40, progress=True)
+    assert told and told[-1][1] == told[-1][2] == 3, told
+    assert all(done <= total for _, done, total in told)
+    quiet = cadresim.sweep(file, seed=3, steps=40, out=tmp_path / "quiet")
+    same_files(swept.out, quiet.out, SWEEP_TABLES)
+    told.clear()
+    cadresim.run(tmp_path / "small.toml", steps=20, progress=True)
+    assert told and told[-1][1] == told[-1][2] > 0, told

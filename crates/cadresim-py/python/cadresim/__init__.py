@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 import warnings as _warnings
 from pathlib import Path
@@ -195,6 +196,39 @@ class Discovery(_Directory):
         return json.loads((self.out / "discover.json").read_text())
 
 
+def _progress(enabled: Optional[bool]):
+    """The callback that shows a study's progress, or None.
+
+    ``None`` shows a bar in notebooks and terminals (tqdm's, when tqdm is installed, else a
+    line on stderr in a terminal) and nothing elsewhere; ``True`` always; ``False`` never."""
+    if enabled is False:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is None and not (enabled or sys.stderr.isatty()):
+        return None
+    bars: dict = {}
+
+    def callback(what: str, done: int, total: int) -> None:
+        if tqdm is not None:
+            bar = bars.get(what)
+            if bar is None:
+                bar = bars[what] = tqdm(total=total, desc=what, unit_scale=True)
+            bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
+                del bars[what]
+            return
+        share = 100 * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{what}: {share:3d}% ({done} of {total}){end}")
+        sys.stderr.flush()
+
+    return callback
+
+
 def _scenario_files(scenario: Union[Scenario, Sequence[Scenario], None], scratch: Path) -> list[str]:
     if scenario is None:
         return []
@@ -228,6 +262,7 @@ def run(
     until_settled: bool = False,
     out: Union[str, os.PathLike, None] = None,
     force: bool = False,
+    progress: Optional[bool] = None,
 ) -> Result:
     """Run scenarios together (common random numbers) and return their result.
 
@@ -238,7 +273,8 @@ def run(
     ``until_settled`` override the scenarios' run settings as the command line's flags do;
     ``threads`` never changes the numbers. ``out``: the result directory (default: a
     temporary one that lives as long as the result); an existing one is refused unless
-    ``force``. Raises :class:`CadresimError` with the command line's one-line message.
+    ``force``. ``progress``: a progress bar (default: in notebooks and terminals; tqdm's
+    when installed). Raises :class:`CadresimError` with the command line's one-line message.
     """
     scratch = tempfile.TemporaryDirectory(prefix="cadresim-")
     files = _scenario_files(scenario, Path(scratch.name))
@@ -254,6 +290,7 @@ def run(
         until_settled=until_settled,
         threads=threads,
         force=force,
+        progress=_progress(progress),
     )
     keep = scratch if out is None else None
     if out is not None:
@@ -273,6 +310,7 @@ def sweep(
     out: Union[str, os.PathLike, None] = None,
     resume: bool = False,
     force: bool = False,
+    progress: Optional[bool] = None,
 ) -> SweepResult:
     """Run the sweep of a sweep file (TOML with a ``[sweep]`` section) and return it.
 
@@ -282,7 +320,8 @@ def sweep(
     base scenario's run settings; ``threads`` never changes the numbers. ``shard=(k, n)``
     runs only the k-th of n slices (merge the shards with ``cadresim merge``). ``out``: the
     sweep directory (default: a temporary one that lives as long as the result); an
-    existing one is refused unless ``force``, or continued with ``resume``.
+    existing one is refused unless ``force``, or continued with ``resume``. ``progress``: a
+    progress bar over the points (default: in notebooks and terminals).
 
     >>> swept = cadresim.sweep("scenarios/sweeps/penalty-curve.toml", steps=100, replicates=2)
     >>> swept.summary.query("metric == 'mean_innovation' and level == 'all'")
@@ -302,6 +341,7 @@ def sweep(
         shard=tuple(shard) if shard is not None else None,
         resume=resume,
         force=force,
+        progress=_progress(progress),
     )
     return SweepResult(directory, warnings, scratch, ran)
 
