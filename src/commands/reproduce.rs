@@ -20,7 +20,7 @@ use crate::sweep;
 
 pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     let experiments = reproduce::load(&args.experiments)?;
-    let (replicates, steps) = if args.quick {
+    let quick = if args.quick {
         (
             Some(experiments.quick_replicates),
             Some(experiments.quick_steps),
@@ -28,36 +28,10 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     } else {
         (None, None)
     };
-    let size = (1000, 625);
-    // Uniform samples into robustness/; with --posterior, also posterior draws into
-    // robustness-posterior/ (RESULTS.md reports both).
-    let posteriors = std::iter::once(None).chain(args.posterior.iter().map(Some));
-    let robustness: Vec<Request> = match args.robustness {
-        None => Vec::new(),
-        Some(samples) => posteriors
-            .map(|posterior| Request {
-                experiments: &experiments,
-                dir: args.out.join(if posterior.is_some() {
-                    "robustness-posterior"
-                } else {
-                    "robustness"
-                }),
-                samples: samples as usize,
-                replicates: replicates.unwrap_or(experiments.robustness_replicates),
-                steps: steps.unwrap_or(experiments.robustness_steps),
-                resume: args.resume,
-                threads: args.threads,
-                size,
-                posterior: posterior.cloned(),
-            })
-            .collect(),
-    };
-    check_experiments(&experiments, &args, (replicates, steps))?;
+    let robustness = robustness_requests(&experiments, &args, quick);
+    check_experiments(&experiments, &args, quick)?;
     if args.dry_run {
-        println!(
-            "{}",
-            dry_run(&experiments, &args, (replicates, steps))?.describe()
-        );
+        println!("{}", dry_run(&experiments, &args, quick)?.describe());
         return Ok(0);
     }
     let checked = robustness
@@ -65,6 +39,108 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         .map(check)
         .collect::<Result<Vec<_>, _>>()?;
     let _lock = prepare(&args)?;
+    let evidence = gather_evidence(&experiments, &args, quick)?;
+    let seed = experiments.seed;
+    let analyses = Analyses {
+        assumptions: experiments
+            .sensitivity
+            .as_ref()
+            .filter(|_| !args.quick)
+            .map(|file| run_sensitivity_sweep(file, &args, seed))
+            .transpose()?,
+        tipping: experiments
+            .tipping
+            .as_ref()
+            .filter(|_| !args.quick)
+            .map(|file| run_tipping_sweep(file, &args, seed))
+            .transpose()?,
+        robust: run_robustness_checks(&robustness, checked)?,
+        mechanisms: experiments
+            .mechanisms
+            .as_ref()
+            .filter(|_| !args.quick)
+            .map(|file| run_mechanisms_sweep(file, &args, &experiments))
+            .transpose()?,
+    };
+    let analysed = [
+        &analyses.assumptions,
+        &analyses.tipping,
+        &analyses.mechanisms,
+    ];
+    let settling = settled_counts(
+        &experiments,
+        &evidence,
+        analysed.into_iter().flatten(),
+        quick,
+    )?;
+    let lengths = claim_lengths(&experiments, quick)?;
+    let mut decided = Vec::new();
+    for claim in &experiments.claims {
+        let verdict = reproduce::decide(&claim.id, &evidence)?;
+        decided.push((claim.clone(), verdict));
+    }
+    let mut appendix = reproduce::settling_section(&settling);
+    appendix.push_str(&analyses.sections(&experiments));
+    let markdown = reproduce::results_markdown(
+        &experiments,
+        &decided,
+        &command_line(&args),
+        &provenance(&args, &experiments),
+        &lengths,
+        &appendix,
+    )?;
+    write_reports(&args, &markdown, &decided, &analyses)?;
+    for (claim, verdict) in &decided {
+        let word = if verdict.holds {
+            "holds"
+        } else {
+            "does not hold"
+        };
+        println!("{:<20} {word}", claim.id);
+    }
+    println!("report: {}", args.out.join("RESULTS.md").display());
+    Ok(0)
+}
+
+/// The robustness checks `--robustness N` asks for: uniform samples into robustness/ and,
+/// with `--posterior`, posterior draws into robustness-posterior/ (RESULTS.md reports both).
+fn robustness_requests<'a>(
+    experiments: &'a Experiments,
+    args: &ReproduceArgs,
+    (replicates, steps): (Option<u64>, Option<u64>),
+) -> Vec<Request<'a>> {
+    let Some(samples) = args.robustness else {
+        return Vec::new();
+    };
+    std::iter::once(None)
+        .chain(args.posterior.iter().map(Some))
+        .map(|posterior| Request {
+            experiments,
+            dir: args.out.join(if posterior.is_some() {
+                "robustness-posterior"
+            } else {
+                "robustness"
+            }),
+            samples: samples as usize,
+            replicates: replicates.unwrap_or(experiments.robustness_replicates),
+            steps: steps.unwrap_or(experiments.robustness_steps),
+            resume: args.resume,
+            threads: args.threads,
+            size: FIGURE_SIZE,
+            posterior: posterior.cloned(),
+        })
+        .collect()
+}
+
+/// The size of the reproduction's figures.
+const FIGURE_SIZE: (u32, u32) = (1000, 625);
+
+/// Run every run group and sweep of the experiments and read their evidence back.
+fn gather_evidence(
+    experiments: &Experiments,
+    args: &ReproduceArgs,
+    quick: (Option<u64>, Option<u64>),
+) -> Result<Evidence, CommandError> {
     let mut evidence = Evidence {
         runs: Default::default(),
         sweeps: Default::default(),
@@ -72,7 +148,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     for group in &experiments.runs {
         let out = args.out.join("runs").join(&group.name);
         eprintln!("reproduce: running {}", group.name);
-        let request = run_request(group, &out, &args, experiments.seed, (replicates, steps));
+        let request = run_request(group, &out, args, experiments.seed, quick);
         crate::study::run::run(&request, &Terminal::default())?;
         evidence
             .runs
@@ -82,19 +158,19 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         let name = stem(file);
         let out = args.out.join("sweeps").join(&name);
         eprintln!("reproduce: sweeping {name}");
-        sweep_into(file, &out, &args, experiments.seed, (replicates, steps))?;
+        sweep_into(file, &out, args, experiments.seed, quick)?;
         evidence.sweeps.insert(name, SweepEvidence::read(&out)?);
     }
-    let assumptions = match &experiments.sensitivity {
-        Some(file) if !args.quick => Some(run_sensitivity_sweep(file, &args, experiments.seed)?),
-        _ => None,
-    };
-    let tipping = match &experiments.tipping {
-        Some(file) if !args.quick => Some(run_tipping_sweep(file, &args, experiments.seed)?),
-        _ => None,
-    };
-    let mut robust = Vec::new();
-    for (request, checked) in robustness.iter().zip(checked) {
+    Ok(evidence)
+}
+
+/// Run each robustness check that was asked for and checked.
+fn run_robustness_checks(
+    requests: &[Request],
+    checked: Vec<super::robustness::Checked>,
+) -> Result<Vec<super::robustness::Outcome>, CommandError> {
+    let mut outcomes = Vec::new();
+    for (request, checked) in requests.iter().zip(checked) {
         eprintln!(
             "reproduce: robustness ({}), the defaults and {} samples",
             if request.posterior.is_some() {
@@ -104,34 +180,69 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             },
             request.samples
         );
-        robust.push(run_robustness(request, checked)?);
+        outcomes.push(run_robustness(request, checked)?);
     }
-    let quick = (replicates, steps);
-    let mechanisms = match &experiments.mechanisms {
-        Some(file) if !args.quick => Some(run_mechanisms_sweep(file, &args, &experiments)?),
-        _ => None,
-    };
-    let analysed = [&assumptions, &tipping, &mechanisms].into_iter().flatten();
-    let settling = settled_counts(&experiments, &evidence, analysed, quick)?;
-    let lengths = claim_lengths(&experiments, quick)?;
-    let mut decided = Vec::new();
-    for claim in &experiments.claims {
-        let verdict = reproduce::decide(&claim.id, &evidence)?;
-        decided.push((claim.clone(), verdict));
+    Ok(outcomes)
+}
+
+/// The analyses after the claims' evidence: the full mode's sensitivity, tipping and
+/// mechanisms sweeps, and the robustness checks.
+struct Analyses {
+    assumptions: Option<Analysis>,
+    tipping: Option<Analysis>,
+    robust: Vec<super::robustness::Outcome>,
+    mechanisms: Option<Analysis>,
+}
+
+impl Analyses {
+    /// Their sections of RESULTS.md, or for an analysis the quick mode skipped, a note.
+    fn sections(&self, experiments: &Experiments) -> String {
+        let mut text = match (&experiments.sensitivity, &self.assumptions) {
+            (Some(_), Some(analysis)) => analysis.section.clone(),
+            (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
+            (None, _) => String::new(),
+        };
+        match (&experiments.tipping, &self.tipping) {
+            (Some(_), Some(analysis)) => text.push_str(&analysis.section),
+            (Some(file), None) => text.push_str(&reproduce::tipping::tipping_skipped(
+                &relative_to_scenarios(file),
+            )),
+            (None, _) => {}
+        }
+        match (&experiments.mechanisms, &self.mechanisms) {
+            (Some(_), Some(analysis)) => text.push_str(&analysis.section),
+            (Some(file), None) => text.push_str(&reproduce::mechanisms::mechanisms_skipped(
+                &relative_to_scenarios(file),
+            )),
+            (None, _) => {}
+        }
+        for robust in &self.robust {
+            text.push_str(&robust.section);
+        }
+        text
     }
-    let command = format!(
-        "cadresim reproduce{}{}{}",
+}
+
+/// The command line that RESULTS.md says wrote it.
+fn command_line(args: &ReproduceArgs) -> String {
+    let robustness = args
+        .robustness
+        .map(|n| format!(" --robustness {n}"))
+        .unwrap_or_default();
+    let posterior = args
+        .posterior
+        .as_ref()
+        .map(|dir| format!(" --posterior {}", dir.display()))
+        .unwrap_or_default();
+    format!(
+        "cadresim reproduce{}{}{robustness}{posterior}",
         if args.quick { " --quick" } else { "" },
         if args.docs { " --docs" } else { "" },
-        args.robustness
-            .map(|n| format!(" --robustness {n}"))
-            .unwrap_or_default()
-            + &args
-                .posterior
-                .as_ref()
-                .map(|dir| format!(" --posterior {}", dir.display()))
-                .unwrap_or_default()
-    );
+    )
+}
+
+/// The version, commit and mode RESULTS.md names.
+fn provenance(args: &ReproduceArgs, experiments: &Experiments) -> String {
     let mode = if args.quick {
         format!(
             "quick mode: {} replicates and {} steps per scenario and sweep point",
@@ -140,69 +251,48 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
     } else {
         "full mode: each file's own replicates and run length".to_string()
     };
-    let provenance = format!(
+    format!(
         "cadresim {}{}, {mode}",
         env!("CARGO_PKG_VERSION"),
         manifest::git_commit()
             .map(|c| format!(", commit {}", manifest::short_commit(&c)))
             .unwrap_or_default()
-    );
-    let mut appendix = reproduce::settling_section(&settling);
-    appendix.push_str(&match (&experiments.sensitivity, &assumptions) {
-        (Some(_), Some(analysis)) => analysis.section.clone(),
-        (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
-        (None, _) => String::new(),
-    });
-    match (&experiments.tipping, &tipping) {
-        (Some(_), Some(analysis)) => appendix.push_str(&analysis.section),
-        (Some(file), None) => appendix.push_str(&reproduce::tipping::tipping_skipped(
-            &relative_to_scenarios(file),
-        )),
-        (None, _) => {}
-    }
-    match (&experiments.mechanisms, &mechanisms) {
-        (Some(_), Some(analysis)) => appendix.push_str(&analysis.section),
-        (Some(file), None) => appendix.push_str(&reproduce::mechanisms::mechanisms_skipped(
-            &relative_to_scenarios(file),
-        )),
-        (None, _) => {}
-    }
-    for robust in &robust {
-        appendix.push_str(&robust.section);
-    }
-    let markdown = reproduce::results_markdown(
-        &experiments,
-        &decided,
-        &command,
-        &provenance,
-        &lengths,
-        &appendix,
-    )?;
+    )
+}
+
+/// Draw the claims' figures and write RESULTS.md with its figures into the output directory
+/// and, with `--docs`, into docs/.
+fn write_reports(
+    args: &ReproduceArgs,
+    markdown: &str,
+    decided: &[(reproduce::ClaimSpec, reproduce::Verdict)],
+    analyses: &Analyses,
+) -> Result<(), CommandError> {
     let mut targets = vec![args.out.clone()];
     if args.docs {
         targets.push(PathBuf::from("docs"));
     }
     let drawn = args.out.join("figures");
     output::create_dir(&drawn)?;
-    for (claim, verdict) in &decided {
+    for (claim, verdict) in decided {
         draw_figure(&claim.id, &verdict.figure, &drawn)?;
     }
     for target in &targets {
         let figures = target.join("figures");
         output::create_dir(&figures)?;
         if target != &args.out {
-            for (claim, _) in &decided {
+            for (claim, _) in decided {
                 let name = format!("{}.png", claim.id);
                 output::copy_atomically(&drawn.join(&name), &figures, &name)?;
             }
         }
-        for robust in &robust {
+        for robust in &analyses.robust {
             output::copy_atomically(&robust.chart, &figures, &robust.figure)?;
         }
-        if let Some(analysis) = &tipping {
+        if let Some(analysis) = &analyses.tipping {
             output::copy_atomically(&analysis.charts[0], &figures, "tipping.png")?;
         }
-        if let Some(analysis) = &assumptions {
+        if let Some(analysis) = &analyses.assumptions {
             for chart in &analysis.charts {
                 let name = chart.file_name().expect("a chart path names a file");
                 output::copy_atomically(chart, &figures, &name.to_string_lossy())?;
@@ -212,19 +302,7 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
             out.write_all(markdown.as_bytes())
         })?;
     }
-    for (claim, verdict) in &decided {
-        println!(
-            "{:<20} {}",
-            claim.id,
-            if verdict.holds {
-                "holds"
-            } else {
-                "does not hold"
-            }
-        );
-    }
-    println!("report: {}", args.out.join("RESULTS.md").display());
-    Ok(0)
+    Ok(())
 }
 
 /// What the reproduction would cost (`--dry-run`): the runs, the sweeps (each point at the
@@ -503,7 +581,7 @@ fn run_request(
         steps,
         threads: args.threads,
         force: true,
-        size: (1000, 625),
+        size: FIGURE_SIZE,
         ..RunRequest::default()
     }
 }
@@ -526,7 +604,7 @@ fn sweep_request(
         seed: Some(seed),
         resume: args.resume,
         force: !args.resume,
-        size: (1000, 625),
+        size: FIGURE_SIZE,
         ..SweepRequest::new(file.to_path_buf())
     }
 }
