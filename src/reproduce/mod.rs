@@ -155,17 +155,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let robustness = section(&table, "robustness", &["replicates", "steps"], &file)?;
     let robustness_replicates = integer(robustness.get("replicates"), "robustness.replicates", 4)?;
     let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
-    let strings = |value: Option<&toml::Value>, key: &str| -> Result<Vec<String>, ScenarioError> {
-        value
-            .and_then(|v| v.as_array())
-            .and_then(|items| {
-                items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()
-            })
-            .ok_or_else(|| invalid(&file, key, "must be a list of strings"))
-    };
+    let strings = |value: Option<&toml::Value>, key: &str| string_list(value, key, &file);
     let tables = |key: &str, allowed: &[&str]| entries(&table, key, allowed, &file);
     let mut runs = Vec::new();
     for (index, run) in tables("run", &["name", "files"])?.iter().enumerate() {
@@ -209,86 +199,11 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         Some(toml::Value::String(text)) => Some(text.trim().to_string()),
         Some(_) => return Err(invalid(&file, "mechanisms.note", "must be a string")),
     };
-    let mut claims = Vec::new();
-    let claim_keys = [
-        "id",
-        "text",
-        "kind",
-        "why",
-        "in_paper",
-        "files",
-        "regime",
-        "explanation",
-    ];
-    for (index, claim) in tables("claim", &claim_keys)?.iter().enumerate() {
-        let get = |key: &str| {
-            claim
-                .get(key)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .ok_or_else(|| invalid(&file, &format!("claim[{index}].{key}"), "is required"))
-        };
-        let id = get("id")?;
-        if !claims::known_claims().any(|known| known == id) {
-            return Err(invalid(
-                &file,
-                &format!("claim[{index}].id"),
-                format!(
-                    "`{id}` has no test; known: {}",
-                    claims::known_claims().collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        }
-        let regime_key = format!("claim[{index}].regime");
-        let regime = strings(claim.get("regime"), &regime_key)?;
-        if let Some(unknown) = regime.iter().find(|key| registry::lookup(key).is_none()) {
-            return Err(invalid(
-                &file,
-                &regime_key,
-                format!("names `{unknown}`, which is not a parameter (see `cadresim params`)"),
-            ));
-        }
-        let explanation = match claim.get("explanation") {
-            None => None,
-            Some(toml::Value::String(text)) => Some(text.trim().to_string()),
-            Some(_) => {
-                return Err(invalid(
-                    &file,
-                    &format!("claim[{index}].explanation"),
-                    "must be a string",
-                ))
-            }
-        };
-        let kind_key = format!("claim[{index}].kind");
-        let kind = ClaimKind::parse(&get("kind")?).ok_or_else(|| {
-            invalid(
-                &file,
-                &kind_key,
-                format!("must be one of: {}", ClaimKind::NAMES.join(", ")),
-            )
-        })?;
-        let in_paper = match claim.get("in_paper") {
-            None => true,
-            Some(toml::Value::Boolean(value)) => *value,
-            Some(_) => {
-                return Err(invalid(
-                    &file,
-                    &format!("claim[{index}].in_paper"),
-                    "must be true or false",
-                ))
-            }
-        };
-        claims.push(ClaimSpec {
-            id,
-            text: get("text")?,
-            kind,
-            why: get("why")?,
-            in_paper,
-            files: strings(claim.get("files"), &format!("claim[{index}].files"))?,
-            regime,
-            explanation,
-        });
-    }
+    let claims = tables("claim", &CLAIM_KEYS)?
+        .iter()
+        .enumerate()
+        .map(|(index, claim)| load_claim(claim, index, &file))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Experiments {
         path: path.to_path_buf(),
         seed,
@@ -304,6 +219,106 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         mechanisms_note,
         claims,
     })
+}
+
+/// The keys a `[[claim]]` may have.
+const CLAIM_KEYS: [&str; 8] = [
+    "id",
+    "text",
+    "kind",
+    "why",
+    "in_paper",
+    "files",
+    "regime",
+    "explanation",
+];
+
+/// Claim `index` of the manifest `file`: a known id, its type, a regime of parameters.
+fn load_claim(claim: &toml::Table, index: usize, file: &str) -> Result<ClaimSpec, ScenarioError> {
+    let get = |key: &str| {
+        claim
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .ok_or_else(|| invalid(file, &format!("claim[{index}].{key}"), "is required"))
+    };
+    let id = get("id")?;
+    if !claims::known_claims().any(|known| known == id) {
+        return Err(invalid(
+            file,
+            &format!("claim[{index}].id"),
+            format!(
+                "`{id}` has no test; known: {}",
+                claims::known_claims().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let regime_key = format!("claim[{index}].regime");
+    let regime = string_list(claim.get("regime"), &regime_key, file)?;
+    if let Some(unknown) = regime.iter().find(|key| registry::lookup(key).is_none()) {
+        return Err(invalid(
+            file,
+            &regime_key,
+            format!("names `{unknown}`, which is not a parameter (see `cadresim params`)"),
+        ));
+    }
+    let explanation = match claim.get("explanation") {
+        None => None,
+        Some(toml::Value::String(text)) => Some(text.trim().to_string()),
+        Some(_) => {
+            return Err(invalid(
+                file,
+                &format!("claim[{index}].explanation"),
+                "must be a string",
+            ))
+        }
+    };
+    let kind_key = format!("claim[{index}].kind");
+    let kind = ClaimKind::parse(&get("kind")?).ok_or_else(|| {
+        invalid(
+            file,
+            &kind_key,
+            format!("must be one of: {}", ClaimKind::NAMES.join(", ")),
+        )
+    })?;
+    let in_paper = match claim.get("in_paper") {
+        None => true,
+        Some(toml::Value::Boolean(value)) => *value,
+        Some(_) => {
+            return Err(invalid(
+                file,
+                &format!("claim[{index}].in_paper"),
+                "must be true or false",
+            ))
+        }
+    };
+    Ok(ClaimSpec {
+        id,
+        text: get("text")?,
+        kind,
+        why: get("why")?,
+        in_paper,
+        files: string_list(claim.get("files"), &format!("claim[{index}].files"), file)?,
+        regime,
+        explanation,
+    })
+}
+
+/// A list of strings, or the refusal naming `key`.
+fn string_list(
+    value: Option<&toml::Value>,
+    key: &str,
+    file: &str,
+) -> Result<Vec<String>, ScenarioError> {
+    value
+        .and_then(|v| v.as_array())
+        .and_then(|items| {
+            items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+        })
+        .ok_or_else(|| invalid(file, key, "must be a list of strings"))
 }
 
 /// Refuse a key of `place` (a section of the manifest) that is not one of `allowed`.
