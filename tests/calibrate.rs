@@ -76,6 +76,15 @@ fn the_planted_truth_is_recovered_and_the_inert_control_is_not_identified() {
             "{file} not in the manifest"
         );
     }
+    // The stochastic acceptor's temperatures fall to exactly 1 at the last generation.
+    let generations = records(&out.join("generations.csv"));
+    let temperatures: Vec<f64> = generations[1..]
+        .iter()
+        .map(|r| r[2].parse().unwrap())
+        .collect();
+    assert_eq!(generations.len(), 11);
+    assert_eq!(temperatures.last(), Some(&1.0));
+    assert!(temperatures.windows(2).all(|t| t[1] <= t[0]));
     let waves = records(&out.join("waves.csv"));
     let shares: Vec<f64> = waves.iter().map(|r| r[3].parse().unwrap()).collect();
     assert!(shares[0] < 1.0 && shares.windows(2).all(|w| w[1] <= w[0] * 1.05));
@@ -279,6 +288,10 @@ fn bad_calibration_files_are_refused_in_one_line() {
         "calibrate.target[0].sd_obs",
     );
     refused(&format!("[calibrate]\n{PARAMETER}"), "calibrate.target");
+    refused(
+        &format!("[calibrate]\nacceptor = \"exact\"\n{PARAMETER}{TARGET}"),
+        "calibrate.acceptor",
+    );
 }
 
 /// Start `calibrate ARGS --out OUT` and kill it once its ledger holds `part`.
@@ -321,7 +334,9 @@ fn an_interrupted_calibration_resumes_to_the_same_result() {
     assert!(!cut.join("manifest.json").exists());
     // Without --resume the unfinished directory is refused, not replaced.
     assert_eq!(calibrate(TINY, &cut, &[]).status.code(), Some(2));
-    succeeded(&calibrate(TINY, &cut, &["--resume"]));
+    // The ledger knows the calibration by its content, not by the path it was named by.
+    let renamed = format!("./scenarios/calibration/../calibration/{}", "tiny.toml");
+    succeeded(&calibrate(&renamed, &cut, &["--resume"]));
     for file in [
         "runs.csv",
         "posterior.csv",

@@ -6,7 +6,9 @@
 //! weights are the inverse median absolute deviations of each summary over the previous
 //! generation's simulations (Prangle 2017; pyABC's `AdaptivePNormDistance`). Generation 0 is
 //! the prior itself. Single-threaded and driven by one seeded generator: the posterior is a
-//! pure function of the seed.
+//! pure function of the seed. This is the uniform acceptor; `stochastic` holds the exact one,
+//! and `abc_smc` runs the one the settings name. Both share the model, the population and
+//! the perturbation kernel defined here.
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -20,6 +22,30 @@ pub trait Model {
     /// Simulated summaries at each point, or None where the point lies outside the prior's
     /// support; any randomness drawn from `rng`.
     fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Option<Vec<f64>>>;
+
+    /// log p(observed | point) at each point, the model's noise integrated out (what the
+    /// stochastic acceptor needs), or None outside the prior's support.
+    fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>>;
+}
+
+/// How a generation accepts a proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Acceptor {
+    /// Distance within a tolerance that falls each generation: the ABC posterior is the true
+    /// one widened by the tolerance.
+    Uniform,
+    /// With probability (density / normalisation)^(1 / temperature), the last generation at
+    /// temperature 1: exact for Gaussian noise of known covariance.
+    Stochastic,
+}
+
+impl Acceptor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Acceptor::Uniform => "uniform",
+            Acceptor::Stochastic => "stochastic",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -32,6 +58,18 @@ pub struct Settings {
     pub min_acceptance: f64,
     /// Proposals a generation may make, as a multiple of `population`, before it gives up.
     pub max_proposals_factor: usize,
+    pub acceptor: Acceptor,
+}
+
+/// What a generation's acceptance was set by.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Threshold {
+    /// Generation 0, the prior.
+    Prior,
+    /// The uniform acceptor's tolerance.
+    Epsilon(f64),
+    /// The stochastic acceptor's temperature.
+    Temperature(f64),
 }
 
 /// What one generation did.
@@ -39,7 +77,7 @@ pub struct Settings {
 pub struct Generation {
     /// 0 for the prior.
     pub generation: usize,
-    pub epsilon: f64,
+    pub threshold: Threshold,
     pub proposals: usize,
     pub acceptance: f64,
 }
@@ -57,11 +95,39 @@ pub struct Outcome {
     pub population: Population,
 }
 
-/// Proposals made and simulated at once.
-const BATCH: usize = 512;
+impl Population {
+    /// A population whose summaries no later generation needs.
+    pub(super) fn new(points: Vec<Vec<f64>>, weights: Vec<f64>) -> Population {
+        Population {
+            points,
+            weights,
+            summaries: Vec::new(),
+        }
+    }
+}
 
-/// Run ABC-SMC against `observed` summaries; `report` hears of each generation when done.
+/// Proposals made and simulated at once.
+pub(super) const BATCH: usize = 512;
+
+/// Run ABC-SMC against `observed` summaries with the settings' acceptor; `report` hears of
+/// each generation when done.
 pub fn abc_smc(
+    settings: &Settings,
+    model: &dyn Model,
+    region: &Box,
+    observed: &[f64],
+    rng: &mut impl Rng,
+    report: &mut dyn FnMut(&Generation),
+) -> Outcome {
+    match settings.acceptor {
+        Acceptor::Uniform => uniform_smc(settings, model, region, observed, rng, report),
+        Acceptor::Stochastic => {
+            super::stochastic::stochastic_smc(settings, model, region, observed, rng, report)
+        }
+    }
+}
+
+fn uniform_smc(
     settings: &Settings,
     model: &dyn Model,
     region: &Box,
@@ -72,7 +138,7 @@ pub fn abc_smc(
     let (mut population, all) = generation_zero(settings, model, region, rng);
     let mut generations = vec![Generation {
         generation: 0,
-        epsilon: f64::INFINITY,
+        threshold: Threshold::Prior,
         proposals: all.len(),
         acceptance: settings.population as f64 / all.len() as f64,
     }];
@@ -99,7 +165,7 @@ pub fn abc_smc(
         let acceptance = settings.population as f64 / all.len() as f64;
         generations.push(Generation {
             generation,
-            epsilon,
+            threshold: Threshold::Epsilon(epsilon),
             proposals: all.len(),
             acceptance,
         });
@@ -187,7 +253,11 @@ fn next_generation(
 }
 
 /// A batch of proposals: ancestors drawn by weight, moved by the kernel, kept in the cube.
-fn perturbed(previous: &Population, kernel: &Kernel, rng: &mut impl Rng) -> Vec<Vec<f64>> {
+pub(super) fn perturbed(
+    previous: &Population,
+    kernel: &Kernel,
+    rng: &mut impl Rng,
+) -> Vec<Vec<f64>> {
     let mut batch = Vec::with_capacity(BATCH);
     while batch.len() < BATCH {
         let ancestor = draw_index(&previous.weights, rng);
@@ -211,13 +281,13 @@ fn draw_index(weights: &[f64], rng: &mut impl Rng) -> usize {
 }
 
 /// The Gaussian perturbation kernel with twice the population's weighted covariance.
-struct Kernel {
+pub(super) struct Kernel {
     /// Lower Cholesky factor of the covariance.
     cholesky: Vec<Vec<f64>>,
 }
 
 impl Kernel {
-    fn of(population: &Population) -> Kernel {
+    pub(super) fn of(population: &Population) -> Kernel {
         let covariance = weighted_covariance(&population.points, &population.weights);
         let doubled: Vec<Vec<f64>> = covariance
             .iter()
@@ -246,6 +316,23 @@ impl Kernel {
             y[i] = (a[i] - b[i] - sum) / self.cholesky[i][i];
         }
         (-0.5 * y.iter().map(|v| v * v).sum::<f64>()).exp()
+    }
+
+    /// log of the normalised mixture Σ w K(point − old) over the population.
+    pub(super) fn log_mixture(&self, population: &Population, point: &[f64]) -> f64 {
+        let log_norm: f64 = self
+            .cholesky
+            .iter()
+            .enumerate()
+            .map(|(i, row)| row[i].ln())
+            .sum();
+        let mixture: f64 = population
+            .points
+            .iter()
+            .zip(&population.weights)
+            .map(|(old, w)| w * self.density(point, old))
+            .sum();
+        mixture.max(f64::MIN_POSITIVE).ln() - log_norm
     }
 
     /// Beaumont et al.'s weights: prior density (constant on the support) over the mixture
@@ -357,15 +444,31 @@ mod tests {
                 })
                 .collect()
         }
+
+        fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>> {
+            let sd = 0.05f64;
+            let log_normal = |r: f64| -0.5 * (r / sd).powi(2) - sd.ln();
+            points
+                .iter()
+                .map(|p| Some(log_normal(observed[0] - p[0])))
+                .collect()
+        }
     }
 
     #[test]
     fn the_posterior_of_a_normal_mean_is_recovered() {
+        for acceptor in [Acceptor::Uniform, Acceptor::Stochastic] {
+            recover_a_normal_mean(acceptor);
+        }
+    }
+
+    fn recover_a_normal_mean(acceptor: Acceptor) {
         let settings = Settings {
             population: 2000,
             generations: 8,
             min_acceptance: 0.01,
             max_proposals_factor: 1000,
+            acceptor,
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let outcome = abc_smc(
@@ -393,10 +496,21 @@ mod tests {
             variance.sqrt()
         );
         assert!(outcome.generations.len() >= 5);
-        assert!(outcome
-            .generations
-            .windows(2)
-            .all(|g| g[1].epsilon < g[0].epsilon));
+        let thresholds: Vec<f64> = outcome.generations[1..]
+            .iter()
+            .map(|g| match g.threshold {
+                Threshold::Epsilon(x) | Threshold::Temperature(x) => x,
+                Threshold::Prior => f64::NAN,
+            })
+            .collect();
+        assert!(
+            thresholds.windows(2).all(|t| t[1] <= t[0]),
+            "{thresholds:?}"
+        );
+        if acceptor == Acceptor::Stochastic {
+            assert_eq!(thresholds.len(), 8);
+            assert_eq!(thresholds[7], 1.0);
+        }
     }
 
     #[test]

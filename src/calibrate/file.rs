@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::abc::Acceptor;
 use super::space::{Parameter, Prior};
 use super::{CalibrationSpec, Settings, Statistic, Target};
 use crate::hierarchy::Size;
@@ -12,7 +13,7 @@ use crate::metrics::{METRICS, WHOLE_HIERARCHY};
 use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
 use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
-const CALIBRATE_KEYS: [&str; 11] = [
+const CALIBRATE_KEYS: [&str; 12] = [
     "seed",
     "replicates",
     "budget",
@@ -21,6 +22,7 @@ const CALIBRATE_KEYS: [&str; 11] = [
     "cut",
     "population",
     "generations",
+    "acceptor",
     "predictive_runs",
     "parameter",
     "target",
@@ -158,6 +160,7 @@ fn parse_settings(
             )
         })?,
     };
+    let acceptor = acceptor(calibrate, file)?;
     if wave_runs + predictive_runs > budget {
         return Err(invalid(
             file,
@@ -176,8 +179,25 @@ fn parse_settings(
         cut,
         population,
         generations,
+        acceptor,
         predictive_runs,
     })
+}
+
+fn acceptor(calibrate: &toml::Table, file: &str) -> Result<Acceptor, ScenarioError> {
+    match calibrate.get("acceptor") {
+        None => Ok(Acceptor::Stochastic),
+        Some(toml::Value::String(name)) if name == "stochastic" => Ok(Acceptor::Stochastic),
+        Some(toml::Value::String(name)) if name == "uniform" => Ok(Acceptor::Uniform),
+        Some(other) => Err(invalid(
+            file,
+            "calibrate.acceptor",
+            format!(
+                "must be \"stochastic\" or \"uniform\", got {}",
+                registry::describe_value(other)
+            ),
+        )),
+    }
 }
 
 fn tables<'a>(

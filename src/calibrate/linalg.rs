@@ -33,9 +33,38 @@ pub fn lower_inverse(lower: &[Vec<f64>]) -> Vec<Vec<f64>> {
     inverse
 }
 
+/// Smallest pivot of a covariance's factor in `log_normal_density`.
+const MIN_COVARIANCE_PIVOT: f64 = 1e-300;
+
+/// log N(residual; 0, covariance), the multivariate normal log density.
+pub fn log_normal_density(covariance: &[Vec<f64>], residual: &[f64]) -> f64 {
+    let lower = cholesky(covariance, MIN_COVARIANCE_PIVOT);
+    let n = residual.len();
+    let mut solved = vec![0.0; n];
+    for i in 0..n {
+        let sum: f64 = (0..i).map(|k| lower[i][k] * solved[k]).sum();
+        solved[i] = (residual[i] - sum) / lower[i][i];
+    }
+    let log_det: f64 = (0..n).map(|i| 2.0 * lower[i][i].ln()).sum();
+    let squared: f64 = solved.iter().map(|v| v * v).sum();
+    -0.5 * (squared + log_det + n as f64 * (2.0 * std::f64::consts::PI).ln())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_normal_log_density_has_known_values() {
+        // Standard normal at 0: −½ ln 2π.
+        let half_log_two_pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        assert!((log_normal_density(&[vec![1.0]], &[0.0]) + half_log_two_pi).abs() < 1e-15);
+        // Covariance [[4, 2], [2, 2]] (det 4, inverse [[0.5, −0.5], [−0.5, 1]]) at (1, 1):
+        // quadratic form 0.5 − 1 + 1 = 0.5.
+        let value = log_normal_density(&[vec![4.0, 2.0], vec![2.0, 2.0]], &[1.0, 1.0]);
+        let expected = -0.5 * (0.5 + 4.0f64.ln()) - 2.0 * half_log_two_pi;
+        assert!((value - expected).abs() < 1e-14, "{value} vs {expected}");
+    }
 
     #[test]
     fn cholesky_factors_a_known_matrix() {

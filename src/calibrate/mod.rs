@@ -11,6 +11,7 @@ pub mod history;
 pub mod linalg;
 pub mod sbc;
 pub mod space;
+pub mod stochastic;
 
 use rand_distr::{Distribution, StandardNormal};
 
@@ -80,8 +81,11 @@ pub struct Settings {
     pub cut: f64,
     /// Particles of ABC-SMC.
     pub population: usize,
-    /// Most generations of ABC-SMC after the prior.
+    /// Most generations of ABC-SMC after the prior (exactly these with the stochastic
+    /// acceptor, whose last is at temperature 1).
     pub generations: usize,
+    /// How ABC-SMC accepts a proposal.
+    pub acceptor: abc::Acceptor,
     /// Simulator runs at posterior draws for the predictive check.
     pub predictive_runs: usize,
 }
@@ -163,12 +167,49 @@ impl<'a> Emulated<'a> {
     }
 }
 
+impl Emulated<'_> {
+    /// log N(observed; means, Σ) with Σ the covariance `draw` samples from: the independent
+    /// variances on the diagonal plus the ensemble's, correlated as the training runs'.
+    fn log_normal(&self, predicted: &Predicted, observed: &[f64]) -> f64 {
+        let targets = predicted.means.len();
+        let correlation = &self.matching.last().ensemble_correlation;
+        let covariance: Vec<Vec<f64>> = (0..targets)
+            .map(|i| {
+                (0..targets)
+                    .map(|j| {
+                        let ensemble = (predicted.ensemble[i] * predicted.ensemble[j]).sqrt()
+                            * correlation[i][j];
+                        ensemble
+                            + if i == j {
+                                predicted.independent[i]
+                            } else {
+                                0.0
+                            }
+                    })
+                    .collect()
+            })
+            .collect();
+        let residual: Vec<f64> = (0..targets)
+            .map(|t| observed[t] - predicted.means[t])
+            .collect();
+        linalg::log_normal_density(&covariance, &residual)
+    }
+}
+
 impl abc::Model for Emulated<'_> {
     fn simulate(&self, points: &[Vec<f64>], rng: &mut dyn rand::RngCore) -> Vec<Option<Vec<f64>>> {
         self.matching
             .predicted_inside(points)
             .into_iter()
             .map(|predicted| Some(self.draw(&predicted?, rng)))
+            .collect()
+    }
+
+    fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>> {
+        self.matching
+            .predicted_inside(points)
+            .into_iter()
+            .map(|predicted| Some(self.log_normal(&predicted?, observed)))
             .collect()
     }
 }

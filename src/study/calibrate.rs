@@ -95,11 +95,7 @@ pub fn calibrate(
         std::slice::from_ref(&spec.file),
         threads,
     )?;
-    let settings = manifest::sha256_hex(
-        serde_json::to_string(&(settings_json(&spec, request.check), &spec.scenario))
-            .expect("settings serialize")
-            .as_bytes(),
-    );
+    let settings = settings_hash(&spec, request.check);
     let _lock = open_dir(request, &settings)?;
     let simulator = Simulator::new(&spec, &pool, observer, &request.out)?;
     let (tables, charts, outcome) = match request.check {
@@ -153,6 +149,22 @@ fn open_dir(request: &CalibrateRequest, settings: &str) -> Result<output::DirLoc
     }
 }
 
+/// The hash that names a calibration in its ledger: everything that defines the result (the
+/// settings, parameters, targets and base scenario), not the path the file was named by, so
+/// that `--resume` accepts the file however it is named.
+fn settings_hash(spec: &CalibrationSpec, check: Option<usize>) -> String {
+    let mut settings = settings_json(spec, check);
+    settings
+        .as_object_mut()
+        .expect("the settings are an object")
+        .remove("file");
+    manifest::sha256_hex(
+        serde_json::to_string(&(settings, &spec.scenario))
+            .expect("settings serialize")
+            .as_bytes(),
+    )
+}
+
 fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Value {
     let s = &spec.settings;
     serde_json::json!({
@@ -164,6 +176,7 @@ fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Va
         "cut": s.cut,
         "population": s.population,
         "generations": s.generations,
+        "acceptor": s.acceptor.name(),
         "predictive_runs": s.predictive_runs,
         "parameters": spec.parameters.iter().map(|p| serde_json::json!({
             "key": p.key, "prior": p.prior.name(), "range": [p.low, p.high],
@@ -382,6 +395,7 @@ fn abc_settings(spec: &CalibrationSpec) -> abc::Settings {
         generations: spec.settings.generations,
         min_acceptance: 0.01,
         max_proposals_factor: 1000,
+        acceptor: spec.settings.acceptor,
     }
 }
 
@@ -662,14 +676,16 @@ fn generations_table(generations: &[abc::Generation]) -> Table {
     let rows = generations
         .iter()
         .map(|g| {
+            // The prior has neither tolerance nor temperature: empty cells.
+            let (epsilon, temperature) = match g.threshold {
+                abc::Threshold::Prior => (String::new(), String::new()),
+                abc::Threshold::Epsilon(e) => (number(e), String::new()),
+                abc::Threshold::Temperature(t) => (String::new(), number(t)),
+            };
             vec![
                 g.generation.to_string(),
-                // Generation 0 (the prior) has no tolerance: an empty cell.
-                if g.epsilon.is_finite() {
-                    number(g.epsilon)
-                } else {
-                    String::new()
-                },
+                epsilon,
+                temperature,
                 g.proposals.to_string(),
                 number(g.acceptance),
             ]
@@ -677,7 +693,13 @@ fn generations_table(generations: &[abc::Generation]) -> Table {
         .collect();
     Table {
         name: "generations.csv",
-        header: header(&["generation", "epsilon", "proposals", "acceptance_rate"]),
+        header: header(&[
+            "generation",
+            "epsilon",
+            "temperature",
+            "proposals",
+            "acceptance_rate",
+        ]),
         rows,
     }
 }
