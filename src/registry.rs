@@ -311,52 +311,8 @@ impl ParamSpec {
                     _ => return Err(wrong()),
                 }
             }
-            Field::Scope => {
-                let items = value.as_array().ok_or_else(wrong)?;
-                let mut scope = Vec::new();
-                for item in items {
-                    let class = match item.as_str() {
-                        Some("exploratory") => ErrorClass::Exploratory,
-                        Some("negligence") => ErrorClass::Negligence,
-                        Some("violation") => ErrorClass::Violation,
-                        _ => {
-                            return Err(ParamError::new(
-                                self.key,
-                                format!(
-                                    "must be {}, got {} in the list",
-                                    self.allowed(),
-                                    describe_value(item)
-                                ),
-                            ))
-                        }
-                    };
-                    if !scope.contains(&class) {
-                        scope.push(class);
-                    }
-                }
-                scope.sort();
-                params.fault_tolerance.scope = scope;
-            }
-            Field::Markup => {
-                let as_markup = |item: &toml::Value| {
-                    match item {
-                        toml::Value::Float(number) => Some(*number),
-                        toml::Value::Integer(number) => Some(*number as f64),
-                        _ => None,
-                    }
-                    .filter(|number| Range::NonNegative.contains(*number))
-                };
-                params.targets.markup = match value {
-                    toml::Value::Array(items) => Markup::PerLevel(
-                        items
-                            .iter()
-                            .map(as_markup)
-                            .collect::<Option<Vec<f64>>>()
-                            .ok_or_else(wrong)?,
-                    ),
-                    scalar => Markup::Scalar(as_markup(scalar).ok_or_else(wrong)?),
-                };
-            }
+            Field::Scope => params.fault_tolerance.scope = self.parse_scope(value)?,
+            Field::Markup => params.targets.markup = parse_markup(value).ok_or_else(wrong)?,
             Field::Levels => {
                 params.hierarchy.levels = parse_levels(value, self)?;
             }
@@ -382,6 +338,55 @@ impl ParamSpec {
         }
         Ok(())
     }
+}
+
+impl ParamSpec {
+    /// A list of error classes, each once, in order.
+    fn parse_scope(&self, value: &toml::Value) -> Result<Vec<ErrorClass>, ParamError> {
+        let wrong = |what: &toml::Value, suffix: &str| {
+            ParamError::new(
+                self.key,
+                format!(
+                    "must be {}, got {}{suffix}",
+                    self.allowed(),
+                    describe_value(what)
+                ),
+            )
+        };
+        let items = value.as_array().ok_or_else(|| wrong(value, ""))?;
+        let mut scope = Vec::new();
+        for item in items {
+            let class = match item.as_str() {
+                Some("exploratory") => ErrorClass::Exploratory,
+                Some("negligence") => ErrorClass::Negligence,
+                Some("violation") => ErrorClass::Violation,
+                _ => return Err(wrong(item, " in the list")),
+            };
+            if !scope.contains(&class) {
+                scope.push(class);
+            }
+        }
+        scope.sort();
+        Ok(scope)
+    }
+}
+
+/// A markup: one non-negative number, or a list of them (one per level).
+fn parse_markup(value: &toml::Value) -> Option<Markup> {
+    let as_markup = |item: &toml::Value| {
+        match item {
+            toml::Value::Float(number) => Some(*number),
+            toml::Value::Integer(number) => Some(*number as f64),
+            _ => None,
+        }
+        .filter(|number| Range::NonNegative.contains(*number))
+    };
+    Some(match value {
+        toml::Value::Array(items) => {
+            Markup::PerLevel(items.iter().map(as_markup).collect::<Option<Vec<f64>>>()?)
+        }
+        scalar => Markup::Scalar(as_markup(scalar)?),
+    })
 }
 
 /// A tree reference: a path as written in a scenario file, or `{ file, sha256 }` as a

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::hierarchy::Hierarchy;
 use crate::params::{Changes, Params, Plan};
-use crate::registry::{self, check_consistency, did_you_mean, lookup, ParamError, SECTIONS};
+use crate::registry::{
+    self, check_consistency, did_you_mean, lookup, ParamError, ParamSpec, SECTIONS,
+};
 use crate::{adoption, tree};
 
 /// A scenario: a name, a description, resolved parameters and a policy schedule.
@@ -443,20 +445,7 @@ fn parse_schedule(
     for (index, table, adopted) in expand_adoptions(entries, file, params)? {
         let here = format!("schedule[{index}]");
         let table = &table;
-        for key in table.keys() {
-            if !matches!(key.as_str(), "at" | "set" | "where") {
-                let hint = did_you_mean(key, ["at", "set", "where", "adopt"])
-                    .map(|hint| format!("; did you mean `{hint}`?"))
-                    .unwrap_or_default();
-                return Err(ScenarioError::invalid(
-                    file,
-                    format!("{here}.{key}"),
-                    format!(
-                        "is not a known key of a schedule entry (allowed: at, set, where, adopt){hint}"
-                    ),
-                ));
-            }
-        }
+        check_entry_keys(table, file, &here)?;
         let where_ = table
             .get("where")
             .map(|value| {
@@ -464,80 +453,132 @@ fn parse_schedule(
                 parse_where(value, params, &mut hierarchy, file, &place)
             })
             .transpose()?;
-        let at = match table.get("at") {
-            Some(toml::Value::Integer(at))
-                if *at >= 0 && (*at as u64) < params.run.most_steps() =>
-            {
-                *at as u64
-            }
-            Some(other) => {
-                return Err(ScenarioError::invalid(
-                    file,
-                    format!("{here}.at"),
-                    format!(
-                        "must be an integer step in 0..{} (the run), got {}",
-                        params.run.most_steps(),
-                        registry::describe_value(other)
-                    ),
-                ))
-            }
-            None => {
-                return Err(ScenarioError::invalid(
-                    file,
-                    format!("{here}.at"),
-                    "is missing: the step at which the changes apply",
-                ))
-            }
-        };
-        let set_table = table.get("set").and_then(|v| v.as_table()).ok_or_else(|| {
-            ScenarioError::invalid(
-                file,
-                format!("{here}.set"),
-                "must be a table of \"section.key\" = value",
-            )
-        })?;
-        let mut settings = Vec::new();
-        flatten_settings("", set_table, &mut settings);
-        let mut set = toml::Table::new();
-        for (key, value) in settings {
-            let place = format!("{here}.set.{key}");
-            let spec = match lookup(&key) {
-                Some(spec) if spec.schedulable() => spec,
-                Some(_) => {
-                    return Err(ScenarioError::invalid(
-                        file,
-                        place,
-                        "cannot change during a run ([run], [hierarchy] and work.innovation_levels are fixed)",
-                    ))
-                }
-                None => {
-                    let section = key.split('.').next().filter(|s| SECTIONS.contains(s));
-                    let name = key.rsplit('.').next().unwrap_or(&key);
-                    let ScenarioError::Invalid { message, .. } =
-                        unknown_key(file, &key, name, section)
-                    else {
-                        unreachable!("unknown_key builds an Invalid error")
-                    };
-                    return Err(ScenarioError::invalid(file, place, message));
-                }
-            };
-            spec.set(&mut params.clone(), &value)
-                .map_err(|error| ScenarioError::invalid(file, &place, error.message))?;
-            if let (Some(_), Some(why)) = (&where_, not_by_unit(&key)) {
-                return Err(ScenarioError::invalid(
-                    file,
-                    place,
-                    format!("cannot be set for part of the hierarchy (`where`): {why}"),
-                ));
-            }
-            set.insert(key, value);
-        }
+        let at = entry_step(table, file, &here, params)?;
+        let set = entry_settings(table, file, &here, params, where_.is_some())?;
         schedule.push((index, ScheduleEntry { at, set, where_ }));
     }
     schedule.sort_by_key(|(index, entry)| (entry.at, *index));
-    // Apply the whole schedule once so that cross-parameter rules hold at every step.
+    check_evolution(&schedule, file, params)?;
+    Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// A schedule entry's keys are `at`, `set` and `where` (`adopt` was expanded before).
+fn check_entry_keys(table: &toml::Table, file: &str, here: &str) -> Result<(), ScenarioError> {
+    for key in table.keys() {
+        if !matches!(key.as_str(), "at" | "set" | "where") {
+            let hint = did_you_mean(key, ["at", "set", "where", "adopt"])
+                .map(|hint| format!("; did you mean `{hint}`?"))
+                .unwrap_or_default();
+            return Err(ScenarioError::invalid(
+                file,
+                format!("{here}.{key}"),
+                format!(
+                    "is not a known key of a schedule entry (allowed: at, set, where, adopt){hint}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A schedule entry's `at`: a step of the run.
+fn entry_step(
+    table: &toml::Table,
+    file: &str,
+    here: &str,
+    params: &Params,
+) -> Result<u64, ScenarioError> {
+    match table.get("at") {
+        Some(toml::Value::Integer(at)) if *at >= 0 && (*at as u64) < params.run.most_steps() => {
+            Ok(*at as u64)
+        }
+        Some(other) => Err(ScenarioError::invalid(
+            file,
+            format!("{here}.at"),
+            format!(
+                "must be an integer step in 0..{} (the run), got {}",
+                params.run.most_steps(),
+                registry::describe_value(other)
+            ),
+        )),
+        None => Err(ScenarioError::invalid(
+            file,
+            format!("{here}.at"),
+            "is missing: the step at which the changes apply",
+        )),
+    }
+}
+
+/// A schedule entry's `set`, flattened to "section.key" = value, each key schedulable (and
+/// settable for part of the hierarchy when the entry has `where`) and each value valid.
+fn entry_settings(
+    table: &toml::Table,
+    file: &str,
+    here: &str,
+    params: &Params,
+    has_where: bool,
+) -> Result<toml::Table, ScenarioError> {
+    let set_table = table.get("set").and_then(|v| v.as_table()).ok_or_else(|| {
+        ScenarioError::invalid(
+            file,
+            format!("{here}.set"),
+            "must be a table of \"section.key\" = value",
+        )
+    })?;
+    let mut settings = Vec::new();
+    flatten_settings("", set_table, &mut settings);
+    let mut set = toml::Table::new();
+    for (key, value) in settings {
+        let place = format!("{here}.set.{key}");
+        let spec = schedulable_spec(&key, file, &place)?;
+        spec.set(&mut params.clone(), &value)
+            .map_err(|error| ScenarioError::invalid(file, &place, error.message))?;
+        if let (true, Some(why)) = (has_where, not_by_unit(&key)) {
+            return Err(ScenarioError::invalid(
+                file,
+                place,
+                format!("cannot be set for part of the hierarchy (`where`): {why}"),
+            ));
+        }
+        set.insert(key, value);
+    }
+    Ok(set)
+}
+
+/// The registry's entry for a key a schedule may change.
+fn schedulable_spec(
+    key: &str,
+    file: &str,
+    place: &str,
+) -> Result<&'static ParamSpec, ScenarioError> {
+    match lookup(key) {
+        Some(spec) if spec.schedulable() => Ok(spec),
+        Some(_) => Err(ScenarioError::invalid(
+            file,
+            place,
+            "cannot change during a run ([run], [hierarchy] and work.innovation_levels are fixed)",
+        )),
+        None => {
+            let section = key.split('.').next().filter(|s| SECTIONS.contains(s));
+            let name = key.rsplit('.').next().unwrap_or(key);
+            let ScenarioError::Invalid { message, .. } = unknown_key(file, key, name, section)
+            else {
+                unreachable!("unknown_key builds an Invalid error")
+            };
+            Err(ScenarioError::invalid(file, place, message))
+        }
+    }
+}
+
+/// Apply the whole schedule once, in order, so that cross-parameter rules hold at every
+/// step.
+fn check_evolution(
+    schedule: &[(usize, ScheduleEntry)],
+    file: &str,
+    params: &Params,
+) -> Result<(), ScenarioError> {
     let mut evolving = params.clone();
-    for (index, entry) in &schedule {
+    for (index, entry) in schedule {
         let place = format!("schedule[{index}].set");
         apply_settings(&mut evolving, &entry.set, file, &place)?;
         check_consistency(&evolving).map_err(|ParamError { key, message }| {
@@ -548,7 +589,7 @@ fn parse_schedule(
             )
         })?;
     }
-    Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+    Ok(())
 }
 
 /// The schedule's entries as tables of `at`, `set` and `where`, each with its index in the

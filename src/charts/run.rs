@@ -393,6 +393,89 @@ impl CategoryLabels {
     }
 }
 
+impl Equilibria<'_> {
+    /// One metric's panel: each scenario's mean and interval.
+    fn draw_panel<DB: DrawingBackend>(
+        &self,
+        panel: &DrawingArea<DB, Shift>,
+        metric: &str,
+        names: &[String],
+        scale: f64,
+    ) -> Outcome {
+        let count = self.scenarios.len().max(1);
+        let description = crate::metrics::meaning(metric);
+        let values: Vec<(f64, f64, f64)> = self
+            .scenarios
+            .iter()
+            .map(|s| {
+                s.metrics
+                    .get(metric)
+                    .map(|p| (p.mean, p.low, p.high))
+                    .unwrap_or((0.0, 0.0, 0.0))
+            })
+            .collect();
+        let low = values.iter().map(|v| v.1).fold(0.0f64, f64::min);
+        let mut high = values.iter().map(|v| v.2).fold(0.0f64, f64::max);
+        if high <= low {
+            high = low + 1.0;
+        }
+        let pad = (high - low) * 0.08;
+        let labels = CategoryLabels::fit(&names, panel.dim_in_pixel().0, scale);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(metric, font(scale, 24.0))
+            .margin((14.0 * scale) as u32)
+            .x_label_area_size(labels.area(scale))
+            .y_label_area_size((95.0 * scale) as u32)
+            .build_cartesian_2d(-0.5f64..count as f64 - 0.5, (low - pad)..(high + pad))
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(count)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|y| tick_label(*y, high - low + 2.0 * pad))
+            .x_desc("scenario")
+            .y_desc(description)
+            .label_style(font(scale, 16.0))
+            .axis_desc_style(font(scale, 17.0))
+            .draw()
+            .map_err(fail)?;
+        labels.draw(&mut chart, names, low - pad, scale)?;
+        for (index, ((mean, low, high), scenario)) in values.iter().zip(self.scenarios).enumerate()
+        {
+            let x = index as f64;
+            let colour = if self.by_class {
+                class_colour(&scenario.class)
+            } else {
+                BLUE
+            };
+            let width = (3.0 * scale).max(1.0) as u32;
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(x, *low), (x, *high)],
+                    colour.stroke_width(width),
+                )))
+                .map_err(fail)?;
+            for y in [*low, *high] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x - 0.12, y), (x + 0.12, y)],
+                        colour.stroke_width(width),
+                    )))
+                    .map_err(fail)?;
+            }
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    (x, *mean),
+                    (9.0 * scale) as i32,
+                    colour.filled(),
+                )))
+                .map_err(fail)?;
+        }
+        Ok(())
+    }
+}
+
 /// The metrics of the equilibria chart.
 const EQUILIBRIUM_PANELS: [&str; 4] = ["mean_innovation", "share_idle", "welfare", "abuse_rate"];
 
@@ -410,79 +493,9 @@ impl Chart for Equilibria<'_> {
             _ => (2, self.metrics.len().div_ceil(2)),
         };
         let panels = titled.split_evenly(layout);
-        let count = self.scenarios.len().max(1);
         let names: Vec<String> = self.scenarios.iter().map(|s| s.name.clone()).collect();
         for (panel, metric) in panels.iter().zip(self.metrics) {
-            let description = crate::metrics::meaning(metric);
-            let values: Vec<(f64, f64, f64)> = self
-                .scenarios
-                .iter()
-                .map(|s| {
-                    s.metrics
-                        .get(*metric)
-                        .map(|p| (p.mean, p.low, p.high))
-                        .unwrap_or((0.0, 0.0, 0.0))
-                })
-                .collect();
-            let low = values.iter().map(|v| v.1).fold(0.0f64, f64::min);
-            let mut high = values.iter().map(|v| v.2).fold(0.0f64, f64::max);
-            if high <= low {
-                high = low + 1.0;
-            }
-            let pad = (high - low) * 0.08;
-            let labels = CategoryLabels::fit(&names, panel.dim_in_pixel().0, scale);
-            let mut chart = ChartBuilder::on(panel)
-                .caption(metric, font(scale, 24.0))
-                .margin((14.0 * scale) as u32)
-                .x_label_area_size(labels.area(scale))
-                .y_label_area_size((95.0 * scale) as u32)
-                .build_cartesian_2d(-0.5f64..count as f64 - 0.5, (low - pad)..(high + pad))
-                .map_err(fail)?;
-            chart
-                .configure_mesh()
-                .disable_x_mesh()
-                .x_labels(count)
-                .x_label_formatter(&|_| String::new())
-                .y_label_formatter(&|y| tick_label(*y, high - low + 2.0 * pad))
-                .x_desc("scenario")
-                .y_desc(description)
-                .label_style(font(scale, 16.0))
-                .axis_desc_style(font(scale, 17.0))
-                .draw()
-                .map_err(fail)?;
-            labels.draw(&mut chart, &names, low - pad, scale)?;
-            for (index, ((mean, low, high), scenario)) in
-                values.iter().zip(self.scenarios).enumerate()
-            {
-                let x = index as f64;
-                let colour = if self.by_class {
-                    class_colour(&scenario.class)
-                } else {
-                    BLUE
-                };
-                let width = (3.0 * scale).max(1.0) as u32;
-                chart
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(x, *low), (x, *high)],
-                        colour.stroke_width(width),
-                    )))
-                    .map_err(fail)?;
-                for y in [*low, *high] {
-                    chart
-                        .draw_series(std::iter::once(PathElement::new(
-                            vec![(x - 0.12, y), (x + 0.12, y)],
-                            colour.stroke_width(width),
-                        )))
-                        .map_err(fail)?;
-                }
-                chart
-                    .draw_series(std::iter::once(Circle::new(
-                        (x, *mean),
-                        (9.0 * scale) as i32,
-                        colour.filled(),
-                    )))
-                    .map_err(fail)?;
-            }
+            self.draw_panel(panel, metric, &names, scale)?;
         }
         let mut entries: Vec<(String, RGBColor)> = if self.by_class {
             crate::metrics::CLASSES
@@ -598,7 +611,6 @@ pub fn draw_all(
     size: (u32, u32),
     overlay: bool,
 ) -> Result<Vec<PathBuf>, ChartError> {
-    use rayon::prelude::*;
     crate::output::create_dir(out)?;
     let comparing = results.len() > 1;
     let mut jobs: Vec<(String, Job)> = Vec::new();
@@ -613,36 +625,13 @@ pub fn draw_all(
         };
         for series in &result.series {
             let scenario = result.scenarios.iter().find(|s| s.name == series.name);
-            let name = prefix(&series.name);
-            jobs.push((
-                format!("behaviour-{name}"),
-                Job::Behaviour(Behaviour {
-                    series,
-                    events: schedule_events(scenario),
-                    title: format!("Behaviour over time: {name}"),
-                }),
-            ));
-            if comparing {
-                continue;
-            }
-            let targets = scenario
-                .map(|s| level_targets(&s.params).into_iter().map(Some).collect())
-                .unwrap_or_default();
-            jobs.push((
-                format!("levels-{name}"),
-                Job::Levels(Levels {
-                    series,
-                    targets,
-                    title: format!("Where pressure bites: {name} by level"),
-                }),
-            ));
-            jobs.push((
-                format!("accountability-{name}"),
-                Job::Accountability(Accountability {
-                    series,
-                    title: format!("Accountability: {name}"),
-                }),
-            ));
+            series_jobs(
+                &mut jobs,
+                series,
+                scenario,
+                &prefix(&series.name),
+                comparing,
+            );
         }
         for equilibrium in &result.equilibria {
             let mut equilibrium = equilibrium.clone();
@@ -682,6 +671,56 @@ pub fn draw_all(
             }),
         ));
     }
+    render_jobs(&jobs, out, size)
+}
+
+/// A scenario's charts over time: behaviour, and unless runs are compared, levels and
+/// accountability.
+fn series_jobs<'a>(
+    jobs: &mut Vec<(String, Job<'a>)>,
+    series: &'a ScenarioSeries,
+    scenario: Option<&Scenario>,
+    name: &str,
+    comparing: bool,
+) {
+    jobs.push((
+        format!("behaviour-{name}"),
+        Job::Behaviour(Behaviour {
+            series,
+            events: schedule_events(scenario),
+            title: format!("Behaviour over time: {name}"),
+        }),
+    ));
+    if comparing {
+        return;
+    }
+    let targets = scenario
+        .map(|s| level_targets(&s.params).into_iter().map(Some).collect())
+        .unwrap_or_default();
+    jobs.push((
+        format!("levels-{name}"),
+        Job::Levels(Levels {
+            series,
+            targets,
+            title: format!("Where pressure bites: {name} by level"),
+        }),
+    ));
+    jobs.push((
+        format!("accountability-{name}"),
+        Job::Accountability(Accountability {
+            series,
+            title: format!("Accountability: {name}"),
+        }),
+    ));
+}
+
+/// Render the charts in parallel, each to PNG and SVG; the files in the jobs' order.
+fn render_jobs(
+    jobs: &[(String, Job)],
+    out: &Path,
+    size: (u32, u32),
+) -> Result<Vec<PathBuf>, ChartError> {
+    use rayon::prelude::*;
     let rendered: Vec<Result<Vec<PathBuf>, ChartError>> = jobs
         .par_iter()
         .map(|(stem, job)| match job {

@@ -180,6 +180,15 @@ impl Chart for SobolBars<'_> {
     }
 }
 
+fn convergence_title(metric: &str, index: &str) -> String {
+    let clipped = if index == "ST" {
+        ", clipped to [-0.5, 1.5]"
+    } else {
+        ""
+    };
+    format!("{metric}: {index} as the sample grows (95% CI{clipped})")
+}
+
 /// Points of a Morris chart named by their parameter (the largest mu_star).
 const NAMED_POINTS: usize = 12;
 
@@ -291,10 +300,6 @@ impl Chart for Convergence<'_> {
         // The sample sizes sit at 0, 1, 2, ... (each twice the one before).
         let x_of = |size: usize| sizes.iter().position(|s| *s == size).unwrap_or(0) as f64;
         let names: Vec<String> = sizes.iter().map(|s| s.to_string()).collect();
-        let bounds = |r: &&&SensitivityRow| {
-            let e = r.estimate.unwrap_or(0.0);
-            r.interval.unwrap_or((e, e))
-        };
         // Sobol' indices are shares: intervals of small subsets are clipped to [-0.5, 1.5].
         let (floor, ceiling) = if index == "ST" {
             (-0.5, 1.5)
@@ -302,7 +307,8 @@ impl Chart for Convergence<'_> {
             (f64::MIN, f64::MAX)
         };
         let bounds = |r: &&&SensitivityRow| {
-            let (low, high) = bounds(r);
+            let e = r.estimate.unwrap_or(0.0);
+            let (low, high) = r.interval.unwrap_or((e, e));
             (low.max(floor), high.min(ceiling))
         };
         let y_low = rows.iter().map(|r| bounds(r).0).fold(0.0f64, f64::min);
@@ -319,15 +325,7 @@ impl Chart for Convergence<'_> {
         };
         let mut chart = ChartBuilder::on(&plot)
             .caption(
-                format!(
-                    "{}: {index} as the sample grows (95% CI{})",
-                    self.metric.metric,
-                    if index == "ST" {
-                        ", clipped to [-0.5, 1.5]"
-                    } else {
-                        ""
-                    }
-                ),
+                convergence_title(self.metric.metric, index),
                 font(scale, 26.0),
             )
             .margin((20.0 * scale) as u32)

@@ -65,6 +65,18 @@ struct Curve<'a> {
 impl Curve<'_> {
     /// Draw on a linear x axis; with `log_x` the data's x are log10 values and the tick
     /// labels show 10^x, which makes the axis logarithmic.
+    /// Where the x axis has ticks: each category, or round values (on the log scale).
+    fn x_ticks(&self, x_range: &std::ops::Range<f64>) -> Vec<f64> {
+        match &self.categories {
+            Some(names) => (0..names.len()).map(|i| i as f64).collect(),
+            None if self.log_x => log_ticks(10f64.powf(x_range.start), 10f64.powf(x_range.end))
+                .into_iter()
+                .map(f64::log10)
+                .collect(),
+            None => linear_ticks(x_range.start, x_range.end),
+        }
+    }
+
     fn draw_on<DB: DrawingBackend>(
         &self,
         plot: &DrawingArea<DB, Shift>,
@@ -75,14 +87,7 @@ impl Curve<'_> {
         let categories = self.categories.clone();
         let log_x = self.log_x;
         let y_span = y_range.end - y_range.start;
-        let keys = match &categories {
-            Some(names) => (0..names.len()).map(|i| i as f64).collect(),
-            None if log_x => log_ticks(10f64.powf(x_range.start), 10f64.powf(x_range.end))
-                .into_iter()
-                .map(f64::log10)
-                .collect(),
-            None => linear_ticks(x_range.start, x_range.end),
-        };
+        let keys = self.x_ticks(&x_range);
         let mut chart = ChartBuilder::on(plot)
             .caption(&self.title, font(scale, 30.0))
             .margin((20.0 * scale) as u32)

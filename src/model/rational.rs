@@ -126,7 +126,6 @@ fn branch_payoff(
     self_serving: bool,
 ) -> f64 {
     let work = &params.work;
-    let accountability = &params.accountability;
     let incentives = &params.incentives;
     let belief = cadre.belief.as_ref();
     let honest_innovation = intensity > 0.0 && !self_serving;
@@ -165,61 +164,15 @@ fn branch_payoff(
             cadre.proneness * work.innovation_error * intensity,
         )
     };
-    let forms = &accountability.forms;
-    let penalty = |class, veto| accountability.penalty * forms.expected_severity(class, veto);
-    let veto_multiplier = if accountability.one_vote_veto {
-        accountability.veto_multiplier
-    } else {
-        1.0
-    };
-    let detection = effective_detection(params);
-    let veto_share = accountability.veto_share;
-    let mut sanctions = 0.0;
-    let mut no_veto = 1.0;
-    for (class, rate) in [negligence, second] {
-        sanctions += rate
-            * detection
-            * ((1.0 - veto_share)
-                * believed_sanction_probability(params, class, false, belief)
-                * penalty(class, false)
-                + veto_share
-                    * believed_sanction_probability(params, class, true, belief)
-                    * (penalty(class, true) * veto_multiplier));
-        if accountability.one_vote_veto {
-            no_veto *= 1.0
-                - rate
-                    * veto_share
-                    * accountability.detection
-                    * believed_sanction_probability(params, class, true, belief);
-        }
-    }
-    if idle {
-        sanctions += accountability.inaction_detection * accountability.inaction_penalty;
-    }
+    let (sanctions, no_veto) = expected_sanctions(params, [negligence, second], idle, belief);
     let promotion = match cutoff {
         None => 0.0,
         Some(cutoff) => outcomes
             .iter()
             .map(|&(p, succeeded)| {
-                let evaluated = incentives.evaluated_attainment(
-                    attainment(succeeded),
-                    cadre.attainment_sum,
-                    cadre.tenure,
-                );
-                let score = incentives.target_weight * evaluated
-                    + incentives.innovation_weight * if succeeded { intensity } else { 0.0 }
-                    + incentives.jurisdiction_weight * cadre.jurisdiction
-                    + incentives.seniority_weight * cadre.tenure;
-                let beat = if incentives.evaluation_noise > 0.0 {
-                    1.0 - normal_cdf((cutoff - score) / incentives.evaluation_noise)
-                } else if score > cutoff {
-                    1.0
-                } else if score == cutoff {
-                    0.5
-                } else {
-                    0.0
-                };
-                p * no_veto * beat
+                let innovation = if succeeded { intensity } else { 0.0 };
+                p * no_veto
+                    * beat_probability(params, cadre, attainment(succeeded), innovation, cutoff)
             })
             .sum(),
     };
@@ -239,6 +192,75 @@ fn branch_payoff(
         - sanctions
         - params.targets.miss_penalty * shortfall
         + incentives.promotion_reward * promotion
+}
+
+/// The expected sanctions of the error rates (and of idleness), with the probability that
+/// no veto-class error is sanctioned (1 without the one-vote veto).
+fn expected_sanctions(
+    params: &Params,
+    rates: [(ErrorClass, f64); 2],
+    idle: bool,
+    belief: Option<&[f64; 3]>,
+) -> (f64, f64) {
+    let accountability = &params.accountability;
+    let forms = &accountability.forms;
+    let penalty = |class, veto| accountability.penalty * forms.expected_severity(class, veto);
+    let veto_multiplier = if accountability.one_vote_veto {
+        accountability.veto_multiplier
+    } else {
+        1.0
+    };
+    let detection = effective_detection(params);
+    let veto_share = accountability.veto_share;
+    let mut sanctions = 0.0;
+    let mut no_veto = 1.0;
+    for (class, rate) in rates {
+        sanctions += rate
+            * detection
+            * ((1.0 - veto_share)
+                * believed_sanction_probability(params, class, false, belief)
+                * penalty(class, false)
+                + veto_share
+                    * believed_sanction_probability(params, class, true, belief)
+                    * (penalty(class, true) * veto_multiplier));
+        if accountability.one_vote_veto {
+            no_veto *= 1.0
+                - rate
+                    * veto_share
+                    * accountability.detection
+                    * believed_sanction_probability(params, class, true, belief);
+        }
+    }
+    if idle {
+        sanctions += accountability.inaction_detection * accountability.inaction_penalty;
+    }
+    (sanctions, no_veto)
+}
+
+/// The probability that the cadre's evaluation score beats the promotion cutoff, given its
+/// attainment and the innovation credited.
+fn beat_probability(
+    params: &Params,
+    cadre: &CadreView,
+    attainment: f64,
+    innovation: f64,
+    cutoff: f64,
+) -> f64 {
+    let incentives = &params.incentives;
+    let evaluated = incentives.evaluated_attainment(attainment, cadre.attainment_sum, cadre.tenure);
+    let score = incentives.target_weight * evaluated
+        + incentives.innovation_weight * innovation
+        + incentives.jurisdiction_weight * cadre.jurisdiction
+        + incentives.seniority_weight * cadre.tenure;
+    if incentives.evaluation_noise > 0.0 {
+        1.0 - normal_cdf((cutoff - score) / incentives.evaluation_noise)
+    } else if score > cutoff {
+        1.0
+    } else if score == cutoff {
+        0.5
+    } else {
+        0.0
+    }
 }
 
 #[cfg(test)]

@@ -126,42 +126,13 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
         .iter()
         .map(|m| column(m))
         .collect::<Result<_, _>>()?;
-    // Per scenario: level names, and accumulators [level][step][metric].
-    let mut names: Vec<String> = Vec::new();
-    let mut levels: Vec<Vec<String>> = Vec::new();
-    let mut sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>> = Vec::new();
-    // Per scenario: steps between recorded values (0 until a step after 0 is seen).
-    let mut strides: Vec<usize> = Vec::new();
+    let mut series = Gathering::default();
     let most_steps = reader.most_rows() + 1;
     let mut record = csv::StringRecord::new();
     while reader.read_record(&mut record)? {
-        let name = &record[scenario_column];
-        let scenario = match names.iter().position(|n| n == name) {
-            Some(index) => index,
-            None => {
-                if !scenario::is_plain_name(name) {
-                    return Err(ReadError::new(
-                        path,
-                        format!("scenario name {name:?} is not one cadresim writes"),
-                    ));
-                }
-                names.push(name.to_string());
-                levels.push(Vec::new());
-                sums.push(Vec::new());
-                strides.push(0);
-                names.len() - 1
-            }
-        };
-        let level_name = &record[level_column];
-        let level = match levels[scenario].iter().position(|l| l == level_name) {
-            Some(index) => index,
-            None => {
-                levels[scenario].push(level_name.to_string());
-                sums[scenario].push(Vec::new());
-                levels[scenario].len() - 1
-            }
-        };
-        let step = recorded_index(&record[step_column], &mut strides[scenario])
+        let (scenario, level) =
+            series.slot(&record[scenario_column], &record[level_column], path)?;
+        let step = recorded_index(&record[step_column], &mut series.strides[scenario])
             .map_err(|what| ReadError::new(path, what))?;
         // Every recorded step has a row of its own: one beyond the file's rows is not a result.
         if step as u64 >= most_steps {
@@ -170,7 +141,7 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
                 format!("step {step} is more than the file could hold"),
             ));
         }
-        let by_step = &mut sums[scenario][level];
+        let by_step = &mut series.sums[scenario][level];
         if by_step.len() <= step {
             by_step.resize(step + 1, [Accumulator::default(); METRIC_COUNT]);
         }
@@ -183,41 +154,90 @@ fn read_timeseries(path: &Path) -> Result<Vec<ScenarioSeries>, ReadError> {
             accumulator.count += 1.0;
         }
     }
-    Ok(names
-        .into_iter()
-        .zip(levels)
-        .zip(sums)
-        .zip(strides)
-        .map(|(((name, levels), mut sums), stride)| {
-            for by_step in &mut sums {
-                by_step.truncate(steps_of_every_replicate(by_step));
+    Ok(series.finish())
+}
+
+/// What reading a time series gathers, per scenario in order of first appearance.
+#[derive(Default)]
+struct Gathering {
+    names: Vec<String>,
+    /// Level names, in order of first appearance.
+    levels: Vec<Vec<String>>,
+    /// Accumulators [level][step][metric].
+    sums: Vec<Vec<Vec<[Accumulator; METRIC_COUNT]>>>,
+    /// Steps between recorded values (0 until a step after 0 is seen).
+    strides: Vec<usize>,
+}
+
+impl Gathering {
+    /// The (scenario, level) indices of a row, adding either when first seen.
+    fn slot(&mut self, name: &str, level: &str, path: &Path) -> Result<(usize, usize), ReadError> {
+        let scenario = match self.names.iter().position(|n| n == name) {
+            Some(index) => index,
+            None => {
+                if !scenario::is_plain_name(name) {
+                    return Err(ReadError::new(
+                        path,
+                        format!("scenario name {name:?} is not one cadresim writes"),
+                    ));
+                }
+                self.names.push(name.to_string());
+                self.levels.push(Vec::new());
+                self.sums.push(Vec::new());
+                self.strides.push(0);
+                self.names.len() - 1
             }
-            let steps = sums.iter().map(Vec::len).max().unwrap_or(0);
-            let bands = sums
-                .iter()
-                .map(|by_step| {
-                    (0..METRIC_COUNT)
-                        .map(|metric| {
-                            let steps = by_step.iter().map(|step| step[metric]);
-                            band(steps, crate::metrics::BOUNDS[metric])
-                        })
-                        .collect()
-                })
-                .collect();
-            let replicates = sums
-                .first()
-                .and_then(|by_step| by_step.first())
-                .map_or(0, |step| step[0].count as usize);
-            ScenarioSeries {
-                name,
-                levels,
-                bands,
-                steps,
-                stride: stride.max(1),
-                replicates,
+        };
+        let levels = &mut self.levels[scenario];
+        let level = match levels.iter().position(|l| l == level) {
+            Some(index) => index,
+            None => {
+                levels.push(level.to_string());
+                self.sums[scenario].push(Vec::new());
+                levels.len() - 1
             }
-        })
-        .collect())
+        };
+        Ok((scenario, level))
+    }
+
+    /// Each scenario's bands over the steps every replicate reached.
+    fn finish(self) -> Vec<ScenarioSeries> {
+        self.names
+            .into_iter()
+            .zip(self.levels)
+            .zip(self.sums)
+            .zip(self.strides)
+            .map(|(((name, levels), mut sums), stride)| {
+                for by_step in &mut sums {
+                    by_step.truncate(steps_of_every_replicate(by_step));
+                }
+                let steps = sums.iter().map(Vec::len).max().unwrap_or(0);
+                let bands = sums
+                    .iter()
+                    .map(|by_step| {
+                        (0..METRIC_COUNT)
+                            .map(|metric| {
+                                let steps = by_step.iter().map(|step| step[metric]);
+                                band(steps, crate::metrics::BOUNDS[metric])
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let replicates = sums
+                    .first()
+                    .and_then(|by_step| by_step.first())
+                    .map_or(0, |step| step[0].count as usize);
+                ScenarioSeries {
+                    name,
+                    levels,
+                    bands,
+                    steps,
+                    stride: stride.max(1),
+                    replicates,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The index of a recorded step: steps are 0, s, 2s, ... for the stride s

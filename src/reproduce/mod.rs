@@ -120,26 +120,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let (text, _) = read_text(path)?;
     let table = parse_table(&text, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    for key in table.keys() {
-        if !matches!(
-            key.as_str(),
-            "seed"
-                | "quick"
-                | "robustness"
-                | "run"
-                | "sweep"
-                | "sensitivity"
-                | "tipping"
-                | "mechanisms"
-                | "claim"
-        ) {
-            return Err(invalid(
-                &file,
-                key,
-                "is not a known key (allowed: seed, quick, robustness, run, sweep, sensitivity, tipping, mechanisms, claim)",
-            ));
-        }
-    }
+    check_top_keys(&table, &file)?;
     let integer =
         |value: Option<&toml::Value>, key: &str, default: u64| -> Result<u64, ScenarioError> {
             match value {
@@ -219,6 +200,30 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         mechanisms_note,
         claims,
     })
+}
+
+/// The top-level keys of an experiments file.
+const TOP_KEYS: [&str; 9] = [
+    "seed",
+    "quick",
+    "robustness",
+    "run",
+    "sweep",
+    "sensitivity",
+    "tipping",
+    "mechanisms",
+    "claim",
+];
+
+fn check_top_keys(table: &toml::Table, file: &str) -> Result<(), ScenarioError> {
+    match table.keys().find(|key| !TOP_KEYS.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(invalid(
+            file,
+            key,
+            format!("is not a known key (allowed: {})", TOP_KEYS.join(", ")),
+        )),
+    }
 }
 
 /// The keys a `[[claim]]` may have.
