@@ -420,7 +420,7 @@ impl Equilibria<'_> {
             high = low + 1.0;
         }
         let pad = (high - low) * 0.08;
-        let labels = CategoryLabels::fit(&names, panel.dim_in_pixel().0, scale);
+        let labels = CategoryLabels::fit(names, panel.dim_in_pixel().0, scale);
         let mut chart = ChartBuilder::on(panel)
             .caption(metric, font(scale, 24.0))
             .margin((14.0 * scale) as u32)
