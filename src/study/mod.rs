@@ -43,12 +43,36 @@ pub enum Event {
 
 /// Where a study's events go: a progress bar and stderr on the command line, a callback in
 /// Python. Called from worker threads, so it must be `Sync`.
+///
+/// An observer stops a study by calling [`Cancelled::throw`] from `event` (the Python face
+/// does on Ctrl-C): the study unwinds from its next report, every lock and file handle is
+/// released on the way, and its directory is left as a kill leaves it (no `manifest.json`;
+/// a sweep or calibration continues with `--resume`).
 pub trait Observer: Sync {
     fn event(&self, event: Event);
 
     /// Report a warning.
     fn warn(&self, message: String) {
         self.event(Event::Warning(message));
+    }
+}
+
+/// The unwinding payload of a cancelled study, as salsa cancels a query: thrown with
+/// `resume_unwind`, so no panic message is printed, and recognised by whoever runs the study
+/// (`Cancelled::caught`). Only an observer throws it, and only from `Observer::event`.
+#[derive(Debug)]
+pub struct Cancelled;
+
+impl Cancelled {
+    /// Stop the study that reported the event being observed.
+    pub fn throw() -> ! {
+        std::panic::resume_unwind(Box::new(Cancelled))
+    }
+
+    /// Whether an unwinding payload is a cancellation (any other is a real panic, to be
+    /// resumed).
+    pub fn caught(payload: &(dyn std::any::Any + Send)) -> bool {
+        payload.is::<Cancelled>()
     }
 }
 

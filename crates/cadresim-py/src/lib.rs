@@ -1,11 +1,12 @@
 //! The Python face of cadresim: `cadresim._cadresim`, the compiled half of the `cadresim`
 //! Python package. It maps Python arguments to the study layer's requests, releases the GIL
-//! while a study runs, turns a study's error into `cadresim.CadresimError` carrying the
+//! while a study runs (Ctrl-C still interrupts it: `interruptible`), turns a study's error into `cadresim.CadresimError` carrying the
 //! command line's one-line message, and runs the command line itself for the `cadresim`
 //! script that `pip install` provides. The pure-Python layer (`python/cadresim`) reads the
 //! result tables into pandas.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,7 @@ use cadresim::study::evaluate::{evaluate as evaluate_study, EvaluateRequest};
 use cadresim::study::run::{run as run_study, RunRequest};
 use cadresim::study::sensitivity::{reanalyse, SensitivityRequest};
 use cadresim::study::sweep::{sweep as sweep_study, SweepRequest};
-use cadresim::study::{Event, Observer, StudyError};
+use cadresim::study::{Cancelled, Event, Observer, StudyError};
 
 create_exception!(
     _cadresim,
@@ -39,6 +40,8 @@ struct Warnings {
     warnings: Mutex<Vec<String>>,
     progress: Option<Py<PyAny>>,
     state: Mutex<Progress>,
+    /// Set when Python was interrupted: the study stops at its next event.
+    cancel: AtomicBool,
 }
 
 /// The work under way: what, how much is done of how much, when Python last heard.
@@ -112,6 +115,9 @@ fn failed(error: StudyError) -> PyErr {
 
 impl Observer for Warnings {
     fn event(&self, event: Event) {
+        if self.cancel.load(Ordering::Relaxed) {
+            Cancelled::throw();
+        }
         if self.progress.is_some() {
             self.on_progress(&event);
         }
@@ -122,6 +128,42 @@ impl Observer for Warnings {
                 .push(message);
         }
     }
+}
+
+/// How often the waiting thread lets Python run its signal handlers.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+
+/// Run `study` on a thread of its own, detached from the interpreter, while this thread
+/// lets Python run its signal handlers every `SIGNAL_POLL` (they run only on the main
+/// thread, never on the study's workers). On Ctrl-C the observer cancels the study, which
+/// stops at its next event, and the `KeyboardInterrupt` is raised once it has.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    observer: &Warnings,
+    study: impl FnOnce() -> Result<T, StudyError> + Send,
+) -> PyResult<T> {
+    py.detach(|| {
+        std::thread::scope(|scope| {
+            let handle = scope.spawn(study);
+            let mut interrupt = None;
+            while !handle.is_finished() {
+                std::thread::sleep(SIGNAL_POLL);
+                if interrupt.is_none() {
+                    if let Err(error) = Python::attach(|py| py.check_signals()) {
+                        observer.cancel.store(true, Ordering::Relaxed);
+                        interrupt = Some(error);
+                    }
+                }
+            }
+            match (handle.join(), interrupt) {
+                (Ok(outcome), None) => outcome.map_err(failed),
+                (Err(payload), Some(error)) if Cancelled::caught(payload.as_ref()) => Err(error),
+                // Finished before it heard of the interrupt: the interrupt still stands.
+                (Ok(_), Some(error)) => Err(error),
+                (Err(payload), _) => std::panic::resume_unwind(payload),
+            }
+        })
+    })
 }
 
 /// Parameter settings from JSON (`{"accountability.penalty": 4.0}`) as TOML values.
@@ -231,9 +273,7 @@ fn run(
         size: CHART_SIZE,
     };
     let warnings = Warnings::with_progress(progress);
-    let outcome = py
-        .detach(|| run_study(&request, &warnings))
-        .map_err(failed)?;
+    let outcome = interruptible(py, &warnings, || run_study(&request, &warnings))?;
     Ok((outcome.out.display().to_string(), warnings.into_list()))
 }
 
@@ -278,9 +318,8 @@ fn evaluate(
         series,
         threads,
     };
-    let values = py
-        .detach(|| evaluate_study(&request, &Warnings::default()))
-        .map_err(failed)?;
+    let observer = Warnings::default();
+    let values = interruptible(py, &observer, || evaluate_study(&request, &observer))?;
     Ok(values
         .into_iter()
         .map(|point| (point.means, point.series))
@@ -321,9 +360,7 @@ fn sweep(
         ..SweepRequest::new(PathBuf::from(file))
     };
     let warnings = Warnings::with_progress(progress);
-    let outcome = py
-        .detach(|| sweep_study(&request, &warnings))
-        .map_err(failed)?;
+    let outcome = interruptible(py, &warnings, || sweep_study(&request, &warnings))?;
     let directory = outcome.out.display().to_string();
     Ok((directory, warnings.into_list(), outcome.points, outcome.ran))
 }
@@ -351,8 +388,7 @@ fn sensitivity(
         size: CHART_SIZE,
     };
     let warnings = Warnings::default();
-    py.detach(|| reanalyse(&request, &warnings))
-        .map_err(failed)?;
+    interruptible(py, &warnings, || reanalyse(&request, &warnings))?;
     Ok(warnings.into_list())
 }
 

@@ -188,3 +188,42 @@ def test_progress_reaches_its_total_and_changes_no_number(tmp_path, monkeypatch)
     told.clear()
     cadresim.run(tmp_path / "small.toml", steps=20, progress=True)
     assert told and told[-1][1] == told[-1][2] > 0, told
+
+
+INTERRUPTED = """
+import signal, sys, threading, time
+import cadresim
+started = threading.Event()
+def progress(what, done, total):
+    started.set()
+out = sys.argv[1]
+# Ctrl-C from a timer once the simulation reports progress, as a user would press it.
+def press():
+    started.wait(60)
+    time.sleep(0.5)
+    signal.raise_signal(signal.SIGINT)
+threading.Thread(target=press, daemon=True).start()
+t = time.monotonic()
+try:
+    cadresim._cadresim.run([sys.argv[2]], out, replicates=2, progress=progress)
+    print("finished", flush=True)
+except KeyboardInterrupt:
+    print("interrupted after %.1f s" % (time.monotonic() - t), flush=True)
+"""
+
+
+def test_ctrl_c_interrupts_a_run_and_leaves_no_manifest(tmp_path):
+    """A run of minutes stops within seconds of Ctrl-C: KeyboardInterrupt, no manifest.json."""
+    scenario = tmp_path / "pressure.toml"
+    scenario.write_text(cadresim._cadresim.built_in("pressure"))
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED, str(out), str(scenario)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("interrupted"), done.stdout + done.stderr
+    assert not (out / "manifest.json").exists()
+    assert "panicked" not in done.stderr
