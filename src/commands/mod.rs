@@ -230,11 +230,12 @@ fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), Command
         })?;
         runs.extend(
             manifest
+                .record
                 .scenarios
                 .iter()
                 .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
         );
-        scenarios.extend(manifest.scenarios);
+        scenarios.extend(manifest.record.scenarios);
     }
     if let ([dir], [only]) = (&args.dirs[..], &runs[..]) {
         return Err(CommandError::Usage(format!(
@@ -268,22 +269,19 @@ fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), Command
         args.size,
     )?);
     let manifest = output::manifest::Manifest {
-        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: output::manifest::git_commit(),
-        command: "compare".to_string(),
-        seed: None,
-        replicates: None,
-        steps: None,
-        threads: 1,
-        started,
-        finished: output::manifest::now_utc(),
-        scenarios,
+        stamp: output::manifest::Stamp::now("compare", Some(1), Some(started)),
+        record: output::manifest::RunRecord {
+            seed: None,
+            replicates: None,
+            steps: None,
+            scenarios,
+            settings: Some(serde_json::json!({
+                "dirs": args.dirs.iter().map(|d| resolved(d)).collect::<Vec<_>>(),
+                "baseline": args.baseline,
+                "overlay": args.overlay,
+            })),
+        },
         files: output::hash_files(&args.out, &files)?,
-        settings: Some(serde_json::json!({
-            "dirs": args.dirs.iter().map(|d| resolved(d)).collect::<Vec<_>>(),
-            "baseline": args.baseline,
-            "overlay": args.overlay,
-        })),
     };
     output::write_manifest(&args.out, &manifest)?;
     Ok((files.len(), baseline, notes.is_empty()))

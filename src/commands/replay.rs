@@ -133,10 +133,12 @@ fn rerun_did(args: &ReplayArgs, out: &Path) -> Result<(), CommandError> {
         ))
     };
     let settings = recorded
+        .record
         .settings
         .as_ref()
         .ok_or_else(|| missing("no `settings` (written before DiD studies recorded them)"))?;
     let factual = recorded
+        .record
         .scenarios
         .first()
         .ok_or_else(|| missing("no scenario"))?;

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 
 use super::{thread_pool, CommandError, Progress};
 use crate::charts;
+use crate::output;
+use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables::{self, FailureRow, RobustnessRow, VerdictRow};
-use crate::output::{self, manifest};
 use crate::params::Params;
 use crate::reproduce::robustness::{self, ClaimRobustness, Factor, Settings};
 use crate::reproduce::{self, Evidence, Experiments, RunEvidence, SweepEvidence};
@@ -520,12 +521,9 @@ fn failure_rows(claim: &ClaimRobustness) -> Vec<FailureRow> {
         .collect()
 }
 
-/// What `manifest.json` of a robustness directory records.
+/// What `manifest.json` of a robustness directory records beside the stamp and the files.
 #[derive(serde::Serialize)]
-struct RobustnessManifest<'a> {
-    cadresim_version: &'static str,
-    git_commit: Option<String>,
-    command: &'static str,
+struct RobustnessRecord<'a> {
     experiments_file: String,
     seed: u64,
     samples: usize,
@@ -535,10 +533,6 @@ struct RobustnessManifest<'a> {
     /// The calibration directory the factors in `drawn` were drawn from.
     posterior: Option<String>,
     drawn: &'a [String],
-    threads: usize,
-    started: String,
-    finished: String,
-    files: BTreeMap<String, String>,
 }
 
 fn write_manifest(
@@ -549,10 +543,7 @@ fn write_manifest(
     started: String,
     files: BTreeMap<String, String>,
 ) -> Result<(), CommandError> {
-    let manifest = RobustnessManifest {
-        cadresim_version: env!("CARGO_PKG_VERSION"),
-        git_commit: manifest::git_commit(),
-        command: "reproduce --robustness",
+    let record = RobustnessRecord {
         experiments_file: request.experiments.path.display().to_string(),
         seed: request.experiments.seed,
         samples: request.samples,
@@ -561,14 +552,12 @@ fn write_manifest(
         factors,
         posterior: request.posterior.as_ref().map(|d| d.display().to_string()),
         drawn,
-        threads,
-        started,
-        finished: manifest::now_utc(),
+    };
+    let manifest = Manifest {
+        stamp: Stamp::now("reproduce --robustness", Some(threads), Some(started)),
+        record,
         files,
     };
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-    output::write_atomically(&request.dir, "manifest.json", |out| {
-        out.write_all(text.as_bytes())
-    })?;
+    output::write_manifest(&request.dir, &manifest)?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::cli::{ReplayArgs, RunArgs};
 use crate::comparison::{self, RunOf};
 use crate::effects;
 use crate::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
-use crate::output::manifest;
+use crate::output::manifest::{self, Stamp};
 use crate::output::tables;
 use crate::output::{self, EFFECTS_TABLE, RUN_TABLES, UNIT_TABLES};
 use crate::runner::ScenarioResult;
@@ -78,7 +78,10 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     print!("{}", summary_table(&results));
     print!("{}", run_lengths(&results));
     if let Some(baseline) = &args.baseline {
-        print!("{}", difference_table(&out, &manifest.scenarios, baseline)?);
+        print!(
+            "{}",
+            difference_table(&out, &manifest.record.scenarios, baseline)?
+        );
     }
     println!("results: {}", out.display());
     Ok(0)
@@ -219,6 +222,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         .map_err(|error| CommandError::Usage(error.to_string()))?;
     let file = args.manifest.display().to_string();
     let scenarios = recorded
+        .record
         .scenarios
         .iter()
         .map(|scenario| scenario::revalidate(scenario, &file))
@@ -247,11 +251,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let hashes = write_all_tables(&out, &results, effects.as_deref(), format)?;
     if temporary.is_none() {
         let mut manifest = recorded.clone();
-        manifest.threads = threads;
-        manifest.started = started;
-        manifest.finished = manifest::now_utc();
-        manifest.git_commit = manifest::git_commit();
-        manifest.cadresim_version = env!("CARGO_PKG_VERSION").to_string();
+        manifest.stamp = Stamp::now(&recorded.stamp.command, Some(threads), Some(started));
         manifest.files = hashes.clone();
         output::write_manifest(&out, &manifest)?;
     }

@@ -10,25 +10,70 @@ use sha2::{Digest, Sha256};
 
 use crate::scenario::Scenario;
 
-/// The manifest of a result directory.
+/// The layout of `manifest.json`: raised when a field changes meaning or goes. Manifests
+/// written before the field existed read as 1.
+pub const FORMAT_VERSION: u32 = 2;
+
+fn first_format() -> u32 {
+    1
+}
+
+/// The manifest of any result directory (run, sweep, discovery, robustness, calibration,
+/// did, compare): who wrote it and when, what that kind of result records (`R`), and the
+/// SHA-256 of every file. Written last, so that its presence marks the directory complete.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Manifest {
+pub struct Manifest<R = RunRecord> {
+    #[serde(flatten)]
+    pub stamp: Stamp,
+    #[serde(flatten)]
+    pub record: R,
+    /// Output file name -> SHA-256 (hex).
+    pub files: BTreeMap<String, String>,
+}
+
+/// The fields every manifest starts with.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Stamp {
+    #[serde(default = "first_format")]
+    pub format_version: u32,
     pub cadresim_version: String,
     /// Git commit the binary was built from, when known.
     pub git_commit: Option<String>,
-    /// What produced the directory ("run").
+    /// What produced the directory ("run", "sweep", "discover", ...).
     pub command: String,
+    /// Worker threads (none where nothing was simulated in parallel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    #[serde(default)]
+    pub finished: String,
+}
+
+impl Stamp {
+    /// This cadresim's stamp on a result of `command`, finished now.
+    pub fn now(command: &str, threads: Option<usize>, started: Option<String>) -> Stamp {
+        Stamp {
+            format_version: FORMAT_VERSION,
+            cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_commit: git_commit(),
+            command: command.to_string(),
+            threads,
+            started,
+            finished: now_utc(),
+        }
+    }
+}
+
+/// What a result of simulated scenarios records (run, did, compare, calibrate, replay).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunRecord {
     /// Master seed, replicates and steps as given on the command line (None: per scenario).
     pub seed: Option<u64>,
     pub replicates: Option<u64>,
     pub steps: Option<u64>,
-    pub threads: usize,
-    pub started: String,
-    pub finished: String,
     /// Every resolved parameter of every scenario, schedule included.
     pub scenarios: Vec<Scenario>,
-    /// Output file name -> SHA-256 (hex).
-    pub files: BTreeMap<String, String>,
     /// What else the command was given, so that `replay` can run it again (`did`: outcomes,
     /// observation, leads and lags); absent for `run`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,6 +151,46 @@ pub fn format_utc(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_manifest_starts_with_its_stamp_and_ends_with_its_files() {
+        let manifest = Manifest {
+            stamp: Stamp::now("discover", None, None),
+            record: (),
+            files: BTreeMap::from([("box.csv".to_string(), "00".to_string())]),
+        };
+        let text = serde_json::to_string(&manifest).unwrap();
+        let keys = [
+            "format_version",
+            "cadresim_version",
+            "git_commit",
+            "command",
+            "finished",
+            "files",
+        ];
+        let positions: Vec<usize> = keys
+            .iter()
+            .map(|key| text.find(&format!("\"{key}\":")).expect(key))
+            .collect();
+        assert!(positions.windows(2).all(|p| p[0] < p[1]), "{text}");
+        assert!(
+            !text.contains("threads") && !text.contains("started"),
+            "{text}"
+        );
+        assert!(text.starts_with(&format!("{{\"format_version\":{FORMAT_VERSION},")));
+    }
+
+    #[test]
+    fn a_manifest_from_before_the_format_version_reads_as_version_1() {
+        let old = r#"{"cadresim_version": "0.1.0", "git_commit": null, "command": "run",
+            "seed": 3, "replicates": null, "steps": null, "threads": 2,
+            "started": "2026-01-01T00:00:00Z", "finished": "2026-01-01T00:00:01Z",
+            "scenarios": [], "files": {}}"#;
+        let manifest: Manifest = serde_json::from_str(old).unwrap();
+        assert_eq!(manifest.stamp.format_version, 1);
+        assert_eq!(manifest.stamp.threads, Some(2));
+        assert_eq!(manifest.record.seed, Some(3));
+    }
 
     #[test]
     fn short_commits_keep_the_dirty_mark() {

@@ -403,8 +403,12 @@ pub fn hash_files(dir: &Path, paths: &[PathBuf]) -> Result<BTreeMap<String, Stri
     Ok(hashes)
 }
 
-/// Write `manifest.json` (last: its presence marks the directory complete).
-pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), OutputError> {
+/// Write `manifest.json` of any kind of result (last: its presence marks the directory
+/// complete).
+pub fn write_manifest<R: serde::Serialize>(
+    dir: &Path,
+    manifest: &Manifest<R>,
+) -> Result<(), OutputError> {
     let text = serde_json::to_string_pretty(manifest).expect("manifest serializes");
     write_atomically(dir, "manifest.json", |out| {
         out.write_all(text.as_bytes())?;

@@ -94,7 +94,7 @@ pub fn read_result(dir: &Path) -> Result<ResultData, ReadError> {
     let equilibria = read_equilibrium(&store::find(dir, "equilibrium"))?;
     let manifest_path = dir.join("manifest.json");
     let (scenarios, manifest_problem) = match crate::output::read_manifest(&manifest_path) {
-        Ok(manifest) => (manifest.scenarios, None),
+        Ok(manifest) => (manifest.record.scenarios, None),
         Err(_) if !manifest_path.exists() => (Vec::new(), None),
         Err(error) => (Vec::new(), Some(error.to_string())),
     };

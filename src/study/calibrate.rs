@@ -28,7 +28,7 @@ use crate::calibrate::{
 use crate::charts::calibration::{draw_calibration, Calibration, Posterior, Predicted};
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
 use crate::output::calibration::{self as ledger, write_tables, Table};
-use crate::output::manifest::{self, Manifest};
+use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
 use crate::output::{self, store::number};
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::RunOverride;
@@ -106,18 +106,15 @@ pub fn calibrate(
     let drawn = draw_calibration(&charts, &request.out.join("charts"), CHART_SIZE)?;
     files.extend(output::hash_files(&request.out, &drawn)?);
     let manifest = Manifest {
-        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit(),
-        command: "calibrate".to_string(),
-        seed: Some(spec.settings.seed),
-        replicates: Some(spec.settings.replicates),
-        steps: Some(spec.scenario.params.run.steps),
-        threads,
-        started,
-        finished: manifest::now_utc(),
-        scenarios: vec![spec.scenario.clone()],
+        stamp: Stamp::now("calibrate", Some(threads), Some(started)),
+        record: RunRecord {
+            seed: Some(spec.settings.seed),
+            replicates: Some(spec.settings.replicates),
+            steps: Some(spec.scenario.params.run.steps),
+            scenarios: vec![spec.scenario.clone()],
+            settings: Some(settings_json(&spec, request.check)),
+        },
         files,
-        settings: Some(settings_json(&spec, request.check)),
     };
     output::write_manifest(&request.out, &manifest)?;
     ledger::remove_ledger(&request.out)?;

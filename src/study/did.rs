@@ -16,7 +16,7 @@ use super::{thread_pool, Event, Observer, StudyError};
 use crate::did::{self, Design, Estimated, Panels, SpilloverRow, SummaryRow, Window};
 use crate::output::did as store;
 use crate::output::did::Ledger;
-use crate::output::manifest::{self, Manifest};
+use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
 use crate::output::{self};
 use crate::params::Plan;
 use crate::runner::{self, ReplicateResult};
@@ -255,23 +255,20 @@ fn finish(
     )?;
     files.extend(output::hash_files(out, &charts)?);
     let manifest = Manifest {
-        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit(),
-        command: "did".to_string(),
-        seed: request.seed,
-        replicates: request.replicates,
-        steps: request.steps,
-        threads: checked.threads,
-        started,
-        finished: manifest::now_utc(),
-        scenarios: vec![checked.factual.clone(), checked.counterfactual.clone()],
+        stamp: Stamp::now("did", Some(checked.threads), Some(started)),
+        record: RunRecord {
+            seed: request.seed,
+            replicates: request.replicates,
+            steps: request.steps,
+            scenarios: vec![checked.factual.clone(), checked.counterfactual.clone()],
+            settings: Some(serde_json::json!({
+                "outcomes": checked.outcomes,
+                "observe": checked.observe.name(),
+                "leads": request.window.leads,
+                "lags": request.window.lags,
+            })),
+        },
         files,
-        settings: Some(serde_json::json!({
-            "outcomes": checked.outcomes,
-            "observe": checked.observe.name(),
-            "leads": request.window.leads,
-            "lags": request.window.lags,
-        })),
     };
     output::write_manifest(out, &manifest)?;
     store::remove_ledger(out)?;

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use super::{refuse_output_among_inputs, StudyError};
 use crate::charts::{self, BoxLimit};
 use crate::discovery::{self, bagging, prim, Discovery, DiscoveryError, Restriction};
-use crate::output::{self, manifest, tables};
+use crate::output::manifest::{self, Manifest, Stamp};
+use crate::output::{self, tables};
 use crate::sweep;
 
 /// What to discover: where a condition holds in a finished sweep, PRIM's settings, and
@@ -395,17 +396,15 @@ pub fn limit_words(restriction: &Restriction) -> String {
     }
 }
 
-/// manifest.json of a discovery directory: what wrote it and the SHA-256 of every file.
+/// manifest.json of a discovery directory: what wrote it and the SHA-256 of every file
+/// (what was discovered is in discover.json).
 fn write_manifest(out: &Path, files: &BTreeMap<String, String>) -> Result<(), StudyError> {
-    let record = serde_json::json!({
-        "cadresim_version": env!("CARGO_PKG_VERSION"),
-        "git_commit": manifest::git_commit(),
-        "command": "discover",
-        "finished": manifest::now_utc(),
-        "files": files,
-    });
-    let text = serde_json::to_string_pretty(&record).expect("manifest serializes");
-    output::write_atomically(out, "manifest.json", |w| w.write_all(text.as_bytes()))?;
+    let manifest = Manifest {
+        stamp: Stamp::now("discover", None, None),
+        record: (),
+        files: files.clone(),
+    };
+    output::write_manifest(out, &manifest)?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::effects::{self, Counterfactual};
 use crate::metrics::Settling;
-use crate::output::manifest::{self, Manifest};
+use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
 use crate::output::{self, tables::EffectRow};
 use crate::params::{Plan, TableFormat};
 use crate::runner::{self, ScenarioResult};
@@ -107,18 +107,15 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, 
     })?;
     files.extend(output::hash_files(&out, &charts)?);
     let manifest = Manifest {
-        cadresim_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: manifest::git_commit(),
-        command: "run".to_string(),
-        seed: request.seed,
-        replicates: request.replicates,
-        steps: request.steps,
-        threads,
-        started,
-        finished: manifest::now_utc(),
-        scenarios,
+        stamp: Stamp::now("run", Some(threads), Some(started)),
+        record: RunRecord {
+            seed: request.seed,
+            replicates: request.replicates,
+            steps: request.steps,
+            scenarios,
+            settings: None,
+        },
         files,
-        settings: None,
     };
     output::write_manifest(&out, &manifest)?;
     for result in &results {

@@ -10,7 +10,8 @@ use super::memory::check_memory;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{refuse_output_among_inputs, thread_pool, Event, Observer, Silent, StudyError};
 use crate::charts::{self, BoundaryLayout, SweepLayout};
-use crate::output::{self, manifest, tables};
+use crate::output::manifest::{self, Manifest, Stamp};
+use crate::output::{self, tables};
 use crate::params::Plan;
 use crate::runner;
 use crate::scenario::{RunOverride, Scenario};
@@ -391,12 +392,9 @@ fn write_boundary(
     Ok((points, output::hash_files(out, &[path])?))
 }
 
-/// What `manifest.json` of a sweep directory records.
+/// What `manifest.json` of a sweep directory records beside the stamp and the files.
 #[derive(Debug, serde::Serialize)]
-struct SweepManifest<'a> {
-    cadresim_version: &'static str,
-    git_commit: Option<String>,
-    command: &'static str,
+struct SweepRecord<'a> {
     sweep_file: String,
     sweep_sha256: &'a str,
     sweep_text: &'a str,
@@ -407,16 +405,11 @@ struct SweepManifest<'a> {
     /// Every cadresim build that computed the parts (several only with --mixed-versions).
     computed_by: &'a [String],
     points: usize,
-    /// Worker threads (none for a merge, which simulates nothing).
-    threads: Option<usize>,
-    started: String,
-    finished: String,
     base: &'a Scenario,
     axes: &'a [sweep::Axis],
     design: sweep::Design,
     /// The options of the sensitivity analysis (sobol and morris designs).
     sensitivity: Option<AnalysisRecord>,
-    files: BTreeMap<String, String>,
 }
 
 /// Write `manifest.json` of a sweep directory (last: it marks the directory complete).
@@ -430,10 +423,7 @@ fn write_sweep_manifest(
     files: BTreeMap<String, String>,
 ) -> Result<(), StudyError> {
     let spec = &lock.spec;
-    let manifest = SweepManifest {
-        cadresim_version: env!("CARGO_PKG_VERSION"),
-        git_commit: manifest::git_commit(),
-        command,
+    let record = SweepRecord {
         sweep_file: spec.source_path.display().to_string(),
         sweep_sha256: &lock.sweep_sha256,
         sweep_text: &spec.source_text,
@@ -443,9 +433,6 @@ fn write_sweep_manifest(
         shard: lock.shard,
         computed_by: &lock.computed_by,
         points,
-        threads,
-        started,
-        finished: manifest::now_utc(),
         base: &spec.base,
         axes: &spec.axes,
         design: spec.design,
@@ -453,10 +440,14 @@ fn write_sweep_manifest(
             .design
             .is_sensitivity()
             .then(|| AnalysisRecord::from(&Options::default())),
+    };
+    let manifest = Manifest {
+        // Threads: none for a merge, which simulates nothing.
+        stamp: Stamp::now(command, threads, Some(started)),
+        record,
         files,
     };
-    let text = serde_json::to_string_pretty(&manifest).expect("manifest serializes");
-    output::write_atomically(dir, "manifest.json", |out| out.write_all(text.as_bytes()))?;
+    output::write_manifest(dir, &manifest)?;
     Ok(())
 }
 
