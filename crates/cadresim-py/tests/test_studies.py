@@ -193,6 +193,9 @@ def test_progress_reaches_its_total_and_changes_no_number(tmp_path, monkeypatch)
 INTERRUPTED = """
 import signal, sys, threading, time
 import cadresim
+# As in an interactive session, whatever the parent left (a background job inherits SIGINT
+# ignored, and Python then installs no handler of its own).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 started = threading.Event()
 def progress(what, done, total):
     started.set()
