@@ -28,6 +28,15 @@ pub trait Model {
     fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>>;
 }
 
+/// What ABC-SMC calibrates: the model, the region of the unit cube on which its prior is
+/// uniform, and the observed summaries.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    pub model: &'a dyn Model,
+    pub region: &'a Box,
+    pub observed: &'a [f64],
+}
+
 /// How a generation accepts a proposal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Acceptor {
@@ -95,6 +104,21 @@ pub struct Outcome {
     pub population: Population,
 }
 
+impl Outcome {
+    /// The stochastic acceptor's last temperature when it stopped above 1 (a generation
+    /// reached the proposal limit): the population is then a tempered approximation, wider
+    /// than the posterior. None when it reached 1, and always for the uniform acceptor.
+    pub fn unfinished_temperature(&self) -> Option<f64> {
+        let last = self.generations.last()?;
+        match last.threshold {
+            Threshold::Temperature(t) if t == 1.0 => None,
+            Threshold::Temperature(t) => Some(t),
+            Threshold::Prior => Some(f64::INFINITY),
+            Threshold::Epsilon(_) => None,
+        }
+    }
+}
+
 impl Population {
     /// A population whose summaries no later generation needs.
     pub(super) fn new(points: Vec<Vec<f64>>, weights: Vec<f64>) -> Population {
@@ -113,25 +137,23 @@ pub(super) const BATCH: usize = 512;
 /// each generation when done.
 pub fn abc_smc(
     settings: &Settings,
-    model: &dyn Model,
-    region: &Box,
-    observed: &[f64],
+    problem: Problem,
     rng: &mut impl Rng,
     report: &mut dyn FnMut(&Generation),
 ) -> Outcome {
     match settings.acceptor {
-        Acceptor::Uniform => uniform_smc(settings, model, region, observed, rng, report),
-        Acceptor::Stochastic => {
-            super::stochastic::stochastic_smc(settings, model, region, observed, rng, report)
-        }
+        Acceptor::Uniform => uniform_smc(settings, problem, rng, report),
+        Acceptor::Stochastic => super::stochastic::stochastic_smc(settings, problem, rng, report),
     }
 }
 
 fn uniform_smc(
     settings: &Settings,
-    model: &dyn Model,
-    region: &Box,
-    observed: &[f64],
+    Problem {
+        model,
+        region,
+        observed,
+    }: Problem,
     rng: &mut impl Rng,
     report: &mut dyn FnMut(&Generation),
 ) -> Outcome {
@@ -471,14 +493,12 @@ mod tests {
             acceptor,
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let outcome = abc_smc(
-            &settings,
-            &Normal,
-            &Box::unit(1),
-            &[0.4],
-            &mut rng,
-            &mut |_| {},
-        );
+        let problem = Problem {
+            model: &Normal,
+            region: &Box::unit(1),
+            observed: &[0.4],
+        };
+        let outcome = abc_smc(&settings, problem, &mut rng, &mut |_| {});
         let p = &outcome.population;
         let mean: f64 = p.points.iter().zip(&p.weights).map(|(x, w)| w * x[0]).sum();
         let variance: f64 = p
@@ -511,6 +531,7 @@ mod tests {
             assert_eq!(thresholds.len(), 8);
             assert_eq!(thresholds[7], 1.0);
         }
+        assert_eq!(outcome.unfinished_temperature(), None);
     }
 
     #[test]

@@ -12,8 +12,9 @@
 use rand::Rng;
 
 use super::abc::BATCH;
-use super::abc::{perturbed, Generation, Kernel, Model, Outcome, Population, Settings, Threshold};
-use super::space::Box;
+use super::abc::{
+    perturbed, Generation, Kernel, Outcome, Population, Problem, Settings, Threshold,
+};
 
 /// pyABC's `AcceptanceRateScheme` target acceptance rate.
 const TARGET_RATE: f64 = 0.3;
@@ -46,14 +47,31 @@ enum Proposal<'a> {
     Moved(&'a Kernel, &'a Population),
 }
 
+/// How a generation accepts: every proposal with equal weight (the prior sample, which only
+/// sets the first temperature and the normalisation), or stochastically at a normalisation
+/// and temperature.
+#[derive(Clone, Copy)]
+enum Acceptance {
+    All,
+    Tempered { norm: f64, temperature: f64 },
+}
+
+impl Acceptance {
+    /// log of (density / normalisation)^(1 / temperature).
+    fn log_ratio(self, density: f64) -> f64 {
+        match self {
+            Acceptance::All => 0.0,
+            Acceptance::Tempered { norm, temperature } => (density - norm) / temperature,
+        }
+    }
+}
+
 /// Run ABC-SMC with the stochastic acceptor for `settings.generations` generations after a
 /// prior sample (which only sets the first temperature and the normalisation, as pyABC's
 /// calibration sample does); `report` hears of each generation when done.
 pub fn stochastic_smc(
     settings: &Settings,
-    model: &dyn Model,
-    region: &Box,
-    observed: &[f64],
+    problem: Problem,
     rng: &mut impl Rng,
     report: &mut dyn FnMut(&Generation),
 ) -> Outcome {
@@ -61,8 +79,7 @@ pub fn stochastic_smc(
         settings.population,
         settings.population * settings.max_proposals_factor,
     );
-    let data = (model, region, observed);
-    let mut previous = sample(target, data, Proposal::Prior, (0.0, 0.0), true, rng)
+    let mut previous = sample(target, problem, Proposal::Prior, Acceptance::All, true, rng)
         .expect("the prior sample accepts every proposal");
     let mut generations = vec![Generation {
         generation: 0,
@@ -93,7 +110,8 @@ pub fn stochastic_smc(
             rate.min(decay).min(temperature).max(1.0)
         };
         let keep = generation + 1 < last;
-        let Some(next) = sample(target, data, proposal, (norm, temperature), keep, rng) else {
+        let acceptance = Acceptance::Tempered { norm, temperature };
+        let Some(next) = sample(target, problem, proposal, acceptance, keep, rng) else {
             break;
         };
         generations.push(Generation {
@@ -177,18 +195,20 @@ fn acceptance_rate_temperature(densities: &[f64], weights: &[f64], norm: f64) ->
     (-0.5 * (low + high)).exp()
 }
 
-/// One generation at normalisation and temperature `(norm, temperature)`: proposals until
-/// `population` are accepted, or None after `limit` proposals. The prior sample
-/// (`temperature` 0, from the prior) accepts every proposal with equal weight.
+/// One generation: proposals until `population` are accepted, or None after `limit`
+/// proposals.
 fn sample(
     (population, limit): (usize, usize),
-    (model, region, observed): (&dyn Model, &Box, &[f64]),
+    Problem {
+        model,
+        region,
+        observed,
+    }: Problem,
     proposal: Proposal,
-    (norm, temperature): (f64, f64),
+    acceptance: Acceptance,
     keep_records: bool,
     rng: &mut impl Rng,
 ) -> Option<Sample> {
-    let calibration = temperature == 0.0;
     let (mut points, mut densities, mut log_weights) = (Vec::new(), Vec::new(), Vec::new());
     let mut records = Records::default();
     let mut proposals = 0;
@@ -206,11 +226,7 @@ fn sample(
                 break;
             }
             proposals += 1;
-            let log_ratio = if calibration {
-                0.0
-            } else {
-                (density - norm) / temperature
-            };
+            let log_ratio = acceptance.log_ratio(density);
             let accept = log_ratio >= 0.0 || rng.random::<f64>() < log_ratio.exp();
             let needs_proposal = accept || keep_records;
             let log_q = match (proposal, needs_proposal) {
@@ -271,7 +287,7 @@ mod coverage {
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
 
-    use super::super::abc::{abc_smc, Acceptor, Model, Settings};
+    use super::super::abc::{abc_smc, Acceptor, Model, Problem, Settings};
     use super::super::sbc::covers;
     use super::super::space::Box;
 
@@ -342,14 +358,12 @@ mod coverage {
             let observed = Linear.simulate(std::slice::from_ref(&truth), &mut rng)[0]
                 .clone()
                 .expect("inside");
-            let outcome = abc_smc(
-                &settings,
-                &Linear,
-                &Box::unit(3),
-                &observed,
-                &mut rng,
-                &mut |_| {},
-            );
+            let problem = Problem {
+                model: &Linear,
+                region: &Box::unit(3),
+                observed: &observed,
+            };
+            let outcome = abc_smc(&settings, problem, &mut rng, &mut |_| {});
             let p = &outcome.population;
             for d in 0..3 {
                 let values: Vec<f64> = p.points.iter().map(|x| x[d]).collect();

@@ -414,6 +414,21 @@ fn matching_error(error: MatchError<StudyError>, spec: &CalibrationSpec) -> Stud
     }
 }
 
+/// Why the posterior of a stochastic-acceptor run that stopped above temperature 1 is too
+/// wide.
+fn unfinished_warning(
+    spec: &CalibrationSpec,
+    posterior: &abc::Outcome,
+    temperature: f64,
+) -> String {
+    format!(
+        "{}: ABC-SMC stopped after generation {} of {} at temperature {temperature:.3}, not 1: a generation reached the proposal limit, so the posterior is a tempered approximation, wider than the true one",
+        spec.file,
+        posterior.generations.len() - 1,
+        spec.settings.generations,
+    )
+}
+
 type Tabled = (Vec<Table>, Calibration, CalibrateOutcome);
 
 fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, StudyError> {
@@ -435,15 +450,23 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
         what: "ABC-SMC generations",
         total: spec.settings.generations as u64 + 1,
     });
+    let problem = abc::Problem {
+        model: &Emulated::new(&matching),
+        region: &matching.region,
+        observed: &observed,
+    };
     let posterior = abc_smc(
         &abc_settings(spec),
-        &Emulated::new(&matching),
-        &matching.region,
-        &observed,
+        problem,
         &mut stream(seed, 2),
         &mut |_| simulator.observer.event(Event::Advance { units: 1 }),
     );
     simulator.observer.event(Event::End);
+    if let Some(temperature) = posterior.unfinished_temperature() {
+        simulator
+            .observer
+            .warn(unfinished_warning(spec, &posterior, temperature));
+    }
     let population = &posterior.population;
     let summaries = summarize(&spec.parameters, &population.points, &population.weights);
     let draws = resample(
@@ -931,14 +954,12 @@ fn check_dataset(
         CANDIDATES,
         &mut rng,
     )?;
-    let posterior = abc_smc(
-        &abc_settings(spec),
-        &Emulated::new(&matching),
-        &matching.region,
-        &observed,
-        &mut rng,
-        &mut |_| {},
-    );
+    let problem = abc::Problem {
+        model: &Emulated::new(&matching),
+        region: &matching.region,
+        observed: &observed,
+    };
+    let posterior = abc_smc(&abc_settings(spec), problem, &mut rng, &mut |_| {});
     let p = &posterior.population;
     Some(
         (0..truth.len())
