@@ -349,6 +349,7 @@ fn an_interrupted_calibration_resumes_to_the_same_result() {
         );
     }
     assert!(!cut.join("calibrate.parts").exists());
+    assert!(!cut.join("calibrate.lock.json").exists());
     // A finished calibration has nothing to resume.
     let again = calibrate(TINY, &cut, &["--resume"]);
     assert_eq!(again.status.code(), Some(2));

@@ -159,7 +159,7 @@ fn reproduce_resume_refuses_a_directory_that_holds_no_reproduction() {
     fs::write(docs.join("figures/a.png"), "mine").unwrap();
     let before = listing(&docs);
     let refused = reproduce(&files.arg("docs"), "--resume");
-    one_line_refusal(refused, "holds files but no reproduction to continue");
+    one_line_refusal(refused, "no unfinished `reproduce` run");
     assert_eq!(listing(&docs), before);
     assert_eq!(fs::read_to_string(docs.join("RESULTS.md")).unwrap(), "mine");
     // A reproduction, interrupted or not, resumes; so does a missing directory.

@@ -30,7 +30,7 @@ fn resume_refuses_a_directory_that_is_not_the_same_sweep() {
     let out = files.arg("d");
     assert_eq!(run(&["run", &files.arg("small.toml"), "--out", &out]).0, 0);
     let refused = run(&["sweep", &files.arg("sweep.toml"), "--out", &out, "--resume"]);
-    one_line_refusal(refused, "no sweep of");
+    one_line_refusal(refused, "no unfinished `sweep` run");
     // Nothing was lost.
     assert!(files.path("d/manifest.json").exists());
     assert!(files.path("d/charts").is_dir());

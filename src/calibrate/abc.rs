@@ -111,7 +111,7 @@ impl Outcome {
     pub fn unfinished_temperature(&self) -> Option<f64> {
         let last = self.generations.last()?;
         match last.threshold {
-            Threshold::Temperature(t) if t == 1.0 => None,
+            Threshold::Temperature(1.0) => None,
             Threshold::Temperature(t) => Some(t),
             Threshold::Prior => Some(f64::INFINITY),
             Threshold::Epsilon(_) => None,

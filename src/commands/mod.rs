@@ -7,7 +7,6 @@ mod did;
 mod discover;
 mod replay;
 mod reproduce;
-mod robustness;
 mod run;
 mod sensitivity;
 mod serve;
@@ -374,6 +373,7 @@ impl Observer for Terminal {
                 }
             }
             Event::Warning(message) => eprintln!("warning: {message}"),
+            Event::Stage(message) => eprintln!("{message}"),
         }
     }
 }

@@ -1,10 +1,11 @@
 //! The files of a calibration directory: its tables (runs, waves, emulators, generations,
 //! parameters, posterior, predictive; with `--check`, check and coverage), each a CSV of text
 //! cells the calibration study formats, written atomically and hashed for the manifest; and,
-//! while it works, its ledger (`calibrate.parts/`: the settings it was started with, every
-//! finished batch of simulator runs and, for `--check`, every finished dataset, so that
-//! `--resume` simulates and calibrates nothing twice); and a finished calibration's
-//! posterior, read back for `reproduce --robustness --posterior`.
+//! while it works, its ledger (the protocol is `ledger`'s: `calibrate.lock.json`, the settings
+//! it was started with; `calibrate.parts/`, every finished batch of simulator runs and, for
+//! `--check`, every finished dataset, so that `--resume` simulates and calibrates nothing
+//! twice); and a finished calibration's posterior, read back for `reproduce --robustness
+//! --posterior`.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -12,9 +13,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::ledger::{self, Found, Ledger};
 use super::manifest::sha256_file;
 use super::store::TableWriter;
-use super::{create_dir, io_error, write_atomically, OutputError};
+use super::{io_error, write_atomically, OutputError};
 use crate::calibrate::Posterior;
 
 /// A table: its file name, header and rows of cells.
@@ -90,10 +92,6 @@ pub fn read_posterior(dir: &Path) -> Result<Posterior, String> {
     })
 }
 
-/// The ledger's folder in a calibration directory.
-pub const PARTS: &str = "calibrate.parts";
-const LEDGER: &str = "ledger.json";
-
 /// One finished batch of simulator runs: `key` identifies its points and seeds; per run, the
 /// point and each target's mean and variance over replicates, as the bits of each f64 (so that
 /// a resumed calibration reads back exactly what it wrote).
@@ -117,28 +115,37 @@ pub fn from_bits(bits: &[u64]) -> Vec<f64> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Ledger {
+struct Header {
     settings: String,
+}
+
+fn ledger(dir: &Path) -> Ledger<'_> {
+    Ledger::new(dir, ledger::CALIBRATE)
 }
 
 /// Start the ledger of a calibration started with `settings` (a hash).
 pub fn start_ledger(dir: &Path, settings: &str) -> Result<(), OutputError> {
-    let parts = dir.join(PARTS);
-    create_dir(&parts)?;
-    let text = serde_json::to_string(&Ledger {
+    let ledger = ledger(dir);
+    ledger.write_header(&Header {
         settings: settings.to_string(),
-    })
-    .expect("ledger serializes");
-    write_atomically(&parts, LEDGER, |out| out.write_all(text.as_bytes()))?;
-    Ok(())
+    })?;
+    ledger.open_parts()
 }
 
-/// The settings hash of the unfinished calibration in `dir`, if it holds one.
-pub fn ledger_settings(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join(PARTS).join(LEDGER)).ok()?;
-    serde_json::from_str::<Ledger>(&text)
-        .ok()
-        .map(|l| l.settings)
+/// What `--resume` finds in `dir`: the settings hash of an unfinished calibration, or what
+/// else is there.
+pub fn survey(dir: &Path) -> Result<Found<String>, OutputError> {
+    Ok(match ledger(dir).survey::<Header>()? {
+        Found::Unfinished(header) => Found::Unfinished(header.settings),
+        Found::Empty => Found::Empty,
+        Found::Finished => Found::Finished,
+        Found::Foreign => Found::Foreign,
+    })
+}
+
+/// The one-line refusal of `--resume` on what `survey` found.
+pub fn refusal(dir: &Path, found: &Found<String>) -> String {
+    ledger(dir).refusal(found, "calibration file and settings")
 }
 
 fn batch_name(index: usize) -> String {
@@ -160,42 +167,25 @@ fn dataset_name(index: usize) -> String {
 
 /// Dataset `index` of the method check's ledger, when it was finished.
 pub fn read_dataset(dir: &Path, index: usize) -> Option<DatasetPart> {
-    read_part(dir, &dataset_name(index))
+    ledger(dir).read_json(&dataset_name(index))
 }
 
 /// Record dataset `index` in the method check's ledger.
 pub fn write_dataset(dir: &Path, index: usize, part: &DatasetPart) -> Result<(), OutputError> {
-    write_part(dir, &dataset_name(index), part)
+    ledger(dir).write_json(&dataset_name(index), part)
 }
 
 /// Batch `index` of the ledger, when it was finished.
 pub fn read_batch(dir: &Path, index: usize) -> Option<Batch> {
-    read_part(dir, &batch_name(index))
+    ledger(dir).read_json(&batch_name(index))
 }
 
 /// Record batch `index` in the ledger.
 pub fn write_batch(dir: &Path, index: usize, batch: &Batch) -> Result<(), OutputError> {
-    write_part(dir, &batch_name(index), batch)
-}
-
-/// A part of the ledger (an unreadable one counts as missing).
-fn read_part<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Option<T> {
-    let text = std::fs::read_to_string(dir.join(PARTS).join(name)).ok()?;
-    serde_json::from_str(&text).ok()
-}
-
-/// Record a part of the ledger, atomically.
-fn write_part<T: Serialize>(dir: &Path, name: &str, part: &T) -> Result<(), OutputError> {
-    let text = serde_json::to_string(part).expect("a ledger part serializes");
-    write_atomically(&dir.join(PARTS), name, |out| out.write_all(text.as_bytes()))?;
-    Ok(())
+    ledger(dir).write_json(&batch_name(index), batch)
 }
 
 /// Remove the ledger (after the manifest is written).
 pub fn remove_ledger(dir: &Path) -> Result<(), OutputError> {
-    let parts = dir.join(PARTS);
-    if parts.exists() {
-        std::fs::remove_dir_all(&parts).map_err(io_error(&parts))?;
-    }
-    Ok(())
+    ledger(dir).close()
 }

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::ledger::{self, Found};
 use super::manifest::sha256_file;
 use super::tables::{number, unit_cell};
 use super::{io_error, write_atomically, OutputError};
@@ -159,9 +160,6 @@ pub fn write_file(
     Ok(BTreeMap::from([(name.to_string(), hash)]))
 }
 
-/// The ledger of an unfinished study.
-pub const LOCK: &str = "did.lock.json";
-
 /// The tables appended replicate by replicate, in the order they are written.
 pub const APPENDED: [&str; 4] = ["panel.csv", "att.csv", "pretrend.csv", "spillover.csv"];
 
@@ -174,34 +172,31 @@ pub struct Ledger {
     pub lengths: BTreeMap<String, u64>,
 }
 
-/// The ledger of `dir`, if it has one.
-pub fn read_ledger(dir: &Path) -> Result<Option<Ledger>, OutputError> {
-    let path = dir.join(LOCK);
-    let Ok(text) = fs::read_to_string(&path) else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|error| OutputError::NotManifest {
-            path,
-            message: error.to_string(),
-        })
+fn ledger(dir: &Path) -> ledger::Ledger<'_> {
+    ledger::Ledger::new(dir, ledger::DID)
+}
+
+/// What `--resume` finds in `dir`.
+pub fn survey(dir: &Path) -> Result<Found<Ledger>, OutputError> {
+    ledger(dir).survey()
+}
+
+/// The one-line refusal of `--resume` on what `survey` found.
+pub fn refusal(dir: &Path, found: &Found<Ledger>) -> String {
+    ledger(dir).refusal(
+        found,
+        "settings (scenario, run, outcomes, --observe, --leads and --lags)",
+    )
 }
 
 /// Record the ledger (atomically).
-pub fn write_ledger(dir: &Path, ledger: &Ledger) -> Result<(), OutputError> {
-    let text = serde_json::to_string_pretty(ledger).expect("a ledger serializes");
-    write_atomically(dir, LOCK, |out| out.write_all(text.as_bytes()))?;
-    Ok(())
+pub fn write_ledger(dir: &Path, header: &Ledger) -> Result<(), OutputError> {
+    ledger(dir).write_header(header)
 }
 
 /// Remove the ledger of a finished study (after its manifest is written).
 pub fn remove_ledger(dir: &Path) -> Result<(), OutputError> {
-    let path = dir.join(LOCK);
-    fs::remove_file(&path).map_err(io_error(&path))?;
-    fs::File::open(dir)
-        .and_then(|handle| handle.sync_all())
-        .map_err(io_error(dir))
+    ledger(dir).close()
 }
 
 /// Start the appended tables with their headers; returns their lengths.

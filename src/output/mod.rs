@@ -6,6 +6,7 @@
 
 pub mod calibration;
 pub mod did;
+pub mod ledger;
 pub mod manifest;
 pub mod series;
 pub mod store;
@@ -40,7 +41,7 @@ pub fn table_files<'a>(tables: impl IntoIterator<Item = &'a str>) -> Vec<String>
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 48] = [
+pub const WRITTEN: [&str; 49] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -89,6 +90,7 @@ pub const WRITTEN: [&str; 48] = [
     "check.csv",
     "coverage.csv",
     "calibrate.parts",
+    "calibrate.lock.json",
 ];
 
 /// Failures while writing results.
@@ -111,6 +113,8 @@ pub enum OutputError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: an unreadable ledger ({message}); --force starts the command again")]
+    BadLedger { path: PathBuf, message: String },
     #[error("{path}: not a cadresim manifest: {message}")]
     NotManifest { path: PathBuf, message: String },
     #[error("{0}: no such directory; name a result directory cadresim wrote")]
@@ -290,12 +294,9 @@ pub fn create_dir(dir: &Path) -> Result<(), OutputError> {
     fs::create_dir_all(dir).map_err(io_error(dir))
 }
 
-/// Folder of a sweep directory with one file per finished point.
-pub const PARTS: &str = "parts";
-
 /// The part file of point `id` in a sweep directory.
 pub fn part_path(dir: &Path, id: usize) -> PathBuf {
-    dir.join(PARTS).join(format!("point-{id:06}.csv"))
+    ledger::Ledger::new(dir, ledger::SWEEP).part_path(&format!("point-{id:06}.csv"))
 }
 
 /// Write `name` in `dir` through a uniquely named temporary file, synced and renamed when

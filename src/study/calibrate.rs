@@ -28,6 +28,7 @@ use crate::calibrate::{
 use crate::charts::calibration::{draw_calibration, Calibration, Posterior, Predicted};
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
 use crate::output::calibration::{self as ledger, write_tables, Table};
+use crate::output::ledger::Found;
 use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
 use crate::output::{self, store::number};
 use crate::runner::{self, ScenarioResult};
@@ -135,14 +136,9 @@ fn open_dir(request: &CalibrateRequest, settings: &str) -> Result<output::DirLoc
         return Ok(lock);
     }
     let lock = output::lock_existing(out)?;
-    let refuse = |why: &str| Err(StudyError::Usage(format!("{}: {why}", out.display())));
-    if out.join("manifest.json").exists() {
-        return refuse("holds a finished result (manifest.json): nothing to resume");
-    }
-    match ledger::ledger_settings(out) {
-        Some(found) if found == settings => Ok(lock),
-        Some(_) => refuse("holds a calibration started with another file or settings; use another --out, or --force to start again"),
-        None => refuse("holds no unfinished calibration (no calibrate.parts/ledger.json): nothing to resume"),
+    match ledger::survey(out)? {
+        Found::Unfinished(found) if found == settings => Ok(lock),
+        found => Err(StudyError::Usage(ledger::refusal(out, &found))),
     }
 }
 

@@ -16,6 +16,7 @@ use super::{thread_pool, Event, Observer, StudyError};
 use crate::did::{self, Design, Estimated, Panels, SpilloverRow, SummaryRow, Window};
 use crate::output::did as store;
 use crate::output::did::Ledger;
+use crate::output::ledger::Found;
 use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
 use crate::output::{self};
 use crate::params::Plan;
@@ -178,24 +179,11 @@ pub fn did(request: &DidRequest, observer: &dyn Observer) -> Result<DidOutcome, 
 /// The ledger of `out` when it holds a study started with `settings` (None: an empty or
 /// missing directory, where the study starts); any other directory is refused.
 fn resumable(out: &Path, settings: &str) -> Result<Option<Ledger>, StudyError> {
-    if !output::is_occupied(out)? {
-        return Ok(None);
+    match store::survey(out)? {
+        Found::Empty => Ok(None),
+        Found::Unfinished(ledger) if ledger.settings == settings => Ok(Some(ledger)),
+        found => Err(StudyError::Usage(store::refusal(out, &found))),
     }
-    let Some(ledger) = store::read_ledger(out)? else {
-        let what = if out.join("manifest.json").exists() {
-            "holds a finished study: nothing to resume (--force runs it again)"
-        } else {
-            "holds no unfinished `did` study (no did.lock.json): nothing to resume"
-        };
-        return Err(StudyError::Usage(format!("{}: {what}", out.display())));
-    };
-    if ledger.settings != settings {
-        return Err(StudyError::Usage(format!(
-            "{}: the study there was started with other settings (scenario, run, outcomes, --observe, --leads or --lags); resume it with those, or --force to start again",
-            out.display()
-        )));
-    }
-    Ok(Some(ledger))
 }
 
 /// SHA-256 of everything the tables depend on: the scenario as run (its seed and

@@ -16,6 +16,8 @@ pub mod discover;
 pub mod evaluate;
 pub mod explore;
 pub mod memory;
+pub mod reproduce;
+pub mod robustness;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -39,6 +41,8 @@ pub enum Event {
     End,
     /// Something the researcher should read; the study still completes.
     Warning(String),
+    /// A stage of a study made of several (a reproduction's experiments) begins.
+    Stage(String),
 }
 
 /// Where a study's events go: a progress bar and stderr on the command line, a callback in

@@ -10,6 +10,7 @@ use super::memory::check_memory;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{refuse_output_among_inputs, thread_pool, Event, Observer, Silent, StudyError};
 use crate::charts::{self, BoundaryLayout, SweepLayout};
+use crate::output::ledger::{self, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::{self, tables};
 use crate::params::Plan;
@@ -336,7 +337,7 @@ pub fn merge(request: &MergeRequest, observer: &dyn Observer) -> Result<SweepOut
     let sources = sweep::shard_parts(spec, &points, &request.dirs)?;
     let _lock = sweep::prepare(&request.out, &mut lock, false, request.force, false)?;
     let started = manifest::now_utc();
-    let parts = request.out.join(output::PARTS);
+    let parts = Ledger::new(&request.out, ledger::SWEEP).parts_dir();
     for source in &sources {
         let name = source.file_name().expect("a part path names a file");
         output::copy_atomically(source, &parts, &name.to_string_lossy())?;

@@ -20,9 +20,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Equilibrium, Settling, METRIC_COUNT, WHOLE_HIERARCHY};
+use crate::output::ledger::{self, Found, Ledger};
 use crate::output::manifest::{cadresim_build, sha256_hex};
 use crate::output::tables::{self, ReadError};
-use crate::output::{self, part_path, write_atomically, DirLock, OutputError, PARTS};
+use crate::output::{self, part_path, write_atomically, DirLock, OutputError};
 use crate::params::Plan;
 use crate::registry::ParamError;
 use crate::runner;
@@ -163,6 +164,9 @@ pub fn shard_points(points: Vec<Point>, shard: Option<(usize, usize)>) -> Vec<Po
     }
 }
 
+/// What `--resume` needs to match.
+const SAME_SWEEP: &str = "sweep file, seed, replicates, steps (or --until-settled) and --shard";
+
 /// Lock and prepare a sweep directory: new, resumed or forced. `--resume` continues only a
 /// sweep of the same file, seed, replicates, steps and shard; on a missing or empty directory
 /// it starts the sweep; anything else there is refused unless `force`, which removes what an
@@ -175,14 +179,13 @@ pub fn prepare(
     mixed: bool,
 ) -> Result<DirLock, SweepError> {
     let guard = output::lock_dir(dir)?;
+    let ledger = Ledger::new(dir, ledger::SWEEP);
     let existing = read_lock(dir).ok();
     match existing {
         Some(existing) if resume && !force => {
             if !existing.same_sweep(lock) || existing.shard != lock.shard {
-                return Err(SweepError::Usage(format!(
-                    "{}: --resume needs the same sweep file, seed, replicates, steps (or --until-settled) and --shard as the interrupted run",
-                    dir.display()
-                )));
+                let found = Found::Unfinished(());
+                return Err(SweepError::Usage(ledger.refusal(&found, SAME_SWEEP)));
             }
             let earlier = existing.computed_by.clone();
             lock.accept_builds(&earlier, &dir.display().to_string(), mixed)?;
@@ -197,11 +200,8 @@ pub fn prepare(
         _ => {
             if output::is_occupied(dir)? {
                 if resume && !force {
-                    return Err(SweepError::Usage(format!(
-                        "{}: --resume: the directory holds files but no sweep of {} to continue; pass --force to replace what cadresim wrote there, or choose another --out",
-                        dir.display(),
-                        lock.spec.source_path.display()
-                    )));
+                    let found = Found::<()>::Foreign;
+                    return Err(SweepError::Usage(ledger.refusal(&found, SAME_SWEEP)));
                 }
                 if !force {
                     return Err(SweepError::Output(OutputError::Exists(dir.to_path_buf())));
@@ -211,14 +211,12 @@ pub fn prepare(
             write_lock(dir, lock)?;
         }
     }
-    output::create_dir(&dir.join(PARTS))?;
+    ledger.open_parts()?;
     Ok(guard)
 }
 
 fn write_lock(dir: &Path, lock: &SweepLock) -> Result<(), SweepError> {
-    let text = serde_json::to_string_pretty(lock).expect("lock serializes");
-    write_atomically(dir, "sweep.lock.json", |out| out.write_all(text.as_bytes()))?;
-    Ok(())
+    Ok(Ledger::new(dir, ledger::SWEEP).write_header(lock)?)
 }
 
 /// The check of a point's part in `dir`: None when the part is missing, else whether it is
@@ -495,7 +493,7 @@ fn write_part(
     let levels = crate::runner::level_names(&scenario.params);
     let path = part_path(dir, point.id);
     let name = path.file_name().expect("a part path names a file");
-    write_atomically(&dir.join(PARTS), &name.to_string_lossy(), |out| {
+    Ledger::new(dir, ledger::SWEEP).write_part(&name.to_string_lossy(), |out| {
         tables::write_part(out, point.id, &levels, equilibria).map_err(Into::into)
     })?;
     Ok(())
@@ -563,13 +561,16 @@ pub fn assemble(
 
 /// Read the lock of a sweep (or shard) directory.
 pub fn read_lock(dir: &Path) -> Result<SweepLock, SweepError> {
-    let path = dir.join("sweep.lock.json");
-    let text = fs::read_to_string(&path).map_err(|e| {
-        SweepError::Usage(format!("{}: not a sweep directory ({e})", dir.display()))
-    })?;
-    serde_json::from_str(&text).map_err(|e| SweepError::Corrupt {
-        path,
-        message: e.to_string(),
+    let ledger = Ledger::new(dir, ledger::SWEEP);
+    let corrupt = |error: OutputError| match error {
+        OutputError::BadLedger { path, message } => SweepError::Corrupt { path, message },
+        other => SweepError::Output(other),
+    };
+    ledger.header().map_err(corrupt)?.ok_or_else(|| {
+        SweepError::Usage(format!(
+            "{}: not a sweep directory (no sweep.lock.json)",
+            dir.display()
+        ))
     })
 }
 

@@ -100,7 +100,7 @@ impl Warnings {
                 state.told = Some(now);
             }
             Event::End => state.done = state.total,
-            Event::Warning(_) => return,
+            Event::Warning(_) | Event::Stage(_) => return,
         }
         let (what, done, total) = (state.what, state.done, state.total);
         drop(state);

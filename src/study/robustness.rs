@@ -1,4 +1,4 @@
-//! `cadresim reproduce --robustness N`: re-run every experiment at the defaults and at N
+//! The robustness check (`cadresim reproduce --robustness N`): re-run every experiment at the defaults and at N
 //! Latin-hypercube samples of the parameters no claim names, decide every claim at every
 //! sample, and summarise. Files go to `<out>/robustness/`; each finished sample is committed
 //! as one part, so a killed run continues with `--resume` without redoing finished samples.
@@ -6,9 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{thread_pool, CommandError, Progress};
+use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
+use crate::output::ledger::{self, Found, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables::{self, FailureRow, RobustnessRow, VerdictRow};
 use crate::params::Params;
@@ -19,7 +20,7 @@ use crate::scenario::{self, RunOverride, Scenario, ScenarioError};
 use crate::sweep::{self, SweepLock, SweepSpec};
 
 /// What to run and where.
-pub(crate) struct Request<'a> {
+pub struct Request<'a> {
     pub experiments: &'a Experiments,
     pub dir: PathBuf,
     pub samples: usize,
@@ -33,7 +34,7 @@ pub(crate) struct Request<'a> {
 }
 
 /// The section of RESULTS.md and the chart it shows.
-pub(crate) struct Outcome {
+pub struct Outcome {
     pub section: String,
     pub chart: PathBuf,
     /// The chart's name among RESULTS.md's figures.
@@ -60,12 +61,14 @@ struct Loaded {
     sweeps: Vec<(String, SweepSpec)>,
 }
 
-const LOCK: &str = "robustness.lock.json";
+/// What `--resume` needs to match.
+const SAME_ROBUSTNESS: &str =
+    "experiments, seed, number of samples, replicates, steps and posterior";
 const SCRATCH: &str = "sample.tmp";
 
 /// A robustness run checked and ready: the experiments loaded, the factors, the rows (the
 /// defaults, then the samples) and the lock.
-pub(crate) struct Checked {
+pub struct Checked {
     loaded: Loaded,
     factors: Vec<Factor>,
     rows: Vec<Vec<f64>>,
@@ -76,10 +79,10 @@ pub(crate) struct Checked {
 
 /// Check a robustness run before anything runs: every regime parameter named by a claim,
 /// and a resumed directory started with the same settings.
-pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
+pub fn check(request: &Request) -> Result<Checked, StudyError> {
     let experiments = request.experiments;
     if experiments.claims.is_empty() {
-        return Err(CommandError::Usage(format!(
+        return Err(StudyError::Usage(format!(
             "{}: --robustness checks whether the claims hold at other parameter values, but the file has no [[claim]]; add claims or leave out --robustness",
             experiments.path.display()
         )));
@@ -112,10 +115,9 @@ pub(crate) fn check(request: &Request) -> Result<Checked, CommandError> {
     if request.resume {
         if let Some(existing) = read_lock(&request.dir) {
             if existing != lock {
-                return Err(CommandError::Usage(format!(
-                    "{}: --resume needs the same experiments, seed, number of samples, replicates, steps and posterior as the interrupted run (or --force to start again)",
-                    request.dir.display()
-                )));
+                let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+                let found = Found::Unfinished(());
+                return Err(StudyError::Usage(ledger.refusal(&found, SAME_ROBUSTNESS)));
             }
         }
     }
@@ -136,11 +138,11 @@ fn draw_posterior(
     factors: &[Factor],
     rows: &mut [Vec<f64>],
     seed: u64,
-) -> Result<(Vec<String>, Option<String>), CommandError> {
-    let posterior = output::calibration::read_posterior(dir).map_err(CommandError::Usage)?;
+) -> Result<(Vec<String>, Option<String>), StudyError> {
+    let posterior = output::calibration::read_posterior(dir).map_err(StudyError::Usage)?;
     let drawn = robustness::draw_from_posterior(rows, factors, &posterior, seed);
     if drawn.is_empty() {
-        return Err(CommandError::Usage(format!(
+        return Err(StudyError::Usage(format!(
             "{}: none of its calibrated keys ({}) is varied by the robustness check (each is named by a claim or has no plausible range); calibrate other keys or leave out --posterior",
             dir.join("posterior.csv").display(),
             posterior.keys.join(", ")
@@ -148,11 +150,15 @@ fn draw_posterior(
     }
     let path = dir.join("posterior.csv");
     let hash = manifest::sha256_file(&path)
-        .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?;
+        .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?;
     Ok((drawn, Some(hash)))
 }
 
-pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outcome, CommandError> {
+pub fn run_robustness(
+    request: &Request,
+    checked: Checked,
+    observer: &dyn Observer,
+) -> Result<Outcome, StudyError> {
     let Checked {
         loaded,
         factors,
@@ -164,10 +170,13 @@ pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outc
     let _guard = prepare(&request.dir, &lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
-    let progress = Progress::new(rows.len() as u64, "robustness samples");
+    observer.event(Event::Begin {
+        what: "robustness samples",
+        total: rows.len() as u64,
+    });
     for (sample, values) in rows.iter().enumerate() {
         if finished(&request.dir, sample, experiments) {
-            progress.advance(1);
+            observer.event(Event::Advance { units: 1 });
             continue;
         }
         let at = (sample > 0).then_some(values.as_slice());
@@ -180,30 +189,26 @@ pub(crate) fn run_robustness(request: &Request, checked: Checked) -> Result<Outc
                 holds,
             })
             .collect();
-        output::write_atomically(
-            &request.dir.join(output::PARTS),
-            &part_name(sample),
-            |out| tables::write_verdicts(out, &part).map_err(Into::into),
-        )?;
-        progress.advance(1);
+        Ledger::new(&request.dir, ledger::ROBUSTNESS).write_part(&part_name(sample), |out| {
+            tables::write_verdicts(out, &part).map_err(Into::into)
+        })?;
+        observer.event(Event::Advance { units: 1 });
     }
-    progress.finish();
+    observer.event(Event::End);
     let scratch = request.dir.join(SCRATCH);
     if scratch.exists() {
         std::fs::remove_dir_all(&scratch)
-            .map_err(|e| CommandError::Failed(format!("{}: {e}", scratch.display())))?;
+            .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
     }
     summarise(request, &factors, &rows, &drawn, threads, started)
 }
 
 fn read_lock(dir: &Path) -> Option<RobustnessLock> {
-    std::fs::read_to_string(dir.join(LOCK))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
+    Ledger::new(dir, ledger::ROBUSTNESS).header().ok().flatten()
 }
 
 /// Load every scenario and sweep of the experiments with the sample's run settings.
-fn load(experiments: &Experiments) -> Result<Loaded, CommandError> {
+fn load(experiments: &Experiments) -> Result<Loaded, StudyError> {
     let mut runs = Vec::new();
     for group in &experiments.runs {
         let scenarios = group
@@ -227,7 +232,7 @@ fn check_named(
     loaded: &Loaded,
     factors: &[Factor],
     experiments: &Experiments,
-) -> Result<(), CommandError> {
+) -> Result<(), StudyError> {
     let scenarios = loaded.runs.iter().flat_map(|(_, scenarios)| {
         scenarios.iter().map(|s| {
             (
@@ -276,27 +281,23 @@ fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
 
 /// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run
 /// with the same lock.
-fn prepare(
-    dir: &Path,
-    lock: &RobustnessLock,
-    resume: bool,
-) -> Result<output::DirLock, CommandError> {
+fn prepare(dir: &Path, lock: &RobustnessLock, resume: bool) -> Result<output::DirLock, StudyError> {
     let guard = output::lock_dir(dir)?;
+    let ledger = Ledger::new(dir, ledger::ROBUSTNESS);
     match read_lock(dir) {
         Some(existing) if resume && &existing == lock => {
             let manifest = dir.join("manifest.json");
             if manifest.exists() {
                 std::fs::remove_file(&manifest)
-                    .map_err(|e| CommandError::Failed(format!("{}: {e}", manifest.display())))?;
+                    .map_err(|e| StudyError::Failed(format!("{}: {e}", manifest.display())))?;
             }
         }
         _ => {
             output::clear_written(dir)?;
-            let text = serde_json::to_string_pretty(lock).expect("lock serializes");
-            output::write_atomically(dir, LOCK, |out| out.write_all(text.as_bytes()))?;
+            ledger.write_header(lock)?;
         }
     }
-    output::create_dir(&dir.join(output::PARTS))?;
+    ledger.open_parts()?;
     Ok(guard)
 }
 
@@ -306,7 +307,7 @@ fn part_name(sample: usize) -> String {
 
 /// Whether the part of `sample` is there, readable, and decides every claim.
 fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
-    let path = dir.join(output::PARTS).join(part_name(sample));
+    let path = Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample));
     tables::read_verdicts(&path).is_ok_and(|rows| {
         rows.len() == experiments.claims.len()
             && rows
@@ -324,12 +325,12 @@ fn decide_sample(
     loaded: &Loaded,
     factors: &[Factor],
     values: Option<&[f64]>,
-) -> Result<Vec<(String, bool)>, CommandError> {
+) -> Result<Vec<(String, bool)>, StudyError> {
     let scratch = request.dir.join(SCRATCH);
-    let settle = |params: &mut Params, place: &str| -> Result<(), CommandError> {
+    let settle = |params: &mut Params, place: &str| -> Result<(), StudyError> {
         if let Some(values) = values {
             robustness::apply(params, factors, values).map_err(|error| {
-                CommandError::Failed(format!("robustness sample at {place}: {error}"))
+                StudyError::Failed(format!("robustness sample at {place}: {error}"))
             })?;
         }
         Ok(())
@@ -354,7 +355,7 @@ fn decide_sample(
         }
         let results = runner::run(&plans, &|_| {});
         if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
-            return Err(CommandError::Failed(format!(
+            return Err(StudyError::Failed(format!(
                 "robustness: scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level})"
             )));
         }
@@ -399,7 +400,7 @@ fn summarise(
     drawn: &[String],
     threads: usize,
     started: String,
-) -> Result<Outcome, CommandError> {
+) -> Result<Outcome, StudyError> {
     let dir = &request.dir;
     let claims: Vec<String> = request
         .experiments
@@ -409,10 +410,9 @@ fn summarise(
         .collect();
     let mut verdicts = Vec::new();
     for sample in 0..rows.len() {
-        let path = dir.join(output::PARTS).join(part_name(sample));
+        let path = Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample));
         verdicts.extend(
-            tables::read_verdicts(&path)
-                .map_err(|error| CommandError::Failed(error.to_string()))?,
+            tables::read_verdicts(&path).map_err(|error| StudyError::Failed(error.to_string()))?,
         );
     }
     let holds: Vec<Vec<bool>> = verdicts
@@ -430,9 +430,9 @@ fn summarise(
         files.insert(
             name.to_string(),
             manifest::sha256_file(&path)
-                .map_err(|e| CommandError::Failed(format!("{}: {e}", path.display())))?,
+                .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?,
         );
-        Ok::<(), CommandError>(())
+        Ok::<(), StudyError>(())
     };
     write("samples.csv", &|out| {
         tables::write_samples(out, &keys, rows)
@@ -542,7 +542,7 @@ fn write_manifest(
     threads: usize,
     started: String,
     files: BTreeMap<String, String>,
-) -> Result<(), CommandError> {
+) -> Result<(), StudyError> {
     let record = RobustnessRecord {
         experiments_file: request.experiments.path.display().to_string(),
         seed: request.experiments.seed,

@@ -1,0 +1,306 @@
+//! The ledger of a resumable command, one protocol for all of them (sweep, robustness,
+//! reproduce, did, calibrate): a header `<command>.lock.json` in the result directory names
+//! what is being computed (the command's settings, or their hash); a folder of parts holds one
+//! file per finished unit of work, each written atomically and trusted only when it names
+//! its unit; the manifest is written last. A kill at any moment leaves a directory that
+//! `--resume` continues without loss or duplication, and never one that looks complete.
+//!
+//! Owns the file names of every command's ledger, how headers and parts are written and
+//! read, and the one rule `--resume` follows: continue only where the header matches; refuse a
+//! finished result, another command's or settings' ledger, and a directory with no ledger,
+//! each in one line.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{create_dir, io_error, write_atomically, OutputError};
+
+/// The files of one command's ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Kind {
+    /// The command, as the researcher types it.
+    pub command: &'static str,
+    /// The header's file name in the result directory.
+    pub header: &'static str,
+    /// The folder of parts in the result directory ("" for a command without parts).
+    pub parts: &'static str,
+}
+
+/// A sweep: one part per point (`parts/point-<id>.csv`); its header stays after the sweep
+/// finishes, so shards can be merged.
+pub const SWEEP: Kind = Kind {
+    command: "sweep",
+    header: "sweep.lock.json",
+    parts: "parts",
+};
+
+/// A robustness check: one part per sample of the factors (`parts/sample-<n>.csv`).
+pub const ROBUSTNESS: Kind = Kind {
+    command: "reproduce --robustness",
+    header: "robustness.lock.json",
+    parts: "parts",
+};
+
+/// A reproduction: its experiments write their own directories (each with its own ledger).
+pub const REPRODUCE: Kind = Kind {
+    command: "reproduce",
+    header: "reproduce.lock.json",
+    parts: "",
+};
+
+/// A difference-in-differences study: its tables grow replicate by replicate, and the header
+/// records their lengths after the last finished batch.
+pub const DID: Kind = Kind {
+    command: "did",
+    header: "did.lock.json",
+    parts: "",
+};
+
+/// A calibration: one part per batch of simulator runs, one per dataset of a method check.
+pub const CALIBRATE: Kind = Kind {
+    command: "calibrate",
+    header: "calibrate.lock.json",
+    parts: "calibrate.parts",
+};
+
+/// Every command's ledger (the names `clear_written` may remove).
+pub const KINDS: [Kind; 5] = [SWEEP, ROBUSTNESS, REPRODUCE, DID, CALIBRATE];
+
+/// One result directory's ledger.
+#[derive(Clone, Copy, Debug)]
+pub struct Ledger<'a> {
+    dir: &'a Path,
+    kind: Kind,
+}
+
+/// What `--resume` found in a result directory.
+#[derive(Debug, PartialEq)]
+pub enum Found<T> {
+    /// Nothing at all: the command starts.
+    Empty,
+    /// An unfinished run of this command, with its header.
+    Unfinished(T),
+    /// A finished result (`manifest.json`, no header).
+    Finished,
+    /// Files, but no header of this command.
+    Foreign,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn new(dir: &'a Path, kind: Kind) -> Self {
+        Ledger { dir, kind }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The header's path.
+    pub fn header_path(&self) -> PathBuf {
+        self.dir.join(self.kind.header)
+    }
+
+    /// The header, None when there is none; an unreadable one is an error naming the file.
+    pub fn header<T: DeserializeOwned>(&self) -> Result<Option<T>, OutputError> {
+        let path = self.header_path();
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Ok(None);
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|error| OutputError::BadLedger {
+                path,
+                message: error.to_string(),
+            })
+    }
+
+    /// Record the header (atomically).
+    pub fn write_header<T: Serialize>(&self, header: &T) -> Result<(), OutputError> {
+        let text = serde_json::to_string_pretty(header).expect("a ledger header serializes");
+        write_atomically(self.dir, self.kind.header, |out| {
+            out.write_all(text.as_bytes())
+        })?;
+        Ok(())
+    }
+
+    /// What the directory holds, for `--resume`. A manifest makes it finished even beside a
+    /// header (a kill between writing the manifest and closing the ledger).
+    pub fn survey<T: DeserializeOwned>(&self) -> Result<Found<T>, OutputError> {
+        if self.dir.join("manifest.json").exists() {
+            return Ok(Found::Finished);
+        }
+        if let Some(header) = self.header()? {
+            return Ok(Found::Unfinished(header));
+        }
+        Ok(match super::is_occupied(self.dir)? {
+            true => Found::Foreign,
+            false => Found::Empty,
+        })
+    }
+
+    /// The one-line refusal of `--resume` on a directory that holds no run of this command
+    /// (`Finished` or `Foreign`), or one started with other settings (`Unfinished`): what
+    /// is there and what to do.
+    pub fn refusal<T>(&self, found: &Found<T>, settings: &str) -> String {
+        let what = match found {
+            Found::Finished => "holds a finished result (manifest.json): nothing to resume; --force runs it again".to_string(),
+            Found::Unfinished(_) => format!(
+                "--resume needs the same {settings} as the interrupted run; resume it with those, or --force to start again"
+            ),
+            Found::Empty | Found::Foreign => format!(
+                "holds no unfinished `{}` run (no {}): nothing to resume; --force replaces what cadresim wrote there, or choose another --out",
+                self.kind.command, self.kind.header
+            ),
+        };
+        format!("{}: {what}", self.dir.display())
+    }
+
+    /// The folder of parts.
+    pub fn parts_dir(&self) -> PathBuf {
+        self.dir.join(self.kind.parts)
+    }
+
+    /// Create the folder of parts.
+    pub fn open_parts(&self) -> Result<(), OutputError> {
+        create_dir(&self.parts_dir())
+    }
+
+    /// The path of part `name`.
+    pub fn part_path(&self, name: &str) -> PathBuf {
+        self.parts_dir().join(name)
+    }
+
+    /// Record part `name`, atomically.
+    pub fn write_part(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>,
+    ) -> Result<PathBuf, OutputError> {
+        write_atomically(&self.parts_dir(), name, write)
+    }
+
+    /// Record part `name` as JSON, atomically.
+    pub fn write_json<T: Serialize>(&self, name: &str, part: &T) -> Result<(), OutputError> {
+        let text = serde_json::to_string(part).expect("a ledger part serializes");
+        self.write_part(name, |out| out.write_all(text.as_bytes()))?;
+        Ok(())
+    }
+
+    /// Part `name` read as JSON; a missing or unreadable part counts as unfinished.
+    pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        let text = fs::read_to_string(self.part_path(name)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Remove the ledger of a finished run (after its manifest is written): the parts, then
+    /// the header, the directory synced.
+    pub fn close(&self) -> Result<(), OutputError> {
+        if !self.kind.parts.is_empty() {
+            let parts = self.parts_dir();
+            if parts.exists() {
+                fs::remove_dir_all(&parts).map_err(io_error(&parts))?;
+            }
+        }
+        let header = self.header_path();
+        if header.exists() {
+            fs::remove_file(&header).map_err(io_error(&header))?;
+        }
+        fs::File::open(self.dir)
+            .and_then(|handle| handle.sync_all())
+            .map_err(io_error(self.dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Header {
+        settings: String,
+    }
+
+    fn header(settings: &str) -> Header {
+        Header {
+            settings: settings.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_run_is_found_unfinished_until_its_ledger_is_closed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ledger = Ledger::new(dir.path(), CALIBRATE);
+        assert_eq!(ledger.survey::<Header>().expect("surveyed"), Found::Empty);
+        ledger.write_header(&header("a")).expect("header written");
+        ledger.open_parts().expect("parts opened");
+        ledger
+            .write_json("batch-0000.json", &[1u64, 2])
+            .expect("part written");
+        assert_eq!(
+            ledger.survey().expect("surveyed"),
+            Found::Unfinished(header("a"))
+        );
+        assert_eq!(
+            ledger.read_json::<Vec<u64>>("batch-0000.json"),
+            Some(vec![1, 2])
+        );
+        assert_eq!(ledger.read_json::<Vec<u64>>("batch-0001.json"), None);
+        fs::write(dir.path().join("manifest.json"), "{}").expect("manifest");
+        assert_eq!(
+            ledger.survey::<Header>().expect("surveyed"),
+            Found::Finished
+        );
+        ledger.close().expect("closed");
+        assert!(!ledger.parts_dir().exists() && !ledger.header_path().exists());
+        assert_eq!(
+            ledger.survey::<Header>().expect("surveyed"),
+            Found::Finished
+        );
+        fs::remove_file(dir.path().join("manifest.json")).expect("removed");
+        fs::write(dir.path().join("notes.txt"), "mine").expect("written");
+        assert_eq!(ledger.survey::<Header>().expect("surveyed"), Found::Foreign);
+    }
+
+    #[test]
+    fn a_damaged_header_is_an_error_naming_it_and_a_damaged_part_is_unfinished() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ledger = Ledger::new(dir.path(), SWEEP);
+        fs::write(ledger.header_path(), "{not json").expect("written");
+        let error = ledger.header::<Header>().expect_err("damaged");
+        assert!(error.to_string().contains("sweep.lock.json"), "{error}");
+        ledger.open_parts().expect("parts opened");
+        fs::write(ledger.part_path("point-000001.csv"), "{").expect("written");
+        assert_eq!(ledger.read_json::<Header>("point-000001.csv"), None);
+    }
+
+    #[test]
+    fn refusals_name_the_directory_the_command_and_what_to_do() {
+        let dir = Path::new("out/x");
+        let ledger = Ledger::new(dir, DID);
+        assert_eq!(
+            ledger.refusal::<()>(&Found::Foreign, "settings"),
+            "out/x: holds no unfinished `did` run (no did.lock.json): nothing to resume; --force replaces what cadresim wrote there, or choose another --out"
+        );
+        assert!(ledger
+            .refusal::<()>(&Found::Finished, "settings")
+            .starts_with("out/x: holds a finished result"));
+        assert!(ledger
+            .refusal(&Found::Unfinished(()), "scenario and window")
+            .contains("the same scenario and window"));
+    }
+
+    #[test]
+    fn every_ledger_file_is_one_clear_written_removes() {
+        for kind in KINDS {
+            assert!(super::super::WRITTEN.contains(&kind.header), "{kind:?}");
+            assert!(
+                kind.parts.is_empty() || super::super::WRITTEN.contains(&kind.parts),
+                "{kind:?}"
+            );
+        }
+    }
+}
