@@ -462,7 +462,10 @@ fn a_killed_study_resumes_to_exactly_the_uninterrupted_result() {
     let refused = cadresim().args(other).output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("--resume needs the same settings"), "{stderr}");
+    assert!(
+        stderr.contains("--resume needs the same settings"),
+        "{stderr}"
+    );
     let mut resume = args(&killed);
     resume.push("--resume".into());
     succeeded(&cadresim().args(resume.clone()).output().unwrap());

@@ -105,16 +105,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The stochastic acceptor's last temperature when it stopped above 1 (a generation
-    /// reached the proposal limit): the population is then a tempered approximation, wider
-    /// than the posterior. None when it reached 1, and always for the uniform acceptor.
-    pub fn unfinished_temperature(&self) -> Option<f64> {
-        let last = self.generations.last()?;
-        match last.threshold {
-            Threshold::Temperature(1.0) => None,
+    /// Where a stochastic-acceptor run stopped before its last generation without reaching
+    /// temperature 1 (a generation reached the proposal limit): its last temperature, or
+    /// infinity when not even the first tempered generation finished (the population is then
+    /// the prior sample). Such a population is a tempered approximation, wider than the
+    /// posterior. None for a run that reached temperature 1 and for the uniform acceptor,
+    /// whose early stop is its rule (`min_acceptance`).
+    pub fn unfinished_temperature(&self, settings: &Settings) -> Option<f64> {
+        let finished = self.generations.len() > settings.generations;
+        if settings.acceptor != Acceptor::Stochastic || finished {
+            return None;
+        }
+        match self.generations.last()?.threshold {
+            Threshold::Temperature(1.0) | Threshold::Epsilon(_) => None,
             Threshold::Temperature(t) => Some(t),
             Threshold::Prior => Some(f64::INFINITY),
-            Threshold::Epsilon(_) => None,
         }
     }
 }
@@ -531,7 +536,34 @@ mod tests {
             assert_eq!(thresholds.len(), 8);
             assert_eq!(thresholds[7], 1.0);
         }
-        assert_eq!(outcome.unfinished_temperature(), None);
+        assert_eq!(outcome.unfinished_temperature(&settings), None);
+    }
+
+    #[test]
+    fn a_stochastic_run_that_stops_above_temperature_one_says_so() {
+        // Two proposals per particle: the prior sample fits, a tempered generation cannot.
+        let settings = Settings {
+            population: 200,
+            generations: 8,
+            min_acceptance: 0.01,
+            max_proposals_factor: 2,
+            acceptor: Acceptor::Stochastic,
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let problem = Problem {
+            model: &Normal,
+            region: &Box::unit(1),
+            observed: &[0.4],
+        };
+        let outcome = abc_smc(&settings, problem, &mut rng, &mut |_| {});
+        let stopped = outcome.unfinished_temperature(&settings);
+        assert!(stopped.is_some_and(|t| t > 1.0), "{stopped:?}");
+        let uniform = Settings {
+            acceptor: Acceptor::Uniform,
+            ..settings
+        };
+        let outcome = abc_smc(&uniform, problem, &mut rng, &mut |_| {});
+        assert_eq!(outcome.unfinished_temperature(&uniform), None);
     }
 
     #[test]

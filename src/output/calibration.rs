@@ -123,13 +123,19 @@ fn ledger(dir: &Path) -> Ledger<'_> {
     Ledger::new(dir, ledger::CALIBRATE)
 }
 
-/// Start the ledger of a calibration started with `settings` (a hash).
+/// Start the ledger of a calibration started with `settings` (a hash): the folder of parts
+/// first, so that a header never stands without it.
 pub fn start_ledger(dir: &Path, settings: &str) -> Result<(), OutputError> {
     let ledger = ledger(dir);
+    ledger.open_parts()?;
     ledger.write_header(&Header {
         settings: settings.to_string(),
-    })?;
-    ledger.open_parts()
+    })
+}
+
+/// Create the folder of parts (again, on resume, should it be missing).
+pub fn open_parts(dir: &Path) -> Result<(), OutputError> {
+    ledger(dir).open_parts()
 }
 
 /// What `--resume` finds in `dir`: the settings hash of an unfinished calibration, or what

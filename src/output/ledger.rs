@@ -2,13 +2,17 @@
 //! reproduce, did, calibrate): a header `<command>.lock.json` in the result directory names
 //! what is being computed (the command's settings, or their hash); a folder of parts holds one
 //! file per finished unit of work, each written atomically and trusted only when it names
-//! its unit; the manifest is written last. A kill at any moment leaves a directory that
-//! `--resume` continues without loss or duplication, and never one that looks complete.
+//! its unit (the folder is made before the header, so a header never stands without it); the
+//! manifest is written last. A kill at any moment leaves a directory that `--resume`
+//! continues without loss or duplication, and never one that looks complete.
 //!
-//! Owns the file names of every command's ledger, how headers and parts are written and
-//! read, and the one rule `--resume` follows: continue only where the header matches; refuse a
-//! finished result, another command's or settings' ledger, and a directory with no ledger,
-//! each in one line.
+//! Owns the file names of every command's ledger, how headers and parts are written and read,
+//! and the refusals of `--resume`, each one line. `did` and `calibrate` follow `survey`:
+//! continue only an unfinished run whose header matches; refuse a finished result, another
+//! command's directory or other settings; their ledger is closed (removed) once the manifest
+//! is written. A sweep's header stays (merge reads the shards'), and `--resume` on a finished
+//! sweep re-assembles it; a robustness check's and a reproduction's headers stay too, and a
+//! finished one resumes as a no-op.
 
 use std::fs;
 use std::io::Write;
@@ -26,8 +30,8 @@ pub struct Kind {
     pub command: &'static str,
     /// The header's file name in the result directory.
     pub header: &'static str,
-    /// The folder of parts in the result directory ("" for a command without parts).
-    pub parts: &'static str,
+    /// The folder of parts in the result directory (None for a command without parts).
+    pub parts: Option<&'static str>,
 }
 
 /// A sweep: one part per point (`parts/point-<id>.csv`); its header stays after the sweep
@@ -35,21 +39,21 @@ pub struct Kind {
 pub const SWEEP: Kind = Kind {
     command: "sweep",
     header: "sweep.lock.json",
-    parts: "parts",
+    parts: Some("parts"),
 };
 
 /// A robustness check: one part per sample of the factors (`parts/sample-<n>.csv`).
 pub const ROBUSTNESS: Kind = Kind {
     command: "reproduce --robustness",
     header: "robustness.lock.json",
-    parts: "parts",
+    parts: Some("parts"),
 };
 
 /// A reproduction: its experiments write their own directories (each with its own ledger).
 pub const REPRODUCE: Kind = Kind {
     command: "reproduce",
     header: "reproduce.lock.json",
-    parts: "",
+    parts: None,
 };
 
 /// A difference-in-differences study: its tables grow replicate by replicate, and the header
@@ -57,14 +61,14 @@ pub const REPRODUCE: Kind = Kind {
 pub const DID: Kind = Kind {
     command: "did",
     header: "did.lock.json",
-    parts: "",
+    parts: None,
 };
 
 /// A calibration: one part per batch of simulator runs, one per dataset of a method check.
 pub const CALIBRATE: Kind = Kind {
     command: "calibrate",
     header: "calibrate.lock.json",
-    parts: "calibrate.parts",
+    parts: Some("calibrate.parts"),
 };
 
 /// Every command's ledger (the names `clear_written` may remove).
@@ -84,7 +88,7 @@ pub enum Found<T> {
     Empty,
     /// An unfinished run of this command, with its header.
     Unfinished(T),
-    /// A finished result (`manifest.json`, no header).
+    /// A finished result (`manifest.json`, whether or not a header remains).
     Finished,
     /// Files, but no header of this command.
     Foreign,
@@ -107,8 +111,10 @@ impl<'a> Ledger<'a> {
     /// The header, None when there is none; an unreadable one is an error naming the file.
     pub fn header<T: DeserializeOwned>(&self) -> Result<Option<T>, OutputError> {
         let path = self.header_path();
-        let Ok(text) = fs::read_to_string(&path) else {
-            return Ok(None);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(io_error(&path)(error)),
         };
         serde_json::from_str(&text)
             .map(Some)
@@ -147,7 +153,7 @@ impl<'a> Ledger<'a> {
     /// is there and what to do.
     pub fn refusal<T>(&self, found: &Found<T>, settings: &str) -> String {
         let what = match found {
-            Found::Finished => "holds a finished result (manifest.json): nothing to resume; --force runs it again".to_string(),
+            Found::Finished => "holds a finished result (manifest.json): nothing to resume; --force replaces it".to_string(),
             Found::Unfinished(_) => format!(
                 "--resume needs the same {settings} as the interrupted run; resume it with those, or --force to start again"
             ),
@@ -159,9 +165,10 @@ impl<'a> Ledger<'a> {
         format!("{}: {what}", self.dir.display())
     }
 
-    /// The folder of parts.
+    /// The folder of parts (a command whose ledger has none never asks).
     pub fn parts_dir(&self) -> PathBuf {
-        self.dir.join(self.kind.parts)
+        let parts = self.kind.parts.expect("this command's ledger has parts");
+        self.dir.join(parts)
     }
 
     /// Create the folder of parts.
@@ -199,7 +206,7 @@ impl<'a> Ledger<'a> {
     /// Remove the ledger of a finished run (after its manifest is written): the parts, then
     /// the header, the directory synced.
     pub fn close(&self) -> Result<(), OutputError> {
-        if !self.kind.parts.is_empty() {
+        if self.kind.parts.is_some() {
             let parts = self.parts_dir();
             if parts.exists() {
                 fs::remove_dir_all(&parts).map_err(io_error(&parts))?;
@@ -298,7 +305,8 @@ mod tests {
         for kind in KINDS {
             assert!(super::super::WRITTEN.contains(&kind.header), "{kind:?}");
             assert!(
-                kind.parts.is_empty() || super::super::WRITTEN.contains(&kind.parts),
+                kind.parts
+                    .is_none_or(|parts| super::super::WRITTEN.contains(&parts)),
                 "{kind:?}"
             );
         }

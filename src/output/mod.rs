@@ -134,6 +134,7 @@ impl OutputError {
                 | OutputError::NotADirectory(_)
                 | OutputError::Symlink(_)
                 | OutputError::Missing(_)
+                | OutputError::BadLedger { .. }
         )
     }
 }

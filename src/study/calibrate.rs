@@ -137,7 +137,10 @@ fn open_dir(request: &CalibrateRequest, settings: &str) -> Result<output::DirLoc
     }
     let lock = output::lock_existing(out)?;
     match ledger::survey(out)? {
-        Found::Unfinished(found) if found == settings => Ok(lock),
+        Found::Unfinished(found) if found == settings => {
+            ledger::open_parts(out)?;
+            Ok(lock)
+        }
         found => Err(StudyError::Usage(ledger::refusal(out, &found))),
     }
 }
@@ -417,11 +420,16 @@ fn unfinished_warning(
     posterior: &abc::Outcome,
     temperature: f64,
 ) -> String {
+    let done = posterior.generations.len() - 1;
+    let total = spec.settings.generations;
+    let reached = match temperature.is_finite() {
+        true => format!("at temperature {temperature:.3}, not 1"),
+        false => "before its first tempered generation, so the population is the prior sample"
+            .to_string(),
+    };
     format!(
-        "{}: ABC-SMC stopped after generation {} of {} at temperature {temperature:.3}, not 1: a generation reached the proposal limit, so the posterior is a tempered approximation, wider than the true one",
+        "{}: ABC-SMC stopped after generation {done} of {total} {reached}: a generation reached the proposal limit, so the posterior is a tempered approximation, wider than the true one",
         spec.file,
-        posterior.generations.len() - 1,
-        spec.settings.generations,
     )
 }
 
@@ -458,7 +466,7 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
         &mut |_| simulator.observer.event(Event::Advance { units: 1 }),
     );
     simulator.observer.event(Event::End);
-    if let Some(temperature) = posterior.unfinished_temperature() {
+    if let Some(temperature) = posterior.unfinished_temperature(&abc_settings(spec)) {
         simulator
             .observer
             .warn(unfinished_warning(spec, &posterior, temperature));

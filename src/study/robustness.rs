@@ -1,7 +1,8 @@
-//! The robustness check (`cadresim reproduce --robustness N`): re-run every experiment at the defaults and at N
-//! Latin-hypercube samples of the parameters no claim names, decide every claim at every
-//! sample, and summarise. Files go to `<out>/robustness/`; each finished sample is committed
-//! as one part, so a killed run continues with `--resume` without redoing finished samples.
+//! The robustness check (`cadresim reproduce --robustness N`): re-run every experiment at
+//! the defaults and at N Latin-hypercube samples of the parameters no claim names, decide
+//! every claim at every sample, and summarise. Files go to `<out>/robustness/`; each
+//! finished sample is committed as one part, so a killed run continues with `--resume`
+//! without redoing finished samples.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -180,7 +180,12 @@ pub fn prepare(
 ) -> Result<DirLock, SweepError> {
     let guard = output::lock_dir(dir)?;
     let ledger = Ledger::new(dir, ledger::SWEEP);
-    let existing = read_lock(dir).ok();
+    // A damaged lock is reported to --resume; starting afresh (--force) replaces it.
+    let existing = match ledger.header::<SweepLock>() {
+        Ok(existing) => existing,
+        Err(error) if resume && !force => return Err(header_error(error)),
+        Err(_) => None,
+    };
     match existing {
         Some(existing) if resume && !force => {
             if !existing.same_sweep(lock) || existing.shard != lock.shard {
@@ -559,14 +564,18 @@ pub fn assemble(
     Ok((hashes, settling))
 }
 
+/// A lock that cannot be read: damaged (`Corrupt`, naming it), or an I/O failure.
+fn header_error(error: OutputError) -> SweepError {
+    match error {
+        OutputError::BadLedger { path, message } => SweepError::Corrupt { path, message },
+        other => SweepError::Output(other),
+    }
+}
+
 /// Read the lock of a sweep (or shard) directory.
 pub fn read_lock(dir: &Path) -> Result<SweepLock, SweepError> {
     let ledger = Ledger::new(dir, ledger::SWEEP);
-    let corrupt = |error: OutputError| match error {
-        OutputError::BadLedger { path, message } => SweepError::Corrupt { path, message },
-        other => SweepError::Output(other),
-    };
-    ledger.header().map_err(corrupt)?.ok_or_else(|| {
+    ledger.header().map_err(header_error)?.ok_or_else(|| {
         SweepError::Usage(format!(
             "{}: not a sweep directory (no sweep.lock.json)",
             dir.display()
