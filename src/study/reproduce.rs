@@ -408,12 +408,7 @@ fn cost(
         plans.extend(evidence(settings, checks * (samples + 1))?);
     }
     if !request.quick {
-        let analyses = [
-            &experiments.sensitivity,
-            &experiments.tipping,
-            &experiments.mechanisms,
-        ];
-        for file in analyses.into_iter().flatten() {
+        for file in analysis_files(experiments) {
             let sweep = sweep_request(file, &request.out, request, experiments.seed, (None, None));
             plans.push(crate::study::sweep::dry_plan(&sweep)?);
         }
@@ -421,6 +416,17 @@ fn cost(
     let (_, threads) = super::thread_pool(request.threads)?;
     let refs: Vec<(&crate::params::Plan, u64)> = plans.iter().map(|(p, n)| (p, *n)).collect();
     Ok(crate::study::cost::cost(&refs, threads))
+}
+
+/// The sweep files of a full reproduction's analyses: sensitivity, tipping, mechanisms.
+fn analysis_files(experiments: &Experiments) -> impl Iterator<Item = &PathBuf> {
+    [
+        &experiments.sensitivity,
+        &experiments.tipping,
+        &experiments.mechanisms,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every experiment's run length and count of settled equilibria, in the manifest's order:
@@ -587,12 +593,7 @@ fn check_experiments(
         crate::study::sweep::check(&sweep_request(file, &out, request, seed, quick))?;
     }
     if !request.quick {
-        let analyses = [
-            &experiments.sensitivity,
-            &experiments.tipping,
-            &experiments.mechanisms,
-        ];
-        for file in analyses.into_iter().flatten() {
+        for file in analysis_files(experiments) {
             crate::study::sweep::check(&sweep_request(file, &out, request, seed, (None, None)))?;
         }
     }
