@@ -172,6 +172,45 @@ fn calibration_is_the_same_for_any_thread_count() {
 }
 
 #[test]
+fn validated_emulator_variances_are_scaled_by_their_held_out_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize("scenarios/calibration/tiny-base.toml").unwrap();
+    let text = fs::read_to_string(TINY).unwrap().replace(
+        "base = \"tiny-base.toml\"",
+        &format!("base = {:?}", base.display().to_string()),
+    );
+    let validated = dir.path().join("validated.toml");
+    fs::write(
+        &validated,
+        text.replace(
+            "[calibrate]\n",
+            "[calibrate]\nemulator_variance = \"validated\"\n",
+        ),
+    )
+    .unwrap();
+    let (fitted_out, validated_out) = (dir.path().join("fitted"), dir.path().join("validated"));
+    succeeded(&calibrate(TINY, &fitted_out, &[]));
+    succeeded(&calibrate(validated.to_str().unwrap(), &validated_out, &[]));
+    let scales: Vec<(String, f64)> = records(&validated_out.join("emulators.csv"))
+        .iter()
+        .map(|r| (r[0].to_string(), r[5].parse::<f64>().unwrap()))
+        .collect();
+    assert!(scales.iter().all(|(_, s)| *s >= 1.0), "{scales:?}");
+    // The held-out errors, and so the scales, are the same with either setting in wave 1
+    // (its emulators are fitted before any is used).
+    let fitted = records(&fitted_out.join("emulators.csv"));
+    assert_eq!(fitted[0], records(&validated_out.join("emulators.csv"))[0]);
+    let last = scales.last().unwrap().0.clone();
+    let scaled = scales.iter().any(|(wave, s)| *wave == last && *s > 1.0);
+    let same = fs::read(fitted_out.join("posterior.csv")).unwrap()
+        == fs::read(validated_out.join("posterior.csv")).unwrap();
+    assert_eq!(
+        same, !scaled,
+        "the posterior changes exactly when the last wave scales"
+    );
+}
+
+#[test]
 fn the_method_check_writes_ranks_and_coverage() {
     let dir = tempfile::tempdir().unwrap();
     let text = fs::read_to_string(TINY)
@@ -291,6 +330,10 @@ fn bad_calibration_files_are_refused_in_one_line() {
     refused(
         &format!("[calibrate]\nacceptor = \"exact\"\n{PARAMETER}{TARGET}"),
         "calibrate.acceptor",
+    );
+    refused(
+        &format!("[calibrate]\nemulator_variance = \"inflated\"\n{PARAMETER}{TARGET}"),
+        "calibrate.emulator_variance",
     );
 }
 

@@ -13,7 +13,7 @@ use crate::metrics::{METRICS, WHOLE_HIERARCHY};
 use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
 use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
-const CALIBRATE_KEYS: [&str; 12] = [
+const CALIBRATE_KEYS: [&str; 13] = [
     "seed",
     "replicates",
     "budget",
@@ -23,6 +23,7 @@ const CALIBRATE_KEYS: [&str; 12] = [
     "population",
     "generations",
     "acceptor",
+    "emulator_variance",
     "predictive_runs",
     "parameter",
     "target",
@@ -161,6 +162,21 @@ fn parse_settings(
         })?,
     };
     let acceptor = acceptor(calibrate, file)?;
+    let inflate_emulators = match calibrate.get("emulator_variance") {
+        None => false,
+        Some(toml::Value::String(name)) if name == "fitted" => false,
+        Some(toml::Value::String(name)) if name == "validated" => true,
+        Some(other) => {
+            return Err(invalid(
+                file,
+                "calibrate.emulator_variance",
+                format!(
+                    "must be \"fitted\" or \"validated\", got {}",
+                    registry::describe_value(other)
+                ),
+            ))
+        }
+    };
     if wave_runs + predictive_runs > budget {
         return Err(invalid(
             file,
@@ -180,6 +196,7 @@ fn parse_settings(
         population,
         generations,
         acceptor,
+        inflate_emulators,
         predictive_runs,
     })
 }

@@ -74,12 +74,16 @@ pub struct Settings {
     pub candidates: usize,
     /// Most runs an emulator is trained on (the most spread out of those available).
     pub max_training: usize,
+    /// Scale each emulator's variance by its validation's `variance_scale`.
+    pub inflate: bool,
 }
 
 /// Emulators of one target: its mean, and the logarithm of its ensemble variance.
 struct TargetEmulator {
     mean: Emulator,
     log_variance: Emulator,
+    /// Factor on the mean emulator's variance (1 as fitted).
+    variance_scale: f64,
 }
 
 /// One wave's emulators of every target.
@@ -126,6 +130,7 @@ impl Emulators {
             emulators.push(TargetEmulator {
                 mean: Emulator::fit(&points, &means, noise)?,
                 log_variance: Emulator::fit(&points, &logs, log_variance_noise(r))?,
+                variance_scale: 1.0,
             });
         }
         Ok(Emulators {
@@ -143,7 +148,12 @@ impl Emulators {
             ensemble_variances: Vec::new(),
         };
         for target in &self.targets {
-            let (means, variances) = target.mean.predict(points);
+            let (means, mut variances) = target.mean.predict(points);
+            if target.variance_scale != 1.0 {
+                variances
+                    .iter_mut()
+                    .for_each(|v| *v *= target.variance_scale);
+            }
             let logs = target.log_variance.predict_mean(points);
             prediction.means.push(means);
             prediction.emulator_variances.push(variances);
@@ -151,6 +161,15 @@ impl Emulators {
             prediction.ensemble_variances.push(ensemble);
         }
         prediction
+    }
+
+    /// Scale each target's emulator variance by its validation's `variance_scale`.
+    pub fn inflate(&mut self, validation: &[Validation]) {
+        for v in validation {
+            if let Some(target) = self.targets.get_mut(v.target) {
+                target.variance_scale = v.variance_scale;
+            }
+        }
     }
 }
 
@@ -211,6 +230,9 @@ pub struct Validation {
     pub within_three: usize,
     /// Root mean square of the standardized errors (1 when the variances are right).
     pub rms_standardized: f64,
+    /// The factor s ≥ 1 on the emulator's variance that makes the mean square of the
+    /// held-out standardized errors 1 (1 when it is at most 1 already).
+    pub variance_scale: f64,
 }
 
 /// What one wave did.
@@ -461,8 +483,11 @@ fn next_emulators<E>(
         available = chosen.iter().map(|&i| available[i]).collect();
     }
     let validation = validate(&available, settings.replicates).map_err(MatchError::Emulator)?;
-    let emulators =
+    let mut emulators =
         Emulators::fit(&available, settings.replicates).map_err(MatchError::Emulator)?;
+    if settings.inflate {
+        emulators.inflate(&validation);
+    }
     Ok((emulators, available.len(), validation))
 }
 
@@ -485,24 +510,64 @@ pub fn validate(runs: &[&Run], replicates: usize) -> Result<Vec<Validation>, Str
     let prediction = emulators.predict(&points);
     Ok((0..targets)
         .map(|t| {
-            let errors: Vec<f64> = held
+            // (error, emulator variance, ensemble variance) of every held-out run.
+            let parts: Vec<(f64, f64, f64)> = held
                 .iter()
                 .enumerate()
                 .map(|(i, run)| {
-                    let variance =
-                        prediction.emulator_variances[t][i] + run.variances[t] / replicates as f64;
-                    (run.means[t] - prediction.means[t][i]) / variance.max(VARIANCE_FLOOR).sqrt()
+                    let error = run.means[t] - prediction.means[t][i];
+                    let ensemble = run.variances[t] / replicates as f64;
+                    (error, prediction.emulator_variances[t][i], ensemble)
                 })
                 .collect();
+            let errors = standardized(&parts, 1.0);
             Validation {
                 target: t,
                 points: errors.len(),
                 within_three: errors.iter().filter(|e| e.abs() <= 3.0).count(),
                 rms_standardized: (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64)
                     .sqrt(),
+                variance_scale: variance_scale(&parts),
             }
         })
         .collect())
+}
+
+/// The held-out errors standardized by √(s × emulator variance + ensemble variance).
+fn standardized(parts: &[(f64, f64, f64)], s: f64) -> Vec<f64> {
+    parts
+        .iter()
+        .map(|&(error, em, en)| error / (s * em + en).max(VARIANCE_FLOOR).sqrt())
+        .collect()
+}
+
+/// The mean square of the errors standardized with factor `s` on the emulator variance.
+fn mean_square_standardized(parts: &[(f64, f64, f64)], s: f64) -> f64 {
+    let errors = standardized(parts, s);
+    errors.iter().map(|e| e * e).sum::<f64>() / errors.len().max(1) as f64
+}
+
+/// The s ≥ 1 at which `mean_square_standardized` is 1, by bisection on a log scale (it falls
+/// as s rises); 1 when it is at most 1 at s = 1, and at most 1e6 where the ensemble variance
+/// alone leaves it above 1.
+fn variance_scale(parts: &[(f64, f64, f64)]) -> f64 {
+    const LARGEST: f64 = 1e6;
+    if mean_square_standardized(parts, 1.0) <= 1.0 {
+        return 1.0;
+    }
+    if mean_square_standardized(parts, LARGEST) > 1.0 {
+        return LARGEST;
+    }
+    let (mut low, mut high) = (0.0f64, LARGEST.ln());
+    for _ in 0..60 {
+        let middle = 0.5 * (low + high);
+        if mean_square_standardized(parts, middle.exp()) > 1.0 {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    high.exp()
 }
 
 /// The region after the latest wave: candidates drawn uniformly in a box around the region
@@ -540,6 +605,60 @@ fn region_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_variance_scale_makes_the_held_out_mean_square_one() {
+        // Every error's square is 2 × the emulator variance + the ensemble variance, so the
+        // emulator variance is understated by exactly 2.
+        let parts: Vec<(f64, f64, f64)> = [(0.5, 0.1), (1.0, 0.3), (0.2, 0.05)]
+            .iter()
+            .enumerate()
+            .map(|(k, &(em, en))| {
+                let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+                (sign * (2.0f64 * em + en).sqrt(), em, en)
+            })
+            .collect();
+        assert!((mean_square_standardized(&parts, 2.0) - 1.0).abs() < 1e-12);
+        assert!((variance_scale(&parts) - 2.0).abs() < 1e-9);
+        // Errors within their variances need no scale.
+        let small: Vec<(f64, f64, f64)> =
+            parts.iter().map(|&(e, em, en)| (0.5 * e, em, en)).collect();
+        assert_eq!(variance_scale(&small), 1.0);
+    }
+
+    #[test]
+    fn inflated_emulators_scale_their_variance_and_keep_their_means() {
+        // One target, a smooth response on a line of 12 points, with ensemble noise.
+        let runs: Vec<Run> = (0..12)
+            .map(|i| {
+                let x = i as f64 / 11.0;
+                Run {
+                    point: vec![x],
+                    means: vec![(3.0 * x).sin() + 0.01 * ((i * 7 % 5) as f64 - 2.0)],
+                    variances: vec![0.01],
+                    covariances: Vec::new(),
+                }
+            })
+            .collect();
+        let refs: Vec<&Run> = runs.iter().collect();
+        let fitted = Emulators::fit(&refs, 8).unwrap();
+        let mut inflated = Emulators::fit(&refs, 8).unwrap();
+        let validation = Validation {
+            target: 0,
+            points: 2,
+            within_three: 2,
+            rms_standardized: 1.5,
+            variance_scale: 3.0,
+        };
+        inflated.inflate(&[validation]);
+        let points = vec![vec![0.33], vec![0.71]];
+        let (a, b) = (fitted.predict(&points), inflated.predict(&points));
+        assert_eq!(a.means, b.means);
+        assert_eq!(a.ensemble_variances, b.ensemble_variances);
+        for (x, y) in a.emulator_variances[0].iter().zip(&b.emulator_variances[0]) {
+            assert_eq!(*y, 3.0 * x);
+        }
+    }
 
     #[test]
     fn replicate_moments_and_their_pooled_correlation() {

@@ -86,6 +86,10 @@ pub struct Settings {
     pub generations: usize,
     /// How ABC-SMC accepts a proposal.
     pub acceptor: abc::Acceptor,
+    /// `emulator_variance = "validated"`: each emulator's variance is scaled up by what its
+    /// held-out runs show it lacks (`history::Validation::variance_scale`); "fitted" (the
+    /// default) keeps the fitted variance.
+    pub inflate_emulators: bool,
     /// Simulator runs at posterior draws for the predictive check.
     pub predictive_runs: usize,
 }

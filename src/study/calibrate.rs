@@ -382,6 +382,7 @@ fn matching_settings(spec: &CalibrationSpec) -> history::Settings {
         cut: s.cut,
         candidates: CANDIDATES,
         max_training: MAX_TRAINING,
+        inflate: s.inflate_emulators,
     }
 }
 
@@ -679,6 +680,7 @@ fn emulators_table(spec: &CalibrationSpec, waves: &[history::Wave]) -> Table {
                     v.points.to_string(),
                     number(v.within_three as f64 / v.points.max(1) as f64),
                     number(v.rms_standardized),
+                    number(v.variance_scale),
                 ]
             })
         })
@@ -691,6 +693,7 @@ fn emulators_table(spec: &CalibrationSpec, waves: &[history::Wave]) -> Table {
             "held_out",
             "share_within_3sd",
             "rms_standardized_error",
+            "variance_scale",
         ]),
         rows,
     }
@@ -882,7 +885,10 @@ fn prior_emulators(
     }
     let replicates = spec.settings.replicates as usize;
     let validation = history::validate(&training, replicates).map_err(failed)?;
-    let emulators = Emulators::fit(&training, replicates).map_err(failed)?;
+    let mut emulators = Emulators::fit(&training, replicates).map_err(failed)?;
+    if spec.settings.inflate_emulators {
+        emulators.inflate(&validation);
+    }
     let wave = history::Wave {
         wave: 1,
         runs: runs.len(),
