@@ -149,11 +149,10 @@ impl Emulators {
         };
         for target in &self.targets {
             let (means, mut variances) = target.mean.predict(points);
-            if target.variance_scale != 1.0 {
-                variances
-                    .iter_mut()
-                    .for_each(|v| *v *= target.variance_scale);
-            }
+            // Exact at the fitted scale of 1.
+            variances
+                .iter_mut()
+                .for_each(|v| *v *= target.variance_scale);
             let logs = target.log_variance.predict_mean(points);
             prediction.means.push(means);
             prediction.emulator_variances.push(variances);
@@ -525,8 +524,7 @@ pub fn validate(runs: &[&Run], replicates: usize) -> Result<Vec<Validation>, Str
                 target: t,
                 points: errors.len(),
                 within_three: errors.iter().filter(|e| e.abs() <= 3.0).count(),
-                rms_standardized: (errors.iter().map(|e| e * e).sum::<f64>() / errors.len() as f64)
-                    .sqrt(),
+                rms_standardized: mean_square_standardized(&parts, 1.0).sqrt(),
                 variance_scale: variance_scale(&parts),
             }
         })
