@@ -435,10 +435,15 @@ pub struct ReproduceArgs {
     /// reports both).
     #[arg(long, value_name = "DIR", requires = "robustness")]
     pub posterior: Option<PathBuf>,
-    /// Continue an interrupted reproduction in DIR: finished sweep points and robustness
-    /// samples are kept, the rest is run.
+    /// Continue an interrupted reproduction in DIR: finished run groups (their manifest names
+    /// the same scenarios, seed, replicates and steps, and their files are intact), sweep
+    /// points and robustness samples are kept, the rest is run.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// With --resume: keep run groups and sweep parts computed by another cadresim build (the
+    /// sweeps' manifests then name every build).
+    #[arg(long, requires = "resume")]
+    pub mixed_versions: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

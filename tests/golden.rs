@@ -44,6 +44,7 @@ const SCENARIOS: &[(&str, u64)] = &[
 /// The bundled sweeps (each point runs `--steps 12 --replicates 2`; a path keeps its own
 /// steps per point).
 const SWEEPS: &[&str] = &[
+    "boundary-penalty",
     "critical-penalty",
     "lazy-trap",
     "mechanisms",

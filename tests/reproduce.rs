@@ -216,3 +216,84 @@ fn every_claim_has_a_type_with_its_reason_and_names_claims_outside_the_paper() {
         "{refused}"
     );
 }
+
+/// A reproduction of one run group (pressure.toml, 2 replicates of 40 steps, no claims).
+fn small_experiments(dir: &std::path::Path) -> std::path::PathBuf {
+    let pressure = fs::canonicalize("scenarios/pressure.toml").unwrap();
+    let path = dir.join("experiments.toml");
+    let text = format!(
+        "[quick]\nreplicates = 2\nsteps = 40\n\n[[run]]\nname = \"regimes\"\nfiles = [{:?}]\n",
+        pressure.display().to_string()
+    );
+    fs::write(&path, text).unwrap();
+    path
+}
+
+fn reproduce_small(
+    experiments: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    Command::cargo_bin("cadresim")
+        .unwrap()
+        .args(["reproduce", "--quick", "--experiments"])
+        .arg(experiments)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn resume_keeps_finished_run_groups_of_this_build_only() {
+    let dir = TempDir::new().unwrap();
+    let experiments = small_experiments(dir.path());
+    let out = dir.path().join("out");
+    assert!(reproduce_small(&experiments, &out, &[]).status.success());
+    let manifest = out.join("runs/regimes/manifest.json");
+    let first = fs::read_to_string(&manifest).unwrap();
+    let report = fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    // Resumed: the finished run group is kept (its manifest, with its finishing time, is
+    // unchanged) and the report is the same.
+    assert!(reproduce_small(&experiments, &out, &["--resume"])
+        .status
+        .success());
+    assert_eq!(fs::read_to_string(&manifest).unwrap(), first);
+    assert_eq!(fs::read_to_string(out.join("RESULTS.md")).unwrap(), report);
+    // Computed by another build: refused in one line, kept with --mixed-versions.
+    let mut other: serde_json::Value = serde_json::from_str(&first).unwrap();
+    other["git_commit"] = serde_json::Value::String("0123456789ab".into());
+    let other = serde_json::to_string_pretty(&other).unwrap();
+    fs::write(&manifest, &other).unwrap();
+    let refused = reproduce_small(&experiments, &out, &["--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("0123456789ab") && stderr.contains("--mixed-versions"),
+        "{stderr}"
+    );
+    let mixed = reproduce_small(&experiments, &out, &["--resume", "--mixed-versions"]);
+    assert!(mixed.status.success());
+    assert_eq!(fs::read_to_string(&manifest).unwrap(), other);
+    // A damaged table is not kept: the group runs again.
+    let summary = cadresim_summary(&out.join("runs/regimes"));
+    fs::write(&summary, "damaged").unwrap();
+    assert!(
+        reproduce_small(&experiments, &out, &["--resume", "--mixed-versions"])
+            .status
+            .success()
+    );
+    assert_ne!(fs::read_to_string(&manifest).unwrap(), other);
+    assert_eq!(fs::read_to_string(out.join("RESULTS.md")).unwrap(), report);
+}
+
+/// The summary table of a result directory (CSV or Parquet).
+fn cadresim_summary(dir: &std::path::Path) -> std::path::PathBuf {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_stem().is_some_and(|stem| stem == "summary"))
+        .unwrap()
+}

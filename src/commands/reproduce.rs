@@ -16,6 +16,7 @@ fn request(args: ReproduceArgs) -> ReproduceRequest {
         robustness: args.robustness,
         posterior: args.posterior,
         resume: args.resume,
+        mixed_versions: args.mixed_versions,
         threads: args.threads,
         force: args.force,
     }

@@ -91,9 +91,14 @@ pub fn git_commit() -> Option<String> {
 /// This cadresim: its version and, when known, the commit it was built from. Parts of a
 /// sweep record it, so a resume or merge knows which cadresim computed them.
 pub fn cadresim_build() -> String {
-    match git_commit() {
-        Some(commit) => format!("{} ({commit})", env!("CARGO_PKG_VERSION")),
-        None => env!("CARGO_PKG_VERSION").to_string(),
+    build_name(env!("CARGO_PKG_VERSION"), git_commit().as_deref())
+}
+
+/// A cadresim build as `cadresim_build` names it: the version and, when known, the commit.
+pub fn build_name(version: &str, commit: Option<&str>) -> String {
+    match commit {
+        Some(commit) => format!("{version} ({commit})"),
+        None => version.to_string(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The test that decides each of the paper's claims. Each reads only the evidence and
 //! returns the numbers it used, the verdict and the test in words.
 
-use super::evidence::{Comparison, Evidence, EvidenceError, Figure, Quantity, Verdict};
+use super::evidence::{Comparison, Effect, Evidence, EvidenceError, Figure, Quantity, Verdict};
 use crate::metrics::is_lazy_governance;
 use crate::stats::Estimate;
 
@@ -56,6 +56,7 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let ids = curve.points(&[("tolerance", "off")]);
     let ends = curve.paired(&ids[0], &ids[ids.len() - 1], "mean_innovation")?;
     let separated = ends.above();
+    let welfare = curve.paired(&ids[0], &ids[ids.len() - 1], "welfare")?;
     let mut quantities = vec![
         Quantity::Text("equilibrium class, pressure.toml".into(), class.clone()),
         Quantity::Stat(
@@ -82,6 +83,14 @@ fn pressure_lazy(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         test: "the most frequent class of pressure.toml is lazy governance (lazy-idle or lazy-routine); along penalty-curve without tolerance mean_innovation falls at every step, and the paired 95% interval of mean_innovation at the lowest minus the highest penalty lies above 0".into(),
         quantities,
         figure: Figure::Chart(curve.dir.join("charts/curve-mean_innovation.png")),
+        effect: Effect::paired(
+            "mean_innovation, lowest minus highest penalty, no tolerance",
+            &ends,
+        ),
+        welfare: Some(Effect::paired(
+            "lowest minus highest penalty, no tolerance",
+            &welfare,
+        )),
     })
 }
 
@@ -90,6 +99,8 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let curve = evidence.sweep("penalty-curve")?;
     let mut holds = true;
     let mut quantities = Vec::new();
+    let mut at_default = Vec::new();
+    let default = crate::params::Params::default().accountability.penalty;
     for metric in ["mean_innovation", "welfare"] {
         let off = curve.series(PENALTY, &[("tolerance", "off")], metric)?;
         let scoped = curve.series(PENALTY, &[("tolerance", "scoped")], metric)?;
@@ -101,6 +112,10 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             }
             let comparison = curve.paired(&scoped_ids[index], &off_ids[index], metric)?;
             holds &= comparison.above();
+            if (x - default).abs() < 1e-9 {
+                let what = format!("at penalty {x:.3} (the default), scoped minus none");
+                at_default.push(Effect::paired(what, &comparison));
+            }
             quantities.push(Quantity::Stat(
                 format!("{metric} at penalty {x:.3}, no tolerance"),
                 *o,
@@ -120,6 +135,13 @@ fn scoped_tolerance(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         test: "at every penalty >= 2 of penalty-curve, the paired 95% interval of the difference scoped minus no tolerance lies above 0, for mean_innovation and for welfare".into(),
         quantities,
         figure: Figure::Chart(curve.dir.join("charts/curve-welfare.png")),
+        welfare: at_default.get(1).cloned(),
+        effect: at_default.first().cloned().ok_or_else(|| {
+            EvidenceError::Missing(format!(
+                "{}: no point at the default penalty {default}",
+                curve.dir.display()
+            ))
+        })?,
     })
 }
 
@@ -159,7 +181,11 @@ fn umbrella(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             &comparison,
         ));
     }
+    let effect = runs.paired("ft-blanket", "ft-scoped", "wrongly_exempted")?;
+    let welfare = runs.paired("ft-scoped", "ft-blanket", "welfare")?;
     Ok(Verdict {
+        effect: Effect::paired("wrongly_exempted, ft-blanket minus ft-scoped", &effect),
+        welfare: Some(Effect::paired("ft-scoped minus ft-blanket", &welfare)),
         holds,
         test: "the paired 95% intervals of ft-blanket minus ft-scoped and of ft-poor-screening minus ft-scoped lie above 0, for wrongly_exempted and for private_gain (per step, equilibrium); the last rows are context, not part of the test".into(),
         quantities,
@@ -187,6 +213,8 @@ fn error_correction(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let more_damage = runs.paired("ft-no-correction", "ft-scoped", "damage")?;
     let less_welfare = runs.paired("ft-scoped", "ft-no-correction", "welfare")?;
     Ok(Verdict {
+        effect: Effect::paired("damage, ft-no-correction minus ft-scoped", &more_damage),
+        welfare: Some(Effect::paired("ft-scoped minus ft-no-correction", &less_welfare)),
         holds: more_damage.above() && less_welfare.above(),
         test: "the paired 95% interval of damage, ft-no-correction minus ft-scoped, and that of welfare, ft-scoped minus ft-no-correction, both lie above 0".into(),
         quantities: vec![
@@ -242,7 +270,11 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         }
     }
     let (runner_up, margin) = closest.expect("regimes to compare");
+    let [additive, logit] = interaction_contrasts(runs, "mean_innovation")?;
+    let welfare = interaction_contrasts(runs, "welfare")?[0].clone();
     Ok(Verdict {
+        effect: additive.clone(),
+        welfare: Some(welfare),
         holds: effect_alone < effect_tolerance / 3.0 && effect_with > effect_alone && highest,
         test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes: the paired 95% interval of its difference from every other regime lies above 0".into(),
         quantities: vec![
@@ -257,6 +289,8 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
                 format!("mean_innovation, ft-incentives minus the next highest ({runner_up})"),
                 &margin,
             ),
+            contrast_quantity(&additive),
+            contrast_quantity(&logit),
         ],
         figure: Figure::Interaction {
             dir: runs.dir.clone(),
@@ -268,6 +302,54 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             title: "Two-factor theory: tolerance x incentives (level all, 95% CI)",
         },
     })
+}
+
+/// The tolerance × incentives interaction of a metric, replicate by replicate (common random
+/// numbers): (ft-incentives − ft-scoped) − (incentives − pressure), on the additive scale and
+/// on the logit scale (the metric a share), each a mean with its t-based 95% interval.
+fn interaction_contrasts(
+    runs: &super::evidence::RunEvidence,
+    metric: &str,
+) -> Result<[Effect; 2], EvidenceError> {
+    let cells = ["pressure", "incentives", "ft-scoped", "ft-incentives"]
+        .map(|scenario| runs.values(scenario, metric));
+    let [pressure, alone, scoped, both] = cells;
+    let (pressure, alone, scoped, both) = (pressure?, alone?, scoped?, both?);
+    let contrast = |scale: fn(f64) -> f64| -> Vec<f64> {
+        (0..pressure
+            .len()
+            .min(alone.len())
+            .min(scoped.len())
+            .min(both.len()))
+            .map(|r| (scale(both[r]) - scale(scoped[r])) - (scale(alone[r]) - scale(pressure[r])))
+            .collect()
+    };
+    let name = |scale: &str| {
+        format!("{metric}, interaction contrast ({scale}): (ft-incentives − ft-scoped) − (incentives − pressure)")
+    };
+    Ok([
+        Effect::of(name("additive"), &crate::stats::spread(&contrast(|x| x))),
+        Effect::of(name("logit"), &crate::stats::spread(&contrast(logit))),
+    ])
+}
+
+/// The log-odds of a share, kept finite at 0 and 1.
+fn logit(share: f64) -> f64 {
+    let p = share.clamp(1e-6, 1.0 - 1e-6);
+    (p / (1.0 - p)).ln()
+}
+
+/// An effect as a quantity of a claim's table.
+fn contrast_quantity(effect: &Effect) -> Quantity {
+    let (low, high) = effect.ci95.unwrap_or((effect.value, effect.value));
+    Quantity::Stat(
+        effect.what.clone(),
+        Estimate {
+            mean: effect.value,
+            low,
+            high,
+        },
+    )
 }
 
 /// The test of claim `lifelong`.
@@ -283,7 +365,10 @@ fn lifelong(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         runs.all("lifelong", "share_idle")?,
     );
     let lower = runs.paired("pressure", "lifelong", "mean_innovation")?;
+    let welfare = runs.paired("pressure", "lifelong", "welfare")?;
     Ok(Verdict {
+        effect: Effect::paired("mean_innovation, pressure minus lifelong", &lower),
+        welfare: Some(Effect::paired("pressure minus lifelong", &welfare)),
         holds: lower.above(),
         test: "the paired 95% interval of mean_innovation, pressure.toml minus lifelong.toml, lies above 0".into(),
         quantities: vec![
@@ -317,6 +402,7 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         .collect::<Result<_, _>>()?;
     let rising = idle.len() >= 2 && idle.windows(2).all(|w| w[1].mean > w[0].mean);
     let raised = runs.paired("adaptive-markup", "pressure", "markup")?;
+    let welfare = runs.paired("pressure", "adaptive-markup", "welfare")?;
     let mut quantities = vec![
         Quantity::Stat("mean markup, fixed markups (pressure)".into(), markup.0),
         Quantity::Stat("mean markup, adaptive-markup".into(), markup.1),
@@ -329,6 +415,11 @@ fn overweighting(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
             .map(|(l, s)| Quantity::Stat(format!("share_idle at {l}, adaptive-markup"), *s)),
     );
     Ok(Verdict {
+        effect: Effect::paired("markup, adaptive minus fixed", &raised),
+        welfare: Some(Effect::paired(
+            "fixed markups (pressure) minus adaptive-markup",
+            &welfare,
+        )),
         holds: raised.above() && rising,
         test: "the paired 95% interval of the equilibrium markup, adaptive minus fixed, lies above 0, and mean share_idle rises at every level down the hierarchy (a chance ordering of four levels has probability 1/24)".into(),
         quantities,
@@ -370,6 +461,12 @@ fn rational_threshold(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
         }
     }
     Ok(Verdict {
+        effect: Effect {
+            what: "largest share of the fall between neighbouring penalties, rational minus satisficing".into(),
+            value: rational - bounded,
+            ci95: None,
+        },
+        welfare: None,
         holds: rational >= 0.5 && bounded <= 0.35,
         test: "abrupt: under the rational rule at least half of the whole fall of mean_innovation happens between two neighbouring penalties of the (log-spaced, 16-point) sweep; smooth: under satisficing no single step carries more than 35% of it".into(),
         quantities,
@@ -400,7 +497,16 @@ fn lazy_trap(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     let outbound = sweep.points(&[("socialization", "on"), ("branch", "outbound")]);
     let back = sweep.points(&[("socialization", "on"), ("branch", "return")]);
     let trapped = sweep.paired(&outbound[0], &back[back.len() - 1], "mean_innovation")?;
+    let welfare = sweep.paired(&outbound[0], &back[back.len() - 1], "welfare")?;
     Ok(Verdict {
+        effect: Effect::paired(
+            "mean_innovation at the start, out minus back, socialization on",
+            &trapped,
+        ),
+        welfare: Some(Effect::paired(
+            "at the start, out minus back, socialization on",
+            &welfare,
+        )),
         holds: trapped.above() && recovery_off > recovery_on,
         test: "with socialization, the paired 95% interval of mean_innovation at the starting penalty on the way out minus back there at the end of the return branch lies above 0; and the share recovered (return / outbound) is larger without socialization".into(),
         quantities: vec![

@@ -63,6 +63,11 @@ impl RunEvidence {
         Comparison::of(&values(baseline)?, &values(scenario)?)
     }
 
+    /// A metric's per-replicate values at the whole hierarchy, in replicate order.
+    pub(crate) fn values(&self, scenario: &str, metric: &str) -> Result<Vec<f64>, EvidenceError> {
+        replicate_values(&self.replicates, scenario, metric, &self.dir)
+    }
+
     pub(crate) fn get(
         &self,
         scenario: &str,
@@ -364,6 +369,47 @@ impl Quantity {
     }
 }
 
+/// A claim's size without a threshold: a mean (of paired differences, as a rule) with its
+/// 95% interval, or a value without one; signed so that a positive value is what the claim
+/// says, or, for welfare, favours the regime the claim favours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Effect {
+    /// What is measured ("mean_innovation, ft-scoped minus pressure").
+    pub what: String,
+    pub value: f64,
+    pub ci95: Option<(f64, f64)>,
+}
+
+impl Effect {
+    /// A paired comparison's difference.
+    pub fn paired(what: impl Into<String>, comparison: &Comparison) -> Self {
+        Self::of(what, &comparison.paired.difference)
+    }
+
+    /// The mean of per-replicate values with its t interval.
+    pub fn of(what: impl Into<String>, spread: &stats::Spread) -> Self {
+        Effect {
+            what: what.into(),
+            value: spread.mean,
+            ci95: spread.ci95,
+        }
+    }
+
+    /// The value with its interval, to the digits the interval supports.
+    pub fn text(&self) -> String {
+        stats::estimate_text(self.value, self.ci95)
+    }
+
+    /// 1 when the interval lies above 0, -1 below, 0 when it holds 0 or there is none.
+    pub fn sign(&self) -> i8 {
+        match self.ci95 {
+            Some((low, _)) if low > 0.0 => 1,
+            Some((_, high)) if high < 0.0 => -1,
+            _ => 0,
+        }
+    }
+}
+
 /// The decision on one claim.
 #[derive(Clone, Debug)]
 pub struct Verdict {
@@ -373,6 +419,11 @@ pub struct Verdict {
     pub quantities: Vec<Quantity>,
     /// The figure that shows the evidence.
     pub figure: Figure,
+    /// The claim's size, without the test's thresholds.
+    pub effect: Effect,
+    /// Welfare, the regime the claim favours minus the other, paired (None where the claim
+    /// favours no regime).
+    pub welfare: Option<Effect>,
 }
 
 /// The figure of a claim: a chart an experiment drew, or one drawn for the claim from a run

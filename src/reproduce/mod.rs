@@ -5,6 +5,7 @@
 
 mod assumptions;
 mod claims;
+pub mod critical;
 mod evidence;
 pub mod mechanisms;
 pub mod robustness;
@@ -18,7 +19,8 @@ use crate::scenario::{parse_table, read_text, ScenarioError};
 pub use assumptions::{assumptions_section, assumptions_skipped};
 pub use claims::{decide, known_claims, CLAIMS};
 pub use evidence::{
-    Evidence, EvidenceError, Figure, Quantity, RunEvidence, SettledCount, SweepEvidence, Verdict,
+    Effect, Evidence, EvidenceError, Figure, Quantity, RunEvidence, SettledCount, SweepEvidence,
+    Verdict,
 };
 
 /// One group of scenario files run together.
@@ -469,6 +471,7 @@ pub fn results_markdown(
     command: &str,
     provenance: &str,
     lengths: &std::collections::HashMap<String, String>,
+    robust: Option<&[robustness::ClaimRobustness]>,
     appendix: &str,
 ) -> Result<String, EvidenceError> {
     let mut text = String::new();
@@ -487,22 +490,7 @@ pub fn results_markdown(
         text,
         "Each claim has a type. `accounting`: it follows from what the model counts. `by design`: the defaults were chosen to produce it (docs/MODEL.md §1; tests/fidelity.rs verifies that they do), so at the defaults it is a requirement the model meets, not a finding. `behavioural`: it could have gone either way.\n"
     );
-    let _ = writeln!(text, "| claim | type | why | verdict |\n|---|---|---|---|");
-    for (claim, verdict) in decided {
-        let source = if claim.in_paper {
-            ""
-        } else {
-            " Not a claim of the paper: cadresim asks it besides."
-        };
-        let _ = writeln!(
-            text,
-            "| `{}` | {} | {}{source} | {} |",
-            claim.id,
-            claim.kind.name(),
-            claim.why,
-            verdict_word(verdict.holds)
-        );
-    }
+    headline(&mut text, decided, robust);
     for (index, (claim, verdict)) in decided.iter().enumerate() {
         let _ = writeln!(text, "\n## {}. {}\n", index + 1, claim.text);
         let files: Vec<String> = claim
@@ -521,30 +509,20 @@ pub fn results_markdown(
             files.join(", ")
         );
         let _ = writeln!(text, "![{}](figures/{}.png)\n", claim.id, claim.id);
-        let _ = writeln!(text, "| quantity | value | 95% interval |\n|---|---|---|");
-        for quantity in &verdict.quantities {
-            match quantity {
-                Quantity::Stat(name, stat) => {
-                    let _ = writeln!(
-                        text,
-                        "| {name} | {:.4} | [{:.4}, {:.4}] |",
-                        stat.mean, stat.low, stat.high
-                    );
-                }
-                Quantity::Value(name, value) => {
-                    let _ = writeln!(text, "| {name} | {value:.4} | |");
-                }
-                Quantity::Text(name, value) => {
-                    let _ = writeln!(text, "| {name} | {value} | |");
-                }
-            }
-        }
+        quantity_table(&mut text, &verdict.quantities);
         let _ = writeln!(
             text,
             "\n**Verdict: {}.** Test: {}.",
             verdict_word(verdict.holds),
             verdict.test
         );
+        let _ = writeln!(
+            text,
+            "\n**Effect.** {}: {}.",
+            verdict.effect.what,
+            verdict.effect.text()
+        );
+        let _ = writeln!(text, "\n**Welfare.** {}", welfare_words(verdict));
         if !verdict.holds {
             let instead = match &claim.explanation {
                 Some(template) => explain(template, &verdict.quantities)?,
@@ -559,6 +537,95 @@ pub fn results_markdown(
     }
     text.push_str(appendix);
     Ok(text)
+}
+
+/// The headline table: per claim its type and reason, the verdict, the effect without
+/// thresholds, welfare's paired difference and the share of robustness samples where it
+/// holds (when they ran).
+fn headline(
+    text: &mut String,
+    decided: &[(ClaimSpec, Verdict)],
+    robust: Option<&[robustness::ClaimRobustness]>,
+) {
+    let _ = writeln!(
+        text,
+        "The effect is the claim's size without the test's thresholds (a paired difference with its 95% interval, signed so that a positive value is what the claim says; each section names it); welfare is the paired difference of welfare between the regime the claim favours and the other (a positive value favours it too); the robustness share is the share of robustness samples where the claim holds, with its Wilson 95% interval (section \"Robustness\").\n"
+    );
+    let _ = writeln!(
+        text,
+        "| claim | type | why | verdict | effect | welfare, favoured minus other | holds in robustness samples |\n|---|---|---|---|---|---|---|"
+    );
+    for (claim, verdict) in decided {
+        let source = if claim.in_paper {
+            ""
+        } else {
+            " Not a claim of the paper: cadresim asks it besides."
+        };
+        let welfare = verdict.welfare.as_ref().map_or("–".to_string(), |w| {
+            format!("{} ({})", w.text(), welfare_reading(w))
+        });
+        let share = robust
+            .and_then(|rows| rows.iter().find(|row| row.claim == claim.id))
+            .map_or("not run".to_string(), |row| {
+                format!("{:.2} [{:.2}, {:.2}]", row.share(), row.low, row.high)
+            });
+        let _ = writeln!(
+            text,
+            "| `{}` | {} | {}{source} | {} | {} | {welfare} | {share} |",
+            claim.id,
+            claim.kind.name(),
+            claim.why,
+            verdict_word(verdict.holds),
+            verdict.effect.text(),
+        );
+    }
+}
+
+/// Whether welfare's paired difference supports the claim's favoured regime.
+fn welfare_reading(welfare: &Effect) -> &'static str {
+    match welfare.sign() {
+        1 => "supports",
+        -1 => "contradicts",
+        _ => "no clear difference",
+    }
+}
+
+/// The sentence on welfare under a claim's verdict.
+fn welfare_words(verdict: &Verdict) -> String {
+    match &verdict.welfare {
+        None => "The claim favours no regime, so no welfare difference is reported.".to_string(),
+        Some(welfare) => {
+            let reading = match welfare.sign() {
+                1 => "welfare is higher where the claim points, so welfare supports it",
+                -1 => "welfare is lower where the claim points: welfare contradicts the claim",
+                _ => "its 95% interval holds 0: welfare does not tell the regimes apart",
+            };
+            format!(
+                "Welfare, {} (paired): {}; {reading}.",
+                welfare.what,
+                welfare.text()
+            )
+        }
+    }
+}
+
+/// A claim's quantities, each to the digits its interval supports.
+fn quantity_table(text: &mut String, quantities: &[Quantity]) {
+    let _ = writeln!(text, "| quantity | value | 95% interval |\n|---|---|---|");
+    for quantity in quantities {
+        let (value, interval) = match quantity {
+            Quantity::Stat(_, stat) => {
+                let shown = crate::stats::estimate_text(stat.mean, Some((stat.low, stat.high)));
+                match shown.split_once(' ') {
+                    Some((value, interval)) => (value.to_string(), interval.to_string()),
+                    None => (shown, String::new()),
+                }
+            }
+            Quantity::Value(_, value) => (crate::stats::estimate_text(*value, None), String::new()),
+            Quantity::Text(_, value) => (value.clone(), String::new()),
+        };
+        let _ = writeln!(text, "| {} | {value} | {interval} |", quantity.name());
+    }
 }
 
 /// How an experiment's replicates ran, for RESULTS.md: until the long-run rule found them
@@ -624,15 +691,16 @@ pub fn verdicts_of(markdown: &str) -> Vec<(String, bool)> {
         .lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            // | `id` | verdict |, or | `id` | type | why | verdict |.
-            let headline = match cells.len() {
-                4 => true,
-                6 => ClaimKind::parse(cells[2]).is_some(),
-                _ => false,
+            // | `id` | verdict |, or | `id` | type | why | verdict | (then, since the effect
+            // sizes, effect, welfare and robustness share).
+            let verdict = match cells.len() {
+                4 => Some(cells[2]),
+                n if n >= 6 && ClaimKind::parse(cells[2]).is_some() => Some(cells[4]),
+                _ => None,
             };
-            if headline && cells[1].starts_with('`') {
+            if let (Some(verdict), true) = (verdict, cells[1].starts_with('`')) {
                 let id = cells[1].trim_matches('`').to_string();
-                match cells[cells.len() - 2] {
+                match verdict {
                     "holds" => Some((id, true)),
                     "does not hold" => Some((id, false)),
                     _ => None,
@@ -675,5 +743,64 @@ mod tests {
         for bad in ["{private_gain}", "{nothing}", "open {brace"] {
             assert!(explain(bad, &quantities).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn headline_rows_of_every_format_give_their_verdicts() {
+        let report = "| claim | verdict |\n|---|---|\n| `a` | holds |\n\n\
+            | `b` | by design | why | does not hold |\n\
+            | `c` | accounting | why | holds | 0.14 [0.13, 0.15] | 489 [485, 493] (supports) | 0.67 [0.55, 0.77] |\n\
+            | `d` | behavioural | why | maybe | 1 | 2 | 3 |\n| `e` | 0.5 | x | holds |";
+        assert_eq!(
+            verdicts_of(report),
+            vec![
+                ("a".to_string(), true),
+                ("b".to_string(), false),
+                ("c".to_string(), true)
+            ]
+        );
+    }
+
+    #[test]
+    fn welfare_is_read_from_its_interval_and_numbers_keep_the_digits_they_carry() {
+        let welfare = |ci95| Effect {
+            what: "a minus b".into(),
+            value: 489.254,
+            ci95,
+        };
+        assert_eq!(welfare_reading(&welfare(Some((485.4, 493.1)))), "supports");
+        assert_eq!(
+            welfare_reading(&welfare(Some((-493.1, -485.4)))),
+            "contradicts"
+        );
+        assert_eq!(
+            welfare_reading(&welfare(Some((-1.0, 980.0)))),
+            "no clear difference"
+        );
+        assert_eq!(welfare_reading(&welfare(None)), "no clear difference");
+        assert_eq!(
+            welfare(Some((485.4327, 493.0753))).text(),
+            "489.3 [485.4, 493.1]"
+        );
+        let mut text = String::new();
+        quantity_table(
+            &mut text,
+            &[
+                Quantity::Stat(
+                    "welfare, a".into(),
+                    Estimate {
+                        mean: 5030.3472,
+                        low: 4975.0419,
+                        high: 5085.6526,
+                    },
+                ),
+                Quantity::Value("share".into(), 0.123456),
+                Quantity::Text("class".into(), "lazy-routine".into()),
+            ],
+        );
+        assert_eq!(
+            text,
+            "| quantity | value | 95% interval |\n|---|---|---|\n| welfare, a | 5030 | [4975, 5086] |\n| share | 0.123 | |\n| class | lazy-routine | |\n"
+        );
     }
 }

@@ -37,6 +37,8 @@ pub struct ReproduceRequest {
     pub posterior: Option<PathBuf>,
     /// Continue an interrupted reproduction in `out`.
     pub resume: bool,
+    /// With `resume`: keep run groups and sweep parts another cadresim build computed.
+    pub mixed_versions: bool,
     pub threads: Option<usize>,
     /// Replace what an earlier cadresim command wrote in `out`.
     pub force: bool,
@@ -127,6 +129,11 @@ pub fn reproduce(
         &command_line(request),
         &provenance(request, &experiments),
         &lengths,
+        analyses
+            .robust
+            .iter()
+            .find(|outcome| !outcome.posterior)
+            .map(|outcome| outcome.claims.as_slice()),
         &appendix,
     )?;
     write_reports(request, &markdown, &decided, &analyses)?;
@@ -204,7 +211,10 @@ fn gather_evidence(
         let out = request.out.join("runs").join(&group.name);
         stage(observer, format!("running {}", group.name));
         let run = run_request(group, &out, request, experiments.seed, quick);
-        crate::study::run::run(&run, observer)?;
+        let kept = request.resume && crate::study::run::finished(&run, request.mixed_versions)?;
+        if !kept {
+            crate::study::run::run(&run, observer)?;
+        }
         evidence
             .runs
             .insert(group.name.clone(), RunEvidence::read(&out)?);
@@ -663,6 +673,7 @@ fn sweep_request(
         steps,
         seed: Some(seed),
         resume: request.resume,
+        mixed_versions: request.mixed_versions,
         force: !request.resume,
         size: FIGURE_SIZE,
         ..SweepRequest::new(file.to_path_buf())

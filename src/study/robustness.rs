@@ -40,6 +40,10 @@ pub struct Outcome {
     pub chart: PathBuf,
     /// The chart's name among RESULTS.md's figures.
     pub figure: String,
+    /// How each claim fared over the samples.
+    pub claims: Vec<ClaimRobustness>,
+    /// Whether the samples were posterior draws.
+    pub posterior: bool,
 }
 
 /// What a robustness directory was started with; `--resume` continues only the same.
@@ -486,6 +490,8 @@ fn summarise(
         ),
         chart: dir.join("charts").join("robustness.png"),
         figure: figure.to_string(),
+        posterior: request.posterior.is_some(),
+        claims: summary,
     })
 }
 

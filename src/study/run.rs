@@ -78,6 +78,39 @@ pub fn dry_run(request: &RunRequest) -> Result<super::cost::Cost, StudyError> {
         .install(|| super::cost::cost(&plans, checked.threads)))
 }
 
+/// Whether `request.out` already holds this run, finished: its manifest names the same
+/// resolved scenarios, seed, replicates and steps, and every file it lists is intact.
+/// `reproduce --resume` keeps such a run. One computed by another cadresim build is refused
+/// in one line unless `mixed` (results may differ between builds).
+pub fn finished(request: &RunRequest, mixed: bool) -> Result<bool, StudyError> {
+    let checked = checked(request)?;
+    let path = checked.out.join("manifest.json");
+    let Ok(found) = output::read_manifest(&path) else {
+        return Ok(false);
+    };
+    let record = &found.record;
+    let json = |value: &[Scenario]| serde_json::to_value(value).ok();
+    let same = (record.seed, record.replicates, record.steps)
+        == (request.seed, request.replicates, request.steps)
+        && json(&record.scenarios) == json(&checked.scenarios);
+    let names: Vec<&str> = found.files.keys().map(String::as_str).collect();
+    if !same || output::verify_files(&checked.out, &names).is_err() {
+        return Ok(false);
+    }
+    let theirs = manifest::build_name(
+        &found.stamp.cadresim_version,
+        found.stamp.git_commit.as_deref(),
+    );
+    let ours = manifest::cadresim_build();
+    if theirs != ours && !mixed {
+        return Err(StudyError::Usage(format!(
+            "{}: this run was computed by cadresim {theirs}, this is cadresim {ours}; results may differ between builds: finish it with that build, or pass --mixed-versions to keep it",
+            checked.out.display()
+        )));
+    }
+    Ok(true)
+}
+
 /// Run the scenarios and write the result directory (refusing one that holds other files
 /// unless `force`).
 pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<RunOutcome, StudyError> {

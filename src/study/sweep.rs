@@ -123,6 +123,10 @@ fn checked(request: &SweepRequest) -> Result<Checked, StudyError> {
             "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
         ));
     }
+    if let (Design::Path, Some(steps)) = (spec.design, request.steps) {
+        // A path runs steps_per_point steps at each value: --steps sets them.
+        spec.steps_per_point = usize::try_from(steps).unwrap_or(usize::MAX).max(2);
+    }
     checked_spec(spec, request)
 }
 
@@ -151,23 +155,35 @@ fn checked_spec(spec: SweepSpec, request: &SweepRequest) -> Result<Checked, Stud
     })
 }
 
-/// The plan a dry run counts for every point of the sweep (at most: each point costs what
-/// the largest does) and the number of points.
+/// The plan a dry run counts (at most: each costs what the largest point does) and how many
+/// times: once per point, or for a path once per path, through all its values.
 pub fn dry_plan(request: &SweepRequest) -> Result<(Plan, u64), StudyError> {
-    let checked = checked(request)?;
-    let plan = largest_point(&checked.spec).plan()?;
-    Ok((plan, checked.spec.point_count()))
+    dry_plan_of(&checked(request)?)
+}
+
+fn dry_plan_of(checked: &Checked) -> Result<(Plan, u64), StudyError> {
+    let mut plan = largest_point(&checked.spec).plan()?;
+    let points = checked.spec.point_count();
+    match checked.spec.design {
+        Design::Path => {
+            let length = checked.spec.axes[0].values_count() as u64;
+            plan.params.run.until_settled = false;
+            plan.params.run.steps = checked.spec.steps_per_point as u64 * length;
+            Ok((plan, points / length.max(1)))
+        }
+        _ => Ok((plan, points)),
+    }
 }
 
 /// What the sweep would cost (`--dry-run`): nothing is run or written; the speed of this
 /// machine is measured on a few steps of the largest point.
 pub fn dry_run(request: &SweepRequest) -> Result<SweepCost, StudyError> {
     let checked = checked(request)?;
-    let plan = largest_point(&checked.spec).plan()?;
+    let (plan, runs) = dry_plan_of(&checked)?;
     let points = checked.spec.point_count();
     let cost = checked
         .pool
-        .install(|| super::cost::cost(&[(&plan, points)], checked.threads));
+        .install(|| super::cost::cost(&[(&plan, runs)], checked.threads));
     Ok(SweepCost {
         cost,
         points,

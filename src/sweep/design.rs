@@ -78,6 +78,11 @@ impl Axis {
         )
     }
 
+    /// Number of values (of a list, or the steps of a range).
+    pub fn values_count(&self) -> usize {
+        self.grid_len()
+    }
+
     /// Number of grid values.
     pub(super) fn grid_len(&self) -> usize {
         match &self.values {
