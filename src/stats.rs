@@ -378,6 +378,19 @@ fn beta_continued_fraction(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
+/// The `q` quantile of `values` by linear interpolation between order statistics (Hyndman &
+/// Fan 1996 type 7: R's and numpy's default); NaN for no values.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let (low, high) = (h.floor() as usize, h.ceil() as usize);
+    sorted[low] + (h - low as f64) * (sorted[high] - sorted[low])
+}
+
 /// An estimate with its 95% interval, to the digits the interval supports: two significant
 /// digits of its half-width (`4.27 [3.91, 4.63]`), or three significant digits without one.
 pub fn estimate_text(estimate: f64, ci95: Option<(f64, f64)>) -> String {

@@ -77,11 +77,11 @@ fn sweeps_of_every_kind_and_their_discoveries_replay_and_an_edited_table_is_name
     ] {
         let output = run(&["sweep", &files.arg(file), "--out", &files.arg(out)]);
         succeeded(&output);
-        // A boundary sweep prints its tipping points with their intervals at the end.
+        // A boundary sweep prints its critical values with their intervals at the end.
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(
             stdout.contains(
-                "tipping points (boundary.csv):\ncrossing of accountability.penalty [95% CI]"
+                "critical values (boundary.csv):\ncrossing of accountability.penalty [95% CI]"
             ),
             out == "boundary",
             "{stdout}"

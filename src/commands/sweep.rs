@@ -1,5 +1,5 @@
 //! `cadresim sweep`, `merge` and `status`: the study's sweep, shard merge and progress
-//! report, with the points' table, the tipping points and the closing line in the terminal.
+//! report, with the points' table, the critical values and the closing line in the terminal.
 
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ pub(crate) fn run_sweep(args: SweepArgs) -> Result<i32, CommandError> {
     Ok(0)
 }
 
-/// The points' table, and a boundary design's tipping points.
+/// The points' table, and a boundary design's critical values.
 fn print_tables(outcome: &SweepOutcome) -> Result<(), CommandError> {
     print!("{}", sweep_table(&outcome.out)?);
     if outcome.lock.spec.design == Design::Boundary {
@@ -147,7 +147,7 @@ fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> 
         table.push(line);
     }
     Ok(format!(
-        "tipping points (boundary.csv):\n{}",
+        "critical values (boundary.csv):\n{}",
         aligned(&table)
     ))
 }

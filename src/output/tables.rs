@@ -1255,17 +1255,21 @@ pub struct VerdictRow {
     pub sample: usize,
     pub claim: String,
     pub holds: bool,
+    /// The claim's effect at the sample (its size without thresholds).
+    pub effect: f64,
 }
 
-/// `verdicts.csv` (and each `parts/sample-*.csv`): `sample, claim, holds` (`true`/`false`).
+/// `verdicts.csv` (and each `parts/sample-*.csv`): `sample, claim, holds` (`true`/`false`),
+/// `effect`.
 pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["sample", "claim", "holds"])?;
+    writer.write_record(["sample", "claim", "holds", "effect"])?;
     for row in rows {
         writer.write_record([
             row.sample.to_string(),
             row.claim.clone(),
             row.holds.to_string(),
+            number(row.effect),
         ])?;
     }
     writer.flush()?;
@@ -1275,10 +1279,11 @@ pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> 
 /// Read `verdicts.csv` or a sample's part.
 pub fn read_verdicts(path: &Path) -> Result<Vec<VerdictRow>, ReadError> {
     let table = Table::read(path)?;
-    let (sample, claim, holds) = (
+    let (sample, claim, holds, effect) = (
         table.column(&["sample"])?,
         table.column(&["claim"])?,
         table.column(&["holds"])?,
+        table.column(&["effect"])?,
     );
     table
         .records
@@ -1289,6 +1294,7 @@ pub fn read_verdicts(path: &Path) -> Result<Vec<VerdictRow>, ReadError> {
                 sample: record[sample].parse().map_err(|_| bad("sample"))?,
                 claim: record[claim].to_string(),
                 holds: record[holds].parse().map_err(|_| bad("holds"))?,
+                effect: record[effect].parse().map_err(|_| bad("effect"))?,
             })
         })
         .collect()
@@ -1318,12 +1324,17 @@ pub struct RobustnessRow {
     pub share: f64,
     pub ci95_low: f64,
     pub ci95_high: f64,
+    /// The claim's effect over the samples: median, 5% and 95% quantiles.
+    pub effect_median: f64,
+    pub effect_q05: f64,
+    pub effect_q95: f64,
     /// Where the claim fails, in words.
     pub fails_where: String,
 }
 
-/// `robustness.csv`: `claim, samples, holding, share, ci95_low, ci95_high, fails_where`
-/// (Wilson interval; the PRIM box of failures in words).
+/// `robustness.csv`: `claim, samples, holding, share, ci95_low, ci95_high, effect_median,
+/// effect_q05, effect_q95, fails_where` (Wilson interval; the effect's quantiles over the
+/// samples; the PRIM box of failures in words).
 pub fn write_robustness<W: Write>(out: W, rows: &[RobustnessRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -1333,6 +1344,9 @@ pub fn write_robustness<W: Write>(out: W, rows: &[RobustnessRow]) -> csv::Result
         "share",
         "ci95_low",
         "ci95_high",
+        "effect_median",
+        "effect_q05",
+        "effect_q95",
         "fails_where",
     ])?;
     for row in rows {
@@ -1343,6 +1357,9 @@ pub fn write_robustness<W: Write>(out: W, rows: &[RobustnessRow]) -> csv::Result
             number(row.share),
             number(row.ci95_low),
             number(row.ci95_high),
+            number(row.effect_median),
+            number(row.effect_q05),
+            number(row.effect_q95),
             row.fails_where.clone(),
         ])?;
     }

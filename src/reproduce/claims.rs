@@ -11,12 +11,13 @@ const PENALTY: &str = "accountability.penalty";
 pub type Test = fn(&Evidence) -> Result<Verdict, EvidenceError>;
 
 /// Every claim with a test, in the order RESULTS.md lists them: (id, the test deciding it).
-pub const CLAIMS: [(&str, Test); 9] = [
+pub const CLAIMS: [(&str, Test); 10] = [
     ("pressure-lazy", pressure_lazy),
     ("scoped-tolerance", scoped_tolerance),
     ("umbrella", umbrella),
     ("error-correction", error_correction),
     ("two-factor", two_factor),
+    ("tolerance-insufficient", tolerance_insufficient),
     ("lifelong", lifelong),
     ("overweighting", overweighting),
     ("rational-threshold", rational_threshold),
@@ -271,12 +272,19 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     }
     let (runner_up, margin) = closest.expect("regimes to compare");
     let [additive, logit] = interaction_contrasts(runs, "mean_innovation")?;
-    let welfare = interaction_contrasts(runs, "welfare")?[0].clone();
+    let welfare = Effect {
+        what: "interaction contrast, additive scale".into(),
+        ..interaction_contrasts(runs, "welfare")?[0].clone()
+    };
+    let complementary = additive.sign() == 1 && logit.sign() == 1;
     Ok(Verdict {
         effect: additive.clone(),
         welfare: Some(welfare),
-        holds: effect_alone < effect_tolerance / 3.0 && effect_with > effect_alone && highest,
-        test: "incentives alone raise mean_innovation by less than a third of what scoped tolerance does; incentives add more on top of tolerance than on their own; and ft-incentives has the highest innovation of all regimes: the paired 95% interval of its difference from every other regime lies above 0".into(),
+        holds: effect_alone < effect_tolerance / 3.0 && complementary,
+        test: format!("incentives alone raise mean_innovation by less than a third of what scoped tolerance does, and they help more with tolerance than without: the 95% intervals of the interaction contrast (ft-incentives − ft-scoped) − (incentives − pressure), per replicate, lie above 0 on the additive and on the logit scale (a contrast of one sign on one scale only depends on the scale, not on the factors). Context, not part of the test: ft-incentives has the highest innovation of all regimes ({})", match highest {
+            true => "every paired interval of its difference from another regime lies above 0",
+            false => "not every paired interval of its difference from another regime lies above 0",
+        }),
         quantities: vec![
             Quantity::Stat("mean_innovation, pressure".into(), pressure),
             Quantity::Stat("mean_innovation, incentives (no tolerance)".into(), alone),
@@ -304,6 +312,47 @@ fn two_factor(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
     })
 }
 
+/// The test of claim `tolerance-insufficient`.
+fn tolerance_insufficient(evidence: &Evidence) -> Result<Verdict, EvidenceError> {
+    let runs = evidence.run("regimes")?;
+    let (alone, both) = (runs.class("ft-scoped")?, runs.class("ft-incentives")?);
+    let lift = runs.paired("ft-incentives", "ft-scoped", "mean_innovation")?;
+    let welfare = runs.paired("ft-incentives", "ft-scoped", "welfare")?;
+    let mut quantities = vec![
+        Quantity::Text("equilibrium class, ft-scoped".into(), alone.clone()),
+        Quantity::Text("equilibrium class, ft-incentives".into(), both.clone()),
+    ];
+    for scenario in ["pressure", "ft-scoped", "ft-incentives"] {
+        quantities.push(Quantity::Stat(
+            format!("mean_innovation, {scenario}"),
+            runs.all(scenario, "mean_innovation")?,
+        ));
+    }
+    for scenario in ["ft-scoped", "ft-incentives"] {
+        quantities.push(Quantity::Stat(
+            format!("share of replicates innovative, {scenario}"),
+            runs.all(scenario, "class_innovative")?,
+        ));
+    }
+    quantities.push(difference(
+        "mean_innovation, ft-incentives minus ft-scoped".into(),
+        &lift,
+    ));
+    Ok(Verdict {
+        holds: alone != "innovative" && both == "innovative",
+        test: "the most frequent equilibrium class of ft-scoped (tolerance without incentives) is not `innovative`, and that of ft-incentives (tolerance with incentives) is".into(),
+        quantities,
+        figure: Figure::Regimes {
+            dir: runs.dir.clone(),
+            scenarios: vec!["pressure", "ft-scoped", "ft-incentives"],
+            metrics: vec!["mean_innovation", "welfare"],
+            title: "Tolerance with and without incentives (level all, 95% CI)",
+        },
+        effect: Effect::paired("mean_innovation, ft-incentives minus ft-scoped", &lift),
+        welfare: Some(Effect::paired("ft-incentives minus ft-scoped", &welfare)),
+    })
+}
+
 /// The tolerance × incentives interaction of a metric, replicate by replicate (common random
 /// numbers): (ft-incentives − ft-scoped) − (incentives − pressure), on the additive scale and
 /// on the logit scale (the metric a share), each a mean with its t-based 95% interval.
@@ -324,9 +373,7 @@ fn interaction_contrasts(
             .map(|r| (scale(both[r]) - scale(scoped[r])) - (scale(alone[r]) - scale(pressure[r])))
             .collect()
     };
-    let name = |scale: &str| {
-        format!("{metric}, interaction contrast ({scale}): (ft-incentives − ft-scoped) − (incentives − pressure)")
-    };
+    let name = |scale: &str| format!("interaction contrast of {metric}, {scale} scale");
     Ok([
         Effect::of(name("additive"), &crate::stats::spread(&contrast(|x| x))),
         Effect::of(name("logit"), &crate::stats::spread(&contrast(logit))),

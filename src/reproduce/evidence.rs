@@ -304,6 +304,56 @@ impl SweepEvidence {
             })
     }
 
+    /// The points grouped by their labels in `columns` (the axes other than `x_column`): per
+    /// group those labels, and its (x, point id) in point order.
+    pub(crate) fn groups(
+        &self,
+        x_column: &str,
+        columns: &[String],
+    ) -> Result<Vec<(Vec<String>, Vec<(f64, String)>)>, EvidenceError> {
+        let mut groups: Vec<(Vec<String>, Vec<(f64, String)>)> = Vec::new();
+        for labels in &self.labels {
+            let key: Vec<String> = columns
+                .iter()
+                .map(|c| labels.get(c).cloned().unwrap_or_default())
+                .collect();
+            let x = labels
+                .get(x_column)
+                .and_then(|v| v.parse::<f64>().ok())
+                .ok_or_else(|| {
+                    EvidenceError::Missing(format!(
+                        "{}: no numeric column {x_column}",
+                        self.dir.display()
+                    ))
+                })?;
+            let point = labels.get("point").cloned().unwrap_or_default();
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, points)) => points.push((x, point)),
+                None => groups.push((key, vec![(x, point)])),
+            }
+        }
+        for (_, points) in &mut groups {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        Ok(groups)
+    }
+
+    /// Per replicate, a metric at each of `points` ((x, point id)): `curves[r][i]`.
+    pub(crate) fn curves(
+        &self,
+        points: &[(f64, String)],
+        metric: &str,
+    ) -> Result<Vec<Vec<f64>>, EvidenceError> {
+        let values: Vec<Vec<f64>> = points
+            .iter()
+            .map(|(_, id)| replicate_values(&self.replicates, id, metric, &self.dir))
+            .collect::<Result<_, _>>()?;
+        let replicates = values.iter().map(Vec::len).min().unwrap_or(0);
+        Ok((0..replicates)
+            .map(|r| values.iter().map(|v| v[r]).collect())
+            .collect())
+    }
+
     /// The paired difference `point - baseline` of a metric, replicate by replicate.
     pub(crate) fn paired(
         &self,

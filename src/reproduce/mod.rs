@@ -9,7 +9,6 @@ pub mod critical;
 mod evidence;
 pub mod mechanisms;
 pub mod robustness;
-pub mod tipping;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,6 +75,9 @@ pub struct ClaimSpec {
     pub why: String,
     /// Whether the founding paper makes the claim (false: cadresim asks it besides).
     pub in_paper: bool,
+    /// A claim about the long run: runs at a short fixed horizon (quick mode, robustness
+    /// samples) can decide it otherwise, so only long runs are compared with it.
+    pub long_run: bool,
     pub files: Vec<String>,
     /// The parameters that define the regimes the claim compares: never varied by the
     /// robustness check.
@@ -83,6 +85,16 @@ pub struct ClaimSpec {
     /// What the data show when the claim does not hold, with `{quantity}` placeholders
     /// filled from the run (see `explain`).
     pub explanation: Option<String>,
+}
+
+/// The level crossing the section "Critical penalty (level crossing)" estimates: where
+/// `metric` crosses `level` (falling below it, or rising above) along the grid's first axis.
+#[derive(Clone, Debug)]
+pub struct CriticalSpec {
+    pub file: PathBuf,
+    pub metric: String,
+    pub level: f64,
+    pub direction: critical::Direction,
 }
 
 /// The experiments manifest.
@@ -99,8 +111,8 @@ pub struct Experiments {
     pub sweeps: Vec<PathBuf>,
     /// The Sobol' sweep behind "Which assumptions matter" (full mode only).
     pub sensitivity: Option<PathBuf>,
-    /// The boundary sweep behind "Tipping points" (full mode only).
-    pub tipping: Option<PathBuf>,
+    /// The grid sweep behind "Critical penalty (level crossing)" (full mode only).
+    pub critical: Option<CriticalSpec>,
     /// The grid sweep behind "Mechanisms beyond the first model" (full mode only).
     pub mechanisms: Option<PathBuf>,
     /// What the mechanisms' tables need said beside them (written by hand, like the claims).
@@ -174,7 +186,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         }
     };
     let sensitivity = optional_file("sensitivity", &["file"])?;
-    let tipping = optional_file("tipping", &["file"])?;
+    let critical = load_critical(&table, dir, &file)?;
     let mechanisms = optional_file("mechanisms", &["file", "note"])?;
     let mechanisms_note = match section(&table, "mechanisms", &["file", "note"], &file)?.get("note")
     {
@@ -197,7 +209,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         runs,
         sweeps,
         sensitivity,
-        tipping,
+        critical,
         mechanisms,
         mechanisms_note,
         claims,
@@ -212,7 +224,7 @@ const TOP_KEYS: [&str; 9] = [
     "run",
     "sweep",
     "sensitivity",
-    "tipping",
+    "critical",
     "mechanisms",
     "claim",
 ];
@@ -228,13 +240,66 @@ fn check_top_keys(table: &toml::Table, file: &str) -> Result<(), ScenarioError> 
     }
 }
 
+/// The `[critical]` section: a grid sweep file, the metric, the level and the direction.
+fn load_critical(
+    table: &toml::Table,
+    dir: &Path,
+    file: &str,
+) -> Result<Option<CriticalSpec>, ScenarioError> {
+    if !table.contains_key("critical") {
+        return Ok(None);
+    }
+    let keys = ["file", "metric", "level", "direction"];
+    let section = section(table, "critical", &keys, file)?;
+    let text = |key: &str| {
+        section
+            .get(key)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| invalid(file, &format!("critical.{key}"), "is required (a string)"))
+    };
+    let metric = text("metric")?;
+    if crate::metrics::metric_index(metric).is_none() {
+        return Err(invalid(
+            file,
+            "critical.metric",
+            format!(
+                "`{metric}` is not a metric (allowed: {})",
+                crate::metrics::METRICS.join(", ")
+            ),
+        ));
+    }
+    let level = match section.get("level") {
+        Some(toml::Value::Float(x)) if x.is_finite() => *x,
+        Some(toml::Value::Integer(n)) => *n as f64,
+        _ => return Err(invalid(file, "critical.level", "is required (a number)")),
+    };
+    let direction = match text("direction")? {
+        "below" => critical::Direction::Below,
+        "above" => critical::Direction::Above,
+        other => {
+            return Err(invalid(
+                file,
+                "critical.direction",
+                format!("must be \"below\" or \"above\", got {other:?}"),
+            ))
+        }
+    };
+    Ok(Some(CriticalSpec {
+        file: dir.join(text("file")?),
+        metric: metric.to_string(),
+        level,
+        direction,
+    }))
+}
+
 /// The keys a `[[claim]]` may have.
-const CLAIM_KEYS: [&str; 8] = [
+const CLAIM_KEYS: [&str; 9] = [
     "id",
     "text",
     "kind",
     "why",
     "in_paper",
+    "long_run",
     "files",
     "regime",
     "explanation",
@@ -288,23 +353,24 @@ fn load_claim(claim: &toml::Table, index: usize, file: &str) -> Result<ClaimSpec
             format!("must be one of: {}", ClaimKind::NAMES.join(", ")),
         )
     })?;
-    let in_paper = match claim.get("in_paper") {
-        None => true,
-        Some(toml::Value::Boolean(value)) => *value,
-        Some(_) => {
-            return Err(invalid(
-                file,
-                &format!("claim[{index}].in_paper"),
-                "must be true or false",
-            ))
-        }
+    let flag = |key: &str, default: bool| match claim.get(key) {
+        None => Ok(default),
+        Some(toml::Value::Boolean(value)) => Ok(*value),
+        Some(_) => Err(invalid(
+            file,
+            &format!("claim[{index}].{key}"),
+            "must be true or false",
+        )),
     };
+    let in_paper = flag("in_paper", true)?;
+    let long_run = flag("long_run", false)?;
     Ok(ClaimSpec {
         id,
         text: get("text")?,
         kind,
         why: get("why")?,
         in_paper,
+        long_run,
         files: string_list(claim.get("files"), &format!("claim[{index}].files"), file)?,
         regime,
         explanation,
@@ -509,6 +575,12 @@ pub fn results_markdown(
             files.join(", ")
         );
         let _ = writeln!(text, "![{}](figures/{}.png)\n", claim.id, claim.id);
+        if claim.long_run {
+            let _ = writeln!(
+                text,
+                "**Long run.** The claim is about the corps' long run: runs at a short fixed horizon (quick mode, the robustness samples) can decide it otherwise while the corps still relaxes, so only the full run decides it.\n"
+            );
+        }
         quantity_table(&mut text, &verdict.quantities);
         let _ = writeln!(
             text,
@@ -624,7 +696,11 @@ fn quantity_table(text: &mut String, quantities: &[Quantity]) {
             Quantity::Value(_, value) => (crate::stats::estimate_text(*value, None), String::new()),
             Quantity::Text(_, value) => (value.clone(), String::new()),
         };
-        let _ = writeln!(text, "| {} | {value} | {interval} |", quantity.name());
+        let interval = match interval.is_empty() {
+            true => String::new(),
+            false => format!("{interval} "),
+        };
+        let _ = writeln!(text, "| {} | {value} | {interval}|", quantity.name());
     }
 }
 
@@ -698,7 +774,8 @@ pub fn verdicts_of(markdown: &str) -> Vec<(String, bool)> {
                 n if n >= 6 && ClaimKind::parse(cells[2]).is_some() => Some(cells[4]),
                 _ => None,
             };
-            if let (Some(verdict), true) = (verdict, cells[1].starts_with('`')) {
+            let named = verdict.is_some() && cells[1].starts_with('`');
+            if let (Some(verdict), true) = (verdict, named) {
                 let id = cells[1].trim_matches('`').to_string();
                 match verdict {
                     "holds" => Some((id, true)),

@@ -214,6 +214,39 @@ pub struct ClaimRobustness {
     pub high: f64,
     /// Where it fails (None when it holds everywhere or fails everywhere).
     pub failure: Option<FailureBox>,
+    /// The claim's effect (its size without thresholds) over the samples.
+    pub effect: EffectSpread,
+}
+
+/// The median and the 5% and 95% quantiles (type 7) of a claim's effect over the samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EffectSpread {
+    pub median: f64,
+    pub q05: f64,
+    pub q95: f64,
+}
+
+impl EffectSpread {
+    pub fn of(values: &[f64]) -> Self {
+        EffectSpread {
+            median: crate::stats::quantile(values, 0.5),
+            q05: crate::stats::quantile(values, 0.05),
+            q95: crate::stats::quantile(values, 0.95),
+        }
+    }
+
+    /// "0.12 [0.05, 0.20]": three significant digits of the largest.
+    pub fn text(&self) -> String {
+        let scale = [self.median, self.q05, self.q95]
+            .iter()
+            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let d = if scale > 0.0 && scale.is_finite() {
+            (2 - scale.log10().floor() as i32).clamp(0, 9) as usize
+        } else {
+            3
+        };
+        format!("{:.d$} [{:.d$}, {:.d$}]", self.median, self.q05, self.q95)
+    }
 }
 
 impl ClaimRobustness {
@@ -281,13 +314,15 @@ fn significant(x: f64) -> f64 {
     (x * factor).round() / factor
 }
 
-/// Summarise the verdicts: `values[s]` are the factor values of sample s and `holds[s][c]`
-/// whether claim c held there (the samples of the design, without the defaults).
+/// Summarise the verdicts: `values[s]` are the factor values of sample s, `holds[s][c]`
+/// whether claim c held there and `effects[s][c]` its effect (the samples of the design,
+/// without the defaults).
 pub fn summarise(
     claims: &[String],
     factors: &[Factor],
     values: &[Vec<f64>],
     holds: &[Vec<bool>],
+    effects: &[Vec<f64>],
     seed: u64,
 ) -> Vec<ClaimRobustness> {
     let mut columns: Vec<Column> = (0..factors.len())
@@ -304,6 +339,7 @@ pub fn summarise(
             let failing = fails.len() - holding;
             let failure = (holding >= MIN_CASES_FOR_A_BOX && failing >= MIN_CASES_FOR_A_BOX)
                 .then(|| failure_box(&columns, &fails, factors, seed));
+            let effect: Vec<f64> = effects.iter().map(|row| row[c]).collect();
             ClaimRobustness {
                 claim: claim.clone(),
                 samples: fails.len(),
@@ -311,6 +347,7 @@ pub fn summarise(
                 low,
                 high,
                 failure,
+                effect: EffectSpread::of(&effect),
             }
         })
         .collect()
@@ -447,21 +484,31 @@ pub fn robustness_section(
     let _ = writeln!(text, "![robustness]({figure})\n");
     let _ = writeln!(
         text,
-        "| claim | holds at | share | 95% interval (Wilson) | where it fails (PRIM box) |\n|---|---|---|---|---|"
+        "| claim | holds at | share | 95% interval (Wilson) | effect: median [5%, 95%] | where it fails (PRIM box) |\n|---|---|---|---|---|---|"
     );
     for row in rows {
+        let long_run = claims
+            .iter()
+            .any(|claim| claim.id == row.claim && claim.long_run);
         let _ = writeln!(
             text,
-            "| `{}` | {} of {} | {:.2} | [{:.2}, {:.2}] | {} |",
+            "| `{}`{} | {} of {} | {:.2} | [{:.2}, {:.2}] | {} | {} |",
             row.claim,
+            if long_run { " (long run)" } else { "" },
             row.holding,
             row.samples,
             row.share(),
             row.low,
             row.high,
+            row.effect.text(),
             row.fails_where()
         );
     }
+    let _ = writeln!(
+        text,
+        "\nThe effect is each claim's size without thresholds, as in its section, at every sample: its median and 5% and 95% quantiles over the samples show how far it moves, whatever the verdict. A claim marked (long run) is about the corps' long run, which the samples' short fixed horizon does not reach: its share here is that of the corps after {} steps.",
+        settings.steps
+    );
     let _ = writeln!(
         text,
         "\nA failure box is PRIM's densest box (Friedman & Fisher 1999, as in the EMA Workbench; peeling alpha 0.05, minimum mass 0.05) that still holds at least half of the claim's failing samples, bagged (Kwakkel & Cunningham 2016: only restrictions that recur in at least 80% of 100 bootstrap resamples' boxes are kept), then with the least significant limit dropped while any has a quasi-p-value of 0.05 or more, each recomputed in the box that remains (the EMA Workbench's `drop_restriction`), and the box's statistics recomputed. A dummy factor (uniform noise, one value per sample) joins the parameters; a box that restricts it fits noise and is not reported. A box is sought only where at least {MIN_CASES_FOR_A_BOX} samples fail and {MIN_CASES_FOR_A_BOX} hold. With {} samples over {} parameters a box is a pointer to where to look, not a finding: its limits and quasi-p-values are in `failures.csv`, and `cadresim discover` on a dedicated sweep can test it.",
@@ -514,6 +561,7 @@ mod tests {
             kind: crate::reproduce::ClaimKind::Accounting,
             why: String::new(),
             in_paper: true,
+            long_run: false,
             files: Vec::new(),
             regime: vec!["cadres.turnover".into()],
             explanation: None,
@@ -536,7 +584,17 @@ mod tests {
             .map(|row| vec![true, row[0] <= 0.6, false])
             .collect();
         let claims = ["a".to_string(), "b".to_string(), "c".to_string()];
-        let rows = summarise(&claims, &factors, &values, &holds, 1);
+        let effects: Vec<Vec<f64>> = (0..values.len())
+            .map(|s| vec![1.0, 2.0 * s as f64, 0.0])
+            .collect();
+        let rows = summarise(&claims, &factors, &values, &holds, &effects, 1);
+        // The effects' median and 5-95% quantiles over the 200 samples (type 7: 0, 2, ...,
+        // 398 at h = 199 q).
+        let spread = rows[1].effect;
+        assert!((spread.median - 199.0).abs() < 1e-9, "{spread:?}");
+        assert!((spread.q05 - 19.9).abs() < 1e-9, "{spread:?}");
+        assert!((spread.q95 - 378.1).abs() < 1e-9, "{spread:?}");
+        assert_eq!(spread.text(), "199 [20, 378]");
         assert_eq!(rows[0].fails_where(), "holds at every sample");
         assert_eq!((rows[0].holding, rows[0].samples), (200, 200));
         assert_eq!(rows[2].fails_where(), "fails at every sample");
@@ -566,7 +624,8 @@ mod tests {
         let values = samples(&factors, 120, 5);
         // Fails at every third sample, whatever the parameters.
         let holds: Vec<Vec<bool>> = (0..values.len()).map(|s| vec![s % 3 != 0]).collect();
-        let rows = summarise(&["a".to_string()], &factors, &values, &holds, 2);
+        let effects = vec![vec![0.0]; values.len()];
+        let rows = summarise(&["a".to_string()], &factors, &values, &holds, &effects, 2);
         let failure = rows[0].failure.as_ref().expect("a box is sought");
         assert!(
             failure.bounds.is_empty() || failure.spurious,

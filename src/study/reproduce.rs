@@ -11,7 +11,7 @@ use super::{Event, Observer, StudyError};
 use crate::charts::{self, Interaction};
 use crate::output::ledger::{self, Found, Ledger};
 use crate::output::{self, manifest, tables};
-use crate::reproduce::tipping::{tipping_section, Search};
+use crate::reproduce::critical;
 use crate::reproduce::{
     self, Evidence, Experiments, Figure, Length, RunEvidence, SettledCount, SweepEvidence,
 };
@@ -96,9 +96,15 @@ pub fn reproduce(
         assumptions: analysis(&experiments.sensitivity, request, |file| {
             run_sensitivity_sweep(file, request, experiments.seed, observer)
         })?,
-        tipping: analysis(&experiments.tipping, request, |file| {
-            run_tipping_sweep(file, request, experiments.seed, observer)
-        })?,
+        critical: match &experiments.critical {
+            Some(spec) if !request.quick => Some(run_critical_sweep(
+                spec,
+                request,
+                experiments.seed,
+                observer,
+            )?),
+            _ => None,
+        },
         robust: run_robustness_checks(&robustness, checked, observer)?,
         mechanisms: analysis(&experiments.mechanisms, request, |file| {
             run_mechanisms_sweep(file, request, &experiments, observer)
@@ -106,7 +112,7 @@ pub fn reproduce(
     };
     let analysed = [
         &analyses.assumptions,
-        &analyses.tipping,
+        &analyses.critical,
         &analyses.mechanisms,
     ];
     let settling = settled_counts(
@@ -251,11 +257,11 @@ fn run_robustness_checks(
     Ok(outcomes)
 }
 
-/// The analyses after the claims' evidence: the full mode's sensitivity, tipping and
+/// The analyses after the claims' evidence: the full mode's sensitivity, critical-penalty and
 /// mechanisms sweeps, and the robustness checks.
 struct Analyses {
     assumptions: Option<Analysis>,
-    tipping: Option<Analysis>,
+    critical: Option<Analysis>,
     robust: Vec<super::robustness::Outcome>,
     mechanisms: Option<Analysis>,
 }
@@ -268,10 +274,10 @@ impl Analyses {
             (Some(file), None) => reproduce::assumptions_skipped(&relative_to_scenarios(file)),
             (None, _) => String::new(),
         };
-        match (&experiments.tipping, &self.tipping) {
+        match (&experiments.critical, &self.critical) {
             (Some(_), Some(analysis)) => text.push_str(&analysis.section),
-            (Some(file), None) => text.push_str(&reproduce::tipping::tipping_skipped(
-                &relative_to_scenarios(file),
+            (Some(spec), None) => text.push_str(&critical::critical_skipped(
+                &relative_to_scenarios(&spec.file),
             )),
             (None, _) => {}
         }
@@ -357,8 +363,8 @@ fn write_reports(
         for robust in &analyses.robust {
             output::copy_atomically(&robust.chart, &figures, &robust.figure)?;
         }
-        if let Some(analysis) = &analyses.tipping {
-            output::copy_atomically(&analysis.charts[0], &figures, "tipping.png")?;
+        if let Some(analysis) = &analyses.critical {
+            output::copy_atomically(&analysis.charts[0], &figures, "critical.png")?;
         }
         if let Some(analysis) = &analyses.assumptions {
             for chart in &analysis.charts {
@@ -374,7 +380,7 @@ fn write_reports(
 }
 
 /// What the reproduction would cost (`--dry-run`): the runs, the sweeps (each point at the
-/// cost of its largest), the sensitivity, tipping and mechanisms sweeps of a full reproduction, and with
+/// cost of its largest), the sensitivity, critical-penalty and mechanisms sweeps of a full reproduction, and with
 /// `--robustness N` the runs and sweeps again at the defaults and at each of the N samples.
 fn cost(
     experiments: &Experiments,
@@ -428,19 +434,20 @@ fn cost(
     Ok(crate::study::cost::cost(&refs, threads))
 }
 
-/// The sweep files of a full reproduction's analyses: sensitivity, tipping, mechanisms.
+/// The sweep files of a full reproduction's analyses: sensitivity, critical penalty,
+/// mechanisms.
 fn analysis_files(experiments: &Experiments) -> impl Iterator<Item = &PathBuf> {
     [
-        &experiments.sensitivity,
-        &experiments.tipping,
-        &experiments.mechanisms,
+        experiments.sensitivity.as_ref(),
+        experiments.critical.as_ref().map(|spec| &spec.file),
+        experiments.mechanisms.as_ref(),
     ]
     .into_iter()
     .flatten()
 }
 
 /// Every experiment's run length and count of settled equilibria, in the manifest's order:
-/// the runs, the sweeps, then the analyses' sweeps (sensitivity, tipping, mechanisms) that ran.
+/// the runs, the sweeps, then the analyses' sweeps (sensitivity, critical penalty, mechanisms) that ran.
 fn settled_counts<'a>(
     experiments: &Experiments,
     evidence: &Evidence,
@@ -729,38 +736,61 @@ fn run_sensitivity_sweep(
     })
 }
 
-/// Run the boundary sweep behind "Tipping points" (its one chart: the boundary).
-fn run_tipping_sweep(
-    file: &Path,
+/// Run the grid sweep behind "Critical penalty (level crossing)" and estimate every
+/// combination's crossing (its chart: the sweep's curves of the metric).
+fn run_critical_sweep(
+    spec: &reproduce::CriticalSpec,
     request: &ReproduceRequest,
     seed: u64,
     observer: &dyn Observer,
 ) -> Result<Analysis, StudyError> {
-    let spec = sweep::file::load(file)?;
-    let out = request.out.join("sweeps").join(&spec.name);
-    stage(observer, format!("tipping points {}", file.display()));
+    let file = &spec.file;
+    let sweep_spec = sweep::file::load(file)?;
+    let out = request.out.join("sweeps").join(&sweep_spec.name);
+    stage(observer, format!("critical penalty {}", file.display()));
     sweep_into(file, &out, request, (seed, (None, None)), observer)?;
-    let (columns, rows) = tables::read_boundary(&out.join("boundary.csv"))
-        .map_err(|error| StudyError::Failed(error.to_string()))?;
-    let range = spec.boundary_range();
+    let evidence = SweepEvidence::read(&out)?;
+    let axis = &sweep_spec.axes[0].label;
+    let columns: Vec<String> = sweep_spec.axes[1..]
+        .iter()
+        .map(|a| a.label.clone())
+        .collect();
+    let mut rows = Vec::new();
+    let mut grid = Vec::new();
+    let mut replicates = 0;
+    for (index, (labels, points)) in evidence.groups(axis, &columns)?.into_iter().enumerate() {
+        grid = points.iter().map(|(x, _)| *x).collect();
+        let curves = evidence.curves(&points, &spec.metric)?;
+        replicates = curves.len();
+        let crossing = critical::estimate(
+            &grid,
+            &curves,
+            spec.level,
+            spec.direction,
+            seed.wrapping_add(index as u64),
+        );
+        rows.push(critical::Row { labels, crossing });
+    }
     let source = relative_to_scenarios(file);
-    let length = reproduce::run_length(&spec.base.params.run);
-    let search = Search {
+    let length = reproduce::run_length(&sweep_spec.base.params.run);
+    let design = critical::Design {
         source: &source,
-        axis: &spec.axes[0].label,
-        from: range.from,
-        to: range.to,
-        log: range.log,
-        settings: spec.boundary_spec(),
-        replicates: spec.base.params.run.replicates,
+        axis,
+        grid: &grid,
+        metric: &spec.metric,
+        level: spec.level,
+        direction: spec.direction,
+        replicates,
         length: &length,
     };
-    let section = tipping_section(&search, &columns, &rows, "figures/tipping.png");
+    let section = critical::critical_section(&design, &columns, &rows, "figures/critical.png");
     Ok(Analysis {
         section,
-        charts: vec![out.join("charts").join("boundary.png")],
+        charts: vec![out
+            .join("charts")
+            .join(format!("curve-{}.png", spec.metric))],
         row: Length {
-            label: format!("sweep `{}` (Tipping points)", spec.name),
+            label: format!("sweep `{}` (Critical penalty)", sweep_spec.name),
             length,
             settled: SettledCount::read(&out.join("sweep.csv"))?,
         },

@@ -188,10 +188,11 @@ pub fn run_robustness(
         let verdicts = pool.install(|| decide_sample(request, &loaded, &factors, at))?;
         let part: Vec<VerdictRow> = verdicts
             .into_iter()
-            .map(|(claim, holds)| VerdictRow {
+            .map(|(claim, holds, effect)| VerdictRow {
                 sample,
                 claim,
                 holds,
+                effect,
             })
             .collect();
         Ledger::new(&request.dir, ledger::ROBUSTNESS).write_part(&part_name(sample), |out| {
@@ -330,7 +331,7 @@ fn decide_sample(
     loaded: &Loaded,
     factors: &[Factor],
     values: Option<&[f64]>,
-) -> Result<Vec<(String, bool)>, StudyError> {
+) -> Result<Vec<(String, bool, f64)>, StudyError> {
     let scratch = request.dir.join(SCRATCH);
     let settle = |params: &mut Params, place: &str| -> Result<(), StudyError> {
         if let Some(values) = values {
@@ -373,6 +374,7 @@ fn decide_sample(
         let mut spec = spec.clone();
         settle(&mut spec.base.params, &format!("sweep {name}"))?;
         spec.base.override_run(&run)?;
+        spec.set_path_steps(Some(request.steps));
         let out = scratch.join("sweeps").join(name);
         let mut lock = SweepLock::new(&spec, None);
         let _guard = sweep::prepare(&out, &mut lock, false, true, false)?;
@@ -388,10 +390,8 @@ fn decide_sample(
         .claims
         .iter()
         .map(|claim| {
-            Ok((
-                claim.id.clone(),
-                reproduce::decide(&claim.id, &evidence)?.holds,
-            ))
+            let verdict = reproduce::decide(&claim.id, &evidence)?;
+            Ok((claim.id.clone(), verdict.holds, verdict.effect.value))
         })
         .collect()
 }
@@ -424,8 +424,19 @@ fn summarise(
         .chunks(claims.len())
         .map(|chunk| chunk.iter().map(|row| row.holds).collect())
         .collect();
+    let effects: Vec<Vec<f64>> = verdicts
+        .chunks(claims.len())
+        .map(|chunk| chunk.iter().map(|row| row.effect).collect())
+        .collect();
     let seed = request.experiments.seed;
-    let summary = robustness::summarise(&claims, factors, &rows[1..], &holds[1..], seed);
+    let summary = robustness::summarise(
+        &claims,
+        factors,
+        &rows[1..],
+        &holds[1..],
+        &effects[1..],
+        seed,
+    );
     let keys: Vec<String> = factors.iter().map(|f| f.key.clone()).collect();
     let robustness_rows: Vec<RobustnessRow> = summary.iter().map(robustness_row).collect();
     let failures: Vec<FailureRow> = summary.iter().flat_map(failure_rows).collect();
@@ -503,6 +514,9 @@ fn robustness_row(claim: &ClaimRobustness) -> RobustnessRow {
         share: claim.share(),
         ci95_low: claim.low,
         ci95_high: claim.high,
+        effect_median: claim.effect.median,
+        effect_q05: claim.effect.q05,
+        effect_q95: claim.effect.q95,
         fails_where: claim.fails_where(),
     }
 }

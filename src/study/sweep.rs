@@ -123,10 +123,7 @@ fn checked(request: &SweepRequest) -> Result<Checked, StudyError> {
             "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
         ));
     }
-    if let (Design::Path, Some(steps)) = (spec.design, request.steps) {
-        // A path runs steps_per_point steps at each value: --steps sets them.
-        spec.steps_per_point = usize::try_from(steps).unwrap_or(usize::MAX).max(2);
-    }
+    spec.set_path_steps(request.steps);
     checked_spec(spec, request)
 }
 
@@ -469,7 +466,7 @@ fn write_sweep_manifest(
 }
 
 /// Every chart of a sweep directory: the curves (and phase diagrams), and for a boundary
-/// design the tipping-point chart.
+/// design the critical-value chart.
 pub fn draw_sweep_charts(
     spec: &SweepSpec,
     dir: &Path,

@@ -418,6 +418,14 @@ impl SweepSpec {
         points
     }
 
+    /// A run-length override (`--steps`) for this sweep: a path runs that many steps at each
+    /// value (`steps_per_point`); other designs take it through their base's run settings.
+    pub fn set_path_steps(&mut self, steps: Option<u64>) {
+        if let (Design::Path, Some(steps)) = (self.design, steps) {
+            self.steps_per_point = usize::try_from(steps).unwrap_or(usize::MAX).max(2);
+        }
+    }
+
     /// The scenario that runs a whole path: the base with the group's other settings, the
     /// first path value from step 0 and each later value by schedule at its first step.
     pub fn path_scenario(&self, points: &[&Point]) -> Result<Scenario, ParamError> {
