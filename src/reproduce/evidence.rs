@@ -229,6 +229,10 @@ fn replicate_values(
     Ok(rows.iter().map(|row| row.means[index]).collect())
 }
 
+/// A group of a sweep's points sharing their other axes' labels: those labels, and its
+/// (x, point id) in the order of x.
+pub type PointGroup = (Vec<String>, Vec<(f64, String)>);
+
 /// Point statistics of a sweep directory at the whole hierarchy.
 pub struct SweepEvidence {
     pub dir: PathBuf,
@@ -310,8 +314,8 @@ impl SweepEvidence {
         &self,
         x_column: &str,
         columns: &[String],
-    ) -> Result<Vec<(Vec<String>, Vec<(f64, String)>)>, EvidenceError> {
-        let mut groups: Vec<(Vec<String>, Vec<(f64, String)>)> = Vec::new();
+    ) -> Result<Vec<PointGroup>, EvidenceError> {
+        let mut groups: Vec<PointGroup> = Vec::new();
         for labels in &self.labels {
             let key: Vec<String> = columns
                 .iter()
