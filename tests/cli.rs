@@ -548,6 +548,22 @@ fn dry_runs_print_the_cost_and_write_nothing() {
         );
         assert!(!out.exists(), "{} wrote {}", args[0], out.display());
     }
+    // A path runs each replicate once through its values: lazy-trap's 2 paths of 9 values,
+    // 8 replicates, 16,000 steps at each value (or --steps at each).
+    for (steps, counted) in [(None, "144000"), (Some("100"), "900")] {
+        let output = cadresim()
+            .args(["sweep", "scenarios/sweeps/lazy-trap.toml", "--dry-run"])
+            .args(steps.iter().flat_map(|s| ["--steps", s]))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.starts_with(&format!(
+                "dry run: 18 points, 16 replicate runs x {counted} steps"
+            )),
+            "{stdout}"
+        );
+    }
     // The small scenario: 2 replicates x 30 steps of 3 x 5 + 12 x 6 cadres.
     let output = cadresim()
         .args(["run", &files.arg("small.toml"), "--dry-run"])

@@ -30,9 +30,15 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         return Ok(0);
     }
     let outcome = reproduce(&request, &Terminal::default())?;
+    let width = outcome
+        .verdicts
+        .iter()
+        .map(|(c, _)| c.len())
+        .max()
+        .unwrap_or(0);
     for (claim, holds) in &outcome.verdicts {
         let word = if *holds { "holds" } else { "does not hold" };
-        println!("{claim:<20} {word}");
+        println!("{claim:<width$} {word}");
     }
     println!("report: {}", outcome.report.display());
     Ok(0)
