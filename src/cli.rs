@@ -435,9 +435,16 @@ pub struct ReproduceArgs {
     /// reports both).
     #[arg(long, value_name = "DIR", requires = "robustness")]
     pub posterior: Option<PathBuf>,
+    /// Also decide every claim at each cell of the full factorial of the structural switches
+    /// in the experiments' [structure] (socialization, one-vote veto, decision rule,
+    /// decomposition, lifelong accountability, the mechanisms), with its replicates and steps
+    /// (--quick: [quick]'s), into DIR/structure; a "Structural robustness" section in
+    /// RESULTS.md says which claims need which switch
+    #[arg(long)]
+    pub structure: bool,
     /// Continue an interrupted reproduction in DIR: finished run groups (their manifest names
     /// the same scenarios, seed, replicates and steps, and their files are intact), sweep
-    /// points and robustness samples are kept, the rest is run.
+    /// points, robustness samples and structural cells are kept, the rest is run.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// With --resume: keep run groups and sweep parts computed by another cadresim build (the

@@ -15,6 +15,7 @@ pub mod robustness;
 pub mod run;
 pub mod scatter;
 pub mod sensitivity;
+pub mod structure;
 pub mod sweep;
 pub mod units;
 
@@ -37,6 +38,7 @@ pub use effects::draw_effects;
 pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
+pub use structure::draw_structure;
 pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
 pub use units::{draw_province_maps, draw_units, Cohorts};
 

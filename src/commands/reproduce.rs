@@ -15,6 +15,7 @@ fn request(args: ReproduceArgs) -> ReproduceRequest {
         docs: args.docs.then(|| PathBuf::from("docs")),
         robustness: args.robustness,
         posterior: args.posterior,
+        structure: args.structure,
         resume: args.resume,
         mixed_versions: args.mixed_versions,
         threads: args.threads,

@@ -49,6 +49,13 @@ pub const ROBUSTNESS: Kind = Kind {
     parts: Some("parts"),
 };
 
+/// A structural robustness check: one part per cell of the factorial (`parts/cell-<n>.csv`).
+pub const STRUCTURE: Kind = Kind {
+    command: "reproduce --structure",
+    header: "structure.lock.json",
+    parts: Some("parts"),
+};
+
 /// A reproduction: its experiments write their own directories (each with its own ledger).
 pub const REPRODUCE: Kind = Kind {
     command: "reproduce",
@@ -72,7 +79,7 @@ pub const CALIBRATE: Kind = Kind {
 };
 
 /// Every command's ledger (the names `clear_written` may remove).
-pub const KINDS: [Kind; 5] = [SWEEP, ROBUSTNESS, REPRODUCE, DID, CALIBRATE];
+pub const KINDS: [Kind; 6] = [SWEEP, ROBUSTNESS, STRUCTURE, REPRODUCE, DID, CALIBRATE];
 
 /// One result directory's ledger.
 #[derive(Clone, Copy, Debug)]

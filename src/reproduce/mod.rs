@@ -9,6 +9,7 @@ pub mod critical;
 mod evidence;
 pub mod mechanisms;
 pub mod robustness;
+pub mod structure;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -117,6 +118,8 @@ pub struct Experiments {
     pub mechanisms: Option<PathBuf>,
     /// What the mechanisms' tables need said beside them (written by hand, like the claims).
     pub mechanisms_note: Option<String>,
+    /// The structural switches behind "Structural robustness" (`--structure`).
+    pub structure: Option<structure::StructureSpec>,
     pub claims: Vec<ClaimSpec>,
 }
 
@@ -194,6 +197,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         Some(toml::Value::String(text)) => Some(text.trim().to_string()),
         Some(_) => return Err(invalid(&file, "mechanisms.note", "must be a string")),
     };
+    let structure = load_structure(&table, &file)?;
     let claims = tables("claim", &CLAIM_KEYS)?
         .iter()
         .enumerate()
@@ -212,12 +216,13 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         critical,
         mechanisms,
         mechanisms_note,
+        structure,
         claims,
     })
 }
 
 /// The top-level keys of an experiments file.
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "seed",
     "quick",
     "robustness",
@@ -226,6 +231,7 @@ const TOP_KEYS: [&str; 9] = [
     "sensitivity",
     "critical",
     "mechanisms",
+    "structure",
     "claim",
 ];
 
@@ -238,6 +244,43 @@ fn check_top_keys(table: &toml::Table, file: &str) -> Result<(), ScenarioError> 
             format!("is not a known key (allowed: {})", TOP_KEYS.join(", ")),
         )),
     }
+}
+
+/// The `[structure]` section: replicates, steps (each at least 1) and at least one switch.
+fn load_structure(
+    table: &toml::Table,
+    file: &str,
+) -> Result<Option<structure::StructureSpec>, ScenarioError> {
+    if !table.contains_key("structure") {
+        return Ok(None);
+    }
+    let found = section(table, "structure", &structure::KEYS, file)?;
+    let count = |key: &str, default: u64| match found.get(key) {
+        None => Ok(default),
+        Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
+        Some(_) => Err(invalid(
+            file,
+            &format!("structure.{key}"),
+            "must be an integer >= 1",
+        )),
+    };
+    let switches = match found.get("switch") {
+        Some(toml::Value::Array(entries)) if !entries.is_empty() => {
+            structure::load_switches(entries, file)?
+        }
+        _ => {
+            return Err(invalid(
+                file,
+                "structure.switch",
+                "is required: at least one [[structure.switch]] with name and levels",
+            ))
+        }
+    };
+    Ok(Some(structure::StructureSpec {
+        replicates: count("replicates", 8)?,
+        steps: count("steps", 600)?,
+        switches,
+    }))
 }
 
 /// The `[critical]` section: a grid sweep file, the metric, the level and the direction.

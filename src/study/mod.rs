@@ -20,6 +20,7 @@ pub mod reproduce;
 pub mod robustness;
 pub mod run;
 pub mod sensitivity;
+pub mod structure;
 pub mod sweep;
 
 use std::path::{Path, PathBuf};

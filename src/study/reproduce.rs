@@ -35,6 +35,8 @@ pub struct ReproduceRequest {
     pub robustness: Option<u64>,
     /// With `robustness`: also at draws from this calibration directory's posterior.
     pub posterior: Option<PathBuf>,
+    /// Also decide every claim at each cell of the factorial of the structural switches.
+    pub structure: bool,
     /// Continue an interrupted reproduction in `out`.
     pub resume: bool,
     /// With `resume`: keep run groups and sweep parts another cadresim build computed.
@@ -90,6 +92,10 @@ pub fn reproduce(
         .iter()
         .map(check)
         .collect::<Result<Vec<_>, _>>()?;
+    let structure = structure_request(&experiments, request, quick)?;
+    if let Some(structure) = &structure {
+        super::structure::check(structure)?;
+    }
     let _lock = prepare(request)?;
     let evidence = gather_evidence(&experiments, request, quick, observer)?;
     let analyses = Analyses {
@@ -106,6 +112,14 @@ pub fn reproduce(
             _ => None,
         },
         robust: run_robustness_checks(&robustness, checked, observer)?,
+        structure: match &structure {
+            Some(structure) => {
+                let cells = crate::reproduce::structure::cells(&structure.spec.switches).len();
+                stage(observer, format!("structural robustness, {cells} cells"));
+                Some(super::structure::run_structure(structure, observer)?)
+            }
+            None => None,
+        },
         mechanisms: analysis(&experiments.mechanisms, request, |file| {
             run_mechanisms_sweep(file, request, &experiments, observer)
         })?,
@@ -199,6 +213,35 @@ fn robustness_requests<'a>(
         .collect()
 }
 
+/// The structural check `--structure` asks for, into structure/ (quick mode: [quick]'s
+/// replicates and steps); refused when the experiments have no `[structure]`.
+fn structure_request<'a>(
+    experiments: &'a Experiments,
+    request: &ReproduceRequest,
+    (replicates, steps): (Option<u64>, Option<u64>),
+) -> Result<Option<super::structure::Request<'a>>, StudyError> {
+    if !request.structure {
+        return Ok(None);
+    }
+    let Some(spec) = &experiments.structure else {
+        return Err(StudyError::Usage(format!(
+            "--structure needs a [structure] section with switches in {}",
+            experiments.path.display()
+        )));
+    };
+    let mut spec = spec.clone();
+    spec.replicates = replicates.unwrap_or(spec.replicates);
+    spec.steps = steps.unwrap_or(spec.steps);
+    Ok(Some(super::structure::Request {
+        experiments,
+        spec,
+        dir: request.out.join("structure"),
+        resume: request.resume,
+        threads: request.threads,
+        size: FIGURE_SIZE,
+    }))
+}
+
 /// The size of the reproduction's figures.
 const FIGURE_SIZE: (u32, u32) = (1000, 625);
 
@@ -263,6 +306,7 @@ struct Analyses {
     assumptions: Option<Analysis>,
     critical: Option<Analysis>,
     robust: Vec<super::robustness::Outcome>,
+    structure: Option<super::structure::Outcome>,
     mechanisms: Option<Analysis>,
 }
 
@@ -291,6 +335,10 @@ impl Analyses {
         for robust in &self.robust {
             text.push_str(&robust.section);
         }
+        if let Some(structure) = &self.structure {
+            text.push('\n');
+            text.push_str(&structure.section);
+        }
         text
     }
 }
@@ -306,8 +354,13 @@ fn command_line(request: &ReproduceRequest) -> String {
         .as_ref()
         .map(|dir| format!(" --posterior {}", dir.display()))
         .unwrap_or_default();
+    let structure = if request.structure {
+        " --structure"
+    } else {
+        ""
+    };
     format!(
-        "cadresim reproduce{}{}{robustness}{posterior}",
+        "cadresim reproduce{}{}{robustness}{posterior}{structure}",
         if request.quick { " --quick" } else { "" },
         if request.docs.is_some() {
             " --docs"
@@ -362,6 +415,9 @@ fn write_reports(
         }
         for robust in &analyses.robust {
             output::copy_atomically(&robust.chart, &figures, &robust.figure)?;
+        }
+        if let Some(structure) = &analyses.structure {
+            output::copy_atomically(&structure.chart, &figures, super::structure::FIGURE)?;
         }
         if let Some(analysis) = &analyses.critical {
             output::copy_atomically(&analysis.charts[0], &figures, "critical.png")?;
@@ -422,6 +478,14 @@ fn cost(
         // At the defaults (sample 0), then at every sample; twice with --posterior.
         let checks = if request.posterior.is_some() { 2 } else { 1 };
         plans.extend(evidence(settings, checks * (samples + 1))?);
+    }
+    if let Some(spec) = experiments.structure.as_ref().filter(|_| request.structure) {
+        let settings = (
+            quick.0.or(Some(spec.replicates)),
+            quick.1.or(Some(spec.steps)),
+        );
+        let cells = crate::reproduce::structure::cells(&spec.switches).len() as u64;
+        plans.extend(evidence(settings, cells)?);
     }
     if !request.quick {
         for file in analysis_files(experiments) {

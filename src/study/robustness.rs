@@ -61,9 +61,9 @@ struct RobustnessLock {
 }
 
 /// The experiments' scenarios and sweeps, loaded once.
-struct Loaded {
-    runs: Vec<(String, Vec<Scenario>)>,
-    sweeps: Vec<(String, SweepSpec)>,
+pub(super) struct Loaded {
+    pub runs: Vec<(String, Vec<Scenario>)>,
+    pub sweeps: Vec<(String, SweepSpec)>,
 }
 
 /// What `--resume` needs to match.
@@ -214,7 +214,7 @@ fn read_lock(dir: &Path) -> Option<RobustnessLock> {
 }
 
 /// Load every scenario and sweep of the experiments with the sample's run settings.
-fn load(experiments: &Experiments) -> Result<Loaded, StudyError> {
+pub(super) fn load(experiments: &Experiments) -> Result<Loaded, StudyError> {
     let mut runs = Vec::new();
     for group in &experiments.runs {
         let scenarios = group
@@ -269,7 +269,7 @@ fn check_named(
 /// SHA-256 of what decides the verdicts: the scenarios as loaded, each sweep's file text and
 /// base scenario, and each claim's id and regime (not the claims' sentences or
 /// explanations, nor how the program stores a sweep).
-fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
+pub(super) fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String {
     let claims: Vec<(&str, &[String])> = experiments
         .claims
         .iter()
@@ -324,58 +324,126 @@ fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
 }
 
 /// Run every experiment with the factors at `values` (None: the defaults) and decide every
-/// claim: (claim id, holds), in the manifest's order. Evidence is written to a scratch
-/// directory and read back exactly as `reproduce` reads it.
+/// claim: (claim id, holds, effect), in the manifest's order.
 fn decide_sample(
     request: &Request,
     loaded: &Loaded,
     factors: &[Factor],
     values: Option<&[f64]>,
 ) -> Result<Vec<(String, bool, f64)>, StudyError> {
-    let scratch = request.dir.join(SCRATCH);
-    let settle = |params: &mut Params, place: &str| -> Result<(), StudyError> {
+    let settle = |scenario: &mut Scenario, place: &str| -> Result<(), StudyError> {
         if let Some(values) = values {
-            robustness::apply(params, factors, values).map_err(|error| {
+            robustness::apply(&mut scenario.params, factors, values).map_err(|error| {
                 StudyError::Failed(format!("robustness sample at {place}: {error}"))
             })?;
         }
         Ok(())
     };
+    let settings = Decide {
+        experiments: request.experiments,
+        loaded,
+        scratch: &request.dir.join(SCRATCH),
+        replicates: request.replicates,
+        steps: request.steps,
+        what: "robustness",
+        decide: vec![true; request.experiments.claims.len()],
+    };
+    decide_all(&settings, &settle)
+}
+
+/// The experiments to run once more, where their scratch results go, and how long.
+pub(super) struct Decide<'a> {
+    pub experiments: &'a Experiments,
+    pub loaded: &'a Loaded,
+    pub scratch: &'a Path,
+    pub replicates: u64,
+    pub steps: u64,
+    /// What runs, for errors ("robustness").
+    pub what: &'a str,
+    /// Which claims to decide, in the manifest's order: only the run groups and sweeps their
+    /// files name are run; the others are reported as not holding, with a NaN effect.
+    pub decide: Vec<bool>,
+}
+
+impl Decide<'_> {
+    /// Whether any claim to decide reads `file` (a run group's scenario or a sweep file),
+    /// matched by file name as claims name their files; every file when every claim is to
+    /// be decided.
+    fn needs(&self, file: &Path) -> bool {
+        if self.decide.iter().all(|decide| *decide) {
+            return true;
+        }
+        self.experiments
+            .claims
+            .iter()
+            .zip(&self.decide)
+            .filter(|(_, decide)| **decide)
+            .any(|(claim, _)| {
+                claim
+                    .files
+                    .iter()
+                    .any(|f| Path::new(f).file_name() == file.file_name())
+            })
+    }
+}
+
+/// Run every experiment with `replicates` and a fixed number of steps, each scenario (and
+/// each sweep's base) first changed by `adjust` (given a place for errors), and decide every
+/// claim: (claim id, holds, effect), in the manifest's order. Evidence is written to the
+/// scratch directory and read back exactly as `reproduce` reads it.
+pub(super) fn decide_all(
+    settings: &Decide,
+    adjust: &dyn Fn(&mut Scenario, &str) -> Result<(), StudyError>,
+) -> Result<Vec<(String, bool, f64)>, StudyError> {
     let run = RunOverride {
-        steps: Some(request.steps),
-        replicates: Some(request.replicates),
-        seed: Some(request.experiments.seed),
+        steps: Some(settings.steps),
+        replicates: Some(settings.replicates),
+        seed: Some(settings.experiments.seed),
         until_settled: false,
     };
     let mut evidence = Evidence {
         runs: Default::default(),
         sweeps: Default::default(),
     };
-    for (name, scenarios) in &loaded.runs {
+    let groups = settings.experiments.runs.iter().zip(&settings.loaded.runs);
+    for (group, (name, scenarios)) in groups {
+        if !group.files.iter().any(|file| settings.needs(file)) {
+            continue;
+        }
         let mut plans = Vec::new();
         for scenario in scenarios {
             let mut scenario = scenario.clone();
-            settle(&mut scenario.params, &scenario.name.clone())?;
+            let place = format!("scenario `{}`", scenario.name);
+            adjust(&mut scenario, &place)?;
             scenario.override_run(&run)?;
             plans.push(scenario.plan()?);
         }
         let results = runner::run(&plans, &|_| {});
         if let Some((scenario, step, level, metric)) = runner::first_non_finite(&results) {
             return Err(StudyError::Failed(format!(
-                "robustness: scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level})"
+                "{}: scenario `{scenario}`: {metric} is not a finite number at step {step} (level {level})",
+                settings.what
             )));
         }
-        let out = scratch.join("runs").join(name);
+        let out = settings.scratch.join("runs").join(name);
         output::create_dir(&out)?;
         output::write_tables(&out, &results, output::store::Format::Csv)?;
         evidence.runs.insert(name.clone(), RunEvidence::read(&out)?);
     }
-    for (name, spec) in &loaded.sweeps {
+    let sweeps = settings
+        .experiments
+        .sweeps
+        .iter()
+        .zip(&settings.loaded.sweeps);
+    for (file, (name, spec)) in sweeps {
+        if !settings.needs(file) {
+            continue;
+        }
         let mut spec = spec.clone();
-        settle(&mut spec.base.params, &format!("sweep {name}"))?;
+        adjust(&mut spec.base, &format!("sweep `{name}`"))?;
         spec.base.override_run(&run)?;
-        spec.set_path_steps(Some(request.steps));
-        let out = scratch.join("sweeps").join(name);
+        spec.set_path_steps(Some(settings.steps));
+        let out = settings.scratch.join("sweeps").join(name);
         let mut lock = SweepLock::new(&spec, None);
         let _guard = sweep::prepare(&out, &mut lock, false, true, false)?;
         let points = spec.points();
@@ -385,11 +453,15 @@ fn decide_sample(
             .sweeps
             .insert(name.clone(), SweepEvidence::read(&out)?);
     }
-    request
+    settings
         .experiments
         .claims
         .iter()
-        .map(|claim| {
+        .zip(&settings.decide)
+        .map(|(claim, decide)| {
+            if !decide {
+                return Ok((claim.id.clone(), false, f64::NAN));
+            }
             let verdict = reproduce::decide(&claim.id, &evidence)?;
             Ok((claim.id.clone(), verdict.holds, verdict.effect.value))
         })

@@ -1,0 +1,327 @@
+//! The structural robustness check (`cadresim reproduce --structure`): re-run every
+//! experiment at each cell of the full factorial of the experiments' structural switches,
+//! decide every claim at every cell, and summarise which claims need which switch. Files go
+//! to `<out>/structure/`; each finished cell is committed as one part, so a killed run
+//! continues with `--resume` without redoing finished cells.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use super::robustness::{decide_all, fingerprint, load, Decide};
+use super::{thread_pool, Event, Observer, StudyError};
+use crate::charts;
+use crate::output;
+use crate::output::ledger::{self, Ledger};
+use crate::output::manifest::{self, Manifest, Stamp};
+use crate::output::tables::{self, CellVerdictRow, LevelShareRow, VerdictRow};
+use crate::reproduce::structure::{self, ClaimStructure, StructureSpec, Switch};
+use crate::reproduce::{robustness, Experiments};
+use crate::scenario::{Scenario, ScenarioError};
+
+/// What to run and where.
+pub struct Request<'a> {
+    pub experiments: &'a Experiments,
+    pub spec: StructureSpec,
+    pub dir: PathBuf,
+    pub resume: bool,
+    pub threads: Option<usize>,
+    pub size: (u32, u32),
+}
+
+/// The section of RESULTS.md and the chart it shows.
+pub struct Outcome {
+    pub section: String,
+    pub chart: PathBuf,
+    pub claims: Vec<ClaimStructure>,
+}
+
+/// What a structure directory was started with; `--resume` continues only the same.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct StructureLock {
+    experiments_sha256: String,
+    seed: u64,
+    replicates: u64,
+    steps: u64,
+    switches: Vec<Switch>,
+}
+
+const SCRATCH: &str = "cell.tmp";
+
+/// The figure's name among RESULTS.md's figures.
+pub const FIGURE: &str = "structure.png";
+
+/// Check the request before anything runs: the experiments load, and no switch sets a
+/// parameter that an experiment's scenario sets in its schedule (a switch applied at step 0
+/// would be overridden later, silently).
+pub fn check(request: &Request) -> Result<(), StudyError> {
+    let loaded = load(request.experiments)?;
+    let scenarios = loaded
+        .runs
+        .iter()
+        .flat_map(|(_, scenarios)| scenarios.iter())
+        .chain(loaded.sweeps.iter().map(|(_, spec)| &spec.base));
+    for scenario in scenarios {
+        for switch in &request.spec.switches {
+            let scheduled = switch
+                .levels
+                .iter()
+                .flat_map(|l| &l.settings)
+                .find(|(key, _)| {
+                    scenario
+                        .schedule
+                        .iter()
+                        .any(|entry| entry.set.contains_key(key))
+                });
+            if let Some((key, _)) = scheduled {
+                return Err(ScenarioError::Invalid {
+                    file: request.experiments.path.display().to_string(),
+                    key: format!("structure.switch `{}`", switch.name),
+                    message: format!(
+                        "sets `{key}`, which scenario `{}` changes in its schedule; a switch must not set a scheduled parameter",
+                        scenario.name
+                    ),
+                }
+                .into());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn run_structure(request: &Request, observer: &dyn Observer) -> Result<Outcome, StudyError> {
+    let experiments = request.experiments;
+    let loaded = load(experiments)?;
+    let lock = StructureLock {
+        experiments_sha256: fingerprint(experiments, &loaded),
+        seed: experiments.seed,
+        replicates: request.spec.replicates,
+        steps: request.spec.steps,
+        switches: request.spec.switches.clone(),
+    };
+    let _guard = prepare(&request.dir, &lock, request.resume)?;
+    let started = manifest::now_utc();
+    let (pool, threads) = thread_pool(request.threads)?;
+    let cells = structure::cells(&request.spec.switches);
+    observer.event(Event::Begin {
+        what: "structural cells",
+        total: cells.len() as u64,
+    });
+    let scratch = request.dir.join(SCRATCH);
+    for (index, cell) in cells.iter().enumerate() {
+        if finished(&request.dir, index, experiments) {
+            observer.event(Event::Advance { units: 1 });
+            continue;
+        }
+        let settings = Decide {
+            experiments,
+            loaded: &loaded,
+            scratch: &scratch,
+            replicates: request.spec.replicates,
+            steps: request.spec.steps,
+            what: "structure",
+            decide: experiments
+                .claims
+                .iter()
+                .map(|claim| structure::applicable(claim, &request.spec.switches, cell))
+                .collect(),
+        };
+        let set = structure::settings(&request.spec.switches, cell);
+        let adjust = |scenario: &mut Scenario, place: &str| apply(scenario, &set, index, place);
+        let verdicts = pool.install(|| decide_all(&settings, &adjust))?;
+        let part: Vec<VerdictRow> = verdicts
+            .into_iter()
+            .map(|(claim, holds, effect)| VerdictRow {
+                sample: index,
+                claim,
+                holds,
+                effect,
+            })
+            .collect();
+        Ledger::new(&request.dir, ledger::STRUCTURE).write_part(&part_name(index), |out| {
+            tables::write_verdicts(out, &part).map_err(Into::into)
+        })?;
+        observer.event(Event::Advance { units: 1 });
+    }
+    observer.event(Event::End);
+    if scratch.exists() {
+        std::fs::remove_dir_all(&scratch)
+            .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
+    }
+    summarise(request, &cells, threads, started)
+}
+
+/// Set a cell's parameters on a scenario, except those the scenario sets itself (its regime
+/// stays as the experiments define it).
+fn apply(
+    scenario: &mut Scenario,
+    set: &[&(String, toml::Value)],
+    cell: usize,
+    place: &str,
+) -> Result<(), StudyError> {
+    let own: BTreeSet<String> = robustness::set_by_scenario(scenario);
+    let settings: Vec<(String, toml::Value)> = set
+        .iter()
+        .filter(|(key, _)| !own.contains(key))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    scenario
+        .set(&settings, &format!("structure cell {cell} at {place}"))
+        .map_err(Into::into)
+}
+
+/// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run
+/// with the same lock.
+fn prepare(dir: &Path, lock: &StructureLock, resume: bool) -> Result<output::DirLock, StudyError> {
+    let guard = output::lock_dir(dir)?;
+    let ledger = Ledger::new(dir, ledger::STRUCTURE);
+    let existing: Option<StructureLock> = ledger.header().ok().flatten();
+    match existing {
+        Some(existing) if resume && &existing == lock => {
+            let manifest = dir.join("manifest.json");
+            if manifest.exists() {
+                std::fs::remove_file(&manifest)
+                    .map_err(|e| StudyError::Failed(format!("{}: {e}", manifest.display())))?;
+            }
+        }
+        _ => {
+            output::clear_written(dir)?;
+            ledger.write_header(lock)?;
+        }
+    }
+    ledger.open_parts()?;
+    Ok(guard)
+}
+
+fn part_name(cell: usize) -> String {
+    format!("cell-{cell:06}.csv")
+}
+
+/// Whether the part of `cell` is there, readable, and decides every claim.
+fn finished(dir: &Path, cell: usize, experiments: &Experiments) -> bool {
+    let path = Ledger::new(dir, ledger::STRUCTURE).part_path(&part_name(cell));
+    tables::read_verdicts(&path).is_ok_and(|rows| {
+        rows.len() == experiments.claims.len()
+            && rows
+                .iter()
+                .zip(&experiments.claims)
+                .all(|(row, claim)| row.sample == cell && row.claim == claim.id)
+    })
+}
+
+/// Write cells.csv, verdicts.csv, structure.csv, the chart and the manifest; return the
+/// section of RESULTS.md.
+fn summarise(
+    request: &Request,
+    cells: &[Vec<usize>],
+    threads: usize,
+    started: String,
+) -> Result<Outcome, StudyError> {
+    let dir = &request.dir;
+    let claims = &request.experiments.claims;
+    let switches = &request.spec.switches;
+    let mut verdicts = Vec::new();
+    for cell in 0..cells.len() {
+        let path = Ledger::new(dir, ledger::STRUCTURE).part_path(&part_name(cell));
+        verdicts.extend(
+            tables::read_verdicts(&path).map_err(|error| StudyError::Failed(error.to_string()))?,
+        );
+    }
+    let holds: Vec<Vec<bool>> = verdicts
+        .chunks(claims.len())
+        .map(|chunk| chunk.iter().map(|row| row.holds).collect())
+        .collect();
+    let summary = structure::summarise(claims, switches, cells, &holds);
+    let rows: Vec<CellVerdictRow> = verdicts
+        .iter()
+        .zip(claims.iter().cycle())
+        .map(|(row, claim)| CellVerdictRow {
+            cell: row.sample,
+            claim: row.claim.clone(),
+            applicable: structure::applicable(claim, switches, &cells[row.sample]),
+            holds: row.holds,
+            effect: row.effect,
+        })
+        .collect();
+    let shares: Vec<LevelShareRow> = summary.iter().flat_map(level_rows).collect();
+    let names: Vec<String> = switches.iter().map(|s| s.name.clone()).collect();
+    let labels: Vec<Vec<String>> = cells
+        .iter()
+        .map(|cell| {
+            switches
+                .iter()
+                .zip(cell)
+                .map(|(s, &l)| s.levels[l].name.clone())
+                .collect()
+        })
+        .collect();
+    let mut files = BTreeMap::new();
+    let mut write = |name: &str, body: &dyn Fn(&mut dyn std::io::Write) -> csv::Result<()>| {
+        let path = output::write_atomically(dir, name, |out| body(out).map_err(Into::into))?;
+        files.insert(
+            name.to_string(),
+            manifest::sha256_file(&path)
+                .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?,
+        );
+        Ok::<(), StudyError>(())
+    };
+    write("cells.csv", &|out| {
+        tables::write_cells(out, &names, &labels)
+    })?;
+    write("verdicts.csv", &|out| {
+        tables::write_cell_verdicts(out, &rows)
+    })?;
+    write("structure.csv", &|out| {
+        tables::write_level_shares(out, &shares)
+    })?;
+    let charts = charts::draw_structure(&shares, &request.spec, &dir.join("charts"), request.size)?;
+    files.extend(output::hash_files(dir, &charts)?);
+    let manifest = Manifest {
+        stamp: Stamp::now("reproduce --structure", Some(threads), Some(started)),
+        record: StructureRecord {
+            experiments_file: request.experiments.path.display().to_string(),
+            seed: request.experiments.seed,
+            cells: cells.len(),
+            replicates: request.spec.replicates,
+            steps: request.spec.steps,
+            switches,
+        },
+        files,
+    };
+    output::write_manifest(dir, &manifest)?;
+    Ok(Outcome {
+        section: structure::section(
+            &request.spec,
+            claims,
+            &summary,
+            &format!("figures/{FIGURE}"),
+        ),
+        chart: dir.join("charts").join("structure.png"),
+        claims: summary,
+    })
+}
+
+fn level_rows(claim: &ClaimStructure) -> Vec<LevelShareRow> {
+    claim
+        .levels
+        .iter()
+        .map(|level| LevelShareRow {
+            claim: claim.claim.clone(),
+            switch: level.switch.clone(),
+            level: level.level.clone(),
+            cells: level.cells,
+            holding: level.holding,
+            share: level.share(),
+        })
+        .collect()
+}
+
+/// What `manifest.json` of a structure directory records beside the stamp and the files.
+#[derive(serde::Serialize)]
+struct StructureRecord<'a> {
+    experiments_file: String,
+    seed: u64,
+    cells: usize,
+    replicates: u64,
+    steps: u64,
+    switches: &'a [Switch],
+}
