@@ -231,3 +231,52 @@ fn a_posterior_that_calibrated_no_varied_factor_is_refused() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no manifest.json"));
 }
+
+#[test]
+fn samples_whose_effects_are_not_clear_are_decided_by_a_second_stage() {
+    let dir = TempDir::new().unwrap();
+    let scenarios = format!("{}/scenarios/", env!("CARGO_MANIFEST_DIR"));
+    let text = fs::read_to_string(MANIFEST)
+        .unwrap()
+        .replace("../../../scenarios/", &scenarios)
+        .replace(
+            "[[run]]",
+            "[robustness]\nreplicates = 2\nconfirm_replicates = 3\n\n[[run]]",
+        );
+    let manifest = dir.path().join("two-stage.toml");
+    fs::write(&manifest, text).unwrap();
+    let out = dir.path().join("out");
+    succeeded(&reproduce(&out, &manifest, &["--robustness", "4"]));
+    let verdicts = records(&out.join("robustness/verdicts.csv"));
+    let mut confirmed = 0;
+    for sample in verdicts.chunks(2) {
+        // sample, claim, holds, effect, replicates: one stage decides a whole sample.
+        assert_eq!(sample[0][4], sample[1][4], "{sample:?}");
+        assert!(["2", "3"].contains(&&sample[0][4]), "{sample:?}");
+        if &sample[0][0] != "0" && &sample[0][4] == "3" {
+            confirmed += 1;
+        }
+    }
+    // With 2 replicates a paired interval has 1 degree of freedom: most effects are unclear.
+    assert!(confirmed > 0, "{verdicts:?}");
+    let report = fs::read_to_string(out.join("RESULTS.md")).unwrap();
+    let expected = format!("decided by that second stage: {confirmed} of the 4 samples.");
+    assert!(report.contains(&expected), "{report}");
+
+    let refused = dir.path().join("refused.toml");
+    fs::write(
+        &refused,
+        fs::read_to_string(&manifest)
+            .unwrap()
+            .replace("confirm_replicates = 3", "confirm_replicates = 1"),
+    )
+    .unwrap();
+    let output = reproduce(&dir.path().join("out2"), &refused, &["--robustness", "2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.contains("robustness.confirm_replicates"),
+        "{message}"
+    );
+}

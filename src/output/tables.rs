@@ -1257,19 +1257,23 @@ pub struct VerdictRow {
     pub holds: bool,
     /// The claim's effect at the sample (its size without thresholds).
     pub effect: f64,
+    /// The replicates that decided it (the second stage's where the first was not clear);
+    /// None in parts written before the column existed.
+    pub replicates: Option<u64>,
 }
 
 /// `verdicts.csv` (and each `parts/sample-*.csv`): `sample, claim, holds` (`true`/`false`),
-/// `effect`.
+/// `effect`, `replicates`.
 pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["sample", "claim", "holds", "effect"])?;
+    writer.write_record(["sample", "claim", "holds", "effect", "replicates"])?;
     for row in rows {
         writer.write_record([
             row.sample.to_string(),
             row.claim.clone(),
             row.holds.to_string(),
             number(row.effect),
+            row.replicates.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
     writer.flush()?;
@@ -1285,16 +1289,22 @@ pub fn read_verdicts(path: &Path) -> Result<Vec<VerdictRow>, ReadError> {
         table.column(&["holds"])?,
         table.column(&["effect"])?,
     );
+    let replicates = table.column(&["replicates"]).ok();
     table
         .records
         .iter()
         .map(|record| {
             let bad = |what: &str| ReadError::new(path, format!("bad {what} in {record:?}"));
+            let count = match replicates.map(|column| &record[column]) {
+                None | Some("") => None,
+                Some(text) => Some(text.parse().map_err(|_| bad("replicates"))?),
+            };
             Ok(VerdictRow {
                 sample: record[sample].parse().map_err(|_| bad("sample"))?,
                 claim: record[claim].to_string(),
                 holds: record[holds].parse().map_err(|_| bad("holds"))?,
                 effect: record[effect].parse().map_err(|_| bad("effect"))?,
+                replicates: count,
             })
         })
         .collect()

@@ -108,6 +108,9 @@ pub struct Experiments {
     /// Replicates and steps of every experiment at a robustness sample (full mode).
     pub robustness_replicates: u64,
     pub robustness_steps: u64,
+    /// The second stage: a sample where a claim's effect is not clear (its 95% interval holds
+    /// 0) is run again with this many replicates (0: no second stage).
+    pub robustness_confirm: u64,
     pub runs: Vec<RunGroup>,
     pub sweeps: Vec<PathBuf>,
     /// The Sobol' sweep behind "Which assumptions matter" (full mode only).
@@ -150,9 +153,25 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let quick = section(&table, "quick", &["replicates", "steps"], &file)?;
     let quick_replicates = integer(quick.get("replicates"), "quick.replicates", 3)?;
     let quick_steps = integer(quick.get("steps"), "quick.steps", 150)?;
-    let robustness = section(&table, "robustness", &["replicates", "steps"], &file)?;
+    let robustness = section(
+        &table,
+        "robustness",
+        &["replicates", "steps", "confirm_replicates"],
+        &file,
+    )?;
     let robustness_replicates = integer(robustness.get("replicates"), "robustness.replicates", 4)?;
     let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
+    let robustness_confirm = match robustness.get("confirm_replicates") {
+        None => 0,
+        Some(toml::Value::Integer(n)) if *n as u64 > robustness_replicates => *n as u64,
+        Some(_) => {
+            return Err(invalid(
+                &file,
+                "robustness.confirm_replicates",
+                format!("must be an integer above robustness.replicates ({robustness_replicates})"),
+            ))
+        }
+    };
     let strings = |value: Option<&toml::Value>, key: &str| string_list(value, key, &file);
     let tables = |key: &str, allowed: &[&str]| entries(&table, key, allowed, &file);
     let mut runs = Vec::new();
@@ -210,6 +229,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         quick_steps,
         robustness_replicates,
         robustness_steps,
+        robustness_confirm,
         runs,
         sweeps,
         sensitivity,

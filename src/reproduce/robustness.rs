@@ -427,6 +427,9 @@ pub struct Settings<'a> {
     pub samples: usize,
     pub replicates: u64,
     pub steps: u64,
+    /// The second stage's replicates (0: none) and how many samples 1..N it decided.
+    pub confirm: u64,
+    pub confirmed: usize,
     pub factors: &'a [Factor],
     /// The verdicts at the defaults under these settings, per claim.
     pub at_defaults: &'a [(String, bool)],
@@ -470,6 +473,13 @@ pub fn robustness_section(
     for claim in claims {
         let named: Vec<String> = claim.regime.iter().map(|k| format!("`{k}`")).collect();
         let _ = writeln!(text, "- `{}`: {}", claim.id, named.join(", "));
+    }
+    if settings.confirm > 0 {
+        let _ = writeln!(
+            text,
+            "\nTwo stages: where any claim's effect was not clear at a sample (its 95% interval held 0), so that its verdict could rest on too few replicates, the sample was run again with {} replicates (the first {} of them the same runs) and all its claims decided by that second stage: {} of the {} samples.",
+            settings.confirm, settings.replicates, settings.confirmed, settings.samples
+        );
     }
     let held: Vec<String> = settings
         .at_defaults

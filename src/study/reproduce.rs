@@ -205,6 +205,13 @@ fn robustness_requests<'a>(
             samples: samples as usize,
             replicates: replicates.unwrap_or(experiments.robustness_replicates),
             steps: steps.unwrap_or(experiments.robustness_steps),
+            confirm: {
+                let first = replicates.unwrap_or(experiments.robustness_replicates);
+                match experiments.robustness_confirm {
+                    confirm if confirm > first => confirm,
+                    _ => 0,
+                }
+            },
             resume: request.resume,
             threads: request.threads,
             size: FIGURE_SIZE,

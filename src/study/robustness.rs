@@ -27,6 +27,8 @@ pub struct Request<'a> {
     pub samples: usize,
     pub replicates: u64,
     pub steps: u64,
+    /// The second stage's replicates (0: none).
+    pub confirm: u64,
     pub resume: bool,
     pub threads: Option<usize>,
     pub size: (u32, u32),
@@ -54,6 +56,9 @@ struct RobustnessLock {
     samples: usize,
     replicates: u64,
     steps: u64,
+    /// The second stage's replicates (0: none).
+    #[serde(default)]
+    confirm_replicates: u64,
     factors: Vec<Factor>,
     /// SHA-256 of the posterior.csv the calibrated factors were drawn from.
     #[serde(default)]
@@ -68,7 +73,7 @@ pub(super) struct Loaded {
 
 /// What `--resume` needs to match.
 const SAME_ROBUSTNESS: &str =
-    "experiments, seed, number of samples, replicates, steps and posterior";
+    "experiments, seed, number of samples, replicates, second-stage replicates, steps and posterior";
 const SCRATCH: &str = "sample.tmp";
 
 /// A robustness run checked and ready: the experiments loaded, the factors, the rows (the
@@ -114,6 +119,7 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         samples: request.samples,
         replicates: request.replicates,
         steps: request.steps,
+        confirm_replicates: request.confirm,
         factors: factors.clone(),
         posterior_sha256,
     };
@@ -185,15 +191,11 @@ pub fn run_robustness(
             continue;
         }
         let at = (sample > 0).then_some(values.as_slice());
-        let verdicts = pool.install(|| decide_sample(request, &loaded, &factors, at))?;
+        let (verdicts, replicates) =
+            pool.install(|| decide_sample(request, &loaded, &factors, at))?;
         let part: Vec<VerdictRow> = verdicts
             .into_iter()
-            .map(|(claim, holds, effect)| VerdictRow {
-                sample,
-                claim,
-                holds,
-                effect,
-            })
+            .map(|decided| decided.row(sample, replicates))
             .collect();
         Ledger::new(&request.dir, ledger::ROBUSTNESS).write_part(&part_name(sample), |out| {
             tables::write_verdicts(out, &part).map_err(Into::into)
@@ -324,13 +326,16 @@ fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
 }
 
 /// Run every experiment with the factors at `values` (None: the defaults) and decide every
-/// claim: (claim id, holds, effect), in the manifest's order.
+/// claim, in the manifest's order, with the request's replicates; where a claim's effect is
+/// not clear and `confirm` is set, run the sample again with `confirm` replicates (the first
+/// `replicates` of them the same runs) and take its verdicts. Returns the verdicts and the
+/// replicates that decided them.
 fn decide_sample(
     request: &Request,
     loaded: &Loaded,
     factors: &[Factor],
     values: Option<&[f64]>,
-) -> Result<Vec<(String, bool, f64)>, StudyError> {
+) -> Result<(Vec<Decided>, u64), StudyError> {
     let settle = |scenario: &mut Scenario, place: &str| -> Result<(), StudyError> {
         if let Some(values) = values {
             robustness::apply(&mut scenario.params, factors, values).map_err(|error| {
@@ -339,16 +344,44 @@ fn decide_sample(
         }
         Ok(())
     };
-    let settings = Decide {
+    let scratch = request.dir.join(SCRATCH);
+    let mut settings = Decide {
         experiments: request.experiments,
         loaded,
-        scratch: &request.dir.join(SCRATCH),
+        scratch: &scratch,
         replicates: request.replicates,
         steps: request.steps,
         what: "robustness",
         decide: vec![true; request.experiments.claims.len()],
     };
-    decide_all(&settings, &settle)
+    let first = decide_all(&settings, &settle)?;
+    if request.confirm == 0 || first.iter().all(|decided| decided.clear) {
+        return Ok((first, request.replicates));
+    }
+    settings.replicates = request.confirm;
+    Ok((decide_all(&settings, &settle)?, request.confirm))
+}
+
+/// A claim decided once more: its verdict, its effect, and whether the effect is clear (its
+/// 95% interval excludes 0; true for a claim not decided).
+pub(super) struct Decided {
+    pub claim: String,
+    pub holds: bool,
+    pub effect: f64,
+    pub clear: bool,
+}
+
+impl Decided {
+    /// The row of a verdicts part.
+    pub fn row(self, sample: usize, replicates: u64) -> VerdictRow {
+        VerdictRow {
+            sample,
+            claim: self.claim,
+            holds: self.holds,
+            effect: self.effect,
+            replicates: Some(replicates),
+        }
+    }
 }
 
 /// The experiments to run once more, where their scratch results go, and how long.
@@ -394,7 +427,7 @@ impl Decide<'_> {
 pub(super) fn decide_all(
     settings: &Decide,
     adjust: &dyn Fn(&mut Scenario, &str) -> Result<(), StudyError>,
-) -> Result<Vec<(String, bool, f64)>, StudyError> {
+) -> Result<Vec<Decided>, StudyError> {
     let run = RunOverride {
         steps: Some(settings.steps),
         replicates: Some(settings.replicates),
@@ -460,10 +493,20 @@ pub(super) fn decide_all(
         .zip(&settings.decide)
         .map(|(claim, decide)| {
             if !decide {
-                return Ok((claim.id.clone(), false, f64::NAN));
+                return Ok(Decided {
+                    claim: claim.id.clone(),
+                    holds: false,
+                    effect: f64::NAN,
+                    clear: true,
+                });
             }
             let verdict = reproduce::decide(&claim.id, &evidence)?;
-            Ok((claim.id.clone(), verdict.holds, verdict.effect.value))
+            Ok(Decided {
+                claim: claim.id.clone(),
+                holds: verdict.holds,
+                effect: verdict.effect.value,
+                clear: verdict.effect.sign() != 0,
+            })
         })
         .collect()
 }
@@ -548,10 +591,17 @@ fn summarise(
         .zip(&claims)
         .map(|(h, c)| (c.clone(), *h))
         .collect();
+    let confirmed = verdicts
+        .chunks(claims.len())
+        .skip(1)
+        .filter(|chunk| request.confirm > 0 && chunk[0].replicates == Some(request.confirm))
+        .count();
     let settings = Settings {
         samples: request.samples,
         replicates: request.replicates,
         steps: request.steps,
+        confirm: request.confirm,
+        confirmed,
         factors,
         at_defaults: &at_defaults,
         posterior: request
@@ -622,6 +672,8 @@ struct RobustnessRecord<'a> {
     samples: usize,
     replicates: u64,
     steps: u64,
+    /// The second stage's replicates (0: none).
+    confirm_replicates: u64,
     factors: &'a [Factor],
     /// The calibration directory the factors in `drawn` were drawn from.
     posterior: Option<String>,
@@ -642,6 +694,7 @@ fn write_manifest(
         samples: request.samples,
         replicates: request.replicates,
         steps: request.steps,
+        confirm_replicates: request.confirm,
         factors,
         posterior: request.posterior.as_ref().map(|d| d.display().to_string()),
         drawn,

@@ -130,12 +130,7 @@ pub fn run_structure(request: &Request, observer: &dyn Observer) -> Result<Outco
         let verdicts = pool.install(|| decide_all(&settings, &adjust))?;
         let part: Vec<VerdictRow> = verdicts
             .into_iter()
-            .map(|(claim, holds, effect)| VerdictRow {
-                sample: index,
-                claim,
-                holds,
-                effect,
-            })
+            .map(|decided| decided.row(index, request.spec.replicates))
             .collect();
         Ledger::new(&request.dir, ledger::STRUCTURE).write_part(&part_name(index), |out| {
             tables::write_verdicts(out, &part).map_err(Into::into)
