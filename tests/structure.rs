@@ -101,6 +101,21 @@ fn the_factorial_decides_each_claim_where_it_can_and_resumes() {
     assert_eq!(fs::read(structure.join("verdicts.csv")).unwrap(), bytes);
     assert_eq!(fs::metadata(&kept).unwrap().modified().unwrap(), modified);
     assert!(structure.join("manifest.json").exists());
+
+    // Resuming with other settings is refused in one line, and nothing is removed.
+    let scenarios = format!("{}/scenarios/", env!("CARGO_MANIFEST_DIR"));
+    let other = dir.path().join("other.toml");
+    let text = fs::read_to_string(MANIFEST)
+        .unwrap()
+        .replace("../../../scenarios/", &scenarios)
+        .replacen("replicates = 2", "replicates = 3", 1);
+    fs::write(&other, text).unwrap();
+    let refused = reproduce(&out, &other, &["--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("--resume needs the same"), "{message}");
+    assert_eq!(fs::read(structure.join("verdicts.csv")).unwrap(), bytes);
 }
 
 #[test]
@@ -114,8 +129,9 @@ fn structure_without_switches_or_with_a_scheduled_switch_is_refused_in_one_line(
     let end = text.find("[[claim]]").unwrap();
     let without = dir.path().join("without.toml");
     fs::write(&without, format!("{}{}", &text[..start], &text[end..])).unwrap();
-    // history.toml schedules accountability.lifelong: the lifelong switch would be
-    // overridden at the scheduled step (quick runs long enough to reach its schedule).
+    // history.toml schedules accountability.lifelong: the lifelong switch would hold only
+    // until the scheduled step (quick's steps must reach the schedule, or loading refuses
+    // first).
     let scheduled = dir.path().join("scheduled.toml");
     fs::write(
         &scheduled,

@@ -41,7 +41,7 @@ pub fn table_files<'a>(tables: impl IntoIterator<Item = &'a str>) -> Vec<String>
 
 /// Everything cadresim writes at the top of a result, sweep or report directory; `--force`
 /// removes exactly these (and nothing else) before writing anew.
-pub const WRITTEN: [&str; 49] = [
+pub const WRITTEN: [&str; 53] = [
     "manifest.json",
     "timeseries.csv",
     "timeseries_by_unit.csv",
@@ -70,6 +70,10 @@ pub const WRITTEN: [&str; 49] = [
     "robustness.csv",
     "failures.csv",
     "sample.tmp",
+    "structure.lock.json",
+    "cells.csv",
+    "structure.csv",
+    "cell.tmp",
     "boundary.csv",
     "reproduce.lock.json",
     "differences.csv",

@@ -1263,7 +1263,7 @@ pub struct VerdictRow {
 }
 
 /// `verdicts.csv` (and each `parts/sample-*.csv`): `sample, claim, holds` (`true`/`false`),
-/// `effect`, `replicates`.
+/// `effect` (empty for a claim not decided), `replicates`.
 pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["sample", "claim", "holds", "effect", "replicates"])?;
@@ -1272,7 +1272,7 @@ pub fn write_verdicts<W: Write>(out: W, rows: &[VerdictRow]) -> csv::Result<()> 
             row.sample.to_string(),
             row.claim.clone(),
             row.holds.to_string(),
-            number(row.effect),
+            optional(Some(row.effect).filter(|e| !e.is_nan())),
             row.replicates.map(|n| n.to_string()).unwrap_or_default(),
         ])?;
     }
@@ -1303,7 +1303,10 @@ pub fn read_verdicts(path: &Path) -> Result<Vec<VerdictRow>, ReadError> {
                 sample: record[sample].parse().map_err(|_| bad("sample"))?,
                 claim: record[claim].to_string(),
                 holds: record[holds].parse().map_err(|_| bad("holds"))?,
-                effect: record[effect].parse().map_err(|_| bad("effect"))?,
+                effect: match &record[effect] {
+                    "" => f64::NAN,
+                    text => text.parse().map_err(|_| bad("effect"))?,
+                },
                 replicates: count,
             })
         })

@@ -163,7 +163,11 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
     let robustness_confirm = match robustness.get("confirm_replicates") {
         None => 0,
-        Some(toml::Value::Integer(n)) if *n as u64 > robustness_replicates => *n as u64,
+        Some(toml::Value::Integer(n))
+            if u64::try_from(*n).is_ok_and(|n| n > robustness_replicates) =>
+        {
+            *n as u64
+        }
         Some(_) => {
             return Err(invalid(
                 &file,

@@ -79,6 +79,26 @@ pub fn load_switches(entries: &[toml::Value], file: &str) -> Result<Vec<Switch>,
             ));
         }
         let levels = load_levels(table.get("levels"), &format!("{here}.levels"), file)?;
+        let keys = levels
+            .iter()
+            .flat_map(|l| l.settings.iter().map(|(k, _)| k));
+        for key in keys {
+            let earlier = switches.iter().find(|s| {
+                s.levels
+                    .iter()
+                    .any(|l| l.settings.iter().any(|(k, _)| k == key))
+            });
+            if let Some(earlier) = earlier {
+                return Err(invalid(
+                    file,
+                    &format!("{here}.levels"),
+                    format!(
+                        "set `{key}`, which switch `{}` sets too; each parameter may belong to one switch only",
+                        earlier.name
+                    ),
+                ));
+            }
+        }
         switches.push(Switch {
             name: name.to_string(),
             levels,
@@ -214,7 +234,7 @@ pub const DEPENDS: f64 = 0.5;
 
 impl ClaimStructure {
     /// The switches whose levels' shares differ by at least `DEPENDS`, with the levels'
-    /// counts in words ("socialization: 16 of 16 on, 0 of 16 off").
+    /// counts in words ("socialization (16 of 16 on, 0 of 16 off)").
     pub fn depends_on(&self) -> Vec<String> {
         let mut switches: Vec<&str> = self.levels.iter().map(|l| l.switch.as_str()).collect();
         switches.dedup();
@@ -331,10 +351,13 @@ pub fn section(
     let _ = writeln!(text, "{header}\n{rule}");
     for claim in summary {
         let (low, high) = wilson95(claim.holding, claim.cells);
-        let mut row = format!(
-            "| `{}` | {} of {} [{low:.2}, {high:.2}] |",
-            claim.claim, claim.holding, claim.cells
-        );
+        let mut row = match claim.cells {
+            0 => format!("| `{}` | n/a |", claim.claim),
+            n => format!(
+                "| `{}` | {} of {n} [{low:.2}, {high:.2}] |",
+                claim.claim, claim.holding
+            ),
+        };
         for level in &claim.levels {
             match level.cells {
                 0 => row.push_str(" n/a |"),
@@ -506,5 +529,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("is not a known parameter"), "{error}");
+        let text = "[[switch]]\nname = \"a\"\nlevels = { on = {}, off = { \"accountability.one_vote_veto\" = false } }\n[[switch]]\nname = \"b\"\nlevels = { x = {}, y = { \"accountability.one_vote_veto\" = true } }\n";
+        let table: toml::Table = text.parse().unwrap();
+        let error = load_switches(table["switch"].as_array().unwrap(), "e.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("which switch `a` sets too"), "{error}");
+        assert_eq!(error.lines().count(), 1);
     }
 }

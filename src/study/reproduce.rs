@@ -93,9 +93,10 @@ pub fn reproduce(
         .map(check)
         .collect::<Result<Vec<_>, _>>()?;
     let structure = structure_request(&experiments, request, quick)?;
-    if let Some(structure) = &structure {
-        super::structure::check(structure)?;
-    }
+    let structure_checked = structure
+        .as_ref()
+        .map(super::structure::check)
+        .transpose()?;
     let _lock = prepare(request)?;
     let evidence = gather_evidence(&experiments, request, quick, observer)?;
     let analyses = Analyses {
@@ -112,13 +113,15 @@ pub fn reproduce(
             _ => None,
         },
         robust: run_robustness_checks(&robustness, checked, observer)?,
-        structure: match &structure {
-            Some(structure) => {
+        structure: match (&structure, structure_checked) {
+            (Some(structure), Some(checked)) => {
                 let cells = crate::reproduce::structure::cells(&structure.spec.switches).len();
                 stage(observer, format!("structural robustness, {cells} cells"));
-                Some(super::structure::run_structure(structure, observer)?)
+                Some(super::structure::run_structure(
+                    structure, checked, observer,
+                )?)
             }
-            None => None,
+            _ => None,
         },
         mechanisms: analysis(&experiments.mechanisms, request, |file| {
             run_mechanisms_sweep(file, request, &experiments, observer)
@@ -205,13 +208,7 @@ fn robustness_requests<'a>(
             samples: samples as usize,
             replicates: replicates.unwrap_or(experiments.robustness_replicates),
             steps: steps.unwrap_or(experiments.robustness_steps),
-            confirm: {
-                let first = replicates.unwrap_or(experiments.robustness_replicates);
-                match experiments.robustness_confirm {
-                    confirm if confirm > first => confirm,
-                    _ => 0,
-                }
-            },
+            confirm: confirm_replicates(experiments, replicates),
             resume: request.resume,
             threads: request.threads,
             size: FIGURE_SIZE,
@@ -247,6 +244,17 @@ fn structure_request<'a>(
         threads: request.threads,
         size: FIGURE_SIZE,
     }))
+}
+
+/// The second stage's replicates: the manifest's, or in quick mode (`replicates` given) the
+/// same multiple of quick's replicates, rounded up; 0 (no second stage) without one.
+fn confirm_replicates(experiments: &Experiments, replicates: Option<u64>) -> u64 {
+    let confirm = experiments.robustness_confirm;
+    match replicates {
+        _ if confirm == 0 => 0,
+        None => confirm,
+        Some(quick) => (confirm * quick).div_ceil(experiments.robustness_replicates),
+    }
 }
 
 /// The size of the reproduction's figures.

@@ -363,7 +363,8 @@ fn decide_sample(
 }
 
 /// A claim decided once more: its verdict, its effect, and whether the effect is clear (its
-/// 95% interval excludes 0; true for a claim not decided).
+/// 95% interval excludes 0; true for an effect without an interval and for a claim not
+/// decided).
 pub(super) struct Decided {
     pub claim: String,
     pub holds: bool,
@@ -505,7 +506,9 @@ pub(super) fn decide_all(
                 claim: claim.id.clone(),
                 holds: verdict.holds,
                 effect: verdict.effect.value,
-                clear: verdict.effect.sign() != 0,
+                // An effect without an interval (a value, not a mean over replicates) has
+                // no interval that could hold 0.
+                clear: verdict.effect.ci95.is_none() || verdict.effect.sign() != 0,
             })
         })
         .collect()

@@ -7,11 +7,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::robustness::{decide_all, fingerprint, load, Decide};
+use super::robustness::{decide_all, fingerprint, load, Decide, Loaded};
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
-use crate::output::ledger::{self, Ledger};
+use crate::output::ledger::{self, Found, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables::{self, CellVerdictRow, LevelShareRow, VerdictRow};
 use crate::reproduce::structure::{self, ClaimStructure, StructureSpec, Switch};
@@ -50,17 +50,29 @@ const SCRATCH: &str = "cell.tmp";
 /// The figure's name among RESULTS.md's figures.
 pub const FIGURE: &str = "structure.png";
 
-/// Check the request before anything runs: the experiments load, and no switch sets a
-/// parameter that an experiment's scenario sets in its schedule (a switch applied at step 0
-/// would be overridden later, silently).
-pub fn check(request: &Request) -> Result<(), StudyError> {
+/// A structural check checked and ready: the experiments loaded and the lock.
+pub struct Checked {
+    loaded: Loaded,
+    lock: StructureLock,
+}
+
+/// What `--resume` needs to match.
+const SAME_STRUCTURE: &str = "experiments, seed, switches, replicates and steps";
+
+/// Check the request before anything runs: the experiments load; no switch sets a parameter
+/// that a scenario changes in its schedule (a switch set at step 0 would hold only until the
+/// scheduled step); every cell's settings are valid together on every scenario and sweep
+/// base; and a resumed directory was started with the same settings.
+pub fn check(request: &Request) -> Result<Checked, StudyError> {
     let loaded = load(request.experiments)?;
-    let scenarios = loaded
+    let file = request.experiments.path.display().to_string();
+    let scenarios: Vec<&Scenario> = loaded
         .runs
         .iter()
         .flat_map(|(_, scenarios)| scenarios.iter())
-        .chain(loaded.sweeps.iter().map(|(_, spec)| &spec.base));
-    for scenario in scenarios {
+        .chain(loaded.sweeps.iter().map(|(_, spec)| &spec.base))
+        .collect();
+    for scenario in &scenarios {
         for switch in &request.spec.switches {
             let scheduled = switch
                 .levels
@@ -74,7 +86,7 @@ pub fn check(request: &Request) -> Result<(), StudyError> {
                 });
             if let Some((key, _)) = scheduled {
                 return Err(ScenarioError::Invalid {
-                    file: request.experiments.path.display().to_string(),
+                    file,
                     key: format!("structure.switch `{}`", switch.name),
                     message: format!(
                         "sets `{key}`, which scenario `{}` changes in its schedule; a switch must not set a scheduled parameter",
@@ -85,19 +97,44 @@ pub fn check(request: &Request) -> Result<(), StudyError> {
             }
         }
     }
-    Ok(())
-}
-
-pub fn run_structure(request: &Request, observer: &dyn Observer) -> Result<Outcome, StudyError> {
-    let experiments = request.experiments;
-    let loaded = load(experiments)?;
+    for (index, cell) in structure::cells(&request.spec.switches).iter().enumerate() {
+        let set = structure::settings(&request.spec.switches, cell);
+        for scenario in &scenarios {
+            let mut trial = (*scenario).clone();
+            apply(
+                &mut trial,
+                &set,
+                index,
+                &format!("scenario `{}`", scenario.name),
+            )?;
+        }
+    }
     let lock = StructureLock {
-        experiments_sha256: fingerprint(experiments, &loaded),
-        seed: experiments.seed,
+        experiments_sha256: fingerprint(request.experiments, &loaded),
+        seed: request.experiments.seed,
         replicates: request.spec.replicates,
         steps: request.spec.steps,
         switches: request.spec.switches.clone(),
     };
+    if request.resume {
+        let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
+        if let Some(existing) = ledger.header::<StructureLock>()? {
+            if existing != lock {
+                let found = Found::Unfinished(());
+                return Err(StudyError::Usage(ledger.refusal(&found, SAME_STRUCTURE)));
+            }
+        }
+    }
+    Ok(Checked { loaded, lock })
+}
+
+pub fn run_structure(
+    request: &Request,
+    checked: Checked,
+    observer: &dyn Observer,
+) -> Result<Outcome, StudyError> {
+    let experiments = request.experiments;
+    let Checked { loaded, lock } = checked;
     let _guard = prepare(&request.dir, &lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
@@ -169,8 +206,7 @@ fn apply(
 fn prepare(dir: &Path, lock: &StructureLock, resume: bool) -> Result<output::DirLock, StudyError> {
     let guard = output::lock_dir(dir)?;
     let ledger = Ledger::new(dir, ledger::STRUCTURE);
-    let existing: Option<StructureLock> = ledger.header().ok().flatten();
-    match existing {
+    match ledger.header::<StructureLock>()? {
         Some(existing) if resume && &existing == lock => {
             let manifest = dir.join("manifest.json");
             if manifest.exists() {
