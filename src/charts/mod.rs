@@ -38,7 +38,7 @@ pub use effects::draw_effects;
 pub use robustness::draw_robustness;
 pub use run::{draw_all, draw_differences};
 pub use sensitivity::draw_sensitivity;
-pub use structure::draw_structure;
+pub use structure::{draw_structure, Factorial};
 pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
 pub use units::{draw_province_maps, draw_units, Cohorts};
 

@@ -10,36 +10,43 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{bar_label, category_label, fail, font, render, Chart, ChartError, Outcome};
 use crate::output::tables::LevelShareRow;
-use crate::reproduce::structure::StructureSpec;
+
+/// The factorial a chart shows: each switch's name with its levels' names, and the
+/// replicates and steps of every cell.
+pub struct Factorial<'a> {
+    pub switches: &'a [(String, Vec<String>)],
+    pub replicates: u64,
+    pub steps: u64,
+}
 
 /// Draw `structure.png` and `.svg` into `out`; returns the files written.
 pub fn draw_structure(
     rows: &[LevelShareRow],
-    spec: &StructureSpec,
+    design: &Factorial,
     out: &Path,
     size: (u32, u32),
 ) -> Result<Vec<PathBuf>, ChartError> {
     crate::output::create_dir(out)?;
-    let cells: usize = spec.switches.iter().map(|s| s.levels.len()).product();
+    let cells: usize = design.switches.iter().map(|(_, l)| l.len()).product();
     let title = format!(
         "Share of the {cells} structural cells at each level where each claim holds ({} replicates, {} steps)",
-        spec.replicates, spec.steps
+        design.replicates, design.steps
     );
     let mut claims: Vec<String> = rows.iter().map(|r| r.claim.clone()).collect();
     claims.dedup();
-    let columns: Vec<String> = spec
+    let columns: Vec<String> = design
         .switches
         .iter()
-        .flat_map(|s| s.levels.iter().map(|l| l.name.clone()))
+        .flat_map(|(_, levels)| levels.iter().cloned())
         .collect();
     // Each switch's name and its first column.
     let mut first = 0;
-    let groups: Vec<(String, usize, usize)> = spec
+    let groups: Vec<(String, usize, usize)> = design
         .switches
         .iter()
-        .map(|s| {
-            first += s.levels.len();
-            (s.name.clone(), first - s.levels.len(), s.levels.len())
+        .map(|(name, levels)| {
+            first += levels.len();
+            (name.clone(), first - levels.len(), levels.len())
         })
         .collect();
     render(

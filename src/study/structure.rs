@@ -304,7 +304,21 @@ fn summarise(
     write("structure.csv", &|out| {
         tables::write_level_shares(out, &shares)
     })?;
-    let charts = charts::draw_structure(&shares, &request.spec, &dir.join("charts"), request.size)?;
+    let levels: Vec<(String, Vec<String>)> = switches
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.levels.iter().map(|l| l.name.clone()).collect(),
+            )
+        })
+        .collect();
+    let design = charts::Factorial {
+        switches: &levels,
+        replicates: request.spec.replicates,
+        steps: request.spec.steps,
+    };
+    let charts = charts::draw_structure(&shares, &design, &dir.join("charts"), request.size)?;
     files.extend(output::hash_files(dir, &charts)?);
     let manifest = Manifest {
         stamp: Stamp::now("reproduce --structure", Some(threads), Some(started)),
