@@ -172,6 +172,29 @@ impl<'a> Ledger<'a> {
         format!("{}: {what}", self.dir.display())
     }
 
+    /// Begin a run whose parts stay until the next start (robustness, structure): continue
+    /// when resuming a run with the same `header` (removing a manifest, so the directory
+    /// never looks complete while parts are added); otherwise remove what an earlier run
+    /// wrote, open the folder of parts, then record `header` (so a header never stands without
+    /// its folder). An unreadable header is an
+    /// error only when resuming.
+    pub fn begin<T>(&self, header: &T, resume: bool) -> Result<(), OutputError>
+    where
+        T: Serialize + DeserializeOwned + PartialEq,
+    {
+        let same = resume && self.header::<T>()?.is_some_and(|found| &found == header);
+        if same {
+            let manifest = self.dir.join("manifest.json");
+            if manifest.exists() {
+                fs::remove_file(&manifest).map_err(io_error(&manifest))?;
+            }
+            return self.open_parts();
+        }
+        super::clear_written(self.dir)?;
+        self.open_parts()?;
+        self.write_header(header)
+    }
+
     /// The folder of parts (a command whose ledger has none never asks).
     pub fn parts_dir(&self) -> PathBuf {
         let parts = self.kind.parts.expect("this command's ledger has parts");
@@ -289,6 +312,34 @@ mod tests {
         ledger.open_parts().expect("parts opened");
         fs::write(ledger.part_path("point-000001.csv"), "{").expect("written");
         assert_eq!(ledger.read_json::<Header>("point-000001.csv"), None);
+    }
+
+    #[test]
+    fn begin_continues_only_a_resumed_run_with_the_same_header() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ledger = Ledger::new(dir.path(), STRUCTURE);
+        ledger.begin(&header("a"), false).expect("begun");
+        ledger
+            .write_part("cell-000000.csv", |out| out.write_all(b"x"))
+            .expect("part written");
+        let manifest = dir.path().join("manifest.json");
+        fs::write(&manifest, "{}").expect("manifest written");
+        ledger.begin(&header("a"), true).expect("resumed");
+        assert!(ledger.part_path("cell-000000.csv").exists());
+        assert!(!manifest.exists(), "a resumed run never looks complete");
+        for (settings, resume) in [("b", true), ("a", false)] {
+            ledger
+                .write_part("cell-000000.csv", |out| out.write_all(b"x"))
+                .expect("part written");
+            ledger.begin(&header(settings), resume).expect("begun anew");
+            assert!(!ledger.part_path("cell-000000.csv").exists(), "{settings}");
+            assert_eq!(ledger.header().expect("read"), Some(header(settings)));
+        }
+        fs::write(ledger.header_path(), "not json").expect("garbled");
+        assert!(ledger.begin(&header("b"), true).is_err());
+        ledger
+            .begin(&header("b"), false)
+            .expect("a new start needs no header");
     }
 
     #[test]

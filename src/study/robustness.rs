@@ -178,7 +178,8 @@ pub fn run_robustness(
         drawn,
     } = checked;
     let experiments = request.experiments;
-    let _guard = prepare(&request.dir, &lock, request.resume)?;
+    let _guard = output::lock_dir(&request.dir)?;
+    Ledger::new(&request.dir, ledger::ROBUSTNESS).begin(&lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
     observer.event(Event::Begin {
@@ -287,41 +288,28 @@ pub(super) fn fingerprint(experiments: &Experiments, loaded: &Loaded) -> String 
     manifest::sha256_hex(text.as_bytes())
 }
 
-/// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run
-/// with the same lock.
-fn prepare(dir: &Path, lock: &RobustnessLock, resume: bool) -> Result<output::DirLock, StudyError> {
-    let guard = output::lock_dir(dir)?;
-    let ledger = Ledger::new(dir, ledger::ROBUSTNESS);
-    match read_lock(dir) {
-        Some(existing) if resume && &existing == lock => {
-            let manifest = dir.join("manifest.json");
-            if manifest.exists() {
-                std::fs::remove_file(&manifest)
-                    .map_err(|e| StudyError::Failed(format!("{}: {e}", manifest.display())))?;
-            }
-        }
-        _ => {
-            output::clear_written(dir)?;
-            ledger.write_header(lock)?;
-        }
-    }
-    ledger.open_parts()?;
-    Ok(guard)
-}
-
 fn part_name(sample: usize) -> String {
     format!("sample-{sample:06}.csv")
 }
 
 /// Whether the part of `sample` is there, readable, and decides every claim.
 fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
-    let path = Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample));
-    tables::read_verdicts(&path).is_ok_and(|rows| {
+    decides_every_claim(
+        &Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample)),
+        sample,
+        experiments,
+    )
+}
+
+/// Whether the verdicts at `path` are readable and decide every claim, in order, for the
+/// sample (or cell) `index`.
+pub(super) fn decides_every_claim(path: &Path, index: usize, experiments: &Experiments) -> bool {
+    tables::read_verdicts(path).is_ok_and(|rows| {
         rows.len() == experiments.claims.len()
             && rows
                 .iter()
                 .zip(&experiments.claims)
-                .all(|(row, claim)| row.sample == sample && row.claim == claim.id)
+                .all(|(row, claim)| row.sample == index && row.claim == claim.id)
     })
 }
 

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::robustness::{decide_all, fingerprint, load, Decide, Loaded};
+use super::robustness::{decide_all, decides_every_claim, fingerprint, load, Decide, Loaded};
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
@@ -135,7 +135,8 @@ pub fn run_structure(
 ) -> Result<Outcome, StudyError> {
     let experiments = request.experiments;
     let Checked { loaded, lock } = checked;
-    let _guard = prepare(&request.dir, &lock, request.resume)?;
+    let _guard = output::lock_dir(&request.dir)?;
+    Ledger::new(&request.dir, ledger::STRUCTURE).begin(&lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
     let cells = structure::cells(&request.spec.switches);
@@ -201,42 +202,17 @@ fn apply(
         .map_err(Into::into)
 }
 
-/// Lock the directory; start anew (removing what an earlier run wrote) unless resuming a run
-/// with the same lock.
-fn prepare(dir: &Path, lock: &StructureLock, resume: bool) -> Result<output::DirLock, StudyError> {
-    let guard = output::lock_dir(dir)?;
-    let ledger = Ledger::new(dir, ledger::STRUCTURE);
-    match ledger.header::<StructureLock>()? {
-        Some(existing) if resume && &existing == lock => {
-            let manifest = dir.join("manifest.json");
-            if manifest.exists() {
-                std::fs::remove_file(&manifest)
-                    .map_err(|e| StudyError::Failed(format!("{}: {e}", manifest.display())))?;
-            }
-        }
-        _ => {
-            output::clear_written(dir)?;
-            ledger.write_header(lock)?;
-        }
-    }
-    ledger.open_parts()?;
-    Ok(guard)
-}
-
 fn part_name(cell: usize) -> String {
     format!("cell-{cell:06}.csv")
 }
 
 /// Whether the part of `cell` is there, readable, and decides every claim.
 fn finished(dir: &Path, cell: usize, experiments: &Experiments) -> bool {
-    let path = Ledger::new(dir, ledger::STRUCTURE).part_path(&part_name(cell));
-    tables::read_verdicts(&path).is_ok_and(|rows| {
-        rows.len() == experiments.claims.len()
-            && rows
-                .iter()
-                .zip(&experiments.claims)
-                .all(|(row, claim)| row.sample == cell && row.claim == claim.id)
-    })
+    decides_every_claim(
+        &Ledger::new(dir, ledger::STRUCTURE).part_path(&part_name(cell)),
+        cell,
+        experiments,
+    )
 }
 
 /// Write cells.csv, verdicts.csv, structure.csv, the chart and the manifest; return the
