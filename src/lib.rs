@@ -22,20 +22,16 @@ pub mod comparison;
 pub mod did;
 pub mod discovery;
 pub mod effects;
-pub mod hierarchy;
-pub mod longrun;
-pub mod metrics;
-pub mod model;
 pub mod output;
-pub mod params;
 pub mod registry;
 pub mod reproduce;
-pub mod rng;
-pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
 pub mod serve;
-pub mod stats;
 pub mod study;
 pub mod sweep;
 pub mod tree;
+
+// The simulation is its own crate (no I/O, no clock, no file format); its modules keep their
+// paths here, so `cadresim::params` and `crate::params` name the same module.
+pub use cadresim_model::{hierarchy, longrun, metrics, model, params, rng, runner, stats};

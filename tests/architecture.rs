@@ -1,12 +1,23 @@
 //! The import rules ARCHITECTURE.md states, checked on the source: the model knows no file
-//! format, plotters is used only by the charts, and no module imports one above it.
+//! format, plotters is used only by the charts, and no module imports one above it; and the
+//! crates' dependencies, checked with `cargo metadata`: the model crate depends on no other
+//! crate of the workspace and on no format, I/O or face crate.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Every `.rs` file under `path` (or `path` itself).
+/// The source folders of the package and of the model crate it builds on (the model's
+/// modules keep their paths: `params.rs`, `model/`).
+const ROOTS: [&str; 2] = ["src", "crates/cadresim-model/src"];
+
+/// Every `.rs` file under `path` (or `path` itself), in whichever crate holds it.
 fn sources(path: &str) -> Vec<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(path);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = ROOTS
+        .iter()
+        .map(|folder| root.join(folder).join(path))
+        .find(|candidate| candidate.exists())
+        .unwrap_or_else(|| panic!("{path} is in no crate of the workspace"));
     if path.is_file() {
         return vec![path];
     }
@@ -290,4 +301,57 @@ fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_
         ],
         &["egobox", "linfa", "ndarray"],
     );
+}
+
+/// The dependencies of workspace package `name`, from `cargo metadata`.
+fn dependencies(name: &str) -> Vec<String> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "cargo metadata failed");
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|package| package["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is a package of the workspace"));
+    package["dependencies"]
+        .as_array()
+        .expect("dependencies")
+        .iter()
+        .filter(|dependency| dependency["kind"].is_null())
+        .map(|dependency| dependency["name"].as_str().expect("a name").to_string())
+        .collect()
+}
+
+#[test]
+fn the_model_crate_depends_on_no_workspace_format_io_or_face_crate() {
+    let model = dependencies("cadresim-model");
+    let mut allowed = [
+        "rand",
+        "rand_chacha",
+        "rand_distr",
+        "rayon",
+        "serde",
+        "thiserror",
+    ];
+    allowed.sort_unstable();
+    let mut found: Vec<&str> = model.iter().map(String::as_str).collect();
+    found.sort_unstable();
+    assert_eq!(found, allowed, "cadresim-model's dependencies");
+    // Dependencies point down: the package builds on the model, the Python crate on the
+    // package, and nothing below depends on what is above it.
+    assert!(dependencies("cadresim").contains(&"cadresim-model".to_string()));
+    assert!(dependencies("cadresim-py").contains(&"cadresim".to_string()));
+    assert!(!dependencies("cadresim").contains(&"cadresim-py".to_string()));
 }

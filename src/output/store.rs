@@ -48,13 +48,6 @@ impl ReadError {
 
 pub use crate::params::TableFormat as Format;
 
-impl Format {
-    /// The file name of table `stem` (`timeseries`) in this format.
-    pub fn file(self, stem: &str) -> String {
-        format!("{stem}.{}", self.name())
-    }
-}
-
 /// The file of table `stem` in `dir`: `stem.parquet` when there is one, else `stem.csv`.
 pub fn find(dir: &Path, stem: &str) -> PathBuf {
     let parquet = dir.join(Format::Parquet.file(stem));
