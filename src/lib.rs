@@ -1,7 +1,7 @@
 //! cadresim: an agent-based simulator of cadres under pressure-based governance.
 //!
-//! The library holds the model and everything around it; the `cadresim` binary only parses
-//! arguments and reports errors. See ARCHITECTURE.md for the map, the layers and the
+//! The library re-exports the model (the `cadresim-model` crate: the simulation, no I/O) and
+//! holds everything around it; the `cadresim` binary only parses arguments and reports errors. See ARCHITECTURE.md for the map, the layers and the
 //! invariants.
 //!
 //! The main types: [`params::Params`] (every parameter) and [`params::Plan`] (what a

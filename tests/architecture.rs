@@ -10,24 +10,35 @@ use std::path::{Path, PathBuf};
 /// modules keep their paths: `params.rs`, `model/`).
 const ROOTS: [&str; 2] = ["src", "crates/cadresim-model/src"];
 
-/// Every `.rs` file under `path` (or `path` itself), in whichever crate holds it.
+/// Every `.rs` file under `path` (or `path` itself, or both crates' when each has one, as
+/// with `lib.rs`), subfolders included.
 fn sources(path: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = ROOTS
+    let found: Vec<PathBuf> = ROOTS
         .iter()
         .map(|folder| root.join(folder).join(path))
-        .find(|candidate| candidate.exists())
-        .unwrap_or_else(|| panic!("{path} is in no crate of the workspace"));
-    if path.is_file() {
-        return vec![path];
-    }
-    let mut files: Vec<PathBuf> = fs::read_dir(&path)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter(|candidate| candidate.exists())
         .collect();
+    assert!(!found.is_empty(), "{path} is in no crate of the workspace");
+    let mut files = Vec::new();
+    for path in found {
+        collect(&path, &mut files);
+    }
     files.sort();
     files
+}
+
+/// `path` if it is a `.rs` file, else every `.rs` file below it.
+fn collect(path: &Path, files: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path.to_path_buf());
+        }
+        return;
+    }
+    for entry in fs::read_dir(path).unwrap() {
+        collect(&entry.unwrap().path(), files);
+    }
 }
 
 /// Lines of the non-test part of a file that mention any of `forbidden`.
@@ -303,8 +314,9 @@ fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_
     );
 }
 
-/// The dependencies of workspace package `name`, from `cargo metadata`.
-fn dependencies(name: &str) -> Vec<String> {
+/// The normal dependencies of every workspace package, by package name, from one run of
+/// `cargo metadata`.
+fn dependencies() -> std::collections::BTreeMap<String, Vec<String>> {
     let output = std::process::Command::new(env!("CARGO"))
         .args([
             "metadata",
@@ -316,27 +328,36 @@ fn dependencies(name: &str) -> Vec<String> {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata runs");
-    assert!(output.status.success(), "cargo metadata failed");
+    assert!(
+        output.status.success(),
+        "cargo metadata failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let metadata: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
-    let package = metadata["packages"]
-        .as_array()
-        .expect("packages")
+    let packages = metadata["packages"].as_array().expect("packages");
+    packages
         .iter()
-        .find(|package| package["name"] == name)
-        .unwrap_or_else(|| panic!("{name} is a package of the workspace"));
-    package["dependencies"]
-        .as_array()
-        .expect("dependencies")
-        .iter()
-        .filter(|dependency| dependency["kind"].is_null())
-        .map(|dependency| dependency["name"].as_str().expect("a name").to_string())
+        .map(|package| {
+            let names = package["dependencies"]
+                .as_array()
+                .expect("dependencies")
+                .iter()
+                .filter(|dependency| dependency["kind"].is_null())
+                .map(|dependency| dependency["name"].as_str().expect("a name").to_string())
+                .collect();
+            (package["name"].as_str().expect("a name").to_string(), names)
+        })
         .collect()
 }
 
 #[test]
 fn the_model_crate_depends_on_no_workspace_format_io_or_face_crate() {
-    let model = dependencies("cadresim-model");
+    let all = dependencies();
+    let of = |name: &str| -> &Vec<String> {
+        all.get(name)
+            .unwrap_or_else(|| panic!("{name} is a package of the workspace"))
+    };
     let mut allowed = [
         "rand",
         "rand_chacha",
@@ -346,12 +367,12 @@ fn the_model_crate_depends_on_no_workspace_format_io_or_face_crate() {
         "thiserror",
     ];
     allowed.sort_unstable();
-    let mut found: Vec<&str> = model.iter().map(String::as_str).collect();
+    let mut found: Vec<&str> = of("cadresim-model").iter().map(String::as_str).collect();
     found.sort_unstable();
     assert_eq!(found, allowed, "cadresim-model's dependencies");
     // Dependencies point down: the package builds on the model, the Python crate on the
     // package, and nothing below depends on what is above it.
-    assert!(dependencies("cadresim").contains(&"cadresim-model".to_string()));
-    assert!(dependencies("cadresim-py").contains(&"cadresim".to_string()));
-    assert!(!dependencies("cadresim").contains(&"cadresim-py".to_string()));
+    assert!(of("cadresim").contains(&"cadresim-model".to_string()));
+    assert!(of("cadresim-py").contains(&"cadresim".to_string()));
+    assert!(!of("cadresim").contains(&"cadresim-py".to_string()));
 }

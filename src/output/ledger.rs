@@ -1,9 +1,9 @@
 //! The ledger of a resumable command, one protocol for all of them (sweep, robustness,
-//! reproduce, did, calibrate): a header `<command>.lock.json` in the result directory names
-//! what is being computed (the command's settings, or their hash); a folder of parts holds one
-//! file per finished unit of work, each written atomically and trusted only when it names
-//! its unit (the folder is made before the header, so a header never stands without it); the
-//! manifest is written last. A kill at any moment leaves a directory that `--resume`
+//! structure, reproduce, did, calibrate): a header `<command>.lock.json` in the result
+//! directory names what is being computed (the command's settings, or their hash); a folder
+//! of parts holds one file per finished unit of work, each written atomically and trusted
+//! only when it names its unit (the folder is made before the header, so a header never
+//! stands without it); the manifest is written last. A kill at any moment leaves a directory that `--resume`
 //! continues without loss or duplication, and never one that looks complete.
 //!
 //! Owns the file names of every command's ledger, how headers and parts are written and read,

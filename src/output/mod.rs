@@ -35,7 +35,7 @@ pub const EFFECTS_TABLE: &str = "effects";
 pub fn table_files<'a>(tables: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     tables
         .into_iter()
-        .flat_map(|table| store::Format::ALL.map(|(_, format)| format.file(table)))
+        .flat_map(|table| store::Format::ALL.map(|(_, format)| store::file_name(format, table)))
         .collect()
 }
 
@@ -364,7 +364,7 @@ pub fn write_tables(
         .iter()
         .chain(by_unit.then_some(&UNIT_TABLES).into_iter().flatten());
     for &table in names {
-        let name = format.file(table);
+        let name = store::file_name(format, table);
         let path = write_atomically(dir, &name, |out| {
             match table {
                 "timeseries" => tables::write_timeseries(out, format, results),
@@ -386,7 +386,7 @@ pub fn write_effects(
     rows: &[tables::EffectRow],
     format: Format,
 ) -> Result<BTreeMap<String, String>, OutputError> {
-    let name = format.file(EFFECTS_TABLE);
+    let name = store::file_name(format, EFFECTS_TABLE);
     let path = write_atomically(dir, &name, |out| {
         tables::write_effects(out, format, rows).map_err(io::Error::from)
     })?;

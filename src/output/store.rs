@@ -48,13 +48,18 @@ impl ReadError {
 
 pub use crate::params::TableFormat as Format;
 
+/// The file name of table `stem` (`timeseries`) in `format`.
+pub fn file_name(format: Format, stem: &str) -> String {
+    format!("{stem}.{}", format.name())
+}
+
 /// The file of table `stem` in `dir`: `stem.parquet` when there is one, else `stem.csv`.
 pub fn find(dir: &Path, stem: &str) -> PathBuf {
-    let parquet = dir.join(Format::Parquet.file(stem));
+    let parquet = dir.join(file_name(Format::Parquet, stem));
     if parquet.exists() {
         parquet
     } else {
-        dir.join(Format::Csv.file(stem))
+        dir.join(file_name(Format::Csv, stem))
     }
 }
 
@@ -573,7 +578,7 @@ mod tests {
     fn the_format_is_found_by_name_and_file() {
         assert_eq!(Format::named("parquet"), Some(Format::Parquet));
         assert_eq!(Format::named("xlsx"), None);
-        assert_eq!(Format::Csv.file("summary"), "summary.csv");
+        assert_eq!(file_name(Format::Csv, "summary"), "summary.csv");
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(find(dir.path(), "summary"), dir.path().join("summary.csv"));
         std::fs::write(dir.path().join("summary.parquet"), b"").unwrap();

@@ -124,9 +124,9 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         posterior_sha256,
     };
     if request.resume {
-        if let Some(existing) = read_lock(&request.dir) {
+        let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+        if let Some(existing) = ledger.header::<RobustnessLock>()? {
             if existing != lock {
-                let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
                 let found = Found::Unfinished(());
                 return Err(StudyError::Usage(ledger.refusal(&found, SAME_ROBUSTNESS)));
             }
@@ -210,10 +210,6 @@ pub fn run_robustness(
             .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
     }
     summarise(request, &factors, &rows, &drawn, threads, started)
-}
-
-fn read_lock(dir: &Path) -> Option<RobustnessLock> {
-    Ledger::new(dir, ledger::ROBUSTNESS).header().ok().flatten()
 }
 
 /// Load every scenario and sweep of the experiments with the sample's run settings.

@@ -148,11 +148,6 @@ impl TableFormat {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
     }
 
-    /// The file name of table `stem` (`timeseries`) in this format.
-    pub fn file(self, stem: &str) -> String {
-        format!("{stem}.{}", self.name())
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             TableFormat::Csv => "csv",
