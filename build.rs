@@ -3,8 +3,9 @@
 use std::process::Command;
 
 /// What the binary is built from: a change to any of these can change its results.
-const INPUTS: [&str; 6] = [
+const INPUTS: [&str; 7] = [
     "src",
+    "crates/cadresim-model",
     "scenarios",
     "assets",
     "Cargo.toml",

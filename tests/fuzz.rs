@@ -59,10 +59,25 @@ const GARBAGE: [&str; 10] = [
     "[sweep.axis]",
 ];
 
-/// The bundled input files: scenarios (run) and sweeps (sweep).
-fn inputs() -> Vec<(PathBuf, &'static str)> {
+/// Copy the folder `from` with everything in it to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The bundled input files in `root` (a copy of `scenarios/`): scenarios (run) and sweeps
+/// (sweep).
+fn inputs(root: &Path) -> Vec<(PathBuf, &'static str)> {
     let mut files = Vec::new();
-    for (dir, command) in [("scenarios", "run"), ("scenarios/sweeps", "sweep")] {
+    for (dir, command) in [(root.to_path_buf(), "run"), (root.join("sweeps"), "sweep")] {
         let mut paths: Vec<PathBuf> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -123,7 +138,8 @@ fn mutate(text: &str, rng: &mut ChaCha8Rng) -> String {
 
 /// Run one mutant in `dir`; returns a description of what went wrong, if anything.
 fn check(dir: &Path, case: usize, source: &Path, command: &str, text: &str) -> Option<String> {
-    // The mutant sits beside its original so that relative `base` paths resolve.
+    // The mutant sits beside its original (in the copy of `scenarios/`) so that relative
+    // `base` paths resolve; the checkout itself is never written to.
     let file = source.with_file_name(format!("fuzz-case-{case}.toml"));
     fs::write(&file, text).unwrap();
     let out = dir.join("out");
@@ -163,7 +179,11 @@ fn mutated_inputs_exit_0_or_2_with_one_line_and_no_false_manifest() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20261128);
-    let inputs = inputs();
+    let copy = tempfile::TempDir::new().unwrap();
+    let root = copy.path().join("scenarios");
+    copy_tree(Path::new("scenarios"), &root);
+    let inputs = inputs(&root);
+    assert!(inputs.len() > 10, "the bundled scenarios were not found");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mutants: Vec<(usize, String)> = (0..cases)
         .map(|case| {

@@ -232,11 +232,14 @@ impl Position {
     /// Three significant digits, or which side of the grid.
     pub fn text(self, grid: &[f64]) -> String {
         match self {
-            Position::Below => format!("below {}", crate::registry::format_real(grid[0])),
+            Position::Below => format!(
+                "below {}",
+                crate::registry::format_real(three_digits(grid[0]))
+            ),
             Position::At(x) => crate::registry::format_real(three_digits(x)),
             Position::Above => format!(
                 "above {}",
-                crate::registry::format_real(grid[grid.len() - 1])
+                crate::registry::format_real(three_digits(grid[grid.len() - 1]))
             ),
         }
     }
@@ -272,8 +275,8 @@ pub fn critical_section(design: &Design, columns: &[String], rows: &[Row], figur
         level = design.level,
         source = design.source,
         points = design.grid.len(),
-        from = design.grid[0],
-        to = design.grid[design.grid.len() - 1],
+        from = three_digits(design.grid[0]),
+        to = three_digits(design.grid[design.grid.len() - 1]),
         replicates = design.replicates,
         resamples = RESAMPLES,
         length = design.length,
@@ -361,7 +364,8 @@ mod tests {
 
     #[test]
     fn the_section_names_each_crossing_and_the_sides_of_the_grid() {
-        let grid = [1.0, 2.0, 4.0];
+        // The ends of a log-spaced grid carry rounding noise (4.0 comes out as 3.9999999999999996).
+        let grid = [1.0, 2.0, 3.9999999999999996];
         let design = Design {
             source: "scenarios/sweeps/c.toml",
             axis: "accountability.penalty",
@@ -393,6 +397,12 @@ mod tests {
         let columns = ["accountability.detection".to_string(), "tolerance".into()];
         let text = critical_section(&design, &columns, &rows, "figures/critical.png");
         assert!(text.starts_with("\n## Critical penalty (level crossing)\n\nAt which `accountability.penalty` does `mean_innovation` fall below 0.2?"), "{text}");
+        assert!(
+            text.contains(
+                "a grid of 3 values of `accountability.penalty` from 1 to 4 (log-spaced)"
+            ),
+            "{text}"
+        );
         assert!(text.contains("| `accountability.detection` | `tolerance` | critical `accountability.penalty` | 95% interval |\n|---|---|---|---|\n"), "{text}");
         assert!(
             text.contains("| 0.2 | off | 2.35 | [2.0, above 4.0] |"),

@@ -233,27 +233,43 @@ pub struct ClaimStructure {
 pub const DEPENDS: f64 = 0.5;
 
 impl ClaimStructure {
-    /// The switches whose levels' shares differ by at least `DEPENDS`, with the levels'
-    /// counts in words ("socialization (16 of 16 on, 0 of 16 off)").
+    /// The switches a claim depends on, with the levels' counts in words: those whose levels'
+    /// shares differ by at least `DEPENDS` ("socialization (16 of 16 on, 0 of 16 off)"), and
+    /// those at some level of which it holds in no cell while it holds at another ("rule, holds
+    /// only with satisficing (4 of 48 satisficing, 0 of 48 logit)").
     pub fn depends_on(&self) -> Vec<String> {
         let mut switches: Vec<&str> = self.levels.iter().map(|l| l.switch.as_str()).collect();
         switches.dedup();
         switches
             .into_iter()
             .filter_map(|switch| {
-                let levels: Vec<&LevelCount> =
-                    self.levels.iter().filter(|l| l.switch == switch).collect();
+                let levels: Vec<&LevelCount> = self
+                    .levels
+                    .iter()
+                    .filter(|l| l.switch == switch && l.cells > 0)
+                    .collect();
                 let shares: Vec<f64> = levels.iter().filter_map(|l| l.share()).collect();
                 let spread = shares.iter().cloned().fold(f64::NAN, f64::max)
                     - shares.iter().cloned().fold(f64::NAN, f64::min);
-                (spread >= DEPENDS).then(|| {
-                    let counts: Vec<String> = levels
-                        .iter()
-                        .filter(|l| l.cells > 0)
-                        .map(|l| format!("{} of {} {}", l.holding, l.cells, l.level))
-                        .collect();
-                    format!("{switch} ({})", counts.join(", "))
-                })
+                let holding: Vec<&str> = levels
+                    .iter()
+                    .filter(|l| l.holding > 0)
+                    .map(|l| l.level.as_str())
+                    .collect();
+                let only = !holding.is_empty() && holding.len() < levels.len();
+                let counts: Vec<String> = levels
+                    .iter()
+                    .map(|l| format!("{} of {} {}", l.holding, l.cells, l.level))
+                    .collect();
+                let counts = counts.join(", ");
+                match (spread >= DEPENDS, only) {
+                    (_, true) => Some(format!(
+                        "{switch}, holds only with {} ({counts})",
+                        holding.join(" or ")
+                    )),
+                    (true, false) => Some(format!("{switch} ({counts})")),
+                    (false, false) => None,
+                }
             })
             .collect()
     }
@@ -389,7 +405,7 @@ fn level_words(level: &Level) -> String {
 /// One line per claim: the switches it depends on, or that it depends on none.
 fn dependence_text(claims: &[ClaimSpec], summary: &[ClaimStructure]) -> String {
     let mut text = format!(
-        "Which claims need which switch (a claim depends on a switch when its share of holding cells differs between two of the switch's levels by {DEPENDS} or more):\n"
+        "Which claims need which switch (a claim depends on a switch when its share of holding cells differs between two of the switch's levels by {DEPENDS} or more, or when it holds at some of the switch's levels and in no cell at another):\n"
     );
     for (claim, found) in claims.iter().zip(summary) {
         let depends = found.depends_on();
@@ -397,7 +413,7 @@ fn dependence_text(claims: &[ClaimSpec], summary: &[ClaimStructure]) -> String {
             (0, _, _) => "no cell can decide it".to_string(),
             (n, h, true) if h == n => "holds in every cell: it needs none of the switches".into(),
             (_, 0, true) => "holds in no cell".into(),
-            (_, _, true) => "depends on no single switch (it holds in some cells and not in others, with no switch's levels {DEPENDS} apart)".replace("{DEPENDS}", &DEPENDS.to_string()),
+            (_, _, true) => "depends on no single switch (it holds in some cells and not in others, at every level of every switch, with no switch's levels {DEPENDS} apart)".replace("{DEPENDS}", &DEPENDS.to_string()),
             (_, _, false) => format!("depends on {}", depends.join("; ")),
         };
         let long_run = if claim.long_run { " (long run)" } else { "" };
@@ -492,19 +508,54 @@ mod tests {
         let claims = [
             claim("a", &[]),
             claim("lifelong", &["accountability.lifelong"]),
+            claim("b", &[]),
+            claim("c", &[]),
         ];
-        // "a" holds unless socialization is off; "lifelong" holds everywhere it can be decided.
-        let holds: Vec<Vec<bool>> = cells.iter().map(|c| vec![c[0] != 2, true]).collect();
+        // "a" holds unless socialization is off; "lifelong" holds everywhere it can be decided;
+        // "b" only with socialization on and lifelong off; "c" with socialization on, or with
+        // lifelong off.
+        let holds: Vec<Vec<bool>> = cells
+            .iter()
+            .map(|c| {
+                vec![
+                    c[0] != 2,
+                    true,
+                    c[0] == 0 && c[1] == 0,
+                    c[0] == 0 || c[1] == 0,
+                ]
+            })
+            .collect();
         let summary = summarise(&claims, &switches, &cells, &holds);
         assert_eq!((summary[0].cells, summary[0].holding), (6, 4));
         assert_eq!(
             summary[0].depends_on(),
-            vec!["socialization (2 of 2 on, 2 of 2 weight 0.5, 0 of 2 off)".to_string()]
+            vec![
+                "socialization, holds only with on or weight 0.5 (2 of 2 on, 2 of 2 weight 0.5, 0 of 2 off)"
+                    .to_string()
+            ]
         );
         assert_eq!((summary[1].cells, summary[1].holding), (3, 3));
         let on = &summary[1].levels[4];
         assert_eq!((on.level.as_str(), on.cells, on.share()), ("on", 0, None));
         assert!(summary[1].depends_on().is_empty());
+        // Shares 1/2, 0/2, 0/2 and 1/3, 0/3: the second is less than 0.5 apart, but "b" holds
+        // at no cell with lifelong on.
+        assert_eq!(
+            summary[2].depends_on(),
+            vec![
+                "socialization, holds only with on (1 of 2 on, 0 of 2 weight 0.5, 0 of 2 off)"
+                    .to_string(),
+                "lifelong, holds only with off (1 of 3 off, 0 of 3 on)".to_string()
+            ]
+        );
+        // Shares 2/2, 1/2, 1/2 and 3/3, 1/3: 0.5 or more apart, holding at every level.
+        assert_eq!(
+            summary[3].depends_on(),
+            vec![
+                "socialization (2 of 2 on, 1 of 2 weight 0.5, 1 of 2 off)".to_string(),
+                "lifelong (3 of 3 off, 1 of 3 on)".to_string()
+            ]
+        );
         let spec = StructureSpec {
             replicates: 8,
             steps: 600,
