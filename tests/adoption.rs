@@ -2,7 +2,7 @@
 //! become the entries a researcher would write by hand (same schedule, same bytes), and a bad
 //! file is refused in one line naming the file, the line and what is wrong.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

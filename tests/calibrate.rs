@@ -3,7 +3,7 @@
 //! planted values reproduced, results identical for any thread count, the method check's
 //! tables, and one-line refusals of bad calibration files.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::fs;

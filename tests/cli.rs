@@ -5,7 +5,7 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-mod common;
+use crate::common;
 use common::{cadresim, SMALL};
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -12,7 +12,7 @@ use cadresim::did::{self, Design};
 use cadresim::scenario;
 use tempfile::TempDir;
 
-mod common;
+use crate::common;
 use common::{cadresim, records, succeeded};
 
 /// Sixteen counties of two townships each: counties 1-4 adopt scoped tolerance at step 15,

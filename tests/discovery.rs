@@ -1,7 +1,7 @@
 //! Scenario discovery: PRIM finds a planted box, its trajectory is monotone in mass, and the
 //! reported statistics are exactly what the box's limits give on the sweep's own tables.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::fs;

@@ -13,7 +13,7 @@ use cadresim::runner::{self, ScenarioResult};
 use cadresim::scenario::{self, Scenario};
 use tempfile::TempDir;
 
-mod common;
+use crate::common;
 use common::{cadresim, records, succeeded, SMALL};
 
 /// The small scenario with `replicates` replicates, penalty 8, and `extra` (a schedule).

@@ -7,7 +7,7 @@
 //! files) are generated, 10,000 in every run, and validated by the library directly.
 //!
 //! The normal test run tries 300 mutants; `CADRESIM_FUZZ_CASES=10000 cargo test --release
-//! --test fuzz` tries more (and `CADRESIM_FUZZ_SEED=N` another sequence).
+//! --test integration fuzz::` tries more (and `CADRESIM_FUZZ_SEED=N` another sequence).
 
 use std::fs;
 use std::path::{Path, PathBuf};

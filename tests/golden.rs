@@ -2,14 +2,14 @@
 //! a quick reproduction and a DiD study write, compared with `tests/golden/*.txt` (rust-analyzer's
 //! expect-test pattern). A change that moves any output byte fails here, naming the files.
 //! After an intended change, rewrite the expectations with
-//! `CADRESIM_UPDATE_GOLDEN=1 cargo test --release --test golden` and commit them with it.
+//! `CADRESIM_UPDATE_GOLDEN=1 cargo test --release --test integration golden::` and commit them with it.
 //!
 //! Runs are shortened (a fixed number of steps, two replicates) so the whole set takes well
 //! under a minute; what varies between runs of the same build is normalised before hashing:
 //! the output directory's path, the checkout's path, the build's commit, and the wall-clock
 //! fields of manifests (`started`, `finished`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::{cadresim, Files, SMALL, SWEEP};
 
 fn stderr(output: &std::process::Output) -> String {

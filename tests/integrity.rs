@@ -2,7 +2,7 @@
 //! `where`, swept trees, control characters) and results checked before they are used
 //! (replay of by-unit tables, analyses of edited tables, versions of resumed parts).
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-mod common;
+use crate::common;
 use common::{cadresim, SMALL};
 
 /// Run scenario `body` named `name` into `dir/name`, with 5 replicates.

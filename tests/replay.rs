@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::{cadresim, succeeded, Files};
 
 fn run(args: &[&str]) -> std::process::Output {

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-mod common;
+use crate::common;
 
 use cadresim::reproduce::verdicts_of;
 use common::{cadresim, records, succeeded};

@@ -2,7 +2,7 @@
 //! with known indices, the designs' row layout, exact zeros for a parameter without effect,
 //! and identical results after resume and after shard + merge.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! (one line, exit 2), determinism on uneven peer groups, and uniform hierarchies keeping
 //! the bytes they had before trees existed.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! `run.max_steps`, the columns that record the span, the thinned time series of long runs,
 //! determinism across threads, sweeps (shards merged equal one run) and the refusals.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
