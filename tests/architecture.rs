@@ -1,14 +1,19 @@
 //! The import rules ARCHITECTURE.md states, checked on the source: the model knows no file
 //! format, plotters is used only by the charts, and no module imports one above it; and the
 //! crates' dependencies, checked with `cargo metadata`: the model crate depends on no other
-//! crate of the workspace and on no format, I/O or face crate.
+//! crate of the workspace and on no format, I/O or face crate, and the analysis crate only on
+//! the model and the numerical crates it names.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The source folders of the package and of the model crate it builds on (the model's
-/// modules keep their paths: `params.rs`, `model/`).
-const ROOTS: [&str; 2] = ["src", "crates/cadresim-model/src"];
+/// The source folders of the package and of the model and analysis crates it builds on (their
+/// modules keep their paths: `params.rs`, `model/`, `calibrate/abc.rs`).
+const ROOTS: [&str; 3] = [
+    "src",
+    "crates/cadresim-model/src",
+    "crates/cadresim-analysis/src",
+];
 
 /// Every `.rs` file under `path` (or `path` itself, or both crates' when each has one, as
 /// with `lib.rs`), subfolders included.
@@ -92,6 +97,40 @@ fn the_model_knows_no_file_format() {
             "csv::",
         ],
     );
+}
+
+#[test]
+fn the_analyses_know_no_file_format_and_no_face() {
+    let mut files = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cadresim-analysis/src"),
+        &mut files,
+    );
+    assert!(
+        files.len() > 10,
+        "the analysis crate's sources were not found"
+    );
+    let found: Vec<String> = files
+        .iter()
+        .flat_map(|file| {
+            offending(
+                file,
+                &[
+                    "std::fs",
+                    "std::io",
+                    "std::process",
+                    "std::time",
+                    "toml",
+                    "csv",
+                    "serde_json",
+                    "println!",
+                    "eprintln!",
+                    "cadresim::",
+                ],
+            )
+        })
+        .collect();
+    assert!(found.is_empty(), "forbidden imports:\n{}", found.join("\n"));
 }
 
 #[test]
@@ -352,7 +391,7 @@ fn dependencies() -> std::collections::BTreeMap<String, Vec<String>> {
 }
 
 #[test]
-fn the_model_crate_depends_on_no_workspace_format_io_or_face_crate() {
+fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
     let all = dependencies();
     let of = |name: &str| -> &Vec<String> {
         all.get(name)
@@ -370,9 +409,25 @@ fn the_model_crate_depends_on_no_workspace_format_io_or_face_crate() {
     let mut found: Vec<&str> = of("cadresim-model").iter().map(String::as_str).collect();
     found.sort_unstable();
     assert_eq!(found, allowed, "cadresim-model's dependencies");
-    // Dependencies point down: the package builds on the model, the Python crate on the
-    // package, and nothing below depends on what is above it.
+    let mut allowed = [
+        "cadresim-model",
+        "egobox-gp",
+        "linfa",
+        "ndarray",
+        "rand",
+        "rand_distr",
+        "rayon",
+        "sobol_burley",
+    ];
+    allowed.sort_unstable();
+    let mut found: Vec<&str> = of("cadresim-analysis").iter().map(String::as_str).collect();
+    found.sort_unstable();
+    assert_eq!(found, allowed, "cadresim-analysis's dependencies");
+    // Dependencies point down: the analyses build on the model, the package on both, the
+    // Python crate on the package, and nothing below depends on what is above it.
     assert!(of("cadresim").contains(&"cadresim-model".to_string()));
+    assert!(of("cadresim").contains(&"cadresim-analysis".to_string()));
+    assert!(!of("cadresim-model").contains(&"cadresim-analysis".to_string()));
     assert!(of("cadresim-py").contains(&"cadresim".to_string()));
     assert!(!of("cadresim").contains(&"cadresim-py".to_string()));
 }

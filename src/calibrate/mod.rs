@@ -4,14 +4,9 @@
 //! method. Numbers in, numbers out: the simulator is a function the study hands in
 //! (`study::calibrate`); only `file` reads anything (the calibration file).
 
-pub mod abc;
-pub mod emulator;
 pub mod file;
-pub mod history;
-pub mod linalg;
-pub mod sbc;
-pub mod space;
-pub mod stochastic;
+// The methods on plain numbers live in the analysis crate, under the same names.
+pub use cadresim_analysis::calibrate::{abc, emulator, history, linalg, sbc, space, stochastic};
 
 use rand_distr::{Distribution, StandardNormal};
 

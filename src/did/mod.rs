@@ -7,7 +7,8 @@
 //! and pre-trend rejection. Numbers in, numbers out: `output::did` writes the tables,
 //! `charts::did` draws them, `study::did` runs the whole.
 
-pub mod estimate;
+// The estimators on plain numbers live in the analysis crate.
+pub use cadresim_analysis::did::estimate;
 
 use serde::{Deserialize, Serialize};
 

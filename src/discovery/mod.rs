@@ -5,7 +5,8 @@
 
 pub mod bagging;
 pub mod condition;
-pub mod prim;
+// PRIM on plain numbers lives in the analysis crate.
+pub use cadresim_analysis::discovery::prim;
 
 use crate::output::tables::{BoxRow, PointsTable, SummaryRow};
 pub use condition::{parse, Condition, ConditionError};

@@ -4,7 +4,8 @@
 //! 1/8, 1/4, 1/2 and all base rows (or trajectories) to show convergence. Works on rows read
 //! by the caller; knows no file format.
 
-pub mod estimators;
+// The estimators on plain numbers live in the analysis crate.
+pub use cadresim_analysis::sensitivity::estimators;
 
 use rayon::prelude::*;
 

@@ -9,7 +9,8 @@
 pub mod boundary;
 pub mod design;
 pub mod file;
-pub mod sampling;
+// The designs' unit-hypercube samples live in the analysis crate.
+pub use cadresim_analysis::sweep::sampling;
 pub mod searching;
 
 use std::collections::BTreeMap;

@@ -22,7 +22,7 @@ for the first replicates and every outcome:
 
 Differences are relative to max(1, |reference|); pyfixest runs with its defaults (its own
 numerical error is about 1e-12 of the outcome's scale). The sample rules are those of
-`src/did/estimate.rs` (as R `did`): always-treated units dropped, cohorts after the last step
+`crates/cadresim-analysis/src/did/estimate.rs` (as R `did`): always-treated units dropped, cohorts after the last step
 never treated, and without never-treated units Sun & Abraham use the last cohort as the
 comparison with the steps from its adoption on dropped. The directory and the packages
 (tests/python/did-requirements.txt: csdid 0.4.3, pyfixest 0.60.0 and the numerical stack)

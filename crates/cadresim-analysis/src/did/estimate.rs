@@ -41,7 +41,7 @@
 
 use std::fmt;
 
-use crate::stats;
+use cadresim_model::stats;
 
 /// A balanced panel of one outcome: `cohort.len()` units observed at `periods` consecutive
 /// periods `first, first + 1, ...`.

@@ -4,8 +4,8 @@
 //! mu_star of Campolongo et al. 2007), bootstrap intervals over base rows or trajectories, and
 //! the share of an output's variance that is replicate noise. Knows no file, sweep or chart.
 
-use crate::rng::Stream;
-use crate::stats::Estimate;
+use cadresim_model::rng::Stream;
+use cadresim_model::stats::Estimate;
 
 /// Standard normal quantile of 0.975: bootstrap intervals are estimate ± Z x bootstrap sd.
 pub const Z_975: f64 = 1.959_963_984_540_054;

@@ -3,7 +3,7 @@
 //! Morris one-at-a-time trajectories (`design = "morris"`). Mapping a unit coordinate to an
 //! axis value belongs to `sweep::design`.
 
-use crate::rng::Stream;
+use cadresim_model::rng::Stream;
 
 /// Longest Sobol' sequence the generator provides (base rows).
 pub const MAX_SOBOL_ROWS: usize = 1 << 16;
@@ -109,7 +109,7 @@ pub fn morris_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::{Phase, ReplicateKey};
+    use cadresim_model::rng::{Phase, ReplicateKey};
 
     #[test]
     fn saltelli_layout_of_two_factors() {

@@ -6,7 +6,7 @@
 //! the trajectory. Quasi-p-values of a box's restrictions as Bryant & Lempert (2010). Works
 //! on plain columns; knows no file or sweep.
 
-use crate::stats;
+use cadresim_model::stats;
 
 /// One column of cases.
 #[derive(Clone, Debug, PartialEq)]
