@@ -431,3 +431,76 @@ fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
     assert!(of("cadresim-py").contains(&"cadresim".to_string()));
     assert!(!of("cadresim").contains(&"cadresim-py".to_string()));
 }
+
+/// The longest a function may be, in lines from its signature to its closing brace.
+const LONGEST_FUNCTION: usize = 100;
+
+/// Functions of `text` longer than `LONGEST_FUNCTION` lines: (name, first line, lines). A
+/// function starts at a line whose code begins with `fn` (after `pub`, `const` or `unsafe`)
+/// and ends at the first later line that is its indentation and `}`.
+fn long_functions(text: &str) -> Vec<(String, usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let code = line.trim_start();
+        let indent = &line[..line.len() - code.len()];
+        let mut rest = code;
+        for prefix in ["pub(crate) ", "pub(super) ", "pub ", "const ", "unsafe "] {
+            rest = rest.strip_prefix(prefix).unwrap_or(rest);
+        }
+        let Some(signature) = rest.strip_prefix("fn ") else {
+            continue;
+        };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let close = format!("{indent}}}");
+        let end = (start..lines.len()).find(|&i| lines[i] == close);
+        let length = end.map_or(0, |end| end - start + 1);
+        if length > LONGEST_FUNCTION {
+            let name: String = signature
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            found.push((name, start + 1, length));
+        }
+    }
+    found
+}
+
+#[test]
+fn no_function_is_longer_than_a_hundred_lines_but_the_phase_commented_step() {
+    let mut files = Vec::new();
+    for root in ROOTS {
+        collect(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(root),
+            &mut files,
+        );
+    }
+    let long: Vec<String> = files
+        .iter()
+        .flat_map(|file| {
+            let text = fs::read_to_string(file).unwrap();
+            long_functions(&text)
+                .into_iter()
+                .filter(|(name, _, _)| !(file.ends_with("model/step.rs") && name == "act_cadres"))
+                .map(move |(name, line, length)| {
+                    format!("{}:{line}: {name} has {length} lines", file.display())
+                })
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "functions over {LONGEST_FUNCTION} lines:\n{}",
+        long.join("\n")
+    );
+    // The rule itself: a planted function one line too long is found, and its name.
+    let planted = format!(
+        "pub fn planted() {{\n{}}}\n",
+        "    x();\n".repeat(LONGEST_FUNCTION - 1)
+    );
+    assert_eq!(
+        long_functions(&planted),
+        vec![("planted".to_string(), 1, LONGEST_FUNCTION + 1)]
+    );
+}

@@ -394,6 +394,25 @@ pub fn write_effects(
     Ok(BTreeMap::from([(name, hash)]))
 }
 
+/// How a table is written: its body to an open file.
+pub type TableBody<'a> = &'a dyn Fn(&mut dyn Write) -> csv::Result<()>;
+
+/// Write each `(name, body)` into `dir` atomically; returns name -> SHA-256.
+pub fn write_hashed(
+    dir: &Path,
+    tables: &[(&str, TableBody)],
+) -> Result<BTreeMap<String, String>, OutputError> {
+    let mut hashes = BTreeMap::new();
+    for (name, body) in tables {
+        let path = write_atomically(dir, name, |out| body(out).map_err(io::Error::from))?;
+        hashes.insert(
+            name.to_string(),
+            sha256_file(&path).map_err(io_error(&path))?,
+        );
+    }
+    Ok(hashes)
+}
+
 /// SHA-256 of files inside `dir`, keyed by their path relative to `dir` (`charts/x.png`).
 pub fn hash_files(dir: &Path, paths: &[PathBuf]) -> Result<BTreeMap<String, String>, OutputError> {
     let mut hashes = BTreeMap::new();

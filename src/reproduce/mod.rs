@@ -141,60 +141,14 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
     let table = parse_table(&text, &file)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     check_top_keys(&table, &file)?;
-    let integer =
-        |value: Option<&toml::Value>, key: &str, default: u64| -> Result<u64, ScenarioError> {
-            match value {
-                None => Ok(default),
-                Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
-                Some(_) => Err(invalid(&file, key, "must be an integer >= 1")),
-            }
-        };
-    let seed = integer(table.get("seed"), "seed", 1)?;
+    let seed = positive_integer(table.get("seed"), "seed", 1, &file)?;
     let quick = section(&table, "quick", &["replicates", "steps"], &file)?;
-    let quick_replicates = integer(quick.get("replicates"), "quick.replicates", 3)?;
-    let quick_steps = integer(quick.get("steps"), "quick.steps", 150)?;
-    let robustness = section(
-        &table,
-        "robustness",
-        &["replicates", "steps", "confirm_replicates"],
-        &file,
-    )?;
-    let robustness_replicates = integer(robustness.get("replicates"), "robustness.replicates", 4)?;
-    let robustness_steps = integer(robustness.get("steps"), "robustness.steps", 150)?;
-    let robustness_confirm = match robustness.get("confirm_replicates") {
-        None => 0,
-        Some(toml::Value::Integer(n))
-            if u64::try_from(*n).is_ok_and(|n| n > robustness_replicates) =>
-        {
-            *n as u64
-        }
-        Some(_) => {
-            return Err(invalid(
-                &file,
-                "robustness.confirm_replicates",
-                format!("must be an integer above robustness.replicates ({robustness_replicates})"),
-            ))
-        }
-    };
-    let strings = |value: Option<&toml::Value>, key: &str| string_list(value, key, &file);
+    let quick_replicates = positive_integer(quick.get("replicates"), "quick.replicates", 3, &file)?;
+    let quick_steps = positive_integer(quick.get("steps"), "quick.steps", 150, &file)?;
+    let (robustness_replicates, robustness_steps, robustness_confirm) =
+        load_robustness(&table, &file)?;
+    let (runs, sweeps) = load_runs(&table, dir, &file)?;
     let tables = |key: &str, allowed: &[&str]| entries(&table, key, allowed, &file);
-    let mut runs = Vec::new();
-    for (index, run) in tables("run", &["name", "files"])?.iter().enumerate() {
-        let name = run_name(run, index, &runs, &file)?;
-        let files = strings(run.get("files"), &format!("run[{index}].files"))?;
-        runs.push(RunGroup {
-            name: name.to_string(),
-            files: files.iter().map(|f| dir.join(f)).collect(),
-        });
-    }
-    let mut sweeps = Vec::new();
-    for (index, sweep) in tables("sweep", &["file"])?.iter().enumerate() {
-        let path = sweep
-            .get("file")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| invalid(&file, &format!("sweep[{index}].file"), "is required"))?;
-        sweeps.push(dir.join(path));
-    }
     let optional_file = |key: &str, allowed: &[&str]| -> Result<Option<PathBuf>, ScenarioError> {
         match table.get(key) {
             None => Ok(None),
@@ -243,6 +197,80 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         structure,
         claims,
     })
+}
+
+/// An integer at least 1, or `default` when the key is absent.
+fn positive_integer(
+    value: Option<&toml::Value>,
+    key: &str,
+    default: u64,
+    file: &str,
+) -> Result<u64, ScenarioError> {
+    match value {
+        None => Ok(default),
+        Some(toml::Value::Integer(n)) if *n >= 1 => Ok(*n as u64),
+        Some(_) => Err(invalid(file, key, "must be an integer >= 1")),
+    }
+}
+
+/// The `[robustness]` section: replicates, steps and the second stage's replicates (0: none).
+fn load_robustness(table: &toml::Table, file: &str) -> Result<(u64, u64, u64), ScenarioError> {
+    let robustness = section(
+        table,
+        "robustness",
+        &["replicates", "steps", "confirm_replicates"],
+        file,
+    )?;
+    let replicates = positive_integer(
+        robustness.get("replicates"),
+        "robustness.replicates",
+        4,
+        file,
+    )?;
+    let steps = positive_integer(robustness.get("steps"), "robustness.steps", 150, file)?;
+    let confirm = match robustness.get("confirm_replicates") {
+        None => 0,
+        Some(toml::Value::Integer(n)) if u64::try_from(*n).is_ok_and(|n| n > replicates) => {
+            *n as u64
+        }
+        Some(_) => {
+            return Err(invalid(
+                file,
+                "robustness.confirm_replicates",
+                format!("must be an integer above robustness.replicates ({replicates})"),
+            ))
+        }
+    };
+    Ok((replicates, steps, confirm))
+}
+
+/// The `[[run]]` groups and the `[[sweep]]` files, their paths relative to `dir`.
+fn load_runs(
+    table: &toml::Table,
+    dir: &Path,
+    file: &str,
+) -> Result<(Vec<RunGroup>, Vec<PathBuf>), ScenarioError> {
+    let mut runs = Vec::new();
+    for (index, run) in entries(table, "run", &["name", "files"], file)?
+        .iter()
+        .enumerate()
+    {
+        let name = run_name(run, index, &runs, file)?;
+        let files = string_list(run.get("files"), &format!("run[{index}].files"), file)?;
+        runs.push(RunGroup {
+            name: name.to_string(),
+            files: files.iter().map(|f| dir.join(f)).collect(),
+        });
+    }
+    let mut sweeps = Vec::new();
+    for (index, sweep) in entries(table, "sweep", &["file"], file)?.iter().enumerate() {
+        let path = sweep
+            .get("file")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| invalid(file, &format!("sweep[{index}].file"), "is required"))?;
+        sweeps.push(dir.join(path));
+    }
+    Ok((runs, sweeps))
 }
 
 /// The top-level keys of an experiments file.

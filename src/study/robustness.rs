@@ -297,6 +297,20 @@ fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
     )
 }
 
+/// The verdicts of the ledger's parts `names`, in order.
+pub(super) fn read_verdicts(
+    ledger: &Ledger,
+    names: impl Iterator<Item = String>,
+) -> Result<Vec<VerdictRow>, StudyError> {
+    let mut verdicts = Vec::new();
+    for name in names {
+        let rows = tables::read_verdicts(&ledger.part_path(&name))
+            .map_err(|error| StudyError::Failed(error.to_string()))?;
+        verdicts.extend(rows);
+    }
+    Ok(verdicts)
+}
+
 /// Whether the verdicts at `path` are readable and decide every claim, in order, for the
 /// sample (or cell) `index`.
 pub(super) fn decides_every_claim(path: &Path, index: usize, experiments: &Experiments) -> bool {
@@ -515,13 +529,8 @@ fn summarise(
         .iter()
         .map(|c| c.id.clone())
         .collect();
-    let mut verdicts = Vec::new();
-    for sample in 0..rows.len() {
-        let path = Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample));
-        verdicts.extend(
-            tables::read_verdicts(&path).map_err(|error| StudyError::Failed(error.to_string()))?,
-        );
-    }
+    let ledger = Ledger::new(dir, ledger::ROBUSTNESS);
+    let verdicts = read_verdicts(&ledger, (0..rows.len()).map(part_name))?;
     let holds: Vec<Vec<bool>> = verdicts
         .chunks(claims.len())
         .map(|chunk| chunk.iter().map(|row| row.holds).collect())
@@ -542,28 +551,23 @@ fn summarise(
     let keys: Vec<String> = factors.iter().map(|f| f.key.clone()).collect();
     let robustness_rows: Vec<RobustnessRow> = summary.iter().map(robustness_row).collect();
     let failures: Vec<FailureRow> = summary.iter().flat_map(failure_rows).collect();
-    let mut files = BTreeMap::new();
-    let mut write = |name: &str, body: &dyn Fn(&mut dyn std::io::Write) -> csv::Result<()>| {
-        let path = output::write_atomically(dir, name, |out| body(out).map_err(Into::into))?;
-        files.insert(
-            name.to_string(),
-            manifest::sha256_file(&path)
-                .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?,
-        );
-        Ok::<(), StudyError>(())
-    };
-    write("samples.csv", &|out| {
-        tables::write_samples(out, &keys, rows)
-    })?;
-    write("verdicts.csv", &|out| {
-        tables::write_verdicts(out, &verdicts)
-    })?;
-    write("robustness.csv", &|out| {
-        tables::write_robustness(out, &robustness_rows)
-    })?;
-    write("failures.csv", &|out| {
-        tables::write_failures(out, &failures)
-    })?;
+    let mut files = output::write_hashed(
+        dir,
+        &[
+            ("samples.csv", &|out| {
+                tables::write_samples(out, &keys, rows)
+            }),
+            ("verdicts.csv", &|out| {
+                tables::write_verdicts(out, &verdicts)
+            }),
+            ("robustness.csv", &|out| {
+                tables::write_robustness(out, &robustness_rows)
+            }),
+            ("failures.csv", &|out| {
+                tables::write_failures(out, &failures)
+            }),
+        ],
+    )?;
     let charts = charts::draw_robustness(
         &robustness_rows,
         request.replicates,
@@ -573,10 +577,23 @@ fn summarise(
     )?;
     files.extend(output::hash_files(dir, &charts)?);
     write_manifest(request, factors, drawn, threads, started, files)?;
-    let at_defaults: Vec<(String, bool)> = holds[0]
+    Ok(outcome(request, factors, drawn, &verdicts, summary))
+}
+
+/// The section of RESULTS.md and what the reproduction needs besides, from the verdicts of
+/// every sample (the defaults first) and their summary.
+fn outcome(
+    request: &Request,
+    factors: &[Factor],
+    drawn: &[String],
+    verdicts: &[VerdictRow],
+    summary: Vec<ClaimRobustness>,
+) -> Outcome {
+    let claims = &request.experiments.claims;
+    let at_defaults: Vec<(String, bool)> = verdicts
         .iter()
-        .zip(&claims)
-        .map(|(h, c)| (c.clone(), *h))
+        .zip(claims)
+        .map(|(row, claim)| (claim.id.clone(), row.holds))
         .collect();
     let confirmed = verdicts
         .chunks(claims.len())
@@ -601,18 +618,18 @@ fn summarise(
     } else {
         "robustness.png"
     };
-    Ok(Outcome {
+    Outcome {
         section: robustness::robustness_section(
             &settings,
-            &request.experiments.claims,
+            claims,
             &summary,
             &format!("figures/{figure}"),
         ),
-        chart: dir.join("charts").join("robustness.png"),
+        chart: request.dir.join("charts").join("robustness.png"),
         figure: figure.to_string(),
         posterior: request.posterior.is_some(),
         claims: summary,
-    })
+    }
 }
 
 fn robustness_row(claim: &ClaimRobustness) -> RobustnessRow {

@@ -4,10 +4,12 @@
 //! to `<out>/structure/`; each finished cell is committed as one part, so a killed run
 //! continues with `--resume` without redoing finished cells.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::robustness::{decide_all, decides_every_claim, fingerprint, load, Decide, Loaded};
+use super::robustness::{
+    decide_all, decides_every_claim, fingerprint, load, read_verdicts, Decide, Loaded,
+};
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
@@ -226,13 +228,8 @@ fn summarise(
     let dir = &request.dir;
     let claims = &request.experiments.claims;
     let switches = &request.spec.switches;
-    let mut verdicts = Vec::new();
-    for cell in 0..cells.len() {
-        let path = Ledger::new(dir, ledger::STRUCTURE).part_path(&part_name(cell));
-        verdicts.extend(
-            tables::read_verdicts(&path).map_err(|error| StudyError::Failed(error.to_string()))?,
-        );
-    }
+    let ledger = Ledger::new(dir, ledger::STRUCTURE);
+    let verdicts = read_verdicts(&ledger, (0..cells.len()).map(part_name))?;
     let holds: Vec<Vec<bool>> = verdicts
         .chunks(claims.len())
         .map(|chunk| chunk.iter().map(|row| row.holds).collect())
@@ -261,25 +258,20 @@ fn summarise(
                 .collect()
         })
         .collect();
-    let mut files = BTreeMap::new();
-    let mut write = |name: &str, body: &dyn Fn(&mut dyn std::io::Write) -> csv::Result<()>| {
-        let path = output::write_atomically(dir, name, |out| body(out).map_err(Into::into))?;
-        files.insert(
-            name.to_string(),
-            manifest::sha256_file(&path)
-                .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?,
-        );
-        Ok::<(), StudyError>(())
-    };
-    write("cells.csv", &|out| {
-        tables::write_cells(out, &names, &labels)
-    })?;
-    write("verdicts.csv", &|out| {
-        tables::write_cell_verdicts(out, &rows)
-    })?;
-    write("structure.csv", &|out| {
-        tables::write_level_shares(out, &shares)
-    })?;
+    let mut files = output::write_hashed(
+        dir,
+        &[
+            ("cells.csv", &|out| {
+                tables::write_cells(out, &names, &labels)
+            }),
+            ("verdicts.csv", &|out| {
+                tables::write_cell_verdicts(out, &rows)
+            }),
+            ("structure.csv", &|out| {
+                tables::write_level_shares(out, &shares)
+            }),
+        ],
+    )?;
     let levels: Vec<(String, Vec<String>)> = switches
         .iter()
         .map(|s| {
