@@ -172,6 +172,22 @@ impl<'a> Ledger<'a> {
         format!("{}: {what}", self.dir.display())
     }
 
+    /// For `--resume`: the refusal when this directory's header differs from `header` (its
+    /// run was started with other `settings`), or None (the same, or no header).
+    pub fn other_settings<T>(
+        &self,
+        header: &T,
+        settings: &str,
+    ) -> Result<Option<String>, OutputError>
+    where
+        T: DeserializeOwned + PartialEq,
+    {
+        Ok(self
+            .header::<T>()?
+            .filter(|existing| existing != header)
+            .map(|_| self.refusal(&Found::Unfinished(()), settings)))
+    }
+
     /// Begin a run whose parts stay until the next start (robustness, structure): continue
     /// when resuming a run with the same `header` (removing a manifest, so the directory
     /// never looks complete while parts are added); otherwise remove what an earlier run

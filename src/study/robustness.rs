@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
-use crate::output::ledger::{self, Found, Ledger};
+use crate::output::ledger::{self, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables::{self, FailureRow, RobustnessRow, VerdictRow};
 use crate::params::Params;
@@ -123,13 +123,10 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         factors: factors.clone(),
         posterior_sha256,
     };
+    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     if request.resume {
-        let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
-        if let Some(existing) = ledger.header::<RobustnessLock>()? {
-            if existing != lock {
-                let found = Found::Unfinished(());
-                return Err(StudyError::Usage(ledger.refusal(&found, SAME_ROBUSTNESS)));
-            }
+        if let Some(refusal) = ledger.other_settings(&lock, SAME_ROBUSTNESS)? {
+            return Err(StudyError::Usage(refusal));
         }
     }
     Ok(Checked {

@@ -13,7 +13,7 @@ use super::robustness::{
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
-use crate::output::ledger::{self, Found, Ledger};
+use crate::output::ledger::{self, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables::{self, CellVerdictRow, LevelShareRow, VerdictRow};
 use crate::reproduce::structure::{self, ClaimStructure, StructureSpec, Switch};
@@ -118,13 +118,10 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         steps: request.spec.steps,
         switches: request.spec.switches.clone(),
     };
+    let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
     if request.resume {
-        let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
-        if let Some(existing) = ledger.header::<StructureLock>()? {
-            if existing != lock {
-                let found = Found::Unfinished(());
-                return Err(StudyError::Usage(ledger.refusal(&found, SAME_STRUCTURE)));
-            }
+        if let Some(refusal) = ledger.other_settings(&lock, SAME_STRUCTURE)? {
+            return Err(StudyError::Usage(refusal));
         }
     }
     Ok(Checked { loaded, lock })
