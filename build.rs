@@ -3,9 +3,10 @@
 use std::process::Command;
 
 /// What the binary is built from: a change to any of these can change its results.
-const INPUTS: [&str; 7] = [
+const INPUTS: [&str; 8] = [
     "src",
     "crates/cadresim-model",
+    "crates/cadresim-analysis",
     "scenarios",
     "assets",
     "Cargo.toml",

@@ -59,15 +59,18 @@ const GARBAGE: [&str; 10] = [
     "[sweep.axis]",
 ];
 
-/// Copy the folder `from` with everything in it to `to`.
+/// Copy the folder `from` with its files and folders to `to` (symbolic links are not
+/// followed, and a mutant an interrupted older run left behind is not copied).
 fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
+        let entry = entry.unwrap();
+        let (path, kind) = (entry.path(), entry.file_type().unwrap());
+        let name = entry.file_name();
+        let target = to.join(&name);
+        if kind.is_dir() {
             copy_tree(&path, &target);
-        } else {
+        } else if kind.is_file() && !name.to_string_lossy().starts_with("fuzz-case-") {
             fs::copy(&path, &target).unwrap();
         }
     }

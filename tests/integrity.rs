@@ -493,11 +493,21 @@ fn the_memory_check_uses_the_slurm_allocation() {
     assert!(!out.exists());
 }
 
-/// An executable shell script at `path`.
+/// An executable shell script at `path`, written by a shell of its own: a file this process
+/// held open for writing could be inherited by a process another test starts at that moment,
+/// and executing it would then fail ("Text file busy").
 fn script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::write(path, body).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    let status = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "printf '%s' \"$1\" > \"$2\" && chmod 755 \"$2\"",
+            "sh",
+            body,
+        ])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "could not write {}", path.display());
 }
 
 #[test]

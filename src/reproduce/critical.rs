@@ -250,8 +250,15 @@ fn three_digits(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let factor = 10f64.powi(2 - x.abs().log10().floor() as i32);
-    (x * factor).round() / factor
+    let digits = 2 - x.abs().log10().floor() as i32;
+    if digits >= 0 {
+        let factor = 10f64.powi(digits);
+        (x * factor).round() / factor
+    } else {
+        // Dividing by a power of ten, not multiplying by its (inexact) inverse.
+        let factor = 10f64.powi(-digits);
+        (x / factor).round() * factor
+    }
 }
 
 /// The section "Critical penalty (level crossing)" of RESULTS.md: the crossing of every
@@ -360,6 +367,15 @@ mod tests {
         );
         assert!((expanded_tail(100_000) - 0.025).abs() < 1e-4);
         assert_eq!(expanded_tail(1), 0.025);
+    }
+
+    #[test]
+    fn three_significant_digits_carry_no_rounding_noise() {
+        assert_eq!(three_digits(63.99999999999998), 64.0);
+        assert_eq!(three_digits(12345.6), 12300.0);
+        assert_eq!(three_digits(2.34567), 2.35);
+        assert_eq!(three_digits(0.0123456), 0.0123);
+        assert_eq!(crate::registry::format_real(three_digits(1234.5)), "1230.0");
     }
 
     #[test]

@@ -232,11 +232,22 @@ pub struct ClaimStructure {
 /// A switch a claim depends on: the shares at its levels differ by at least this much.
 pub const DEPENDS: f64 = 0.5;
 
+impl LevelCount {
+    /// Whether this level's share is clearly above `other`'s: their Wilson 95% intervals do
+    /// not overlap.
+    fn clearly_above(&self, other: &LevelCount) -> bool {
+        let (low, _) = wilson95(self.holding, self.cells);
+        let (_, high) = wilson95(other.holding, other.cells);
+        low > high
+    }
+}
+
 impl ClaimStructure {
     /// The switches a claim depends on, with the levels' counts in words: those whose levels'
     /// shares differ by at least `DEPENDS` ("socialization (16 of 16 on, 0 of 16 off)"), and
-    /// those at some level of which it holds in no cell while it holds at another ("rule, holds
-    /// only with satisficing (4 of 48 satisficing, 0 of 48 logit)").
+    /// those at some level of which it holds in no cell while at another its share is clearly
+    /// above that none (Wilson intervals apart: "socialization, holds only with on (14 of 32
+    /// on, 0 of 32 off)"). Levels where no cell can decide the claim do not count.
     pub fn depends_on(&self) -> Vec<String> {
         let mut switches: Vec<&str> = self.levels.iter().map(|l| l.switch.as_str()).collect();
         switches.dedup();
@@ -251,21 +262,21 @@ impl ClaimStructure {
                 let shares: Vec<f64> = levels.iter().filter_map(|l| l.share()).collect();
                 let spread = shares.iter().cloned().fold(f64::NAN, f64::max)
                     - shares.iter().cloned().fold(f64::NAN, f64::min);
-                let holding: Vec<&str> = levels
+                let (holding, none): (Vec<&LevelCount>, Vec<&LevelCount>) =
+                    levels.iter().partition(|l| l.holding > 0);
+                let only = holding
                     .iter()
-                    .filter(|l| l.holding > 0)
-                    .map(|l| l.level.as_str())
-                    .collect();
-                let only = !holding.is_empty() && holding.len() < levels.len();
+                    .any(|h| none.iter().any(|n| h.clearly_above(n)));
                 let counts: Vec<String> = levels
                     .iter()
                     .map(|l| format!("{} of {} {}", l.holding, l.cells, l.level))
                     .collect();
                 let counts = counts.join(", ");
+                let names: Vec<&str> = holding.iter().map(|l| l.level.as_str()).collect();
                 match (spread >= DEPENDS, only) {
                     (_, true) => Some(format!(
                         "{switch}, holds only with {} ({counts})",
-                        holding.join(" or ")
+                        names.join(" or ")
                     )),
                     (true, false) => Some(format!("{switch} ({counts})")),
                     (false, false) => None,
@@ -405,7 +416,7 @@ fn level_words(level: &Level) -> String {
 /// One line per claim: the switches it depends on, or that it depends on none.
 fn dependence_text(claims: &[ClaimSpec], summary: &[ClaimStructure]) -> String {
     let mut text = format!(
-        "Which claims need which switch (a claim depends on a switch when its share of holding cells differs between two of the switch's levels by {DEPENDS} or more, or when it holds at some of the switch's levels and in no cell at another):\n"
+        "Which claims need which switch (a claim depends on a switch when its share of holding cells differs between two of the switch's levels by {DEPENDS} or more, or when it holds in no cell at one of the switch's levels and at another in a share whose Wilson 95% interval lies above that level's):\n"
     );
     for (claim, found) in claims.iter().zip(summary) {
         let depends = found.depends_on();
@@ -413,7 +424,7 @@ fn dependence_text(claims: &[ClaimSpec], summary: &[ClaimStructure]) -> String {
             (0, _, _) => "no cell can decide it".to_string(),
             (n, h, true) if h == n => "holds in every cell: it needs none of the switches".into(),
             (_, 0, true) => "holds in no cell".into(),
-            (_, _, true) => "depends on no single switch (it holds in some cells and not in others, at every level of every switch, with no switch's levels {DEPENDS} apart)".replace("{DEPENDS}", &DEPENDS.to_string()),
+            (_, _, true) => "depends on no single switch (it holds in some cells and not in others, with no switch's levels {DEPENDS} apart and none where it holds in no cell against clearly more at another)".replace("{DEPENDS}", &DEPENDS.to_string()),
             (_, _, false) => format!("depends on {}", depends.join("; ")),
         };
         let long_run = if claim.long_run { " (long run)" } else { "" };
@@ -529,24 +540,17 @@ mod tests {
         assert_eq!((summary[0].cells, summary[0].holding), (6, 4));
         assert_eq!(
             summary[0].depends_on(),
-            vec![
-                "socialization, holds only with on or weight 0.5 (2 of 2 on, 2 of 2 weight 0.5, 0 of 2 off)"
-                    .to_string()
-            ]
+            vec!["socialization (2 of 2 on, 2 of 2 weight 0.5, 0 of 2 off)".to_string()]
         );
         assert_eq!((summary[1].cells, summary[1].holding), (3, 3));
         let on = &summary[1].levels[4];
         assert_eq!((on.level.as_str(), on.cells, on.share()), ("on", 0, None));
         assert!(summary[1].depends_on().is_empty());
-        // Shares 1/2, 0/2, 0/2 and 1/3, 0/3: the second is less than 0.5 apart, but "b" holds
-        // at no cell with lifelong on.
+        // Shares 1/2, 0/2, 0/2 (0.5 apart) and 1/3, 0/3: with so few cells, holding in none
+        // at a level is not clearly less than 1 of 3 (Wilson intervals overlap).
         assert_eq!(
             summary[2].depends_on(),
-            vec![
-                "socialization, holds only with on (1 of 2 on, 0 of 2 weight 0.5, 0 of 2 off)"
-                    .to_string(),
-                "lifelong, holds only with off (1 of 3 off, 0 of 3 on)".to_string()
-            ]
+            vec!["socialization (1 of 2 on, 0 of 2 weight 0.5, 0 of 2 off)".to_string()]
         );
         // Shares 2/2, 1/2, 1/2 and 3/3, 1/3: 0.5 or more apart, holding at every level.
         assert_eq!(
@@ -565,6 +569,43 @@ mod tests {
         assert!(text.contains("| `a` | 4 of 6 [0.30, 0.90] | 2/2 | 2/2 | 0/2 | 2/3 | 2/3 |"));
         assert!(text.contains("| `lifelong` | 3 of 3 [0.44, 1.00] | 1/1 | 1/1 | 1/1 | 3/3 | n/a |"));
         assert!(text.contains("- `lifelong`: holds in every cell: it needs none of the switches."));
+    }
+
+    #[test]
+    fn a_level_where_a_claim_holds_nowhere_counts_when_another_holds_clearly_more() {
+        let level = |switch: &str, level: &str, holding, cells| LevelCount {
+            switch: switch.into(),
+            level: level.into(),
+            cells,
+            holding,
+        };
+        let found = ClaimStructure {
+            claim: "c".into(),
+            cells: 96,
+            holding: 14,
+            levels: vec![
+                // 14 of 32 against none: Wilson intervals [0.28, 0.61] and [0, 0.11].
+                level("socialization", "on", 14, 32),
+                level("socialization", "weight 0.5", 0, 32),
+                level("socialization", "off", 0, 32),
+                // 4 of 48 against none: [0.03, 0.20] and [0, 0.07] overlap.
+                level("veto", "on", 4, 48),
+                level("veto", "off", 0, 48),
+                // 0.42 apart, holding at both levels.
+                level("rule", "satisficing", 30, 48),
+                level("rule", "logit", 10, 48),
+                // No cell can decide it at "on".
+                level("lifelong", "off", 14, 96),
+                level("lifelong", "on", 0, 0),
+            ],
+        };
+        assert_eq!(
+            found.depends_on(),
+            vec![
+                "socialization, holds only with on (14 of 32 on, 0 of 32 weight 0.5, 0 of 32 off)"
+                    .to_string()
+            ]
+        );
     }
 
     #[test]
