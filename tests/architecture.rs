@@ -7,10 +7,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The source folders of the package and of the model and analysis crates it builds on (their
-/// modules keep their paths: `params.rs`, `model/`, `calibrate/abc.rs`).
-const ROOTS: [&str; 3] = [
+/// The source folders of the package and of the keystream, model and analysis crates it
+/// builds on (their modules keep their paths: `params.rs`, `model/`, `calibrate/abc.rs`).
+const ROOTS: [&str; 4] = [
     "src",
+    "crates/cadresim-keystream/src",
     "crates/cadresim-model/src",
     "crates/cadresim-analysis/src",
 ];
@@ -402,7 +403,11 @@ fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
         all.get(name)
             .unwrap_or_else(|| panic!("{name} is a package of the workspace"))
     };
+    // chacha20 is optional (the `chacha20` feature, off: the comparison of the streams in
+    // docs/REPRODUCIBILITY.md).
     let mut allowed = [
+        "cadresim-keystream",
+        "chacha20",
         "rand",
         "rand_chacha",
         "rand_distr",
@@ -434,10 +439,23 @@ fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
     assert!(of("cadresim").contains(&"cadresim-analysis".to_string()));
     assert!(!of("cadresim-model").contains(&"cadresim-analysis".to_string()));
     assert!(of("cadresim-py").contains(&"cadresim".to_string()));
+    let mut found: Vec<&str> = of("cadresim-keystream")
+        .iter()
+        .map(String::as_str)
+        .collect();
+    found.sort_unstable();
+    assert_eq!(
+        found,
+        ["rand", "rand_chacha"],
+        "cadresim-keystream's dependencies"
+    );
     // The build records the commit the binary is built from, marked dirty when its inputs
-    // changed: every crate of the workspace the package builds on is one of them.
+    // changed: every crate of the workspace but the Python face is one of them.
     let build = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs")).unwrap();
-    for crate_name in of("cadresim").iter().filter(|d| d.starts_with("cadresim-")) {
+    for crate_name in all
+        .keys()
+        .filter(|name| name.starts_with("cadresim-") && *name != "cadresim-py")
+    {
         let folder = format!("\"crates/{crate_name}\"");
         assert!(build.contains(&folder), "build.rs's INPUTS lack {folder}");
     }

@@ -6,9 +6,15 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-mod keystream;
+// The model's own ChaCha8 keystream, or (with the `chacha20` feature, for the comparison in
+// docs/REPRODUCIBILITY.md) RustCrypto's: the same words.
+#[cfg(feature = "chacha20")]
+mod rustcrypto;
 
-use keystream::Keystream;
+#[cfg(not(feature = "chacha20"))]
+use cadresim_keystream::Keystream;
+#[cfg(feature = "chacha20")]
+use rustcrypto::Keystream;
 
 /// The phases that draw random numbers, each with its own stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

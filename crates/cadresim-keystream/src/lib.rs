@@ -1,4 +1,5 @@
-//! The ChaCha8 words behind `rng::Stream`: exactly those of `rand_chacha::ChaCha8Rng` with
+//! The ChaCha8 words behind cadresim's `rng::Stream` (in the model crate): exactly those of
+//! `rand_chacha::ChaCha8Rng` with
 //! the same key and stream, in the same order, eight blocks (128 words) at a time. On x86-64
 //! processors with AVX-512 (F and VL) the eight blocks are computed word-sliced, one 256-bit
 //! vector per state word; with AVX2 only, one block per 128-bit lane, four groups of two
@@ -8,6 +9,9 @@
 //!
 //! Eight blocks measured fastest on the default hierarchy, whose streams mostly use 50-200
 //! words: four leave the rounds' latency exposed, sixteen compute words no draw uses.
+//! RustCrypto's `chacha20` 0.10 gives the same words but a default replicate about 3% slower
+//! (docs/REPRODUCIBILITY.md), so cadresim keeps this crate; rand_chacha's portable code is the
+//! fallback on every other processor.
 
 // The SIMD paths call intrinsics and target-feature functions, which need `unsafe`; every
 // block says why it is sound.
@@ -376,6 +380,28 @@ fn blocks_avx2(key: &[u32; 8], stream: u64, counter: u64, words: &mut [u32; WORD
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// ChaCha8's first block with the all-zero 256-bit key and the all-zero IV (stream 0,
+    /// counter 0) as little-endian words: test case TC1 of Strombergson, "Test Vectors for
+    /// the Stream Cipher ChaCha" (draft-strombergson-chacha-test-vectors-01, 2013), whose
+    /// keystream begins 3e00ef2f 895f40d6 7f5bb8e8 ...
+    const ZERO_KEY_BLOCK: [u32; 16] = [
+        0x2fef003e, 0xd6405f89, 0xe8b85b7f, 0xa1a5091f, 0xc30e842c, 0x3b7f9ace, 0x88e11b18,
+        0x1e1a71ef, 0x72e14c98, 0x416f21b9, 0x6753449f, 0x19566d45, 0xa3424a31, 0x01b086da,
+        0xb8fd7b38, 0x42fe0c0e,
+    ];
+
+    #[test]
+    fn every_path_gives_the_published_known_answer() {
+        for simd in paths() {
+            let mut keystream = Keystream::new(&[0; 8], 0);
+            keystream.refill_with(simd);
+            assert_eq!(keystream.words[..BLOCK], ZERO_KEY_BLOCK, "{simd:?}");
+        }
+        let mut keystream = Keystream::new(&[0; 8], 0);
+        let words: Vec<u32> = (0..BLOCK).map(|_| keystream.next_u32()).collect();
+        assert_eq!(words, ZERO_KEY_BLOCK);
+    }
 
     /// Every path this processor can run: rand_chacha's always, AVX2 and AVX-512 if it
     /// has them (a message names any it lacks). `CADRESIM_EXPECT_SIMD` (`avx2,avx512`, as
