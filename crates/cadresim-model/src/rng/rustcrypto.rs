@@ -22,13 +22,11 @@ impl Keystream {
         Keystream(generator)
     }
 
-    /// The key's bytes as the eight little-endian words ChaCha reads.
+    /// The key's bytes as the eight little-endian words ChaCha reads (the keystream crate's
+    /// reading, so both back ends key the same way).
+    #[inline(always)]
     pub fn key_words(key: &[u8; 32]) -> [u32; 8] {
-        let mut words = [0u32; 8];
-        for (word, bytes) in words.iter_mut().zip(key.chunks_exact(4)) {
-            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        words
+        cadresim_keystream::Keystream::key_words(key)
     }
 }
 
