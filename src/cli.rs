@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::params::TableFormat;
+use cadresim::params::TableFormat;
 
-pub use crate::charts::DEFAULT_SIZE;
+pub use cadresim::charts::DEFAULT_SIZE;
 
 /// cadresim: which regimes of punishment, tolerance and incentives put boundedly rational
 /// cadres into the lazy equilibrium, and which bring them out?
@@ -155,11 +155,11 @@ pub struct PlotArgs {
 }
 
 fn parse_metric(text: &str) -> Result<String, String> {
-    match crate::metrics::metric_index(text) {
+    match cadresim::metrics::metric_index(text) {
         Some(_) => Ok(text.to_string()),
         None => Err(format!(
             "`{text}` is not a metric; choose one of {}",
-            crate::metrics::METRICS.join(", ")
+            cadresim::metrics::METRICS.join(", ")
         )),
     }
 }
@@ -285,7 +285,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub resume: bool,
     /// Run only the K-th of N disjoint slices of the points (1 <= K <= N), e.g. 3/8.
-    #[arg(long, value_name = "K/N", value_parser = crate::sweep::parse_shard)]
+    #[arg(long, value_name = "K/N", value_parser = cadresim::sweep::parse_shard)]
     pub shard: Option<(usize, usize)>,
     /// Overwrite an existing sweep directory.
     #[arg(long)]

@@ -1,37 +1,8 @@
-//! cadresim: an agent-based simulator of cadres under pressure-based governance.
-//!
-//! The library re-exports the model (the `cadresim-model` crate: the simulation, no I/O) and
-//! holds everything around it; the `cadresim` binary only parses arguments and reports errors. See ARCHITECTURE.md for the map, the layers and the
-//! invariants.
-//!
-//! The main types: [`params::Params`] (every parameter) and [`params::Plan`] (what a
-//! simulation runs: the parameters and the typed changes a schedule makes);
-//! [`scenario::Scenario`] (a scenario file as written, turned into a plan by
-//! [`scenario::Scenario::plan`]); [`model::Simulation`] (one replicate; its step is
-//! `model::step::advance`); [`runner::ScenarioResult`] (every replicate of one scenario, from
-//! [`runner::run`]); [`sweep::SweepSpec`] (a validated sweep); [`output::manifest::Manifest`]
-//! (what a result directory holds); [`charts::SweepLayout`] (what sweep charts need of a
-//! design). Commands start at [`commands::execute`].
+//! The command line of cadresim: its arguments (`cli`, parsed by clap) and one function per
+//! subcommand (`commands`), which turns arguments into a study's typed request, shows its
+//! progress and prints its results. The `cadresim` binary (`main.rs`) and the Python package's
+//! `cadresim` command both start at [`commands::execute`]; everything else is in the
+//! `cadresim` library.
 
-pub mod adoption;
-pub mod calibrate;
-pub mod charts;
 pub mod cli;
 pub mod commands;
-pub mod comparison;
-pub mod did;
-pub mod discovery;
-pub mod effects;
-pub mod output;
-pub mod registry;
-pub mod reproduce;
-pub mod scenario;
-pub mod sensitivity;
-pub mod serve;
-pub mod study;
-pub mod sweep;
-pub mod tree;
-
-// The simulation is its own crate (no I/O, no clock, no file format); its modules keep their
-// paths here, so `cadresim::params` and `crate::params` name the same module.
-pub use cadresim_model::{hierarchy, longrun, metrics, model, params, rng, runner, stats};

@@ -7,7 +7,7 @@ use clap::Parser;
 
 fn main() {
     end_quietly_when_the_output_closes();
-    let cli = match cadresim::cli::Cli::try_parse() {
+    let cli = match cadresim_cli::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error)
             if matches!(
@@ -18,11 +18,11 @@ fn main() {
             error.exit()
         }
         Err(error) => {
-            eprintln!("error: {}", cadresim::cli::one_line_error(&error));
+            eprintln!("error: {}", cadresim_cli::cli::one_line_error(&error));
             std::process::exit(2);
         }
     };
-    match cadresim::commands::execute(cli) {
+    match cadresim_cli::commands::execute(cli) {
         Ok(code) => std::process::exit(code),
         Err(error) => {
             eprintln!("error: {}", error.one_line());

@@ -7,10 +7,12 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The source folders of the package and of the keystream, model and analysis crates it
-/// builds on (their modules keep their paths: `params.rs`, `model/`, `calibrate/abc.rs`).
-const ROOTS: [&str; 4] = [
+/// The source folders of the command line (this package: `cli.rs`, `commands/`), of the
+/// library it stands on and of the keystream, model and analysis crates below that (their
+/// modules keep their paths: `params.rs`, `model/`, `calibrate/abc.rs`).
+const ROOTS: [&str; 5] = [
     "src",
+    "crates/cadresim/src",
     "crates/cadresim-keystream/src",
     "crates/cadresim-model/src",
     "crates/cadresim-analysis/src",
@@ -92,7 +94,6 @@ fn the_model_knows_no_file_format() {
             "crate::output",
             "crate::charts",
             "crate::sweep",
-            "crate::commands",
             "std::fs",
             "serde_json",
             "csv::",
@@ -178,7 +179,6 @@ fn lower_layers_do_not_import_higher_ones() {
             "crate::reproduce",
             "crate::sensitivity",
             "crate::discovery",
-            "crate::commands",
         ],
     );
     assert_none(
@@ -188,7 +188,6 @@ fn lower_layers_do_not_import_higher_ones() {
             "crate::reproduce",
             "crate::sensitivity",
             "crate::discovery",
-            "crate::commands",
         ],
     );
     assert_none(
@@ -199,7 +198,7 @@ fn lower_layers_do_not_import_higher_ones() {
             "discovery",
             "effects.rs",
         ],
-        &["crate::charts", "crate::commands", "crate::study"],
+        &["crate::charts", "crate::study"],
     );
     assert_none(&["sweep"], &["crate::sensitivity"]);
     // The explorer's server is a face like the command line: nothing imports it, and it
@@ -215,14 +214,14 @@ fn lower_layers_do_not_import_higher_ones() {
             "discovery",
             "did",
             "study",
-            "commands/run.rs",
             "scenario.rs",
             "registry.rs",
             "runner.rs",
         ],
         &["crate::serve"],
     );
-    assert_none(&["serve"], &["crate::commands", "crate::cli", "println!"]);
+    assert_none(&["commands/run.rs"], &["cadresim::serve"]);
+    assert_none(&["serve"], &["cadresim_cli", "println!"]);
     // The HTTP stack stays in the server.
     assert_none(
         &[
@@ -255,7 +254,6 @@ fn lower_layers_do_not_import_higher_ones() {
             "crate::sweep",
             "crate::reproduce",
             "crate::study",
-            "crate::commands",
             "std::fs",
             "csv::",
             "toml",
@@ -273,7 +271,7 @@ fn lower_layers_do_not_import_higher_ones() {
         ],
     );
     assert_none(&["output", "charts"], &["crate::study"]);
-    assert_none(&["study"], &["crate::commands", "crate::cli"]);
+    assert_none(&["study"], &["cadresim_cli"]);
     assert_none(
         &["scenario.rs", "registry.rs"],
         &["crate::model", "crate::runner", "crate::output"],
@@ -315,7 +313,6 @@ fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_
             "crate::output",
             "crate::charts",
             "crate::study",
-            "crate::commands",
             "crate::runner",
             "std::fs",
             "csv::",
@@ -324,12 +321,7 @@ fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_
     );
     assert_none(
         &["calibrate"],
-        &[
-            "crate::study",
-            "crate::commands",
-            "crate::charts",
-            "crate::sweep",
-        ],
+        &["crate::study", "crate::charts", "crate::sweep"],
     );
     // egobox-gp, linfa and ndarray only behind the emulator's own type.
     assert_none(
@@ -433,12 +425,30 @@ fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
     let mut found: Vec<&str> = of("cadresim-analysis").iter().map(String::as_str).collect();
     found.sort_unstable();
     assert_eq!(found, allowed, "cadresim-analysis's dependencies");
-    // Dependencies point down: the analyses build on the model, the package on both, the
-    // Python crate on the package, and nothing below depends on what is above it.
+    // Dependencies point down: the analyses build on the model, the library on both, the
+    // command line on the library, the Python crate on the library and the command line (its
+    // `cadresim` command), and nothing below depends on what is above it.
     assert!(of("cadresim").contains(&"cadresim-model".to_string()));
     assert!(of("cadresim").contains(&"cadresim-analysis".to_string()));
     assert!(!of("cadresim-model").contains(&"cadresim-analysis".to_string()));
+    assert!(of("cadresim-cli").contains(&"cadresim".to_string()));
     assert!(of("cadresim-py").contains(&"cadresim".to_string()));
+    assert!(of("cadresim-py").contains(&"cadresim-cli".to_string()));
+    // The library is no face: no argument parser, no terminal, no Python, no command line.
+    for face in [
+        "cadresim-cli",
+        "cadresim-py",
+        "clap",
+        "indicatif",
+        "pyo3",
+        "libc",
+    ] {
+        assert!(
+            !of("cadresim").contains(&face.to_string()),
+            "the cadresim library depends on {face}"
+        );
+    }
+    assert!(!of("cadresim-cli").contains(&"cadresim-py".to_string()));
     let mut found: Vec<&str> = of("cadresim-keystream")
         .iter()
         .map(String::as_str)
@@ -450,16 +460,25 @@ fn the_model_and_analysis_crates_depend_on_no_format_io_or_face_crate() {
         "cadresim-keystream's dependencies"
     );
     // The build records the commit the binary is built from, marked dirty when its inputs
-    // changed: every crate of the workspace but the Python face is one of them.
-    let build = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("build.rs")).unwrap();
-    for crate_name in all
-        .keys()
-        .filter(|name| name.starts_with("cadresim-") && *name != "cadresim-py")
-    {
-        let folder = format!("\"crates/{crate_name}\"");
+    // changed: every crate of the workspace but the Python face is one of them (the library's
+    // build script names them relative to its own folder).
+    let build =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cadresim/build.rs"))
+            .unwrap();
+    for crate_name in all.keys().filter(|name| {
+        name.starts_with("cadresim-") && !["cadresim-py", "cadresim-cli"].contains(&name.as_str())
+    }) {
+        let folder = format!("\"../{crate_name}\"");
         assert!(build.contains(&folder), "build.rs's INPUTS lack {folder}");
     }
-    assert!(!of("cadresim").contains(&"cadresim-py".to_string()));
+    for folder in [
+        "\"src\"",
+        "\"../../src\"",
+        "\"../../scenarios\"",
+        "\"../../Cargo.lock\"",
+    ] {
+        assert!(build.contains(folder), "build.rs's INPUTS lack {folder}");
+    }
 }
 
 /// The longest a function may be, in lines from its signature to its closing brace.

@@ -297,7 +297,7 @@ const CONDITION_WORDS: [&str; 24] = [
 fn judge(
     what: &str,
     text: &str,
-    result: std::thread::Result<Result<(), cadresim::commands::CommandError>>,
+    result: std::thread::Result<Result<(), cadresim_cli::commands::CommandError>>,
 ) -> Option<String> {
     match result {
         Err(_) => Some(format!("{what} panicked on:\n{text}")),
@@ -358,7 +358,7 @@ fn random_condition(rng: &mut ChaCha8Rng) -> String {
 
 #[test]
 fn generated_newer_inputs_are_accepted_or_refused_in_one_line() {
-    use cadresim::commands::CommandError;
+    use cadresim_cli::commands::CommandError;
     use std::panic::{catch_unwind, AssertUnwindSafe};
     let dir = tempfile::TempDir::new().unwrap();
     let scenario = dir.path().join("tree.toml");

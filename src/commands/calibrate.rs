@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use super::{CommandError, Terminal};
-use crate::calibrate::IDENTIFIED_SD_RATIO;
 use crate::cli::CalibrateArgs;
-use crate::study::calibrate::{calibrate, CalibrateOutcome, CalibrateRequest};
+use cadresim::calibrate::IDENTIFIED_SD_RATIO;
+use cadresim::study::calibrate::{calibrate, CalibrateOutcome, CalibrateRequest};
 
 fn request(args: &CalibrateArgs) -> CalibrateRequest {
     let stem = args

@@ -3,8 +3,8 @@
 
 use super::{CommandError, Terminal};
 use crate::cli::DidArgs;
-use crate::did::{Observe, SummaryRow, Window};
-use crate::study::did::{DidOutcome, DidRequest};
+use cadresim::did::{Observe, SummaryRow, Window};
+use cadresim::study::did::{DidOutcome, DidRequest};
 
 fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
     if args.leads < 1 || args.lags < 0 {
@@ -35,7 +35,7 @@ fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
 
 pub(crate) fn run_did(args: DidArgs) -> Result<i32, CommandError> {
     if args.dry_run {
-        let cost = crate::study::did::dry_run(&request(&args)?)?;
+        let cost = cadresim::study::did::dry_run(&request(&args)?)?;
         println!("{}", cost.describe());
         return Ok(0);
     }
@@ -44,7 +44,7 @@ pub(crate) fn run_did(args: DidArgs) -> Result<i32, CommandError> {
         design,
         summary,
         ..
-    } = crate::study::did::did(&request(&args)?, &Terminal::default())?;
+    } = cadresim::study::did::did(&request(&args)?, &Terminal::default())?;
     let cohorts = design.cohort_steps();
     println!(
         "design: {} units of `{}`, cohorts at steps {}, {} never treated",

@@ -3,8 +3,8 @@
 
 use super::CommandError;
 use crate::cli::DiscoverArgs;
-use crate::discovery::Discovery;
-use crate::study::discover::{discover, limit_words, DiscoverOutcome, DiscoverRequest};
+use cadresim::discovery::Discovery;
+use cadresim::study::discover::{discover, limit_words, DiscoverOutcome, DiscoverRequest};
 
 pub(crate) fn run_discover(args: DiscoverArgs) -> Result<i32, CommandError> {
     let request = DiscoverRequest {

@@ -20,19 +20,19 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::charts;
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
-use crate::comparison::{self, RunOf};
-use crate::output::{self, series, tables, OutputError};
-use crate::params::Params;
-use crate::registry::{self, PARAMS};
-use crate::study::charts::{draw_maps, draw_results, read_results, unique_labels};
-pub(crate) use crate::study::memory::check_memory;
-pub use crate::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
+use cadresim::charts;
+use cadresim::comparison::{self, RunOf};
+use cadresim::output::{self, series, tables, OutputError};
+use cadresim::params::Params;
+use cadresim::registry::{self, PARAMS};
+use cadresim::study::charts::{draw_maps, draw_results, read_results, unique_labels};
+pub(crate) use cadresim::study::memory::check_memory;
+pub use cadresim::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
 /// A command's failure: the study layer's error, with the exit code it maps to.
-pub use crate::study::StudyError as CommandError;
-pub(crate) use crate::study::{refuse_output_among_inputs, resolved, thread_pool};
-use crate::study::{Event, Observer};
+pub use cadresim::study::StudyError as CommandError;
+pub(crate) use cadresim::study::{refuse_output_among_inputs, resolved, thread_pool};
+use cadresim::study::{Event, Observer};
 pub use run::summary_table;
 
 /// Run a parsed command line; returns the exit code.
@@ -95,7 +95,7 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
         plot_sweep(&args)?
     } else {
         if !args.maps.is_empty() {
-            crate::study::charts::check_maps(&args.dir)?;
+            cadresim::study::charts::check_maps(&args.dir)?;
         }
         let dirs = std::slice::from_ref(&args.dir);
         let results = read_results(dirs, None, &Terminal::default())?;
@@ -116,7 +116,7 @@ fn plot(args: PlotArgs) -> Result<i32, CommandError> {
 
 /// Redraw a sweep's charts (and its sensitivity analysis's).
 fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
-    let lock = crate::sweep::read_lock(&args.dir)?;
+    let lock = cadresim::sweep::read_lock(&args.dir)?;
     let analysed = if args.dir.join("sensitivity.csv").exists() {
         let read = |name: &str| {
             tables::read_sensitivity(&args.dir.join(name))
@@ -130,7 +130,7 @@ fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
         None
     };
     relist_charts(&args.dir, None)?;
-    let mut files = crate::study::sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
+    let mut files = cadresim::study::sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
     if let Some((indices, convergence)) = analysed {
         let out = args.dir.join("charts");
         files.extend(charts::draw_sensitivity(
@@ -383,7 +383,7 @@ impl Observer for Terminal {
 fn set_by_built_in(
     spec: &registry::ParamSpec,
     defaults: &Params,
-    regimes: &[crate::scenario::Scenario],
+    regimes: &[cadresim::scenario::Scenario],
 ) -> Vec<(String, String)> {
     let default = spec.value_text(defaults);
     regimes
@@ -396,7 +396,7 @@ fn set_by_built_in(
 /// The parameter listing of `cadresim params`.
 pub fn params_listing(args: &ParamsArgs) -> String {
     let defaults = Params::default();
-    let regimes = crate::scenario::built_in();
+    let regimes = cadresim::scenario::built_in();
     let mut text = String::new();
     if args.markdown {
         text.push_str(

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 
 use super::CommandError;
 use crate::cli::ReplayArgs;
-use crate::did::{Observe, Window};
-use crate::output::{self, manifest};
-use crate::scenario;
-use crate::study::did::DidRequest;
-use crate::sweep;
+use cadresim::did::{Observe, Window};
+use cadresim::output::{self, manifest};
+use cadresim::scenario;
+use cadresim::study::did::DidRequest;
+use cadresim::sweep;
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let json = read_json(&args.manifest)?;
@@ -34,7 +34,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         "sweep" | "merge" => replay_with(&args, &json, |out| rerun_sweep(&args, &beside, out)),
         "discover" => replay_with(&args, &json, |out| {
             let above = beside.parent().unwrap_or(Path::new("."));
-            crate::study::discover::rerun(&beside.join("discover.json"), above, out)
+            cadresim::study::discover::rerun(&beside.join("discover.json"), above, out)
         }),
         "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
         "compare" => {
@@ -119,7 +119,7 @@ fn rerun_sweep(args: &ReplayArgs, beside: &Path, out: &Path) -> Result<(), Comma
     let lock = sweep::read_lock(beside)?;
     let mut spec = lock.spec;
     spec.base = scenario::revalidate(&spec.base, &args.manifest.display().to_string())?;
-    crate::study::sweep::rerun(spec, lock.shard, out, args.threads)
+    cadresim::study::sweep::rerun(spec, lock.shard, out, args.threads)
 }
 
 /// The DiD study of the manifest, run again from its recorded scenario and settings.
@@ -169,7 +169,7 @@ fn rerun_did(args: &ReplayArgs, out: &Path) -> Result<(), CommandError> {
         resume: false,
         size: crate::cli::DEFAULT_SIZE,
     };
-    crate::study::did::did(&request, &crate::study::Silent)?;
+    cadresim::study::did::did(&request, &cadresim::study::Silent)?;
     Ok(())
 }
 

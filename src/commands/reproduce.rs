@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::{CommandError, Terminal};
 use crate::cli::ReproduceArgs;
-use crate::study::reproduce::{dry_run, reproduce, ReproduceRequest};
+use cadresim::study::reproduce::{dry_run, reproduce, ReproduceRequest};
 
 fn request(args: ReproduceArgs) -> ReproduceRequest {
     ReproduceRequest {

@@ -6,16 +6,16 @@ use std::path::Path;
 
 use super::{check_memory, thread_pool, CommandError, Terminal};
 use crate::cli::{ReplayArgs, RunArgs};
-use crate::comparison::{self, RunOf};
-use crate::effects;
-use crate::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
-use crate::output::manifest::{self, Stamp};
-use crate::output::tables;
-use crate::output::{self, EFFECTS_TABLE, RUN_TABLES, UNIT_TABLES};
-use crate::runner::ScenarioResult;
-use crate::scenario::{self, Scenario};
-use crate::stats::Spread;
-use crate::study::run::{
+use cadresim::comparison::{self, RunOf};
+use cadresim::effects;
+use cadresim::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
+use cadresim::output::manifest::{self, Stamp};
+use cadresim::output::tables;
+use cadresim::output::{self, EFFECTS_TABLE, RUN_TABLES, UNIT_TABLES};
+use cadresim::runner::ScenarioResult;
+use cadresim::scenario::{self, Scenario};
+use cadresim::stats::Spread;
+use cadresim::study::run::{
     plans, simulate_with_effects, table_format, write_all_tables, RunOutcome, RunRequest,
 };
 
@@ -66,7 +66,7 @@ fn check_baseline(args: &RunArgs) -> Result<(), CommandError> {
 pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
     check_baseline(&args)?;
     if args.dry_run {
-        let cost = crate::study::run::dry_run(&request(&args))?;
+        let cost = cadresim::study::run::dry_run(&request(&args))?;
         println!("{}", cost.describe());
         return Ok(0);
     }
@@ -74,7 +74,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32, CommandError> {
         out,
         results,
         manifest,
-    } = crate::study::run::run(&request(&args), &Terminal::default())?;
+    } = cadresim::study::run::run(&request(&args), &Terminal::default())?;
     print!("{}", summary_table(&results));
     print!("{}", run_lengths(&results));
     if let Some(baseline) = &args.baseline {

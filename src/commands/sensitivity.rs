@@ -3,9 +3,9 @@
 
 use super::{CommandError, Terminal};
 use crate::cli::SensitivityArgs;
-use crate::output::tables;
-use crate::sensitivity::{Analysis, Options};
-use crate::study::sensitivity::{reanalyse, SensitivityRequest};
+use cadresim::output::tables;
+use cadresim::sensitivity::{Analysis, Options};
+use cadresim::study::sensitivity::{reanalyse, SensitivityRequest};
 
 pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError> {
     let mut options = Options {

@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use super::CommandError;
 use crate::cli::ServeArgs;
-use crate::serve::{self, ServeRequest};
+use cadresim::serve::{self, ServeRequest};
 
 pub(crate) fn run_serve(args: ServeArgs) -> Result<i32, CommandError> {
     let bound = serve::bind(&ServeRequest {

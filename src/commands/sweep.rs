@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use super::run::aligned;
 use super::sensitivity::leading_parameters;
 use super::{CommandError, Terminal};
-use crate::charts;
 use crate::cli::{MergeArgs, StatusArgs, SweepArgs};
-use crate::metrics::WHOLE_HIERARCHY;
-use crate::output::tables;
-use crate::study::sweep::{self as study, MergeRequest, SweepOutcome, SweepRequest};
-use crate::sweep::{self, Design, SweepSpec};
+use cadresim::charts;
+use cadresim::metrics::WHOLE_HIERARCHY;
+use cadresim::output::tables;
+use cadresim::study::sweep::{self as study, MergeRequest, SweepOutcome, SweepRequest};
+use cadresim::sweep::{self, Design, SweepSpec};
 
 /// The study request of a command line.
 pub(crate) fn request(args: &SweepArgs) -> SweepRequest {
@@ -139,7 +139,7 @@ fn boundary_table(spec: &SweepSpec, dir: &Path) -> Result<String, CommandError> 
     for row in &rows {
         let mut line: Vec<String> = row.labels.iter().map(|l| charts::short_label(l)).collect();
         line.push(match row.estimate {
-            Some(estimate) => crate::stats::estimate_text(estimate, row.ci95),
+            Some(estimate) => cadresim::stats::estimate_text(estimate, row.ci95),
             None => "none".to_string(),
         });
         line.push(format!("{} of {}", row.crossed, row.replicates));

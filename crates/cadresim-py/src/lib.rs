@@ -469,7 +469,7 @@ fn built_in_names() -> Vec<String> {
 fn main(py: Python<'_>, args: Vec<String>) -> i32 {
     use clap::Parser;
     let argv = std::iter::once("cadresim".to_string()).chain(args);
-    let cli = match cadresim::cli::Cli::try_parse_from(argv) {
+    let cli = match cadresim_cli::cli::Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(error) => {
             use clap::error::ErrorKind;
@@ -480,11 +480,11 @@ fn main(py: Python<'_>, args: Vec<String>) -> i32 {
                 let _ = error.print();
                 return 0;
             }
-            eprintln!("error: {}", cadresim::cli::one_line_error(&error));
+            eprintln!("error: {}", cadresim_cli::cli::one_line_error(&error));
             return 2;
         }
     };
-    py.detach(|| match cadresim::commands::execute(cli) {
+    py.detach(|| match cadresim_cli::commands::execute(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {}", error.one_line());

@@ -28,7 +28,7 @@ impl Province {
 }
 
 /// The committed table.
-const TABLE: &str = include_str!("../../scenarios/data/china-provinces.csv");
+const TABLE: &str = include_str!("../../../../scenarios/data/china-provinces.csv");
 
 /// Rows and columns of the tile grid.
 pub const GRID: (u32, u32) = (10, 10);
@@ -65,7 +65,11 @@ mod tests {
     fn the_table_has_the_31_units_of_the_tree_each_on_its_own_tile() {
         let provinces = all();
         assert_eq!(provinces.len(), 31);
-        let tree = std::fs::read_to_string("scenarios/data/china-2023.csv").unwrap();
+        let tree = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenarios/data/china-2023.csv"
+        ))
+        .unwrap();
         let in_tree: Vec<(&str, &str)> = tree
             .lines()
             .filter(|line| line.ends_with(",province"))

@@ -227,7 +227,7 @@ fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
 }
 
 /// The format of a run's tables: one file holds every scenario, so they must agree.
-pub(crate) fn table_format(scenarios: &[Scenario]) -> Result<TableFormat, StudyError> {
+pub fn table_format(scenarios: &[Scenario]) -> Result<TableFormat, StudyError> {
     let format = scenarios
         .first()
         .map_or(TableFormat::Csv, |s| s.params.output.format);
@@ -277,7 +277,7 @@ fn load(paths: &[PathBuf]) -> Result<(Vec<Scenario>, Vec<String>), StudyError> {
 
 /// The plan of every scenario: the last check of the input, made before any directory is
 /// touched.
-pub(crate) fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, StudyError> {
+pub fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, StudyError> {
     Ok(scenarios
         .iter()
         .map(Scenario::plan)
@@ -311,7 +311,7 @@ fn simulate(
 /// Run the plans and the counterfactuals of the scenarios that report effects, as one piece
 /// of work; returns the plans' results and, when some scenario reports effects, the rows of
 /// `effects.csv`.
-pub(crate) fn simulate_with_effects(
+pub fn simulate_with_effects(
     plans: &[Plan],
     counterfactuals: &[Counterfactual],
     pool: &rayon::ThreadPool,
@@ -328,7 +328,7 @@ pub(crate) fn simulate_with_effects(
 
 /// Write the tables of a run (`effects.csv` too when there are effects); returns file name
 /// -> SHA-256.
-pub(crate) fn write_all_tables(
+pub fn write_all_tables(
     out: &Path,
     results: &[ScenarioResult],
     effects: Option<&[EffectRow]>,

@@ -125,7 +125,7 @@ fn gib(bytes: u128) -> String {
 }
 
 /// Refuse experiments whose state would not fit in memory, naming the file and key.
-pub(crate) fn check_memory(
+pub fn check_memory(
     scenarios: &[Scenario],
     files: &[String],
     threads: usize,

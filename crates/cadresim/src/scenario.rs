@@ -120,16 +120,22 @@ impl ScenarioError {
 
 /// The five regimes of the built-in default set, as (file, text).
 pub const BUILT_IN: [(&str, &str); 5] = [
-    ("pressure", include_str!("../scenarios/pressure.toml")),
-    ("ft-scoped", include_str!("../scenarios/ft-scoped.toml")),
-    ("ft-blanket", include_str!("../scenarios/ft-blanket.toml")),
+    ("pressure", include_str!("../../../scenarios/pressure.toml")),
+    (
+        "ft-scoped",
+        include_str!("../../../scenarios/ft-scoped.toml"),
+    ),
+    (
+        "ft-blanket",
+        include_str!("../../../scenarios/ft-blanket.toml"),
+    ),
     (
         "ft-no-correction",
-        include_str!("../scenarios/ft-no-correction.toml"),
+        include_str!("../../../scenarios/ft-no-correction.toml"),
     ),
     (
         "ft-incentives",
-        include_str!("../scenarios/ft-incentives.toml"),
+        include_str!("../../../scenarios/ft-incentives.toml"),
     ),
 ];
 

@@ -11,27 +11,27 @@ const ASSETS: [(&str, &str, &str); 5] = [
     (
         "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../assets/explorer/app.js"),
+        include_str!("../../../../assets/explorer/app.js"),
     ),
     (
         "style.css",
         "text/css; charset=utf-8",
-        include_str!("../../assets/explorer/style.css"),
+        include_str!("../../../../assets/explorer/style.css"),
     ),
     (
         "uPlot.iife.min.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../assets/explorer/vendor/uPlot.iife.min.js"),
+        include_str!("../../../../assets/explorer/vendor/uPlot.iife.min.js"),
     ),
     (
         "uPlot.min.css",
         "text/css; charset=utf-8",
-        include_str!("../../assets/explorer/vendor/uPlot.min.css"),
+        include_str!("../../../../assets/explorer/vendor/uPlot.min.css"),
     ),
     (
         "uPlot-LICENSE",
         "text/plain; charset=utf-8",
-        include_str!("../../assets/explorer/vendor/uPlot-LICENSE"),
+        include_str!("../../../../assets/explorer/vendor/uPlot-LICENSE"),
     ),
 ];
 
@@ -39,7 +39,7 @@ const ASSETS: [(&str, &str, &str); 5] = [
 pub async fn page() -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        include_str!("../../assets/explorer/index.html"),
+        include_str!("../../../../assets/explorer/index.html"),
     )
         .into_response()
 }

@@ -43,7 +43,7 @@ pub use sweep::{draw_boundary, draw_sweep, BoundaryLayout, SweepLayout};
 pub use units::{draw_province_maps, draw_units, Cohorts};
 
 /// The font every chart uses, committed with its licence (assets/fonts).
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../../../assets/fonts/DejaVuSans.ttf");
 /// The family name inside the committed font file.
 const FONT_NAME: &str = "DejaVu Sans";
 /// The family charts ask for (plotters registers the committed font under it).

@@ -2,17 +2,21 @@
 //! with `-dirty` when files that go into the binary differ from it.
 use std::process::Command;
 
-/// What the binary is built from: a change to any of these can change its results.
-const INPUTS: [&str; 9] = [
+/// What the binary is built from, relative to this package (build scripts run in its folder):
+/// a change to any of these can change its results. The command line (the root package's
+/// `src`) is among them: it turns arguments into requests.
+const INPUTS: [&str; 11] = [
     "src",
-    "crates/cadresim-keystream",
-    "crates/cadresim-model",
-    "crates/cadresim-analysis",
-    "scenarios",
-    "assets",
-    "Cargo.toml",
-    "Cargo.lock",
     "build.rs",
+    "Cargo.toml",
+    "../cadresim-keystream",
+    "../cadresim-model",
+    "../cadresim-analysis",
+    "../../src",
+    "../../scenarios",
+    "../../assets",
+    "../../Cargo.toml",
+    "../../Cargo.lock",
 ];
 
 fn git(args: &[&str]) -> Option<String> {
@@ -25,8 +29,8 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs");
+    println!("cargo:rerun-if-changed=../../.git/HEAD");
+    println!("cargo:rerun-if-changed=../../.git/refs");
     for input in INPUTS {
         println!("cargo:rerun-if-changed={input}");
     }
