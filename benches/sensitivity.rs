@@ -7,7 +7,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use cadresim::metrics::METRIC_COUNT;
-use cadresim::output::tables::SummaryRow;
+use cadresim::rows::SummaryRow;
 use cadresim::sensitivity::{self, Options};
 use cadresim::sweep::file;
 

@@ -3,7 +3,6 @@
 
 use super::{CommandError, Terminal};
 use crate::cli::SensitivityArgs;
-use cadresim::output::tables;
 use cadresim::sensitivity::{Analysis, Options};
 use cadresim::study::sensitivity::{reanalyse, SensitivityRequest};
 
@@ -40,7 +39,7 @@ pub(crate) fn leading_parameters(analysis: &Analysis) -> String {
     }
     let mut text = String::new();
     for metric in metrics {
-        let rows: Vec<&tables::SensitivityRow> = analysis
+        let rows: Vec<&cadresim::rows::SensitivityRow> = analysis
             .indices
             .iter()
             .filter(|row| row.metric == metric)
@@ -50,7 +49,7 @@ pub(crate) fn leading_parameters(analysis: &Analysis) -> String {
         } else {
             "mu_star"
         };
-        let mut ranked: Vec<&&tables::SensitivityRow> =
+        let mut ranked: Vec<&&cadresim::rows::SensitivityRow> =
             rows.iter().filter(|row| row.index == rank).collect();
         ranked.sort_by(|a, b| {
             b.estimate

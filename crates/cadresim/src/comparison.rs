@@ -6,8 +6,9 @@
 //! note saying why. Works on `summary.csv` rows, from one result directory or several.
 
 use crate::metrics::METRICS;
-use crate::output::tables::{DifferenceRow, SummaryRow};
 use crate::params::Params;
+use crate::rows::DifferenceRow;
+use crate::rows::SummaryRow;
 use crate::stats::{self, Difference};
 
 /// What a scenario was run with; pairing needs the same seed and replicate count.

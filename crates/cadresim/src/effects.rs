@@ -10,8 +10,8 @@
 //! `charts::effects` draws them.
 
 use crate::metrics::METRICS;
-use crate::output::tables::EffectRow;
 use crate::params::{Plan, AUTOMATIC_EFFECT_EVENTS};
+use crate::rows::EffectRow;
 use crate::runner::ScenarioResult;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::stats;

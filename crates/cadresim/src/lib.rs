@@ -34,3 +34,5 @@ pub mod tree;
 // The simulation is its own crate (no I/O, no clock, no file format); its modules keep their
 // paths here, so `cadresim::params` and `crate::params` name the same module.
 pub use cadresim_model::{hierarchy, longrun, metrics, model, params, rng, runner, stats};
+// The rows of every result table are the analysis crate's, below the store that writes them.
+pub use cadresim_analysis::rows;

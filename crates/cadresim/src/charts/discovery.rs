@@ -11,7 +11,7 @@ use super::{
     bar_label, draw_legend, fail, font, render, split_legend, stroke, tick_label, Chart,
     ChartError, Outcome, BLUE, GREY, LINE_COLOURS,
 };
-use crate::output::tables::TrajectoryRow;
+use crate::rows::TrajectoryRow;
 
 /// The chosen box on one parameter, normalised to the parameter's range in the sweep.
 #[derive(Clone, Debug, PartialEq)]

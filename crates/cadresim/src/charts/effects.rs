@@ -12,7 +12,7 @@ use super::{
 };
 use super::{GREY, LINE_COLOURS};
 use crate::effects::HORIZONS;
-use crate::output::tables::EffectRow;
+use crate::rows::EffectRow;
 use crate::scenario::Scenario;
 
 /// The metrics drawn, one panel each (as in the equilibria chart).

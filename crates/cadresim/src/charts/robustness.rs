@@ -10,7 +10,7 @@ use super::{
     bar_label, draw_interval_bar, draw_legend, fail, font, render, split_legend, tick_label, Chart,
     ChartError, Outcome, BLUE, GREY,
 };
-use crate::output::tables::RobustnessRow;
+use crate::rows::RobustnessRow;
 
 /// Draw `robustness.png` and `.svg` into `out`; returns the files written.
 pub fn draw_robustness(

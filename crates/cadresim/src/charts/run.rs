@@ -16,8 +16,8 @@ use super::{
 };
 use crate::metrics::WHOLE_HIERARCHY;
 use crate::output::series::{compared_name, Band, ResultData, ScenarioEquilibrium, ScenarioSeries};
-use crate::output::tables::DifferenceRow;
 use crate::params::Params;
+use crate::rows::DifferenceRow;
 use crate::scenario::Scenario;
 
 /// A unit named in a `where` as the font can draw it: a name in another script becomes the

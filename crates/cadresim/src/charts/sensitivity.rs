@@ -13,7 +13,7 @@ use super::{
     bar_label, category_label, draw_interval_bar, draw_legend, fail, font, render, split_legend,
     stroke, tick_label, Chart, ChartError, Outcome, BLUE, GREY, LINE_COLOURS, VERMILLION,
 };
-use crate::output::tables::SensitivityRow;
+use crate::rows::SensitivityRow;
 
 /// One metric's rows.
 struct MetricRows<'a> {

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{bar_label, category_label, fail, font, render, Chart, ChartError, Outcome};
-use crate::output::tables::LevelShareRow;
+use crate::rows::LevelShareRow;
 
 /// The factorial a chart shows: each switch's name with its levels' names, and the
 /// replicates and steps of every cell.

@@ -17,7 +17,8 @@ use super::{
     short_entry, stroke, tick_label, Chart, ChartError, Outcome, GREY, LINE_COLOURS,
 };
 use crate::metrics::{meaning, CLASSES, WHOLE_HIERARCHY};
-use crate::output::tables::{self, LevelSummary, PointsTable};
+use crate::output::tables::{self, LevelSummary};
+use crate::rows::PointsTable;
 
 /// What the sweep charts need to know of a sweep's design.
 #[derive(Clone, Debug, Default, PartialEq)]

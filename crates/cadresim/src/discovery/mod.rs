@@ -8,7 +8,10 @@ pub mod condition;
 // PRIM on plain numbers lives in the analysis crate.
 pub use cadresim_analysis::discovery::prim;
 
-use crate::output::tables::{BoxRow, PointsTable, SummaryRow};
+use crate::rows::PointsTable;
+
+use crate::rows::BoxRow;
+use crate::rows::SummaryRow;
 pub use condition::{parse, Condition, ConditionError};
 use prim::{Cases, Column, Limit, TrajectoryBox};
 

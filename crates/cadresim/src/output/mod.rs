@@ -383,7 +383,7 @@ pub fn write_tables(
 /// Write the effects table in `format`; returns its name -> SHA-256.
 pub fn write_effects(
     dir: &Path,
-    rows: &[tables::EffectRow],
+    rows: &[crate::rows::EffectRow],
     format: Format,
 ) -> Result<BTreeMap<String, String>, OutputError> {
     let name = store::file_name(format, EFFECTS_TABLE);

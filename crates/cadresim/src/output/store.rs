@@ -22,12 +22,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::record::{reader::RowIter, Field};
 use parquet::schema::types::Type;
 
-/// A float cell: the shortest digits that read back to the same value, always with a decimal
-/// point or an exponent (`4.0`, `0.1`, `1e-7`), so that every CSV reader types the column as
-/// float (polars and DuckDB infer a column written `4` as integer).
-pub fn number(value: f64) -> String {
-    format!("{value:?}")
-}
+pub use crate::rows::number;
 
 /// A table that cannot be read back, with the file and what is wrong.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::output::tables::SensitivityRow;
+use crate::rows::SensitivityRow;
 
 /// Total-order indices below this are read as "could stay at its default".
 pub const NEGLIGIBLE_TOTAL: f64 = 0.05;

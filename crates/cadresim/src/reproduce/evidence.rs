@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::metrics::{metric_index, modal_class, CLASSES, WHOLE_HIERARCHY};
 use crate::output::store;
-use crate::output::tables::{self, ReadError, SummaryRow};
+use crate::output::tables::{self, ReadError};
+use crate::rows::SummaryRow;
 use crate::stats::{self, Estimate, Paired};
 
 /// Evidence a claim needs that could not be read, or that the experiments did not produce.

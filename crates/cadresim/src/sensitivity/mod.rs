@@ -10,8 +10,9 @@ pub use cadresim_analysis::sensitivity::estimators;
 use rayon::prelude::*;
 
 use crate::metrics::{metric_index, METRICS, WHOLE_HIERARCHY};
-use crate::output::tables::{SensitivityRow as IndexRow, SummaryRow};
 use crate::rng::{Phase, ReplicateKey};
+use crate::rows::SensitivityRow as IndexRow;
+use crate::rows::SummaryRow;
 use crate::sweep::sampling::{morris_delta, saltelli_block};
 use crate::sweep::{Design, SweepSpec};
 

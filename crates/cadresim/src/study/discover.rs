@@ -317,11 +317,11 @@ fn slug(condition: &str) -> String {
 /// Longest `discover-<slug>` slug.
 const SLUG_LENGTH: usize = 80;
 
-fn trajectory_rows(found: &Discovery) -> Vec<tables::TrajectoryRow> {
+fn trajectory_rows(found: &Discovery) -> Vec<crate::rows::TrajectoryRow> {
     found
         .trajectory
         .iter()
-        .map(|b| tables::TrajectoryRow {
+        .map(|b| crate::rows::TrajectoryRow {
             coverage: b.coverage,
             density: b.density,
             mass: b.mass,
@@ -333,7 +333,7 @@ fn trajectory_rows(found: &Discovery) -> Vec<tables::TrajectoryRow> {
 
 fn write_tables(out: &Path, found: &Discovery) -> Result<Vec<PathBuf>, StudyError> {
     let trajectory = trajectory_rows(found);
-    let rows: Vec<tables::BoxRow> = found.restrictions.iter().map(|r| r.row.clone()).collect();
+    let rows: Vec<crate::rows::BoxRow> = found.restrictions.iter().map(|r| r.row.clone()).collect();
     Ok(vec![
         output::write_atomically(out, "trajectory.csv", |w| {
             tables::write_trajectory(w, &trajectory).map_err(Into::into)

@@ -10,9 +10,10 @@ use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::effects::{self, Counterfactual};
 use crate::metrics::Settling;
+use crate::output;
 use crate::output::manifest::{self, Manifest, RunRecord, Stamp};
-use crate::output::{self, tables::EffectRow};
 use crate::params::{Plan, TableFormat};
+use crate::rows::EffectRow;
 use crate::runner::{self, ScenarioResult};
 use crate::scenario::{self, RunOverride, Scenario};
 

@@ -177,7 +177,7 @@ pub fn reanalyse(
 /// its ST's says the sample is too small. Each such case, with what a sample four times as
 /// large (intervals about half as wide) would cost in simulator runs.
 /// `samples`: the Sobol' base rows; `runs`: the simulator runs they took.
-fn s1_above_st(indices: &[tables::SensitivityRow], samples: usize, runs: u64) -> Vec<String> {
+fn s1_above_st(indices: &[crate::rows::SensitivityRow], samples: usize, runs: u64) -> Vec<String> {
     let find = |metric: &str, parameter: &str, index: &str| {
         indices
             .iter()
@@ -215,8 +215,8 @@ mod tests {
         index: &str,
         estimate: f64,
         interval: (f64, f64),
-    ) -> tables::SensitivityRow {
-        tables::SensitivityRow {
+    ) -> crate::rows::SensitivityRow {
+        crate::rows::SensitivityRow {
             method: "sobol".into(),
             metric: "welfare".into(),
             level: "all".into(),

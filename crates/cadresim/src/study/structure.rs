@@ -15,9 +15,12 @@ use crate::charts;
 use crate::output;
 use crate::output::ledger::{self, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
-use crate::output::tables::{self, CellVerdictRow, LevelShareRow, VerdictRow};
+use crate::output::tables;
 use crate::reproduce::structure::{self, ClaimStructure, StructureSpec, Switch};
 use crate::reproduce::{robustness, Experiments};
+use crate::rows::CellVerdictRow;
+use crate::rows::LevelShareRow;
+use crate::rows::VerdictRow;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// What to run and where.

@@ -13,7 +13,8 @@ use super::{check_finite, check_part, run_point, usage, write_part, Point, Sweep
 use crate::discovery::condition::{self, Condition};
 use crate::metrics::{modal_class, Equilibrium, CLASSES, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::part_path;
-use crate::output::tables::{self, BoundaryRow};
+use crate::output::tables;
+use crate::rows::BoundaryRow;
 use crate::stats;
 
 /// Where a search's points come from.
