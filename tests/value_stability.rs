@@ -3,9 +3,9 @@
 //! any of them fails here before it moves a result; docs/REPRODUCIBILITY.md says which
 //! crates define which values.
 
-use cadresim::model::beta::Beta;
-use cadresim::model::expf::expf;
-use cadresim::model::population::lognormal_mean_one;
+use cadresim::rng::beta::Beta;
+use cadresim::rng::expf::expf;
+use cadresim::rng::logit::lognormal_mean_one;
 use cadresim::rng::{Phase, ReplicateKey};
 
 /// Every pinned value as text: floats in Rust's shortest round-trip form, so equal text

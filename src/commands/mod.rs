@@ -22,16 +22,16 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use cadresim::charts;
-use cadresim::comparison::{self, RunOf};
-use cadresim::output::{self, series, tables, OutputError};
+use cadresim::output::{self, tables, OutputError};
 use cadresim::params::Params;
 use cadresim::registry::{self, PARAMS};
-use cadresim::study::charts::{draw_maps, draw_results, read_results, unique_labels};
+use cadresim::study::charts::{draw_maps, draw_results, read_results};
+use cadresim::study::compare::CompareRequest;
 pub(crate) use cadresim::study::memory::check_memory;
 pub use cadresim::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
+pub(crate) use cadresim::study::thread_pool;
 /// A command's failure: the study layer's error, with the exit code it maps to.
 pub use cadresim::study::StudyError as CommandError;
-pub(crate) use cadresim::study::{refuse_output_among_inputs, resolved, thread_pool};
 use cadresim::study::{Event, Observer};
 pub use run::summary_table;
 
@@ -146,169 +146,30 @@ fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
 /// Compare result directories into `--out`: everything is read and checked first; the
 /// output directory is then locked, and refused when it holds anything unless `--force`.
 fn compare(args: CompareArgs) -> Result<i32, CommandError> {
-    let (written, baseline, paired_only) = write_comparison(&args)?;
+    let request = CompareRequest {
+        dirs: args.dirs,
+        out: args.out,
+        baseline: args.baseline,
+        overlay: args.overlay,
+        force: args.force,
+        size: args.size,
+    };
+    let outcome = cadresim::study::compare::compare(&request, &Terminal::default())?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
     println!(
-        "{} chart files and differences.csv ({} differences from {baseline}) in {}",
-        written - 1,
-        if paired_only {
+        "{} chart files and differences.csv ({} differences from {}) in {}",
+        outcome.files - 1,
+        if outcome.notes.is_empty() {
             "paired"
         } else {
             "paired and Welch"
         },
-        args.out.display()
+        outcome.baseline,
+        request.out.display()
     );
     Ok(0)
-}
-
-/// Run the comparison that a `compare` manifest records again into `out` (replaced),
-/// quietly: for `replay`.
-pub(crate) fn rerun_comparison(
-    settings: &serde_json::Value,
-    out: &Path,
-) -> Result<(), CommandError> {
-    let missing = |key: &str| {
-        CommandError::Usage(format!(
-            "the manifest records no `settings.{key}`; this comparison cannot be replayed"
-        ))
-    };
-    let dirs: Vec<PathBuf> = settings
-        .get("dirs")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .ok_or_else(|| missing("dirs"))?;
-    let baseline = settings
-        .get("baseline")
-        .and_then(|v| v.as_str())
-        .map(String::from);
-    let overlay = settings
-        .get("overlay")
-        .and_then(|v| v.as_bool())
-        .ok_or_else(|| missing("overlay"))?;
-    let args = CompareArgs {
-        dirs,
-        out: out.to_path_buf(),
-        baseline,
-        overlay,
-        force: true,
-        size: crate::cli::DEFAULT_SIZE,
-    };
-    write_comparison(&args).map(|_| ())
-}
-
-/// Read, check and compare, then write `--out` with its manifest (last); returns the files
-/// written, the baseline and whether every difference was paired.
-fn write_comparison(args: &CompareArgs) -> Result<(usize, String, bool), CommandError> {
-    refuse_output_among_inputs(
-        &args.out,
-        &args.dirs,
-        "the result directory",
-        "choose another --out",
-    )?;
-    let labels = unique_labels(&args.dirs);
-    let single = args.dirs.len() == 1;
-    let mut rows = Vec::new();
-    let mut runs = Vec::new();
-    let mut scenarios = Vec::new();
-    for (dir, label) in args.dirs.iter().zip(&labels) {
-        verify_tables(dir)?;
-        // One directory: its scenarios keep their names.
-        let named = |scenario: &str| match single {
-            true => scenario.to_string(),
-            false => series::compared_name(label, scenario),
-        };
-        let summary = tables::read_summary(&output::store::find(dir, "summary"))
-            .map_err(|error| CommandError::Failed(error.to_string()))?;
-        rows.extend(summary.into_iter().map(|mut row| {
-            row.scenario = named(&row.scenario);
-            row
-        }));
-        let manifest = output::read_manifest(&dir.join("manifest.json")).map_err(|error| {
-            CommandError::Usage(format!(
-                "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
-                dir.display()
-            ))
-        })?;
-        runs.extend(
-            manifest
-                .record
-                .scenarios
-                .iter()
-                .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
-        );
-        scenarios.extend(manifest.record.scenarios);
-    }
-    if let ([dir], [only]) = (&args.dirs[..], &runs[..]) {
-        return Err(CommandError::Usage(format!(
-            "{}: holds one scenario, `{}`; compare needs two (give a second result directory)",
-            dir.display(),
-            only.scenario
-        )));
-    }
-    let comparison::Differences {
-        baseline,
-        rows: differences,
-        notes,
-    } = comparison::differences(&rows, &runs, args.baseline.as_deref())
-        .map_err(|error| CommandError::Usage(error.to_string()))?;
-    for note in &notes {
-        eprintln!("note: {note}");
-    }
-    let results = read_results(&args.dirs, None, &Terminal::default())?;
-    let _lock = output::prepare_dir(&args.out, args.force)?;
-    let started = output::manifest::now_utc();
-    let mut files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
-    files.push(output::write_atomically(
-        &args.out,
-        "differences.csv",
-        |out| tables::write_differences(out, &differences).map_err(Into::into),
-    )?);
-    files.extend(charts::draw_differences(
-        &baseline,
-        &differences,
-        &args.out,
-        args.size,
-    )?);
-    let manifest = output::manifest::Manifest {
-        stamp: output::manifest::Stamp::now("compare", Some(1), Some(started)),
-        record: output::manifest::RunRecord {
-            seed: None,
-            replicates: None,
-            steps: None,
-            scenarios,
-            settings: Some(serde_json::json!({
-                "dirs": args.dirs.iter().map(|d| resolved(d)).collect::<Vec<_>>(),
-                "baseline": args.baseline,
-                "overlay": args.overlay,
-            })),
-        },
-        files: output::hash_files(&args.out, &files)?,
-    };
-    output::write_manifest(&args.out, &manifest)?;
-    Ok((files.len(), baseline, notes.is_empty()))
-}
-
-/// Refuse a result directory whose tables differ from its manifest's hashes.
-fn verify_tables(dir: &Path) -> Result<(), CommandError> {
-    let recorded = output::recorded_hashes(dir).map_err(|error| {
-        CommandError::Usage(format!(
-            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
-            dir.display()
-        ))
-    })?;
-    let file = |table: &str| {
-        let path = output::store::find(dir, table);
-        path.file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    let mut tables: Vec<String> = output::RUN_TABLES.iter().map(|t| file(t)).collect();
-    tables.extend(
-        output::UNIT_TABLES
-            .iter()
-            .map(|t| file(t))
-            .filter(|name| recorded.contains_key(name)),
-    );
-    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
-    Ok(output::verify_files(dir, &tables)?)
 }
 
 /// A progress bar on stderr that appears only once work has lasted a second.

@@ -14,6 +14,7 @@ use crate::cli::ReplayArgs;
 use cadresim::did::{Observe, Window};
 use cadresim::output::{self, manifest};
 use cadresim::scenario;
+use cadresim::study::compare;
 use cadresim::study::did::DidRequest;
 use cadresim::sweep;
 
@@ -39,7 +40,10 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
         "compare" => {
             let settings = json.get("settings").cloned().unwrap_or_default();
-            replay_with(&args, &json, |out| super::rerun_comparison(&settings, out))
+            replay_with(&args, &json, |out| {
+                let request = compare::recorded(&settings, out)?;
+                compare::compare(&request, &cadresim::study::Silent).map(|_| ())
+            })
         }
         other => Err(CommandError::Usage(format!(
             "{}: a `{other}` manifest cannot be replayed; run `cadresim {other}` again with the settings it records",

@@ -1,6 +1,15 @@
-//! Seed derivation and random streams. A replicate's key is derived from (master seed,
-//! replicate); every step draws from independent ChaCha8 streams keyed by
-//! (step, peer group, phase), so results never depend on thread scheduling.
+//! Seed derivation, random streams, and every draw and piece of math whose exact bits define
+//! results. A replicate's key is derived from (master seed, replicate); every step draws from
+//! independent ChaCha8 streams keyed by (step, peer group, phase), so results never depend on
+//! thread scheduling. The draws: a stream's uniform, chance, standard normal and unbiased
+//! integer (`Stream`), recruits' Beta draws (`beta`), the log-normal multiplier and the logit
+//! choice (`logit`), and the logit's single-precision exponential (`expf`).
+//! `tests/value_stability.rs` pins each with literal values (rand's convention): a change to
+//! any of them changes published results and must be deliberate.
+
+pub mod beta;
+pub mod expf;
+pub mod logit;
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;

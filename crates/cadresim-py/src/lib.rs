@@ -420,7 +420,9 @@ fn discover(
         size: CHART_SIZE,
         ..DiscoverRequest::new(PathBuf::from(dir), condition)
     };
-    let outcome = py.detach(|| discover_study(&request)).map_err(failed)?;
+    // PRIM takes seconds and reports no events, so it cannot stop half-way: an interrupt
+    // is raised when it ends (and its directory, complete, stays).
+    let outcome = interruptible(py, &Warnings::default(), || discover_study(&request))?;
     Ok((outcome.out.display().to_string(), outcome.title))
 }
 

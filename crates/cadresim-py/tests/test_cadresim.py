@@ -136,3 +136,54 @@ def test_the_script_answers_help_and_version():
     assert done.returncode == 0 and cadresim.__version__ in done.stdout
     done = command_line("run", "--help")
     assert done.returncode == 0 and "--steps" in done.stdout
+
+
+def test_the_type_stubs_are_the_extension_modules_functions():
+    """`_cadresim.pyi` names every function of the extension module, with its parameters in
+    order, keyword-only where they are, and its defaults."""
+    import ast
+    import inspect
+
+    from cadresim import _cadresim
+
+    stub = Path(cadresim.__file__).with_name("_cadresim.pyi")
+    tree = ast.parse(stub.read_text())
+    stubbed = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    functions = {
+        name
+        for name, value in vars(_cadresim).items()
+        if callable(value) and not name.startswith("_") and not isinstance(value, type)
+    }
+    assert set(stubbed) == functions
+    for name, node in stubbed.items():
+        actual = inspect.signature(getattr(_cadresim, name))
+        positional = [a.arg for a in node.args.args]
+        keyword = [a.arg for a in node.args.kwonlyargs]
+        kinds = {
+            p.name: p.kind for p in actual.parameters.values()
+        }
+        assert list(kinds) == positional + keyword, name
+        assert all(kinds[k] == inspect.Parameter.KEYWORD_ONLY for k in keyword), name
+        defaults = [ast.literal_eval(d) for d in node.args.kw_defaults]
+        assert defaults == [actual.parameters[k].default for k in keyword], name
+    assert "CadresimError" in {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+
+
+def test_ctrl_c_ends_the_command_line_at_once(tmp_path):
+    """The installed command ends on SIGINT as the binary does (by the signal), not after
+    the command finishes."""
+    import signal
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cadresim", "run", str(PRESSURE), "--steps", "100000",
+         "--out", str(tmp_path / "never")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(3)
+    started = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    code = child.wait(timeout=60)
+    assert code == -signal.SIGINT
+    assert time.monotonic() - started < 30

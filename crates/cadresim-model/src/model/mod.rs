@@ -5,8 +5,6 @@
 //! Architecture Invariant: nothing in this module does IO, reads a clock or draws from an
 //! unseeded generator; a replicate is a pure function of (scenario, seed, replicate).
 
-pub mod beta;
-pub mod expf;
 pub mod kernel;
 pub mod population;
 pub mod rational;
@@ -17,9 +15,10 @@ use rayon::prelude::*;
 use crate::hierarchy::Hierarchy;
 use crate::metrics::{Tally, UnitMeasures, METRIC_COUNT};
 use crate::params::{Decomposition, Params, Plan};
+use crate::rng::logit::lognormal_mean_one;
 use crate::rng::{Phase, ReplicateKey};
 use kernel::Kernel;
-use population::{lognormal_mean_one, Derived, PeerGroup};
+use population::{Derived, PeerGroup};
 use step::{Regime, Scratch, StepContext};
 
 /// Per-unit state (indexed by global unit number).

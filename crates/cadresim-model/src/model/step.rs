@@ -3,11 +3,10 @@
 //! turnover). Reads shared unit data, writes only the group's own arrays.
 
 use crate::metrics::Tally;
-use crate::model::population::{
-    logit_choice, Derived, FormDraw, PeerGroup, Screen, IDLE, LATENT_SLOTS, ROUTINE,
-};
+use crate::model::population::{Derived, FormDraw, PeerGroup, Screen, IDLE, LATENT_SLOTS, ROUTINE};
 use crate::model::rational;
 use crate::params::{ErrorClass, Params, Rule, MAX_ACTIONS};
+use crate::rng::logit::logit_choice;
 use crate::rng::{Phase, ReplicateKey, Stream};
 
 /// Call `f::<ACTIONS>(args)` with the row width `actions` as a constant, one compiled copy

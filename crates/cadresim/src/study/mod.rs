@@ -10,6 +10,7 @@
 
 pub mod calibrate;
 pub mod charts;
+pub mod compare;
 pub mod cost;
 pub mod did;
 pub mod discover;

@@ -1,0 +1,187 @@
+//! The `compare` study: result directories read, checked against their manifests and
+//! compared with a baseline (paired differences under common random numbers, Welch's where
+//! runs cannot be paired), written to a comparison directory (`differences.csv`, the run
+//! charts side by side, the differences chart, `manifest.json` last); and the request a
+//! `compare` manifest records, for `replay`.
+
+use std::path::{Path, PathBuf};
+
+use super::charts::{draw_results, read_results, unique_labels};
+use super::{refuse_output_among_inputs, resolved, Observer, StudyError};
+use crate::charts;
+use crate::comparison::{self, RunOf};
+use crate::output::{self, series, tables};
+
+/// What to compare: result directories of `run`, the baseline scenario (default: the first),
+/// whether run charts overlay the directories, and where to write.
+#[derive(Clone, Debug)]
+pub struct CompareRequest {
+    pub dirs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub baseline: Option<String>,
+    pub overlay: bool,
+    pub force: bool,
+    pub size: (u32, u32),
+}
+
+/// A finished comparison: the files written (`differences.csv` and the charts), the
+/// baseline, and the notes on differences that could not be paired (none: every difference
+/// is paired).
+#[derive(Clone, Debug)]
+pub struct CompareOutcome {
+    pub files: usize,
+    pub baseline: String,
+    pub notes: Vec<String>,
+}
+
+/// Read, check and compare, then write `out` with its manifest (last). Everything is read
+/// and checked first; the output directory is then locked, and refused when it holds
+/// anything unless `force`.
+pub fn compare(
+    args: &CompareRequest,
+    observer: &dyn Observer,
+) -> Result<CompareOutcome, StudyError> {
+    refuse_output_among_inputs(
+        &args.out,
+        &args.dirs,
+        "the result directory",
+        "choose another --out",
+    )?;
+    let labels = unique_labels(&args.dirs);
+    let single = args.dirs.len() == 1;
+    let mut rows = Vec::new();
+    let mut runs = Vec::new();
+    let mut scenarios = Vec::new();
+    for (dir, label) in args.dirs.iter().zip(&labels) {
+        verify_tables(dir)?;
+        // One directory: its scenarios keep their names.
+        let named = |scenario: &str| match single {
+            true => scenario.to_string(),
+            false => series::compared_name(label, scenario),
+        };
+        let summary = tables::read_summary(&output::store::find(dir, "summary"))
+            .map_err(|error| StudyError::Failed(error.to_string()))?;
+        rows.extend(summary.into_iter().map(|mut row| {
+            row.scenario = named(&row.scenario);
+            row
+        }));
+        let manifest = output::read_manifest(&dir.join("manifest.json")).map_err(|error| {
+            StudyError::Usage(format!(
+                "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
+                dir.display()
+            ))
+        })?;
+        runs.extend(
+            manifest
+                .record
+                .scenarios
+                .iter()
+                .map(|scenario| RunOf::new(named(&scenario.name), &scenario.params)),
+        );
+        scenarios.extend(manifest.record.scenarios);
+    }
+    if let ([dir], [only]) = (&args.dirs[..], &runs[..]) {
+        return Err(StudyError::Usage(format!(
+            "{}: holds one scenario, `{}`; compare needs two (give a second result directory)",
+            dir.display(),
+            only.scenario
+        )));
+    }
+    let comparison::Differences {
+        baseline,
+        rows: differences,
+        notes,
+    } = comparison::differences(&rows, &runs, args.baseline.as_deref())
+        .map_err(|error| StudyError::Usage(error.to_string()))?;
+    let results = read_results(&args.dirs, None, observer)?;
+    let _lock = output::prepare_dir(&args.out, args.force)?;
+    let started = output::manifest::now_utc();
+    let mut files = draw_results(&results, &args.dirs, &args.out, args.size, args.overlay)?;
+    files.push(output::write_atomically(
+        &args.out,
+        "differences.csv",
+        |out| tables::write_differences(out, &differences).map_err(Into::into),
+    )?);
+    files.extend(charts::draw_differences(
+        &baseline,
+        &differences,
+        &args.out,
+        args.size,
+    )?);
+    let manifest = output::manifest::Manifest {
+        stamp: output::manifest::Stamp::now("compare", Some(1), Some(started)),
+        record: output::manifest::RunRecord {
+            seed: None,
+            replicates: None,
+            steps: None,
+            scenarios,
+            settings: Some(serde_json::json!({
+                "dirs": args.dirs.iter().map(|d| resolved(d)).collect::<Vec<_>>(),
+                "baseline": args.baseline,
+                "overlay": args.overlay,
+            })),
+        },
+        files: output::hash_files(&args.out, &files)?,
+    };
+    output::write_manifest(&args.out, &manifest)?;
+    Ok(CompareOutcome {
+        files: files.len(),
+        baseline,
+        notes,
+    })
+}
+
+/// The comparison a `compare` manifest's `settings` record, written again into `out`
+/// (replaced): for `replay`.
+pub fn recorded(settings: &serde_json::Value, out: &Path) -> Result<CompareRequest, StudyError> {
+    let missing = |key: &str| {
+        StudyError::Usage(format!(
+            "the manifest records no `settings.{key}`; this comparison cannot be replayed"
+        ))
+    };
+    let dirs: Vec<PathBuf> = settings
+        .get("dirs")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| missing("dirs"))?;
+    let baseline = settings
+        .get("baseline")
+        .and_then(|v| v.as_str())
+        .map(String::from);
+    let overlay = settings
+        .get("overlay")
+        .and_then(|v| v.as_bool())
+        .ok_or_else(|| missing("overlay"))?;
+    Ok(CompareRequest {
+        dirs,
+        out: out.to_path_buf(),
+        baseline,
+        overlay,
+        force: true,
+        size: charts::DEFAULT_SIZE,
+    })
+}
+
+/// Refuse a result directory whose tables differ from its manifest's hashes.
+fn verify_tables(dir: &Path) -> Result<(), StudyError> {
+    let recorded = output::recorded_hashes(dir).map_err(|error| {
+        StudyError::Usage(format!(
+            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
+            dir.display()
+        ))
+    })?;
+    let file = |table: &str| {
+        let path = output::store::find(dir, table);
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut tables: Vec<String> = output::RUN_TABLES.iter().map(|t| file(t)).collect();
+    tables.extend(
+        output::UNIT_TABLES
+            .iter()
+            .map(|t| file(t))
+            .filter(|name| recorded.contains_key(name)),
+    );
+    let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+    Ok(output::verify_files(dir, &tables)?)
+}
