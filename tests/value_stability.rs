@@ -5,7 +5,7 @@
 
 use cadresim::rng::beta::Beta;
 use cadresim::rng::expf::expf;
-use cadresim::rng::logit::lognormal_mean_one;
+use cadresim::rng::logit::{logit_choice, lognormal_mean_one};
 use cadresim::rng::{Phase, ReplicateKey};
 
 /// Every pinned value as text: floats in Rust's shortest round-trip form, so equal text
@@ -41,6 +41,19 @@ fn values() -> Vec<String> {
         .collect();
     values.push(format!("expf bits {exps:x?}"));
     values.push(format!("poisson(3.5) {:?}", poisson_counts()));
+    // The draws every cadre makes every step: chance (errors, detection) and the logit
+    // choice of an action (single-precision weights through expf, then the pick).
+    let mut stream = ReplicateKey::new(7, 3).stream(2, 5, Phase::Learn);
+    let chances: Vec<bool> = [0.0, 0.25, 0.5, 0.75, 1.0]
+        .iter()
+        .map(|&p| stream.chance(p))
+        .collect();
+    values.push(format!("chance {chances:?}"));
+    let attraction = [0.5f32, -0.25, 1.5, 0.0];
+    let choices: Vec<u8> = (0..8)
+        .map(|_| logit_choice(&attraction, 2.0, &mut stream))
+        .collect();
+    values.push(format!("logit(2) {choices:?}"));
     values
 }
 
@@ -67,6 +80,8 @@ fn the_values_that_define_results_are_stable() {
         "beta(0.5, 0.8) [0.06590319287670335, 0.002553830194618331, 0.5056341963618916]",
         "expf bits [37e6fe13, 3ebc5ab2, 3f800000, 3facc82d, 433e90f7]",
         "poisson(3.5) [2.0, 3.0, 4.0, 1.0, 5.0, 3.0]",
+        "chance [false, false, false, false, true]",
+        "logit(2) [2, 2, 2, 3, 2, 2, 2, 2]",
     ];
     let found = values();
     assert_eq!(found, expected, "found:\n{}", found.join("\n"));

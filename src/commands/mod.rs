@@ -155,9 +155,6 @@ fn compare(args: CompareArgs) -> Result<i32, CommandError> {
         size: args.size,
     };
     let outcome = cadresim::study::compare::compare(&request, &Terminal::default())?;
-    for note in &outcome.notes {
-        eprintln!("note: {note}");
-    }
     println!(
         "{} chart files and differences.csv ({} differences from {}) in {}",
         outcome.files - 1,

@@ -42,7 +42,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             let settings = json.get("settings").cloned().unwrap_or_default();
             replay_with(&args, &json, |out| {
                 let request = compare::recorded(&settings, out)?;
-                compare::compare(&request, &cadresim::study::Silent).map(|_| ())
+                compare::compare(&request, &super::Terminal::default()).map(|_| ())
             })
         }
         other => Err(CommandError::Usage(format!(

@@ -41,7 +41,7 @@ EXPECTED_PARQUET = {
     "summary.parquet", "equilibrium.parquet", "effects.parquet",
 }
 
-# Columns Parquet stores as text (src/output/store.rs): a unit code stays text there.
+# Columns Parquet stores as text (crates/cadresim/src/output/store.rs): a unit code stays text there.
 PARQUET_TEXT = {"scenario", "level", "metric", "class", "unit_code", "unit_name", "event", "method"}
 
 SMALL = """

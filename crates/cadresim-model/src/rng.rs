@@ -4,8 +4,10 @@
 //! thread scheduling. The draws: a stream's uniform, chance, standard normal and unbiased
 //! integer (`Stream`), recruits' Beta draws (`beta`), the log-normal multiplier and the logit
 //! choice (`logit`), and the logit's single-precision exponential (`expf`).
-//! `tests/value_stability.rs` pins each with literal values (rand's convention): a change to
-//! any of them changes published results and must be deliberate.
+//! `tests/value_stability.rs` pins each of them with literal values (rand's convention): a
+//! change to any of them changes published results and must be deliberate. (The analyses
+//! that resample, such as PRIM's bagging and the critical penalty's bootstrap, seed ChaCha8
+//! generators of their own where they are defined.)
 
 pub mod beta;
 pub mod expf;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::charts::{draw_results, read_results, unique_labels};
-use super::{refuse_output_among_inputs, resolved, Observer, StudyError};
+use super::{refuse_output_among_inputs, resolved, Event, Observer, StudyError};
 use crate::charts;
 use crate::comparison::{self, RunOf};
 use crate::output::{self, series, tables};
@@ -26,7 +26,7 @@ pub struct CompareRequest {
 
 /// A finished comparison: the files written (`differences.csv` and the charts), the
 /// baseline, and the notes on differences that could not be paired (none: every difference
-/// is paired).
+/// is paired; each was also reported as a `note: ...` stage when it was known).
 #[derive(Clone, Debug)]
 pub struct CompareOutcome {
     pub files: usize,
@@ -93,6 +93,10 @@ pub fn compare(
         notes,
     } = comparison::differences(&rows, &runs, args.baseline.as_deref())
         .map_err(|error| StudyError::Usage(error.to_string()))?;
+    // The notes as soon as they are known, as lines of their own (`note: ...`).
+    for note in &notes {
+        observer.event(Event::Stage(format!("note: {note}")));
+    }
     let results = read_results(&args.dirs, None, observer)?;
     let _lock = output::prepare_dir(&args.out, args.force)?;
     let started = output::manifest::now_utc();
