@@ -13,13 +13,15 @@
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::ledger::{self, Found};
 use super::manifest::sha256_file;
-use super::tables::{number, unit_cell};
+pub use super::tables::write_rows;
+use super::tables::{number, read_rows, unit_cell};
 use super::{io_error, write_atomically, OutputError};
 use crate::did::{AttRow, Design, Panels, PretrendRow};
 
@@ -73,22 +75,6 @@ pub const SUMMARY_HEADER: [&str; 15] = [
     "coverage",
     "pretrend_rejection",
 ];
-
-/// Write `header` (unless empty), then rows that serialize as flat records in the header's
-/// order.
-pub fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -> csv::Result<()> {
-    let mut writer = csv::WriterBuilder::new()
-        .has_headers(false)
-        .from_writer(out);
-    if !header.is_empty() {
-        writer.write_record(header)?;
-    }
-    for row in rows {
-        writer.serialize(row)?;
-    }
-    writer.flush()?;
-    Ok(())
-}
 
 /// The header of `panel.csv`: `replicate, unit_code, unit_name, step, cohort`, then per
 /// outcome `<metric>`, `<metric>_counterfactual` and, when observed, `<metric>_observed`.
@@ -256,24 +242,16 @@ fn lengths(dir: &Path) -> Result<BTreeMap<String, u64>, OutputError> {
 
 /// The rows of `att.csv` and `pretrend.csv`, read back.
 pub fn read_estimates(dir: &Path) -> Result<(Vec<AttRow>, Vec<PretrendRow>), OutputError> {
-    fn read<R: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<R>, OutputError> {
-        let mut reader = csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
-        reader
-            .deserialize()
-            .collect::<Result<Vec<R>, _>>()
-            .map_err(|e| csv_error(path, e))
+    fn read<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>, OutputError> {
+        read_rows(path).map_err(|e| OutputError::Io {
+            path: PathBuf::from(e.path),
+            source: io::Error::other(e.message),
+        })
     }
     Ok((
         read(&dir.join("att.csv"))?,
         read(&dir.join("pretrend.csv"))?,
     ))
-}
-
-fn csv_error(path: &Path, error: csv::Error) -> OutputError {
-    OutputError::Io {
-        path: path.to_path_buf(),
-        source: io::Error::other(error.to_string()),
-    }
 }
 
 #[cfg(test)]

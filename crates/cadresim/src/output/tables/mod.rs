@@ -36,13 +36,15 @@ use crate::output::store::TableReader;
 pub use crate::rows::{number, optional};
 
 /// A CSV table whose columns are the fields of a serde-derived row: `header` first (also
-/// when there are no rows), then each row in order. Each caller's test checks that `header` is
-/// its row's fields (`header_of`).
-fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -> csv::Result<()> {
+/// when there are no rows; none when `header` is empty, for a part appended to a table), then
+/// each row in order. Each caller's test checks that `header` is its row's fields (`header_of`).
+pub fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -> csv::Result<()> {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(out);
-    writer.write_record(header)?;
+    if !header.is_empty() {
+        writer.write_record(header)?;
+    }
     for row in rows {
         writer.serialize(row)?;
     }
@@ -53,7 +55,7 @@ fn write_rows<W: Write, R: Serialize>(out: W, header: &[&str], rows: &[R]) -> cs
 /// Every row of a CSV table of serde-derived rows, found by header name (columns the row
 /// does not know are ignored; a missing optional column reads as its default); an error
 /// names the file, the line and what is wrong.
-fn read_rows<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>, ReadError> {
+pub(crate) fn read_rows<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>, ReadError> {
     let mut reader = csv::Reader::from_path(path).map_err(|error| ReadError::new(path, error))?;
     reader
         .deserialize()
