@@ -4,9 +4,13 @@
 //! sensitivity indices, PRIM's trajectory and box, differences from a baseline, schedule
 //! effects, boundary searches, the robustness check's verdicts, shares and failure boxes, and
 //! the structural factorial's verdicts and shares. The library's `output::tables` writes and
-//! reads every one of them, one module per kind of result; where a table's columns are a
+//! reads every one of them, one module per kind of result. Where a table's columns are a
 //! row's fields, the row derives serde and its number cells are these functions'
-//! (`serialize_with`).
+//! (`serialize_with`): PRIM's trajectory and box, the robustness check's and the structural
+//! factorial's tables. The others are written column by column because their columns are not
+//! fixed fields: a summary's and a boundary search's depend on the metrics or the design, a
+//! sensitivity table has a sample-size column only for convergence, a difference is a view of
+//! a paired or Welch comparison, and effects are also stored as Parquet.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -33,6 +37,14 @@ pub fn serialize_optional<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&optional(*value))
+}
+
+/// serde: text values written as one cell, joined by `|`.
+pub fn serialize_joined<S: Serializer>(
+    values: &[String],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&values.join("|"))
 }
 
 /// serde: a float whose NaN means "not decided", written as an empty cell.
@@ -92,27 +104,47 @@ pub struct SensitivityRow {
     pub interval: Option<(f64, f64)>,
 }
 
-/// One box of a PRIM trajectory: a row of `trajectory.csv`.
-#[derive(Clone, Debug, PartialEq)]
+/// One box of a PRIM trajectory: a row of `trajectory.csv` (its columns are these fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrajectoryRow {
+    /// The box's position on the peeling and pasting trajectory, from 0 = every case.
+    #[serde(rename = "box")]
+    pub index: usize,
+    #[serde(serialize_with = "serialize_number")]
     pub coverage: f64,
+    #[serde(serialize_with = "serialize_number")]
     pub density: f64,
+    #[serde(serialize_with = "serialize_number")]
     pub mass: f64,
     pub restricted: usize,
     pub n: usize,
 }
 
-/// One restricted parameter of a discovered box: a row of `box.csv`.
-#[derive(Clone, Debug, PartialEq)]
+/// One restricted parameter of a discovered box: a row of `box.csv` (its columns are these
+/// fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BoxRow {
     pub parameter: String,
-    /// Inclusive bounds (numeric parameters).
-    pub bounds: Option<(f64, f64)>,
-    /// Kept values (categorical parameters).
+    /// Inclusive bounds (numeric parameters; both or neither).
+    #[serde(serialize_with = "serialize_optional")]
+    pub lower: Option<f64>,
+    #[serde(serialize_with = "serialize_optional")]
+    pub upper: Option<f64>,
+    /// Kept values (categorical parameters), written joined by `|`.
+    #[serde(serialize_with = "serialize_joined")]
     pub values: Vec<String>,
+    #[serde(serialize_with = "serialize_optional")]
     pub p_value: Option<f64>,
     /// Share of bagged PRIM's bootstrap resamples whose box restricts the parameter.
+    #[serde(serialize_with = "serialize_optional")]
     pub inclusion: Option<f64>,
+}
+
+impl BoxRow {
+    /// The inclusive bounds of a numeric parameter.
+    pub fn bounds(&self) -> Option<(f64, f64)> {
+        self.lower.zip(self.upper)
+    }
 }
 
 /// One row of `differences.csv`: a scenario's paired difference from the baseline.
@@ -222,19 +254,23 @@ pub struct FailureRow {
     pub mass: f64,
 }
 
-/// One claim at one cell of the structural factorial: a row of `structure/verdicts.csv`.
-#[derive(Clone, Debug, PartialEq)]
+/// One claim at one cell of the structural factorial: a row of `structure/verdicts.csv` (its
+/// columns are these fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CellVerdictRow {
     pub cell: usize,
     pub claim: String,
     /// Whether the cell can decide the claim (it sets no parameter of the claim's regimes).
     pub applicable: bool,
     pub holds: bool,
-    pub effect: f64,
+    /// The claim's effect; None (an empty cell) where the cell cannot decide the claim.
+    #[serde(serialize_with = "serialize_optional")]
+    pub effect: Option<f64>,
 }
 
-/// One claim at one level of one switch: a row of `structure/structure.csv`.
-#[derive(Clone, Debug, PartialEq)]
+/// One claim at one level of one switch: a row of `structure/structure.csv` (its columns are
+/// these fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LevelShareRow {
     pub claim: String,
     pub switch: String,
@@ -242,6 +278,11 @@ pub struct LevelShareRow {
     /// Cells at this level that can decide the claim, and those where it holds.
     pub cells: usize,
     pub holding: usize,
-    /// holding / cells; None (an empty field) without such cells.
+    /// holding / cells and its Wilson 95% interval; None (empty cells) without such cells.
+    #[serde(serialize_with = "serialize_optional")]
     pub share: Option<f64>,
+    #[serde(serialize_with = "serialize_optional")]
+    pub ci95_low: Option<f64>,
+    #[serde(serialize_with = "serialize_optional")]
+    pub ci95_high: Option<f64>,
 }

@@ -204,7 +204,8 @@ fn restriction(
         (Limit::Range(low, high), Limit::Range(min, max)) => Restriction {
             row: BoxRow {
                 parameter: parameter.name.clone(),
-                bounds: Some((*low, *high)),
+                lower: Some(*low),
+                upper: Some(*high),
                 values: Vec::new(),
                 p_value,
                 inclusion,
@@ -214,7 +215,8 @@ fn restriction(
         (Limit::Values(kept), _) => Restriction {
             row: BoxRow {
                 parameter: parameter.name.clone(),
-                bounds: None,
+                lower: None,
+                upper: None,
                 values: kept
                     .iter()
                     .map(|&c| parameter.categories[c].clone())

@@ -321,7 +321,9 @@ fn trajectory_rows(found: &Discovery) -> Vec<crate::rows::TrajectoryRow> {
     found
         .trajectory
         .iter()
-        .map(|b| crate::rows::TrajectoryRow {
+        .enumerate()
+        .map(|(index, b)| crate::rows::TrajectoryRow {
+            index,
             coverage: b.coverage,
             density: b.density,
             mass: b.mass,
@@ -362,7 +364,7 @@ fn box_limits(found: &Discovery) -> Vec<BoxLimit> {
                     text: String::new(),
                 },
                 Some(r) => {
-                    let (low, high) = match (r.row.bounds, r.range) {
+                    let (low, high) = match (r.row.bounds(), r.range) {
                         (Some((low, high)), Some((min, max))) if max > min => {
                             ((low - min) / (max - min), (high - min) / (max - min))
                         }
@@ -386,7 +388,7 @@ fn box_limits(found: &Discovery) -> Vec<BoxLimit> {
 /// A restriction in words: `≥ 5.2`, `≤ 0.4`, `in [0.2, 0.6]` or `in {off, scoped}`.
 pub fn limit_words(restriction: &Restriction) -> String {
     let short = |x: f64| format!("{}", (x * 1e4).round() / 1e4);
-    match (restriction.row.bounds, restriction.range) {
+    match (restriction.row.bounds(), restriction.range) {
         (Some((low, high)), Some((min, max))) => match (low > min, high < max) {
             (true, false) => format!("≥ {}", short(low)),
             (false, true) => format!("≤ {}", short(high)),

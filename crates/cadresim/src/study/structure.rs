@@ -238,12 +238,15 @@ fn summarise(
     let rows: Vec<CellVerdictRow> = verdicts
         .iter()
         .zip(claims.iter().cycle())
-        .map(|(row, claim)| CellVerdictRow {
-            cell: row.sample,
-            claim: row.claim.clone(),
-            applicable: structure::applicable(claim, switches, &cells[row.sample]),
-            holds: row.holds,
-            effect: row.effect,
+        .map(|(row, claim)| {
+            let applicable = structure::applicable(claim, switches, &cells[row.sample]);
+            CellVerdictRow {
+                cell: row.sample,
+                claim: row.claim.clone(),
+                applicable,
+                holds: row.holds,
+                effect: applicable.then_some(row.effect),
+            }
         })
         .collect();
     let shares: Vec<LevelShareRow> = summary.iter().flat_map(level_rows).collect();
@@ -317,13 +320,19 @@ fn level_rows(claim: &ClaimStructure) -> Vec<LevelShareRow> {
     claim
         .levels
         .iter()
-        .map(|level| LevelShareRow {
-            claim: claim.claim.clone(),
-            switch: level.switch.clone(),
-            level: level.level.clone(),
-            cells: level.cells,
-            holding: level.holding,
-            share: level.share(),
+        .map(|level| {
+            let interval =
+                (level.cells > 0).then(|| crate::stats::wilson95(level.holding, level.cells));
+            LevelShareRow {
+                claim: claim.claim.clone(),
+                switch: level.switch.clone(),
+                level: level.level.clone(),
+                cells: level.cells,
+                holding: level.holding,
+                share: level.share(),
+                ci95_low: interval.map(|i| i.0),
+                ci95_high: interval.map(|i| i.1),
+            }
         })
         .collect()
 }

@@ -138,7 +138,8 @@ mod tests {
     fn p_values_are_plain_decimals_like_every_other_number() {
         let row = BoxRow {
             parameter: "accountability.penalty".into(),
-            bounds: Some((2.5, 16.0)),
+            lower: Some(2.5),
+            upper: Some(16.0),
             values: Vec::new(),
             p_value: Some(0.000_125),
             inclusion: Some(0.93),

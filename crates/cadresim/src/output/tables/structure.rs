@@ -3,25 +3,28 @@
 
 use std::io::Write;
 
-use super::optional;
+use super::write_rows;
 use crate::rows::{CellVerdictRow, LevelShareRow};
+
+/// The columns of `structure/verdicts.csv`: `CellVerdictRow`'s fields.
+const CELL_VERDICT_HEADER: [&str; 5] = ["cell", "claim", "applicable", "holds", "effect"];
+
+/// The columns of `structure/structure.csv`: `LevelShareRow`'s fields.
+const LEVEL_SHARE_HEADER: [&str; 8] = [
+    "claim",
+    "switch",
+    "level",
+    "cells",
+    "holding",
+    "share",
+    "ci95_low",
+    "ci95_high",
+];
 
 /// `structure/verdicts.csv`: `cell, claim, applicable, holds, effect` (a cell that cannot
 /// decide the claim has `holds` false and an empty effect).
 pub fn write_cell_verdicts<W: Write>(out: W, rows: &[CellVerdictRow]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(["cell", "claim", "applicable", "holds", "effect"])?;
-    for row in rows {
-        writer.write_record([
-            row.cell.to_string(),
-            row.claim.clone(),
-            row.applicable.to_string(),
-            row.holds.to_string(),
-            optional(row.applicable.then_some(row.effect)),
-        ])?;
-    }
-    writer.flush()?;
-    Ok(())
+    write_rows(out, &CELL_VERDICT_HEADER, rows)
 }
 
 /// `structure/cells.csv`: `cell`, then one column per switch with its level's name.
@@ -46,30 +49,42 @@ pub fn write_cells<W: Write>(
 /// `structure/structure.csv`: `claim, switch, level, cells, holding, share, ci95_low,
 /// ci95_high` (Wilson interval; empty share and interval where no cell decides the claim).
 pub fn write_level_shares<W: Write>(out: W, rows: &[LevelShareRow]) -> csv::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
-        "claim",
-        "switch",
-        "level",
-        "cells",
-        "holding",
-        "share",
-        "ci95_low",
-        "ci95_high",
-    ])?;
-    for row in rows {
-        let interval = (row.cells > 0).then(|| crate::stats::wilson95(row.holding, row.cells));
-        writer.write_record([
-            row.claim.clone(),
-            row.switch.clone(),
-            row.level.clone(),
-            row.cells.to_string(),
-            row.holding.to_string(),
-            optional(row.share),
-            optional(interval.map(|i| i.0)),
-            optional(interval.map(|i| i.1)),
-        ])?;
+    write_rows(out, &LEVEL_SHARE_HEADER, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::tables::header_of;
+
+    #[test]
+    fn headers_are_the_rows_fields() {
+        let verdict = CellVerdictRow {
+            cell: 0,
+            claim: "c".into(),
+            applicable: false,
+            holds: false,
+            effect: None,
+        };
+        assert_eq!(header_of(&verdict), CELL_VERDICT_HEADER);
+        let share = LevelShareRow {
+            claim: "c".into(),
+            switch: "s".into(),
+            level: "on".into(),
+            cells: 0,
+            holding: 0,
+            share: None,
+            ci95_low: None,
+            ci95_high: None,
+        };
+        assert_eq!(header_of(&share), LEVEL_SHARE_HEADER);
+        let mut text = Vec::new();
+        write_cell_verdicts(&mut text, &[verdict]).unwrap();
+        write_level_shares(&mut text, &[share]).unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            "cell,claim,applicable,holds,effect\n0,c,false,false,\n\
+             claim,switch,level,cells,holding,share,ci95_low,ci95_high\nc,s,on,0,0,,,\n"
+        );
     }
-    writer.flush()?;
-    Ok(())
 }
