@@ -12,8 +12,6 @@ mod sensitivity;
 mod serve;
 mod sweep;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,15 +19,11 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
-use cadresim::charts;
-use cadresim::output::{self, tables, OutputError};
 use cadresim::params::Params;
 use cadresim::registry::{self, PARAMS};
-use cadresim::study::charts::{draw_maps, draw_results, read_results};
+use cadresim::study::charts::{redraw, RedrawRequest};
 use cadresim::study::compare::CompareRequest;
-pub(crate) use cadresim::study::memory::check_memory;
 pub use cadresim::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
-pub(crate) use cadresim::study::thread_pool;
 /// A command's failure: the study layer's error, with the exit code it maps to.
 pub use cadresim::study::StudyError as CommandError;
 use cadresim::study::{Event, Observer};
@@ -58,89 +52,20 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     }
 }
 
-/// Whether a file a manifest lists is a chart (`charts/x.png`).
-fn is_chart(name: &str) -> bool {
-    name.starts_with("charts/")
-}
-
-/// List in the manifest of `dir` no charts (`None`) or these charts besides its other
-/// files. A manifest that cannot be read vouches for nothing and is left as it is.
-fn relist_charts(
-    dir: &Path,
-    charts: Option<&BTreeMap<String, String>>,
-) -> Result<(), CommandError> {
-    let relisted = match charts {
-        None => output::relist_manifest(dir, |name| !is_chart(name), &BTreeMap::new(), &[]),
-        Some(charts) => output::relist_manifest(dir, |_| true, charts, &[]),
-    };
-    match relisted {
-        Ok(_) | Err(OutputError::NotManifest { .. }) => Ok(()),
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// Redraw the charts of a result or sweep directory, holding its lock. The manifest first
-/// stops listing the charts, and lists the new ones once all are drawn, so an interrupted
-/// redraw leaves a manifest true of every file it lists.
+/// Redraw the charts of a result or sweep directory (`study::charts::redraw`).
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
-    let _lock = output::lock_existing(&args.dir)?;
-    let out = args.dir.join("charts");
-    let files = if args.dir.join("sweep_summary.csv").exists() {
-        if !args.maps.is_empty() {
-            return Err(CommandError::Usage(format!(
-                "{}: --map draws the provinces of a run directory, not of a sweep",
-                args.dir.display()
-            )));
-        }
-        plot_sweep(&args)?
-    } else {
-        if !args.maps.is_empty() {
-            cadresim::study::charts::check_maps(&args.dir)?;
-        }
-        let dirs = std::slice::from_ref(&args.dir);
-        let results = read_results(dirs, None, &Terminal::default())?;
-        relist_charts(&args.dir, None)?;
-        let mut files = draw_results(&results, dirs, &out, args.size, false)?;
-        if !args.maps.is_empty() {
-            let scenarios = &results[0].scenarios;
-            files.extend(draw_maps(
-                &args.dir, scenarios, &out, args.size, &args.maps,
-            )?);
-        }
-        files
+    let request = RedrawRequest {
+        dir: args.dir,
+        size: args.size,
+        maps: args.maps,
     };
-    relist_charts(&args.dir, Some(&output::hash_files(&args.dir, &files)?))?;
-    println!("{} chart files in {}", files.len(), out.display());
+    let files = redraw(&request, &Terminal::default())?;
+    println!(
+        "{} chart files in {}",
+        files.len(),
+        request.dir.join("charts").display()
+    );
     Ok(0)
-}
-
-/// Redraw a sweep's charts (and its sensitivity analysis's).
-fn plot_sweep(args: &PlotArgs) -> Result<Vec<PathBuf>, CommandError> {
-    let lock = cadresim::sweep::read_lock(&args.dir)?;
-    let analysed = if args.dir.join("sensitivity.csv").exists() {
-        let read = |name: &str| {
-            tables::read_sensitivity(&args.dir.join(name))
-                .map_err(|error| CommandError::Failed(error.to_string()))
-        };
-        Some((
-            read("sensitivity.csv")?,
-            read("sensitivity_convergence.csv")?,
-        ))
-    } else {
-        None
-    };
-    relist_charts(&args.dir, None)?;
-    let mut files = cadresim::study::sweep::draw_sweep_charts(&lock.spec, &args.dir, args.size)?;
-    if let Some((indices, convergence)) = analysed {
-        let out = args.dir.join("charts");
-        files.extend(charts::draw_sensitivity(
-            &indices,
-            &convergence,
-            &out,
-            args.size,
-        )?);
-    }
-    Ok(files)
 }
 
 /// Compare result directories into `--out`: everything is read and checked first; the

@@ -7,16 +7,12 @@
 //! machine that draws them).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::CommandError;
 use crate::cli::ReplayArgs;
-use cadresim::did::{Observe, Window};
 use cadresim::output::{self, manifest};
-use cadresim::scenario;
 use cadresim::study::compare;
-use cadresim::study::did::DidRequest;
-use cadresim::sweep;
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let json = read_json(&args.manifest)?;
@@ -32,12 +28,17 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         .to_path_buf();
     match command.as_str() {
         "run" => super::run::replay(args),
-        "sweep" | "merge" => replay_with(&args, &json, |out| rerun_sweep(&args, &beside, out)),
+        "sweep" | "merge" => replay_with(&args, &json, |out| {
+            cadresim::study::sweep::rerun(&args.manifest, out, args.threads)
+        }),
         "discover" => replay_with(&args, &json, |out| {
             let above = beside.parent().unwrap_or(Path::new("."));
             cadresim::study::discover::rerun(&beside.join("discover.json"), above, out)
         }),
-        "did" => replay_with(&args, &json, |out| rerun_did(&args, out)),
+        "did" => replay_with(&args, &json, |out| {
+            let request = cadresim::study::did::recorded(&args.manifest, out, args.threads)?;
+            cadresim::study::did::did(&request, &cadresim::study::Silent).map(|_| ())
+        }),
         "compare" => {
             let settings = json.get("settings").cloned().unwrap_or_default();
             replay_with(&args, &json, |out| {
@@ -116,65 +117,6 @@ fn files_of(
                 path.display()
             ))
         })
-}
-
-/// The sweep of the lock beside the manifest, run again.
-fn rerun_sweep(args: &ReplayArgs, beside: &Path, out: &Path) -> Result<(), CommandError> {
-    let lock = sweep::read_lock(beside)?;
-    let mut spec = lock.spec;
-    spec.base = scenario::revalidate(&spec.base, &args.manifest.display().to_string())?;
-    cadresim::study::sweep::rerun(spec, lock.shard, out, args.threads)
-}
-
-/// The DiD study of the manifest, run again from its recorded scenario and settings.
-fn rerun_did(args: &ReplayArgs, out: &Path) -> Result<(), CommandError> {
-    let file = args.manifest.display().to_string();
-    let recorded = output::read_manifest(&args.manifest)
-        .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let missing = |what: &str| {
-        CommandError::Usage(format!(
-            "{file}: {what}; this study cannot be replayed (run `cadresim did` again)"
-        ))
-    };
-    let settings = recorded
-        .record
-        .settings
-        .as_ref()
-        .ok_or_else(|| missing("no `settings` (written before DiD studies recorded them)"))?;
-    let factual = recorded
-        .record
-        .scenarios
-        .first()
-        .ok_or_else(|| missing("no scenario"))?;
-    let text = |key: &str| settings.get(key).and_then(|v| v.as_str());
-    let count = |key: &str| settings.get(key).and_then(|v| v.as_i64());
-    let outcomes: Vec<String> = settings
-        .get("outcomes")
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .ok_or_else(|| missing("no `settings.outcomes`"))?;
-    let observe = text("observe")
-        .and_then(Observe::named)
-        .ok_or_else(|| missing("no `settings.observe`"))?;
-    let (Some(leads), Some(lags)) = (count("leads"), count("lags")) else {
-        return Err(missing("no `settings.leads` or `settings.lags`"));
-    };
-    let request = DidRequest {
-        scenario: PathBuf::from(&factual.name),
-        recorded: Some(scenario::revalidate(factual, &file)?),
-        seed: None,
-        replicates: None,
-        steps: None,
-        outcomes,
-        observe,
-        window: Window { leads, lags },
-        threads: args.threads,
-        out: Some(out.to_path_buf()),
-        force: true,
-        resume: false,
-        size: crate::cli::DEFAULT_SIZE,
-    };
-    cadresim::study::did::did(&request, &cadresim::study::Silent)?;
-    Ok(())
 }
 
 /// Exit 0 with one line when every compared table is identical and every recorded file

@@ -4,20 +4,16 @@
 
 use std::path::Path;
 
-use super::{check_memory, thread_pool, CommandError, Terminal};
+use super::{CommandError, Terminal};
 use crate::cli::{ReplayArgs, RunArgs};
 use cadresim::comparison::{self, RunOf};
-use cadresim::effects;
 use cadresim::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
-use cadresim::output::manifest::{self, Stamp};
+use cadresim::output;
 use cadresim::output::tables;
-use cadresim::output::{self, EFFECTS_TABLE, RUN_TABLES, UNIT_TABLES};
 use cadresim::runner::ScenarioResult;
 use cadresim::scenario::{self, Scenario};
 use cadresim::stats::Spread;
-use cadresim::study::run::{
-    plans, simulate_with_effects, table_format, write_all_tables, RunOutcome, RunRequest,
-};
+use cadresim::study::run::{rerun, RerunRequest, RunOutcome, RunRequest};
 
 /// The study request of a command line.
 fn request(args: &RunArgs) -> RunRequest {
@@ -217,64 +213,35 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
     aligned(&rows)
 }
 
+/// Run a run manifest's scenarios again (into `--out`, or a scratch directory) and compare
+/// the tables' hashes with the recorded ones.
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
+    let beside = args.manifest.parent().unwrap_or(Path::new("."));
     let recorded = output::read_manifest(&args.manifest)
         .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let file = args.manifest.display().to_string();
-    let scenarios = recorded
-        .record
-        .scenarios
-        .iter()
-        .map(|scenario| scenario::revalidate(scenario, &file))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (pool, threads) = thread_pool(args.threads)?;
-    let files: Vec<String> = scenarios.iter().map(|_| file.clone()).collect();
-    check_memory(&scenarios, &files, threads)?;
-    let beside = args.manifest.parent().unwrap_or(Path::new("."));
     let changed_on_disk = super::replay::files_changed_since(beside, &recorded.files);
-    let temporary = match &args.out {
+    let scratch = match &args.out {
         Some(_) => None,
         None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
     };
-    let out = match (&args.out, &temporary) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(temporary)) => temporary.path().to_path_buf(),
-        (None, None) => unreachable!("a replay without --out has a temporary directory"),
+    let request = RerunRequest {
+        manifest: args.manifest.clone(),
+        out: match (&args.out, &scratch) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(scratch)) => scratch.path().to_path_buf(),
+            (None, None) => unreachable!("a replay without --out has a scratch directory"),
+        },
+        overwrite: args.force || scratch.is_some(),
+        write_manifest: scratch.is_none(),
+        threads: args.threads,
     };
-    let plans = plans(&scenarios)?;
-    let format = table_format(&scenarios)?;
-    let (counterfactuals, _) = effects::counterfactuals(&scenarios);
-    let _lock = output::prepare_dir(&out, args.force || temporary.is_some())?;
-    let started = manifest::now_utc();
-    let (results, effects) =
-        simulate_with_effects(&plans, &counterfactuals, &pool, &Terminal::default())?;
-    let hashes = write_all_tables(&out, &results, effects.as_deref(), format)?;
-    if temporary.is_none() {
-        let mut manifest = recorded.clone();
-        manifest.stamp = Stamp::now(&recorded.stamp.command, Some(threads), Some(started));
-        manifest.files = hashes.clone();
-        output::write_manifest(&out, &manifest)?;
-    }
-    // Every table either side has: the by-unit tables too when either recorded them; the
-    // effects when the manifest lists them (one written before effects were reported lists
-    // none, and its tables must still replay).
-    let effects = output::table_files([EFFECTS_TABLE]);
-    let tables = output::table_files(RUN_TABLES.iter().chain(&UNIT_TABLES).copied());
-    let compared: Vec<&str> = tables
-        .iter()
-        .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
-        .chain(
-            effects
-                .iter()
-                .filter(|name| recorded.files.contains_key(*name)),
-        )
-        .map(String::as_str)
-        .collect();
+    let outcome = rerun(&request, &Terminal::default())?;
+    let compared: Vec<&str> = outcome.compared.iter().map(String::as_str).collect();
     super::replay::verdict(
         &args.manifest,
         &compared,
-        &recorded.files,
-        &hashes,
+        &outcome.recorded,
+        &outcome.rerun,
         &changed_on_disk,
     )
 }

@@ -165,36 +165,17 @@ struct StatusReport<'a> {
 }
 
 pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
-    let mut rows = Vec::new();
-    let mut name = String::new();
-    for dir in &args.dirs {
-        let (progress, lock) = sweep::progress(dir)?;
-        if let Some(lock) = lock {
-            name = lock.spec.name.clone();
-        }
-        rows.push(progress);
-    }
-    let waiting: Vec<String> = rows
-        .iter()
-        .filter(|row| !row.started)
-        .map(|row| row.dir.display().to_string())
-        .collect();
-    let sharded = rows.iter().all(|row| row.shard.is_some() || !row.started);
-    let problem = if !waiting.is_empty() {
-        Some(format!("not started yet: {}", waiting.join(", ")))
-    } else if !sharded {
-        None
-    } else if let Err(error) = sweep::check_shards(&args.dirs) {
-        Some(error.to_string())
-    } else {
-        not_done(&rows)
-    };
-    let mergeable = sharded && problem.is_none();
-    let merge_command = mergeable.then(|| {
+    let status = study::status(&args.dirs)?;
+    let merge_command = status.mergeable.then(|| {
         let mut words = vec!["cadresim".to_string(), "merge".to_string()];
         words.extend(args.dirs.iter().map(|d| d.display().to_string()));
         words.push("--out".into());
-        words.push(PathBuf::from("output").join(&name).display().to_string());
+        words.push(
+            PathBuf::from("output")
+                .join(&status.name)
+                .display()
+                .to_string(),
+        );
         words
             .iter()
             .map(|word| shell_word(word))
@@ -202,9 +183,9 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
             .join(" ")
     });
     let report = StatusReport {
-        directories: &rows,
-        mergeable,
-        problem,
+        directories: &status.directories,
+        mergeable: status.mergeable,
+        problem: status.problem.clone(),
         merge_command,
     };
     if args.json {
@@ -216,32 +197,6 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
         print_status(&report);
     }
     Ok(0)
-}
-
-/// What keeps complete shards from being merged: points not done, or (boundary designs,
-/// whose searches decide how many points they need) shards whose searches have not ended.
-fn not_done(rows: &[sweep::Progress]) -> Option<String> {
-    let searching: Vec<String> = rows
-        .iter()
-        .filter(|row| row.adaptive && !row.finished)
-        .map(|row| row.dir.display().to_string())
-        .collect();
-    if !searching.is_empty() {
-        return Some(format!(
-            "the searches have not ended in {}",
-            searching.join(", ")
-        ));
-    }
-    let missing: usize = rows
-        .iter()
-        .filter(|row| !row.adaptive)
-        .map(|row| row.total - row.done)
-        .sum();
-    match missing {
-        0 => None,
-        1 => Some("1 point is not done yet".to_string()),
-        _ => Some(format!("{missing} points are not done yet")),
-    }
 }
 
 /// `word` as a POSIX shell reads it back whole: as it is when it holds only plain

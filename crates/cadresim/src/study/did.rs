@@ -4,7 +4,7 @@
 //! their truth, the summary over replicates (bias, RMSE, coverage, pre-trend rejection), the
 //! charts and the manifest. Replicates run in batches; each batch's rows are appended to the
 //! tables and recorded in the ledger (`output::did`), so `--resume` goes on from the last
-//! batch recorded.
+//! batch recorded. `recorded` is the request a DiD manifest records (for `replay`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -392,4 +392,59 @@ fn spillover_rows(checked: &Checked, first: usize, panels: &[Vec<Panels>]) -> Ve
         }
     }
     rows
+}
+
+/// The request a DiD study's `manifest.json` records, writing into `out` (replaced): its
+/// scenario (revalidated), outcomes, observation and event window, for `replay`. A manifest
+/// without them (written before DiD studies recorded their settings) is a usage error.
+pub fn recorded(
+    manifest: &Path,
+    out: &Path,
+    threads: Option<usize>,
+) -> Result<DidRequest, StudyError> {
+    let file = manifest.display().to_string();
+    let recorded =
+        output::read_manifest(manifest).map_err(|error| StudyError::Usage(error.to_string()))?;
+    let missing = |what: &str| {
+        StudyError::Usage(format!(
+            "{file}: {what}; this study cannot be replayed (run `cadresim did` again)"
+        ))
+    };
+    let settings = recorded
+        .record
+        .settings
+        .as_ref()
+        .ok_or_else(|| missing("no `settings` (written before DiD studies recorded them)"))?;
+    let factual = recorded
+        .record
+        .scenarios
+        .first()
+        .ok_or_else(|| missing("no scenario"))?;
+    let text = |key: &str| settings.get(key).and_then(|v| v.as_str());
+    let count = |key: &str| settings.get(key).and_then(|v| v.as_i64());
+    let outcomes: Vec<String> = settings
+        .get("outcomes")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| missing("no `settings.outcomes`"))?;
+    let observe = text("observe")
+        .and_then(did::Observe::named)
+        .ok_or_else(|| missing("no `settings.observe`"))?;
+    let (Some(leads), Some(lags)) = (count("leads"), count("lags")) else {
+        return Err(missing("no `settings.leads` or `settings.lags`"));
+    };
+    Ok(DidRequest {
+        scenario: PathBuf::from(&factual.name),
+        recorded: Some(scenario::revalidate(factual, &file)?),
+        seed: None,
+        replicates: None,
+        steps: None,
+        outcomes,
+        observe,
+        window: Window { leads, lags },
+        threads,
+        out: Some(out.to_path_buf()),
+        force: true,
+        resume: false,
+        size: crate::charts::DEFAULT_SIZE,
+    })
 }

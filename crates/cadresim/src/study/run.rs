@@ -1,6 +1,7 @@
 //! The `run` study: load and check scenarios, simulate them (with the counterfactuals of
 //! their schedule entries, for `effects.csv`), write a result directory with its tables,
-//! charts and manifest. Progress and warnings go to the observer.
+//! charts and manifest. Progress and warnings go to the observer. `rerun` runs a run
+//! manifest's scenarios again (the `replay` command's study).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -228,7 +229,7 @@ fn checked(request: &RunRequest) -> Result<Checked, StudyError> {
 }
 
 /// The format of a run's tables: one file holds every scenario, so they must agree.
-pub fn table_format(scenarios: &[Scenario]) -> Result<TableFormat, StudyError> {
+fn table_format(scenarios: &[Scenario]) -> Result<TableFormat, StudyError> {
     let format = scenarios
         .first()
         .map_or(TableFormat::Csv, |s| s.params.output.format);
@@ -278,7 +279,7 @@ fn load(paths: &[PathBuf]) -> Result<(Vec<Scenario>, Vec<String>), StudyError> {
 
 /// The plan of every scenario: the last check of the input, made before any directory is
 /// touched.
-pub fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, StudyError> {
+pub(crate) fn plans(scenarios: &[Scenario]) -> Result<Vec<Plan>, StudyError> {
     Ok(scenarios
         .iter()
         .map(Scenario::plan)
@@ -312,7 +313,7 @@ fn simulate(
 /// Run the plans and the counterfactuals of the scenarios that report effects, as one piece
 /// of work; returns the plans' results and, when some scenario reports effects, the rows of
 /// `effects.csv`.
-pub fn simulate_with_effects(
+fn simulate_with_effects(
     plans: &[Plan],
     counterfactuals: &[Counterfactual],
     pool: &rayon::ThreadPool,
@@ -329,7 +330,7 @@ pub fn simulate_with_effects(
 
 /// Write the tables of a run (`effects.csv` too when there are effects); returns file name
 /// -> SHA-256.
-pub fn write_all_tables(
+fn write_all_tables(
     out: &Path,
     results: &[ScenarioResult],
     effects: Option<&[EffectRow]>,
@@ -340,4 +341,79 @@ pub fn write_all_tables(
         files.extend(output::write_effects(out, rows, format)?);
     }
     Ok(files)
+}
+
+/// What to re-run: a run's `manifest.json`, the directory to write its tables into, whether
+/// that directory may already hold something, whether to write a manifest there (not for a
+/// scratch directory that is compared and deleted), and the threads.
+#[derive(Clone, Debug)]
+pub struct RerunRequest {
+    pub manifest: PathBuf,
+    pub out: PathBuf,
+    pub overwrite: bool,
+    pub write_manifest: bool,
+    pub threads: Option<usize>,
+}
+
+/// The tables a re-run compares: the recorded manifest's files and the re-run's (name to
+/// SHA-256), and the names of the tables to compare.
+#[derive(Clone, Debug)]
+pub struct RerunOutcome {
+    pub recorded: BTreeMap<String, String>,
+    pub rerun: BTreeMap<String, String>,
+    pub compared: Vec<String>,
+}
+
+/// Run the scenarios a run manifest records again into `out`, with the seeds and settings it
+/// records, and say which tables to compare: every table either side has (the by-unit tables
+/// too when either recorded them), and the effects when the manifest lists them (one written
+/// before effects were reported lists none, and its tables must still replay).
+pub fn rerun(request: &RerunRequest, observer: &dyn Observer) -> Result<RerunOutcome, StudyError> {
+    let recorded = output::read_manifest(&request.manifest)
+        .map_err(|error| StudyError::Usage(error.to_string()))?;
+    let file = request.manifest.display().to_string();
+    let scenarios = recorded
+        .record
+        .scenarios
+        .iter()
+        .map(|scenario| scenario::revalidate(scenario, &file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (pool, threads) = thread_pool(request.threads)?;
+    let files: Vec<String> = scenarios.iter().map(|_| file.clone()).collect();
+    check_memory(&scenarios, &files, threads)?;
+    let plans = plans(&scenarios)?;
+    let format = table_format(&scenarios)?;
+    let (counterfactuals, _) = effects::counterfactuals(&scenarios);
+    let _lock = output::prepare_dir(&request.out, request.overwrite)?;
+    let started = manifest::now_utc();
+    let (results, effects) = simulate_with_effects(&plans, &counterfactuals, &pool, observer)?;
+    let hashes = write_all_tables(&request.out, &results, effects.as_deref(), format)?;
+    if request.write_manifest {
+        let mut manifest = recorded.clone();
+        manifest.stamp = Stamp::now(&recorded.stamp.command, Some(threads), Some(started));
+        manifest.files = hashes.clone();
+        output::write_manifest(&request.out, &manifest)?;
+    }
+    let effects = output::table_files([output::EFFECTS_TABLE]);
+    let tables = output::table_files(
+        output::RUN_TABLES
+            .iter()
+            .chain(&output::UNIT_TABLES)
+            .copied(),
+    );
+    let compared: Vec<String> = tables
+        .iter()
+        .filter(|name| recorded.files.contains_key(*name) || hashes.contains_key(*name))
+        .chain(
+            effects
+                .iter()
+                .filter(|name| recorded.files.contains_key(*name)),
+        )
+        .cloned()
+        .collect();
+    Ok(RerunOutcome {
+        recorded: recorded.files,
+        rerun: hashes,
+        compared,
+    })
 }

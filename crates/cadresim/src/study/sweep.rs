@@ -1,7 +1,8 @@
 //! The `sweep` and `merge` studies: run a sweep directory (resumable, shardable) and combine
 //! its shards; both end with the sweep's charts, the sensitivity analysis of sobol and morris
 //! designs, and the manifest (written last). Progress and warnings go to the observer; the
-//! terminal tables are the faces' business.
+//! terminal tables are the faces' business. `status` says where sweep or shard directories
+//! stand and whether they can be merged, from their ledgers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -194,14 +195,15 @@ pub fn sweep(request: &SweepRequest, observer: &dyn Observer) -> Result<SweepOut
     execute(checked(request)?, request, observer)
 }
 
-/// Run the sweep of `spec` again into `out` (replaced), quietly: for `replay`, which reads
+/// Run the sweep whose lock lies beside `manifest` (its recorded spec, base scenario
+/// revalidated, and shard) again into `out` (replaced), quietly: for `replay`, which reads
 /// the files back from the manifest it writes.
-pub fn rerun(
-    spec: SweepSpec,
-    shard: Option<(usize, usize)>,
-    out: &Path,
-    threads: Option<usize>,
-) -> Result<(), StudyError> {
+pub fn rerun(manifest: &Path, out: &Path, threads: Option<usize>) -> Result<(), StudyError> {
+    let beside = manifest.parent().unwrap_or(Path::new("."));
+    let lock = sweep::read_lock(beside)?;
+    let shard = lock.shard;
+    let mut spec = lock.spec;
+    spec.base = crate::scenario::revalidate(&spec.base, &manifest.display().to_string())?;
     let request = SweepRequest {
         out: Some(out.to_path_buf()),
         threads,
@@ -584,5 +586,81 @@ fn warn_unsettled_points(
     let unit = "point x replicate equilibria";
     if let Some(warning) = settling.warning(&spec.name, unit, advice) {
         observer.warn(warning);
+    }
+}
+
+/// Where sweep or shard directories stand, and whether they can be merged.
+#[derive(Clone, Debug)]
+pub struct SweepStatus {
+    /// Each directory's progress, in the order asked.
+    pub directories: Vec<sweep::Progress>,
+    /// The sweep's name, from the last started directory's lock (empty when none started).
+    pub name: String,
+    /// Every shard of one sweep is there and every point is done.
+    pub mergeable: bool,
+    /// Why the shards cannot be merged yet (None when they can, or for a whole sweep).
+    pub problem: Option<String>,
+}
+
+/// Read the progress of sweep or shard directories from their ledgers, and check whether
+/// they are the complete shards of one sweep.
+pub fn status(dirs: &[PathBuf]) -> Result<SweepStatus, StudyError> {
+    let mut directories = Vec::new();
+    let mut name = String::new();
+    for dir in dirs {
+        let (progress, lock) = sweep::progress(dir)?;
+        if let Some(lock) = lock {
+            name = lock.spec.name.clone();
+        }
+        directories.push(progress);
+    }
+    let waiting: Vec<String> = directories
+        .iter()
+        .filter(|row| !row.started)
+        .map(|row| row.dir.display().to_string())
+        .collect();
+    let sharded = directories
+        .iter()
+        .all(|row| row.shard.is_some() || !row.started);
+    let problem = if !waiting.is_empty() {
+        Some(format!("not started yet: {}", waiting.join(", ")))
+    } else if !sharded {
+        None
+    } else if let Err(error) = sweep::check_shards(dirs) {
+        Some(error.to_string())
+    } else {
+        not_done(&directories)
+    };
+    Ok(SweepStatus {
+        mergeable: sharded && problem.is_none(),
+        directories,
+        name,
+        problem,
+    })
+}
+
+/// What keeps complete shards from being merged: points not done, or (boundary designs,
+/// whose searches decide how many points they need) shards whose searches have not ended.
+fn not_done(rows: &[sweep::Progress]) -> Option<String> {
+    let searching: Vec<String> = rows
+        .iter()
+        .filter(|row| row.adaptive && !row.finished)
+        .map(|row| row.dir.display().to_string())
+        .collect();
+    if !searching.is_empty() {
+        return Some(format!(
+            "the searches have not ended in {}",
+            searching.join(", ")
+        ));
+    }
+    let missing: usize = rows
+        .iter()
+        .filter(|row| !row.adaptive)
+        .map(|row| row.total - row.done)
+        .sum();
+    match missing {
+        0 => None,
+        1 => Some("1 point is not done yet".to_string()),
+        _ => Some(format!("{missing} points are not done yet")),
     }
 }
