@@ -3,15 +3,17 @@
 //! the same key and stream, in the same order, eight blocks (128 words) at a time. On x86-64
 //! processors with AVX-512 (F and VL) the eight blocks are computed word-sliced, one 256-bit
 //! vector per state word; with AVX2 only, one block per 128-bit lane, four groups of two
-//! interleaved so that their rounds overlap; elsewhere rand_chacha computes them. A block
+//! interleaved so that their rounds overlap; on 64-bit ARM with NEON, RustCrypto's `chacha20`
+//! computes them (four blocks at a time); elsewhere rand_chacha computes them. A block
 //! depends only on (key, stream, counter), so the path taken and the number of blocks at once
 //! change speed, never the words; the tests compare every path with rand_chacha.
 //!
 //! Eight blocks measured fastest on the default hierarchy, whose streams mostly use 50-200
 //! words: four leave the rounds' latency exposed, sixteen compute words no draw uses.
 //! RustCrypto's `chacha20` 0.10 gives the same words but a default replicate about 3% slower
-//! (docs/REPRODUCIBILITY.md), so cadresim keeps this crate; rand_chacha's portable code is the
-//! fallback on every other processor.
+//! on x86-64 (docs/REPRODUCIBILITY.md), so cadresim keeps this crate there and uses chacha20's
+//! NEON code on 64-bit ARM; rand_chacha's portable code is the fallback on every other
+//! processor.
 
 // The SIMD paths call intrinsics and target-feature functions, which need `unsafe`; every
 // block says why it is sound.
@@ -26,7 +28,8 @@ const BLOCK: usize = 16;
 const BLOCKS: usize = 8;
 /// Words computed at once.
 const WORDS: usize = BLOCK * BLOCKS;
-/// "expand 32-byte k".
+/// "expand 32-byte k" (the SIMD paths' first row).
+#[cfg(target_arch = "x86_64")]
 const CONSTANTS: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
 /// A ChaCha8 keystream (8 rounds, 64-bit block counter in words 12-13, 64-bit stream in
@@ -88,6 +91,8 @@ impl Keystream {
             Simd::Avx2 => unsafe {
                 blocks_avx2(&self.key, self.stream, self.counter, &mut self.words)
             },
+            #[cfg(target_arch = "aarch64")]
+            Simd::Neon => self.blocks_from_chacha20(),
             _ => self.blocks_from_rand_chacha(),
         }
         self.counter = self.counter.wrapping_add(BLOCKS as u64);
@@ -103,6 +108,23 @@ impl Keystream {
         let mut generator = ChaCha8Rng::from_seed(key);
         generator.set_stream(self.stream);
         generator.set_word_pos(u128::from(self.counter) * BLOCK as u128);
+        for word in &mut self.words {
+            *word = generator.next_u32();
+        }
+    }
+
+    /// The next blocks as RustCrypto's chacha20 computes them (with NEON on 64-bit ARM).
+    #[cfg(target_arch = "aarch64")]
+    fn blocks_from_chacha20(&mut self) {
+        use chacha20::rand_core::{Rng, SeedableRng};
+        let mut key = [0u8; 32];
+        for (bytes, word) in key.chunks_exact_mut(4).zip(&self.key) {
+            bytes.copy_from_slice(&word.to_le_bytes());
+        }
+        let mut generator = chacha20::ChaCha8Rng::from_seed(key);
+        // The stream first: setting it resets the block position.
+        generator.set_stream(self.stream);
+        generator.set_block_pos(self.counter);
         for word in &mut self.words {
             *word = generator.next_u32();
         }
@@ -156,6 +178,8 @@ impl RngCore for Keystream {
 enum Simd {
     Avx512,
     Avx2,
+    /// RustCrypto's chacha20 (its NEON code).
+    Neon,
     /// rand_chacha's own code (which picks its vector instructions itself).
     None,
 }
@@ -164,7 +188,7 @@ impl Simd {
     /// The widest this processor has.
     #[inline(always)]
     fn detect() -> Self {
-        [Simd::Avx512, Simd::Avx2]
+        [Simd::Avx512, Simd::Avx2, Simd::Neon]
             .into_iter()
             .find(|simd| simd.is_available())
             .unwrap_or(Simd::None)
@@ -179,10 +203,17 @@ impl Simd {
             match self {
                 Simd::Avx512 => has!("avx512f") && has!("avx512vl"),
                 Simd::Avx2 => has!("avx2"),
+                Simd::Neon => false,
                 Simd::None => true,
             }
         }
-        #[cfg(not(target_arch = "x86_64"))]
+        // chacha20 uses NEON where the build targets it (every 64-bit ARM Linux and macOS
+        // target does).
+        #[cfg(target_arch = "aarch64")]
+        {
+            self == Simd::None || (self == Simd::Neon && cfg!(target_feature = "neon"))
+        }
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
         {
             self == Simd::None
         }
@@ -407,7 +438,7 @@ mod tests {
     /// has them (a message names any it lacks). `CADRESIM_EXPECT_SIMD` (`avx2,avx512`, as
     /// `.ci/run` reads them from /proc/cpuinfo) names paths that must not be skipped.
     fn paths() -> Vec<Simd> {
-        let all = [Simd::None, Simd::Avx2, Simd::Avx512];
+        let all = [Simd::None, Simd::Avx2, Simd::Avx512, Simd::Neon];
         let (paths, missing): (Vec<Simd>, Vec<Simd>) = all.iter().partition(|s| s.is_available());
         let expected = std::env::var("CADRESIM_EXPECT_SIMD").unwrap_or_default();
         for simd in missing {
