@@ -1,8 +1,8 @@
 //! The import rules ARCHITECTURE.md states, checked on the source: the model knows no file
 //! format, plotters is used only by the charts, and no module imports one above it; and the
-//! crates' dependencies, checked with `cargo metadata`: the model crate depends on no other
-//! crate of the workspace and on no format, I/O or face crate, and the analysis crate only on
-//! the model and the numerical crates it names.
+//! crates' dependencies, checked with `cargo metadata`: the model crate depends on the
+//! keystream crate only of the workspace and on no format, I/O or face crate, and the analysis
+//! crate only on the model and the numerical crates it names.
 
 use std::fs;
 use std::path::{Path, PathBuf};

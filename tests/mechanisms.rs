@@ -1,4 +1,4 @@
-//! The mechanisms beyond the first model (docs/MODEL.md §7.13): each one's direction on a
+//! The mechanisms beyond the first model (docs/MODEL.md §7.14): each one's direction on a
 //! small hierarchy, and its measurement where the definition fixes it exactly.
 
 use cadresim::metrics::metric_index;

@@ -4,7 +4,7 @@
 //! long-run estimates computed from numbers (`stats`, `longrun`).
 //!
 //! Architecture Invariant: this crate does no I/O, reads no clock and knows no file format;
-//! it depends on no other crate of the workspace. Output is a pure function of the
+//! of the workspace it depends on the keystream crate only. Output is a pure function of the
 //! parameters and the seed, bit-identical for any thread count.
 
 pub mod hierarchy;
