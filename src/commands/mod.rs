@@ -21,9 +21,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{Cli, Command, CompareArgs, ParamsArgs, PlotArgs};
 use cadresim::params::Params;
 use cadresim::registry::{self, PARAMS};
-use cadresim::study::charts::{redraw, RedrawRequest};
 use cadresim::study::compare::CompareRequest;
 pub use cadresim::study::memory::{memory_limit_from, memory_needed, MemoryLimit};
+use cadresim::study::plot::{redraw, RedrawRequest};
 /// A command's failure: the study layer's error, with the exit code it maps to.
 pub use cadresim::study::StudyError as CommandError;
 use cadresim::study::{Event, Observer};

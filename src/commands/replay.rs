@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::CommandError;
+use super::{CommandError, Terminal};
 use crate::cli::ReplayArgs;
 use cadresim::output::{self, manifest};
 use cadresim::study::compare;
+use cadresim::study::run::{rerun, RerunRequest};
 
 pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
     let json = read_json(&args.manifest)?;
@@ -27,7 +28,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     match command.as_str() {
-        "run" => super::run::replay(args),
+        "run" => replay_run(args),
         "sweep" | "merge" => replay_with(&args, &json, |out| {
             cadresim::study::sweep::rerun(&args.manifest, out, args.threads)
         }),
@@ -43,7 +44,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             let settings = json.get("settings").cloned().unwrap_or_default();
             replay_with(&args, &json, |out| {
                 let request = compare::recorded(&settings, out)?;
-                compare::compare(&request, &super::Terminal::default()).map(|_| ())
+                compare::compare(&request, &Terminal::default()).map(|_| ())
             })
         }
         other => Err(CommandError::Usage(format!(
@@ -51,6 +52,39 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             args.manifest.display()
         ))),
     }
+}
+
+/// Run a run manifest's scenarios again (into `--out`, or a scratch directory) and compare
+/// the tables' hashes with the recorded ones.
+fn replay_run(args: ReplayArgs) -> Result<i32, CommandError> {
+    let beside = args.manifest.parent().unwrap_or(Path::new("."));
+    let recorded = output::read_manifest(&args.manifest)
+        .map_err(|error| CommandError::Usage(error.to_string()))?;
+    let changed_on_disk = files_changed_since(beside, &recorded.files);
+    let scratch = match &args.out {
+        Some(_) => None,
+        None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
+    };
+    let request = RerunRequest {
+        manifest: args.manifest.clone(),
+        out: match (&args.out, &scratch) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(scratch)) => scratch.path().to_path_buf(),
+            (None, None) => unreachable!("a replay without --out has a scratch directory"),
+        },
+        overwrite: args.force || scratch.is_some(),
+        write_manifest: scratch.is_none(),
+        threads: args.threads,
+    };
+    let outcome = rerun(&request, &Terminal::default())?;
+    let compared: Vec<&str> = outcome.compared.iter().map(String::as_str).collect();
+    verdict(
+        &args.manifest,
+        &compared,
+        &outcome.recorded,
+        &outcome.rerun,
+        &changed_on_disk,
+    )
 }
 
 /// The manifest as JSON, or a one-line refusal.
@@ -121,7 +155,7 @@ fn files_of(
 
 /// Exit 0 with one line when every compared table is identical and every recorded file
 /// beside the manifest still has its hash; otherwise a one-line failure naming them.
-pub(crate) fn verdict(
+fn verdict(
     manifest: &Path,
     compared: &[&str],
     recorded: &BTreeMap<String, String>,
@@ -159,7 +193,7 @@ pub(crate) fn verdict(
 }
 
 /// The files a manifest lists whose bytes in `dir` no longer hash as recorded (or are gone).
-pub(crate) fn files_changed_since(dir: &Path, recorded: &BTreeMap<String, String>) -> Vec<String> {
+fn files_changed_since(dir: &Path, recorded: &BTreeMap<String, String>) -> Vec<String> {
     recorded
         .iter()
         .filter(|(name, hash)| {

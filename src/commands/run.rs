@@ -1,11 +1,11 @@
 //! `cadresim run` and `cadresim replay`: simulate scenarios (and the counterfactuals of
 //! their schedule entries, for `effects.csv`), write a result directory, print the summary
-//! table; re-run a manifest and compare file hashes.
+//! table.
 
 use std::path::Path;
 
 use super::{CommandError, Terminal};
-use crate::cli::{ReplayArgs, RunArgs};
+use crate::cli::RunArgs;
 use cadresim::comparison::{self, RunOf};
 use cadresim::metrics::{is_lazy_governance, metric_index, WHOLE_HIERARCHY};
 use cadresim::output;
@@ -13,7 +13,7 @@ use cadresim::output::tables;
 use cadresim::runner::ScenarioResult;
 use cadresim::scenario::{self, Scenario};
 use cadresim::stats::Spread;
-use cadresim::study::run::{rerun, RerunRequest, RunOutcome, RunRequest};
+use cadresim::study::run::{RunOutcome, RunRequest};
 
 /// The study request of a command line.
 fn request(args: &RunArgs) -> RunRequest {
@@ -211,37 +211,4 @@ pub fn summary_table(results: &[ScenarioResult]) -> String {
         rows.push(row);
     }
     aligned(&rows)
-}
-
-/// Run a run manifest's scenarios again (into `--out`, or a scratch directory) and compare
-/// the tables' hashes with the recorded ones.
-pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
-    let beside = args.manifest.parent().unwrap_or(Path::new("."));
-    let recorded = output::read_manifest(&args.manifest)
-        .map_err(|error| CommandError::Usage(error.to_string()))?;
-    let changed_on_disk = super::replay::files_changed_since(beside, &recorded.files);
-    let scratch = match &args.out {
-        Some(_) => None,
-        None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
-    };
-    let request = RerunRequest {
-        manifest: args.manifest.clone(),
-        out: match (&args.out, &scratch) {
-            (Some(dir), _) => dir.clone(),
-            (None, Some(scratch)) => scratch.path().to_path_buf(),
-            (None, None) => unreachable!("a replay without --out has a scratch directory"),
-        },
-        overwrite: args.force || scratch.is_some(),
-        write_manifest: scratch.is_none(),
-        threads: args.threads,
-    };
-    let outcome = rerun(&request, &Terminal::default())?;
-    let compared: Vec<&str> = outcome.compared.iter().map(String::as_str).collect();
-    super::replay::verdict(
-        &args.manifest,
-        &compared,
-        &outcome.recorded,
-        &outcome.rerun,
-        &changed_on_disk,
-    )
 }

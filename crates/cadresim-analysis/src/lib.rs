@@ -16,6 +16,7 @@ pub mod calibrate {
     pub mod history;
     pub mod linalg;
     pub mod sbc;
+    pub mod smc;
     pub mod space;
     pub mod stochastic;
 }

@@ -7,8 +7,8 @@
 //! generation's simulations (Prangle 2017; pyABC's `AdaptivePNormDistance`). Generation 0 is
 //! the prior itself. Single-threaded and driven by one seeded generator: the posterior is a
 //! pure function of the seed. This is the uniform acceptor; `stochastic` holds the exact one,
-//! and `abc_smc` runs the one the settings name. Both share the model, the population and
-//! the perturbation kernel defined here.
+//! and `smc::abc_smc` runs the one the settings name. Both share the model, the population
+//! and the perturbation kernel defined here.
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -138,21 +138,8 @@ impl Population {
 /// Proposals made and simulated at once.
 pub(super) const BATCH: usize = 512;
 
-/// Run ABC-SMC against `observed` summaries with the settings' acceptor; `report` hears of
-/// each generation when done.
-pub fn abc_smc(
-    settings: &Settings,
-    problem: Problem,
-    rng: &mut impl Rng,
-    report: &mut dyn FnMut(&Generation),
-) -> Outcome {
-    match settings.acceptor {
-        Acceptor::Uniform => uniform_smc(settings, problem, rng, report),
-        Acceptor::Stochastic => super::stochastic::stochastic_smc(settings, problem, rng, report),
-    }
-}
-
-fn uniform_smc(
+/// ABC-SMC with the uniform acceptor (`smc::abc_smc` runs the one the settings name).
+pub fn uniform_smc(
     settings: &Settings,
     Problem {
         model,
@@ -450,6 +437,7 @@ fn median(values: &mut [f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::smc::abc_smc;
     use super::*;
     use rand::SeedableRng;
 

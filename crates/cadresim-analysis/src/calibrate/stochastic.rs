@@ -287,8 +287,9 @@ mod coverage {
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
 
-    use super::super::abc::{abc_smc, Acceptor, Model, Problem, Settings};
+    use super::super::abc::{Acceptor, Model, Problem, Settings};
     use super::super::sbc::covers;
+    use super::super::smc::abc_smc;
     use super::super::space::Box;
 
     /// Noise sd of each summary: the first 0.02, the rest 0.3.

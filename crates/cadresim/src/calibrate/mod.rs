@@ -6,7 +6,9 @@
 
 pub mod file;
 // The methods on plain numbers live in the analysis crate, under the same names.
-pub use cadresim_analysis::calibrate::{abc, emulator, history, linalg, sbc, space, stochastic};
+pub use cadresim_analysis::calibrate::{
+    abc, emulator, history, linalg, sbc, smc, space, stochastic,
+};
 
 use rand_distr::{Distribution, StandardNormal};
 

@@ -16,10 +16,11 @@ use rayon::prelude::*;
 
 use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
-use crate::calibrate::abc::{self, abc_smc};
+use crate::calibrate::abc;
 use crate::calibrate::file::{self, cadres_per_level};
 use crate::calibrate::history::{self, history_match, Emulators, MatchError, Matching, Run};
 use crate::calibrate::sbc::{self, RANK_BINS};
+use crate::calibrate::smc::abc_smc;
 use crate::calibrate::space::{latin_hypercube, Prior};
 use crate::calibrate::{
     resample, summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic,

@@ -17,6 +17,7 @@ pub mod discover;
 pub mod evaluate;
 pub mod explore;
 pub mod memory;
+pub mod plot;
 pub mod reproduce;
 pub mod robustness;
 pub mod run;
