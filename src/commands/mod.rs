@@ -52,7 +52,7 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
     }
 }
 
-/// Redraw the charts of a result or sweep directory (`study::charts::redraw`).
+/// Redraw the charts of a result or sweep directory (`study::plot::redraw`).
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let request = RedrawRequest {
         dir: args.dir,

@@ -11,6 +11,8 @@ cd "$(dirname "$0")/../.."
 target=aarch64-unknown-linux-gnu
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 if ! command -v qemu-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+    # Debian's packages, as root (as .ci/run's other scripts install theirs).
+    apt-get update -q >/dev/null
     apt-get install -y -q qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null
 fi
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc

@@ -434,9 +434,10 @@ mod tests {
         assert_eq!(words, ZERO_KEY_BLOCK);
     }
 
-    /// Every path this processor can run: rand_chacha's always, AVX2 and AVX-512 if it
-    /// has them (a message names any it lacks). `CADRESIM_EXPECT_SIMD` (`avx2,avx512`, as
-    /// `.ci/run` reads them from /proc/cpuinfo) names paths that must not be skipped.
+    /// Every path this processor can run: rand_chacha's always, AVX2 and AVX-512 (x86-64)
+    /// or NEON (64-bit ARM) if it has them (a message names any it lacks).
+    /// `CADRESIM_EXPECT_SIMD` (`avx2,avx512` as `.ci/run` reads them from /proc/cpuinfo, or
+    /// `neon` as `tests/aarch64/run.sh` sets it) names paths that must not be skipped.
     fn paths() -> Vec<Simd> {
         let all = [Simd::None, Simd::Avx2, Simd::Avx512, Simd::Neon];
         let (paths, missing): (Vec<Simd>, Vec<Simd>) = all.iter().partition(|s| s.is_available());
