@@ -3,8 +3,8 @@
 # words, the published known answer and the counter carry, built for aarch64-unknown-linux-gnu
 # and run under QEMU's user-mode emulator: installs the target's standard library (rustup),
 # Debian's cross linker and qemu-user, then runs the keystream crate's tests with NEON
-# required (a skipped NEON path fails). Not part of .ci/run (the download and the build take
-# about two minutes beyond its budget); docs/REPRODUCIBILITY.md records its last result.
+# required (a skipped NEON path fails). `.ci/run` runs it (about half a minute once the
+# packages are there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
