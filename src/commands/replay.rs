@@ -66,7 +66,8 @@ fn replay_run(args: ReplayArgs) -> Result<i32, CommandError> {
         None => Some(tempfile::TempDir::new().map_err(|e| CommandError::Failed(e.to_string()))?),
     };
     let request = RerunRequest {
-        manifest: args.manifest.clone(),
+        recorded,
+        file: args.manifest.clone(),
         out: match (&args.out, &scratch) {
             (Some(dir), _) => dir.clone(),
             (None, Some(scratch)) => scratch.path().to_path_buf(),

@@ -343,12 +343,14 @@ fn write_all_tables(
     Ok(files)
 }
 
-/// What to re-run: a run's `manifest.json`, the directory to write its tables into, whether
-/// that directory may already hold something, whether to write a manifest there (not for a
-/// scratch directory that is compared and deleted), and the threads.
+/// What to re-run: a run's manifest as read (`output::read_manifest`) and the file it was read
+/// from (named in messages), the directory to write its tables into, whether that directory
+/// may already hold something, whether to write a manifest there (not for a scratch
+/// directory that is compared and deleted), and the threads.
 #[derive(Clone, Debug)]
 pub struct RerunRequest {
-    pub manifest: PathBuf,
+    pub recorded: Manifest,
+    pub file: PathBuf,
     pub out: PathBuf,
     pub overwrite: bool,
     pub write_manifest: bool,
@@ -369,9 +371,8 @@ pub struct RerunOutcome {
 /// too when either recorded them), and the effects when the manifest lists them (one written
 /// before effects were reported lists none, and its tables must still replay).
 pub fn rerun(request: &RerunRequest, observer: &dyn Observer) -> Result<RerunOutcome, StudyError> {
-    let recorded = output::read_manifest(&request.manifest)
-        .map_err(|error| StudyError::Usage(error.to_string()))?;
-    let file = request.manifest.display().to_string();
+    let recorded = &request.recorded;
+    let file = request.file.display().to_string();
     let scenarios = recorded
         .record
         .scenarios
@@ -412,7 +413,7 @@ pub fn rerun(request: &RerunRequest, observer: &dyn Observer) -> Result<RerunOut
         .cloned()
         .collect();
     Ok(RerunOutcome {
-        recorded: recorded.files,
+        recorded: recorded.files.clone(),
         rerun: hashes,
         compared,
     })
