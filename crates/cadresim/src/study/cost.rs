@@ -1,40 +1,120 @@
 //! What a study would cost before it starts (`--dry-run`): the replicate runs and steps of
-//! its plans, their cadre-steps, and the time they would take on this machine, estimated
-//! from a short timed run of the largest plan on one thread. Runs until settled have a
-//! range: from the first check of the long-run rule to `run.max_steps`.
+//! its plans, their cadre-steps, and the time they would take on this machine. The speed is
+//! timed on a few plans of every group (a scenario, or a sweep's points), a few hundred steps
+//! each, with every thread busy as in the study itself, so that a group whose points differ
+//! in cost (the rational rule is several times slower per cadre-step) is timed on a mix of
+//! them. Runs until settled have a range: from the first check of the long-run rule to
+//! `run.max_steps`.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use crate::hierarchy::Size;
 use crate::params::Plan;
 use crate::runner;
 
-/// Steps of the timed run that measures this machine's speed.
-const TIMED_STEPS: u64 = 20;
+/// Plans timed per group, evenly spread over its points.
+const PROBES_PER_GROUP: usize = 8;
+/// Steps of a timed run: enough to pass the first steps, which are cheaper than the rest...
+const PROBE_STEPS: u64 = 200;
+/// ...and fewer for large corps, so that a timed run does about this many cadre-steps...
+const PROBE_WORK: u64 = 2_500_000;
+/// ...but never fewer than these.
+const PROBE_MIN_STEPS: u64 = 20;
+
+/// Part of a study whose speed is timed together: its plans, each with the times it runs,
+/// and the plans its speed is timed on.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub work: Vec<(Plan, u64)>,
+    pub probes: Vec<Plan>,
+    /// Work that runs only if the results ask for it (a robustness sample's second stage):
+    /// counted in the most, not in the fewest.
+    pub optional: bool,
+}
+
+impl Group {
+    /// One plan run `times` times, timed on itself.
+    pub fn single(plan: Plan, times: u64) -> Group {
+        Group {
+            probes: vec![plan.clone()],
+            work: vec![(plan, times)],
+            optional: false,
+        }
+    }
+
+    /// Plans (a sweep's points), timed on at most eight of them, evenly spread.
+    pub fn points(work: Vec<(Plan, u64)>, candidates: &[Plan]) -> Group {
+        let probes = spread(candidates.len(), PROBES_PER_GROUP)
+            .into_iter()
+            .map(|index| candidates[index].clone())
+            .collect();
+        Group {
+            work,
+            probes,
+            optional: false,
+        }
+    }
+
+    /// The same group run `times` times over.
+    pub fn times(mut self, times: u64) -> Group {
+        for (_, count) in &mut self.work {
+            *count *= times;
+        }
+        self
+    }
+
+    /// The same group, run only if the results ask for it.
+    pub fn optional(self) -> Group {
+        Group {
+            optional: true,
+            ..self
+        }
+    }
+}
+
+/// At most `most` indices of `0..len`, evenly spread, the first and the last included.
+fn spread(len: usize, most: usize) -> Vec<usize> {
+    let k = len.min(most);
+    match k {
+        0 => Vec::new(),
+        1 => vec![0],
+        _ => (0..k).map(|i| i * (len - 1) / (k - 1)).collect(),
+    }
+}
 
 /// The cost of a study.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cost {
-    /// Replicate runs of every plan (× the times it runs).
-    pub runs: u64,
+    /// Replicate runs of every plan (× the times it runs), fewest and most.
+    pub runs: (u64, u64),
     /// Steps per replicate run, fewest and most over the plans.
     pub steps: (u64, u64),
     /// Cadre-steps of the whole study, fewest and most.
     pub cadre_steps: (u64, u64),
-    /// Cadre-steps per second on one thread, measured here.
-    pub rate: f64,
-    /// The plan the speed was measured on.
-    pub timed_on: String,
+    /// Seconds the whole study would keep one thread busy, fewest and most: each group's
+    /// cadre-steps at the speed timed on it.
+    pub thread_seconds: (f64, f64),
+    /// Timed runs the speeds come from.
+    pub timed: usize,
     pub threads: usize,
 }
 
 impl Cost {
-    /// Seconds the study would take (fewest, most): its cadre-steps over the measured speed
-    /// times the threads it can use (no more than its replicate runs).
+    /// Seconds the study would take (fewest, most): its thread-seconds spread over the
+    /// threads it can use (no more than its replicate runs).
     pub fn seconds(&self) -> (f64, f64) {
-        let lanes = (self.threads as u64).min(self.runs.max(1)) as f64;
-        let time = |work: u64| work as f64 / (self.rate * lanes);
-        (time(self.cadre_steps.0), time(self.cadre_steps.1))
+        let lanes = (self.threads as u64).min(self.runs.1.max(1)) as f64;
+        (self.thread_seconds.0 / lanes, self.thread_seconds.1 / lanes)
+    }
+
+    /// Cadre-steps per second per thread over the whole study (its most).
+    pub fn rate(&self) -> f64 {
+        match self.thread_seconds.1 > 0.0 {
+            true => self.cadre_steps.1 as f64 / self.thread_seconds.1,
+            false => 0.0,
+        }
     }
 
     /// One paragraph for the terminal.
@@ -49,8 +129,8 @@ impl Cost {
             (a, b) => format!("about {a} to {b}"),
         };
         format!(
-            "dry run: {} replicate runs x {} steps = {:.2e}{} cadre-steps; {time} on {} threads here (measured {:.2e} cadre-steps per second per thread on {} steps of `{}`). Nothing was run or written.",
-            self.runs,
+            "dry run: {} replicate runs x {} steps = {:.2e}{} cadre-steps; {time} on {} threads here (timed on {} runs of at most {PROBE_STEPS} steps of its scenarios and points, every thread busy: {:.2e} cadre-steps per second per thread on average). Nothing was run or written.",
+            range(self.runs),
             range(self.steps),
             self.cadre_steps.0 as f64,
             match self.cadre_steps.0 == self.cadre_steps.1 {
@@ -58,9 +138,8 @@ impl Cost {
                 false => format!(" to {:.2e}", self.cadre_steps.1 as f64),
             },
             self.threads,
-            self.rate,
-            TIMED_STEPS,
-            self.timed_on
+            self.timed,
+            self.rate(),
         )
     }
 }
@@ -81,35 +160,44 @@ fn duration(seconds: f64) -> String {
     }
 }
 
-/// The cost of running each plan `times` times (a sweep runs one plan per point).
-pub fn cost(plans: &[(&Plan, u64)], threads: usize) -> Cost {
+/// The cost of running `groups` on `threads` threads, timed here.
+pub fn cost(groups: &[Group], threads: usize) -> Cost {
+    let (speeds, timed) = timed_speeds(groups, threads);
+    tally(groups, &speeds, timed, threads)
+}
+
+/// The cost of `groups` given each one's seconds per cadre-step on a busy thread.
+fn tally(groups: &[Group], speeds: &[f64], timed: usize, threads: usize) -> Cost {
     let mut cost = Cost {
-        runs: 0,
+        runs: (0, 0),
         steps: (u64::MAX, 0),
         cadre_steps: (0, 0),
-        rate: 0.0,
-        timed_on: String::new(),
+        thread_seconds: (0.0, 0.0),
+        timed,
         threads,
     };
-    for (plan, times) in plans {
-        let run = &plan.params.run;
-        let (fewest, most) = match run.until_settled {
-            true => (
-                runner::checkpoints(plan.last_change(), run.max_steps)[0],
-                run.max_steps,
-            ),
-            false => (run.steps, run.steps),
-        };
-        let runs = run.replicates * times;
-        let cadres = cadres(plan);
-        cost.runs += runs;
-        cost.steps = (cost.steps.0.min(fewest), cost.steps.1.max(most));
-        cost.cadre_steps.0 += cadres * fewest * runs;
-        cost.cadre_steps.1 += cadres * most * runs;
-    }
-    if let Some((largest, _)) = plans.iter().max_by_key(|(plan, _)| cadres(plan)) {
-        cost.rate = measured_rate(largest);
-        cost.timed_on = largest.name.clone();
+    for (group, seconds) in groups.iter().zip(speeds) {
+        for (plan, times) in &group.work {
+            let run = &plan.params.run;
+            let (fewest, most) = match run.until_settled {
+                true => (
+                    runner::checkpoints(plan.last_change(), run.max_steps)[0],
+                    run.max_steps,
+                ),
+                false => (run.steps, run.steps),
+            };
+            let runs = run.replicates * times;
+            let work = (cadres(plan) * fewest * runs, cadres(plan) * most * runs);
+            let surely = u64::from(!group.optional);
+            cost.runs = (cost.runs.0 + surely * runs, cost.runs.1 + runs);
+            cost.steps = (cost.steps.0.min(fewest), cost.steps.1.max(most));
+            cost.cadre_steps = (
+                cost.cadre_steps.0 + surely * work.0,
+                cost.cadre_steps.1 + work.1,
+            );
+            cost.thread_seconds.0 += (surely * work.0) as f64 * seconds;
+            cost.thread_seconds.1 += work.1 as f64 * seconds;
+        }
     }
     cost.steps.0 = cost.steps.0.min(cost.steps.1);
     cost
@@ -119,21 +207,75 @@ fn cadres(plan: &Plan) -> u64 {
     Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres)
 }
 
-/// Cadre-steps per second of one replicate of `plan` for a few steps, on this thread.
-fn measured_rate(plan: &Plan) -> f64 {
+/// Seconds per cadre-step of every group on a busy thread, and the runs timed: every
+/// group's probes run on `threads` threads at once (each on its own, as the study's
+/// replicates do), cycled until every thread has one.
+fn timed_speeds(groups: &[Group], threads: usize) -> (Vec<f64>, usize) {
+    let mut jobs: Vec<(usize, &Plan)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(index, group)| group.probes.iter().map(move |plan| (index, plan)))
+        .collect();
+    let probes = jobs.len();
+    for cycled in probes..threads.max(probes) {
+        if probes > 0 {
+            jobs.push(jobs[cycled % probes]);
+        }
+    }
+    let mut totals = vec![(0u64, 0f64); groups.len()];
+    for (group, work, seconds) in run_timed(&jobs, threads) {
+        totals[group].0 += work;
+        totals[group].1 += seconds;
+    }
+    let per = |(work, seconds): (u64, f64)| seconds / work.max(1) as f64;
+    let all = totals
+        .iter()
+        .fold((0, 0.0), |sum, t| (sum.0 + t.0, sum.1 + t.1));
+    let speeds = totals
+        .iter()
+        .map(|&total| per(if total.0 > 0 { total } else { all }))
+        .collect();
+    (speeds, jobs.len())
+}
+
+/// Time every job, `threads` at a time: `(group, cadre-steps, seconds)` each.
+fn run_timed(jobs: &[(usize, &Plan)], threads: usize) -> Vec<(usize, u64, f64)> {
+    let next = AtomicUsize::new(0);
+    let timings = Mutex::new(Vec::with_capacity(jobs.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .build()
+                    .expect("a thread pool of one thread");
+                while let Some((group, plan)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let (work, seconds) = pool.install(|| time_run(plan));
+                    let mut timings = timings.lock().unwrap_or_else(|e| e.into_inner());
+                    timings.push((*group, work, seconds));
+                }
+            });
+        }
+    });
+    timings.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Cadre-steps and seconds of one replicate of `plan` for a few steps, on this thread.
+fn time_run(plan: &Plan) -> (u64, f64) {
+    let cadres = cadres(plan);
+    let steps = (PROBE_WORK / cadres.max(1)).clamp(PROBE_MIN_STEPS, PROBE_STEPS);
     let mut short = plan.clone();
-    short.params.run.steps = TIMED_STEPS;
-    short.params.run.burn_in = TIMED_STEPS / 2;
+    short.params.run.steps = steps;
+    short.params.run.burn_in = steps / 2;
     short.params.run.until_settled = false;
     short.params.run.replicates = 1;
-    short.changes.retain(|(step, _)| *step < TIMED_STEPS);
+    short.changes.retain(|(step, _)| *step < steps);
     for regional in &mut short.regional {
-        regional.retain(|(step, _)| *step < TIMED_STEPS);
+        regional.retain(|(step, _)| *step < steps);
     }
     let started = Instant::now();
     runner::run_replicate(&short, 0, &|_| {});
-    let seconds = started.elapsed().as_secs_f64().max(1e-6);
-    (cadres(&short) * TIMED_STEPS) as f64 / seconds
+    (cadres * steps, started.elapsed().as_secs_f64().max(1e-9))
 }
 
 #[cfg(test)]
@@ -148,17 +290,52 @@ mod tests {
     }
 
     #[test]
+    fn probes_are_spread_evenly_with_both_ends() {
+        assert_eq!(spread(32, 8), [0, 4, 8, 13, 17, 22, 26, 31]);
+        assert_eq!(spread(3, 8), [0, 1, 2]);
+        assert_eq!(spread(1, 8), [0]);
+        assert!(spread(0, 8).is_empty());
+    }
+
+    #[test]
     fn seconds_divide_the_work_by_the_speed_and_the_threads_it_can_use() {
         let cost = Cost {
-            runs: 1,
+            runs: (1, 1),
             steps: (200, 200),
             cadre_steps: (1_000_000, 1_000_000),
-            rate: 1e6,
-            timed_on: "x".into(),
+            thread_seconds: (1.0, 1.0),
+            timed: 2,
             threads: 4,
         };
         assert_eq!(cost.seconds(), (1.0, 1.0), "one run uses one thread");
-        let cost = Cost { runs: 8, ..cost };
+        assert_eq!(cost.rate(), 1e6);
+        let cost = Cost {
+            runs: (8, 8),
+            ..cost
+        };
         assert_eq!(cost.seconds(), (0.25, 0.25));
+    }
+
+    #[test]
+    fn each_group_costs_its_work_at_its_own_speed() {
+        let plan = crate::scenario::built_in().remove(0).plan().unwrap();
+        let mut short = plan.clone();
+        short.params.run.until_settled = false;
+        short.params.run.steps = 100;
+        short.params.run.replicates = 2;
+        let cadres = cadres(&short);
+        let groups = [
+            Group::single(short.clone(), 3),
+            Group::points(vec![(short.clone(), 1)], &[short.clone()]).times(2),
+            Group::single(short.clone(), 1).optional(),
+        ];
+        let cost = tally(&groups, &[1e-8, 4e-8, 1e-8], 2, 2);
+        assert_eq!(cost.runs, (2 * 3 + 2 * 2, 2 * 3 + 2 * 2 + 2));
+        assert_eq!(cost.cadre_steps, (1000 * cadres, 1200 * cadres));
+        let sure = 600.0 * cadres as f64 * 1e-8 + 400.0 * cadres as f64 * 4e-8;
+        let most = sure + 200.0 * cadres as f64 * 1e-8;
+        assert!((cost.thread_seconds.0 - sure).abs() < 1e-12 * sure);
+        assert!((cost.thread_seconds.1 - most).abs() < 1e-12 * most);
+        assert_eq!(cost.seconds().1, cost.thread_seconds.1 / 2.0);
     }
 }

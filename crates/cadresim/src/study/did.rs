@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::cost::Group;
 use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::did::{self, Design, Estimated, Panels, SpilloverRow, SummaryRow, Window};
@@ -120,10 +121,11 @@ fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
 pub fn dry_run(request: &DidRequest) -> Result<super::cost::Cost, StudyError> {
     let checked = checked(request)?;
     let plans = super::run::plans(&[checked.factual.clone(), checked.counterfactual.clone()])?;
-    let plans: Vec<(&crate::params::Plan, u64)> = plans.iter().map(|plan| (plan, 1)).collect();
-    Ok(checked
-        .pool
-        .install(|| super::cost::cost(&plans, checked.threads)))
+    let groups: Vec<Group> = plans
+        .into_iter()
+        .map(|plan| Group::single(plan, 1))
+        .collect();
+    Ok(super::cost::cost(&groups, checked.threads))
 }
 
 /// Check everything `did` would be refused for, before any directory is touched.

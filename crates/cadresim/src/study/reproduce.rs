@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::cost::Cost;
+use super::cost::{Cost, Group};
 use super::robustness::{check, run_robustness, Request};
 use super::{Event, Observer, StudyError};
 use crate::charts::{self, Interaction};
@@ -450,17 +450,17 @@ fn write_reports(
     Ok(())
 }
 
-/// What the reproduction would cost (`--dry-run`): the runs, the sweeps (each point at the
-/// cost of its largest), the sensitivity, critical-penalty and mechanisms sweeps of a full reproduction, and with
-/// `--robustness N` the runs and sweeps again at the defaults and at each of the N samples.
+/// What the reproduction would cost (`--dry-run`): the runs, the sweeps (every point, timed on
+/// a few), the sensitivity, critical-penalty and mechanisms sweeps of a full reproduction, and
+/// with `--robustness N` the runs and sweeps again at the defaults and at each of the N samples.
 fn cost(
     experiments: &Experiments,
     request: &ReproduceRequest,
     quick: (Option<u64>, Option<u64>),
 ) -> Result<Cost, StudyError> {
-    let mut plans: Vec<(crate::params::Plan, u64)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let evidence = |(replicates, steps): (Option<u64>, Option<u64>), times: u64| {
-        let mut plans = Vec::new();
+        let mut groups = Vec::new();
         for file in experiments.runs.iter().flat_map(|group| &group.files) {
             let mut scenario = scenario::load(file)?;
             scenario.override_run(&RunOverride {
@@ -469,7 +469,7 @@ fn cost(
                 seed: Some(experiments.seed),
                 until_settled: false,
             })?;
-            plans.push((scenario.plan()?, times));
+            groups.push(Group::single(scenario.plan()?, times));
         }
         for file in &experiments.sweeps {
             let sweep = sweep_request(
@@ -479,20 +479,26 @@ fn cost(
                 experiments.seed,
                 (replicates, steps),
             );
-            let (plan, points) = crate::study::sweep::dry_plan(&sweep)?;
-            plans.push((plan, points * times));
+            groups.push(crate::study::sweep::dry_plan(&sweep)?.times(times));
         }
-        Ok::<_, StudyError>(plans)
+        Ok::<_, StudyError>(groups)
     };
-    plans.extend(evidence(quick, 1)?);
+    groups.extend(evidence(quick, 1)?);
     if let Some(samples) = request.robustness {
         let settings = (
             quick.0.or(Some(experiments.robustness_replicates)),
             quick.1.or(Some(experiments.robustness_steps)),
         );
-        // At the defaults (sample 0), then at every sample; twice with --posterior.
+        // At the defaults (sample 0), then at every sample; twice with --posterior. At most,
+        // every one of them again with the second stage's replicates.
         let checks = if request.posterior.is_some() { 2 } else { 1 };
-        plans.extend(evidence(settings, checks * (samples + 1))?);
+        let times = checks * (samples + 1);
+        groups.extend(evidence(settings, times)?);
+        let confirm = confirm_replicates(experiments, quick.0);
+        if confirm > 0 {
+            let second = evidence((Some(confirm), settings.1), times)?;
+            groups.extend(second.into_iter().map(Group::optional));
+        }
     }
     if let Some(spec) = experiments.structure.as_ref().filter(|_| request.structure) {
         let settings = (
@@ -500,17 +506,16 @@ fn cost(
             quick.1.or(Some(spec.steps)),
         );
         let cells = crate::reproduce::structure::cells(&spec.switches).len() as u64;
-        plans.extend(evidence(settings, cells)?);
+        groups.extend(evidence(settings, cells)?);
     }
     if !request.quick {
         for file in analysis_files(experiments) {
             let sweep = sweep_request(file, &request.out, request, experiments.seed, (None, None));
-            plans.push(crate::study::sweep::dry_plan(&sweep)?);
+            groups.push(crate::study::sweep::dry_plan(&sweep)?);
         }
     }
     let (_, threads) = super::thread_pool(request.threads)?;
-    let refs: Vec<(&crate::params::Plan, u64)> = plans.iter().map(|(p, n)| (p, *n)).collect();
-    Ok(crate::study::cost::cost(&refs, threads))
+    Ok(crate::study::cost::cost(&groups, threads))
 }
 
 /// The sweep files of a full reproduction's analyses: sensitivity, critical penalty,

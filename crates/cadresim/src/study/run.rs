@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::charts::draw_charts;
+use super::cost::Group;
 use super::memory::check_memory;
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::effects::{self, Counterfactual};
@@ -73,11 +74,12 @@ pub fn check(request: &RunRequest) -> Result<(), StudyError> {
 /// machine is measured on a few steps of the largest scenario.
 pub fn dry_run(request: &RunRequest) -> Result<super::cost::Cost, StudyError> {
     let checked = checked(request)?;
-    let mut plans: Vec<(&Plan, u64)> = checked.plans.iter().map(|plan| (plan, 1)).collect();
-    plans.extend(checked.counterfactuals.iter().map(|c| (&c.plan, 1)));
-    Ok(checked
-        .pool
-        .install(|| super::cost::cost(&plans, checked.threads)))
+    let plans = checked.plans.iter();
+    let groups: Vec<Group> = plans
+        .chain(checked.counterfactuals.iter().map(|c| &c.plan))
+        .map(|plan| Group::single(plan.clone(), 1))
+        .collect();
+    Ok(super::cost::cost(&groups, checked.threads))
 }
 
 /// Whether `request.out` already holds this run, finished: its manifest names the same

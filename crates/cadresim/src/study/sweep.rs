@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::cost::Group;
 use super::memory::check_memory;
 use super::sensitivity::{analyse_sweep, AnalysisRecord};
 use super::{refuse_output_among_inputs, thread_pool, Event, Observer, Silent, StudyError};
@@ -153,35 +154,42 @@ fn checked_spec(spec: SweepSpec, request: &SweepRequest) -> Result<Checked, Stud
     })
 }
 
-/// The plan a dry run counts (at most: each costs what the largest point does) and how many
-/// times: once per point, or for a path once per path, through all its values.
-pub fn dry_plan(request: &SweepRequest) -> Result<(Plan, u64), StudyError> {
+/// What a dry run counts and times: every point once (a path: its largest point once per
+/// path, through all its values; a boundary search: its largest point at every evaluation it
+/// may make), timed on a few points spread over the design.
+pub fn dry_plan(request: &SweepRequest) -> Result<Group, StudyError> {
     dry_plan_of(&checked(request)?)
 }
 
-fn dry_plan_of(checked: &Checked) -> Result<(Plan, u64), StudyError> {
-    let mut plan = largest_point(&checked.spec).plan()?;
-    let points = checked.spec.point_count();
-    match checked.spec.design {
+fn dry_plan_of(checked: &Checked) -> Result<Group, StudyError> {
+    let spec = &checked.spec;
+    // Every point was checked with the sweep (`check_plans`).
+    let plans: Vec<Plan> = spec
+        .points()
+        .iter()
+        .filter_map(|point| spec.scenario_for(point).ok()?.plan().ok())
+        .collect();
+    let work = match spec.design {
         Design::Path => {
-            let length = checked.spec.axes[0].values_count() as u64;
+            let mut plan = largest_point(spec).plan()?;
+            let length = spec.axes[0].values_count() as u64;
             plan.params.run.until_settled = false;
-            plan.params.run.steps = checked.spec.steps_per_point as u64 * length;
-            Ok((plan, points / length.max(1)))
+            plan.params.run.steps = spec.steps_per_point as u64 * length;
+            vec![(plan, spec.point_count() / length.max(1))]
         }
-        _ => Ok((plan, points)),
-    }
+        Design::Boundary => vec![(largest_point(spec).plan()?, spec.point_count())],
+        _ => plans.iter().map(|plan| (plan.clone(), 1)).collect(),
+    };
+    Ok(Group::points(work, &plans))
 }
 
 /// What the sweep would cost (`--dry-run`): nothing is run or written; the speed of this
-/// machine is measured on a few steps of the largest point.
+/// machine is timed on a few steps of a few points.
 pub fn dry_run(request: &SweepRequest) -> Result<SweepCost, StudyError> {
     let checked = checked(request)?;
-    let (plan, runs) = dry_plan_of(&checked)?;
+    let group = dry_plan_of(&checked)?;
     let points = checked.spec.point_count();
-    let cost = checked
-        .pool
-        .install(|| super::cost::cost(&[(&plan, runs)], checked.threads));
+    let cost = super::cost::cost(&[group], checked.threads);
     Ok(SweepCost {
         cost,
         points,
