@@ -1,9 +1,10 @@
 //! What a study would cost before it starts (`--dry-run`): the replicate runs and steps of
 //! its plans, their cadre-steps, and the time they would take on this machine. The speed is
 //! timed on a few plans of every group (a scenario, or a sweep's points), a few hundred steps
-//! each, with every thread busy as in the study itself, so that a group whose points differ
-//! in cost (the rational rule is several times slower per cadre-step) is timed on a mix of
-//! them. Runs until settled have a range: from the first check of the long-run rule to
+//! each, with every thread busy as in the study itself (small corps side by side, one per
+//! thread; a large corps, whose replicates run one after another, alone over all threads),
+//! so that a group whose points differ in cost (the rational rule is several times slower
+//! per cadre-step) is timed on a mix of them. Runs until settled have a range: from the first check of the long-run rule to
 //! `run.max_steps`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,8 +45,17 @@ impl Group {
         }
     }
 
-    /// Plans (a sweep's points), timed on at most eight of them, evenly spread.
+    /// Plans (a sweep's points), timed on at most eight of `candidates`, evenly spread (on
+    /// the work's own plans when there are none).
     pub fn points(work: Vec<(Plan, u64)>, candidates: &[Plan]) -> Group {
+        let own: Vec<Plan>;
+        let candidates = match candidates.is_empty() {
+            true => {
+                own = work.iter().map(|(plan, _)| plan.clone()).collect();
+                &own
+            }
+            false => candidates,
+        };
         let probes = spread(candidates.len(), PROBES_PER_GROUP)
             .into_iter()
             .map(|index| candidates[index].clone())
@@ -103,9 +113,10 @@ pub struct Cost {
 
 impl Cost {
     /// Seconds the study would take (fewest, most): its thread-seconds spread over the
-    /// threads it can use (no more than its replicate runs).
+    /// threads (replicates run side by side, and a replicate alone spreads its peer groups
+    /// over them).
     pub fn seconds(&self) -> (f64, f64) {
-        let lanes = (self.threads as u64).min(self.runs.1.max(1)) as f64;
+        let lanes = self.threads.max(1) as f64;
         (self.thread_seconds.0 / lanes, self.thread_seconds.1 / lanes)
     }
 
@@ -129,7 +140,7 @@ impl Cost {
             (a, b) => format!("about {a} to {b}"),
         };
         format!(
-            "dry run: {} replicate runs x {} steps = {:.2e}{} cadre-steps; {time} on {} threads here (timed on {} runs of at most {PROBE_STEPS} steps of its scenarios and points, every thread busy: {:.2e} cadre-steps per second per thread on average). Nothing was run or written.",
+            "dry run: {} replicate runs x {} steps = {:.2e}{} cadre-steps; {time} on {} threads here (timed on {} of at most {PROBE_STEPS} steps of its scenarios and points, every thread busy: {:.2e} cadre-steps per second per thread on average). Nothing was run or written.",
             range(self.runs),
             range(self.steps),
             self.cadre_steps.0 as f64,
@@ -138,7 +149,10 @@ impl Cost {
                 false => format!(" to {:.2e}", self.cadre_steps.1 as f64),
             },
             self.threads,
-            self.timed,
+            match self.timed {
+                1 => "1 run".to_string(),
+                n => format!("{n} runs"),
+            },
             self.rate(),
         )
     }
@@ -207,25 +221,24 @@ fn cadres(plan: &Plan) -> u64 {
     Size::of(&plan.params.hierarchy).map_or(0, |size| size.cadres)
 }
 
-/// Seconds per cadre-step of every group on a busy thread, and the runs timed: every
-/// group's probes run on `threads` threads at once (each on its own, as the study's
-/// replicates do), cycled until every thread has one.
+/// Seconds per cadre-step of every group on a busy thread, and the runs timed.
 fn timed_speeds(groups: &[Group], threads: usize) -> (Vec<f64>, usize) {
-    let mut jobs: Vec<(usize, &Plan)> = groups
-        .iter()
-        .enumerate()
-        .flat_map(|(index, group)| group.probes.iter().map(move |plan| (index, plan)))
-        .collect();
-    let probes = jobs.len();
-    for cycled in probes..threads.max(probes) {
-        if probes > 0 {
-            jobs.push(jobs[cycled % probes]);
-        }
+    let (distinct, timed_as) = distinct_probes(groups);
+    let (large, small): (Vec<usize>, Vec<usize>) =
+        (0..distinct.len()).partition(|&at| runner::is_large(&distinct[at]));
+    let mut speed = vec![(0u64, 0f64); distinct.len()];
+    let jobs = padded(&small, threads);
+    for (at, work, seconds) in side_by_side(&distinct, &jobs, threads) {
+        speed[at].0 += work;
+        speed[at].1 += seconds;
+    }
+    for &at in &large {
+        speed[at] = spread_over(&distinct[at], threads);
     }
     let mut totals = vec![(0u64, 0f64); groups.len()];
-    for (group, work, seconds) in run_timed(&jobs, threads) {
-        totals[group].0 += work;
-        totals[group].1 += seconds;
+    for (group, at) in timed_as {
+        totals[group].0 += speed[at].0;
+        totals[group].1 += speed[at].1;
     }
     let per = |(work, seconds): (u64, f64)| seconds / work.max(1) as f64;
     let all = totals
@@ -235,11 +248,41 @@ fn timed_speeds(groups: &[Group], threads: usize) -> (Vec<f64>, usize) {
         .iter()
         .map(|&total| per(if total.0 > 0 { total } else { all }))
         .collect();
-    (speeds, jobs.len())
+    (speeds, jobs.len() + large.len())
 }
 
-/// Time every job, `threads` at a time: `(group, cadre-steps, seconds)` each.
-fn run_timed(jobs: &[(usize, &Plan)], threads: usize) -> Vec<(usize, u64, f64)> {
+/// The groups' probes, each distinct one once (a probe runs a short replicate whatever the
+/// plan's run settings, so the same experiments at another length are timed once), and for
+/// every probe of every group, `(group, index among the distinct)`.
+fn distinct_probes(groups: &[Group]) -> (Vec<Plan>, Vec<(usize, usize)>) {
+    let mut distinct: Vec<Plan> = Vec::new();
+    let mut timed_as = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        for plan in &group.probes {
+            let probe = probe_plan(plan);
+            let at = match distinct.iter().position(|known| *known == probe) {
+                Some(at) => at,
+                None => {
+                    distinct.push(probe);
+                    distinct.len() - 1
+                }
+            };
+            timed_as.push((index, at));
+        }
+    }
+    (distinct, timed_as)
+}
+
+/// `probes` cycled to a whole number of rounds of `threads`, so that every thread is busy
+/// while they are timed, as with the study's replicates side by side.
+fn padded(probes: &[usize], threads: usize) -> Vec<usize> {
+    let count = probes.len().div_ceil(threads.max(1)) * threads.max(1);
+    (0..count).map(|job| probes[job % probes.len()]).collect()
+}
+
+/// Time every job, `threads` at a time, each on a thread of its own: `(probe, cadre-steps,
+/// seconds)` each.
+fn side_by_side(probes: &[Plan], jobs: &[usize], threads: usize) -> Vec<(usize, u64, f64)> {
     let next = AtomicUsize::new(0);
     let timings = Mutex::new(Vec::with_capacity(jobs.len()));
     std::thread::scope(|scope| {
@@ -249,10 +292,10 @@ fn run_timed(jobs: &[(usize, &Plan)], threads: usize) -> Vec<(usize, u64, f64)> 
                     .num_threads(1)
                     .build()
                     .expect("a thread pool of one thread");
-                while let Some((group, plan)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let (work, seconds) = pool.install(|| time_run(plan));
+                while let Some(&at) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let (work, seconds) = pool.install(|| time_run(&probes[at]));
                     let mut timings = timings.lock().unwrap_or_else(|e| e.into_inner());
-                    timings.push((*group, work, seconds));
+                    timings.push((at, work, seconds));
                 }
             });
         }
@@ -260,10 +303,20 @@ fn run_timed(jobs: &[(usize, &Plan)], threads: usize) -> Vec<(usize, u64, f64)> 
     timings.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Cadre-steps and seconds of one replicate of `plan` for a few steps, on this thread.
-fn time_run(plan: &Plan) -> (u64, f64) {
-    let cadres = cadres(plan);
-    let steps = (PROBE_WORK / cadres.max(1)).clamp(PROBE_MIN_STEPS, PROBE_STEPS);
+/// Time a probe of a large corps, whose replicates run one after another, each over all
+/// `threads`: its cadre-steps and thread-seconds.
+fn spread_over(probe: &Plan, threads: usize) -> (u64, f64) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .expect("a thread pool");
+    let (work, seconds) = pool.install(|| time_run(probe));
+    (work, seconds * threads.max(1) as f64)
+}
+
+/// One replicate of `plan` for a few steps: the run that times it.
+fn probe_plan(plan: &Plan) -> Plan {
+    let steps = (PROBE_WORK / cadres(plan).max(1)).clamp(PROBE_MIN_STEPS, PROBE_STEPS);
     let mut short = plan.clone();
     short.params.run.steps = steps;
     short.params.run.burn_in = steps / 2;
@@ -273,9 +326,15 @@ fn time_run(plan: &Plan) -> (u64, f64) {
     for regional in &mut short.regional {
         regional.retain(|(step, _)| *step < steps);
     }
+    short
+}
+
+/// Cadre-steps and seconds of a probe, on this thread.
+fn time_run(probe: &Plan) -> (u64, f64) {
     let started = Instant::now();
-    runner::run_replicate(&short, 0, &|_| {});
-    (cadres * steps, started.elapsed().as_secs_f64().max(1e-9))
+    runner::run_replicate(probe, 0, &|_| {});
+    let work = cadres(probe) * probe.params.run.steps;
+    (work, started.elapsed().as_secs_f64().max(1e-9))
 }
 
 #[cfg(test)]
@@ -290,6 +349,14 @@ mod tests {
     }
 
     #[test]
+    fn probes_fill_whole_rounds_of_the_threads() {
+        assert_eq!(padded(&[3, 5, 7], 2), [3, 5, 7, 3]);
+        assert_eq!(padded(&[3, 5], 2), [3, 5]);
+        assert_eq!(padded(&[4], 3), [4, 4, 4]);
+        assert!(padded(&[], 2).is_empty());
+    }
+
+    #[test]
     fn probes_are_spread_evenly_with_both_ends() {
         assert_eq!(spread(32, 8), [0, 4, 8, 13, 17, 22, 26, 31]);
         assert_eq!(spread(3, 8), [0, 1, 2]);
@@ -298,7 +365,7 @@ mod tests {
     }
 
     #[test]
-    fn seconds_divide_the_work_by_the_speed_and_the_threads_it_can_use() {
+    fn seconds_divide_the_work_by_the_speed_and_the_threads() {
         let cost = Cost {
             runs: (1, 1),
             steps: (200, 200),
@@ -307,13 +374,8 @@ mod tests {
             timed: 2,
             threads: 4,
         };
-        assert_eq!(cost.seconds(), (1.0, 1.0), "one run uses one thread");
-        assert_eq!(cost.rate(), 1e6);
-        let cost = Cost {
-            runs: (8, 8),
-            ..cost
-        };
         assert_eq!(cost.seconds(), (0.25, 0.25));
+        assert_eq!(cost.rate(), 1e6);
     }
 
     #[test]

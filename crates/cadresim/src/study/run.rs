@@ -71,7 +71,7 @@ pub fn check(request: &RunRequest) -> Result<(), StudyError> {
 }
 
 /// What the run would cost (`--dry-run`): nothing is run or written; the speed of this
-/// machine is measured on a few steps of the largest scenario.
+/// machine is timed on a few steps of every scenario.
 pub fn dry_run(request: &RunRequest) -> Result<super::cost::Cost, StudyError> {
     let checked = checked(request)?;
     let plans = checked.plans.iter();

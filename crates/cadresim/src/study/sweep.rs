@@ -89,7 +89,7 @@ pub struct SweepOutcome {
     pub analysis: Option<Analysis>,
 }
 
-/// What a dry run of a sweep costs: every point at the cost of the largest.
+/// What a dry run of a sweep costs: every point counted, the speed timed on a few.
 pub struct SweepCost {
     pub cost: super::cost::Cost,
     pub points: u64,
@@ -163,12 +163,18 @@ pub fn dry_plan(request: &SweepRequest) -> Result<Group, StudyError> {
 
 fn dry_plan_of(checked: &Checked) -> Result<Group, StudyError> {
     let spec = &checked.spec;
-    // Every point was checked with the sweep (`check_plans`).
-    let plans: Vec<Plan> = spec
-        .points()
-        .iter()
-        .filter_map(|point| spec.scenario_for(point).ok()?.plan().ok())
-        .collect();
+    // Every point of a design that runs points one by one was checked with the sweep
+    // (`check_plans`); a path's values are checked as a whole, so a value that is not valid on
+    // its own is only not timed.
+    let mut plans: Vec<Plan> = Vec::new();
+    for point in spec.points() {
+        match spec.scenario_for(&point).map(|scenario| scenario.plan()) {
+            Ok(Ok(plan)) => plans.push(plan),
+            _ if spec.design == Design::Path => {}
+            Ok(Err(error)) => return Err(error.into()),
+            Err(error) => return Err(StudyError::Usage(format!("point {}: {error}", point.id))),
+        }
+    }
     let work = match spec.design {
         Design::Path => {
             let mut plan = largest_point(spec).plan()?;
