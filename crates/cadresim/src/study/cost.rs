@@ -48,13 +48,9 @@ impl Group {
     /// Plans (a sweep's points), timed on at most eight of `candidates`, evenly spread (on
     /// the work's own plans when there are none).
     pub fn points(work: Vec<(Plan, u64)>, candidates: &[Plan]) -> Group {
-        let own: Vec<Plan>;
-        let candidates = match candidates.is_empty() {
-            true => {
-                own = work.iter().map(|(plan, _)| plan.clone()).collect();
-                &own
-            }
-            false => candidates,
+        let candidates: Vec<&Plan> = match candidates.is_empty() {
+            true => work.iter().map(|(plan, _)| plan).collect(),
+            false => candidates.iter().collect(),
         };
         let probes = spread(candidates.len(), PROBES_PER_GROUP)
             .into_iter()
@@ -201,7 +197,8 @@ fn tally(groups: &[Group], speeds: &[f64], timed: usize, threads: usize) -> Cost
                 false => (run.steps, run.steps),
             };
             let runs = run.replicates * times;
-            let work = (cadres(plan) * fewest * runs, cadres(plan) * most * runs);
+            let cadres = cadres(plan);
+            let work = (cadres * fewest * runs, cadres * most * runs);
             let surely = u64::from(!group.optional);
             cost.runs = (cost.runs.0 + surely * runs, cost.runs.1 + runs);
             cost.steps = (cost.steps.0.min(fewest), cost.steps.1.max(most));

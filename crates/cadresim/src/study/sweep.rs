@@ -175,18 +175,25 @@ fn dry_plan_of(checked: &Checked) -> Result<Group, StudyError> {
             Err(error) => return Err(StudyError::Usage(format!("point {}: {error}", point.id))),
         }
     }
-    let work = match spec.design {
+    match spec.design {
         Design::Path => {
             let mut plan = largest_point(spec).plan()?;
             let length = spec.axes[0].values_count() as u64;
             plan.params.run.until_settled = false;
             plan.params.run.steps = spec.steps_per_point as u64 * length;
-            vec![(plan, spec.point_count() / length.max(1))]
+            let paths = spec.point_count() / length.max(1);
+            Ok(Group::points(vec![(plan, paths)], &plans))
         }
-        Design::Boundary => vec![(largest_point(spec).plan()?, spec.point_count())],
-        _ => plans.iter().map(|plan| (plan.clone(), 1)).collect(),
-    };
-    Ok(Group::points(work, &plans))
+        Design::Boundary => {
+            let largest = (largest_point(spec).plan()?, spec.point_count());
+            Ok(Group::points(vec![largest], &plans))
+        }
+        // Timed on the points themselves.
+        _ => Ok(Group::points(
+            plans.into_iter().map(|plan| (plan, 1)).collect(),
+            &[],
+        )),
+    }
 }
 
 /// What the sweep would cost (`--dry-run`): nothing is run or written; the speed of this
