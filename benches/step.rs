@@ -3,6 +3,9 @@
 //! - `replicate/default_1_thread`: a whole replicate of the default pressure scenario (4,632
 //!   cadres) on one thread, run until settled as the scenario says, end to end (setup, every
 //!   step, recording, the long-run estimate);
+//! - `step/rational_default_1_thread`: one step of the default hierarchy (4,632 cadres) with
+//!   `behaviour.rule = "rational"` (every cadre's exact expected payoff of every action), one
+//!   thread;
 //! - `step/china_7M_cadres`: one step of `scenarios/china.toml` (the 2023 tree, 7,186,080
 //!   cadres, provinces recorded one by one), every core.
 //!
@@ -83,6 +86,31 @@ fn default_replicate(c: &mut Criterion) {
     group.finish();
 }
 
+/// One step of the default hierarchy under the rational rule, on one thread.
+fn rational_step(c: &mut Criterion) {
+    let mut scenario = scenario::built_in().remove(0);
+    scenario.params.behaviour.rule = cadresim::params::Rule::Rational;
+    scenario.params.run.until_settled = false;
+    scenario.params.run.steps = 1_000_000;
+    let plan = scenario.plan().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut simulation = pool.install(|| Simulation::new(&plan, 0));
+    let cadres = simulation.hierarchy().cadres as u64;
+    for _ in 0..20 {
+        pool.install(|| simulation.step());
+    }
+    let mut group = c.benchmark_group("step");
+    group.throughput(Throughput::Elements(cadres));
+    group.sample_size(20);
+    group.bench_function("rational_default_1_thread", |b| {
+        b.iter(|| pool.install(|| simulation.step()))
+    });
+    group.finish();
+}
+
 /// One step of the real administrative tree with seven million cadres.
 fn china_step(c: &mut Criterion) {
     let scenario = scenario::load(std::path::Path::new("scenarios/china.toml")).unwrap();
@@ -104,5 +132,11 @@ fn china_step(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, step_throughput, default_replicate, china_step);
+criterion_group!(
+    benches,
+    step_throughput,
+    default_replicate,
+    rational_step,
+    china_step
+);
 criterion_main!(benches);

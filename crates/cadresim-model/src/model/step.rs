@@ -248,15 +248,18 @@ pub fn advance(group: &mut PeerGroup, ctx: &StepContext, scratch: &mut Scratch) 
 }
 
 /// Set every cadre's action to its argmax, except recruits in their first step (tenure 0
-/// after step 0), who keep the action drawn at recruitment.
+/// after step 0), who keep the action drawn at recruitment. What the payoffs share is
+/// computed once per regime met in the group (`rational::Stakes`).
 #[inline(always)]
 fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
+    let mut stakes: Option<(usize, rational::Stakes)> = None;
     for i in 0..group.len() {
         if ctx.step > 0 && group.tenure[i] == 0 {
             continue;
         }
         let unit = group.first_unit + i / group.cadres_per_unit;
-        let (params, derived) = ctx.regime(ctx.regime_of(unit));
+        let regime = ctx.regime_of(unit);
+        let (params, derived) = ctx.regime(regime);
         let cadre = rational::CadreView {
             capability: group.ability[i] as f64 * ctx.unit_capacity[unit],
             target: ctx.unit_target[unit],
@@ -268,21 +271,19 @@ fn choose_actions(group: &mut PeerGroup, ctx: &StepContext) {
             jurisdiction: ctx.jurisdiction[unit],
             belief: (!params.fault_tolerance.lists).then_some(group.screen.belief),
         };
-        let mut best = (0usize, f64::NEG_INFINITY);
-        for action in 0..derived.actions {
-            let value = rational::expected_payoff(
-                params,
-                derived.effort[action],
-                derived.intensity[action],
-                action == IDLE,
-                &cadre,
-                group.cutoff,
-            );
-            if value > best.1 {
-                best = (action, value);
+        let shared = match stakes {
+            Some((known, shared)) if known == regime => shared,
+            _ => {
+                let shared = rational::Stakes::new(params, cadre.belief.as_ref());
+                stakes = Some((regime, shared));
+                shared
             }
-        }
-        group.action[i] = best.0 as u8;
+        };
+        let menu = rational::Menu {
+            effort: &derived.effort,
+            intensity: &derived.intensity,
+        };
+        group.action[i] = rational::best_action(params, &shared, menu, &cadre, group.cutoff) as u8;
     }
 }
 
