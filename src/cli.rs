@@ -408,9 +408,10 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
-    /// Where the experiments' result directories, figures and RESULTS.md go.
-    #[arg(long, value_name = "DIR", default_value = "output/reproduce")]
-    pub out: PathBuf,
+    /// Where the experiments' result directories, figures and RESULTS.md go [default:
+    /// output/reproduce; with --shard K/N, output/reproduce-shard-K-of-N].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Fewer replicates and steps (the manifest's [quick] settings), for tests.
     #[arg(long)]
     pub quick: bool,
@@ -435,6 +436,16 @@ pub struct ReproduceArgs {
     /// reports both).
     #[arg(long, value_name = "DIR", requires = "robustness")]
     pub posterior: Option<PathBuf>,
+    /// With --robustness: run only the K-th of N slices of its samples (sample s when
+    /// s mod N = K - 1; the defaults are sample 0) into the shard's DIR, and nothing else.
+    /// Shards run anywhere (a cluster's job array, several sessions); the full run takes
+    /// their samples with --from-shard.
+    #[arg(long, value_name = "K/N", value_parser = cadresim::sweep::parse_shard, requires = "robustness", conflicts_with_all = ["docs", "structure", "from_shard"])]
+    pub shard: Option<(usize, usize)>,
+    /// With --robustness: take the samples these shard directories (the --out of --shard
+    /// runs with the same experiments and settings) finished, rather than run them again.
+    #[arg(long, value_name = "DIR", num_args = 1.., requires = "robustness")]
+    pub from_shard: Vec<PathBuf>,
     /// Also decide every claim at each cell of the full factorial of the structural switches
     /// in the experiments' [structure] (socialization, one-vote veto, decision rule,
     /// decomposition, lifelong accountability, the mechanisms), with its replicates and steps
@@ -448,8 +459,9 @@ pub struct ReproduceArgs {
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// With --resume: keep run groups and sweep parts computed by another cadresim build (the
-    /// sweeps' manifests then name every build).
-    #[arg(long, requires = "resume")]
+    /// sweeps' manifests then name every build); with --from-shard: take shards another
+    /// build computed.
+    #[arg(long)]
     pub mixed_versions: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long, value_name = "N")]

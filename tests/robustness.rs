@@ -1,7 +1,8 @@
 //! `cadresim reproduce --robustness N` on a small experiments manifest: the files it writes,
 //! shares and intervals in range, the verdicts at the defaults equal to the ordinary
 //! reproduction's, resume without redoing finished samples, the same bytes for any thread
-//! count, and refusals (a claim that does not name a regime parameter, a changed resume).
+//! count, shards whose samples a full run takes to the same bytes, and refusals (a claim that
+//! does not name a regime parameter, a changed resume, a shard of other settings).
 
 use std::fs;
 use std::path::Path;
@@ -114,6 +115,112 @@ fn a_resumed_robustness_run_keeps_finished_samples_and_gives_the_same_bytes() {
     let message = String::from_utf8_lossy(&changed.stderr);
     assert_eq!(message.trim().lines().count(), 1, "{message}");
     assert!(message.contains("--resume needs the same"), "{message}");
+}
+
+#[test]
+fn shards_run_slices_of_the_samples_that_a_full_run_takes_to_the_same_bytes() {
+    let dir = TempDir::new().unwrap();
+    let plain = dir.path().join("plain");
+    succeeded(&reproduce(
+        &plain,
+        MANIFEST.as_ref(),
+        &["--robustness", "3", "--threads", "2"],
+    ));
+    let shard = |k: usize| dir.path().join(format!("shard-{k}"));
+    for k in 1..=2 {
+        let output = reproduce(
+            &shard(k),
+            MANIFEST.as_ref(),
+            &[
+                "--robustness",
+                "3",
+                "--shard",
+                &format!("{k}/2"),
+                "--threads",
+                "1",
+            ],
+        );
+        succeeded(&output);
+        assert!(String::from_utf8_lossy(&output.stdout).contains("--from-shard"));
+        // Nothing but the shard's samples: no runs, no report, a manifest naming its parts.
+        assert!(!shard(k).join("runs").exists() && !shard(k).join("RESULTS.md").exists());
+        let manifest = fs::read_to_string(shard(k).join("robustness/manifest.json")).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+        assert_eq!(manifest["shard"], serde_json::json!([k, 2]));
+        let parts: Vec<String> = manifest["files"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let expected: Vec<String> = (0..=3)
+            .filter(|sample| sample % 2 == k - 1)
+            .map(|sample| format!("parts/sample-{sample:06}.csv"))
+            .collect();
+        assert_eq!(parts, expected);
+    }
+    let full = dir.path().join("full");
+    let output = cadresim()
+        .args(["reproduce", "--quick", "--robustness", "3", "--out"])
+        .arg(&full)
+        .arg("--experiments")
+        .arg(MANIFEST)
+        .arg("--from-shard")
+        .args([shard(1), shard(2)])
+        .output()
+        .unwrap();
+    succeeded(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("4 samples taken from 2 shards"));
+    for file in [
+        "verdicts.csv",
+        "robustness.csv",
+        "failures.csv",
+        "samples.csv",
+    ] {
+        assert_eq!(
+            fs::read(full.join("robustness").join(file)).unwrap(),
+            fs::read(plain.join("robustness").join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // An unfinished shard (no manifest) and a shard of other settings are refused in one
+    // line, before anything runs.
+    fs::remove_file(shard(2).join("robustness/manifest.json")).unwrap();
+    let unfinished = cadresim()
+        .args(["reproduce", "--quick", "--robustness", "3", "--out"])
+        .arg(dir.path().join("unfinished"))
+        .arg("--experiments")
+        .arg(MANIFEST)
+        .arg("--from-shard")
+        .args([shard(1), shard(2)])
+        .output()
+        .unwrap();
+    assert_eq!(unfinished.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&unfinished.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("has not finished"), "{message}");
+    let other = dir.path().join("other");
+    succeeded(&reproduce(
+        &other,
+        MANIFEST.as_ref(),
+        &["--robustness", "2", "--shard", "2/2"],
+    ));
+    let refused = reproduce(
+        &dir.path().join("refused"),
+        MANIFEST.as_ref(),
+        &["--robustness", "3", "--from-shard", other.to_str().unwrap()],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    let errors: Vec<&str> = message
+        .lines()
+        .filter(|line| !line.starts_with("reproduce: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{message}");
+    assert!(
+        errors[0].contains("not a robustness shard of the same"),
+        "{message}"
+    );
 }
 
 #[test]

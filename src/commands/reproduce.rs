@@ -8,13 +8,19 @@ use crate::cli::ReproduceArgs;
 use cadresim::study::reproduce::{dry_run, reproduce, ReproduceRequest};
 
 fn request(args: ReproduceArgs) -> ReproduceRequest {
+    let out = args.out.unwrap_or_else(|| match args.shard {
+        Some((k, n)) => PathBuf::from(format!("output/reproduce-shard-{k}-of-{n}")),
+        None => PathBuf::from("output/reproduce"),
+    });
     ReproduceRequest {
         experiments: args.experiments,
-        out: args.out,
+        out,
         quick: args.quick,
         docs: args.docs.then(|| PathBuf::from("docs")),
         robustness: args.robustness,
         posterior: args.posterior,
+        shard: args.shard,
+        from_shards: args.from_shard,
         structure: args.structure,
         resume: args.resume,
         mixed_versions: args.mixed_versions,
@@ -31,6 +37,13 @@ pub(crate) fn run_reproduce(args: ReproduceArgs) -> Result<i32, CommandError> {
         return Ok(0);
     }
     let outcome = reproduce(&request, &Terminal::default())?;
+    if let Some((k, n)) = request.shard {
+        println!(
+            "robustness shard {k}/{n}: {} (the full run takes it with --from-shard)",
+            outcome.report.display()
+        );
+        return Ok(0);
+    }
     let width = outcome
         .verdicts
         .iter()

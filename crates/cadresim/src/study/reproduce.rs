@@ -35,6 +35,12 @@ pub struct ReproduceRequest {
     pub robustness: Option<u64>,
     /// With `robustness`: also at draws from this calibration directory's posterior.
     pub posterior: Option<PathBuf>,
+    /// With `robustness`: run only the K-th of N slices of its samples, (K, N), into `out`,
+    /// and nothing else (a shard of the robustness check for a cluster or several sessions).
+    pub shard: Option<(usize, usize)>,
+    /// With `robustness`: shard directories (the `out` of `shard` runs with the same
+    /// settings) whose finished samples are taken rather than run again.
+    pub from_shards: Vec<PathBuf>,
     /// Also decide every claim at each cell of the factorial of the structural switches.
     pub structure: bool,
     /// Continue an interrupted reproduction in `out`.
@@ -63,6 +69,7 @@ struct Loaded {
 /// Load the experiments and check every one the reproduction will run, before anything is
 /// touched.
 fn load(request: &ReproduceRequest) -> Result<Loaded, StudyError> {
+    check_combination(request)?;
     let experiments = reproduce::load(&request.experiments)?;
     let quick = match request.quick {
         true => (
@@ -73,6 +80,28 @@ fn load(request: &ReproduceRequest) -> Result<Loaded, StudyError> {
     };
     check_experiments(&experiments, request, quick)?;
     Ok(Loaded { experiments, quick })
+}
+
+/// A shard runs robustness samples and nothing else; taking shards' samples needs the
+/// robustness check they belong to; other builds' results are kept only where some are.
+fn check_combination(request: &ReproduceRequest) -> Result<(), StudyError> {
+    let refuse = |what: &str| Err(StudyError::Usage(what.to_string()));
+    if request.robustness.is_none() && (request.shard.is_some() || !request.from_shards.is_empty())
+    {
+        return refuse("--shard and --from-shard belong to a robustness check: add --robustness N");
+    }
+    if request.shard.is_some() && (request.docs.is_some() || request.structure) {
+        return refuse("--shard runs robustness samples only: leave out --docs and --structure (the full run with --from-shard writes the report)");
+    }
+    if request.mixed_versions && !request.resume && request.from_shards.is_empty() {
+        return refuse(
+            "--mixed-versions keeps results of other builds: it goes with --resume or --from-shard",
+        );
+    }
+    if request.shard.is_some() && !request.from_shards.is_empty() {
+        return refuse("--shard and --from-shard do not go together: run the shards, then the full run with --from-shard");
+    }
+    Ok(())
 }
 
 /// What the reproduction would cost (`--dry-run`); nothing is run or written.
@@ -92,6 +121,9 @@ pub fn reproduce(
         .iter()
         .map(check)
         .collect::<Result<Vec<_>, _>>()?;
+    if request.shard.is_some() {
+        return reproduce_shard(request, &robustness, checked, observer);
+    }
     let structure = structure_request(&experiments, request, quick)?;
     let structure_checked = structure
         .as_ref()
@@ -186,6 +218,32 @@ fn stage(observer: &dyn Observer, what: String) {
     observer.event(Event::Stage(format!("reproduce: {what}")));
 }
 
+/// Run a shard of the robustness checks (`shard`) into `out` and nothing else: what the
+/// command reports is the shard directory.
+fn reproduce_shard(
+    request: &ReproduceRequest,
+    robustness: &[Request],
+    checked: Vec<super::robustness::Checked>,
+    observer: &dyn Observer,
+) -> Result<ReproduceOutcome, StudyError> {
+    let _lock = prepare(request)?;
+    for (robustness, checked) in robustness.iter().zip(checked) {
+        let (k, n) = robustness.shard.expect("a shard request");
+        stage(
+            observer,
+            format!(
+                "robustness shard {k}/{n} of the defaults and {} samples",
+                robustness.samples
+            ),
+        );
+        super::robustness::run_robustness_shard(robustness, checked, observer)?;
+    }
+    Ok(ReproduceOutcome {
+        verdicts: Vec::new(),
+        report: request.out.clone(),
+    })
+}
+
 /// The robustness checks `--robustness N` asks for: uniform samples into robustness/ and,
 /// with `--posterior`, posterior draws into robustness-posterior/ (RESULTS.md reports both).
 fn robustness_requests<'a>(
@@ -198,13 +256,16 @@ fn robustness_requests<'a>(
     };
     std::iter::once(None)
         .chain(request.posterior.iter().map(Some))
-        .map(|posterior| Request {
+        .map(|posterior| {
+            let name = match posterior {
+                Some(_) => "robustness-posterior",
+                None => "robustness",
+            };
+            (posterior, name)
+        })
+        .map(|(posterior, name)| Request {
             experiments,
-            dir: request.out.join(if posterior.is_some() {
-                "robustness-posterior"
-            } else {
-                "robustness"
-            }),
+            dir: request.out.join(name),
             samples: samples as usize,
             replicates: replicates.unwrap_or(experiments.robustness_replicates),
             steps: steps.unwrap_or(experiments.robustness_steps),
@@ -213,6 +274,13 @@ fn robustness_requests<'a>(
             threads: request.threads,
             size: FIGURE_SIZE,
             posterior: posterior.cloned(),
+            shard: request.shard,
+            from: request
+                .from_shards
+                .iter()
+                .map(|dir| dir.join(name))
+                .collect(),
+            mixed_versions: request.mixed_versions,
         })
         .collect()
 }
@@ -459,6 +527,7 @@ fn cost(
     quick: (Option<u64>, Option<u64>),
 ) -> Result<Cost, StudyError> {
     let mut groups: Vec<Group> = Vec::new();
+    let shard = request.shard;
     let evidence = |(replicates, steps): (Option<u64>, Option<u64>), times: u64| {
         let mut groups = Vec::new();
         for file in experiments.runs.iter().flat_map(|group| &group.files) {
@@ -483,7 +552,9 @@ fn cost(
         }
         Ok::<_, StudyError>(groups)
     };
-    groups.extend(evidence(quick, 1)?);
+    if shard.is_none() {
+        groups.extend(evidence(quick, 1)?);
+    }
     if let Some(samples) = request.robustness {
         let settings = (
             quick.0.or(Some(experiments.robustness_replicates)),
@@ -492,7 +563,11 @@ fn cost(
         // At the defaults (sample 0), then at every sample; twice with --posterior. At most,
         // every one of them again with the second stage's replicates.
         let checks = if request.posterior.is_some() { 2 } else { 1 };
-        let times = checks * (samples + 1);
+        let (k, n) = shard.unwrap_or((1, 1));
+        let times = checks
+            * (0..=samples)
+                .filter(|s| s % n as u64 == k as u64 - 1)
+                .count() as u64;
         groups.extend(evidence(settings, times)?);
         let confirm = confirm_replicates(experiments, quick.0);
         if confirm > 0 {
@@ -508,7 +583,7 @@ fn cost(
         let cells = crate::reproduce::structure::cells(&spec.switches).len() as u64;
         groups.extend(evidence(settings, cells)?);
     }
-    if !request.quick {
+    if !request.quick && shard.is_none() {
         for file in analysis_files(experiments) {
             let sweep = sweep_request(file, &request.out, request, experiments.seed, (None, None));
             groups.push(crate::study::sweep::dry_plan(&sweep)?);

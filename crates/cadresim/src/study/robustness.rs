@@ -2,7 +2,8 @@
 //! the defaults and at N Latin-hypercube samples of the parameters no claim names, decide
 //! every claim at every sample, and summarise. Files go to `<out>/robustness/`; each
 //! finished sample is committed as one part, so a killed run continues with `--resume`
-//! without redoing finished samples.
+//! without redoing finished samples. With a shard (`--shard K/N`) only every N-th sample is
+//! run, into a shard directory whose parts a later full run takes (`--from-shard`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,14 @@ pub struct Request<'a> {
     pub size: (u32, u32),
     /// A calibration directory whose posterior the calibrated factors are drawn from.
     pub posterior: Option<PathBuf>,
+    /// Run only the samples s with s % N = K - 1 (sample 0, the defaults, included) and
+    /// summarise nothing: (K, N).
+    pub shard: Option<(usize, usize)>,
+    /// Robustness directories of finished shards (same settings) whose samples are taken
+    /// rather than run again.
+    pub from: Vec<PathBuf>,
+    /// Take shards another cadresim build computed.
+    pub mixed_versions: bool,
 }
 
 /// The section of RESULTS.md and the chart it shows.
@@ -52,7 +61,7 @@ pub struct Outcome {
 }
 
 /// What a robustness directory was started with; `--resume` continues only the same.
-#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct RobustnessLock {
     experiments_sha256: String,
     seed: u64,
@@ -66,6 +75,9 @@ struct RobustnessLock {
     /// SHA-256 of the posterior.csv the calibrated factors were drawn from.
     #[serde(default)]
     posterior_sha256: Option<String>,
+    /// The shard (K, N) a shard directory runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shard: Option<(usize, usize)>,
 }
 
 /// The experiments' scenarios and sweeps, loaded once.
@@ -76,7 +88,7 @@ pub(super) struct Loaded {
 
 /// What `--resume` needs to match.
 const SAME_ROBUSTNESS: &str =
-    "experiments, seed, number of samples, replicates, second-stage replicates, steps and posterior";
+    "experiments, seed, number of samples, replicates, second-stage replicates, steps, posterior and shard";
 const SCRATCH: &str = "sample.tmp";
 
 /// A robustness run checked and ready: the experiments loaded, the factors, the rows (the
@@ -125,12 +137,16 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         confirm_replicates: request.confirm,
         factors: factors.clone(),
         posterior_sha256,
+        shard: request.shard,
     };
     let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     if request.resume {
         if let Some(refusal) = ledger.other_settings(&lock, SAME_ROBUSTNESS)? {
             return Err(StudyError::Usage(refusal));
         }
+    }
+    for dir in &request.from {
+        check_shard(dir, &lock, request.mixed_versions)?;
     }
     Ok(Checked {
         loaded,
@@ -170,30 +186,86 @@ pub fn run_robustness(
     checked: Checked,
     observer: &dyn Observer,
 ) -> Result<Outcome, StudyError> {
+    let _guard = output::lock_dir(&request.dir)?;
+    let (threads, started) = run_samples(request, &checked, observer)?;
+    let Checked {
+        factors,
+        rows,
+        drawn,
+        ..
+    } = checked;
+    summarise(request, &factors, &rows, &drawn, threads, started)
+}
+
+/// Run a shard's samples (`request.shard`) and write its manifest, which lists the parts a
+/// full run takes with `--from-shard`: the number of samples it holds.
+pub fn run_robustness_shard(
+    request: &Request,
+    checked: Checked,
+    observer: &dyn Observer,
+) -> Result<usize, StudyError> {
+    let _guard = output::lock_dir(&request.dir)?;
+    let (threads, started) = run_samples(request, &checked, observer)?;
+    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+    let parts: Vec<PathBuf> = shard_samples(request, checked.rows.len())
+        .map(|sample| ledger.part_path(&part_name(sample)))
+        .collect();
+    let files = output::hash_files(&request.dir, &parts)?;
+    write_manifest(
+        request,
+        &checked.factors,
+        &checked.drawn,
+        threads,
+        started,
+        files,
+    )?;
+    Ok(parts.len())
+}
+
+/// The samples of `rows` (the defaults first) the request runs: all, or its shard's.
+fn shard_samples(request: &Request, rows: usize) -> impl Iterator<Item = usize> {
+    let (k, n) = request.shard.unwrap_or((1, 1));
+    (0..rows).filter(move |sample| sample % n == k - 1)
+}
+
+/// Take what the shards in `request.from` finished, then run every sample of the request
+/// not yet finished, one part each: the threads and when it started.
+fn run_samples(
+    request: &Request,
+    checked: &Checked,
+    observer: &dyn Observer,
+) -> Result<(usize, String), StudyError> {
     let Checked {
         loaded,
         factors,
         rows,
         lock,
-        drawn,
+        ..
     } = checked;
     let experiments = request.experiments;
-    let _guard = output::lock_dir(&request.dir)?;
-    Ledger::new(&request.dir, ledger::ROBUSTNESS).begin(&lock, request.resume)?;
+    Ledger::new(&request.dir, ledger::ROBUSTNESS).begin(lock, request.resume)?;
+    let taken = take_from_shards(request, lock, rows.len())?;
+    if taken > 0 {
+        observer.event(Event::Stage(format!(
+            "robustness: {taken} samples taken from {} shards",
+            request.from.len()
+        )));
+    }
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
+    let samples: Vec<usize> = shard_samples(request, rows.len()).collect();
     observer.event(Event::Begin {
         what: "robustness samples",
-        total: rows.len() as u64,
+        total: samples.len() as u64,
     });
-    for (sample, values) in rows.iter().enumerate() {
+    for sample in samples {
         if finished(&request.dir, sample, experiments) {
             observer.event(Event::Advance { units: 1 });
             continue;
         }
-        let at = (sample > 0).then_some(values.as_slice());
+        let at = (sample > 0).then_some(rows[sample].as_slice());
         let (verdicts, replicates) =
-            pool.install(|| decide_sample(request, &loaded, &factors, at))?;
+            pool.install(|| decide_sample(request, loaded, factors, at))?;
         let part: Vec<VerdictRow> = verdicts
             .into_iter()
             .map(|decided| decided.row(sample, replicates))
@@ -209,7 +281,76 @@ pub fn run_robustness(
         std::fs::remove_dir_all(&scratch)
             .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
     }
-    summarise(request, &factors, &rows, &drawn, threads, started)
+    Ok((threads, started))
+}
+
+/// Refuse, in one line, a directory that is not the finished robustness directory of a shard
+/// run with the settings of `lock` by this build (by any build when `mixed`), its parts
+/// intact.
+fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), StudyError> {
+    let header: Option<RobustnessLock> = Ledger::new(dir, ledger::ROBUSTNESS).header()?;
+    let unsharded = |lock: RobustnessLock| RobustnessLock {
+        shard: None,
+        ..lock
+    };
+    let same = header
+        .is_some_and(|found| found.shard.is_some() && unsharded(found) == unsharded(lock.clone()));
+    let refuse = |what: String| Err(StudyError::Usage(format!("{}: {what}", dir.display())));
+    if !same {
+        return refuse(format!(
+            "not a robustness shard of the same {SAME_ROBUSTNESS} (no {} of a --shard run with these settings); run its shard with them or leave it out of --from-shard",
+            ledger::ROBUSTNESS.header
+        ));
+    }
+    let path = dir.join("manifest.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return refuse("the shard has not finished (no manifest.json): finish it with the same command and --resume".into());
+    };
+    let found: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| StudyError::Usage(format!("{}: {e}", path.display())))?;
+    let theirs = manifest::build_name(
+        found["cadresim_version"].as_str().unwrap_or("unknown"),
+        found["git_commit"].as_str(),
+    );
+    let ours = manifest::cadresim_build();
+    if theirs != ours && !mixed {
+        return refuse(format!("this shard was computed by cadresim {theirs}, this is cadresim {ours}; results may differ between builds: run it again with this build, or pass --mixed-versions to take it"));
+    }
+    let names: Vec<&str> = found["files"]
+        .as_object()
+        .map(|files| files.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    output::verify_files(dir, &names).map_err(|e| StudyError::Usage(e.to_string()))?;
+    Ok(())
+}
+
+/// Copy into the request's parts every sample of the shards in `request.from` the request
+/// has not finished (each shard checked again: it may have changed since `check`). The
+/// number of samples taken.
+fn take_from_shards(
+    request: &Request,
+    lock: &RobustnessLock,
+    rows: usize,
+) -> Result<usize, StudyError> {
+    let ours = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+    let mut taken = 0;
+    for dir in &request.from {
+        check_shard(dir, lock, request.mixed_versions)?;
+        let theirs = Ledger::new(dir, ledger::ROBUSTNESS);
+        for sample in 0..rows {
+            let path = theirs.part_path(&part_name(sample));
+            if finished(&request.dir, sample, request.experiments)
+                || !decides_every_claim(&path, sample, request.experiments)
+            {
+                continue;
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|e| StudyError::Failed(format!("{}: {e}", path.display())))?;
+            ours.write_part(&part_name(sample), |out| out.write_all(&bytes))?;
+            taken += 1;
+        }
+    }
+    Ok(taken)
 }
 
 /// Load every scenario and sweep of the experiments with the sample's run settings.
@@ -682,6 +823,12 @@ struct RobustnessRecord<'a> {
     /// The calibration directory the factors in `drawn` were drawn from.
     posterior: Option<String>,
     drawn: &'a [String],
+    /// The shard (K, N) of a shard directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<(usize, usize)>,
+    /// The shard directories whose samples were taken (`--from-shard`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    from_shards: Vec<String>,
 }
 
 fn write_manifest(
@@ -702,6 +849,12 @@ fn write_manifest(
         factors,
         posterior: request.posterior.as_ref().map(|d| d.display().to_string()),
         drawn,
+        shard: request.shard,
+        from_shards: request
+            .from
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect(),
     };
     let manifest = Manifest {
         stamp: Stamp::now("reproduce --robustness", Some(threads), Some(started)),
