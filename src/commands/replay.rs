@@ -82,7 +82,7 @@ fn replay_run(args: ReplayArgs) -> Result<i32, CommandError> {
     verdict(
         &args.manifest,
         &compared,
-        &outcome.recorded,
+        &request.recorded.files,
         &outcome.rerun,
         &changed_on_disk,
     )

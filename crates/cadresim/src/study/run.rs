@@ -359,11 +359,10 @@ pub struct RerunRequest {
     pub threads: Option<usize>,
 }
 
-/// The tables a re-run compares: the recorded manifest's files and the re-run's (name to
-/// SHA-256), and the names of the tables to compare.
+/// The tables a re-run compares: the re-run's files (name to SHA-256; the recorded ones are
+/// the request's manifest's), and the names of the tables to compare.
 #[derive(Clone, Debug)]
 pub struct RerunOutcome {
-    pub recorded: BTreeMap<String, String>,
     pub rerun: BTreeMap<String, String>,
     pub compared: Vec<String>,
 }
@@ -415,7 +414,6 @@ pub fn rerun(request: &RerunRequest, observer: &dyn Observer) -> Result<RerunOut
         .cloned()
         .collect();
     Ok(RerunOutcome {
-        recorded: recorded.files.clone(),
         rerun: hashes,
         compared,
     })
