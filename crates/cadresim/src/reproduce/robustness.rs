@@ -427,9 +427,11 @@ pub struct Settings<'a> {
     pub samples: usize,
     pub replicates: u64,
     pub steps: u64,
-    /// The second stage's replicates (0: none) and how many samples 1..N it decided.
+    /// The second stage's replicates (0: none), at how many samples 1..N it ran, and how
+    /// many verdicts (sample and claim) it decided.
     pub confirm: u64,
     pub confirmed: usize,
+    pub redecided: usize,
     pub factors: &'a [Factor],
     /// The verdicts at the defaults under these settings, per claim.
     pub at_defaults: &'a [(String, bool)],
@@ -477,8 +479,8 @@ pub fn robustness_section(
     if settings.confirm > 0 {
         let _ = writeln!(
             text,
-            "\nTwo stages: where any claim's effect was not clear at a sample (its 95% interval held 0), so that its verdict could rest on too few replicates, the sample was run again with {} replicates (the first {} of them the same runs) and all its claims decided by that second stage: {} of the {} samples.",
-            settings.confirm, settings.replicates, settings.confirmed, settings.samples
+            "\nTwo stages: where a claim's effect was not clear at a sample (its 95% interval held 0), so that its verdict could rest on too few replicates, the experiments that claim reads were run again with {} replicates (the first {} of them the same runs) and the claim decided by that second stage; the sample's other claims keep the first stage's verdicts. The second stage decided {} verdicts at {} of the {} samples.",
+            settings.confirm, settings.replicates, settings.redecided, settings.confirmed, settings.samples
         );
     }
     let held: Vec<String> = settings

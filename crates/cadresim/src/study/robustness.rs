@@ -78,6 +78,10 @@ struct RobustnessLock {
     /// The shard (K, N) a shard directory runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shard: Option<(usize, usize)>,
+    /// The second stage re-decides only the claims whose effect was not clear (false in a
+    /// lock written when it re-decided every claim of the sample, which `--resume` refuses).
+    #[serde(default)]
+    second_stage_per_claim: bool,
 }
 
 /// The experiments' scenarios and sweeps, loaded once.
@@ -138,6 +142,7 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         factors: factors.clone(),
         posterior_sha256,
         shard: request.shard,
+        second_stage_per_claim: true,
     };
     let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     if request.resume {
@@ -264,11 +269,10 @@ fn run_samples(
             continue;
         }
         let at = (sample > 0).then_some(rows[sample].as_slice());
-        let (verdicts, replicates) =
-            pool.install(|| decide_sample(request, loaded, factors, at))?;
+        let verdicts = pool.install(|| decide_sample(request, loaded, factors, at))?;
         let part: Vec<VerdictRow> = verdicts
             .into_iter()
-            .map(|decided| decided.row(sample, replicates))
+            .map(|(decided, replicates)| decided.row(sample, replicates))
             .collect();
         Ledger::new(&request.dir, ledger::ROBUSTNESS).write_part(&part_name(sample), |out| {
             tables::write_verdicts(out, &part).map_err(Into::into)
@@ -466,15 +470,16 @@ pub(super) fn decides_every_claim(path: &Path, index: usize, experiments: &Exper
 
 /// Run every experiment with the factors at `values` (None: the defaults) and decide every
 /// claim, in the manifest's order, with the request's replicates; where a claim's effect is
-/// not clear and `confirm` is set, run the sample again with `confirm` replicates (the first
-/// `replicates` of them the same runs) and take its verdicts. Returns the verdicts and the
-/// replicates that decided them.
+/// not clear and `confirm` is set, run the experiments that claim reads again with `confirm`
+/// replicates (the first `replicates` of them the same runs) and take its verdict from them;
+/// the other claims keep the first stage's. Returns each claim's verdict with the replicates
+/// that decided it.
 fn decide_sample(
     request: &Request,
     loaded: &Loaded,
     factors: &[Factor],
     values: Option<&[f64]>,
-) -> Result<(Vec<Decided>, u64), StudyError> {
+) -> Result<Vec<(Decided, u64)>, StudyError> {
     let settle = |scenario: &mut Scenario, place: &str| -> Result<(), StudyError> {
         if let Some(values) = values {
             robustness::apply(&mut scenario.params, factors, values).map_err(|error| {
@@ -494,11 +499,24 @@ fn decide_sample(
         decide: vec![true; request.experiments.claims.len()],
     };
     let first = decide_all(&settings, &settle)?;
-    if request.confirm == 0 || first.iter().all(|decided| decided.clear) {
-        return Ok((first, request.replicates));
+    let unclear: Vec<bool> = first.iter().map(|decided| !decided.clear).collect();
+    let first = first
+        .into_iter()
+        .map(|decided| (decided, request.replicates));
+    if request.confirm == 0 || !unclear.contains(&true) {
+        return Ok(first.collect());
     }
     settings.replicates = request.confirm;
-    Ok((decide_all(&settings, &settle)?, request.confirm))
+    settings.decide = unclear.clone();
+    let second = decide_all(&settings, &settle)?;
+    Ok(first
+        .zip(second)
+        .zip(unclear)
+        .map(|((first, second), unclear)| match unclear {
+            true => (second, request.confirm),
+            false => first,
+        })
+        .collect())
 }
 
 /// A claim decided once more: its verdict, its effect, and whether the effect is clear (its
@@ -736,17 +754,17 @@ fn outcome(
         .zip(claims)
         .map(|(row, claim)| (claim.id.clone(), row.holds))
         .collect();
-    let confirmed = verdicts
-        .chunks(claims.len())
-        .skip(1)
-        .filter(|chunk| request.confirm > 0 && chunk[0].replicates == Some(request.confirm))
-        .count();
+    let second = |row: &VerdictRow| request.confirm > 0 && row.replicates == Some(request.confirm);
+    let samples = || verdicts.chunks(claims.len()).skip(1);
+    let confirmed = samples().filter(|chunk| chunk.iter().any(second)).count();
+    let redecided = samples().flatten().filter(|row| second(row)).count();
     let settings = Settings {
         samples: request.samples,
         replicates: request.replicates,
         steps: request.steps,
         confirm: request.confirm,
         confirmed,
+        redecided,
         factors,
         at_defaults: &at_defaults,
         posterior: request
