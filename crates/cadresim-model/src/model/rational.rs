@@ -644,7 +644,7 @@ mod tests {
 
     /// Regimes that reach every branch of the payoff: tolerance in and out of scope, beliefs
     /// without lists, lifelong re-opening, no veto, no evaluation noise, certain success,
-    /// idleness sanctioned, a tenure average.
+    /// idleness sanctioned, a tenure average, innovation that never succeeds.
     fn regimes() -> Vec<Params> {
         let mut regimes = vec![Params::default()];
         let mut p = Params::default();
@@ -670,6 +670,11 @@ mod tests {
         p.fault_tolerance.enabled = true;
         p.fault_tolerance.tolerate_veto = true;
         p.accountability.penalty = 0.5;
+        regimes.push(p);
+        let mut p = Params::default();
+        p.work.innovation_success = 0.0;
+        p.incentives.evaluation_noise = 0.0;
+        p.incentives.tenure_weight = 1.0;
         regimes.push(p);
         regimes
     }
@@ -729,7 +734,7 @@ mod tests {
                 assert_eq!(best_action(&params, &stakes, menu, &c, cutoff), best.0);
             }
         }
-        assert_eq!(compared, 4 * 2000 * 6);
+        assert_eq!(compared, 5 * 2000 * 6);
     }
 
     #[test]

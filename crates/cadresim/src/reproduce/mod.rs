@@ -108,8 +108,9 @@ pub struct Experiments {
     /// Replicates and steps of every experiment at a robustness sample (full mode).
     pub robustness_replicates: u64,
     pub robustness_steps: u64,
-    /// The second stage: a sample where a claim's effect is not clear (its 95% interval holds
-    /// 0) is run again with this many replicates (0: no second stage).
+    /// The second stage: a claim whose effect is not clear at a sample (its 95% interval holds
+    /// 0) is decided again from its experiments run with this many replicates (0: no second
+    /// stage).
     pub robustness_confirm: u64,
     pub runs: Vec<RunGroup>,
     pub sweeps: Vec<PathBuf>,

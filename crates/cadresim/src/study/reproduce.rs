@@ -45,7 +45,8 @@ pub struct ReproduceRequest {
     pub structure: bool,
     /// Continue an interrupted reproduction in `out`.
     pub resume: bool,
-    /// With `resume`: keep run groups and sweep parts another cadresim build computed.
+    /// With `resume`: keep run groups and sweep parts another cadresim build computed; with
+    /// `from_shards`: take shards another build computed.
     pub mixed_versions: bool,
     pub threads: Option<usize>,
     /// Replace what an earlier cadresim command wrote in `out`.

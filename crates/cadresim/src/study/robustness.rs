@@ -92,7 +92,7 @@ pub(super) struct Loaded {
 
 /// What `--resume` needs to match.
 const SAME_ROBUSTNESS: &str =
-    "experiments, seed, number of samples, replicates, second-stage replicates, steps, posterior and shard";
+    "experiments, seed, number of samples, replicates, second-stage replicates and rule, steps, posterior and shard";
 const SCRATCH: &str = "sample.tmp";
 
 /// A robustness run checked and ready: the experiments loaded, the factors, the rows (the
@@ -142,7 +142,7 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         factors: factors.clone(),
         posterior_sha256,
         shard: request.shard,
-        second_stage_per_claim: true,
+        second_stage_per_claim: request.confirm > 0,
     };
     let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     if request.resume {
@@ -307,8 +307,12 @@ fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), Stu
         ));
     }
     let path = dir.join("manifest.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return refuse("the shard has not finished (no manifest.json): finish it with the same command and --resume".into());
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return refuse("the shard has not finished (no manifest.json): finish it with the same command and --resume".into());
+        }
+        Err(error) => return Err(StudyError::Failed(format!("{}: {error}", path.display()))),
     };
     let found: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| StudyError::Usage(format!("{}: {e}", path.display())))?;
@@ -339,6 +343,7 @@ fn take_from_shards(
     let ours = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     let mut taken = 0;
     for dir in &request.from {
+        let _guard = output::lock_existing(dir)?;
         check_shard(dir, lock, request.mixed_versions)?;
         let theirs = Ledger::new(dir, ledger::ROBUSTNESS);
         for sample in 0..rows {
