@@ -159,6 +159,40 @@ fn shards_run_slices_of_the_samples_that_a_full_run_takes_to_the_same_bytes() {
             .collect();
         assert_eq!(parts, expected);
     }
+    // The full run's dry run leaves out the samples the shards hold.
+    let dry = |shards: &[std::path::PathBuf]| {
+        let output = cadresim()
+            .args([
+                "reproduce",
+                "--quick",
+                "--robustness",
+                "3",
+                "--dry-run",
+                "--out",
+            ])
+            .arg(dir.path().join("dry"))
+            .arg("--experiments")
+            .arg(MANIFEST)
+            .args(if shards.is_empty() {
+                vec![]
+            } else {
+                vec!["--from-shard"]
+            })
+            .args(shards)
+            .output()
+            .unwrap();
+        succeeded(&output);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let runs: u64 = text["dry run: ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        runs
+    };
+    let (all, some, none) = (dry(&[]), dry(&[shard(1)]), dry(&[shard(1), shard(2)]));
+    assert!(all > some && some > none, "{all} {some} {none}");
     let full = dir.path().join("full");
     let output = cadresim()
         .args(["reproduce", "--quick", "--robustness", "3", "--out"])

@@ -108,6 +108,10 @@ fn check_combination(request: &ReproduceRequest) -> Result<(), StudyError> {
 /// What the reproduction would cost (`--dry-run`); nothing is run or written.
 pub fn dry_run(request: &ReproduceRequest) -> Result<Cost, StudyError> {
     let Loaded { experiments, quick } = load(request)?;
+    // Refused as the run would refuse it (a resumed directory or a shard of other settings).
+    for robustness in robustness_requests(&experiments, request, quick) {
+        check(&robustness)?;
+    }
     cost(&experiments, request, quick)
 }
 
@@ -561,14 +565,19 @@ fn cost(
             quick.0.or(Some(experiments.robustness_replicates)),
             quick.1.or(Some(experiments.robustness_steps)),
         );
-        // At the defaults (sample 0), then at every sample; twice with --posterior. At most,
-        // every one of them again with the second stage's replicates.
-        let checks = if request.posterior.is_some() { 2 } else { 1 };
+        // At the defaults (sample 0), then at every sample (a shard's only; none that a shard
+        // given with --from-shard holds); twice with --posterior. At most, every one of them
+        // again with the second stage's replicates.
         let (k, n) = shard.unwrap_or((1, 1));
-        let times = checks
-            * (0..=samples)
-                .filter(|s| s % n as u64 == k as u64 - 1)
-                .count() as u64;
+        let times: u64 = robustness_requests(experiments, request, quick)
+            .iter()
+            .map(|check| {
+                (0..=samples as usize)
+                    .filter(|s| s % n == k - 1)
+                    .filter(|&s| !super::robustness::held_by_shards(check, s))
+                    .count() as u64
+            })
+            .sum();
         groups.extend(evidence(settings, times)?);
         let confirm = confirm_replicates(experiments, quick.0);
         if confirm > 0 {

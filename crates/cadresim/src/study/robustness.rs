@@ -438,6 +438,15 @@ fn part_name(sample: usize) -> String {
     format!("sample-{sample:06}.csv")
 }
 
+/// Whether a shard directory of `request.from` holds a finished part of `sample` (for the
+/// dry run: such a sample will be taken, not run).
+pub(super) fn held_by_shards(request: &Request, sample: usize) -> bool {
+    request.from.iter().any(|dir| {
+        let part = Ledger::new(dir, ledger::ROBUSTNESS).part_path(&part_name(sample));
+        decides_every_claim(&part, sample, request.experiments)
+    })
+}
+
 /// Whether the part of `sample` is there, readable, and decides every claim.
 fn finished(dir: &Path, sample: usize, experiments: &Experiments) -> bool {
     decides_every_claim(
