@@ -102,6 +102,16 @@ pub fn build_name(version: &str, commit: Option<&str>) -> String {
     }
 }
 
+/// The one-line refusal to keep results another build computed: "{what} computed by {theirs},
+/// this is cadresim {this build}; results may differ between builds: {redo}, or pass
+/// --mixed-versions to {keep}" (`theirs` names the builds, e.g. "cadresim 0.1.0 (abc)").
+pub fn other_build_refusal(what: &str, theirs: &str, redo: &str, keep: &str) -> String {
+    format!(
+        "{what} computed by {theirs}, this is cadresim {}; results may differ between builds: {redo}, or pass --mixed-versions to {keep}",
+        cadresim_build()
+    )
+}
+
 /// A commit as `git_commit` records it, shortened to 12 hex digits (`-dirty` kept).
 pub fn short_commit(commit: &str) -> String {
     let (hash, dirty) = match commit.strip_suffix("-dirty") {

@@ -320,9 +320,13 @@ fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), Stu
         found["cadresim_version"].as_str().unwrap_or("unknown"),
         found["git_commit"].as_str(),
     );
-    let ours = manifest::cadresim_build();
-    if theirs != ours && !mixed {
-        return refuse(format!("this shard was computed by cadresim {theirs}, this is cadresim {ours}; results may differ between builds: run it again with this build, or pass --mixed-versions to take it"));
+    if theirs != manifest::cadresim_build() && !mixed {
+        return refuse(manifest::other_build_refusal(
+            "this shard was",
+            &format!("cadresim {theirs}"),
+            "run it again with this build",
+            "take it",
+        ));
     }
     let names: Vec<&str> = found["files"]
         .as_object()

@@ -105,11 +105,14 @@ pub fn finished(request: &RunRequest, mixed: bool) -> Result<bool, StudyError> {
         &found.stamp.cadresim_version,
         found.stamp.git_commit.as_deref(),
     );
-    let ours = manifest::cadresim_build();
-    if theirs != ours && !mixed {
-        return Err(StudyError::Usage(format!(
-            "{}: this run was computed by cadresim {theirs}, this is cadresim {ours}; results may differ between builds: finish it with that build, or pass --mixed-versions to keep it",
-            checked.out.display()
+    if theirs != manifest::cadresim_build() && !mixed {
+        let what = format!("{}: this run was", checked.out.display());
+        let theirs = format!("cadresim {theirs}");
+        return Err(StudyError::Usage(manifest::other_build_refusal(
+            &what,
+            &theirs,
+            "finish it with that build",
+            "keep it",
         )));
     }
     Ok(true)

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Equilibrium, Settling, METRIC_COUNT, WHOLE_HIERARCHY};
 use crate::output::ledger::{self, Found, Ledger};
-use crate::output::manifest::{cadresim_build, sha256_hex};
+use crate::output::manifest::{self, cadresim_build, sha256_hex};
 use crate::output::tables::{self, ReadError};
 use crate::output::{self, part_path, write_atomically, DirLock, OutputError};
 use crate::params::Plan;
@@ -84,8 +84,11 @@ impl SweepLock {
             } else {
                 format!("cadresim {}", others.join(", "))
             };
-            return Err(SweepError::Usage(format!(
-                "{what}: its parts were computed by {them}, this is cadresim {current}; results may differ between builds: finish it with that build, or pass --mixed-versions to combine them (the manifest then names every build)"
+            return Err(SweepError::Usage(manifest::other_build_refusal(
+                &format!("{what}: its parts were"),
+                &them,
+                "finish it with that build",
+                "combine them (the manifest then names every build)",
             )));
         }
         let mut builds: Vec<String> = earlier.to_vec();
