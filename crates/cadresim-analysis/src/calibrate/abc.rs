@@ -267,6 +267,9 @@ fn next_generation(
 }
 
 /// A batch of proposals: ancestors drawn by weight, moved by the kernel, kept in the cube.
+/// A proposal outside the cube is redrawn from a new ancestor, so the batch's density is the
+/// kernel mixture restricted to the cube times one constant: the untruncated mixture
+/// (`Kernel::log_mixture`) gives exact importance weights once they are normalised.
 pub(super) fn perturbed(
     previous: &Population,
     kernel: &Kernel,
