@@ -7,13 +7,13 @@ use std::path::Path;
 
 use super::abc::Acceptor;
 use super::space::{Parameter, Prior};
-use super::{CalibrationSpec, Settings, Statistic, Target};
+use super::{CalibrationSpec, DesignSeeds, Settings, Statistic, Target};
 use crate::hierarchy::Size;
 use crate::metrics::{METRICS, WHOLE_HIERARCHY};
 use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
 use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
-const CALIBRATE_KEYS: [&str; 13] = [
+const CALIBRATE_KEYS: [&str; 14] = [
     "seed",
     "replicates",
     "budget",
@@ -24,6 +24,7 @@ const CALIBRATE_KEYS: [&str; 13] = [
     "generations",
     "acceptor",
     "emulator_variance",
+    "design_seeds",
     "predictive_runs",
     "parameter",
     "target",
@@ -177,6 +178,7 @@ fn parse_settings(
             ))
         }
     };
+    let design_seeds = design_seeds(calibrate, file)?;
     if wave_runs + predictive_runs > budget {
         return Err(invalid(
             file,
@@ -198,7 +200,24 @@ fn parse_settings(
         acceptor,
         inflate_emulators,
         predictive_runs,
+        design_seeds,
     })
+}
+
+fn design_seeds(calibrate: &toml::Table, file: &str) -> Result<DesignSeeds, ScenarioError> {
+    match calibrate.get("design_seeds") {
+        None => Ok(DesignSeeds::Distinct),
+        Some(toml::Value::String(name)) if name == "distinct" => Ok(DesignSeeds::Distinct),
+        Some(toml::Value::String(name)) if name == "shared" => Ok(DesignSeeds::Shared),
+        Some(other) => Err(invalid(
+            file,
+            "calibrate.design_seeds",
+            format!(
+                "must be \"distinct\" or \"shared\", got {}",
+                registry::describe_value(other)
+            ),
+        )),
+    }
 }
 
 fn acceptor(calibrate: &toml::Table, file: &str) -> Result<Acceptor, ScenarioError> {

@@ -89,6 +89,29 @@ pub struct Settings {
     pub inflate_emulators: bool,
     /// Simulator runs at posterior draws for the predictive check.
     pub predictive_runs: usize,
+    /// The seeds of the runs the emulators are trained on.
+    pub design_seeds: DesignSeeds,
+}
+
+/// `design_seeds`: the seeds of the runs the emulators are trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DesignSeeds {
+    /// Every run its own seed (the default): the replicates' noise is independent between
+    /// runs, as the emulators' nuggets assume.
+    Distinct,
+    /// Every run the calibration's seed (common random numbers; the only choice before
+    /// `design_seeds` existed). The shared streams give every run an offset correlated over
+    /// the whole prior, which the emulators take for signal and data from other seeds lack.
+    Shared,
+}
+
+impl DesignSeeds {
+    pub fn name(self) -> &'static str {
+        match self {
+            DesignSeeds::Distinct => "distinct",
+            DesignSeeds::Shared => "shared",
+        }
+    }
 }
 
 /// A calibration file, read and checked.

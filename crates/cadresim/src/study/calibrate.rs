@@ -23,8 +23,8 @@ use crate::calibrate::sbc::{self, RANK_BINS};
 use crate::calibrate::smc::abc_smc;
 use crate::calibrate::space::{latin_hypercube, Prior};
 use crate::calibrate::{
-    resample, summarize, CalibrationSpec, Emulated, ParameterSummary, Statistic,
-    IDENTIFIED_SD_RATIO,
+    resample, summarize, CalibrationSpec, DesignSeeds, Emulated, ParameterSummary, Settings,
+    Statistic, IDENTIFIED_SD_RATIO,
 };
 use crate::charts::calibration::{draw_calibration, Calibration, Posterior, Predicted};
 use crate::metrics::{metric_index, WHOLE_HIERARCHY};
@@ -74,6 +74,9 @@ const MAX_TRAINING: usize = 300;
 /// Offset of the predictive runs' seeds from the calibration's seed (apart from the
 /// synthetic datasets' of `--check`, which start at seed + 2).
 const PREDICTIVE_SEEDS: u64 = 1 << 32;
+/// Offset of the design runs' seeds from the calibration's seed with `design_seeds =
+/// "distinct"`: run k (counted over all waves, or over the check's design) has seed + 2^33 + k.
+const DESIGN_SEEDS: u64 = 1 << 33;
 /// Draws of measurement and discrepancy noise per predictive run.
 const PREDICTIVE_DRAWS: usize = 50;
 
@@ -174,6 +177,7 @@ fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Va
         "population": s.population,
         "generations": s.generations,
         "acceptor": s.acceptor.name(),
+        "design_seeds": s.design_seeds.name(),
         "predictive_runs": s.predictive_runs,
         "parameters": spec.parameters.iter().map(|p| serde_json::json!({
             "key": p.key, "prior": p.prior.name(), "range": [p.low, p.high],
@@ -397,6 +401,16 @@ fn abc_settings(spec: &CalibrationSpec) -> abc::Settings {
     }
 }
 
+/// The seeds of design runs `first..first + runs` (counted over all waves).
+fn design_seeds(settings: &Settings, first: usize, runs: usize) -> Vec<u64> {
+    match settings.design_seeds {
+        DesignSeeds::Shared => vec![settings.seed; runs],
+        DesignSeeds::Distinct => (first..first + runs)
+            .map(|k| settings.seed.wrapping_add(DESIGN_SEEDS + k as u64))
+            .collect(),
+    }
+}
+
 /// Seeds of the streams each stage draws from, apart from the simulator's.
 fn stream(seed: u64, stage: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -441,8 +455,12 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
     let seed = spec.settings.seed;
     let dims = spec.parameters.len();
     let observations = spec.observations();
-    let mut simulate =
-        |_wave: usize, points: &[Vec<f64>]| simulator.run(points, &vec![seed; points.len()]);
+    let mut designed = 0;
+    let mut simulate = |_wave: usize, points: &[Vec<f64>]| {
+        let seeds = design_seeds(&spec.settings, designed, points.len());
+        designed += points.len();
+        simulator.run(points, &seeds)
+    };
     let matching = history_match(
         &matching_settings(spec),
         &observations,
@@ -619,7 +637,7 @@ fn header(cells: &[&str]) -> Vec<String> {
 }
 
 fn runs_table(spec: &CalibrationSpec, runs: &[(usize, Run)]) -> Table {
-    let mut columns = vec!["wave".to_string(), "run".to_string()];
+    let mut columns = vec!["wave".to_string(), "run".to_string(), "seed".to_string()];
     columns.extend(spec.parameters.iter().map(|p| p.key.clone()));
     for target in &spec.targets {
         columns.push(format!("{}:mean", target.name));
@@ -629,7 +647,8 @@ fn runs_table(spec: &CalibrationSpec, runs: &[(usize, Run)]) -> Table {
         .iter()
         .enumerate()
         .map(|(i, (wave, run))| {
-            let mut row = vec![wave.to_string(), i.to_string()];
+            let seed = design_seeds(&spec.settings, i, 1)[0];
+            let mut row = vec![wave.to_string(), i.to_string(), seed.to_string()];
             row.extend(
                 spec.parameters
                     .iter()
@@ -811,7 +830,7 @@ fn method_check(
         )));
     }
     let design = latin_hypercube(design_runs, dims, &mut stream(seed, 1));
-    let runs = simulator.run(&design, &vec![seed; design.len()])?;
+    let runs = simulator.run(&design, &design_seeds(&spec.settings, 0, design.len()))?;
     let (emulators, wave) = prior_emulators(&runs, spec)?;
     let mut truth_rng = stream(seed, 5);
     let truths: Vec<Vec<f64>> = (0..datasets)
