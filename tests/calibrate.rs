@@ -88,9 +88,65 @@ fn the_planted_truth_is_recovered_and_the_inert_control_is_not_identified() {
     let waves = records(&out.join("waves.csv"));
     let shares: Vec<f64> = waves.iter().map(|r| r[3].parse().unwrap()).collect();
     assert!(shares[0] < 1.0 && shares.windows(2).all(|w| w[1] <= w[0] * 1.05));
+    // Every design run has its own seed, seed + 2^33 + run counted over all waves: the last
+    // wave's last run, simulated again with the seed and values runs.csv names, gives its
+    // mean innovation.
+    assert!(waves.len() >= 2, "{waves:?}");
+    let runs = records(&out.join("runs.csv"));
+    let seeds: std::collections::HashSet<&str> = runs.iter().map(|r| &r[2]).collect();
+    assert_eq!(seeds.len(), runs.len());
+    let last = runs.last().unwrap();
+    let index: u64 = last[1].parse().unwrap();
+    assert_eq!(last[2], (1 + (1u64 << 33) + index).to_string());
+    let again = mean_innovation_at(dir.path(), last);
+    let recorded: f64 = last[6].parse().unwrap();
+    assert!((again - recorded).abs() <= 1e-12, "{again} vs {recorded}");
     // A second calibration into the same directory is refused, not merged.
     let again = calibrate(TINY, &out, &[]);
     assert_eq!(again.status.code(), Some(2));
+}
+
+/// The base scenario of tiny.toml run at a row of runs.csv (its seed and parameter values):
+/// mean innovation over steps 20-39 of the whole hierarchy, averaged over the replicates.
+fn mean_innovation_at(dir: &Path, row: &csv::StringRecord) -> f64 {
+    let base = fs::read_to_string("scenarios/calibration/tiny-base.toml").unwrap();
+    let file = dir.join("again.toml");
+    fs::write(
+        &file,
+        format!(
+            "{base}\n[accountability]\npenalty = {}\ndetection = {}\n[work]\nerror_damage = {}\n",
+            &row[3], &row[4], &row[5]
+        ),
+    )
+    .unwrap();
+    let out = dir.join("again");
+    succeeded(
+        &cadresim()
+            .arg("run")
+            .arg(&file)
+            .args(["--seed", &row[2], "--out"])
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+    let series = records(&out.join("timeseries.csv"));
+    let header = csv::Reader::from_path(out.join("timeseries.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .clone();
+    let column = header.iter().position(|h| h == "mean_innovation").unwrap();
+    let mut per_replicate = std::collections::BTreeMap::<String, (f64, f64)>::new();
+    for record in series.iter().filter(|r| &r[3] == "all") {
+        let step: u64 = record[2].parse().unwrap();
+        if (20..=39).contains(&step) {
+            let entry = per_replicate.entry(record[1].to_string()).or_default();
+            entry.0 += record[column].parse::<f64>().unwrap();
+            entry.1 += 1.0;
+        }
+    }
+    let means: Vec<f64> = per_replicate.values().map(|(sum, n)| sum / n).collect();
+    means.iter().sum::<f64>() / means.len() as f64
 }
 
 /// The planted values in tiny.toml are the base scenario's at the truth (seed 99, 32
@@ -425,11 +481,6 @@ fn a_ratio_target_and_a_scheduled_key() {
         let share: f64 = run[4].parse().unwrap();
         assert!((0.4..0.6).contains(&share), "{run:?}");
     }
-    // Every design run its own seed (the default `design_seeds = "distinct"`): seed + 2^33 + run.
-    for run in &runs {
-        let expected = 1 + (1u64 << 33) + run[1].parse::<u64>().unwrap();
-        assert_eq!(run[2], expected.to_string(), "{run:?}");
-    }
     let shared = dir.path().join("shared.toml");
     fs::write(
         &shared,
@@ -443,7 +494,7 @@ fn a_ratio_target_and_a_scheduled_key() {
         shared_runs.iter().all(|run| &run[2] == "1"),
         "{shared_runs:?}"
     );
-    // The same design at other seeds: the same points, other simulated values.
+    // The same design (one wave here) at other seeds: the same points, other values.
     assert_eq!(shared_runs.len(), runs.len());
     assert!(shared_runs.iter().zip(&runs).all(|(a, b)| a[3] == b[3]));
     assert_ne!(shared_runs, runs);

@@ -162,23 +162,30 @@ fn parse_settings(
             )
         })?,
     };
-    let acceptor = acceptor(calibrate, file)?;
-    let inflate_emulators = match calibrate.get("emulator_variance") {
-        None => false,
-        Some(toml::Value::String(name)) if name == "fitted" => false,
-        Some(toml::Value::String(name)) if name == "validated" => true,
-        Some(other) => {
-            return Err(invalid(
-                file,
-                "calibrate.emulator_variance",
-                format!(
-                    "must be \"fitted\" or \"validated\", got {}",
-                    registry::describe_value(other)
-                ),
-            ))
-        }
-    };
-    let design_seeds = design_seeds(calibrate, file)?;
+    let acceptor = choice(
+        calibrate,
+        "acceptor",
+        [
+            ("stochastic", Acceptor::Stochastic),
+            ("uniform", Acceptor::Uniform),
+        ],
+        file,
+    )?;
+    let inflate_emulators = choice(
+        calibrate,
+        "emulator_variance",
+        [("fitted", false), ("validated", true)],
+        file,
+    )?;
+    let design_seeds = choice(
+        calibrate,
+        "design_seeds",
+        [
+            ("distinct", DesignSeeds::Distinct),
+            ("shared", DesignSeeds::Shared),
+        ],
+        file,
+    )?;
     if wave_runs + predictive_runs > budget {
         return Err(invalid(
             file,
@@ -204,33 +211,23 @@ fn parse_settings(
     })
 }
 
-fn design_seeds(calibrate: &toml::Table, file: &str) -> Result<DesignSeeds, ScenarioError> {
-    match calibrate.get("design_seeds") {
-        None => Ok(DesignSeeds::Distinct),
-        Some(toml::Value::String(name)) if name == "distinct" => Ok(DesignSeeds::Distinct),
-        Some(toml::Value::String(name)) if name == "shared" => Ok(DesignSeeds::Shared),
-        Some(other) => Err(invalid(
+/// A setting that names one of two choices, the first of which is the default.
+fn choice<T: Copy>(
+    calibrate: &toml::Table,
+    key: &str,
+    [(first, default), (second, other)]: [(&str, T); 2],
+    file: &str,
+) -> Result<T, ScenarioError> {
+    match calibrate.get(key) {
+        None => Ok(default),
+        Some(toml::Value::String(name)) if name == first => Ok(default),
+        Some(toml::Value::String(name)) if name == second => Ok(other),
+        Some(value) => Err(invalid(
             file,
-            "calibrate.design_seeds",
+            format!("calibrate.{key}"),
             format!(
-                "must be \"distinct\" or \"shared\", got {}",
-                registry::describe_value(other)
-            ),
-        )),
-    }
-}
-
-fn acceptor(calibrate: &toml::Table, file: &str) -> Result<Acceptor, ScenarioError> {
-    match calibrate.get("acceptor") {
-        None => Ok(Acceptor::Stochastic),
-        Some(toml::Value::String(name)) if name == "stochastic" => Ok(Acceptor::Stochastic),
-        Some(toml::Value::String(name)) if name == "uniform" => Ok(Acceptor::Uniform),
-        Some(other) => Err(invalid(
-            file,
-            "calibrate.acceptor",
-            format!(
-                "must be \"stochastic\" or \"uniform\", got {}",
-                registry::describe_value(other)
+                "must be \"{first}\" or \"{second}\", got {}",
+                registry::describe_value(value)
             ),
         )),
     }

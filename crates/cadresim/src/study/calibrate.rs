@@ -176,7 +176,10 @@ fn settings_json(spec: &CalibrationSpec, check: Option<usize>) -> serde_json::Va
         "cut": s.cut,
         "population": s.population,
         "generations": s.generations,
+        "seed": s.seed,
+        "replicates": s.replicates,
         "acceptor": s.acceptor.name(),
+        "emulator_variance": if s.inflate_emulators { "validated" } else { "fitted" },
         "design_seeds": s.design_seeds.name(),
         "predictive_runs": s.predictive_runs,
         "parameters": spec.parameters.iter().map(|p| serde_json::json!({
@@ -406,9 +409,14 @@ fn design_seeds(settings: &Settings, first: usize, runs: usize) -> Vec<u64> {
     match settings.design_seeds {
         DesignSeeds::Shared => vec![settings.seed; runs],
         DesignSeeds::Distinct => (first..first + runs)
-            .map(|k| settings.seed.wrapping_add(DESIGN_SEEDS + k as u64))
+            .map(|k| seed_after(settings.seed, DESIGN_SEEDS + k as u64))
             .collect(),
     }
+}
+
+/// The master seed `offset` after the calibration's, modulo 2^63 (the seeds a run accepts).
+fn seed_after(seed: u64, offset: u64) -> u64 {
+    seed.wrapping_add(offset) & (u64::MAX >> 1)
 }
 
 /// Seeds of the streams each stage draws from, apart from the simulator's.
@@ -504,7 +512,7 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
     } else {
         // Each draw its own streams, so the predictive spread includes the ensemble's.
         let seeds: Vec<u64> = (0..draws.len() as u64)
-            .map(|k| seed.wrapping_add(PREDICTIVE_SEEDS + k))
+            .map(|k| seed_after(seed, PREDICTIVE_SEEDS + k))
             .collect();
         simulator.run(&draws, &seeds)?
     };
@@ -837,7 +845,7 @@ fn method_check(
         .map(|_| (0..dims).map(|_| truth_rng.random::<f64>()).collect())
         .collect();
     let seeds: Vec<u64> = (0..datasets as u64)
-        .map(|n| seed.wrapping_add(2 + n))
+        .map(|n| seed_after(seed, 2 + n))
         .collect();
     let synthetic = simulator.run(&truths, &seeds)?;
     observer.event(Event::Begin {
