@@ -459,6 +459,29 @@ fn unfinished_warning(
 
 type Tabled = (Vec<Table>, Calibration, CalibrateOutcome);
 
+/// The simulator at `predictive_runs` draws from the posterior, each draw its own streams
+/// (so the predictive spread includes the ensemble's).
+fn predictive_runs(
+    spec: &CalibrationSpec,
+    simulator: &Simulator,
+    population: &abc::Population,
+) -> Result<Vec<Run>, StudyError> {
+    let seed = spec.settings.seed;
+    let draws = resample(
+        &population.points,
+        &population.weights,
+        spec.settings.predictive_runs,
+        &mut stream(seed, 3),
+    );
+    if draws.is_empty() {
+        return Ok(Vec::new());
+    }
+    let seeds: Vec<u64> = (0..draws.len() as u64)
+        .map(|k| seed_after(seed, PREDICTIVE_SEEDS + k))
+        .collect();
+    simulator.run(&draws, &seeds)
+}
+
 fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, StudyError> {
     let seed = spec.settings.seed;
     let dims = spec.parameters.len();
@@ -501,21 +524,7 @@ fn calibration(spec: &CalibrationSpec, simulator: &Simulator) -> Result<Tabled, 
     }
     let population = &posterior.population;
     let summaries = summarize(&spec.parameters, &population.points, &population.weights);
-    let draws = resample(
-        &population.points,
-        &population.weights,
-        spec.settings.predictive_runs,
-        &mut stream(seed, 3),
-    );
-    let predictive = if draws.is_empty() {
-        Vec::new()
-    } else {
-        // Each draw its own streams, so the predictive spread includes the ensemble's.
-        let seeds: Vec<u64> = (0..draws.len() as u64)
-            .map(|k| seed_after(seed, PREDICTIVE_SEEDS + k))
-            .collect();
-        simulator.run(&draws, &seeds)?
-    };
+    let predictive = predictive_runs(spec, simulator, population)?;
     let checks = predictive_checks(spec, &predictive, &mut stream(seed, 4));
     let runs = matching.runs.len() + predictive.len();
     let tables = vec![
