@@ -33,11 +33,14 @@ mod tests {
     use super::super::space::Box;
     use super::*;
 
-    /// y ~ N(x, 0.05²) on the unit interval: the posterior given y = 0.4 is N(0.4, 0.05²)
-    /// (truncation at 0 and 1 is negligible).
-    struct Normal;
+    /// y ~ N(mean(x), sd²) on the unit interval, its density known exactly: the test models
+    /// of this file.
+    pub(super) struct Gaussian {
+        pub(super) mean: fn(f64) -> f64,
+        pub(super) sd: f64,
+    }
 
-    impl Model for Normal {
+    impl Model for Gaussian {
         fn simulate(
             &self,
             points: &[Vec<f64>],
@@ -47,20 +50,26 @@ mod tests {
                 .iter()
                 .map(|p| {
                     let z: f64 = StandardNormal.sample(rng);
-                    Some(vec![p[0] + 0.05 * z])
+                    Some(vec![(self.mean)(p[0]) + self.sd * z])
                 })
                 .collect()
         }
 
         fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>> {
-            let sd = 0.05f64;
-            let log_normal = |r: f64| -0.5 * (r / sd).powi(2) - sd.ln();
+            let log_normal = |r: f64| -0.5 * (r / self.sd).powi(2) - self.sd.ln();
             points
                 .iter()
-                .map(|p| Some(log_normal(observed[0] - p[0])))
+                .map(|p| Some(log_normal(observed[0] - (self.mean)(p[0]))))
                 .collect()
         }
     }
+
+    /// y ~ N(x, 0.05²): the posterior given y = 0.4 is N(0.4, 0.05²) (truncation at 0 and 1
+    /// is negligible).
+    const NORMAL: Gaussian = Gaussian {
+        mean: |x| x,
+        sd: 0.05,
+    };
 
     #[test]
     fn the_posterior_of_a_normal_mean_is_recovered() {
@@ -79,7 +88,7 @@ mod tests {
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let problem = Problem {
-            model: &Normal,
+            model: &NORMAL,
             region: &Box::unit(1),
             observed: &[0.4],
         };
@@ -131,7 +140,7 @@ mod tests {
         };
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
         let problem = Problem {
-            model: &Normal,
+            model: &NORMAL,
             region: &Box::unit(1),
             observed: &[0.4],
         };
@@ -273,12 +282,12 @@ mod coverage {
 #[cfg(test)]
 mod curved {
     use rand::SeedableRng;
-    use rand_distr::{Distribution, StandardNormal};
 
     use super::super::abc::{Acceptor, Model, Problem, Settings};
     use super::super::sbc::{rank_bin, uniformity_p, RANK_BINS};
     use super::super::space::Box;
     use super::abc_smc;
+    use super::tests::Gaussian;
 
     /// The summary's noise sd (E2's observation, discrepancy and ensemble noise together).
     const SD: f64 = 0.053;
@@ -289,30 +298,8 @@ mod curved {
         0.86 * (1.0 - (-v / 0.29).exp())
     }
 
-    struct Curved;
-
-    impl Model for Curved {
-        fn simulate(
-            &self,
-            points: &[Vec<f64>],
-            rng: &mut dyn rand::RngCore,
-        ) -> Vec<Option<Vec<f64>>> {
-            points
-                .iter()
-                .map(|p| {
-                    let z: f64 = StandardNormal.sample(rng);
-                    Some(vec![mean(p[0]) + SD * z])
-                })
-                .collect()
-        }
-
-        fn log_density(&self, points: &[Vec<f64>], observed: &[f64]) -> Vec<Option<f64>> {
-            points
-                .iter()
-                .map(|p| Some(-0.5 * ((observed[0] - mean(p[0])) / SD).powi(2)))
-                .collect()
-        }
-    }
+    /// The curved response observed with E2's noise.
+    const CURVED: Gaussian = Gaussian { mean, sd: SD };
 
     #[test]
     fn the_ranks_of_a_curved_response_are_uniform() {
@@ -328,11 +315,11 @@ mod curved {
         let mut histogram = [0usize; RANK_BINS];
         for _ in 0..datasets {
             let truth: f64 = rand::Rng::random(&mut rng);
-            let observed = Curved.simulate(&[vec![truth]], &mut rng)[0]
+            let observed = CURVED.simulate(&[vec![truth]], &mut rng)[0]
                 .clone()
                 .expect("inside");
             let problem = Problem {
-                model: &Curved,
+                model: &CURVED,
                 region: &Box::unit(1),
                 observed: &observed,
             };
