@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::common;
 
-use common::{cadresim, records, succeeded};
+use common::{cadresim, header, records, succeeded};
 use tempfile::TempDir;
 
 /// A small, fast corps under pressure (three levels, 124 cadres).
@@ -79,11 +79,7 @@ fn grid_crossings(dir: &Path, tolerance: &str) -> (Vec<f64>, f64) {
     penalties.dedup();
     let ratio = penalties[1] / penalties[0];
     let rows = records(&dir.join("sweep.csv"));
-    let header = csv::Reader::from_path(dir.join("sweep.csv"))
-        .unwrap()
-        .headers()
-        .unwrap()
-        .clone();
+    let header = header(&dir.join("sweep.csv"));
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (point, replicate, level, innovation) = (
         column("point"),

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use common::{cadresim, records, succeeded};
+use common::{cadresim, column, records, succeeded};
 
 const TINY: &str = "scenarios/calibration/tiny.toml";
 
@@ -130,12 +130,7 @@ fn mean_innovation_at(dir: &Path, row: &csv::StringRecord) -> f64 {
             .unwrap(),
     );
     let series = records(&out.join("timeseries.csv"));
-    let header = csv::Reader::from_path(out.join("timeseries.csv"))
-        .unwrap()
-        .headers()
-        .unwrap()
-        .clone();
-    let column = header.iter().position(|h| h == "mean_innovation").unwrap();
+    let column = column(&out.join("timeseries.csv"), "mean_innovation");
     let mut per_replicate = std::collections::BTreeMap::<String, (f64, f64)>::new();
     for record in series.iter().filter(|r| &r[3] == "all") {
         let step: u64 = record[2].parse().unwrap();
@@ -177,24 +172,23 @@ fn the_planted_values_are_the_models_at_the_truth() {
             .output()
             .unwrap(),
     );
-    let mut reader = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let series = out.join("timeseries.csv");
+    let column = |name: &str| column(&series, name);
     let (step, level) = (column("step"), column("level"));
     let metrics = [
         ("mean_innovation", 1.0, 0.314),
         ("sanctioned", 150.0, 0.0316),
         ("errors", 150.0, 0.063),
     ];
+    let columns = metrics.map(|(name, _, _)| column(name));
     let mut sums = [0.0; 3];
     let mut rows = 0.0;
-    for record in reader.records() {
-        let record = record.unwrap();
+    for record in records(&series) {
         let s: u64 = record[step].parse().unwrap();
         if &record[level] == "all" && (20..=39).contains(&s) {
             rows += 1.0;
-            for (i, (name, _, _)) in metrics.iter().enumerate() {
-                sums[i] += record[column(name)].parse::<f64>().unwrap();
+            for (sum, &c) in sums.iter_mut().zip(&columns) {
+                *sum += record[c].parse::<f64>().unwrap();
             }
         }
     }

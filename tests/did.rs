@@ -13,7 +13,7 @@ use cadresim::scenario;
 use tempfile::TempDir;
 
 use crate::common;
-use common::{cadresim, records, succeeded};
+use common::{cadresim, column, records, succeeded};
 
 /// Sixteen counties of two townships each: counties 1-4 adopt scoped tolerance at step 15,
 /// 5-8 at step 25, 9-16 never.
@@ -63,15 +63,6 @@ fn did(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn column(path: &Path, name: &str) -> usize {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().clone();
-    header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("{}: no column {name}", path.display()))
 }
 
 #[test]

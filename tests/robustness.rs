@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::common;
 
 use cadresim::reproduce::verdicts_of;
-use common::{cadresim, records, succeeded};
+use common::{cadresim, header, records, succeeded};
 use tempfile::TempDir;
 
 const MANIFEST: &str = "tests/data/robustness/experiments.toml";
@@ -49,11 +49,7 @@ fn robustness_writes_shares_and_agrees_with_the_ordinary_verdicts_at_the_default
     }
     let samples = records(&robust.join("samples.csv"));
     assert_eq!(samples.len(), 5, "the defaults and 4 samples");
-    let header = csv::Reader::from_path(robust.join("samples.csv"))
-        .unwrap()
-        .headers()
-        .unwrap()
-        .clone();
+    let header = header(&robust.join("samples.csv"));
     assert!(header.iter().any(|h| h == "behaviour.aspiration_rate"));
     for named in [
         "accountability.lifelong",

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::path::Path;
 
-use common::{cadresim, records, succeeded, SMALL};
+use common::{cadresim, header, records, succeeded, SMALL};
 
 /// SMALL with a short settling test (W = 5) and a tolerance its small corps can meet.
 fn settling_scenario(extra: &str) -> String {
@@ -31,14 +31,6 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 
 fn column(header: &csv::StringRecord, name: &str) -> usize {
     header.iter().position(|h| h == name).expect(name)
-}
-
-fn header(path: &Path) -> csv::StringRecord {
-    csv::Reader::from_path(path)
-        .unwrap()
-        .headers()
-        .unwrap()
-        .clone()
 }
 
 #[test]

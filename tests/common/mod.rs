@@ -36,6 +36,25 @@ pub fn records(path: &std::path::Path) -> Vec<csv::StringRecord> {
         .collect()
 }
 
+/// A CSV file's header.
+#[allow(dead_code)]
+pub fn header(path: &std::path::Path) -> csv::StringRecord {
+    csv::Reader::from_path(path)
+        .expect("a CSV file")
+        .headers()
+        .expect("a CSV header")
+        .clone()
+}
+
+/// The index of a CSV file's column `name`; fails naming the file if it has none.
+#[allow(dead_code)]
+pub fn column(path: &std::path::Path, name: &str) -> usize {
+    header(path)
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("{}: no column {name}", path.display()))
+}
+
 /// Fail with the command's stderr unless it succeeded.
 #[allow(dead_code)]
 pub fn succeeded(output: &std::process::Output) {
