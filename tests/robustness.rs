@@ -155,6 +155,23 @@ fn shards_run_slices_of_the_samples_that_a_full_run_takes_to_the_same_bytes() {
             .collect();
         assert_eq!(parts, expected);
     }
+    // A finished shard resumed is kept as it is: nothing runs, and its manifest still names
+    // the build that computed it (here written as another build's).
+    let manifest = shard(1).join("robustness/manifest.json");
+    let original = fs::read_to_string(&manifest).unwrap();
+    let mut other: serde_json::Value = serde_json::from_str(&original).unwrap();
+    other["cadresim_version"] = serde_json::json!("0.0.0-other");
+    let other = serde_json::to_string_pretty(&other).unwrap();
+    fs::write(&manifest, &other).unwrap();
+    let resumed = reproduce(
+        &shard(1),
+        MANIFEST.as_ref(),
+        &["--robustness", "3", "--shard", "1/2", "--resume"],
+    );
+    succeeded(&resumed);
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("finished before, kept"));
+    assert_eq!(fs::read_to_string(&manifest).unwrap(), other);
+    fs::write(&manifest, &original).unwrap();
     // The full run's dry run leaves out the samples the shards hold.
     let dry = |shards: &[std::path::PathBuf]| {
         let output = cadresim()

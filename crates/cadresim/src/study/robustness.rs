@@ -210,6 +210,13 @@ pub fn run_robustness_shard(
     observer: &dyn Observer,
 ) -> Result<usize, StudyError> {
     let _guard = output::lock_dir(&request.dir)?;
+    if request.resume && finished_shard(&request.dir, &checked.lock) {
+        observer.event(Event::Stage(format!(
+            "{}: finished before, kept as it is",
+            request.dir.display()
+        )));
+        return Ok(shard_samples(request, checked.rows.len()).count());
+    }
     let (threads, started) = run_samples(request, &checked, observer)?;
     let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     let parts: Vec<PathBuf> = shard_samples(request, checked.rows.len())
@@ -225,6 +232,14 @@ pub fn run_robustness_shard(
         files,
     )?;
     Ok(parts.len())
+}
+
+/// Whether `dir` is this very shard, finished (by any build) and intact: resuming it runs
+/// nothing and leaves its manifest naming the build that computed it.
+fn finished_shard(dir: &Path, lock: &RobustnessLock) -> bool {
+    let header: Option<RobustnessLock> =
+        Ledger::new(dir, ledger::ROBUSTNESS).header().ok().flatten();
+    header.as_ref() == Some(lock) && check_shard(dir, lock, true).is_ok()
 }
 
 /// The samples of `rows` (the defaults first) the request runs: all, or its shard's.
