@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
-use common::{cadresim, column, records, succeeded};
+use common::{cadresim, header, index, records, succeeded};
 
 const TINY: &str = "scenarios/calibration/tiny.toml";
 
@@ -129,14 +129,18 @@ fn mean_innovation_at(dir: &Path, row: &csv::StringRecord) -> f64 {
             .output()
             .unwrap(),
     );
-    let series = records(&out.join("timeseries.csv"));
-    let column = column(&out.join("timeseries.csv"), "mean_innovation");
+    let path = out.join("timeseries.csv");
+    let head = header(&path);
+    let [replicate, step, level, innovation] =
+        ["replicate", "step", "level", "mean_innovation"].map(|name| index(&head, name));
     let mut per_replicate = std::collections::BTreeMap::<String, (f64, f64)>::new();
-    for record in series.iter().filter(|r| &r[3] == "all") {
-        let step: u64 = record[2].parse().unwrap();
-        if (20..=39).contains(&step) {
-            let entry = per_replicate.entry(record[1].to_string()).or_default();
-            entry.0 += record[column].parse::<f64>().unwrap();
+    for record in records(&path).iter().filter(|r| &r[level] == "all") {
+        let at: u64 = record[step].parse().unwrap();
+        if (20..=39).contains(&at) {
+            let entry = per_replicate
+                .entry(record[replicate].to_string())
+                .or_default();
+            entry.0 += record[innovation].parse::<f64>().unwrap();
             entry.1 += 1.0;
         }
     }
@@ -173,7 +177,8 @@ fn the_planted_values_are_the_models_at_the_truth() {
             .unwrap(),
     );
     let series = out.join("timeseries.csv");
-    let column = |name: &str| column(&series, name);
+    let head = header(&series);
+    let column = |name: &str| index(&head, name);
     let (step, level) = (column("step"), column("level"));
     let metrics = [
         ("mean_innovation", 1.0, 0.314),

@@ -6,7 +6,7 @@ use crate::common;
 
 use std::path::Path;
 
-use common::{cadresim, header, records, succeeded, SMALL};
+use common::{cadresim, header, index as column, records, succeeded, SMALL};
 
 /// SMALL with a short settling test (W = 5) and a tolerance its small corps can meet.
 fn settling_scenario(extra: &str) -> String {
@@ -27,10 +27,6 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn column(header: &csv::StringRecord, name: &str) -> usize {
-    header.iter().position(|h| h == name).expect(name)
 }
 
 #[test]

@@ -55,6 +55,15 @@ pub fn column(path: &std::path::Path, name: &str) -> usize {
         .unwrap_or_else(|| panic!("{}: no column {name}", path.display()))
 }
 
+/// The index of column `name` in a header already read; fails naming the column.
+#[allow(dead_code)]
+pub fn index(header: &csv::StringRecord, name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
 /// Fail with the command's stderr unless it succeeded.
 #[allow(dead_code)]
 pub fn succeeded(output: &std::process::Output) {
