@@ -21,8 +21,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios (or the built-in default set) and write a result directory.
     Run(RunArgs),
-    /// Re-run what a manifest describes (a run, sweep, discovery or DiD study) and check that
-    /// every table is identical.
+    /// Re-run what a manifest describes (a run, sweep, comparison, discovery or DiD study) and
+    /// check that every table is identical.
     Replay(ReplayArgs),
     /// List every scenario parameter: key, default, allowed values and meaning.
     Params(ParamsArgs),

@@ -1,8 +1,9 @@
 //! `cadresim reproduce --robustness N` on a small experiments manifest: the files it writes,
 //! shares and intervals in range, the verdicts at the defaults equal to the ordinary
 //! reproduction's, resume without redoing finished samples, the same bytes for any thread
-//! count, shards whose samples a full run takes to the same bytes, and refusals (a claim that
-//! does not name a regime parameter, a changed resume, a shard of other settings).
+//! count, shards whose samples a full run takes to the same bytes, parts of another build
+//! resumed only with --mixed-versions, and refusals (a claim that does not name a regime
+//! parameter, a changed resume, a shard of other settings).
 
 use std::fs;
 use std::path::Path;
@@ -10,7 +11,7 @@ use std::path::Path;
 use crate::common;
 
 use cadresim::reproduce::verdicts_of;
-use common::{cadresim, header, records, succeeded};
+use common::{as_if_computed_by, cadresim, computed_by, header, records, succeeded};
 use tempfile::TempDir;
 
 const MANIFEST: &str = "tests/data/robustness/experiments.toml";
@@ -111,6 +112,47 @@ fn a_resumed_robustness_run_keeps_finished_samples_and_gives_the_same_bytes() {
     let message = String::from_utf8_lossy(&changed.stderr);
     assert_eq!(message.trim().lines().count(), 1, "{message}");
     assert!(message.contains("--resume needs the same"), "{message}");
+}
+
+#[test]
+fn parts_of_another_build_are_resumed_only_with_mixed_versions_and_recorded() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("reproduce");
+    succeeded(&reproduce(&out, MANIFEST.as_ref(), &["--robustness", "2"]));
+    let robust = out.join("robustness");
+    let lock = robust.join("robustness.lock.json");
+    let killed = || {
+        let _ = fs::remove_file(robust.join("parts/sample-000002.csv"));
+        let _ = fs::remove_file(robust.join("manifest.json"));
+    };
+    let refused = |needle: &str| {
+        let output = reproduce(&out, MANIFEST.as_ref(), &["--robustness", "2", "--resume"]);
+        assert_eq!(output.status.code(), Some(2));
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(message.contains(needle), "{message}");
+        assert!(message.contains("--mixed-versions"), "{message}");
+        assert!(!robust.join("parts/sample-000002.csv").exists());
+    };
+    // Killed under a build that recorded none, then under another build.
+    let ours = as_if_computed_by(&lock, None);
+    killed();
+    refused("its parts were computed by an unrecorded cadresim build");
+    as_if_computed_by(&lock, Some(&["0.0.0-other (abc)"]));
+    refused("its parts were computed by cadresim 0.0.0-other (abc)");
+    let mixed = ["--robustness", "2", "--resume", "--mixed-versions"];
+    succeeded(&reproduce(&out, MANIFEST.as_ref(), &mixed));
+    let both = serde_json::json!(["0.0.0-other (abc)", ours[0]]);
+    assert_eq!(computed_by(&robust), both);
+    // Resumed by this build alone, nothing else is recorded.
+    as_if_computed_by(&lock, Some(&[ours[0].as_str().unwrap()]));
+    killed();
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &["--robustness", "2", "--resume"],
+    ));
+    assert_eq!(computed_by(&robust), ours);
 }
 
 #[test]

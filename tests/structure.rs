@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::common;
 
 use cadresim::reproduce::verdicts_of;
-use common::{cadresim, records, succeeded};
+use common::{as_if_computed_by, cadresim, computed_by, records, succeeded};
 use tempfile::TempDir;
 
 const MANIFEST: &str = "tests/data/structure/experiments.toml";
@@ -101,6 +101,27 @@ fn the_factorial_decides_each_claim_where_it_can_and_resumes() {
     assert_eq!(fs::read(structure.join("verdicts.csv")).unwrap(), bytes);
     assert_eq!(fs::metadata(&kept).unwrap().modified().unwrap(), modified);
     assert!(structure.join("manifest.json").exists());
+
+    // Cells of another build are resumed only with --mixed-versions, which records both.
+    let ours = as_if_computed_by(
+        &structure.join("structure.lock.json"),
+        Some(&["0.0.0-other (abc)"]),
+    );
+    fs::remove_file(structure.join("parts/cell-000003.csv")).unwrap();
+    fs::remove_file(structure.join("manifest.json")).unwrap();
+    let refused = reproduce(&out, MANIFEST.as_ref(), &["--resume"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("computed by cadresim 0.0.0-other (abc)"));
+    succeeded(&reproduce(
+        &out,
+        MANIFEST.as_ref(),
+        &["--resume", "--mixed-versions"],
+    ));
+    let both = serde_json::json!(["0.0.0-other (abc)", ours[0]]);
+    assert_eq!(computed_by(&structure), both);
+    assert_eq!(fs::read(structure.join("verdicts.csv")).unwrap(), bytes);
 
     // Resuming with other settings is refused in one line, and nothing is removed.
     let scenarios = format!("{}/scenarios/", env!("CARGO_MANIFEST_DIR"));

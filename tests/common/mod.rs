@@ -64,6 +64,29 @@ pub fn index(header: &csv::StringRecord, name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
 }
 
+/// Rewrite a ledger header as if `builds` had computed its parts (None: as a header written
+/// before builds were recorded); return the builds it recorded (null: none).
+#[allow(dead_code)]
+pub fn as_if_computed_by(lock: &std::path::Path, builds: Option<&[&str]>) -> serde_json::Value {
+    let text = std::fs::read_to_string(lock).unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let object = header.as_object_mut().unwrap();
+    let ours = match builds {
+        Some(builds) => object.insert("computed_by".into(), serde_json::json!(builds)),
+        None => object.remove("computed_by"),
+    };
+    std::fs::write(lock, serde_json::to_string_pretty(&header).unwrap()).unwrap();
+    ours.unwrap_or_default()
+}
+
+/// The builds a result directory's manifest names in `computed_by`.
+#[allow(dead_code)]
+pub fn computed_by(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    manifest["computed_by"].clone()
+}
+
 /// Fail with the command's stderr unless it succeeded.
 #[allow(dead_code)]
 pub fn succeeded(output: &std::process::Output) {

@@ -12,15 +12,18 @@
 //! command's directory or other settings; their ledger is closed (removed) once the manifest
 //! is written. A sweep's header stays (merge reads the shards'), and `--resume` on a finished
 //! sweep re-assembles it; a robustness check's and a reproduction's headers stay too, and a
-//! finished one resumes as a no-op.
+//! finished one resumes by summarising again (a finished robustness shard is kept as it is).
+//! Robustness and structure headers record the builds that computed their parts (`Builds`):
+//! `--resume` continues another build's parts only with --mixed-versions.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::manifest::{cadresim_build, other_build_refusal};
 use super::{create_dir, io_error, write_atomically, OutputError};
 
 /// The files of one command's ledger.
@@ -80,6 +83,57 @@ pub const CALIBRATE: Kind = Kind {
 
 /// Every command's ledger (the names `clear_written` may remove).
 pub const KINDS: [Kind; 6] = [SWEEP, ROBUSTNESS, STRUCTURE, REPRODUCE, DID, CALIBRATE];
+
+/// The cadresim builds (`manifest::cadresim_build`) that computed a directory's parts, in
+/// the order they did: a record in a ledger's header, not a setting, so headers that differ
+/// only in it describe the same run (every two compare equal). Empty in headers written
+/// before builds were recorded: unknown.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Builds(pub Vec<String>);
+
+impl PartialEq for Builds {
+    fn eq(&self, _: &Builds) -> bool {
+        true
+    }
+}
+
+impl Builds {
+    /// This build alone.
+    pub fn current() -> Builds {
+        Builds(vec![cadresim_build()])
+    }
+
+    /// These builds, then those of `others` not among them.
+    pub fn and(&self, others: &Builds) -> Builds {
+        let mut all = self.0.clone();
+        for build in &others.0 {
+            if !all.contains(build) {
+                all.push(build.clone());
+            }
+        }
+        Builds(all)
+    }
+
+    /// The builds other than this one, named for a refusal; None when every build is known
+    /// and this one.
+    pub fn others(&self) -> Option<String> {
+        let current = cadresim_build();
+        let others: Vec<&str> = self
+            .0
+            .iter()
+            .filter(|build| **build != current)
+            .map(String::as_str)
+            .collect();
+        if self.0.is_empty() {
+            Some("an unrecorded cadresim build".into())
+        } else if others.is_empty() {
+            None
+        } else {
+            Some(format!("cadresim {}", others.join(", ")))
+        }
+    }
+}
 
 /// One result directory's ledger.
 #[derive(Clone, Copy, Debug)]
@@ -190,10 +244,10 @@ impl<'a> Ledger<'a> {
 
     /// Begin a run whose parts stay until the next start (robustness, structure): continue
     /// when resuming a run with the same `header` (removing a manifest, so the directory
-    /// never looks complete while parts are added); otherwise remove what an earlier run
-    /// wrote, open the folder of parts, then record `header` (so a header never stands without
-    /// its folder). An unreadable header is an
-    /// error only when resuming.
+    /// never looks complete while parts are added, and recording `header` again: what it
+    /// records besides the settings, such as `Builds`, may have grown); otherwise remove what
+    /// an earlier run wrote, open the folder of parts, then record `header` (so a header never
+    /// stands without its folder). An unreadable header is an error only when resuming.
     pub fn begin<T>(&self, header: &T, resume: bool) -> Result<(), OutputError>
     where
         T: Serialize + DeserializeOwned + PartialEq,
@@ -204,11 +258,47 @@ impl<'a> Ledger<'a> {
             if manifest.exists() {
                 fs::remove_file(&manifest).map_err(io_error(&manifest))?;
             }
-            return self.open_parts();
+            self.open_parts()?;
+            return self.write_header(header);
         }
         super::clear_written(self.dir)?;
         self.open_parts()?;
         self.write_header(header)
+    }
+
+    /// For `--resume` of a run whose header (recording the builds `recorded`) matches: the
+    /// builds with this one added. Parts computed by another build, or by one the header did
+    /// not record, are refused unless `mixed`; a directory without parts has only this build.
+    pub fn builds_on_resume(&self, recorded: &Builds, mixed: bool) -> Result<Builds, OutputError> {
+        if !self.has_parts()? {
+            return Ok(Builds::current());
+        }
+        match recorded.others() {
+            Some(theirs) if !mixed => Err(OutputError::OtherBuild(other_build_refusal(
+                &format!("{}: its parts were", self.dir.display()),
+                &theirs,
+                "finish it with that build or start again with --force",
+                "combine them (the manifest then names every build)",
+            ))),
+            _ => Ok(recorded.and(&Builds::current())),
+        }
+    }
+
+    /// Whether the folder of parts holds a finished part (not a file being written).
+    fn has_parts(&self) -> Result<bool, OutputError> {
+        let dir = self.parts_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(error) => return Err(io_error(&dir)(error)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io_error(&dir))?;
+            if !entry.file_name().to_string_lossy().starts_with('.') {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The folder of parts (a command whose ledger has none never asks).
@@ -316,6 +406,49 @@ mod tests {
         fs::remove_file(dir.path().join("manifest.json")).expect("removed");
         fs::write(dir.path().join("notes.txt"), "mine").expect("written");
         assert_eq!(ledger.survey::<Header>().expect("surveyed"), Found::Foreign);
+    }
+
+    #[test]
+    fn builds_are_a_record_and_parts_of_another_are_resumed_only_when_mixed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ledger = Ledger::new(dir.path(), ROBUSTNESS);
+        let other = Builds(vec!["0.0.0-other".into()]);
+        assert_eq!(other, Builds::current());
+        let unrecorded = Builds::default();
+        // Without parts (none yet, or one being written), only this build computed any.
+        ledger.open_parts().expect("parts opened");
+        fs::write(ledger.part_path(".sample-000001.csv.x.partial"), "").expect("written");
+        for recorded in [&other, &unrecorded] {
+            let builds = ledger.builds_on_resume(recorded, false).expect("no parts");
+            assert_eq!(builds.0, Builds::current().0);
+        }
+        fs::write(ledger.part_path("sample-000001.csv"), "").expect("written");
+        let current = Builds::current();
+        let kept = ledger
+            .builds_on_resume(&current, false)
+            .expect("this build's");
+        assert_eq!(kept.0, current.0);
+        for (recorded, theirs) in [
+            (&other, "cadresim 0.0.0-other"),
+            (&unrecorded, "an unrecorded"),
+        ] {
+            let error = ledger
+                .builds_on_resume(recorded, false)
+                .expect_err("refused");
+            assert!(error.is_usage());
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("its parts were computed by {theirs}")),
+                "{message}"
+            );
+            assert!(message.contains("--mixed-versions"), "{message}");
+        }
+        let mixed = ledger.builds_on_resume(&other, true).expect("mixed");
+        assert_eq!(mixed.0, [other.0.clone(), current.0.clone()].concat());
+        assert_eq!(
+            ledger.builds_on_resume(&mixed, true).expect("again").0,
+            mixed.0
+        );
     }
 
     #[test]

@@ -126,6 +126,9 @@ pub enum OutputError {
     /// A file that is not what its directory's manifest vouches for.
     #[error("{path}: {message}")]
     Altered { path: PathBuf, message: String },
+    /// Parts computed by another cadresim build, met by `--resume` without --mixed-versions.
+    #[error("{0}")]
+    OtherBuild(String),
 }
 
 impl OutputError {
@@ -139,6 +142,7 @@ impl OutputError {
                 | OutputError::Symlink(_)
                 | OutputError::Missing(_)
                 | OutputError::BadLedger { .. }
+                | OutputError::OtherBuild(_)
         )
     }
 }

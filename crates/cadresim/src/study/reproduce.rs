@@ -314,6 +314,7 @@ fn structure_request<'a>(
         spec,
         dir: request.out.join("structure"),
         resume: request.resume,
+        mixed_versions: request.mixed_versions,
         threads: request.threads,
         size: FIGURE_SIZE,
     }))

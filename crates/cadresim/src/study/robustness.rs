@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
-use crate::output::ledger::{self, Ledger};
+use crate::output::ledger::{self, Builds, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables;
 use crate::params::Params;
@@ -82,6 +82,9 @@ struct RobustnessLock {
     /// lock written when it re-decided every claim of the sample, which `--resume` refuses).
     #[serde(default)]
     second_stage_per_claim: bool,
+    /// The builds that computed the parts (and those of the shards taken); not a setting.
+    #[serde(default)]
+    computed_by: Builds,
 }
 
 /// The experiments' scenarios and sweeps, loaded once.
@@ -132,7 +135,7 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         Some(dir) => draw_posterior(dir, &factors, &mut rows[1..], experiments.seed)?,
         None => (Vec::new(), None),
     };
-    let lock = RobustnessLock {
+    let mut lock = RobustnessLock {
         experiments_sha256: fingerprint(experiments, &loaded),
         seed: experiments.seed,
         samples: request.samples,
@@ -143,15 +146,12 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         posterior_sha256,
         shard: request.shard,
         second_stage_per_claim: request.confirm > 0,
+        computed_by: Builds::current(),
     };
-    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
-    if request.resume {
-        if let Some(refusal) = ledger.other_settings(&lock, SAME_ROBUSTNESS)? {
-            return Err(StudyError::Usage(refusal));
-        }
-    }
+    lock.computed_by = resumed_builds(request, &lock)?;
     for dir in &request.from {
-        check_shard(dir, &lock, request.mixed_versions)?;
+        let theirs = check_shard(dir, &lock, request.mixed_versions)?;
+        lock.computed_by = lock.computed_by.and(&theirs);
     }
     Ok(Checked {
         loaded,
@@ -160,6 +160,27 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         lock,
         drawn,
     })
+}
+
+/// The builds that will have computed the directory's parts: this one, and for `--resume`
+/// (refused when it was started with other settings) those its header records; parts of
+/// another build are refused unless `--mixed-versions`. A finished shard resumed is kept
+/// as it is, whichever build computed it.
+fn resumed_builds(request: &Request, lock: &RobustnessLock) -> Result<Builds, StudyError> {
+    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+    if !request.resume {
+        return Ok(Builds::current());
+    }
+    if let Some(refusal) = ledger.other_settings(lock, SAME_ROBUSTNESS)? {
+        return Err(StudyError::Usage(refusal));
+    }
+    match ledger.header::<RobustnessLock>()? {
+        Some(_) if request.shard.is_some() && finished_shard(&request.dir, lock) => {
+            Ok(Builds::current())
+        }
+        Some(found) => Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?),
+        None => Ok(Builds::current()),
+    }
 }
 
 /// Draw the factors a calibration calibrated from its posterior (in `dir`) into the sample
@@ -193,13 +214,7 @@ pub fn run_robustness(
 ) -> Result<Outcome, StudyError> {
     let _guard = output::lock_dir(&request.dir)?;
     let (threads, started) = run_samples(request, &checked, observer)?;
-    let Checked {
-        factors,
-        rows,
-        drawn,
-        ..
-    } = checked;
-    summarise(request, &factors, &rows, &drawn, threads, started)
+    summarise(request, &checked, threads, started)
 }
 
 /// Run a shard's samples (`request.shard`) and write its manifest, which lists the parts a
@@ -223,14 +238,7 @@ pub fn run_robustness_shard(
         .map(|sample| ledger.part_path(&part_name(sample)))
         .collect();
     let files = output::hash_files(&request.dir, &parts)?;
-    write_manifest(
-        request,
-        &checked.factors,
-        &checked.drawn,
-        threads,
-        started,
-        files,
-    )?;
+    write_manifest(request, &checked, threads, started, files)?;
     Ok(parts.len())
 }
 
@@ -306,12 +314,13 @@ fn run_samples(
 /// Refuse, in one line, a directory that is not the finished robustness directory of a shard
 /// run with the settings of `lock` by this build (by any build when `mixed`), its parts
 /// intact.
-fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), StudyError> {
+fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<Builds, StudyError> {
     let header: Option<RobustnessLock> = Ledger::new(dir, ledger::ROBUSTNESS).header()?;
     let unsharded = |lock: RobustnessLock| RobustnessLock {
         shard: None,
         ..lock
     };
+    let recorded = header.as_ref().map(|found| found.computed_by.clone());
     let same = header
         .is_some_and(|found| found.shard.is_some() && unsharded(found) == unsharded(lock.clone()));
     let refuse = |what: String| Err(StudyError::Usage(format!("{}: {what}", dir.display())));
@@ -331,14 +340,19 @@ fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), Stu
     };
     let found: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| StudyError::Usage(format!("{}: {e}", path.display())))?;
-    let theirs = manifest::build_name(
-        found["cadresim_version"].as_str().unwrap_or("unknown"),
-        found["git_commit"].as_str(),
-    );
-    if theirs != manifest::cadresim_build() && !mixed {
+    // A shard whose header records no builds (written before they were recorded) names the
+    // one that finished it in its manifest.
+    let builds = match recorded {
+        Some(builds) if !builds.0.is_empty() => builds,
+        _ => Builds(vec![manifest::build_name(
+            found["cadresim_version"].as_str().unwrap_or("unknown"),
+            found["git_commit"].as_str(),
+        )]),
+    };
+    if let (Some(theirs), false) = (builds.others(), mixed) {
         return refuse(manifest::other_build_refusal(
             "this shard was",
-            &format!("cadresim {theirs}"),
+            &theirs,
             "run it again with this build",
             "take it",
         ));
@@ -348,7 +362,7 @@ fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<(), Stu
         .map(|files| files.keys().map(String::as_str).collect())
         .unwrap_or_default();
     output::verify_files(dir, &names).map_err(|e| StudyError::Usage(e.to_string()))?;
-    Ok(())
+    Ok(builds)
 }
 
 /// Copy into the request's parts every sample of the shards in `request.from` the request
@@ -708,12 +722,16 @@ pub(super) fn decide_all(
 /// manifest; return the section of RESULTS.md.
 fn summarise(
     request: &Request,
-    factors: &[Factor],
-    rows: &[Vec<f64>],
-    drawn: &[String],
+    checked: &Checked,
     threads: usize,
     started: String,
 ) -> Result<Outcome, StudyError> {
+    let Checked {
+        factors,
+        rows,
+        drawn,
+        ..
+    } = checked;
     let dir = &request.dir;
     let claims: Vec<String> = request
         .experiments
@@ -768,7 +786,7 @@ fn summarise(
         request.size,
     )?;
     files.extend(output::hash_files(dir, &charts)?);
-    write_manifest(request, factors, drawn, threads, started, files)?;
+    write_manifest(request, checked, threads, started, files)?;
     Ok(outcome(request, factors, drawn, &verdicts, summary))
 }
 
@@ -880,12 +898,13 @@ struct RobustnessRecord<'a> {
     /// The shard directories whose samples were taken (`--from-shard`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     from_shards: Vec<String>,
+    /// Every cadresim build that computed the parts (the shards' included).
+    computed_by: &'a [String],
 }
 
 fn write_manifest(
     request: &Request,
-    factors: &[Factor],
-    drawn: &[String],
+    checked: &Checked,
     threads: usize,
     started: String,
     files: BTreeMap<String, String>,
@@ -897,15 +916,16 @@ fn write_manifest(
         replicates: request.replicates,
         steps: request.steps,
         confirm_replicates: request.confirm,
-        factors,
+        factors: &checked.factors,
         posterior: request.posterior.as_ref().map(|d| d.display().to_string()),
-        drawn,
+        drawn: &checked.drawn,
         shard: request.shard,
         from_shards: request
             .from
             .iter()
             .map(|d| d.display().to_string())
             .collect(),
+        computed_by: &checked.lock.computed_by.0,
     };
     let manifest = Manifest {
         stamp: Stamp::now("reproduce --robustness", Some(threads), Some(started)),

@@ -13,7 +13,7 @@ use super::robustness::{
 use super::{thread_pool, Event, Observer, StudyError};
 use crate::charts;
 use crate::output;
-use crate::output::ledger::{self, Ledger};
+use crate::output::ledger::{self, Builds, Ledger};
 use crate::output::manifest::{self, Manifest, Stamp};
 use crate::output::tables;
 use crate::reproduce::structure::{self, ClaimStructure, StructureSpec, Switch};
@@ -29,6 +29,8 @@ pub struct Request<'a> {
     pub spec: StructureSpec,
     pub dir: PathBuf,
     pub resume: bool,
+    /// Resume cells computed by another cadresim build.
+    pub mixed_versions: bool,
     pub threads: Option<usize>,
     pub size: (u32, u32),
 }
@@ -48,6 +50,9 @@ struct StructureLock {
     replicates: u64,
     steps: u64,
     switches: Vec<Switch>,
+    /// The builds that computed the cells; not a setting.
+    #[serde(default)]
+    computed_by: Builds,
 }
 
 const SCRATCH: &str = "cell.tmp";
@@ -114,17 +119,22 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
             )?;
         }
     }
-    let lock = StructureLock {
+    let mut lock = StructureLock {
         experiments_sha256: fingerprint(request.experiments, &loaded),
         seed: request.experiments.seed,
         replicates: request.spec.replicates,
         steps: request.spec.steps,
         switches: request.spec.switches.clone(),
+        computed_by: Builds::current(),
     };
     let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
     if request.resume {
         if let Some(refusal) = ledger.other_settings(&lock, SAME_STRUCTURE)? {
             return Err(StudyError::Usage(refusal));
+        }
+        if let Some(found) = ledger.header::<StructureLock>()? {
+            lock.computed_by =
+                ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?;
         }
     }
     Ok(Checked { loaded, lock })
@@ -182,7 +192,7 @@ pub fn run_structure(
         std::fs::remove_dir_all(&scratch)
             .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
     }
-    summarise(request, &cells, threads, started)
+    summarise(request, &cells, &lock.computed_by, (threads, started))
 }
 
 /// Set a cell's parameters on a scenario, except those the scenario sets itself (its regime
@@ -222,8 +232,8 @@ fn finished(dir: &Path, cell: usize, experiments: &Experiments) -> bool {
 fn summarise(
     request: &Request,
     cells: &[Vec<usize>],
-    threads: usize,
-    started: String,
+    builds: &Builds,
+    (threads, started): (usize, String),
 ) -> Result<Outcome, StudyError> {
     let dir = &request.dir;
     let claims = &request.experiments.claims;
@@ -300,6 +310,7 @@ fn summarise(
             replicates: request.spec.replicates,
             steps: request.spec.steps,
             switches,
+            computed_by: &builds.0,
         },
         files,
     };
@@ -346,4 +357,6 @@ struct StructureRecord<'a> {
     replicates: u64,
     steps: u64,
     switches: &'a [Switch],
+    /// Every cadresim build that computed the cells.
+    computed_by: &'a [String],
 }
