@@ -458,9 +458,9 @@ pub struct ReproduceArgs {
     /// points, robustness samples and structural cells are kept, the rest is run.
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
-    /// With --resume: keep run groups and sweep parts computed by another cadresim build (the
-    /// sweeps' manifests then name every build); with --from-shard: take shards another
-    /// build computed.
+    /// With --resume: keep run groups, sweep points, robustness samples and structural cells
+    /// computed by another cadresim build (the manifests then name every build); with
+    /// --from-shard: take shards another build computed.
     #[arg(long)]
     pub mixed_versions: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.

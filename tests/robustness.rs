@@ -134,13 +134,22 @@ fn parts_of_another_build_are_resumed_only_with_mixed_versions_and_recorded() {
         assert!(message.contains("--mixed-versions"), "{message}");
         assert!(!robust.join("parts/sample-000002.csv").exists());
     };
-    // Killed under a build that recorded none, then under another build.
+    // Killed under a build that recorded none (which stays on record once continued), then
+    // under another build.
     let ours = as_if_computed_by(&lock, None);
-    killed();
-    refused("its parts were computed by an unrecorded cadresim build");
-    as_if_computed_by(&lock, Some(&["0.0.0-other (abc)"]));
-    refused("its parts were computed by cadresim 0.0.0-other (abc)");
     let mixed = ["--robustness", "2", "--resume", "--mixed-versions"];
+    for _ in 0..2 {
+        killed();
+        refused("its parts were computed by an unrecorded cadresim build");
+        succeeded(&reproduce(&out, MANIFEST.as_ref(), &mixed));
+        assert_eq!(
+            computed_by(&robust),
+            serde_json::json!(["unrecorded", ours[0]])
+        );
+    }
+    as_if_computed_by(&lock, Some(&["0.0.0-other (abc)"]));
+    killed();
+    refused("its parts were computed by cadresim 0.0.0-other (abc)");
     succeeded(&reproduce(&out, MANIFEST.as_ref(), &mixed));
     let both = serde_json::json!(["0.0.0-other (abc)", ours[0]]);
     assert_eq!(computed_by(&robust), both);
@@ -205,6 +214,8 @@ fn shards_run_slices_of_the_samples_that_a_full_run_takes_to_the_same_bytes() {
     other["cadresim_version"] = serde_json::json!("0.0.0-other");
     let other = serde_json::to_string_pretty(&other).unwrap();
     fs::write(&manifest, &other).unwrap();
+    let shard_lock = shard(1).join("robustness/robustness.lock.json");
+    let ours = as_if_computed_by(&shard_lock, Some(&["0.0.0-other"]));
     let resumed = reproduce(
         &shard(1),
         MANIFEST.as_ref(),
@@ -214,6 +225,30 @@ fn shards_run_slices_of_the_samples_that_a_full_run_takes_to_the_same_bytes() {
     assert!(String::from_utf8_lossy(&resumed.stderr).contains("finished before, kept"));
     assert_eq!(fs::read_to_string(&manifest).unwrap(), other);
     fs::write(&manifest, &original).unwrap();
+    // A shard of another build is taken only with --mixed-versions, which records its build.
+    let from = |out: &str, mixed: &[&str]| {
+        cadresim()
+            .args(["reproduce", "--quick", "--robustness", "3", "--out"])
+            .arg(dir.path().join(out))
+            .arg("--experiments")
+            .arg(MANIFEST)
+            .args(mixed)
+            .arg("--from-shard")
+            .args([shard(1), shard(2)])
+            .output()
+            .unwrap()
+    };
+    let refused = from("other-build", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("computed by cadresim 0.0.0-other"),
+        "{message}"
+    );
+    succeeded(&from("mixed", &["--mixed-versions"]));
+    let both = serde_json::json!([ours[0], "0.0.0-other"]);
+    assert_eq!(computed_by(&dir.path().join("mixed/robustness")), both);
+    as_if_computed_by(&shard_lock, Some(&[ours[0].as_str().unwrap()]));
     // The full run's dry run leaves out the samples the shards hold.
     let dry = |shards: &[std::path::PathBuf]| {
         let output = cadresim()

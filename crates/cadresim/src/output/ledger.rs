@@ -86,8 +86,9 @@ pub const KINDS: [Kind; 6] = [SWEEP, ROBUSTNESS, STRUCTURE, REPRODUCE, DID, CALI
 
 /// The cadresim builds (`manifest::cadresim_build`) that computed a directory's parts, in
 /// the order they did: a record in a ledger's header, not a setting, so headers that differ
-/// only in it describe the same run (every two compare equal). Empty in headers written
-/// before builds were recorded: unknown.
+/// only in it describe the same run (every two compare equal; compare `.0` for the builds).
+/// Empty in headers written before builds were recorded; once parts of such a directory are
+/// continued, `UNRECORDED` stands for the builds it did not record.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Builds(pub Vec<String>);
@@ -98,15 +99,23 @@ impl PartialEq for Builds {
     }
 }
 
+/// In a record of builds: parts computed by builds that were not recorded.
+pub const UNRECORDED: &str = "unrecorded";
+
 impl Builds {
     /// This build alone.
     pub fn current() -> Builds {
         Builds(vec![cadresim_build()])
     }
 
-    /// These builds, then those of `others` not among them.
+    /// These builds (`UNRECORDED` when there are none), then those of `others` not among
+    /// them.
     pub fn and(&self, others: &Builds) -> Builds {
-        let mut all = self.0.clone();
+        let mut all = if self.0.is_empty() {
+            vec![UNRECORDED.to_string()]
+        } else {
+            self.0.clone()
+        };
         for build in &others.0 {
             if !all.contains(build) {
                 all.push(build.clone());
@@ -115,23 +124,36 @@ impl Builds {
         Builds(all)
     }
 
+    /// The one-line refusal to continue parts these builds computed unless `mixed`, with
+    /// them and this build added: `what` names the directory, `redo` the other way out.
+    pub fn resume(&self, what: &str, redo: &str, mixed: bool) -> Result<Builds, String> {
+        match self.others() {
+            Some(theirs) if !mixed => Err(other_build_refusal(
+                &format!("{what}: its parts were"),
+                &theirs,
+                redo,
+                "combine them (the manifest then names every build)",
+            )),
+            _ => Ok(self.and(&Builds::current())),
+        }
+    }
+
     /// The builds other than this one, named for a refusal; None when every build is known
     /// and this one.
     pub fn others(&self) -> Option<String> {
         let current = cadresim_build();
-        let others: Vec<&str> = self
+        let known: Vec<String> = self
             .0
             .iter()
-            .filter(|build| **build != current)
-            .map(String::as_str)
+            .filter(|build| **build != current && *build != UNRECORDED)
+            .map(|build| format!("cadresim {build}"))
             .collect();
-        if self.0.is_empty() {
-            Some("an unrecorded cadresim build".into())
-        } else if others.is_empty() {
-            None
-        } else {
-            Some(format!("cadresim {}", others.join(", ")))
-        }
+        let unrecorded = self.0.is_empty() || self.0.iter().any(|build| build == UNRECORDED);
+        let named: Vec<String> = known
+            .into_iter()
+            .chain(unrecorded.then(|| "an unrecorded cadresim build".to_string()))
+            .collect();
+        (!named.is_empty()).then(|| named.join(", "))
     }
 }
 
@@ -273,15 +295,11 @@ impl<'a> Ledger<'a> {
         if !self.has_parts()? {
             return Ok(Builds::current());
         }
-        match recorded.others() {
-            Some(theirs) if !mixed => Err(OutputError::OtherBuild(other_build_refusal(
-                &format!("{}: its parts were", self.dir.display()),
-                &theirs,
-                "finish it with that build or start again with --force",
-                "combine them (the manifest then names every build)",
-            ))),
-            _ => Ok(recorded.and(&Builds::current())),
-        }
+        let what = self.dir.display().to_string();
+        let redo = "finish it with that build, or remove this directory to start it again";
+        recorded
+            .resume(&what, redo, mixed)
+            .map_err(OutputError::OtherBuild)
     }
 
     /// Whether the folder of parts holds a finished part (not a file being written).
@@ -449,6 +467,16 @@ mod tests {
             ledger.builds_on_resume(&mixed, true).expect("again").0,
             mixed.0
         );
+        // Builds that were not recorded stay on record, and keep needing --mixed-versions.
+        let continued = ledger.builds_on_resume(&unrecorded, true).expect("mixed");
+        assert_eq!(
+            continued.0,
+            [vec![UNRECORDED.to_string()], current.0].concat()
+        );
+        let error = ledger
+            .builds_on_resume(&continued, false)
+            .expect_err("refused");
+        assert!(error.to_string().contains("an unrecorded cadresim build"));
     }
 
     #[test]

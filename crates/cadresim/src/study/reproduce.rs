@@ -45,8 +45,9 @@ pub struct ReproduceRequest {
     pub structure: bool,
     /// Continue an interrupted reproduction in `out`.
     pub resume: bool,
-    /// With `resume`: keep run groups and sweep parts another cadresim build computed; with
-    /// `from_shards`: take shards another build computed.
+    /// With `resume`: keep run groups, sweep points, robustness samples and structural cells
+    /// another cadresim build computed; with `from_shards`: take shards another build
+    /// computed.
     pub mixed_versions: bool,
     pub threads: Option<usize>,
     /// Replace what an earlier cadresim command wrote in `out`.

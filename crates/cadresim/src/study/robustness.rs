@@ -44,7 +44,7 @@ pub struct Request<'a> {
     /// Robustness directories of finished shards (same settings) whose samples are taken
     /// rather than run again.
     pub from: Vec<PathBuf>,
-    /// Take shards another cadresim build computed.
+    /// Continue samples (with `resume`) and take shards another cadresim build computed.
     pub mixed_versions: bool,
 }
 
@@ -148,6 +148,7 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         second_stage_per_claim: request.confirm > 0,
         computed_by: Builds::current(),
     };
+    // Refused here, before anything runs; decided again once the directory is locked.
     lock.computed_by = resumed_builds(request, &lock)?;
     for dir in &request.from {
         let theirs = check_shard(dir, &lock, request.mixed_versions)?;
@@ -213,8 +214,8 @@ pub fn run_robustness(
     observer: &dyn Observer,
 ) -> Result<Outcome, StudyError> {
     let _guard = output::lock_dir(&request.dir)?;
-    let (threads, started) = run_samples(request, &checked, observer)?;
-    summarise(request, &checked, threads, started)
+    let ran = run_samples(request, &checked, observer)?;
+    summarise(request, &checked, ran)
 }
 
 /// Run a shard's samples (`request.shard`) and write its manifest, which lists the parts a
@@ -232,13 +233,13 @@ pub fn run_robustness_shard(
         )));
         return Ok(shard_samples(request, checked.rows.len()).count());
     }
-    let (threads, started) = run_samples(request, &checked, observer)?;
+    let ran = run_samples(request, &checked, observer)?;
     let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     let parts: Vec<PathBuf> = shard_samples(request, checked.rows.len())
         .map(|sample| ledger.part_path(&part_name(sample)))
         .collect();
     let files = output::hash_files(&request.dir, &parts)?;
-    write_manifest(request, &checked, threads, started, files)?;
+    write_manifest(request, &checked, ran, files)?;
     Ok(parts.len())
 }
 
@@ -256,23 +257,31 @@ fn shard_samples(request: &Request, rows: usize) -> impl Iterator<Item = usize> 
     (0..rows).filter(move |sample| sample % n == k - 1)
 }
 
+/// How the samples ran: the threads, when it started and the builds that computed them.
+struct Ran {
+    threads: usize,
+    started: String,
+    builds: Builds,
+}
+
 /// Take what the shards in `request.from` finished, then run every sample of the request
-/// not yet finished, one part each: the threads and when it started.
+/// not yet finished, one part each (the directory locked by the caller).
 fn run_samples(
     request: &Request,
     checked: &Checked,
     observer: &dyn Observer,
-) -> Result<(usize, String), StudyError> {
+) -> Result<Ran, StudyError> {
     let Checked {
         loaded,
         factors,
         rows,
-        lock,
         ..
     } = checked;
     let experiments = request.experiments;
-    Ledger::new(&request.dir, ledger::ROBUSTNESS).begin(lock, request.resume)?;
-    let taken = take_from_shards(request, lock, rows.len())?;
+    let mut lock = checked.lock.clone();
+    lock.computed_by = resumed_builds(request, &lock)?.and(&checked.lock.computed_by);
+    Ledger::new(&request.dir, ledger::ROBUSTNESS).begin(&lock, request.resume)?;
+    let taken = take_from_shards(request, &lock, rows.len())?;
     if taken > 0 {
         observer.event(Event::Stage(format!(
             "robustness: {taken} samples taken from {} shards",
@@ -308,7 +317,11 @@ fn run_samples(
         std::fs::remove_dir_all(&scratch)
             .map_err(|e| StudyError::Failed(format!("{}: {e}", scratch.display())))?;
     }
-    Ok((threads, started))
+    Ok(Ran {
+        threads,
+        started,
+        builds: lock.computed_by,
+    })
 }
 
 /// Refuse, in one line, a directory that is not the finished robustness directory of a shard
@@ -340,14 +353,14 @@ fn check_shard(dir: &Path, lock: &RobustnessLock, mixed: bool) -> Result<Builds,
     };
     let found: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| StudyError::Usage(format!("{}: {e}", path.display())))?;
-    // A shard whose header records no builds (written before they were recorded) names the
-    // one that finished it in its manifest.
+    // A shard whose header records no builds (written before they were recorded): unrecorded
+    // ones and the one its manifest names, which finished it.
     let builds = match recorded {
         Some(builds) if !builds.0.is_empty() => builds,
-        _ => Builds(vec![manifest::build_name(
+        _ => Builds::default().and(&Builds(vec![manifest::build_name(
             found["cadresim_version"].as_str().unwrap_or("unknown"),
             found["git_commit"].as_str(),
-        )]),
+        )])),
     };
     if let (Some(theirs), false) = (builds.others(), mixed) {
         return refuse(manifest::other_build_refusal(
@@ -720,12 +733,7 @@ pub(super) fn decide_all(
 
 /// Write samples.csv, verdicts.csv, robustness.csv, failures.csv, the chart and the
 /// manifest; return the section of RESULTS.md.
-fn summarise(
-    request: &Request,
-    checked: &Checked,
-    threads: usize,
-    started: String,
-) -> Result<Outcome, StudyError> {
+fn summarise(request: &Request, checked: &Checked, ran: Ran) -> Result<Outcome, StudyError> {
     let Checked {
         factors,
         rows,
@@ -786,7 +794,7 @@ fn summarise(
         request.size,
     )?;
     files.extend(output::hash_files(dir, &charts)?);
-    write_manifest(request, checked, threads, started, files)?;
+    write_manifest(request, checked, ran, files)?;
     Ok(outcome(request, factors, drawn, &verdicts, summary))
 }
 
@@ -905,8 +913,7 @@ struct RobustnessRecord<'a> {
 fn write_manifest(
     request: &Request,
     checked: &Checked,
-    threads: usize,
-    started: String,
+    ran: Ran,
     files: BTreeMap<String, String>,
 ) -> Result<(), StudyError> {
     let record = RobustnessRecord {
@@ -925,10 +932,14 @@ fn write_manifest(
             .iter()
             .map(|d| d.display().to_string())
             .collect(),
-        computed_by: &checked.lock.computed_by.0,
+        computed_by: &ran.builds.0,
     };
     let manifest = Manifest {
-        stamp: Stamp::now("reproduce --robustness", Some(threads), Some(started)),
+        stamp: Stamp::now(
+            "reproduce --robustness",
+            Some(ran.threads),
+            Some(ran.started),
+        ),
         record,
         files,
     };

@@ -132,12 +132,22 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         if let Some(refusal) = ledger.other_settings(&lock, SAME_STRUCTURE)? {
             return Err(StudyError::Usage(refusal));
         }
-        if let Some(found) = ledger.header::<StructureLock>()? {
-            lock.computed_by =
-                ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?;
-        }
+        // Refused here, before anything runs; decided again once the directory is locked.
+        lock.computed_by = resumed_builds(request)?;
     }
     Ok(Checked { loaded, lock })
+}
+
+/// The builds that will have computed the cells: this one and, for `--resume`, those the
+/// header records (another build's cells are refused unless `--mixed-versions`).
+fn resumed_builds(request: &Request) -> Result<Builds, StudyError> {
+    let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
+    match ledger.header::<StructureLock>()? {
+        Some(found) if request.resume => {
+            Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?)
+        }
+        _ => Ok(Builds::current()),
+    }
 }
 
 pub fn run_structure(
@@ -146,8 +156,9 @@ pub fn run_structure(
     observer: &dyn Observer,
 ) -> Result<Outcome, StudyError> {
     let experiments = request.experiments;
-    let Checked { loaded, lock } = checked;
+    let Checked { loaded, mut lock } = checked;
     let _guard = output::lock_dir(&request.dir)?;
+    lock.computed_by = resumed_builds(request)?;
     Ledger::new(&request.dir, ledger::STRUCTURE).begin(&lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;

@@ -21,8 +21,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{Equilibrium, Settling, METRIC_COUNT, WHOLE_HIERARCHY};
-use crate::output::ledger::{self, Found, Ledger};
-use crate::output::manifest::{self, cadresim_build, sha256_hex};
+use crate::output::ledger::{self, Builds, Found, Ledger};
+use crate::output::manifest::{cadresim_build, sha256_hex};
 use crate::output::tables::{self, ReadError};
 use crate::output::{self, part_path, write_atomically, DirLock, OutputError};
 use crate::params::Plan;
@@ -72,32 +72,11 @@ impl SweepLock {
         what: &str,
         mixed: bool,
     ) -> Result<(), SweepError> {
-        let current = cadresim_build();
-        let others: Vec<&str> = earlier
-            .iter()
-            .filter(|build| **build != current)
-            .map(String::as_str)
-            .collect();
-        if (!others.is_empty() || earlier.is_empty()) && !mixed {
-            let them = if others.is_empty() {
-                "an unrecorded cadresim build".to_string()
-            } else {
-                format!("cadresim {}", others.join(", "))
-            };
-            return Err(SweepError::Usage(manifest::other_build_refusal(
-                &format!("{what}: its parts were"),
-                &them,
-                "finish it with that build",
-                "combine them (the manifest then names every build)",
-            )));
-        }
-        let mut builds: Vec<String> = earlier.to_vec();
-        builds.append(&mut self.computed_by);
-        for build in builds {
-            if !self.computed_by.contains(&build) {
-                self.computed_by.push(build);
-            }
-        }
+        let ours = Builds(std::mem::take(&mut self.computed_by));
+        let resumed = Builds(earlier.to_vec())
+            .resume(what, "finish it with that build", mixed)
+            .map_err(SweepError::Usage)?;
+        self.computed_by = resumed.and(&ours).0;
         Ok(())
     }
 
