@@ -248,20 +248,18 @@ impl<'a> Ledger<'a> {
         format!("{}: {what}", self.dir.display())
     }
 
-    /// For `--resume`: the refusal when this directory's header differs from `header` (its
-    /// run was started with other `settings`), or None (the same, or no header).
-    pub fn other_settings<T>(
-        &self,
-        header: &T,
-        settings: &str,
-    ) -> Result<Option<String>, OutputError>
+    /// For `--resume`: the header this directory records (None when it has none), refused
+    /// in one line when it differs from `header` (its run was started with other `settings`).
+    pub fn resumed_header<T>(&self, header: &T, settings: &str) -> Result<Option<T>, OutputError>
     where
         T: DeserializeOwned + PartialEq,
     {
-        Ok(self
-            .header::<T>()?
-            .filter(|existing| existing != header)
-            .map(|_| self.refusal(&Found::Unfinished(()), settings)))
+        match self.header::<T>()? {
+            Some(found) if &found != header => Err(OutputError::OtherSettings(
+                self.refusal(&Found::Unfinished(()), settings),
+            )),
+            found => Ok(found),
+        }
     }
 
     /// Begin a run whose parts stay until the next start (robustness, structure): continue
@@ -517,6 +515,27 @@ mod tests {
         ledger
             .begin(&header("b"), false)
             .expect("a new start needs no header");
+    }
+
+    #[test]
+    fn a_resumed_header_is_read_once_and_refused_when_it_differs() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let ledger = Ledger::new(dir.path(), ROBUSTNESS);
+        let none = ledger.resumed_header(&header("a"), "factors");
+        assert_eq!(none.expect("no header"), None);
+        ledger.write_header(&header("a")).expect("header written");
+        let same = ledger.resumed_header(&header("a"), "factors");
+        assert_eq!(same.expect("the same"), Some(header("a")));
+        let other = ledger
+            .resumed_header(&header("b"), "factors")
+            .expect_err("other settings");
+        assert!(other.is_usage(), "{other}");
+        assert_eq!(
+            other.to_string(),
+            ledger.refusal(&Found::Unfinished(()), "factors")
+        );
+        fs::write(ledger.header_path(), "not json").expect("garbled");
+        assert!(ledger.resumed_header(&header("a"), "factors").is_err());
     }
 
     #[test]

@@ -129,6 +129,9 @@ pub enum OutputError {
     /// Parts computed by another cadresim build, met by `--resume` without --mixed-versions.
     #[error("{0}")]
     OtherBuild(String),
+    /// `--resume` of a run started with other settings.
+    #[error("{0}")]
+    OtherSettings(String),
 }
 
 impl OutputError {
@@ -143,6 +146,7 @@ impl OutputError {
                 | OutputError::Missing(_)
                 | OutputError::BadLedger { .. }
                 | OutputError::OtherBuild(_)
+                | OutputError::OtherSettings(_)
         )
     }
 }

@@ -168,20 +168,17 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
 /// another build are refused unless `--mixed-versions`. A finished shard resumed is kept
 /// as it is, whichever build computed it.
 fn resumed_builds(request: &Request, lock: &RobustnessLock) -> Result<Builds, StudyError> {
-    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
     if !request.resume {
         return Ok(Builds::current());
     }
-    if let Some(refusal) = ledger.other_settings(lock, SAME_ROBUSTNESS)? {
-        return Err(StudyError::Usage(refusal));
+    let ledger = Ledger::new(&request.dir, ledger::ROBUSTNESS);
+    let Some(found) = ledger.resumed_header(lock, SAME_ROBUSTNESS)? else {
+        return Ok(Builds::current());
+    };
+    if request.shard.is_some() && intact_shard(&request.dir, lock) {
+        return Ok(Builds::current());
     }
-    match ledger.header::<RobustnessLock>()? {
-        Some(_) if request.shard.is_some() && finished_shard(&request.dir, lock) => {
-            Ok(Builds::current())
-        }
-        Some(found) => Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?),
-        None => Ok(Builds::current()),
-    }
+    Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?)
 }
 
 /// Draw the factors a calibration calibrated from its posterior (in `dir`) into the sample
@@ -248,7 +245,13 @@ pub fn run_robustness_shard(
 fn finished_shard(dir: &Path, lock: &RobustnessLock) -> bool {
     let header: Option<RobustnessLock> =
         Ledger::new(dir, ledger::ROBUSTNESS).header().ok().flatten();
-    header.as_ref() == Some(lock) && check_shard(dir, lock, true).is_ok()
+    header.as_ref() == Some(lock) && intact_shard(dir, lock)
+}
+
+/// Whether `dir`, whose header is `lock`'s, holds every part of its shard as its manifest
+/// lists them.
+fn intact_shard(dir: &Path, lock: &RobustnessLock) -> bool {
+    check_shard(dir, lock, true).is_ok()
 }
 
 /// The samples of `rows` (the defaults first) the request runs: all, or its shard's.

@@ -127,26 +127,22 @@ pub fn check(request: &Request) -> Result<Checked, StudyError> {
         switches: request.spec.switches.clone(),
         computed_by: Builds::current(),
     };
-    let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
-    if request.resume {
-        if let Some(refusal) = ledger.other_settings(&lock, SAME_STRUCTURE)? {
-            return Err(StudyError::Usage(refusal));
-        }
-        // Refused here, before anything runs; decided again once the directory is locked.
-        lock.computed_by = resumed_builds(request)?;
-    }
+    // Refused here, before anything runs; decided again once the directory is locked.
+    lock.computed_by = resumed_builds(request, &lock)?;
     Ok(Checked { loaded, lock })
 }
 
 /// The builds that will have computed the cells: this one and, for `--resume`, those the
-/// header records (another build's cells are refused unless `--mixed-versions`).
-fn resumed_builds(request: &Request) -> Result<Builds, StudyError> {
+/// header records (refused when it was started with other settings; another build's cells
+/// are refused unless `--mixed-versions`).
+fn resumed_builds(request: &Request, lock: &StructureLock) -> Result<Builds, StudyError> {
+    if !request.resume {
+        return Ok(Builds::current());
+    }
     let ledger = Ledger::new(&request.dir, ledger::STRUCTURE);
-    match ledger.header::<StructureLock>()? {
-        Some(found) if request.resume => {
-            Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?)
-        }
-        _ => Ok(Builds::current()),
+    match ledger.resumed_header(lock, SAME_STRUCTURE)? {
+        Some(found) => Ok(ledger.builds_on_resume(&found.computed_by, request.mixed_versions)?),
+        None => Ok(Builds::current()),
     }
 }
 
@@ -158,7 +154,7 @@ pub fn run_structure(
     let experiments = request.experiments;
     let Checked { loaded, mut lock } = checked;
     let _guard = output::lock_dir(&request.dir)?;
-    lock.computed_by = resumed_builds(request)?;
+    lock.computed_by = resumed_builds(request, &lock)?;
     Ledger::new(&request.dir, ledger::STRUCTURE).begin(&lock, request.resume)?;
     let started = manifest::now_utc();
     let (pool, threads) = thread_pool(request.threads)?;
