@@ -170,6 +170,11 @@ fn the_experiments_manifest_names_existing_files() {
 }
 
 /// Load an experiments manifest written to a temporary file; returns the error's text.
+/// A claim `id` of the files `files` (a TOML list).
+fn claim(id: &str, files: &str) -> String {
+    format!("[[claim]]\nid = {id:?}\ntext = \"t\"\nkind = \"accounting\"\nwhy = \"w\"\nfiles = {files}\nregime = []\n")
+}
+
 fn refusal(text: &str) -> String {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("experiments.toml");
@@ -218,6 +223,30 @@ fn experiments_files_refuse_unknown_nested_keys_and_unplain_or_repeated_run_name
         (
             &format!("{run}{run}"),
             "run[1].name` `regimes` names an earlier [[run]] too",
+        ),
+        (
+            "[[run]]\nname = \"a\"\nfiles = []\n",
+            "run[0].files` must name at least one file",
+        ),
+        (
+            "[[sweep]]\nfile = \"a/s.toml\"\n[[sweep]]\nfile = \"b/s.toml\"\n",
+            "sweep[1].file` has the file name of sweep[0].file",
+        ),
+        (
+            &format!("{run}{}", claim("lifelong", "[]")),
+            "claim[0].files` must name at least one file",
+        ),
+        (
+            &format!("{run}{}", claim("lifelong", "[\"b.toml\"]")),
+            "claim[0].files` names `b.toml`, which no [[run]] or [[sweep]] of this file runs",
+        ),
+        (
+            &format!(
+                "{run}{}{}",
+                claim("lifelong", "[\"a.toml\"]"),
+                claim("lifelong", "[\"a.toml\"]")
+            ),
+            "claim[1].id` `lifelong` is claim[0]'s id too",
         ),
     ] {
         let message = refusal(text);

@@ -181,6 +181,7 @@ pub fn load(path: &Path) -> Result<Experiments, ScenarioError> {
         .enumerate()
         .map(|(index, claim)| load_claim(claim, index, &file))
         .collect::<Result<Vec<_>, _>>()?;
+    check_claims(&claims, (&runs, &sweeps), dir, &file)?;
     Ok(Experiments {
         path: path.to_path_buf(),
         seed,
@@ -257,7 +258,7 @@ fn load_runs(
         .enumerate()
     {
         let name = run_name(run, index, &runs, file)?;
-        let files = string_list(run.get("files"), &format!("run[{index}].files"), file)?;
+        let files = files_list(run.get("files"), &format!("run[{index}].files"), file)?;
         runs.push(RunGroup {
             name: name.to_string(),
             files: files.iter().map(|f| dir.join(f)).collect(),
@@ -269,9 +270,73 @@ fn load_runs(
             .get("file")
             .and_then(|v| v.as_str())
             .ok_or_else(|| invalid(file, &format!("sweep[{index}].file"), "is required"))?;
-        sweeps.push(dir.join(path));
+        let path = dir.join(path);
+        // A sweep's results go to sweeps/<file stem>/: two with one stem would share it.
+        if let Some(earlier) = sweeps
+            .iter()
+            .position(|other: &PathBuf| other.file_stem() == path.file_stem())
+        {
+            return Err(invalid(
+                file,
+                &format!("sweep[{index}].file"),
+                format!(
+                    "has the file name of sweep[{earlier}].file ({}); each sweep's results are named after its file, so give each a distinct file name",
+                    sweeps[earlier].display()
+                ),
+            ));
+        }
+        sweeps.push(path);
     }
     Ok((runs, sweeps))
+}
+
+/// A non-empty list of file names, or the refusal naming `key`.
+fn files_list(
+    value: Option<&toml::Value>,
+    key: &str,
+    file: &str,
+) -> Result<Vec<String>, ScenarioError> {
+    let files = string_list(value, key, file)?;
+    if files.is_empty() {
+        return Err(invalid(file, key, "must name at least one file"));
+    }
+    Ok(files)
+}
+
+/// Refuse two claims with one id, and a claim naming a file no `[[run]]` or `[[sweep]]` of
+/// the manifest runs (its evidence would be missing).
+fn check_claims(
+    claims: &[ClaimSpec],
+    (runs, sweeps): (&[RunGroup], &[PathBuf]),
+    dir: &Path,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    for (index, claim) in claims.iter().enumerate() {
+        if let Some(earlier) = claims[..index].iter().position(|c| c.id == claim.id) {
+            return Err(invalid(
+                file,
+                &format!("claim[{index}].id"),
+                format!(
+                    "`{}` is claim[{earlier}]'s id too; each claim is tested once",
+                    claim.id
+                ),
+            ));
+        }
+        // A claim may name a file by the end of its path (`lifelong.toml` for
+        // `../scenarios/lifelong.toml`).
+        let run = |name: &String| {
+            let named = |path: &PathBuf| *path == dir.join(name) || path.ends_with(name);
+            sweeps.iter().any(named) || runs.iter().any(|group| group.files.iter().any(named))
+        };
+        if let Some(missing) = claim.files.iter().find(|f| !run(f)) {
+            return Err(invalid(
+                file,
+                &format!("claim[{index}].files"),
+                format!("names `{missing}`, which no [[run]] or [[sweep]] of this file runs; list it in one, or leave it out"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The top-level keys of an experiments file.
@@ -467,7 +532,7 @@ fn load_claim(claim: &toml::Table, index: usize, file: &str) -> Result<ClaimSpec
         why: get("why")?,
         in_paper,
         long_run,
-        files: string_list(claim.get("files"), &format!("claim[{index}].files"), file)?,
+        files: files_list(claim.get("files"), &format!("claim[{index}].files"), file)?,
         regime,
         explanation,
     })
