@@ -335,7 +335,7 @@ fn refused(body: &str, key: &str) {
         stderr.contains("bad.toml") && stderr.contains(key),
         "{stderr}"
     );
-    assert!(!dir.path().join("out").join("manifest.json").exists());
+    assert!(!dir.path().join("out").exists(), "nothing written: {body}");
 }
 
 const PARAMETER: &str =
@@ -395,6 +395,56 @@ fn bad_calibration_files_are_refused_in_one_line() {
         &format!("[calibrate]\ndesign_seeds = \"common\"\n{PARAMETER}{TARGET}"),
         "calibrate.design_seeds",
     );
+    // Run settings are the calibration's: calibrating one, or running until settled, would
+    // be silently overridden.
+    for key in ["run.seed", "run.steps", "run.burn_in", "run.replicates"] {
+        refused(
+            &format!(
+                "[calibrate]\n{}{TARGET}",
+                PARAMETER.replace("accountability.penalty", key)
+            ),
+            "calibrate.parameter[0].key",
+        );
+    }
+    refused(
+        &format!("[run]\nuntil_settled = true\n[calibrate]\n{PARAMETER}{TARGET}"),
+        "run.until_settled",
+    );
+    // Ranges valid alone but not together, or a count's range holding one value.
+    refused(
+        &format!(
+            "[targets]\nmarkup_max = 0.5\n[calibrate]\n{}{TARGET}",
+            PARAMETER
+                .replace("accountability.penalty", "targets.markup")
+                .replace("[1.0, 8.0]", "[0.1, 0.9]")
+        ),
+        "`targets.markup_max` must be >= every markup (0.9), got 0.5",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{}{TARGET}",
+            PARAMETER
+                .replace("accountability.penalty", "behaviour.peers_observed")
+                .replace("[1.0, 8.0]", "[1.1, 1.4]")
+        ),
+        "calibrate.parameter[0].range` holds one whole value (1)",
+    );
+}
+
+#[test]
+fn a_check_beyond_the_budget_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = calibrate(
+        "scenarios/calibration/tiny.toml",
+        &out,
+        &["--check", "1000"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("calibrate.budget"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!out.exists());
 }
 
 /// Start `calibrate ARGS --out OUT` and kill it once its ledger holds `part`.

@@ -74,18 +74,51 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<CalibrationSpec, Sce
         }
     };
     let scenario = base_scenario(table, path, &file, stem)?;
+    if scenario.params.run.until_settled {
+        return Err(invalid(
+            &file,
+            "run.until_settled",
+            "is true in the base scenario, but a calibration runs every point for the base's fixed run.steps (its targets are windows of steps); set it false",
+        ));
+    }
     check_keys(&calibrate, &CALIBRATE_KEYS, "calibrate", &file)?;
     let parameters = parse_parameters(&calibrate, &scenario, &file)?;
     let targets = parse_targets(&calibrate, &scenario, &file)?;
     let settings = parse_settings(&calibrate, parameters.len(), &file)?;
-    Ok(CalibrationSpec {
+    let spec = CalibrationSpec {
         name: stem.to_string(),
         file,
         scenario,
         settings,
         parameters,
         targets,
-    })
+    };
+    check_corners(&spec)?;
+    Ok(spec)
+}
+
+/// Refuse ranges whose corners make an invalid scenario together (a rule between
+/// parameters, such as `targets.markup_max` >= every markup), before anything runs. Such
+/// rules compare two values, so the corners of the box suffice (of at most 12 parameters).
+fn check_corners(spec: &CalibrationSpec) -> Result<(), ScenarioError> {
+    let dims = spec.parameters.len().min(12);
+    for corner in 0..1u32 << dims {
+        let point: Vec<f64> = (0..spec.parameters.len())
+            .map(|d| match d < dims {
+                true => f64::from((corner >> d) & 1),
+                false => 0.0,
+            })
+            .collect();
+        let settings = spec.settings_at(&point);
+        let at: Vec<String> = settings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let source = format!(
+            "{} (calibrate.parameter ranges at {})",
+            spec.file,
+            at.join(", ")
+        );
+        spec.scenario.clone().set(&settings, &source)?;
+    }
+    Ok(())
 }
 
 fn check_keys(
@@ -305,6 +338,16 @@ fn parse_parameter(
     };
     let prior = parse_prior(table, at, file)?;
     let (low, high) = parse_range(table, prior, &key, at, file)?;
+    if integer && low.round() == high.round() {
+        return Err(invalid(
+            file,
+            format!("{at}.range"),
+            format!(
+                "holds one whole value ({}) of the count `{key}`: its values are rounded, so give a range over at least two",
+                low.round()
+            ),
+        ));
+    }
     for end in [low, high] {
         let value = if integer {
             toml::Value::Integer(end.round() as i64)
@@ -366,6 +409,13 @@ fn parse_key(
             format!("`{key}` is not a parameter{hint}; `cadresim params` lists them"),
         )
     })?;
+    if spec.section() == "run" {
+        return Err(invalid(
+            file,
+            format!("{at}.key"),
+            format!("`{key}` cannot be calibrated: the calibration sets the run settings of every point (calibrate a parameter of the model)"),
+        ));
+    }
     Ok((key, spec))
 }
 

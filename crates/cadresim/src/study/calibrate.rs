@@ -100,6 +100,9 @@ pub fn calibrate(
         std::slice::from_ref(&spec.file),
         threads,
     )?;
+    if let Some(datasets) = request.check {
+        check_budget(&spec, datasets)?;
+    }
     let settings = settings_hash(&spec, request.check);
     let _lock = open_dir(request, &settings)?;
     let simulator = Simulator::new(&spec, &pool, observer, &request.out)?;
@@ -828,6 +831,20 @@ fn posterior_table(spec: &CalibrationSpec, points: &[Vec<f64>], weights: &[f64])
     }
 }
 
+/// The runs `--check` leaves for the emulators' design after its `datasets` synthetic
+/// datasets, refused when fewer than 5 per parameter (at least 10).
+fn check_budget(spec: &CalibrationSpec, datasets: usize) -> Result<usize, StudyError> {
+    let dims = spec.parameters.len();
+    let design_runs = spec.settings.budget.saturating_sub(datasets);
+    if design_runs < 5 * dims.max(2) {
+        return Err(StudyError::Usage(format!(
+            "{}: calibrate.budget ({}) leaves {design_runs} runs for the emulators after {datasets} synthetic datasets; raise the budget to at least {}",
+            spec.file, spec.settings.budget, datasets + 5 * dims.max(2)
+        )));
+    }
+    Ok(design_runs)
+}
+
 /// One synthetic dataset's outcome per parameter: rank bin, in 50%, in 90%, posterior median.
 type DatasetCheck = Option<Vec<(usize, bool, bool, f64)>>;
 
@@ -839,13 +856,7 @@ fn method_check(
 ) -> Result<Tabled, StudyError> {
     let seed = spec.settings.seed;
     let dims = spec.parameters.len();
-    let design_runs = spec.settings.budget.saturating_sub(datasets);
-    if design_runs < 5 * dims.max(2) {
-        return Err(StudyError::Usage(format!(
-            "{}: calibrate.budget ({}) leaves {design_runs} runs for the emulators after {datasets} synthetic datasets; raise the budget to at least {}",
-            spec.file, spec.settings.budget, datasets + 5 * dims.max(2)
-        )));
-    }
+    let design_runs = check_budget(spec, datasets)?;
     let design = latin_hypercube(design_runs, dims, &mut stream(seed, 1));
     let runs = simulator.run(&design, &design_seeds(&spec.settings, 0, design.len()))?;
     let (emulators, wave) = prior_emulators(&runs, spec)?;
