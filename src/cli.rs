@@ -455,7 +455,9 @@ pub struct ReproduceArgs {
     pub structure: bool,
     /// Continue an interrupted reproduction in DIR: finished run groups (their manifest names
     /// the same scenarios, seed, replicates and steps, and their files are intact), sweep
-    /// points, robustness samples and structural cells are kept, the rest is run.
+    /// points, robustness samples and structural cells are kept, the rest is run. Refused,
+    /// before anything changes, for a reproduction of another experiments file or of the
+    /// other mode (--quick or not).
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// With --resume: keep run groups, sweep points, robustness samples and structural cells

@@ -362,6 +362,36 @@ fn resume_keeps_finished_run_groups_of_this_build_only() {
     assert_eq!(fs::read_to_string(out.join("RESULTS.md")).unwrap(), report);
 }
 
+#[test]
+fn resume_in_the_other_mode_or_of_other_experiments_is_refused_before_anything_changes() {
+    let dir = TempDir::new().unwrap();
+    let experiments = small_experiments(dir.path());
+    let out = dir.path().join("out");
+    assert!(reproduce_small(&experiments, &out, &[]).status.success());
+    let manifest = out.join("runs/regimes/manifest.json");
+    let first = fs::read_to_string(&manifest).unwrap();
+    let renamed = dir.path().join("renamed.toml");
+    fs::copy(&experiments, &renamed).unwrap();
+    let full = Command::cargo_bin("cadresim")
+        .unwrap()
+        .args(["reproduce", "--resume", "--experiments"])
+        .arg(&experiments)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    for refused in [full, reproduce_small(&renamed, &out, &["--resume"])] {
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("the same experiments file and mode (--quick or not)"),
+            "{stderr}"
+        );
+        assert_eq!(fs::read_to_string(&manifest).unwrap(), first);
+    }
+}
+
 /// The summary table of a result directory (CSV or Parquet).
 fn cadresim_summary(dir: &std::path::Path) -> std::path::PathBuf {
     fs::read_dir(dir)

@@ -793,23 +793,44 @@ fn check_experiments(
 /// as a reproduction's.
 fn prepare(request: &ReproduceRequest) -> Result<output::DirLock, StudyError> {
     let ledger = Ledger::new(&request.out, ledger::REPRODUCE);
-    let lock = if request.resume {
-        let lock = output::lock_dir(&request.out)?;
-        if output::is_occupied(&request.out)? && !ledger.header_path().exists() {
-            let found = Found::<()>::Foreign;
-            return Err(StudyError::Usage(ledger.refusal(&found, "experiments")));
-        }
-        lock
-    } else {
-        output::prepare_dir(&request.out, request.force)?
-    };
     let record = serde_json::json!({
         "cadresim_version": env!("CARGO_PKG_VERSION"),
         "experiments": request.experiments.display().to_string(),
         "quick": request.quick,
     });
+    let lock = if request.resume {
+        let lock = output::lock_dir(&request.out)?;
+        check_resumed(&request.out, &ledger, &record)?;
+        lock
+    } else {
+        output::prepare_dir(&request.out, request.force)?
+    };
     ledger.write_header(&record)?;
     Ok(lock)
+}
+
+/// For `--resume`: refuse a directory that holds something but no reproduction, or one
+/// started from another experiments file or in the other mode (quick or full), before
+/// anything in it is replaced.
+fn check_resumed(
+    dir: &Path,
+    ledger: &Ledger,
+    record: &serde_json::Value,
+) -> Result<(), StudyError> {
+    const SETTINGS: &str = "experiments file and mode (--quick or not)";
+    let Some(found) = ledger.header::<serde_json::Value>()? else {
+        if output::is_occupied(dir)? {
+            let found = Found::<()>::Foreign;
+            return Err(StudyError::Usage(ledger.refusal(&found, SETTINGS)));
+        }
+        return Ok(());
+    };
+    let same = |key: &str| found.get(key) == record.get(key);
+    if !(same("experiments") && same("quick")) {
+        let found = Found::Unfinished(());
+        return Err(StudyError::Usage(ledger.refusal(&found, SETTINGS)));
+    }
+    Ok(())
 }
 
 /// The request that runs one group of scenarios of the experiments into `out` (replacing
