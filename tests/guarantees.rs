@@ -150,6 +150,43 @@ fn a_second_writer_is_refused_while_a_directory_is_locked() {
 }
 
 #[test]
+fn force_never_clears_a_folder_that_holds_no_cadresim_result() {
+    let files = Files::new();
+    let out = files.arg("mine");
+    fs::create_dir_all(files.path("mine/charts")).unwrap();
+    fs::write(files.path("mine/charts/drawn.svg"), "kept").unwrap();
+    fs::write(files.path("mine/RESULTS.md"), "kept").unwrap();
+    fs::write(files.path("mine/paper.tex"), "kept").unwrap();
+    let small = files.arg("small.toml");
+    for force in [&[][..], &["--force"][..]] {
+        let args = [&["run", &small, "--steps", "3", "--out", &out][..], force].concat();
+        one_line_refusal(run(&args), "holds files that no cadresim command wrote");
+    }
+    for name in ["charts/drawn.svg", "RESULTS.md", "paper.tex"] {
+        assert_eq!(
+            fs::read_to_string(files.path(&format!("mine/{name}"))).unwrap(),
+            "kept"
+        );
+    }
+    // What a run killed before its manifest left is cleared by --force.
+    fs::remove_file(files.path("mine/paper.tex")).unwrap();
+    one_line_refusal(
+        run(&["run", &small, "--steps", "3", "--out", &out]),
+        "a result already exists there",
+    );
+    assert_eq!(
+        run(&["run", &small, "--steps", "3", "--out", &out, "--force"]).0,
+        0
+    );
+    // Replayed into its own directory: refused, even with --force.
+    let manifest = files.arg("mine/manifest.json");
+    one_line_refusal(
+        run(&["replay", &manifest, "--out", &out, "--force"]),
+        "is the directory of the manifest replayed",
+    );
+}
+
+#[test]
 fn force_replaces_what_cadresim_wrote_and_the_manifest_lists_every_chart() {
     let files = Files::new();
     let out = files.arg("r");

@@ -27,6 +27,7 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
         .parent()
         .unwrap_or(Path::new("."))
         .to_path_buf();
+    refuse_own_directory(&args, &beside)?;
     match command.as_str() {
         "run" => replay_run(args),
         "sweep" | "merge" => replay_with(&args, &json, |out| {
@@ -51,6 +52,25 @@ pub(crate) fn replay(args: ReplayArgs) -> Result<i32, CommandError> {
             "{}: a `{other}` manifest cannot be replayed; run `cadresim {other}` again with the settings it records",
             args.manifest.display()
         ))),
+    }
+}
+
+/// Refuse an `--out` that is the directory of the manifest replayed (`beside`): replaying
+/// into it would replace what is checked.
+fn refuse_own_directory(args: &ReplayArgs, beside: &Path) -> Result<(), CommandError> {
+    let Some(out) = &args.out else {
+        return Ok(());
+    };
+    let beside = match beside.as_os_str().is_empty() {
+        true => Path::new("."),
+        false => beside,
+    };
+    match (out.canonicalize(), beside.canonicalize()) {
+        (Ok(out_dir), Ok(dir)) if out_dir == dir => Err(CommandError::Usage(format!(
+            "{}: is the directory of the manifest replayed; choose another --out",
+            out.display()
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -114,7 +134,7 @@ fn replay_with(
     let out = match &args.out {
         Some(dir) => {
             if !args.force && output::is_occupied(dir)? {
-                return Err(output::OutputError::Exists(dir.clone()).into());
+                return Err(output::occupied(dir)?.into());
             }
             dir.clone()
         }

@@ -126,6 +126,9 @@ pub enum OutputError {
     /// A file that is not what its directory's manifest vouches for.
     #[error("{path}: {message}")]
     Altered { path: PathBuf, message: String },
+    /// A directory `--force` would clear that holds no cadresim result but other files.
+    #[error("{0}: holds files that no cadresim command wrote, and no cadresim result (no manifest.json or lock); --force replaces only a result's files, so choose another --out")]
+    Foreign(PathBuf),
     /// Parts computed by another cadresim build, met by `--resume` without --mixed-versions.
     #[error("{0}")]
     OtherBuild(String),
@@ -147,6 +150,7 @@ impl OutputError {
                 | OutputError::BadLedger { .. }
                 | OutputError::OtherBuild(_)
                 | OutputError::OtherSettings(_)
+                | OutputError::Foreign(_)
         )
     }
 }
@@ -217,6 +221,9 @@ pub const DISCOVERY_WRITTEN: [&str; 5] = [
 /// and the discoveries of an earlier sweep (`discover-*`: their files, then the folder if
 /// nothing else is left). Links are removed, never followed.
 pub fn clear_written(dir: &Path) -> Result<(), OutputError> {
+    if !written_by_cadresim(dir)? {
+        return Err(OutputError::Foreign(dir.to_path_buf()));
+    }
     remove_names(dir, &WRITTEN)?;
     for entry in fs::read_dir(dir).map_err(io_error(dir))? {
         let entry = entry.map_err(io_error(dir))?;
@@ -234,6 +241,32 @@ pub fn clear_written(dir: &Path) -> Result<(), OutputError> {
         }
     }
     Ok(())
+}
+
+/// The refusal to write into the occupied `dir` without `--force`: a result exists there,
+/// or files of the user's that `--force` would not clear either.
+pub fn occupied(dir: &Path) -> Result<OutputError, OutputError> {
+    Ok(match written_by_cadresim(dir)? {
+        true => OutputError::Exists(dir.to_path_buf()),
+        false => OutputError::Foreign(dir.to_path_buf()),
+    })
+}
+
+/// Whether `dir` holds a cadresim result or what a cadresim command left there: a manifest,
+/// a command's lock (`*.lock.json`), or nothing but the names cadresim writes. Anything else
+/// is a folder of the user's, which `--force` never clears.
+fn written_by_cadresim(dir: &Path) -> Result<bool, OutputError> {
+    let mut only_ours = true;
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let name = entry.map_err(io_error(dir))?.file_name();
+        let name = name.to_string_lossy();
+        let ours = WRITTEN.contains(&name.as_ref()) || DISCOVERY_WRITTEN.contains(&name.as_ref());
+        if ours && (name == "manifest.json" || name.ends_with(".lock.json")) {
+            return Ok(true);
+        }
+        only_ours &= ours || is_temporary(&name) || name.starts_with("discover-");
+    }
+    Ok(only_ours)
 }
 
 /// Remove the files and folders `names` of `dir`, those that exist.
@@ -292,7 +325,7 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
     let lock = lock_dir(dir)?;
     if is_occupied(dir)? {
         if !force {
-            return Err(OutputError::Exists(dir.to_path_buf()));
+            return Err(occupied(dir)?);
         }
         clear_written(dir)?;
     }

@@ -192,7 +192,7 @@ pub fn prepare(
                     return Err(SweepError::Usage(ledger.refusal(&found, SAME_SWEEP)));
                 }
                 if !force {
-                    return Err(SweepError::Output(OutputError::Exists(dir.to_path_buf())));
+                    return Err(SweepError::Output(output::occupied(dir)?));
                 }
                 output::clear_written(dir)?;
             }
