@@ -40,6 +40,59 @@ fn arg(path: &Path) -> &str {
 }
 
 #[test]
+fn range_axes_whose_values_would_be_dropped_or_repeated_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let axis = "[[sweep.axis]]\nparam = \"accountability.penalty\"\n";
+    for (design, range, needle) in [
+        (
+            "grid",
+            "values = [1.0, 2.0]\nfrom = 1.0\nto = 2.0\nsteps = 2",
+            "`sweep.axis[0].from` cannot be combined with `values`",
+        ),
+        (
+            "grid",
+            "from = 2.0\nto = 2.0\nsteps = 3",
+            "`sweep.axis[0].to` equals `from` (2)",
+        ),
+        (
+            "grid",
+            "from = 1.0\nto = 4.0\nsteps = 1",
+            "`sweep.axis[0].steps` 1 takes `from` alone",
+        ),
+        (
+            "lhs",
+            "from = 4.0\nto = 1.0",
+            "`sweep.axis[0].to` (1) must be above `from` (4)",
+        ),
+        (
+            "grid",
+            "from = 0.5\nto = 2e6\nsteps = 2",
+            "`sweep.axis[0].to` `accountability.penalty` must be",
+        ),
+        (
+            "grid",
+            "from = 1\nto = 3\nsteps = 3",
+            "`behaviour.peers_observed` is a count; give its values as a list",
+        ),
+    ] {
+        let axis = match needle.contains("peers") {
+            true => axis.replace("accountability.penalty", "behaviour.peers_observed"),
+            false => axis.to_string(),
+        };
+        let samples = if design == "lhs" { "samples = 4\n" } else { "" };
+        let body = format!("[sweep]\ndesign = \"{design}\"\n{samples}{axis}{range}\n");
+        let path = sweep_over_small(dir.path(), &body);
+        refused(&["sweep", arg(&path), "--dry-run"], needle);
+    }
+    // Downwards on a grid (the values in that order) is allowed.
+    let path = sweep_over_small(
+        dir.path(),
+        &format!("[sweep]\n{axis}from = 4.0\nto = 1.0\nsteps = 4\n"),
+    );
+    assert_eq!(run(&["sweep", arg(&path), "--dry-run"]).0, 0);
+}
+
+#[test]
 fn two_axes_setting_one_key_are_refused() {
     let dir = TempDir::new().unwrap();
     let both = r#"

@@ -635,6 +635,16 @@ fn parse_axis(
         .unwrap_or(&param)
         .to_string();
     let values = if let Some(values) = table.get("values") {
+        if let Some(key) = ["from", "to", "steps", "scale"]
+            .into_iter()
+            .find(|key| table.contains_key(*key))
+        {
+            return Err(invalid(
+                file,
+                format!("{here}.{key}"),
+                "cannot be combined with `values`: give the values as a list, or a range (from, to, steps)",
+            ));
+        }
         let list = values
             .as_array()
             .filter(|l| !l.is_empty())
@@ -784,21 +794,57 @@ fn range_values(
             "a log-scaled axis needs from > 0 and to > 0",
         ));
     }
-    for bound in [from, to] {
+    if lookup(param).is_some_and(|spec| matches!(spec.field, registry::Field::Count(..))) {
+        return Err(invalid(
+            file,
+            format!("{here}.from"),
+            format!("`{param}` is a count; give its values as a list (`values = [...]`) instead of a range"),
+        ));
+    }
+    for (key, bound) in [("from", from), ("to", to)] {
         check_setting(
             file,
             base,
-            format!("{here}.from"),
+            format!("{here}.{key}"),
             param,
             &toml::Value::Float(bound),
         )?;
     }
+    check_ends(from, to, steps, design)
+        .map_err(|(key, message)| invalid(file, format!("{here}.{key}"), message))?;
     Ok(AxisValues::Range {
         from,
         to,
         steps,
         scale,
     })
+}
+
+/// Whether a range's ends and steps make distinct values: its two ends differ (unless one
+/// step takes `from` alone), `from` lies below `to` except on a grid or path (which visit
+/// the values in order), and more than one step when they differ. The key at fault and why.
+fn check_ends(
+    from: f64,
+    to: f64,
+    steps: Option<usize>,
+    design: Design,
+) -> Result<(), (&'static str, String)> {
+    let ordered = matches!(design, Design::Grid | Design::Path);
+    if from == to && steps != Some(1) {
+        return Err(("to", format!("equals `from` ({from}): a range needs two different ends (for one value, give `values = [{from}]`)")));
+    }
+    if from > to && !ordered {
+        return Err(("to", format!("({to}) must be above `from` ({from}): only a grid or a path runs a range downwards")));
+    }
+    if steps == Some(1) && from != to {
+        return Err((
+            "steps",
+            format!(
+                "1 takes `from` alone and drops `to`; give at least 2 (or `values = [{from}]`)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The `steps` of a range axis under `design`, or what is wrong with it.
