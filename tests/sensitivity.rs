@@ -408,6 +408,23 @@ fn the_sensitivity_command_reanalyses_and_records_its_files_in_the_manifest() {
         cadresim::output::manifest::sha256_hex(table.as_bytes())
     );
     assert_eq!(manifest["sensitivity"]["level"], "township");
+    // A charts folder that links elsewhere: refused before anything changes there or here.
+    let charts = out.join("charts");
+    let elsewhere = tmp.path().join("elsewhere");
+    fs::rename(&charts, &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &charts).unwrap();
+    let before = fs::read_dir(&elsewhere).unwrap().count();
+    let manifest_text = fs::read_to_string(out.join("manifest.json")).unwrap();
+    let assert = cadresim().args(["sensitivity", out_text]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), before);
+    assert_eq!(
+        fs::read_to_string(out.join("manifest.json")).unwrap(),
+        manifest_text
+    );
+    fs::remove_file(&charts).unwrap();
+    fs::rename(&elsewhere, &charts).unwrap();
     for (args, needle) in [
         (vec!["--metric", "happiness"], "--metric `happiness`"),
         (vec!["--level", "village"], "--level `village`"),

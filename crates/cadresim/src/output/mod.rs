@@ -334,9 +334,7 @@ pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
 
 /// Create a directory inside a result directory (and its parents); refuses a link.
 pub fn create_dir(dir: &Path) -> Result<(), OutputError> {
-    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(OutputError::Symlink(dir.to_path_buf()));
-    }
+    refuse_link(dir)?;
     fs::create_dir_all(dir).map_err(io_error(dir))
 }
 
@@ -532,6 +530,7 @@ pub fn remove_files_in(
     remove: impl Fn(&str) -> bool,
 ) -> Result<(), OutputError> {
     let folder = dir.join(folder);
+    refuse_link(&folder)?;
     let Ok(entries) = fs::read_dir(&folder) else {
         return Ok(());
     };
@@ -544,6 +543,16 @@ pub fn remove_files_in(
         }
     }
     Ok(())
+}
+
+/// Refuse `path` when it is a symbolic link (cadresim neither writes nor removes through one).
+pub fn refuse_link(path: &Path) -> Result<(), OutputError> {
+    match fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            Err(OutputError::Symlink(path.to_path_buf()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Read a manifest.

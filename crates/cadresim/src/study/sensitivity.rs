@@ -156,6 +156,8 @@ pub fn reanalyse(
     }
     output::verify_files(dir, &["sweep.csv"])?;
     let analysis = analyse(dir, &lock.spec, &request.options)?;
+    // Checked before anything changes: nothing is removed or written through a link.
+    output::refuse_link(&dir.join("charts"))?;
     let unlisted = [("sensitivity", serde_json::Value::Null)];
     output::relist_manifest(dir, |name| !of_analysis(name), &BTreeMap::new(), &unlisted)?;
     for name in ["sensitivity.csv", "sensitivity_convergence.csv"] {
