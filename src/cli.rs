@@ -292,7 +292,7 @@ pub struct SweepArgs {
     pub force: bool,
     /// With --resume: continue parts computed by another cadresim build (the manifest then
     /// names every build).
-    #[arg(long)]
+    #[arg(long, requires = "resume")]
     pub mixed_versions: bool,
     /// Chart size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]

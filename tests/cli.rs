@@ -592,3 +592,49 @@ fn dry_runs_print_the_cost_and_write_nothing() {
     };
     assert_eq!(runs(&["--robustness", "4"]), 6 * runs(&[]));
 }
+
+#[test]
+fn a_value_given_twice_and_mixed_versions_without_resume_are_refused() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    for (args, needle) in [
+        (
+            vec![
+                "did",
+                "scenarios/staggered-adoption.toml",
+                "--outcome",
+                "output",
+                "--outcome",
+                "output",
+                "--dry-run",
+            ],
+            "--outcome `output` is given twice",
+        ),
+        (
+            vec![
+                "sensitivity",
+                &out,
+                "--metric",
+                "welfare",
+                "--metric",
+                "welfare",
+            ],
+            "--metric `welfare` is given twice",
+        ),
+        (
+            vec![
+                "sweep",
+                "scenarios/sweeps/penalty-curve.toml",
+                "--mixed-versions",
+                "--dry-run",
+            ],
+            "--resume",
+        ),
+    ] {
+        let output = cadresim().args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = stderr_of(&output);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+}

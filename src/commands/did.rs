@@ -7,6 +7,7 @@ use cadresim::did::{Observe, SummaryRow, Window};
 use cadresim::study::did::{DidOutcome, DidRequest};
 
 fn request(args: &DidArgs) -> Result<DidRequest, CommandError> {
+    super::refuse_repeated("--outcome", &args.outcomes)?;
     if args.leads < 1 || args.lags < 0 {
         return Err(CommandError::Usage(format!(
             "--leads must be at least 1 and --lags at least 0, got {} and {}",

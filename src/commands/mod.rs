@@ -53,6 +53,18 @@ pub fn execute(cli: Cli) -> Result<i32, CommandError> {
 }
 
 /// Redraw the charts of a result or sweep directory (`study::plot::redraw`).
+/// Refuse a flag given the same value twice (its rows would be written twice).
+pub(crate) fn refuse_repeated(flag: &str, values: &[String]) -> Result<(), CommandError> {
+    for (index, value) in values.iter().enumerate() {
+        if values[..index].contains(value) {
+            return Err(CommandError::Usage(format!(
+                "{flag} `{value}` is given twice; name each once"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn plot(args: PlotArgs) -> Result<i32, CommandError> {
     let request = RedrawRequest {
         dir: args.dir,

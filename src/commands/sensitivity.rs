@@ -7,6 +7,7 @@ use cadresim::sensitivity::{Analysis, Options};
 use cadresim::study::sensitivity::{reanalyse, SensitivityRequest};
 
 pub(crate) fn run_sensitivity(args: SensitivityArgs) -> Result<i32, CommandError> {
+    super::refuse_repeated("--metric", &args.metrics)?;
     let mut options = Options {
         level: args.level,
         bootstrap: args.bootstrap as usize,
