@@ -594,10 +594,21 @@ fn dry_runs_print_the_cost_and_write_nothing() {
 }
 
 #[test]
-fn a_value_given_twice_and_mixed_versions_without_resume_are_refused() {
+fn a_value_given_twice_mixed_versions_without_resume_and_a_file_as_out_are_refused() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("out").display().to_string();
+    let file = write(dir.path(), "a-file", "x");
     for (args, needle) in [
+        (
+            vec![
+                "did",
+                "scenarios/staggered-adoption.toml",
+                "--out",
+                &file,
+                "--resume",
+            ],
+            "exists and is not a directory",
+        ),
         (
             vec![
                 "did",
