@@ -231,6 +231,20 @@ fn toml_syntax_errors_give_the_line() {
 }
 
 #[test]
+fn settings_that_contradict_each_other_are_refused() {
+    rejected(
+        "[equilibrium]\nlazy_innovation = 0.5\ninnovative_innovation = 0.1\n",
+        "equilibrium.lazy_innovation",
+        "must be at most equilibrium.innovative_innovation (0.1)",
+    );
+    rejected(
+        "[run]\nsteps = 10\nburn_in = 5\n[[schedule]]\nat = 3\nset = { \"accountability.penalty\" = 3.0 }\n[[schedule]]\nat = 3\nset = { \"accountability.penalty\" = 4.0 }\n",
+        "schedule[1].set.accountability.penalty",
+        "is set by schedule[0] too, at the same step (3)",
+    );
+}
+
+#[test]
 fn unknown_keys_suggest_the_closest() {
     rejected(
         "[accountability]\npenalti = 3\n",

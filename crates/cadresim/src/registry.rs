@@ -737,6 +737,7 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
             ));
         }
     }
+    check_thresholds(params)?;
     if let Markup::PerLevel(values) = &params.targets.markup {
         if values.len() != levels.len() {
             return Err(ParamError::new(
@@ -762,6 +763,25 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
                 "must be >= every markup ({}), got {}",
                 format_real(largest),
                 format_real(params.targets.markup_max)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The classes' innovation thresholds: the lazy one at most the innovative one.
+fn check_thresholds(params: &Params) -> Result<(), ParamError> {
+    let (lazy, innovative) = (
+        params.equilibrium.lazy_innovation,
+        params.equilibrium.innovative_innovation,
+    );
+    if lazy > innovative {
+        return Err(ParamError::new(
+            "equilibrium.lazy_innovation",
+            format!(
+                "must be at most equilibrium.innovative_innovation ({}), got {}: a corps cannot be lazy and innovative at once",
+                format_real(innovative),
+                format_real(lazy)
             ),
         ));
     }

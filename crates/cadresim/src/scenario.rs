@@ -464,8 +464,36 @@ fn parse_schedule(
         schedule.push((index, ScheduleEntry { at, set, where_ }));
     }
     schedule.sort_by_key(|(index, entry)| (entry.at, *index));
+    check_repeated_settings(&schedule, file)?;
     check_evolution(&schedule, file, params)?;
     Ok(schedule.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// Refuse two entries (sorted by step) that set one key at the same step in the same place:
+/// which value would hold is not said.
+fn check_repeated_settings(
+    schedule: &[(usize, ScheduleEntry)],
+    file: &str,
+) -> Result<(), ScenarioError> {
+    for (position, (index, entry)) in schedule.iter().enumerate() {
+        let same_step = schedule[..position]
+            .iter()
+            .rev()
+            .take_while(|(_, other)| other.at == entry.at);
+        for (earlier, other) in same_step.filter(|(_, other)| other.where_ == entry.where_) {
+            if let Some(key) = entry.set.keys().find(|key| other.set.contains_key(*key)) {
+                return Err(ScenarioError::invalid(
+                    file,
+                    format!("schedule[{index}].set.{key}"),
+                    format!(
+                        "is set by schedule[{earlier}] too, at the same step ({}) and place; set it once",
+                        entry.at
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A schedule entry's keys are `at`, `set` and `where` (`adopt` was expanded before).
