@@ -313,12 +313,19 @@ fn reproduce_small(
         .unwrap()
 }
 
-#[test]
-fn resume_keeps_finished_run_groups_of_this_build_only() {
+/// A temporary folder with a small experiments file and its finished quick reproduction in
+/// `out`: (folder, experiments file, out).
+fn finished_small_reproduction() -> (TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = TempDir::new().unwrap();
     let experiments = small_experiments(dir.path());
     let out = dir.path().join("out");
     assert!(reproduce_small(&experiments, &out, &[]).status.success());
+    (dir, experiments, out)
+}
+
+#[test]
+fn resume_keeps_finished_run_groups_of_this_build_only() {
+    let (_dir, experiments, out) = finished_small_reproduction();
     let manifest = out.join("runs/regimes/manifest.json");
     let first = fs::read_to_string(&manifest).unwrap();
     let report = fs::read_to_string(out.join("RESULTS.md")).unwrap();
@@ -364,10 +371,7 @@ fn resume_keeps_finished_run_groups_of_this_build_only() {
 
 #[test]
 fn resume_in_the_other_mode_or_of_other_experiments_is_refused_before_anything_changes() {
-    let dir = TempDir::new().unwrap();
-    let experiments = small_experiments(dir.path());
-    let out = dir.path().join("out");
-    assert!(reproduce_small(&experiments, &out, &[]).status.success());
+    let (dir, experiments, out) = finished_small_reproduction();
     let manifest = out.join("runs/regimes/manifest.json");
     let first = fs::read_to_string(&manifest).unwrap();
     let renamed = dir.path().join("renamed.toml");

@@ -461,6 +461,28 @@ fn a_posterior_that_calibrated_no_varied_factor_is_refused() {
     );
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no manifest.json"));
+    // A calibration that is --out, or lies in it, is never replaced by the reproduction.
+    let good = posterior_dir(
+        dir.path(),
+        "behaviour.aspiration_rate,accountability.lifelong",
+    );
+    let posterior = fs::read_to_string(good.join("posterior.csv")).unwrap();
+    for out in [good.clone(), dir.path().to_path_buf()] {
+        let args = ["--robustness", "2", "--force", "--posterior"];
+        let refused = reproduce(
+            &out,
+            MANIFEST.as_ref(),
+            &[&args[..], &[good.to_str().unwrap()]].concat(),
+        );
+        assert_eq!(refused.status.code(), Some(2));
+        let message = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(message.contains("--posterior lies in --out"), "{message}");
+        assert_eq!(
+            fs::read_to_string(good.join("posterior.csv")).unwrap(),
+            posterior
+        );
+    }
 }
 
 #[test]

@@ -258,7 +258,7 @@ impl<'a> Ledger<'a> {
         T: DeserializeOwned + PartialEq,
     {
         match self.header::<T>()? {
-            Some(found) if &found != header => Err(OutputError::OtherSettings(
+            Some(found) if &found != header => Err(OutputError::Unresumable(
                 self.refusal(&Found::Unfinished(()), settings),
             )),
             found => Ok(found),
@@ -300,7 +300,7 @@ impl<'a> Ledger<'a> {
         let redo = "finish it with that build, or remove this directory to start it again";
         recorded
             .resume(&what, redo, mixed)
-            .map_err(OutputError::OtherBuild)
+            .map_err(OutputError::Unresumable)
     }
 
     /// Whether the folder of parts holds a finished part (not a file being written).

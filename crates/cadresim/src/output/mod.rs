@@ -129,12 +129,10 @@ pub enum OutputError {
     /// A directory `--force` would clear that holds no cadresim result but other files.
     #[error("{0}: holds files that no cadresim command wrote, and no cadresim result (no manifest.json or lock); --force replaces only a result's files, so choose another --out")]
     Foreign(PathBuf),
-    /// Parts computed by another cadresim build, met by `--resume` without --mixed-versions.
+    /// `--resume` of a run started with other settings, or whose parts another cadresim
+    /// build computed (without --mixed-versions); the message says which and what to do.
     #[error("{0}")]
-    OtherBuild(String),
-    /// `--resume` of a run started with other settings.
-    #[error("{0}")]
-    OtherSettings(String),
+    Unresumable(String),
 }
 
 impl OutputError {
@@ -148,8 +146,7 @@ impl OutputError {
                 | OutputError::Symlink(_)
                 | OutputError::Missing(_)
                 | OutputError::BadLedger { .. }
-                | OutputError::OtherBuild(_)
-                | OutputError::OtherSettings(_)
+                | OutputError::Unresumable(_)
                 | OutputError::Foreign(_)
         )
     }

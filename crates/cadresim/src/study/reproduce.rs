@@ -103,7 +103,25 @@ fn check_combination(request: &ReproduceRequest) -> Result<(), StudyError> {
     if request.shard.is_some() && !request.from_shards.is_empty() {
         return refuse("--shard and --from-shard do not go together: run the shards, then the full run with --from-shard");
     }
-    Ok(())
+    refuse_posterior_in_out(request)
+}
+
+/// Refuse a `--posterior` calibration that is `--out` or lies inside it: writing the
+/// reproduction there (with --force) could replace the calibration it draws from.
+fn refuse_posterior_in_out(request: &ReproduceRequest) -> Result<(), StudyError> {
+    let Some(posterior) = &request.posterior else {
+        return Ok(());
+    };
+    match (posterior.canonicalize(), request.out.canonicalize()) {
+        (Ok(posterior_dir), Ok(out)) if posterior_dir.starts_with(&out) => {
+            Err(StudyError::Usage(format!(
+                "{}: --posterior lies in --out {}; writing the reproduction there could replace the calibration, so choose another --out",
+                posterior.display(),
+                request.out.display()
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// What the reproduction would cost (`--dry-run`); nothing is run or written.
