@@ -408,6 +408,22 @@ fn the_sensitivity_command_reanalyses_and_records_its_files_in_the_manifest() {
         cadresim::output::manifest::sha256_hex(table.as_bytes())
     );
     assert_eq!(manifest["sensitivity"]["level"], "township");
+    // Resuming the finished sweep, and replaying it, repeat the re-analysis, not the default.
+    sweep(&file, &out, &["--resume"]);
+    assert_eq!(
+        fs::read_to_string(out.join("sensitivity.csv")).unwrap(),
+        table
+    );
+    let replayed = tmp.path().join("replayed");
+    cadresim()
+        .args(["replay", &format!("{out_text}/manifest.json"), "--out"])
+        .arg(&replayed)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(replayed.join("sensitivity.csv")).unwrap(),
+        table
+    );
     // A charts folder that links elsewhere: refused before anything changes there or here.
     let charts = out.join("charts");
     let elsewhere = tmp.path().join("elsewhere");

@@ -14,11 +14,31 @@ use crate::sensitivity::{self, Analysis, Options, SensitivityError, NOISE_WARNIN
 use crate::sweep::{self, SweepSpec};
 
 /// The options of the analysis, as the manifest records them.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct AnalysisRecord {
     metrics: Vec<String>,
     level: String,
     bootstrap: usize,
+}
+
+/// The options of the analysis the sweep manifest `manifest` records (the defaults when it
+/// is missing, unreadable or records none): what a resumed or replayed sweep analyses again,
+/// so that it repeats a `cadresim sensitivity` re-analysis rather than undo it.
+pub fn recorded_options(manifest: &Path) -> Options {
+    let recorded = std::fs::read_to_string(manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|value| {
+            serde_json::from_value::<AnalysisRecord>(value["sensitivity"].clone()).ok()
+        });
+    match recorded {
+        Some(record) => Options {
+            metrics: record.metrics,
+            level: record.level,
+            bootstrap: record.bootstrap,
+        },
+        None => Options::default(),
+    }
 }
 
 impl From<&Options> for AnalysisRecord {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::cost::Group;
 use super::memory::check_memory;
-use super::sensitivity::{analyse_sweep, AnalysisRecord};
+use super::sensitivity::{analyse_sweep, recorded_options, AnalysisRecord};
 use super::{refuse_output_among_inputs, thread_pool, Event, Observer, Silent, StudyError};
 use crate::charts::{self, BoundaryLayout, SweepLayout};
 use crate::output::ledger::{self, Ledger};
@@ -213,7 +213,13 @@ pub fn dry_run(request: &SweepRequest) -> Result<SweepCost, StudyError> {
 /// Run the sweep and write its directory (refusing one that holds other files unless
 /// `force`, or continuing it with `resume`).
 pub fn sweep(request: &SweepRequest, observer: &dyn Observer) -> Result<SweepOutcome, StudyError> {
-    execute(checked(request)?, request, observer)
+    let checked = checked(request)?;
+    // A resumed sweep that was analysed again (`cadresim sensitivity`) keeps that analysis.
+    let options = match request.resume {
+        true => recorded_options(&checked.out.join("manifest.json")),
+        false => Options::default(),
+    };
+    execute(checked, request, &options, observer)
 }
 
 /// Run the sweep whose lock lies beside `manifest` (its recorded spec, base scenario
@@ -233,13 +239,14 @@ pub fn rerun(manifest: &Path, out: &Path, threads: Option<usize>) -> Result<(), 
         ..SweepRequest::new(spec.source_path.clone())
     };
     let checked = checked_spec(spec, &request)?;
-    execute(checked, &request, &Silent).map(|_| ())
+    execute(checked, &request, &recorded_options(manifest), &Silent).map(|_| ())
 }
 
 /// Run a checked sweep.
 fn execute(
     checked: Checked,
     request: &SweepRequest,
+    options: &Options,
     observer: &dyn Observer,
 ) -> Result<SweepOutcome, StudyError> {
     let Checked {
@@ -268,19 +275,12 @@ fn execute(
     let mut analysis = None;
     if request.shard.is_none() {
         let (more, analysed) =
-            pool.install(|| finish_whole(&spec, &out, request.size, observer))?;
+            pool.install(|| finish_whole(&spec, &out, options, request.size, observer))?;
         files.extend(more);
         analysis = analysed;
     }
-    write_sweep_manifest(
-        &out,
-        "sweep",
-        &lock,
-        points.len(),
-        Some(threads),
-        started,
-        files,
-    )?;
+    let record = SweepRecord::new(&lock, points.len(), options);
+    write_sweep_manifest(&out, "sweep", record, Some(threads), started, files)?;
     Ok(SweepOutcome {
         out,
         lock,
@@ -332,6 +332,7 @@ fn simulate(
 fn finish_whole(
     spec: &SweepSpec,
     out: &Path,
+    options: &Options,
     size: (u32, u32),
     observer: &dyn Observer,
 ) -> Result<(BTreeMap<String, String>, Option<Analysis>), StudyError> {
@@ -339,7 +340,7 @@ fn finish_whole(
     let mut files = output::hash_files(out, &charts)?;
     let mut analysis = None;
     if spec.design.is_sensitivity() {
-        let (analysed, found) = analyse_sweep(out, spec, &Options::default(), size, observer)?;
+        let (analysed, found) = analyse_sweep(out, spec, options, size, observer)?;
         files.extend(analysed);
         analysis = Some(found);
     }
@@ -390,17 +391,11 @@ pub fn merge(request: &MergeRequest, observer: &dyn Observer) -> Result<SweepOut
     )?;
     files.extend(assembled);
     warn_unsettled_points(spec, &settling, false, observer);
-    let (more, analysis) = finish_whole(spec, &request.out, request.size, observer)?;
+    let options = Options::default();
+    let (more, analysis) = finish_whole(spec, &request.out, &options, request.size, observer)?;
     files.extend(more);
-    write_sweep_manifest(
-        &request.out,
-        "merge",
-        &lock,
-        points.len(),
-        None,
-        started,
-        files,
-    )?;
+    let record = SweepRecord::new(&lock, points.len(), &options);
+    write_sweep_manifest(&request.out, "merge", record, None, started, files)?;
     Ok(SweepOutcome {
         out: request.out.clone(),
         lock,
@@ -449,35 +444,41 @@ struct SweepRecord<'a> {
     sensitivity: Option<AnalysisRecord>,
 }
 
+impl<'a> SweepRecord<'a> {
+    /// The record of the sweep `lock` over `points` points, analysed with `options` (sobol
+    /// and morris designs).
+    fn new(lock: &'a SweepLock, points: usize, options: &Options) -> Self {
+        let spec = &lock.spec;
+        SweepRecord {
+            sweep_file: spec.source_path.display().to_string(),
+            sweep_sha256: &lock.sweep_sha256,
+            sweep_text: &spec.source_text,
+            seed: lock.seed,
+            replicates: lock.replicates,
+            steps: lock.steps,
+            shard: lock.shard,
+            computed_by: &lock.computed_by,
+            points,
+            base: &spec.base,
+            axes: &spec.axes,
+            design: spec.design,
+            sensitivity: spec
+                .design
+                .is_sensitivity()
+                .then(|| AnalysisRecord::from(options)),
+        }
+    }
+}
+
 /// Write `manifest.json` of a sweep directory (last: it marks the directory complete).
 fn write_sweep_manifest(
     dir: &Path,
     command: &'static str,
-    lock: &SweepLock,
-    points: usize,
+    record: SweepRecord,
     threads: Option<usize>,
     started: String,
     files: BTreeMap<String, String>,
 ) -> Result<(), StudyError> {
-    let spec = &lock.spec;
-    let record = SweepRecord {
-        sweep_file: spec.source_path.display().to_string(),
-        sweep_sha256: &lock.sweep_sha256,
-        sweep_text: &spec.source_text,
-        seed: lock.seed,
-        replicates: lock.replicates,
-        steps: lock.steps,
-        shard: lock.shard,
-        computed_by: &lock.computed_by,
-        points,
-        base: &spec.base,
-        axes: &spec.axes,
-        design: spec.design,
-        sensitivity: spec
-            .design
-            .is_sensitivity()
-            .then(|| AnalysisRecord::from(&Options::default())),
-    };
     let manifest = Manifest {
         // Threads: none for a merge, which simulates nothing.
         stamp: Stamp::now(command, threads, Some(started)),
