@@ -34,14 +34,35 @@ fn resume_refuses_a_directory_that_is_not_the_same_sweep() {
     // Nothing was lost.
     assert!(files.path("d/manifest.json").exists());
     assert!(files.path("d/charts").is_dir());
-    // An empty or missing directory simply starts the sweep.
+    // An empty or missing directory simply starts the sweep, and so does one holding only
+    // what a command killed before it recorded its run left (a temporary file, empty parts).
     fs::create_dir(files.path("empty")).unwrap();
-    for dir in ["empty", "missing"] {
+    fs::create_dir_all(files.path("leftover/parts")).unwrap();
+    fs::write(files.path("leftover/.sweep.lock.json.abcdef.partial"), "{").unwrap();
+    fs::write(
+        files.path("leftover/parts/.point-000001.csv.ghijkl.partial"),
+        "",
+    )
+    .unwrap();
+    for dir in ["empty", "missing", "leftover"] {
         let out = files.arg(dir);
         let (code, message) = run(&["sweep", &files.arg("sweep.toml"), "--out", &out, "--resume"]);
         assert_eq!(code, 0, "{message}");
         assert!(files.path(dir).join("manifest.json").exists());
     }
+    assert!(!files
+        .path("leftover/.sweep.lock.json.abcdef.partial")
+        .exists());
+    // Without --resume too (it removes cadresim's temporary files, nothing else).
+    fs::create_dir(files.path("killed")).unwrap();
+    fs::write(files.path("killed/.summary.csv.abcdef.partial"), "").unwrap();
+    let (code, message) = run(&[
+        "run",
+        &files.arg("small.toml"),
+        "--out",
+        &files.arg("killed"),
+    ]);
+    assert_eq!(code, 0, "{message}");
     // A finished sweep of the same file resumes as a no-op with identical tables.
     let before = fs::read(files.path("missing/sweep.csv")).unwrap();
     let out = files.arg("missing");

@@ -228,7 +228,7 @@ impl<'a> Ledger<'a> {
         if let Some(header) = self.header()? {
             return Ok(Found::Unfinished(header));
         }
-        Ok(match super::is_occupied(self.dir)? {
+        Ok(match super::holds_work(self.dir)? {
             true => Found::Foreign,
             false => Found::Empty,
         })
@@ -397,6 +397,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("temporary directory");
         let ledger = Ledger::new(dir.path(), CALIBRATE);
         assert_eq!(ledger.survey::<Header>().expect("surveyed"), Found::Empty);
+        // A header whose write was killed leaves a temporary file: still nothing recorded.
+        let killed = dir.path().join(".calibrate.lock.json.abcdef.partial");
+        fs::write(&killed, "{").expect("written");
+        assert_eq!(ledger.survey::<Header>().expect("surveyed"), Found::Empty);
+        fs::remove_file(&killed).expect("removed");
         ledger.write_header(&header("a")).expect("header written");
         ledger.open_parts().expect("parts opened");
         ledger

@@ -204,6 +204,29 @@ pub fn is_occupied(dir: &Path) -> Result<bool, OutputError> {
     Ok(dir.exists() && fs::read_dir(dir).map_err(io_error(dir))?.next().is_some())
 }
 
+/// Whether `dir` holds anything besides what a command killed before it recorded its run
+/// leaves: temporary files of writes that never finished, and a folder of parts holding
+/// nothing else. `--resume` treats a directory holding only those as empty.
+pub fn holds_work(dir: &Path) -> Result<bool, OutputError> {
+    if !dir.exists() {
+        return Ok(false);
+    }
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let is_dir = entry.file_type().map_err(io_error(&path))?.is_dir();
+        let leftover = match is_dir {
+            true => name == "parts" && !holds_work(&path)?,
+            false => is_temporary(&name),
+        };
+        if !leftover {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// What `discover` writes in its directory (`DIR/discover-<condition>/` of a sweep).
 pub const DISCOVERY_WRITTEN: [&str; 5] = [
     "manifest.json",
@@ -316,12 +339,13 @@ pub fn is_temporary(name: &str) -> bool {
 /// Random letters in a temporary file's name.
 const TEMPORARY_LETTERS: usize = 6;
 
-/// Lock `dir` and make sure it can receive a new result: refuse a non-empty directory unless
-/// `force`, which removes what an earlier cadresim command wrote there.
+/// Lock `dir` and make sure it can receive a new result: refuse a directory that holds work
+/// (`holds_work`) unless `force`, which removes what an earlier cadresim command wrote
+/// there; what a command killed before recording its run left is removed without it.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<DirLock, OutputError> {
     let lock = lock_dir(dir)?;
     if is_occupied(dir)? {
-        if !force {
+        if !force && holds_work(dir)? {
             return Err(occupied(dir)?);
         }
         clear_written(dir)?;

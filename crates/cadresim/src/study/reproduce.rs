@@ -837,7 +837,7 @@ fn check_resumed(
 ) -> Result<(), StudyError> {
     const SETTINGS: &str = "experiments file and mode (--quick or not)";
     let Some(found) = ledger.header::<serde_json::Value>()? else {
-        if output::is_occupied(dir)? {
+        if output::holds_work(dir)? {
             let found = Found::<()>::Foreign;
             return Err(StudyError::Usage(ledger.refusal(&found, SETTINGS)));
         }

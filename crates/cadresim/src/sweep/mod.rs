@@ -187,11 +187,11 @@ pub fn prepare(
         }
         _ => {
             if output::is_occupied(dir)? {
-                if resume && !force {
-                    let found = Found::<()>::Foreign;
-                    return Err(SweepError::Usage(ledger.refusal(&found, SAME_SWEEP)));
-                }
-                if !force {
+                if !force && output::holds_work(dir)? {
+                    if resume {
+                        let found = Found::<()>::Foreign;
+                        return Err(SweepError::Usage(ledger.refusal(&found, SAME_SWEEP)));
+                    }
                     return Err(SweepError::Output(output::occupied(dir)?));
                 }
                 output::clear_written(dir)?;
