@@ -325,6 +325,24 @@ fn settings_that_cannot_settle_are_refused_naming_the_key() {
         "{stderr}"
     );
     assert!(!dir.path().join("never").exists());
+    // --steps sets the steps at each value, held to what the file may say.
+    for steps in ["1", "10000000"] {
+        let output = cadresim()
+            .arg("sweep")
+            .arg(&sweep)
+            .args(["--steps", steps, "--out"])
+            .arg(dir.path().join("never"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("--steps: a path design") && stderr.contains(&format!("got {steps}")),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("never").exists());
+    }
     // Run as a path, its points (second halves of 20 steps, W = 5) have not settled, and the
     // warning says what helps a path.
     let output = cadresim()

@@ -696,7 +696,8 @@ pub(super) fn decide_all(
         let mut spec = spec.clone();
         adjust(&mut spec.base, &format!("sweep `{name}`"))?;
         spec.base.override_run(&run)?;
-        spec.set_path_steps(Some(settings.steps));
+        spec.set_path_steps(Some(settings.steps))
+            .map_err(|error| StudyError::Usage(format!("sweep `{name}`: {error}")))?;
         let out = settings.scratch.join("sweeps").join(name);
         let mut lock = SweepLock::new(&spec, None);
         let _guard = sweep::prepare(&out, &mut lock, false, true, false)?;

@@ -125,7 +125,8 @@ fn checked(request: &SweepRequest) -> Result<Checked, StudyError> {
             "--until-settled: a path design holds each value for sweep.steps_per_point steps, so its points cannot run until settled".into(),
         ));
     }
-    spec.set_path_steps(request.steps);
+    spec.set_path_steps(request.steps)
+        .map_err(StudyError::Usage)?;
     checked_spec(spec, request)
 }
 

@@ -419,11 +419,22 @@ impl SweepSpec {
     }
 
     /// A run-length override (`--steps`) for this sweep: a path runs that many steps at each
-    /// value (`steps_per_point`); other designs take it through their base's run settings.
-    pub fn set_path_steps(&mut self, steps: Option<u64>) {
-        if let (Design::Path, Some(steps)) = (self.design, steps) {
-            self.steps_per_point = usize::try_from(steps).unwrap_or(usize::MAX).max(2);
+    /// value (`steps_per_point`), held to what the file allows (at least 2, a path of at
+    /// most `registry::MAX_STEPS` steps; otherwise the refusal); other designs take it
+    /// through their base's run settings.
+    pub fn set_path_steps(&mut self, steps: Option<u64>) -> Result<(), String> {
+        let (Design::Path, Some(steps)) = (self.design, steps) else {
+            return Ok(());
+        };
+        let values = self.axes[0].grid_len() as u64;
+        if steps < 2 || steps.saturating_mul(values) > registry::MAX_STEPS {
+            return Err(format!(
+                "--steps: a path design runs --steps steps at each of its {values} values, so it must be 2 to {}, got {steps}",
+                registry::MAX_STEPS / values.max(1)
+            ));
         }
+        self.steps_per_point = steps as usize;
+        Ok(())
     }
 
     /// The scenario that runs a whole path: the base with the group's other settings, the
