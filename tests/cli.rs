@@ -242,6 +242,11 @@ fn settings_that_contradict_each_other_are_refused() {
         "schedule[1].set.accountability.penalty",
         "is set by schedule[0] too, at the same step (3)",
     );
+    rejected(
+        "[run]\nsteps = 10\nburn_in = 5\nuntil_settled = false\n[output]\nseries_every = 10\n",
+        "output.series_every",
+        "must be below run.steps (10)",
+    );
 }
 
 #[test]

@@ -658,7 +658,7 @@ pub static PARAMS: &[ParamSpec] = &[
     ParamSpec { key: "behaviour.socialization", field: Flag(|p| &mut p.behaviour.socialization), meaning: "recruits take their peer group's mean attractions", plausible: None },
     ParamSpec { key: "behaviour.socialization_weight", field: Real(|p| &mut p.behaviour.socialization_weight, Probability), meaning: "with socialization: weight w of the group's mean in a recruit's attractions (w x mean + (1 - w) x a fresh cadre's 0)", plausible: Some(Plausible { low: 0.0, high: 1.0, reason: "modelling choice: from recruits who ignore the prevailing culture (0) to recruits who take it whole (1, the default); the slow relaxation of the corps comes from this inheritance" }) },
     ParamSpec { key: "output.by_unit", field: Field::ByUnit, meaning: "record every unit of this level with its subtree (timeseries_by_unit.csv, summary_by_unit.csv)", plausible: None },
-    ParamSpec { key: "output.series_every", field: Count(|p| &mut p.output.series_every, 0, MAX_STEPS), meaning: "timeseries.csv holds every this many steps from step 0; 0 chooses: every step for runs of run.steps, every ceil(steps / 2000) with run.until_settled (equilibria always use every step)", plausible: None },
+    ParamSpec { key: "output.series_every", field: Count(|p| &mut p.output.series_every, 0, MAX_STEPS), meaning: "timeseries.csv holds every this many steps from step 0 (below run.steps, or run.max_steps with run.until_settled); 0 chooses: every step for runs of run.steps, every ceil(steps / 2000) with run.until_settled (equilibria always use every step)", plausible: None },
     ParamSpec { key: "output.format", field: Field::Format, meaning: "how the run's tables are stored: \"csv\" (the default) or \"parquet\" (Apache Parquet, typed columns, Snappy-compressed, in row groups of 65,536 rows; same columns as the CSV); every command that reads results reads both", plausible: None },
     ParamSpec { key: "output.effects", field: Field::Effects, meaning: "effects.csv and charts/effects-<scenario>: each schedule entry's effect k = 1, 2, 3, 5, 10, 20, 50 steps after it, against a counterfactual run without it (same seeds; one extra run of up to 51 steps after the entry per entry); \"auto\": for scenarios with 1 to 4 schedule entries", plausible: None },
     ParamSpec { key: "equilibrium.abusive_abuse_rate", field: Real(|p| &mut p.equilibrium.abusive_abuse_rate, Probability), meaning: "class 'abusive' when abuse_rate >= this", plausible: Some(Plausible { low: 0.15, high: 0.35, reason: "measurement choice around the specified 0.25 (docs/MODEL.md §7.11)" }) },
@@ -738,6 +738,7 @@ pub fn check_consistency(params: &Params) -> Result<(), ParamError> {
         }
     }
     check_thresholds(params)?;
+    check_series(params)?;
     if let Markup::PerLevel(values) = &params.targets.markup {
         if values.len() != levels.len() {
             return Err(ParamError::new(
@@ -783,6 +784,23 @@ fn check_thresholds(params: &Params) -> Result<(), ParamError> {
                 format_real(innovative),
                 format_real(lazy)
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// The series' stride leaves more than step 0 in timeseries.csv: below the run's length
+/// (`run.steps`, or `run.max_steps` with `run.until_settled`).
+fn check_series(params: &Params) -> Result<(), ParamError> {
+    let every = params.output.series_every;
+    let (key, length) = match params.run.until_settled {
+        true => ("run.max_steps", params.run.max_steps),
+        false => ("run.steps", params.run.steps),
+    };
+    if every >= length {
+        return Err(ParamError::new(
+            "output.series_every",
+            format!("must be below {key} ({length}), or 0 to choose, so that timeseries.csv holds more than step 0; got {every}"),
         ));
     }
     Ok(())
