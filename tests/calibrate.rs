@@ -429,6 +429,23 @@ fn bad_calibration_files_are_refused_in_one_line() {
         ),
         "calibrate.parameter[0].range` holds one whole value (1)",
     );
+    // A figure the metric can never take: a share above 1, a negative ratio of counts.
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET.replace("value = 0.3", "value = 1.5")
+        ),
+        "`calibrate.target[0].value` must be in [0, 1], the values this statistic of `mean_innovation` can take; got 1.5",
+    );
+    refused(
+        &format!(
+            "[calibrate]\n{PARAMETER}{}",
+            TARGET
+                .replace("\"mean_innovation\"", "\"sanctioned\"\nstatistic = \"ratio\"\ndenominator = \"detected\"")
+                .replace("value = 0.3", "value = -0.2")
+        ),
+        "calibrate.target[0].value` must be >= 0",
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use super::abc::Acceptor;
 use super::space::{Parameter, Prior};
 use super::{CalibrationSpec, DesignSeeds, Settings, Statistic, Target};
 use crate::hierarchy::Size;
-use crate::metrics::{METRICS, WHOLE_HIERARCHY};
+use crate::metrics::{metric_index, BOUNDS, METRICS, WHOLE_HIERARCHY};
 use crate::registry::{self, did_you_mean, lookup, Field, ParamSpec};
 use crate::scenario::{self, base_scenario, check_file_name, Scenario, ScenarioError};
 
@@ -531,6 +531,7 @@ fn parse_target(
             })
     };
     let value = positive("value", false)?;
+    check_attainable(&metric, &statistic, value, &format!("{at}.value"), file)?;
     let sd_obs = positive("sd_obs", true)?;
     let sd_discrepancy = positive("sd_discrepancy", true)?;
     if sd_obs + sd_discrepancy <= 0.0 {
@@ -551,6 +552,42 @@ fn parse_target(
         sd_discrepancy,
         source,
     })
+}
+
+/// Refuse a target value the statistic of `metric` can never take (`metrics::BOUNDS`): a
+/// share above 1, a negative count; a ratio of two non-negative metrics is not negative.
+fn check_attainable(
+    metric: &str,
+    statistic: &Statistic,
+    value: f64,
+    key: &str,
+    file: &str,
+) -> Result<(), ScenarioError> {
+    let bounds = |name: &str| BOUNDS[metric_index(name).expect("a metric checked by name")];
+    let (low, high) = match statistic {
+        Statistic::Mean | Statistic::PerCadre => bounds(metric),
+        Statistic::Ratio { denominator }
+            if bounds(metric).0 >= 0.0 && bounds(denominator).0 >= 0.0 =>
+        {
+            (0.0, f64::INFINITY)
+        }
+        Statistic::Ratio { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+    };
+    if (low..=high).contains(&value) {
+        return Ok(());
+    }
+    let range = match high.is_finite() {
+        true => format!("in [{low}, {high}]"),
+        false => format!(">= {low}"),
+    };
+    Err(invalid(
+        file,
+        key,
+        format!(
+            "must be {range}, the values this statistic of `{metric}` can take; got {}",
+            registry::format_real(value)
+        ),
+    ))
 }
 
 fn parse_metric_name(name: &str, key: &str, file: &str) -> Result<(), ScenarioError> {
