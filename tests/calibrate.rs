@@ -441,7 +441,10 @@ fn bad_calibration_files_are_refused_in_one_line() {
         &format!(
             "[calibrate]\n{PARAMETER}{}",
             TARGET
-                .replace("\"mean_innovation\"", "\"sanctioned\"\nstatistic = \"ratio\"\ndenominator = \"detected\"")
+                .replace(
+                    "\"mean_innovation\"",
+                    "\"sanctioned\"\nstatistic = \"ratio\"\ndenominator = \"detected\""
+                )
                 .replace("value = 0.3", "value = -0.2")
         ),
         "calibrate.target[0].value` must be >= 0",

@@ -203,6 +203,30 @@ fn the_study_does_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn event_times_the_run_does_not_reach_are_named_in_a_warning() {
+    let dir = TempDir::new().unwrap();
+    let file = write(dir.path(), "staggered.toml", STAGGERED);
+    let out = dir.path().join("did");
+    let extra = ["--replicates", "1", "--leads", "30", "--lags", "30"];
+    let output = did(&file, &out, &extra);
+    succeeded(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // Cohorts at steps 15 and 25 of 40: event times -25 (the later cohort at step 0) to 24.
+    assert!(
+        stderr.contains("--leads 30 --lags 30: the run reaches event times -25 to 24 only"),
+        "{stderr}"
+    );
+    let att = out.join("att.csv");
+    let index = column(&att, "event_time");
+    let times: Vec<i64> = records(&att)
+        .iter()
+        .filter_map(|row| row[index].parse().ok())
+        .collect();
+    assert_eq!(times.iter().min(), Some(&-25));
+    assert_eq!(times.iter().max(), Some(&24));
+}
+
+#[test]
 fn designs_the_estimators_cannot_use_are_refused_in_one_line() {
     let dir = TempDir::new().unwrap();
     let single = STAGGERED

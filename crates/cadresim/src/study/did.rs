@@ -117,6 +117,21 @@ fn checked(request: &DidRequest) -> Result<Checked, StudyError> {
     })
 }
 
+/// The warning that event times of the window lie beyond what the run reaches (reported
+/// rows stop there): leads beyond the latest cohort's adoption step, lags beyond the last
+/// step after the earliest cohort's.
+fn window_warning(window: Window, design: &did::Design, steps: u64) -> Option<String> {
+    let cohorts = design.cohort_steps();
+    let (&first, &last) = (cohorts.first()?, cohorts.last()?);
+    let (most_leads, most_lags) = (last, steps as i64 - 1 - first);
+    (window.leads > most_leads || window.lags > most_lags).then(|| {
+        format!(
+            "--leads {} --lags {}: the run reaches event times {} to {} only (adoption at steps {first} to {last} of {steps}), so event times beyond them have no rows",
+            window.leads, window.lags, -most_leads, most_lags
+        )
+    })
+}
+
 /// What the study would cost (`--dry-run`): the scenario and its counterfactual.
 pub fn dry_run(request: &DidRequest) -> Result<super::cost::Cost, StudyError> {
     let checked = checked(request)?;
@@ -136,6 +151,10 @@ pub fn check(request: &DidRequest) -> Result<(), StudyError> {
 /// Run the study (or go on with it, `resume`) and write its directory.
 pub fn did(request: &DidRequest, observer: &dyn Observer) -> Result<DidOutcome, StudyError> {
     let checked = checked(request)?;
+    let steps = checked.factual.params.run.steps;
+    if let Some(warning) = window_warning(request.window, &checked.design, steps) {
+        observer.warn(warning);
+    }
     let out = &checked.out;
     let settings = settings_hash(&checked, request.window);
     let resumed = match request.resume {
