@@ -161,6 +161,18 @@ fn a_second_writer_is_refused_while_a_directory_is_locked() {
     one_line_refusal(refused, "another cadresim command is writing");
     let refused = run(&["sweep", &files.arg("sweep.toml"), "--out", &out, "--resume"]);
     one_line_refusal(refused, "another cadresim command is writing");
+    // Commands that add to an existing result (no --out) do not point to one.
+    for command in ["plot", "sensitivity"] {
+        let (code, message) = run(&[command, &out]);
+        one_line_refusal((code, message.clone()), "wait for it to finish");
+        assert!(!message.contains("--out"), "{message}");
+        let (code, message) = run(&[command, &files.arg("small.toml")]);
+        one_line_refusal(
+            (code, message.clone()),
+            "is not a directory; name a result directory",
+        );
+        assert!(!message.contains("--out"), "{message}");
+    }
     assert_eq!(
         fs::read_dir(&out).unwrap().count(),
         0,
@@ -426,6 +438,13 @@ fn compare_gives_same_named_directories_distinct_charts() {
     assert_eq!(code, 0, "{message}");
     assert!(files.path("cmp/behaviour-default-small.png").exists());
     assert!(files.path("cmp/behaviour-default-2-small.png").exists());
+    // Another command's result is refused by name, not reported as damaged.
+    finished_sweep(&files, &files.arg("sweep"));
+    let compare = ["compare", &files.arg("a/default"), &files.arg("sweep")];
+    one_line_refusal(
+        run(&[&compare[..], &["--out", &files.arg("cmp2")]].concat()),
+        "holds the result of `cadresim sweep`; compare reads result directories of `cadresim run`",
+    );
 }
 
 #[test]

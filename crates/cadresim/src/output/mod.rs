@@ -102,10 +102,13 @@ pub const WRITTEN: [&str; 53] = [
 pub enum OutputError {
     #[error("{0}: a result already exists there; pass --force to overwrite it or --out to choose another directory")]
     Exists(PathBuf),
-    #[error("{0}: another cadresim command is writing this directory; wait for it to finish or choose another --out")]
+    #[error("{0}: another cadresim command is writing this directory now; wait for it to finish")]
     Locked(PathBuf),
     #[error("{0}: exists and is not a directory; choose another --out")]
     NotADirectory(PathBuf),
+    /// A file named where a command reads or adds to an existing result directory.
+    #[error("{0}: is not a directory; name a result directory cadresim wrote")]
+    NotAResult(PathBuf),
     #[error(
         "{0}: is a symbolic link; cadresim does not write through links inside a result directory"
     )]
@@ -143,6 +146,7 @@ impl OutputError {
             OutputError::Exists(_)
                 | OutputError::Locked(_)
                 | OutputError::NotADirectory(_)
+                | OutputError::NotAResult(_)
                 | OutputError::Symlink(_)
                 | OutputError::Missing(_)
                 | OutputError::BadLedger { .. }
@@ -183,7 +187,7 @@ pub fn lock_existing(dir: &Path) -> Result<DirLock, OutputError> {
         return Err(OutputError::Missing(dir.to_path_buf()));
     }
     if !dir.is_dir() {
-        return Err(OutputError::NotADirectory(dir.to_path_buf()));
+        return Err(OutputError::NotAResult(dir.to_path_buf()));
     }
     let handle = File::open(dir).map_err(io_error(dir))?;
     match handle.try_lock() {

@@ -4,6 +4,7 @@
 //! charts side by side, the differences chart, `manifest.json` last); and the request a
 //! `compare` manifest records, for `replay`.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::charts::{draw_results, read_results, unique_labels};
@@ -135,6 +136,23 @@ pub fn compare(
     })
 }
 
+/// Refuse a result directory another command than `run` wrote (a sweep, a study): it has
+/// no run tables to compare.
+fn refuse_other_command(dir: &Path) -> Result<(), StudyError> {
+    let path = dir.join("manifest.json");
+    let command = fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|manifest| manifest["command"].as_str().map(String::from));
+    match command.as_deref() {
+        None | Some("run") => Ok(()),
+        Some(other) => Err(StudyError::Usage(format!(
+            "{}: holds the result of `cadresim {other}`; compare reads result directories of `cadresim run`",
+            dir.display()
+        ))),
+    }
+}
+
 /// The comparison a `compare` manifest's `settings` record, written again into `out`
 /// (replaced): for `replay`.
 pub fn recorded(settings: &serde_json::Value, out: &Path) -> Result<CompareRequest, StudyError> {
@@ -173,6 +191,7 @@ fn verify_tables(dir: &Path) -> Result<(), StudyError> {
             dir.display()
         ))
     })?;
+    refuse_other_command(dir)?;
     let file = |table: &str| {
         let path = output::store::find(dir, table);
         path.file_name()
