@@ -196,8 +196,19 @@ pub(crate) fn status(args: StatusArgs) -> Result<i32, CommandError> {
     } else {
         print_status(&report);
     }
-    Ok(0)
+    // 0 when nothing remains to do (a finished sweep, or shards ready to merge), 3 while
+    // work remains, so that a script can wait on it.
+    let finished = status.directories.iter().all(|row| row.finished);
+    let sharded = status.directories.iter().any(|row| row.shard.is_some());
+    let ready = match sharded {
+        true => status.mergeable,
+        false => finished && status.problem.is_none(),
+    };
+    Ok(if ready { 0 } else { NOT_READY })
 }
+
+/// The exit code of `status` while work remains (not started, running, stopped, damaged).
+const NOT_READY: i32 = 3;
 
 /// `word` as a POSIX shell reads it back whole: as it is when it holds only plain
 /// characters, else in single quotes.
