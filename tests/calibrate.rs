@@ -384,6 +384,10 @@ fn bad_calibration_files_are_refused_in_one_line() {
     );
     refused(&format!("[calibrate]\n{PARAMETER}"), "calibrate.target");
     refused(
+        &format!("calibrat = 1\n[calibrate]\n{PARAMETER}{TARGET}"),
+        "`calibrat` is not a known key or section; did you mean `calibrate`? allowed: base, calibrate, name,",
+    );
+    refused(
         &format!("[calibrate]\nacceptor = \"exact\"\n{PARAMETER}{TARGET}"),
         "calibrate.acceptor",
     );

@@ -128,6 +128,7 @@ fn sweep_files_are_validated_like_scenarios() {
         ("[sweep]\n[[sweep.axis]]\nparam = \"accountability.penalty\"\nfrom = 0.0\nto = 4.0\nsteps = 3\nscale = \"log\"\n", "log-scaled"),
         ("[sweep]\n[[sweep.axis]]\nparam = \"accountability.detection\"\nvalues = [0.5, 1.5]\n", "[0, 1]"),
         ("[sweep]\n", "sweep.axis"),
+        ("bases = \"b.toml\"\n[sweep]\n", "`bases` is not a known key or section; did you mean `base`? allowed: base, sweep, name,"),
     ];
     for (body, expected) in cases {
         let dir = TempDir::new().unwrap();

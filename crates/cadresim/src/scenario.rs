@@ -381,6 +381,39 @@ fn check_name(name: &str, file: &str) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// Refuse a top-level key of a sweep or calibration file (`own`: its section, `sweep` or
+/// `calibrate`) that is neither `base`, `own` nor a scenario's key or section; the list of
+/// what is allowed names all of them. A parameter's name at the top level (`penalty`) is
+/// left to the scenario's check, which names its section.
+fn check_file_keys(table: &toml::Table, file: &str, own: &str) -> Result<(), ScenarioError> {
+    let scenario = ["name", "description", "schedule"]
+        .iter()
+        .chain(SECTIONS.iter());
+    let allowed: Vec<&str> = ["base", own].into_iter().chain(scenario.copied()).collect();
+    let parameter = |key: &str| {
+        registry::replaced(key).is_some() || registry::PARAMS.iter().any(|s| s.name() == key)
+    };
+    match table
+        .keys()
+        .find(|key| !allowed.contains(&key.as_str()) && !parameter(key))
+    {
+        None => Ok(()),
+        Some(key) => {
+            let hint = did_you_mean(key, allowed.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            Err(ScenarioError::invalid(
+                file,
+                key,
+                format!(
+                    "is not a known key or section; {hint}allowed: {}",
+                    allowed.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
 fn unknown_key(file: &str, full: &str, name: &str, section: Option<&str>) -> ScenarioError {
     if let Some(message) = registry::replaced(full) {
         return ScenarioError::invalid(file, full, message);
@@ -1074,7 +1107,9 @@ pub fn base_scenario(
     path: &Path,
     file: &str,
     stem: &str,
+    own: &str,
 ) -> Result<Scenario, ScenarioError> {
+    check_file_keys(&table, file, own)?;
     let mut table = table;
     let mut merged = match table.remove("base") {
         None => toml::Table::new(),

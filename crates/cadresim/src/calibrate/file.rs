@@ -73,7 +73,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<CalibrationSpec, Sce
             ))
         }
     };
-    let scenario = base_scenario(table, path, &file, stem)?;
+    let scenario = base_scenario(table, path, &file, stem, "calibrate")?;
     if scenario.params.run.until_settled {
         return Err(invalid(
             &file,

@@ -57,7 +57,7 @@ pub fn parse(text: &str, path: &Path, stem: &str) -> Result<SweepSpec, ScenarioE
         .as_table()
         .cloned()
         .ok_or_else(|| invalid(&file, "sweep", "must be a table ([sweep])"))?;
-    let mut base = base_scenario(table, path, &file, stem)?;
+    let mut base = base_scenario(table, path, &file, stem, "sweep")?;
     check_sweep_keys(&sweep, &file)?;
     let design = parse_design(&sweep, &file)?;
     let count = |key: &str, low: i64, high: i64| count_of(&sweep, &file, key, low, high);
