@@ -243,6 +243,16 @@ fn settings_that_contradict_each_other_are_refused() {
         "is set by schedule[0] too, at the same step (3)",
     );
     rejected(
+        "[accountability.forms]\nveto = [0.5, 0.5, 0.5, 0.5]\n",
+        "accountability.forms.veto",
+        "got [0.5, 0.5, 0.5, 0.5] (sum 2.0)",
+    );
+    rejected(
+        "[accountability.forms]\nveto = [0.5, 0.5]\n",
+        "accountability.forms.veto",
+        "summing to 1 (talk, light, heavy, prosecution), got [0.5, 0.5]\n",
+    );
+    rejected(
         "[run]\nsteps = 10\nburn_in = 5\nuntil_settled = false\n[output]\nseries_every = 10\n",
         "output.series_every",
         "must be below run.steps (10)",

@@ -488,6 +488,11 @@ fn status_reports_each_shard_and_whether_they_can_be_merged() {
         String::from_utf8_lossy(&output.stdout).into_owned()
     };
     let status = |extra: &[&str]| status_code(extra, 3);
+    let (code, message) = run(&["status", &files.arg("small.toml")]);
+    one_line_refusal(
+        (code, message.clone()),
+        "is not a directory; name a result directory",
+    );
     // Shard 1 of 1 was run; shard 2 does not exist yet.
     let text = status(&[]);
     assert!(text.contains("shard 1/1"), "{text}");

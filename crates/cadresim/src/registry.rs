@@ -48,15 +48,20 @@ pub fn is_group(prefix: &str) -> bool {
 }
 
 /// Four numbers in [0, 1] whose sum is 1 (to 1e-9).
+/// A TOML number as a real (None for anything else).
+fn number_of(value: &toml::Value) -> Option<f64> {
+    match value {
+        toml::Value::Float(number) => Some(*number),
+        toml::Value::Integer(number) => Some(*number as f64),
+        _ => None,
+    }
+}
+
 fn parse_shares(value: &toml::Value) -> Option<[f64; 4]> {
     let items = value.as_array().filter(|items| items.len() == 4)?;
     let mut shares = [0.0; 4];
     for (share, item) in shares.iter_mut().zip(items) {
-        *share = match item {
-            toml::Value::Float(number) => *number,
-            toml::Value::Integer(number) => *number as f64,
-            _ => return None,
-        };
+        *share = number_of(item)?;
         if !Range::Probability.contains(*share) {
             return None;
         }
@@ -316,7 +321,27 @@ impl ParamSpec {
             Field::Levels => {
                 params.hierarchy.levels = parse_levels(value, self)?;
             }
-            Field::Shares(get) => *get(params) = parse_shares(value).ok_or_else(wrong)?,
+            Field::Shares(get) => {
+                *get(params) = parse_shares(value).ok_or_else(|| {
+                    let four = value.as_array().filter(|items| items.len() == 4);
+                    let sum = four.and_then(|items| {
+                        let numbers: Option<Vec<f64>> = items.iter().map(number_of).collect();
+                        numbers.map(|numbers| numbers.iter().sum::<f64>())
+                    });
+                    match sum {
+                        Some(sum) => ParamError::new(
+                            self.key,
+                            format!(
+                                "must be {}, got {} (sum {})",
+                                self.allowed(),
+                                describe_value(value),
+                                format_real(sum)
+                            ),
+                        ),
+                        None => wrong(),
+                    }
+                })?
+            }
             Field::Tree => {
                 params.hierarchy.tree = Some(parse_tree(value).ok_or_else(wrong)?);
             }
@@ -461,9 +486,31 @@ pub fn describe_value(value: &toml::Value) -> String {
         toml::Value::Float(number) => format_real(*number),
         toml::Value::Boolean(flag) => flag.to_string(),
         toml::Value::Datetime(_) => "a date".to_string(),
-        toml::Value::Array(_) => "a list".to_string(),
+        toml::Value::Array(items) => describe_list(items),
         toml::Value::Table(_) => "a table".to_string(),
     }
+}
+
+/// A short list of plain values as written (`[0.5, 0.5]`), a long one by its length.
+fn describe_list(items: &[toml::Value]) -> String {
+    let plain = |item: &toml::Value| !matches!(item, toml::Value::Array(_) | toml::Value::Table(_));
+    if items.is_empty() {
+        return "an empty list".to_string();
+    }
+    if !items.iter().all(plain) {
+        return "a nested list".to_string();
+    }
+    if items.len() > 8 {
+        return format!("a list of {} values", items.len());
+    }
+    let texts: Vec<String> = items
+        .iter()
+        .map(|item| match item {
+            toml::Value::String(text) => format!("{text:?}"),
+            other => describe_value(other),
+        })
+        .collect();
+    format!("[{}]", texts.join(", "))
 }
 
 /// A real as TOML writes it (always with a decimal point or exponent).

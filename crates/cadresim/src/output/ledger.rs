@@ -194,7 +194,7 @@ impl<'a> Ledger<'a> {
     /// The header, None when there is none; an unreadable one is an error naming the file.
     pub fn header<T: DeserializeOwned>(&self) -> Result<Option<T>, OutputError> {
         if self.dir.exists() && !self.dir.is_dir() {
-            return Err(OutputError::NotAResult(self.dir.to_path_buf()));
+            return Err(OutputError::NotADirectory(self.dir.to_path_buf()));
         }
         let path = self.header_path();
         let text = match fs::read_to_string(&path) {

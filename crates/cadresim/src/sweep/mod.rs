@@ -252,6 +252,9 @@ pub struct Progress {
 /// The progress of one sweep or shard directory, and its lock (None for a directory that does
 /// not exist yet).
 pub fn progress(dir: &Path) -> Result<(Progress, Option<SweepLock>), SweepError> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(OutputError::NotAResult(dir.to_path_buf()).into());
+    }
     if !dir.exists() {
         let progress = Progress {
             dir: dir.to_path_buf(),
