@@ -47,7 +47,6 @@ pub fn is_group(prefix: &str) -> bool {
     })
 }
 
-/// Four numbers in [0, 1] whose sum is 1 (to 1e-9).
 /// A TOML number as a real (None for anything else).
 fn number_of(value: &toml::Value) -> Option<f64> {
     match value {
@@ -57,16 +56,26 @@ fn number_of(value: &toml::Value) -> Option<f64> {
     }
 }
 
-fn parse_shares(value: &toml::Value) -> Option<[f64; 4]> {
-    let items = value.as_array().filter(|items| items.len() == 4)?;
+/// Four numbers in [0, 1] whose sum is 1 (to 1e-9). Refused: the sum of the four numbers
+/// given, for the error, or None when the value is not four numbers.
+fn parse_shares(value: &toml::Value) -> Result<[f64; 4], Option<f64>> {
+    let items = value
+        .as_array()
+        .filter(|items| items.len() == 4)
+        .ok_or(None)?;
     let mut shares = [0.0; 4];
     for (share, item) in shares.iter_mut().zip(items) {
-        *share = number_of(item)?;
-        if !Range::Probability.contains(*share) {
-            return None;
-        }
+        *share = number_of(item).ok_or(None)?;
     }
-    ((shares.iter().sum::<f64>() - 1.0).abs() <= 1e-9).then_some(shares)
+    let sum = shares.iter().sum::<f64>();
+    let shares_of_one = shares
+        .iter()
+        .all(|share| Range::Probability.contains(*share))
+        && (sum - 1.0).abs() <= 1e-9;
+    match shares_of_one {
+        true => Ok(shares),
+        false => Err(Some(sum)),
+    }
 }
 
 /// Largest magnitude of a real parameter that is not a probability: far beyond any
@@ -322,24 +331,17 @@ impl ParamSpec {
                 params.hierarchy.levels = parse_levels(value, self)?;
             }
             Field::Shares(get) => {
-                *get(params) = parse_shares(value).ok_or_else(|| {
-                    let four = value.as_array().filter(|items| items.len() == 4);
-                    let sum = four.and_then(|items| {
-                        let numbers: Option<Vec<f64>> = items.iter().map(number_of).collect();
-                        numbers.map(|numbers| numbers.iter().sum::<f64>())
-                    });
-                    match sum {
-                        Some(sum) => ParamError::new(
-                            self.key,
-                            format!(
-                                "must be {}, got {} (sum {})",
-                                self.allowed(),
-                                describe_value(value),
-                                format_real(sum)
-                            ),
+                *get(params) = parse_shares(value).map_err(|sum| match sum {
+                    Some(sum) => ParamError::new(
+                        self.key,
+                        format!(
+                            "must be {}, got {} (sum {})",
+                            self.allowed(),
+                            describe_value(value),
+                            format_real(sum)
                         ),
-                        None => wrong(),
-                    }
+                    ),
+                    None => wrong(),
                 })?
             }
             Field::Tree => {

@@ -618,7 +618,16 @@ pub fn verify_files(dir: &Path, names: &[&str]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// The manifest of a result of simulated scenarios (`run`, `did`, `compare`, ...).
 pub fn read_manifest(path: &Path) -> Result<Manifest, OutputError> {
+    read_manifest_as(path)
+}
+
+/// The manifest at `path` with the record of the command that wrote it read as `R`
+/// (`serde_json::Value` to read any command's, or a struct of the fields wanted).
+pub fn read_manifest_as<R: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Manifest<R>, OutputError> {
     let text = fs::read_to_string(path).map_err(io_error(path))?;
     serde_json::from_str(&text).map_err(|error| OutputError::NotManifest {
         path: path.to_path_buf(),

@@ -4,13 +4,14 @@
 //! charts side by side, the differences chart, `manifest.json` last); and the request a
 //! `compare` manifest records, for `replay`.
 
-use std::fs;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::charts::{draw_results, read_results, unique_labels};
 use super::{refuse_output_among_inputs, resolved, Event, Observer, StudyError};
 use crate::charts;
 use crate::comparison::{self, RunOf};
+use crate::output::manifest::Manifest;
 use crate::output::{self, series, tables};
 
 /// What to compare: result directories of `run`, the baseline scenario (default: the first),
@@ -54,7 +55,8 @@ pub fn compare(
     let mut runs = Vec::new();
     let mut scenarios = Vec::new();
     for (dir, label) in args.dirs.iter().zip(&labels) {
-        verify_tables(dir)?;
+        let manifest = run_manifest(dir)?;
+        verify_tables(dir, &manifest.files)?;
         // One directory: its scenarios keep their names.
         let named = |scenario: &str| match single {
             true => scenario.to_string(),
@@ -66,12 +68,6 @@ pub fn compare(
             row.scenario = named(&row.scenario);
             row
         }));
-        let manifest = output::read_manifest(&dir.join("manifest.json")).map_err(|error| {
-            StudyError::Usage(format!(
-                "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
-                dir.display()
-            ))
-        })?;
         runs.extend(
             manifest
                 .record
@@ -136,21 +132,36 @@ pub fn compare(
     })
 }
 
-/// Refuse a result directory another command than `run` wrote (a sweep, a study): it has
-/// no run tables to compare.
-fn refuse_other_command(dir: &Path) -> Result<(), StudyError> {
+/// The manifest of the result directory `dir`, read once; refused when it is missing or
+/// unreadable (the runs cannot be paired without it) or another command than `run` wrote it
+/// (a sweep, a study: no run tables to compare).
+fn run_manifest(dir: &Path) -> Result<Manifest, StudyError> {
     let path = dir.join("manifest.json");
-    let command = fs::read_to_string(&path)
-        .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|manifest| manifest["command"].as_str().map(String::from));
-    match command.as_deref() {
-        None | Some("run") => Ok(()),
-        Some(other) => Err(StudyError::Usage(format!(
-            "{}: holds the result of `cadresim {other}`; compare reads result directories of `cadresim run`",
+    let unpairable = |error: output::OutputError| {
+        StudyError::Usage(format!(
+            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
             dir.display()
-        ))),
+        ))
+    };
+    let manifest = output::read_manifest_as::<serde_json::Value>(&path).map_err(unpairable)?;
+    if manifest.stamp.command != "run" {
+        return Err(StudyError::Usage(format!(
+            "{}: holds the result of `cadresim {}`; compare reads result directories of `cadresim run`",
+            dir.display(),
+            manifest.stamp.command
+        )));
     }
+    let record = serde_json::from_value(manifest.record).map_err(|error| {
+        unpairable(output::OutputError::NotManifest {
+            path: path.clone(),
+            message: error.to_string(),
+        })
+    })?;
+    Ok(Manifest {
+        stamp: manifest.stamp,
+        record,
+        files: manifest.files,
+    })
 }
 
 /// The comparison a `compare` manifest's `settings` record, written again into `out`
@@ -183,15 +194,8 @@ pub fn recorded(settings: &serde_json::Value, out: &Path) -> Result<CompareReque
     })
 }
 
-/// Refuse a result directory whose tables differ from its manifest's hashes.
-fn verify_tables(dir: &Path) -> Result<(), StudyError> {
-    let recorded = output::recorded_hashes(dir).map_err(|error| {
-        StudyError::Usage(format!(
-            "{error}; without it the seeds and replicates of {} are unknown and its scenarios cannot be paired",
-            dir.display()
-        ))
-    })?;
-    refuse_other_command(dir)?;
+/// Refuse a result directory whose tables differ from the hashes its manifest `recorded`.
+fn verify_tables(dir: &Path, recorded: &BTreeMap<String, String>) -> Result<(), StudyError> {
     let file = |table: &str| {
         let path = output::store::find(dir, table);
         path.file_name()

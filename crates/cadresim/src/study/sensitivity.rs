@@ -25,12 +25,13 @@ pub struct AnalysisRecord {
 /// is missing, unreadable or records none): what a resumed or replayed sweep analyses again,
 /// so that it repeats a `cadresim sensitivity` re-analysis rather than undo it.
 pub fn recorded_options(manifest: &Path) -> Options {
-    let recorded = std::fs::read_to_string(manifest)
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        sensitivity: Option<AnalysisRecord>,
+    }
+    let recorded = output::read_manifest_as::<Recorded>(manifest)
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|value| {
-            serde_json::from_value::<AnalysisRecord>(value["sensitivity"].clone()).ok()
-        });
+        .and_then(|manifest| manifest.record.sensitivity);
     match recorded {
         Some(record) => Options {
             metrics: record.metrics,
