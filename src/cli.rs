@@ -141,8 +141,9 @@ pub fn parse_size(text: &str) -> Result<(u32, u32), String> {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example: cadresim plot output/default --size 2400x1500")]
 pub struct PlotArgs {
-    /// A result directory written by `cadresim run`.
+    /// A result directory written by `cadresim run`, or a sweep directory.
     pub dir: PathBuf,
     /// Chart size in pixels (PNG; the SVG has the same geometry).
     #[arg(long, value_name = "WxH", default_value = "1600x1000", value_parser = parse_size)]
@@ -165,6 +166,9 @@ fn parse_metric(text: &str) -> Result<String, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim run scenarios/pressure.toml --out output/pressure\n         cadresim run scenarios/ft-scoped.toml --out output/ft-scoped\n         cadresim compare output/pressure output/ft-scoped --overlay --out output/compared"
+)]
 pub struct CompareArgs {
     /// Result directories to compare (e.g. a baseline and a variant), or one directory whose
     /// scenarios are compared with each other.
@@ -190,6 +194,9 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim run                     (the built-in default set of five regimes)\n         cadresim run scenarios/pressure.toml scenarios/ft-scoped.toml --replicates 8 --seed 7"
+)]
 pub struct RunArgs {
     /// Scenario files (TOML). Without any, the built-in default set of five regimes runs.
     pub scenarios: Vec<PathBuf>,
@@ -237,6 +244,7 @@ fn parse_format(text: &str) -> Result<TableFormat, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example: cadresim replay output/default/manifest.json")]
 pub struct ReplayArgs {
     /// The manifest.json of a result, sweep, discovery or DiD directory.
     pub manifest: PathBuf,
@@ -252,6 +260,7 @@ pub struct ReplayArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Example: cadresim params --markdown > parameters.md")]
 pub struct ParamsArgs {
     /// Print a Markdown table instead of plain text.
     #[arg(long)]
@@ -259,6 +268,9 @@ pub struct ParamsArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim sweep scenarios/sweeps/penalty-curve.toml --dry-run\n         cadresim sweep scenarios/sweeps/penalty-curve.toml --shard 1/4   (into output/penalty-curve-shard-1-of-4)"
+)]
 pub struct SweepArgs {
     /// The sweep file (TOML with a [sweep] section).
     pub file: PathBuf,
@@ -304,6 +316,9 @@ pub struct SweepArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim merge output/penalty-curve-shard-*-of-4 --out output/penalty-curve"
+)]
 pub struct MergeArgs {
     /// Shard directories of one sweep (all N of them).
     #[arg(required = true)]
@@ -324,6 +339,9 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim sweep scenarios/sweeps/sensitivity.toml\n         cadresim sensitivity output/sensitivity --metric welfare --bootstrap 2000"
+)]
 pub struct SensitivityArgs {
     /// A finished sweep directory of design = "sobol" or "morris" (or a merge of its shards).
     pub dir: PathBuf,
@@ -344,6 +362,9 @@ pub struct SensitivityArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim discover output/sensitivity --where \"mean_innovation < 0.2\""
+)]
 pub struct DiscoverArgs {
     /// A finished sweep directory (any design, or a merge of shards).
     pub dir: PathBuf,
@@ -397,6 +418,9 @@ pub fn parse_alpha(text: &str) -> Result<f64, String> {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim status output/penalty-curve-shard-*-of-4\nExit status: 0 when nothing remains to run, 3 while work remains, 2 for a directory that is\nnot a sweep or its shard. A directory that does not exist counts as a shard not started.\nWait:    until cadresim status DIR...; [ $? -ne 3 ]; do sleep 60; done"
+)]
 pub struct StatusArgs {
     /// A sweep directory, or the shard directories of one sweep.
     #[arg(required = true)]
@@ -407,6 +431,9 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Example: cadresim reproduce --quick                 (minutes: fewer replicates and steps)\n         cadresim reproduce --dry-run               (what the full reproduction would cost)\n         cadresim reproduce --robustness 64 --shard 1/8"
+)]
 pub struct ReproduceArgs {
     /// Where the experiments' result directories, figures and RESULTS.md go [default:
     /// output/reproduce; with --shard K/N, output/reproduce-shard-K-of-N].

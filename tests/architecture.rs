@@ -168,9 +168,8 @@ fn plotters_is_used_only_by_the_charts() {
 
 #[test]
 fn lower_layers_do_not_import_higher_ones() {
-    // Layers from the bottom: params/rng/stats (and the sensitivity estimators), metrics,
-    // model/registry, scenario/runner, output, charts/sweep/reproduce/sensitivity, study,
-    // cli/commands.
+    // The named boundaries of the layers ARCHITECTURE.md lists under each crate (lowest
+    // first); the checks below are those boundaries, not the whole order.
     assert_none(
         &["output"],
         &[

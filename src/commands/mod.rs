@@ -1,6 +1,7 @@
-//! Carrying out commands: load and validate input, run experiments on a thread pool with a
-//! progress bar, write result directories, print the summary table. All terminal output of
-//! the program is produced here.
+//! Carrying out commands: `execute` maps each subcommand's arguments to a study request (one
+//! file per command; `plot`, `compare` and `params` here), and the `Terminal` observer turns
+//! the studies' events into progress bars, `warning:` lines and stages. All terminal output
+//! of the program is produced here.
 
 mod calibrate;
 mod did;

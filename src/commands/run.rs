@@ -1,4 +1,4 @@
-//! `cadresim run` and `cadresim replay`: simulate scenarios (and the counterfactuals of
+//! `cadresim run`: simulate scenarios (and the counterfactuals of
 //! their schedule entries, for `effects.csv`), write a result directory, print the summary
 //! table.
 

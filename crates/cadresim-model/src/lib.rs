@@ -1,4 +1,4 @@
-//! cadresim's simulation, the bottom of the workspace: parameters (`params`), the random
+//! cadresim's simulation, on the keystream crate below it: parameters (`params`), the random
 //! streams (`rng`), the hierarchy of units (`hierarchy`), the cadres and their step
 //! (`model`), replicates and their metrics (`runner`, `metrics`), and the statistics and
 //! long-run estimates computed from numbers (`stats`, `longrun`).

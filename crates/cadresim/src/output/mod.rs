@@ -2,7 +2,8 @@
 //! when complete (the manifest, written last, marks a directory as complete), and reading
 //! them back (`tables` owns every table's columns, `store` how a table is stored, CSV or
 //! Parquet, `series` aggregates a run's time series, `manifest` the manifest, `calibration`
-//! a calibration's tables).
+//! a calibration's tables, `did` a DiD study's tables, `ledger` the record of finished work
+//! that `--resume` continues from).
 
 pub mod calibration;
 pub mod did;

@@ -3,8 +3,9 @@
 //! prints, never sees a command line and never exits: the command line (`commands`), the
 //! Python package and any other face turn its events into progress bars, warnings and exit
 //! codes of their own. Today: `run` (simulate scenarios into a result directory), `sweep` and
-//! `merge`, `sensitivity`, `discover`, `did`, `calibrate`, `evaluate` (the Python adapters'
-//! batches), `explore` (the browser's runs), and the pieces every workflow shares (threads,
+//! `merge`, `sensitivity`, `discover`, `did`, `calibrate`, `compare`, `plot`, `reproduce`
+//! (with `robustness` and `structure`), `evaluate` (the Python adapters' batches), `explore`
+//! (the browser's runs), and the pieces every workflow shares (threads,
 //! the memory check, charts of a result directory, what a study would cost, the refusal of
 //! an output among the inputs).
 

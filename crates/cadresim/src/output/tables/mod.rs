@@ -63,21 +63,6 @@ pub(crate) fn read_rows<R: DeserializeOwned>(path: &Path) -> Result<Vec<R>, Read
         .collect()
 }
 
-/// The header serde writes for `row` (the names of its fields, in order).
-#[cfg(test)]
-pub(crate) fn header_of<R: Serialize>(row: &R) -> Vec<String> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer.serialize(row).unwrap();
-    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect()
-}
-
 /// What a cell that is not a finite number is called in errors.
 const NOT_FINITE: &str = "number (a finite number is required)";
 
@@ -115,6 +100,21 @@ impl Table {
                 message: format!("no column `{}`", names.join("` or `")),
             })
     }
+}
+
+/// The header serde writes for `row` (the names of its fields, in order).
+#[cfg(test)]
+pub(crate) fn header_of<R: Serialize>(row: &R) -> Vec<String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.serialize(row).unwrap();
+    let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
