@@ -190,6 +190,18 @@ def test_progress_reaches_its_total_and_changes_no_number(tmp_path, monkeypatch)
     assert told and told[-1][1] == told[-1][2] > 0, told
 
 
+def test_progress_by_default_only_in_terminals_and_notebooks(monkeypatch):
+    import cadresim as package
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert package._progress(None) is None
+    assert package._progress(False) is None
+    assert package._progress(True) is not None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert package._progress(None) is not None
+
+
 INTERRUPTED = """
 import signal, sys, threading, time
 import cadresim

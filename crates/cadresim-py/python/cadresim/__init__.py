@@ -77,7 +77,7 @@ class _Directory:
 
     def _table(self, stem: str) -> Optional[pd.DataFrame]:
         """Table `stem` (`summary`) from `stem.parquet` (output.format = "parquet", read by
-        pandas with pyarrow: ``pip install cadresim[parquet]``) or `stem.csv`; None when the
+        pandas with pyarrow: ``pip install "./crates/cadresim-py[parquet]"``) or `stem.csv`; None when the
         directory has neither."""
         if stem not in self._tables:
             parquet, text = self.out / f"{stem}.parquet", self.out / f"{stem}.csv"
@@ -201,7 +201,8 @@ def _progress(enabled: Optional[bool]):
 
     ``None`` shows a bar in notebooks and terminals (tqdm's, when tqdm is installed, else a
     line on stderr in a terminal) and nothing elsewhere; ``True`` always; ``False`` never."""
-    if enabled is False:
+    interactive = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if enabled is False or (enabled is None and not interactive):
         return None
     try:
         from tqdm.auto import tqdm
@@ -272,8 +273,9 @@ def run(
     (``{"accountability.penalty": 4.0}``). ``seed``, ``replicates``, ``steps`` and
     ``until_settled`` override the scenarios' run settings as the command line's flags do;
     ``threads`` never changes the numbers. ``out``: the result directory (default: a
-    temporary one that lives as long as the result); an existing one is refused unless
-    ``force``. ``progress``: a progress bar (default: in notebooks and terminals; tqdm's
+    temporary one that lives as long as the result); one holding an earlier cadresim result
+    is replaced only with ``force``, one holding files no cadresim command wrote is refused
+    even then. ``progress``: a progress bar (default: in notebooks and terminals; tqdm's
     when installed). Raises :class:`CadresimError` with the command line's one-line message.
     """
     scratch = tempfile.TemporaryDirectory(prefix="cadresim-")
@@ -319,8 +321,9 @@ def sweep(
     ``boundary.csv``). ``seed``, ``replicates``, ``steps`` and ``until_settled`` override the
     base scenario's run settings; ``threads`` never changes the numbers. ``shard=(k, n)``
     runs only the k-th of n slices (merge the shards with ``cadresim merge``). ``out``: the
-    sweep directory (default: a temporary one that lives as long as the result); an
-    existing one is refused unless ``force``, or continued with ``resume``. ``progress``: a
+    sweep directory (default: a temporary one that lives as long as the result); one
+    holding an earlier cadresim result is replaced only with ``force`` or continued with
+    ``resume``, one holding files no cadresim command wrote is refused. ``progress``: a
     progress bar over the points (default: in notebooks and terminals).
 
     >>> swept = cadresim.sweep("scenarios/sweeps/penalty-curve.toml", steps=100, replicates=2)
@@ -358,8 +361,9 @@ def sensitivity(
     bootstrap: Optional[int] = None,
 ) -> pd.DataFrame:
     """Analyse a finished sobol or morris sweep again (as ``cadresim sensitivity DIR``) and
-    return its ``sensitivity.csv``: Sobol' S1, ST (Saltelli 2010, Jansen) or Morris mu,
-    mu*, sigma, with bootstrap 95% intervals. The earlier analysis in the directory is
+    return its ``sensitivity.csv``: Sobol' S1, ST (Saltelli 2010, Jansen), S2 when the sweep
+    has second_order, or Morris mu, mu_star, sigma, each with bootstrap 95% intervals, and
+    noise_share (the share of replicate noise). The earlier analysis in the directory is
     replaced. ``metrics`` (default: mean_innovation, share_idle, welfare, abuse_rate),
     ``level`` and ``bootstrap`` (default 1000 resamples) as the command line's flags.
     Warnings (large replicate noise, S1 above ST) are issued with :mod:`warnings`.

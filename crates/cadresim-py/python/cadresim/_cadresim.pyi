@@ -1,8 +1,8 @@
 """Type stubs of the extension module (the Rust study layer); the public API is `cadresim`.
 
 The study functions raise `CadresimError` with the command line's one-line message when a
-study refuses its input or fails, and `KeyboardInterrupt` on Ctrl-C (`discover` when it
-ends). `main` returns the command line's exit code instead (its errors go to stderr).
+study refuses its input or fails, and `KeyboardInterrupt` on Ctrl-C (`sensitivity` and
+`discover` when they end). `main` returns the command line's exit code instead (its errors go to stderr).
 """
 
 from typing import Callable, List, Optional, Tuple
