@@ -98,9 +98,11 @@ fn an_experiments_run_name_cannot_reach_outside_the_reproduction() {
 
 /// A scenario whose `where` entries divide the hierarchy into 257 parts: it loads, but its
 /// plan is refused.
-fn too_many_regimes() -> String {
+/// 300 counties, `entries` of them each under a `where` entry of its own: `entries` + 1
+/// regimes (the units no `where` selects are one more).
+fn regimes(entries: usize) -> String {
     let mut text = SMALL.replace("branching = 3", "branching = 300");
-    for k in 1..=257 {
+    for k in 1..=entries {
         text += &format!(
             "\n[[schedule]]\nat = 5\nwhere = {{ county = [\"{k}\"] }}\nset = {{ \"accountability.detection\" = {} }}\n",
             0.2 + k as f64 / 1000.0
@@ -110,9 +112,21 @@ fn too_many_regimes() -> String {
 }
 
 #[test]
+fn a_schedule_may_divide_the_hierarchy_into_256_regimes_and_no_more() {
+    let files = Files::new();
+    fs::write(files.path("most.toml"), regimes(255)).unwrap();
+    fs::write(files.path("many.toml"), regimes(256)).unwrap();
+    let (most, many) = (files.arg("most.toml"), files.arg("many.toml"));
+    let short = ["--steps", "6", "--replicates", "1"];
+    succeeds(&[&["run", &most, "--out", &files.arg("most")][..], &short].concat());
+    let refused = run(&[&["run", &many, "--out", &files.arg("many")][..], &short].concat());
+    one_line_refusal(refused, "more than 256 parts");
+}
+
+#[test]
 fn force_validates_everything_before_touching_the_directory() {
     let files = Files::new();
-    fs::write(files.path("many.toml"), too_many_regimes()).unwrap();
+    fs::write(files.path("many.toml"), regimes(256)).unwrap();
     fs::write(
         files.path("many-sweep.toml"),
         SWEEP.replace("small.toml", "many.toml"),
@@ -123,10 +137,10 @@ fn force_validates_everything_before_touching_the_directory() {
     succeeds(&["sweep", &files.arg("sweep.toml"), "--out", &sweep_dir]);
     let before = (listing(&files.path("r")), listing(&files.path("s")));
     let refused = run(&["run", &files.arg("many.toml"), "--out", &run_dir, "--force"]);
-    one_line_refusal(refused, "more than 255 parts");
+    one_line_refusal(refused, "more than 256 parts");
     let sweep = files.arg("many-sweep.toml");
     let refused = run(&["sweep", &sweep, "--out", &sweep_dir, "--force"]);
-    one_line_refusal(refused, "more than 255 parts");
+    one_line_refusal(refused, "more than 256 parts");
     assert_eq!(
         (listing(&files.path("r")), listing(&files.path("s"))),
         before

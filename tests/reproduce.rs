@@ -106,7 +106,10 @@ fn quick_reproduction_agrees_with_the_committed_results() {
     // Figures drawn for a claim show its metrics, titled by their meanings.
     for (id, text) in [
         ("umbrella", "violations wrongly exempted per step"),
-        ("umbrella", "private gain of self-serving reform per step"),
+        (
+            "umbrella",
+            "private gain (self-serving reform, corruption) per step",
+        ),
         ("error-correction", "public loss from new errors per step"),
         ("two-factor", "with incentives"),
         ("lifelong", "share of idle cadres"),

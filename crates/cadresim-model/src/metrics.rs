@@ -104,7 +104,7 @@ pub const MEANINGS: [&str; METRIC_COUNT] = [
     "share of cadres missing their target",
     "total output per step",
     "public loss from new errors per step",
-    "private gain of self-serving reform per step",
+    "private gain (self-serving reform, corruption) per step",
     "welfare (output - damage - private gain - costs)",
     "mean payoff",
     "new errors per step",

@@ -950,7 +950,7 @@ impl Scenario {
                 return Err(ScenarioError::invalid(
                     &file,
                     "schedule",
-                    "its `where` entries divide the hierarchy into more than 255 parts",
+                    "its `where` entries divide the hierarchy into more than 256 parts (the units no `where` selects and 255 others)",
                 ));
             }
             unit_regime.push(regime as u8);
