@@ -315,6 +315,31 @@ fn the_study_layer_never_prints_parses_arguments_or_exits() {
     );
 }
 
+/// The root package's library and binary are built without test harnesses (`test = false` in
+/// Cargo.toml, which saves two thin-LTO links in `cargo test --release`): a unit test written
+/// there would never run, so there must be none. The command line is tested from tests/.
+#[test]
+fn the_command_line_has_no_unit_tests_for_its_harnesses_are_not_built() {
+    let mut files = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(
+        files.len() > 10,
+        "the command line's sources were not found"
+    );
+    let found: Vec<String> = files
+        .iter()
+        .filter(|file| {
+            let text = fs::read_to_string(file).unwrap();
+            text.contains("#[test]") || text.contains("#[cfg(test)]")
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(found.is_empty(), "unit tests that would not run: {found:?}");
+}
+
 #[test]
 fn calibration_is_numbers_in_numbers_out_and_the_gaussian_processes_stay_in_the_emulator() {
     // The calibration methods know no result directory, chart or face; only `file` reads
