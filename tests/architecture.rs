@@ -49,6 +49,18 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every `.rs` file of one crate's source folder (`folder` from the workspace's root), which
+/// must hold more than ten.
+fn crate_sources(folder: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    collect(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(folder),
+        &mut files,
+    );
+    assert!(files.len() > 10, "the sources in {folder} were not found");
+    files
+}
+
 /// Lines of the non-test part of a file that mention any of `forbidden`.
 fn offending(file: &Path, forbidden: &[&str]) -> Vec<String> {
     let text = fs::read_to_string(file).unwrap();
@@ -103,15 +115,7 @@ fn the_model_knows_no_file_format() {
 
 #[test]
 fn the_analyses_know_no_file_format_and_no_face() {
-    let mut files = Vec::new();
-    collect(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cadresim-analysis/src"),
-        &mut files,
-    );
-    assert!(
-        files.len() > 10,
-        "the analysis crate's sources were not found"
-    );
+    let files = crate_sources("crates/cadresim-analysis/src");
     let found: Vec<String> = files
         .iter()
         .flat_map(|file| {
@@ -320,15 +324,7 @@ fn the_study_layer_never_prints_parses_arguments_or_exits() {
 /// there would never run, so there must be none. The command line is tested from tests/.
 #[test]
 fn the_command_line_has_no_unit_tests_for_its_harnesses_are_not_built() {
-    let mut files = Vec::new();
-    collect(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-        &mut files,
-    );
-    assert!(
-        files.len() > 10,
-        "the command line's sources were not found"
-    );
+    let files = crate_sources("src");
     let found: Vec<String> = files
         .iter()
         .filter(|file| {
